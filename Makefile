@@ -1,0 +1,37 @@
+# measuresearch: `make serve` and `make test` work on a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8080
+
+.PHONY: install serve index check test eval bench clean
+
+$(INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(INSTALLED)
+
+index: $(INSTALLED)
+	$(BIN)/measuresearch index
+
+check: $(INSTALLED)
+	$(BIN)/measuresearch check
+
+serve: $(INSTALLED)
+	test -e index/current || $(BIN)/measuresearch index
+	$(BIN)/measuresearch serve --host $(HOST) --port $(PORT)
+
+test: $(INSTALLED)
+	$(BIN)/python -m pytest
+
+eval: $(INSTALLED)
+	test -e index/current || $(BIN)/measuresearch index
+	$(BIN)/python -m measuresearch.evaluate
+
+clean:
+	rm -rf $(VENV) index/build-* index/.build-* index/current index/.lock

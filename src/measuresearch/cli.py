@@ -1,0 +1,131 @@
+"""The measuresearch command: thin argparse subcommands over the library."""
+
+import argparse
+import json
+import sys
+
+from . import config as configuration
+from .errors import InputProblems, MeasureSearchError
+
+BOLD, RESET = "\033[1m", "\033[0m"
+
+
+def _parser(cfg):
+    parser = argparse.ArgumentParser(prog="measuresearch", description="Search the DTI database of digital-trade measures.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("import", help="turn text copied from the DTI Browse Database page into corpus YAML",
+                       description="Parse pages copied from the DTI 'Browse Database' page; write one YAML file per country.")
+    p.add_argument("files", nargs="+", metavar="FILE", help="a text file copied from the DTI page")
+    p.add_argument("--out", default=cfg.corpus, help=f"corpus folder to write (default: {cfg.corpus})")
+
+    p = sub.add_parser("check", help="validate the corpus", description="Validate the corpus; exit 1 with file:line messages.")
+    p.add_argument("--corpus", default=cfg.corpus, help=f"corpus folder (default: {cfg.corpus})")
+
+    p = sub.add_parser("index", help="rebuild the index from the corpus",
+                       description="Validate the corpus, build a new index and swap it in atomically.")
+    p.add_argument("--corpus", default=cfg.corpus, help=f"corpus folder (default: {cfg.corpus})")
+    p.add_argument("--index", default=cfg.index, help=f"index folder (default: {cfg.index})")
+
+    p = sub.add_parser("search", help="search from the terminal", description="Search the index and print ranked hits.")
+    p.add_argument("query", nargs="?", default="", metavar="QUERY", help="query text (empty: every measure)")
+    for name in ("country", "pillar", "sub_pillar", "coverage"):
+        p.add_argument(f"--{name.replace('_', '-')}", dest=name, action="append", default=[], metavar=name.upper(),
+                       help=f"keep only this {name.replace('_', '-')} (repeatable)")
+    p.add_argument("--year-from", type=int, help="first year, inclusive")
+    p.add_argument("--year-to", type=int, help="last year, inclusive")
+    p.add_argument("--sort", choices=("relevance", "newest", "oldest"), help="order of the hits")
+    p.add_argument("--page", type=int, default=1, help="page number (default 1)")
+    p.add_argument("--per-page", type=int, default=10, help="hits per page (default 10)")
+    p.add_argument("--json", action="store_true", help="print the API's JSON instead")
+    p.add_argument("--index", default=cfg.index, help=f"index folder (default: {cfg.index})")
+
+    p = sub.add_parser("serve", help="serve the web page and the JSON API",
+                       description="Serve the web page and the JSON API with waitress.")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    p.add_argument("--index", default=cfg.index, help=f"index folder (default: {cfg.index})")
+    p.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    return parser
+
+
+def cmd_import(args):
+    from .importer import import_pages
+    report = import_pages(args.files, args.out)
+    for line in report.lines():
+        print(line)
+    return 0
+
+
+def cmd_check(args):
+    from .corpus import check
+    measures, problems = check(args.corpus)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s) in {args.corpus}", file=sys.stderr)
+        return 1
+    print(f"{len(measures)} measures in {args.corpus}: OK")
+    return 0
+
+
+def cmd_index(args):
+    from .indexer import build
+    from .progress import Progress
+    with Progress("indexing", stream=sys.stderr) as progress:
+        report = build(args.corpus, args.index, progress=progress.update)
+    print(report.line())
+    return 0
+
+
+def cmd_search(args):
+    from .engine import IndexHolder
+    from .search import SearchRequest, search
+    filters = {n: tuple(getattr(args, n)) for n in ("country", "pillar", "sub_pillar", "coverage") if getattr(args, n)}
+    request = SearchRequest(q=args.query, filters=filters, year_from=args.year_from, year_to=args.year_to,
+                            sort=args.sort, page=args.page, per_page=args.per_page)
+    holder = IndexHolder(args.index)
+    try:
+        result = search(holder, request)
+    finally:
+        holder.close()
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        from .terminal import print_result
+        print_result(result, sys.stdout, bold=sys.stdout.isatty())
+    return 0
+
+
+def cmd_serve(args):
+    from .server import serve
+    serve(args.index, args.host, args.port, threads=args.threads)
+    return 0
+
+
+COMMANDS = {"import": cmd_import, "check": cmd_check, "index": cmd_index, "search": cmd_search, "serve": cmd_serve}
+
+
+def main(argv=None):
+    """Run the command line; return the exit status."""
+    cfg = configuration.from_environment()
+    args = _parser(cfg).parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except InputProblems as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s); nothing was changed", file=sys.stderr)
+        return 1
+    except MeasureSearchError as exc:
+        print(f"measuresearch: {exc.message}", file=sys.stderr)
+        return 2 if exc.status < 500 else 3
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # output piped into `head`
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

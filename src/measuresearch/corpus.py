@@ -1,0 +1,139 @@
+"""Read and write corpus YAML; every problem names its file and line."""
+
+import os
+import pathlib
+import tempfile
+
+import yaml
+
+from . import model
+from .errors import InputProblems, Problem
+
+TOP_KEYS = ("country", "measures")
+
+
+class _Located:
+    """A measure's plain data with the line of the measure and of each key."""
+
+    def __init__(self, data, line, key_lines):
+        self.data = data
+        self.line = line
+        self.key_lines = key_lines
+
+
+def _compose(text, path):
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        value = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark else 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise InputProblems([Problem(path, line, f"YAML error: {problem}")]) from None
+    finally:
+        loader.dispose()
+    return node, value
+
+
+def _duplicate_keys(node, path):
+    problems, seen = [], set()
+    for key_node, _ in node.value:
+        if key_node.value in seen:
+            problems.append(Problem(path, key_node.start_mark.line + 1, f"duplicate key {key_node.value!r}"))
+        seen.add(key_node.value)
+    return problems
+
+
+def read_file(path):
+    """Read one corpus file; return (located measures, problems)."""
+    path = str(path)
+    try:
+        text = pathlib.Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return [], [Problem(path, 1, f"cannot read file: {exc}")]
+    try:
+        node, value = _compose(text, path)
+    except InputProblems as exc:
+        return [], exc.problems
+    if not isinstance(value, dict) or not isinstance(node, yaml.MappingNode):
+        return [], [Problem(path, 1, "expected a mapping with keys 'country' and 'measures'")]
+    problems = _duplicate_keys(node, path)
+    for key_node, _ in node.value:
+        if key_node.value not in TOP_KEYS:
+            problems.append(Problem(path, key_node.start_mark.line + 1, f"unknown key {key_node.value!r}"))
+    items = dict((k.value, v) for k, v in node.value)
+    seq = items.get("measures")
+    if not isinstance(seq, yaml.SequenceNode):
+        problems.append(Problem(path, 1, "expected 'measures:' with a list of measures"))
+        return [], problems
+    located = []
+    for item_node, data in zip(seq.value, value["measures"]):
+        line = item_node.start_mark.line + 1
+        if not isinstance(data, dict):
+            problems.append(Problem(path, line, "expected a measure (a mapping of fields)"))
+            continue
+        problems.extend(_duplicate_keys(item_node, path))
+        key_lines = {k.value: k.start_mark.line + 1 for k, _ in item_node.value}
+        located.append(_Located(data, line, key_lines))
+    return located, problems
+
+
+def corpus_files(corpus_dir):
+    """Return the corpus YAML files in a stable order."""
+    folder = pathlib.Path(corpus_dir)
+    if not folder.is_dir():
+        raise InputProblems([Problem(str(folder), 0, "corpus folder does not exist")])
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def check(corpus_dir):
+    """Validate every corpus file; return (measures, problems), all problems at once."""
+    measures, problems, seen = [], [], {}
+    for path in corpus_files(corpus_dir):
+        located, file_problems = read_file(path)
+        problems.extend(file_problems)
+        for item in located:
+            item_problems = model.validate(item.data)
+            for key, message in item_problems:
+                problems.append(Problem(str(path), item.key_lines.get(key, item.line), message))
+            measure_id = item.data.get("id")
+            if isinstance(measure_id, str):
+                if measure_id in seen:
+                    problems.append(Problem(str(path), item.key_lines.get("id", item.line),
+                                            f"duplicate id {measure_id!r} (first at {seen[measure_id]})"))
+                    continue
+                seen[measure_id] = f"{path}:{item.key_lines.get('id', item.line)}"
+            if not item_problems:
+                measures.append(model.from_dict(item.data))
+    return measures, problems
+
+
+def load(corpus_dir):
+    """Return every measure of the corpus, or raise InputProblems."""
+    measures, problems = check(corpus_dir)
+    if problems:
+        raise InputProblems(problems)
+    return measures
+
+
+def dump(measures):
+    """Return the YAML text of one country file (all measures share one country)."""
+    document = {"country": measures[0].country, "measures": [m.to_dict() for m in measures]}
+    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=1 << 30)
+
+
+def write_atomic(path, text):
+    """Write text to path through a temporary file and a rename."""
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        pathlib.Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,116 @@
+"""Open the live index once and keep it fresh: one snapshot per build.
+
+A Snapshot holds the Whoosh index of one build and its facet columns. Each
+thread gets its own Whoosh searcher on the snapshot (opened once, reused);
+when `current` points to a new build, new requests get a new snapshot and
+the old one is closed after its last request ends. No writer is ever opened.
+"""
+
+import json
+import os
+import pathlib
+import threading
+
+from whoosh import index as whoosh_index
+
+from .errors import IndexUnavailable
+from .facets import FacetData
+from .indexer import CURRENT, FACETS_FILE, META
+
+
+class Snapshot:
+    """One build of the index, shared by the requests that use it."""
+
+    def __init__(self, folder):
+        self.folder = pathlib.Path(folder)
+        self.meta = json.loads((self.folder / META).read_text(encoding="utf-8"))
+        self.facets = FacetData(json.loads((self.folder / FACETS_FILE).read_text(encoding="utf-8")))
+        self.index = whoosh_index.open_dir(str(self.folder))
+        self._local = threading.local()
+        self._searchers = []
+        self._lock = threading.Lock()
+        self._users = 0
+        self._retired = False
+
+    def searcher(self):
+        """Return this thread's searcher on the snapshot."""
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is None:
+            searcher = self.index.searcher()
+            self._local.searcher = searcher
+            with self._lock:
+                self._searchers.append(searcher)
+        return searcher
+
+    def _enter(self):
+        with self._lock:
+            self._users += 1
+
+    def _leave(self):
+        with self._lock:
+            self._users -= 1
+            close = self._retired and self._users == 0
+        if close:
+            self.close()
+
+    def retire(self):
+        """Close the snapshot as soon as no request uses it."""
+        with self._lock:
+            self._retired = True
+            close = self._users == 0
+        if close:
+            self.close()
+
+    def close(self):
+        """Close every searcher and the index."""
+        with self._lock:
+            searchers, self._searchers = self._searchers, []
+        for searcher in searchers:
+            searcher.close()
+        self.index.close()
+
+
+class IndexHolder:
+    """Hands out the snapshot of the live build, refreshing when it changes."""
+
+    def __init__(self, root):
+        self.root = pathlib.Path(root)
+        self._snapshot = None
+        self._target = None
+        self._lock = threading.Lock()
+
+    def _resolve(self):
+        try:
+            return os.readlink(self.root / CURRENT)
+        except OSError:
+            raise IndexUnavailable(f"no index in {self.root}: run `make index` to build it") from None
+
+    def acquire(self):
+        """Return the current snapshot, counted as in use until release()."""
+        target = self._resolve()
+        with self._lock:
+            if target != self._target:
+                try:
+                    fresh = Snapshot(self.root / target)
+                except Exception as exc:  # a half-deleted or unreadable build
+                    if self._snapshot is None:
+                        raise IndexUnavailable(f"cannot open the index in {self.root} ({exc}): "
+                                               "run `make index` to rebuild it") from None
+                else:
+                    old, self._snapshot, self._target = self._snapshot, fresh, target
+                    if old is not None:
+                        old.retire()
+            snapshot = self._snapshot
+            snapshot._enter()
+        return snapshot
+
+    def release(self, snapshot):
+        """Mark the end of one use of a snapshot."""
+        snapshot._leave()
+
+    def close(self):
+        """Close the live snapshot."""
+        with self._lock:
+            if self._snapshot is not None:
+                self._snapshot.retire()
+                self._snapshot, self._target = None, None

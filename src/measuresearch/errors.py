@@ -1,0 +1,68 @@
+"""The one error hierarchy of measuresearch; the web layer maps it to HTTP once."""
+
+
+class MeasureSearchError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, message, parameter=None):
+        super().__init__(message)
+        self.message = message
+        self.parameter = parameter
+
+
+class InvalidParameter(MeasureSearchError):
+    """Raised when a request parameter or the query text cannot be used."""
+
+    status = 400
+    code = "invalid_parameter"
+
+
+class QueryTooComplex(InvalidParameter):
+    """Raised when a query exceeds a documented limit (length, terms, depth)."""
+
+    code = "query_too_complex"
+
+
+class NotFound(MeasureSearchError):
+    """Raised when a measure id or a page does not exist."""
+
+    status = 404
+    code = "not_found"
+
+
+class IndexUnavailable(MeasureSearchError):
+    """Raised when the index folder is missing or cannot be read."""
+
+    status = 503
+    code = "index_unavailable"
+
+
+class Problem:
+    """One located problem in an input file: file, line and message."""
+
+    __slots__ = ("path", "line", "message")
+
+    def __init__(self, path, line, message):
+        self.path = path
+        self.line = line
+        self.message = message
+
+    def __str__(self):
+        return f"{self.path}:{self.line}: {self.message}"
+
+    def __repr__(self):
+        return f"Problem({str(self)!r})"
+
+
+class InputProblems(MeasureSearchError):
+    """Raised when a corpus file or an imported page has one or more problems."""
+
+    status = 422
+    code = "invalid_input"
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))

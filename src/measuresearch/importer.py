@@ -1,0 +1,90 @@
+"""Import copied DTI pages into the corpus: one YAML file per country."""
+
+import dataclasses
+import pathlib
+
+from . import corpus, dti
+from .errors import InputProblems, Problem
+from .model import slugify
+
+
+@dataclasses.dataclass
+class ImportReport:
+    """What an import did to each corpus file."""
+
+    added: dict = dataclasses.field(default_factory=dict)
+    unchanged: dict = dataclasses.field(default_factory=dict)
+
+    def lines(self):
+        """Return one human-readable line per written file."""
+        return [f"{path}: {self.added[path]} added, {self.unchanged.get(path, 0)} unchanged"
+                for path in sorted(self.added)]
+
+
+def parse_files(paths):
+    """Parse every page; return the measures or raise InputProblems listing all problems."""
+    measures, problems = [], []
+    for path in paths:
+        try:
+            text = pathlib.Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(str(path), 1, f"cannot read page: {exc}"))
+            continue
+        page_measures, page_problems = dti.parse_page(text, str(path))
+        measures.extend(page_measures)
+        problems.extend(page_problems)
+    if problems:
+        raise InputProblems(problems)
+    return measures
+
+
+def import_pages(paths, out_dir):
+    """Merge the measures of the pages into out_dir; return an ImportReport.
+
+    Existing measures are kept. An id is derived from the measure's content, so
+    the same measure imported again is "unchanged"; a file that already holds
+    a different record under the same id is refused rather than overwritten.
+    """
+    by_country = {}
+    for measure in parse_files(paths):
+        by_country.setdefault(measure.country, {}).setdefault(measure.id, measure)
+    report, writes, problems = ImportReport(), [], []
+    for country, new in sorted(by_country.items()):
+        path = pathlib.Path(out_dir) / f"{slugify(country, 8)}.yaml"
+        existing = _existing(path, problems)
+        merged = dict(existing)
+        added = 0
+        for measure_id, measure in new.items():
+            old = existing.get(measure_id)
+            if old is None:
+                merged[measure_id] = measure
+                added += 1
+            elif old.to_dict() != measure.to_dict():
+                problems.append(Problem(str(path), 0, f"id {measure_id!r} already holds a different measure; "
+                                                      "not overwritten"))
+        report.added[str(path)] = added
+        report.unchanged[str(path)] = len(new) - added
+        writes.append((path, list(merged.values())))
+    if problems:
+        raise InputProblems(problems)
+    for path, measures in writes:
+        corpus.write_atomic(path, corpus.dump(measures))
+    return report
+
+
+def _existing(path, problems):
+    if not path.exists():
+        return {}
+    located, file_problems = corpus.read_file(path)
+    if file_problems:
+        problems.extend(file_problems)
+        return {}
+    from .model import from_dict, validate
+    result = {}
+    for item in located:
+        item_problems = validate(item.data)
+        for key, message in item_problems:
+            problems.append(Problem(str(path), item.key_lines.get(key, item.line), message))
+        if not item_problems:
+            result[item.data["id"]] = from_dict(item.data)
+    return result

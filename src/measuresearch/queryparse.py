@@ -1,0 +1,182 @@
+"""Parse the search box: words, "phrases", OR, -excluded, law numbers.
+
+Pure: text in, a ParsedQuery out. Anything that is not syntax is text, so a
+stray quote or bracket never fails; only documented limits raise.
+"""
+
+import dataclasses
+import re
+import unicodedata
+
+from .analysis import STOP_WORDS, forms, pieces
+from .errors import QueryTooComplex
+
+MAX_QUERY_CHARS = 500
+MAX_CLAUSES = 32
+MAX_PHRASE_WORDS = 16
+
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "＂": '"'})
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# "No.", "№", "Nr." before a number only say that a law number follows.
+_NUMBER_SIGN = re.compile(r"^(?:no\.?|nr\.?|№|n°)$", re.IGNORECASE)
+_NUMBER_PREFIX = re.compile(r"^(?:№|no\.|nr\.)\s*(?=\d)", re.IGNORECASE)
+
+
+@dataclasses.dataclass(frozen=True)
+class Word:
+    """A word of the query (may be a stop word)."""
+
+    text: str
+
+    @property
+    def is_stop(self):
+        return any(r in STOP_WORDS for r in forms(self.text).readings)
+
+
+@dataclasses.dataclass(frozen=True)
+class LawNumber:
+    """A law or order number such as 418-V or 53/НК."""
+
+    text: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Phrase:
+    """Words that must appear in this order."""
+
+    words: tuple
+
+
+@dataclasses.dataclass
+class Clause:
+    """One required (or, when negated, excluded) unit: alternatives joined by OR."""
+
+    options: list
+    negated: bool = False
+
+
+@dataclasses.dataclass
+class ParsedQuery:
+    """The clauses of a query; empty when the query has no words."""
+
+    clauses: list
+
+    @property
+    def positive(self):
+        return [c for c in self.clauses if not c.negated]
+
+    @property
+    def negative(self):
+        return [c for c in self.clauses if c.negated]
+
+    def words(self):
+        """Return every non-stop word and law number of the positive clauses."""
+        found = []
+        for clause in self.positive:
+            for option in clause.options:
+                units = option.words if isinstance(option, Phrase) else (option,)
+                found.extend(u for u in units if not (isinstance(u, Word) and u.is_stop))
+        return found
+
+
+def clean(text):
+    """Normalise query text: NFC, one kind of quote, no control characters."""
+    text = unicodedata.normalize("NFC", text or "")
+    return _CONTROL.sub(" ", text.translate(_QUOTES))
+
+
+def _split_quotes(text):
+    """Yield (is_phrase, text, negated) segments; an unpaired quote is text."""
+    if text.count('"') % 2:
+        last = text.rindex('"')
+        text = text[:last] + " " + text[last + 1:]
+    parts = text.split('"')
+    for i, part in enumerate(parts):
+        if i % 2:
+            negated = parts[i - 1].endswith("-") and (len(parts[i - 1]) == 1 or parts[i - 1][-2].isspace())
+            yield True, part, negated
+        else:
+            if i + 1 < len(parts) and part.endswith("-"):
+                part = part[:-1]
+            yield False, part, False
+
+
+def parse(text):
+    """Parse query text into a ParsedQuery; raise QueryTooComplex past a limit."""
+    text = clean(text)
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryTooComplex(f"the query is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}", "q")
+    items = []  # Clause objects, and the string "OR" between them
+    for is_phrase, segment, negated in _split_quotes(text):
+        if is_phrase:
+            words = [Word(p.raw) for p in pieces(segment) if not p.law]
+            if len(words) > MAX_PHRASE_WORDS:
+                raise QueryTooComplex(f"a phrase may have at most {MAX_PHRASE_WORDS} words", "q")
+            if len(words) == 1:
+                items.append(Clause([words[0]], negated))
+            elif words:
+                items.append(Clause([Phrase(tuple(words))], negated))
+            continue
+        items.extend(_segment_items(segment))
+    clauses = _join_or(items)
+    if len(clauses) > MAX_CLAUSES:
+        raise QueryTooComplex(f"the query has {len(clauses)} terms; the limit is {MAX_CLAUSES}", "q")
+    return ParsedQuery(_drop_stop_words(clauses))
+
+
+def _segment_items(segment):
+    items = []
+    chunks = segment.split()
+    for i, chunk in enumerate(chunks):
+        if chunk == "OR":
+            items.append("OR")
+            continue
+        if _NUMBER_SIGN.match(chunk) and i + 1 < len(chunks) and chunks[i + 1][:1].isdigit():
+            continue
+        negated = chunk.startswith("-") and len(chunk) > 1
+        units = _chunk_units(chunk[1:] if negated else chunk)
+        if len(units) > 1 and _is_compound(chunk):
+            items.append(Clause([Phrase(tuple(units))], negated))
+        else:
+            items.extend(Clause([unit], negated) for unit in units)
+    return items
+
+
+def _chunk_units(chunk):
+    chunk = _NUMBER_PREFIX.sub("", chunk)
+    units, law_end = [], -1
+    for piece in pieces(chunk):
+        if piece.law:
+            units.append(LawNumber(piece.raw))
+            law_end = piece.end
+        elif piece.start >= law_end:
+            units.append(Word(piece.raw))
+    return units
+
+
+def _is_compound(chunk):
+    """True for "e-commerce" or "radio-electronic": words joined by hyphens."""
+    return bool(re.fullmatch(r"-?[^\W_]+(?:[-'’][^\W_]+)+[.,;:!?]?", chunk))
+
+
+def _join_or(items):
+    clauses = []
+    pending_or = False
+    for item in items:
+        if item == "OR":
+            pending_or = bool(clauses)
+            continue
+        if pending_or and not item.negated and not clauses[-1].negated:
+            clauses[-1].options.extend(item.options)
+        else:
+            clauses.append(item)
+        pending_or = False
+    return clauses
+
+
+def _drop_stop_words(clauses):
+    """Drop lone stop words unless the query has nothing else."""
+    def is_stop(clause):
+        return all(isinstance(o, Word) and o.is_stop for o in clause.options)
+    kept = [c for c in clauses if not is_stop(c)]
+    return kept if any(not c.negated for c in kept) else clauses

@@ -1,0 +1,83 @@
+"""The Falcon application factory: routes, error mapping, security headers."""
+
+import html
+import json
+import logging
+
+import falcon
+
+from ..engine import IndexHolder
+from ..errors import MeasureSearchError
+from . import pages, resources
+
+log = logging.getLogger("measuresearch")
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                                "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+}
+
+
+class SecurityHeaders:
+    """Adds the security headers to every response, errors included."""
+
+    def process_response(self, req, resp, resource, req_succeeded):
+        resp.set_headers(SECURITY_HEADERS)
+
+
+def _error_body(status, code, message, parameter=None):
+    return {"error": {"status": status, "code": code, "message": message, "parameter": parameter}}
+
+
+def _render_error(req, resp, status, code, message, parameter=None):
+    resp.status = falcon.code_to_http_status(status)
+    if req.path.startswith("/api/") or req.path in ("/healthz", "/openapi.json"):
+        resp.content_type = falcon.MEDIA_JSON
+        resp.text = json.dumps(_error_body(status, code, message, parameter), ensure_ascii=False)
+    else:
+        resp.content_type = falcon.MEDIA_HTML
+        resp.text = pages.error_page(status, message)
+
+
+def _domain_error(req, resp, exc, params):
+    _render_error(req, resp, exc.status, exc.code, exc.message, exc.parameter)
+
+
+def _unexpected_error(req, resp, exc, params):
+    log.exception("unexpected error on %s", req.path)
+    _render_error(req, resp, 500, "internal_error", "the server failed to answer; the error has been logged")
+
+
+def _http_error_serializer(req, resp, exc):
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    message = exc.description or exc.title or "error"
+    _render_error(req, resp, exc.status_code, code, html.unescape(str(message)))
+
+
+def create_app(holder):
+    """Return the WSGI app serving the index that `holder` hands out."""
+    app = falcon.App(middleware=[SecurityHeaders()])
+    app.req_options.keep_blank_qs_values = False
+    app.req_options.strip_url_path_trailing_slash = True
+    app.resp_options.secure_cookies_by_default = True
+    app.add_route("/api/search", resources.SearchResource(holder))
+    app.add_route("/api/search.csv", resources.SearchCsvResource(holder))
+    app.add_route("/api/search.json", resources.SearchJsonExportResource(holder))
+    app.add_route("/api/measures/{measure_id}", resources.MeasureResource(holder))
+    app.add_route("/api/suggest", resources.SuggestResource(holder))
+    app.add_route("/healthz", resources.HealthResource(holder))
+    app.add_route("/openapi.json", resources.OpenAPIResource())
+    pages.add_routes(app, holder)
+    app.add_error_handler(Exception, _unexpected_error)
+    app.add_error_handler(MeasureSearchError, _domain_error)
+    app.set_error_serializer(_http_error_serializer)
+    return app
+
+
+def app_for_index(index_root):
+    """Return (app, holder) for an index folder."""
+    holder = IndexHolder(index_root)
+    return create_app(holder), holder

@@ -1,0 +1,96 @@
+"""The OpenAPI 3 document of the JSON endpoints (kept beside API.md)."""
+
+from ..search import FILTER_NAMES, MAX_PER_PAGE, SORTS
+
+_ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _param(name, schema, description, repeat=False):
+    param = {"name": name, "in": "query", "required": False, "description": description}
+    param["schema"] = {"type": "array", "items": schema} if repeat else schema
+    if repeat:
+        param.update(style="form", explode=True)
+    return param
+
+
+def _search_params(paged=True):
+    params = [_param("q", {"type": "string", "maxLength": 500}, "query text, any script")]
+    params += [_param(n, {"type": "string"}, f"exact {n} value; repeatable, OR-ed", True) for n in FILTER_NAMES]
+    params += [_param("year_from", {"type": "integer", "minimum": 0, "maximum": 9999}, "first year, inclusive"),
+               _param("year_to", {"type": "integer", "minimum": 0, "maximum": 9999}, "last year, inclusive"),
+               _param("sort", {"type": "string", "enum": list(SORTS)}, "order of the hits")]
+    if paged:
+        params += [_param("page", {"type": "integer", "minimum": 1}, "1-based page"),
+                   _param("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}, "hits per page")]
+    return params
+
+
+def _responses(ok):
+    return {"200": ok, "400": {"description": "bad parameter", "content": {"application/json": {"schema": _ERROR}}},
+            "503": {"description": "no index", "content": {"application/json": {"schema": _ERROR}}}}
+
+
+def _json_ok(schema):
+    return {"description": "OK", "content": {"application/json": {"schema": schema}}}
+
+
+def document():
+    """Return the OpenAPI document as plain data."""
+    facet_value = {"type": "object", "required": ["value", "count", "selected"],
+                   "properties": {"value": {"type": ["string", "integer"]}, "count": {"type": "integer"},
+                                  "selected": {"type": "boolean"}}}
+    hit = {"type": "object", "required": ["id", "url", "country", "pillar", "sub_pillar", "titles", "dates",
+                                          "description", "highlights", "matched"],
+           "properties": {
+               "id": {"type": "string"}, "url": {"type": "string"}, "score": {"type": ["number", "null"]},
+               "country": {"type": "string"}, "pillar": {"type": "string"}, "sub_pillar": {"type": "string"},
+               "coverage": {"type": ["string", "null"]}, "titles": {"type": "array", "items": {"type": "string"}},
+               "dates": {"type": "array", "items": {"type": "string"}}, "year": {"type": ["integer", "null"]},
+               "description": {"type": "string"},
+               "highlights": {"type": "object"},
+               "matched": {"type": "array", "items": {"type": "object", "properties": {
+                   "word": {"type": "string"}, "field": {"type": "string"},
+                   "kind": {"type": "string", "enum": ["exact", "stem", "lookalike", "romanized", "law_number"]}}}}}}
+    search_result = {"type": "object",
+                     "required": ["query", "total", "page", "per_page", "pages", "took_ms", "hits", "facets",
+                                  "suggestion"],
+                     "properties": {
+                         "query": {"type": "object"}, "total": {"type": "integer"}, "page": {"type": "integer"},
+                         "per_page": {"type": "integer"}, "pages": {"type": "integer"},
+                         "took_ms": {"type": "number"}, "relaxed": {"type": "boolean"},
+                         "hits": {"type": "array", "items": hit},
+                         "facets": {"type": "object", "additionalProperties": {"type": "array", "items": facet_value}},
+                         "suggestion": {"type": ["object", "null"]}}}
+    measure_id = {"name": "measure_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "measuresearch", "version": "1", "description": "Search the DTI database of measures."},
+        "paths": {
+            "/api/search": {"get": {"operationId": "search", "parameters": _search_params(),
+                                    "responses": _responses(_json_ok(search_result))}},
+            "/api/search.csv": {"get": {"operationId": "searchCsv", "parameters": _search_params(False),
+                                        "responses": _responses({"description": "CSV", "content": {
+                                            "text/csv": {"schema": {"type": "string"}}}})}},
+            "/api/search.json": {"get": {"operationId": "searchExport", "parameters": _search_params(False),
+                                         "responses": _responses(_json_ok({"type": "object", "required": [
+                                             "query", "total", "measures"]}))}},
+            "/api/measures/{measure_id}": {"get": {
+                "operationId": "measure", "parameters": [measure_id],
+                "responses": {**_responses(_json_ok({"type": "object", "required": ["id", "titles", "related"]})),
+                              "404": {"description": "unknown id",
+                                      "content": {"application/json": {"schema": _ERROR}}}}}},
+            "/api/suggest": {"get": {"operationId": "suggest",
+                                     "parameters": [_param("q", {"type": "string", "maxLength": 200}, "prefix")],
+                                     "responses": _responses(_json_ok({"type": "object", "required": [
+                                         "q", "suggestions"], "properties": {
+                                         "q": {"type": "string"},
+                                         "suggestions": {"type": "array", "maxItems": 10,
+                                                         "items": {"type": "string"}}}}))}},
+            "/healthz": {"get": {"operationId": "health", "responses": _responses(_json_ok({
+                "type": "object", "required": ["status", "documents", "index_id", "index_built_at"]}))}},
+        },
+        "components": {"schemas": {"Error": {"type": "object", "required": ["error"], "properties": {"error": {
+            "type": "object", "required": ["status", "code", "message"],
+            "properties": {"status": {"type": "integer"}, "code": {"type": "string"},
+                           "message": {"type": "string"}, "parameter": {"type": ["string", "null"]}}}}}}},
+    }

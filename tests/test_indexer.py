@@ -1,0 +1,76 @@
+"""Building, swapping and protecting the index."""
+
+import os
+
+import pytest
+
+from measuresearch import indexer
+from measuresearch.engine import IndexHolder
+from measuresearch.errors import InputProblems
+from measuresearch.search import SearchRequest, search
+
+
+def test_build_swaps_in_a_complete_folder(tmp_path, real_measures):
+    report = indexer.build(None, tmp_path, measures=real_measures)
+    assert report.documents == 15
+    current = indexer.current_build(tmp_path)
+    assert current.name == f"build-{report.index_id}"
+    assert {"meta.json", "facets.json"} <= {p.name for p in current.iterdir()}
+
+
+def test_rebuilds_keep_only_current_and_previous(tmp_path, real_measures):
+    ids = [indexer.build(None, tmp_path, measures=real_measures).index_id for _ in range(4)]
+    builds = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("build-"))
+    assert len(builds) == 2 and f"build-{ids[-1]}" in builds and f"build-{ids[-2]}" in builds
+
+
+def test_corpus_error_leaves_the_index_untouched(tmp_path, corpus_copy, real_measures):
+    indexer.build(None, tmp_path / "index", measures=real_measures)
+    before = os.readlink(tmp_path / "index" / "current")
+    with open(corpus_copy / "kazakhstan.yaml", "a", encoding="utf-8") as handle:
+        handle.write("  - id: broken\n    pillar: Nope\n")
+    with pytest.raises(InputProblems):
+        indexer.build(corpus_copy, tmp_path / "index")
+    assert os.readlink(tmp_path / "index" / "current") == before
+    assert not [p for p in (tmp_path / "index").iterdir() if p.name.startswith(".build-")]
+
+
+def test_leftovers_of_a_killed_build_are_cleaned(tmp_path, real_measures):
+    (tmp_path / ".build-crashed").mkdir(parents=True)
+    (tmp_path / ".build-crashed" / "junk").write_text("x")
+    os.symlink("build-nothing", tmp_path / ".current-abc123")
+    indexer.build(None, tmp_path, measures=real_measures)
+    assert not (tmp_path / ".build-crashed").exists()
+    assert not os.path.lexists(tmp_path / ".current-abc123")
+
+
+def test_a_second_concurrent_build_is_refused(tmp_path, real_measures):
+    import fcntl
+    tmp_path.mkdir(exist_ok=True)
+    with open(tmp_path / ".lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        with pytest.raises(indexer.BuildLocked):
+            indexer.build(None, tmp_path, measures=real_measures)
+
+
+def test_a_reader_picks_up_a_new_build_by_itself(tmp_path, real_measures):
+    indexer.build(None, tmp_path, measures=real_measures[:5])
+    holder = IndexHolder(tmp_path)
+    try:
+        assert search(holder, SearchRequest())["total"] == 5
+        indexer.build(None, tmp_path, measures=real_measures)
+        assert search(holder, SearchRequest())["total"] == 15
+    finally:
+        holder.close()
+
+
+def test_docnums_follow_the_corpus_order(tmp_path, real_measures):
+    indexer.build(None, tmp_path, measures=real_measures)
+    holder = IndexHolder(tmp_path)
+    snapshot = holder.acquire()
+    try:
+        searcher = snapshot.searcher()
+        assert [searcher.stored_fields(d)["id"] for d in range(15)] == snapshot.facets.ids
+    finally:
+        holder.release(snapshot)
+        holder.close()

@@ -1,0 +1,142 @@
+"""Search behaviour on the real corpus and on small made-up indexes."""
+
+import re
+
+import pytest
+
+from measuresearch.search import SearchRequest, search
+
+from conftest import make_measure
+
+
+def ids(result):
+    return [h["id"] for h in result["hits"]]
+
+
+def first_title(result):
+    return result["hits"][0]["titles"][0]
+
+
+def test_a_title_match_outranks_a_passing_mention(make_index):
+    holder = make_index([
+        make_measure("General rules on trade", "Among many other things this also concerns encryption once."),
+        make_measure("Encryption rules", "Rules for devices."),
+    ])
+    assert first_title(search(holder, SearchRequest(q="encryption"))) == "Encryption rules"
+
+
+def test_sub_pillar_match_outranks_description_mention(make_index):
+    holder = make_index([
+        make_measure("Law A", "It mentions advertising in passing.", sub_pillar="Monitoring requirement"),
+        make_measure("Law B", "Nothing relevant here.", sub_pillar="Restrictions on online advertising"),
+    ])
+    assert first_title(search(holder, SearchRequest(q="advertising"))) == "Law B"
+
+
+def test_all_words_must_match_by_default(holder):
+    result = search(holder, SearchRequest(q="internet shutdowns"))
+    assert result["total"] == 2 and not result["relaxed"]
+    assert all("Presence of Internet shutdowns" in h["titles"] for h in result["hits"])
+
+
+def test_relaxed_when_all_words_together_match_nothing(holder):
+    result = search(holder, SearchRequest(q="whatsapp encryption"))
+    assert result["relaxed"] is True
+    assert result["total"] == 3  # one measure mentions WhatsApp, two mention encryption
+
+
+def test_phrase_and_exclusion(holder):
+    assert search(holder, SearchRequest(q='"internet shutdown"'))["total"] == 2
+    assert search(holder, SearchRequest(q='"shutdown internet"'))["total"] == 0
+    blocking = search(holder, SearchRequest(q="blocking"))["total"]
+    assert search(holder, SearchRequest(q="blocking -whatsapp"))["total"] == blocking - 1
+
+
+def test_or(holder):
+    a = search(holder, SearchRequest(q="whatsapp"))["total"]
+    b = search(holder, SearchRequest(q="advertisement"))["total"]
+    assert search(holder, SearchRequest(q="whatsapp OR advertisement"))["total"] == a + b
+
+
+@pytest.mark.parametrize("q", ['stray " quote', "a(b [c", "((((", "]]", "title:foo", "NOT OR x", "-", '"', "*",
+                               "AND", "OR OR", "\x00\x01", "-\"\"", "№", "No."])
+def test_odd_input_is_text_never_an_error(holder, q):
+    result = search(holder, SearchRequest(q=q))
+    assert result["total"] >= 0
+
+
+def test_empty_query_browses_everything_newest_first(holder):
+    result = search(holder, SearchRequest(per_page=100))
+    assert result["total"] == 15
+    years = [h["year"] for h in result["hits"]]
+    assert years[:-1] == sorted(years[:-1], reverse=True) and years[-1] is None
+
+
+def test_sort_oldest_and_pagination_cover_everything_once(holder):
+    pages = [search(holder, SearchRequest(sort="oldest", page=p, per_page=4)) for p in (1, 2, 3, 4)]
+    seen = [i for page in pages for i in ids(page)]
+    assert len(seen) == 15 and len(set(seen)) == 15
+    assert pages[0]["pages"] == 4
+    assert pages[0]["hits"][0]["year"] == 2003
+
+
+def test_facets_are_disjunctive(holder):
+    request = SearchRequest(filters={"pillar": ("Content access",)})
+    result = search(holder, request)
+    assert result["total"] == 4
+    pillars = {f["value"]: f for f in result["facets"]["pillar"]}
+    # the pillar facet ignores its own filter, so the other pillars still show their counts
+    assert pillars["Content access"] == {"value": "Content access", "count": 4, "selected": True}
+    assert pillars["Online sales and transactions"]["count"] == 4
+    assert sum(f["count"] for f in result["facets"]["pillar"]) == 15
+    # other facets are narrowed by the pillar filter
+    assert sum(f["count"] for f in result["facets"]["sub_pillar"]) == 4
+
+
+def test_selected_values_are_listed_even_at_zero(holder):
+    result = search(holder, SearchRequest(q="whatsapp", filters={"coverage": ("Telecom equipment",)}))
+    assert result["total"] == 0
+    coverage = {f["value"]: f for f in result["facets"]["coverage"]}
+    assert coverage["Telecom equipment"] == {"value": "Telecom equipment", "count": 0, "selected": True}
+
+
+def test_filters_or_within_and_across(holder):
+    two = search(holder, SearchRequest(filters={"pillar": ("Content access", "Intermediary liability")}))
+    assert two["total"] == 7
+    narrowed = search(holder, SearchRequest(filters={"pillar": ("Content access", "Intermediary liability"),
+                                                     "coverage": ("Horizontal",)}))
+    assert narrowed["total"] == 4
+
+
+def test_year_range(holder):
+    result = search(holder, SearchRequest(year_from=2015, year_to=2018, per_page=50))
+    assert result["total"] == 4  # 2015, 2017, 2017, 2018
+    assert all(2015 <= h["year"] <= 2018 for h in result["hits"])
+    selected = [f["value"] for f in result["facets"]["year"] if f["selected"]]
+    assert selected == [2015, 2017, 2018]
+
+
+def test_highlights_mark_the_original_words_and_escape_the_rest(make_index):
+    holder = make_index([make_measure('Rules on <script> & "shutdowns"', "The SHUTDOWN of <b>networks</b>.")])
+    hit = search(holder, SearchRequest(q="shutdown"))["hits"][0]
+    assert hit["highlights"]["titles"] == ["Rules on &lt;script&gt; &amp; &quot;<mark>shutdowns</mark>&quot;"]
+    assert hit["highlights"]["description"] == "The <mark>SHUTDOWN</mark> of &lt;b&gt;networks&lt;/b&gt;."
+
+
+def test_long_description_snippet_shows_the_match(holder):
+    hit = search(holder, SearchRequest(q="WhatsApp"))["hits"][0]
+    snippet = hit["highlights"]["description"]
+    assert "<mark>WhatsApp</mark>" in snippet
+    assert 150 <= len(re.sub(r"</?mark>", "", snippet)) <= 320
+    assert snippet.startswith("… ")
+
+
+def test_suggestion_for_a_misspelt_word(holder):
+    result = search(holder, SearchRequest(q="shutdwons"))
+    assert result["suggestion"] == {"q": "shutdowns"}
+    assert search(holder, SearchRequest(q="shutdowns"))["suggestion"] is None
+
+
+def test_unknown_words_do_not_crash_and_total_is_exact(holder):
+    result = search(holder, SearchRequest(q="zzzzqqq"))
+    assert result["total"] == 0 and result["hits"] == [] and result["pages"] == 0
