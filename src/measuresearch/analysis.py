@@ -20,7 +20,7 @@ from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
 from whoosh.analysis import Filter, Token, Tokenizer
 from whoosh.lang.stopwords import stoplists
 
-from .scripts import fold_readings, is_cyrillic, lookalike_tables, roman_keys
+from .scripts import fold_readings, is_cyrillic, lookalike_tables, roman_keys, roman_letters
 
 # A word: letters and digits, with combining marks kept inside the word.
 WORD = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+")
@@ -45,6 +45,10 @@ def american(word):
     for british, us in _BRITISH_SUFFIXES:
         if word.endswith(british) and word[: -len(british)] + "ise" in BRITISH_ENGLISH_SPELLINGS:
             return word[: -len(british)] + us
+    # -isation has no other reading in English, so it is safe without the table
+    # ("informatisation", "digitalisation" are in no dictionary yet).
+    if word.endswith(("isation", "isations")) and len(word) > 9:
+        return word.replace("isation", "ization")
     return word
 
 
@@ -70,11 +74,23 @@ def stem(reading):
 
 
 @functools.lru_cache(maxsize=100_000)
-def law_key(text):
-    """Return the canonical law number: letters folded to Latin, "/" as "-"."""
+def law_keys(text):
+    """Return the canonical keys of a law number, "/" written as "-".
+
+    Its Cyrillic letters are read both as the Latin letters they look like
+    ("53/НК" = "53-hk") and as their romanization ("53-nk"), so the number is
+    found however its letters were typed; "418-В" (a Cyrillic В) is "418-v".
+    """
     _, cyr2lat = lookalike_tables()
-    parts = re.split(r"[-/]", text.casefold())
-    return "-".join("".join(cyr2lat.get(c, c) for c in part) for part in parts)
+    parts = re.split(r"[-/]", text.casefold().replace("ё", "е"))
+    looks = "-".join("".join(cyr2lat.get(c, c) for c in part) for part in parts)
+    spelled = "-".join(_romanize(part) for part in parts)
+    return tuple(dict.fromkeys((looks, spelled)))
+
+
+def _romanize(part):
+    letters = roman_letters()
+    return "".join(letters.get(c, c) for c in part)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -109,19 +125,19 @@ class Forms:
     readings: tuple
     stems: tuple
     roman: tuple
-    law: str | None
+    law: tuple
 
 
 @functools.lru_cache(maxsize=200_000)
 def forms(raw, law=False):
     """Return the forms of one piece (cached: vocabularies are small)."""
     if law:
-        key = law_key(raw)
-        return Forms(raw, raw.casefold(), (key,), (key,), (), key)
+        keys = law_keys(raw)
+        return Forms(raw, raw.casefold(), keys, keys, (), keys)
     readings = fold_readings(raw)
     stems = tuple(dict.fromkeys(stem(r) for r in readings))
     roman = tuple(dict.fromkeys(k for r in readings for k in roman_keys(r)))
-    return Forms(raw, raw.casefold(), readings, stems, roman, None)
+    return Forms(raw, raw.casefold(), readings, stems, roman, ())
 
 
 class WordTokenizer(Tokenizer):

@@ -8,7 +8,7 @@ characters are the source's own, at their own offsets.
 import html
 
 from .analysis import forms, pieces
-from .queryparse import LawNumber
+from .queryparse import LawNumber, Phrase
 
 SNIPPET_CHARS = 240
 WHOLE_UNDER = 300
@@ -22,7 +22,7 @@ def match_kind(query_unit, piece):
     doc = forms(piece.raw, piece.law)
     if isinstance(query_unit, LawNumber):
         query = forms(query_unit.text, True)
-        return "law_number" if piece.law and doc.law == query.law else None
+        return "law_number" if piece.law and set(doc.law) & set(query.law) else None
     query = forms(query_unit.text)
     if piece.law:
         return None
@@ -38,14 +38,27 @@ def match_kind(query_unit, piece):
 
 
 def matches(text, units):
-    """Return [(piece, unit, kind)] for every piece of text that a unit matches."""
+    """Return [(piece, word, kind)] for every piece of text that a query unit matches.
+
+    A word or law number matches wherever it occurs; the words of a phrase
+    only where they occur in order.
+    """
+    all_pieces = pieces(text)
     found = []
-    for piece in pieces(text):
-        for unit in units:
+    singles = [u for u in units if not isinstance(u, Phrase)]
+    for piece in all_pieces:
+        for unit in singles:
             kind = match_kind(unit, piece)
             if kind:
                 found.append((piece, unit, kind))
                 break
+    words = [p for p in all_pieces if not p.law]
+    for phrase in (u for u in units if isinstance(u, Phrase)):
+        size = len(phrase.words)
+        for i in range(len(words) - size + 1):
+            kinds = [match_kind(w, words[i + k]) for k, w in enumerate(phrase.words)]
+            if all(kinds):
+                found.extend((words[i + k], w, kinds[k]) for k, w in enumerate(phrase.words))
     return found
 
 
@@ -120,12 +133,14 @@ def _word_end(text, index):
 
 
 def explain(fields, units):
-    """Return hits[].matched: for each matched query word, field and kind of match."""
-    result = []
-    for unit in units:
-        for field, text in fields.items():
-            kinds = [kind for _, u, kind in matches(text, [unit]) if u is unit]
-            if kinds:
-                kind = min(kinds, key=KINDS.index)
-                result.append({"word": unit.text, "field": field, "kind": kind})
-    return result
+    """Return hits[].matched: for each matched query word, each field and its strongest kind."""
+    best = {}
+    for field, text in fields.items():
+        for _, word, kind in matches(text, units):
+            key = (word.text, field)
+            if key not in best or KINDS.index(kind) < KINDS.index(best[key]):
+                best[key] = kind
+    order = [w.text for u in units for w in (u.words if isinstance(u, Phrase) else (u,))]
+    field_order = list(fields)
+    ranked = sorted(best.items(), key=lambda item: (order.index(item[0][0]), field_order.index(item[0][1])))
+    return [{"word": word, "field": field, "kind": kind} for (word, field), kind in ranked]

@@ -70,12 +70,12 @@ class ParsedQuery:
         return [c for c in self.clauses if c.negated]
 
     def words(self):
-        """Return every non-stop word and law number of the positive clauses."""
+        """Return every non-stop word and law number of the positive clauses, phrases whole."""
         found = []
         for clause in self.positive:
             for option in clause.options:
-                units = option.words if isinstance(option, Phrase) else (option,)
-                found.extend(u for u in units if not (isinstance(u, Word) and u.is_stop))
+                if isinstance(option, Phrase) or not (isinstance(option, Word) and option.is_stop):
+                    found.append(option)
         return found
 
 

@@ -39,6 +39,15 @@ _SKELETON = str.maketrans({
     "ң": "н", "ө": "о", "ұ": "у", "ү": "у", "һ": "х",
 })
 _VOWELS = "аеоуи"
+
+
+@functools.cache
+def roman_letters():
+    """Return Cyrillic letter -> its informal (Wikipedia-style) romanization, Kazakh included."""
+    folder = pathlib.Path(iuliia.__file__).with_name("schemas")
+    mapping = json.loads((folder / "wikipedia.json").read_text(encoding="utf-8"))["mapping"]
+    kazakh = dict(zip(*KazakhLanguagePack.mapping))
+    return {**{c.lower(): l.lower() for c, l in kazakh.items()}, **mapping}
 _RU_STEMMER = Stemmer.Stemmer("russian")
 
 
@@ -114,7 +123,7 @@ def fold_readings(raw):
 def _reverse(mapping):
     table = {}
     for cyr, lat in mapping.items():
-        cyr, lat = cyr.lower(), lat.lower().replace("·", "")
+        cyr, lat = cyr.lower(), unicodedata.normalize("NFC", lat.lower().replace("·", ""))
         if lat and len(cyr) == 1 and lat not in table:
             table[lat] = cyr
     return table

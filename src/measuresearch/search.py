@@ -61,9 +61,10 @@ class SearchRequest:
 def word_query(unit):
     """Return the Whoosh query of one word or law number over every field."""
     if isinstance(unit, LawNumber):
-        key = forms(unit.text, True).law
-        number = key.split("-")[0]
-        terms = [wq.Term(f, key, boost=b * LAW_BOOST) for f, b in FIELD_BOOSTS.items()]
+        keys = forms(unit.text, True).law
+        number = keys[0].split("-")[0]
+        terms = [wq.Term(f, key, boost=b * LAW_BOOST) for f, b in FIELD_BOOSTS.items() for key in keys]
+        # the bare number still finds an instrument whose suffix was typed differently, ranked lower
         return wq.Or(terms + [wq.Term(f, number, boost=b * 0.25) for f, b in FIELD_BOOSTS.items()])
     word = forms(unit.text)
     terms = [wq.Term(f, s, boost=b) for f, b in FIELD_BOOSTS.items() for s in word.stems]
