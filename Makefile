@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install serve index check test eval bench clean
+.PHONY: install serve index check test eval bench clean browser screenshots
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,12 +26,22 @@ serve: $(INSTALLED)
 	test -e index/current || $(BIN)/measuresearch index
 	$(BIN)/measuresearch serve --host $(HOST) --port $(PORT)
 
-test: $(INSTALLED)
+# The browser tests drive Debian's Chromium with Playwright (no browser download).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+browser:
+	test -x $(CHROMIUM) || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)
+
+test: $(INSTALLED) browser
 	$(BIN)/python -m pytest
 
 eval: $(INSTALLED)
 	test -e index/current || $(BIN)/measuresearch index
 	$(BIN)/python -m measuresearch.evaluate
+
+screenshots: $(INSTALLED) browser
+	$(BIN)/python tools/screenshots.py docs/screenshots
 
 clean:
 	rm -rf $(VENV) index/build-* index/.build-* index/current index/.lock

@@ -1,10 +1,6 @@
 """End to end: `measuresearch serve` on a free port, queried over HTTP."""
 
 import json
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -12,33 +8,6 @@ import urllib.request
 import pytest
 
 pytestmark = pytest.mark.e2e
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(real_index):
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "measuresearch.cli", "serve", "--port", str(port),
-                                "--index", str(real_index)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("server did not start: " + process.stdout.read().decode(errors="replace"))
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
 
 
 def _get(url):

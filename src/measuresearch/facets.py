@@ -18,6 +18,10 @@ class FacetData:
         self.ids = data["ids"]
         self.numbers = {name: {v: i for i, v in enumerate(vals)} for name, vals in self.values.items()}
         self.size = len(self.ids)
+        # per-instance caches, so that a retired build's data is not kept alive by a class-level cache
+        self.docs_with = functools.lru_cache(maxsize=512)(self._docs_with)
+        self.docs_in_years = functools.lru_cache(maxsize=512)(self._docs_in_years)
+        self._parents = None
 
     def value(self, name, docnum):
         """Return the facet value of one document (None when it has none)."""
@@ -27,15 +31,22 @@ class FacetData:
         number = self.columns[name][docnum]
         return None if number < 0 else self.values[name][number]
 
-    @functools.lru_cache(maxsize=512)
-    def docs_with(self, name, selected):
+    def sub_pillar_parents(self):
+        """Return {sub-pillar value: pillar value} (the first pillar seen with it)."""
+        if self._parents is None:
+            parents = {}
+            for pillar, sub in zip(self.columns["pillar"], self.columns["sub_pillar"]):
+                parents.setdefault(self.values["sub_pillar"][sub], self.values["pillar"][pillar])
+            self._parents = parents
+        return self._parents
+
+    def _docs_with(self, name, selected):
         """Return the frozenset of docnums whose facet value is one of `selected`."""
         wanted = {self.numbers[name][v] for v in selected if v in self.numbers[name]}
         column = self.columns[name]
         return frozenset(d for d in range(self.size) if column[d] in wanted)
 
-    @functools.lru_cache(maxsize=512)
-    def docs_in_years(self, year_from, year_to):
+    def _docs_in_years(self, year_from, year_to):
         """Return the docnums whose year lies in [year_from, year_to] (None: open)."""
         low = -(10 ** 9) if year_from is None else year_from
         high = 10 ** 9 if year_to is None else year_to

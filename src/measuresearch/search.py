@@ -248,12 +248,25 @@ def get_measure(holder, measure_id, related=5):
         if docnum is None:
             raise NotFound(f"no measure with id {measure_id!r}")
         record = json.loads(searcher.stored_fields(docnum)["record"])
-        text = " ".join(record["titles"]) + " " + record["description"]
-        similar = searcher.more_like(docnum, "description", text=text, top=related)
-        record["related"] = [_summary(json.loads(hit["record"])) for hit in similar]
+        record["related"] = [_summary(json.loads(searcher.stored_fields(d)["record"]))
+                             for d in _related(searcher, snapshot.facets, docnum, record, related)]
     finally:
         holder.release(snapshot)
     return record
+
+
+def _related(searcher, data, docnum, record, limit):
+    """Return up to `limit` docnums like this one: more-like-this on the text, then same sub-pillar, pillar."""
+    text = " ".join(record["titles"]) + " " + record["description"]
+    found = [hit.docnum for hit in searcher.more_like(docnum, "description", text=text, top=limit, numterms=15)]
+    for facet in ("sub_pillar", "pillar"):
+        if len(found) >= limit:
+            break
+        value = data.columns[facet][docnum]
+        same = [d for d in range(data.size) if data.columns[facet][d] == value and d != docnum and d not in found]
+        same.sort(key=lambda d: -data.year[d])
+        found.extend(same[: limit - len(found)])
+    return found[:limit]
 
 
 def _summary(record):
@@ -280,6 +293,15 @@ def suggest(holder, prefix, limit=10):
         holder.release(snapshot)
     best = sorted(found, key=lambda t: (-found[t], t))[:limit]
     return [(head + " " + t).strip() for t in best]
+
+
+def sub_pillar_parents(holder):
+    """Return {sub-pillar: pillar} of the live index, to nest the facets."""
+    snapshot = holder.acquire()
+    try:
+        return snapshot.facets.sub_pillar_parents()
+    finally:
+        holder.release(snapshot)
 
 
 def health(holder):

@@ -1,23 +1,40 @@
-"""HTML pages rendered with Jinja2 (autoescape on)."""
+"""HTML pages rendered with Jinja2 (autoescape on), from the same result as the API."""
 
 import functools
+import pathlib
 
 import falcon
 import jinja2
 
 from .. import search
+from ..model import EVENT_KINDS
+from . import urls
 from .params import search_request
+
+STATIC = pathlib.Path(__file__).with_name("static")
+FACET_LABELS = {"pillar": "Pillar", "sub_pillar": "Sub-pillar", "country": "Country", "coverage": "Coverage",
+                "year": "Year"}
+EVENT_LABELS = {"since": "since", "entry_into_force": "entry into force", "amended": "amended",
+                "last_amended": "last amended", "reported": "reported", "last_reported": "last reported"}
+KIND_LABELS = {"exact": "exact", "stem": "word form", "lookalike": "look-alike letters",
+               "romanized": "romanized", "law_number": "law number"}
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+assert set(EVENT_LABELS) == set(EVENT_KINDS)
 
 
 @functools.cache
 def environment():
     """Return the Jinja2 environment of the templates (autoescaped)."""
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("measuresearch.web", "templates"),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.globals.update(urls=urls, FACET_LABELS=FACET_LABELS, EVENT_LABELS=EVENT_LABELS, KIND_LABELS=KIND_LABELS,
+                       MONTHS=MONTHS)
+    return env
 
 
 def render(name, **context):
@@ -30,6 +47,50 @@ def error_page(status, message):
     return render("error.html", status=status, message=message)
 
 
+def pillar_tree(result, pairs):
+    """Nest the sub-pillar facet under the pillar facet, each value with its toggle URL."""
+    facets = result["facets"]
+    tree = []
+    for pillar in facets["pillar"]:
+        tree.append({**pillar, "url": urls.toggle(pairs, "pillar", pillar["value"]), "children": []})
+    by_pillar = {node["value"]: node for node in tree}
+    orphans = []
+    for sub in facets["sub_pillar"]:
+        node = {**sub, "url": urls.toggle(pairs, "sub_pillar", sub["value"])}
+        parent = by_pillar.get(result["sub_pillar_parents"].get(sub["value"]))
+        (parent["children"] if parent else orphans).append(node)
+    return tree, orphans
+
+
+def chips(request, pairs):
+    """Return the active filters as removable chips: label, value, URL without it."""
+    found = []
+    for name in search.FILTER_NAMES:
+        for value in request.filters.get(name, ()):
+            found.append({"label": FACET_LABELS[name], "value": value, "url": urls.toggle(pairs, name, value)})
+    if request.year_from is not None or request.year_to is not None:
+        span = f"{request.year_from or '…'}–{request.year_to or '…'}"
+        found.append({"label": "Year", "value": span, "url": urls.replace(pairs, year_from=None, year_to=None,
+                                                                          page=None)})
+    return found
+
+
+def year_bars(result, pairs, span=60):
+    """Return the year facet as histogram bars (height class 0-10) with links, gaps filled with 0."""
+    years = {y["value"]: y for y in result["facets"]["year"]}
+    if not years:
+        return []
+    top = max(y["count"] for y in years.values())
+    last = max(years)
+    first = max(min(years), last - span + 1)
+    bars = []
+    for year in range(first, last + 1):
+        y = years.get(year, {"value": year, "count": 0, "selected": False})
+        height = round(10 * y["count"] / top) if y["count"] else 0
+        bars.append({**y, "height": max(height, 1 if y["count"] else 0), "url": urls.year_only(pairs, year)})
+    return bars
+
+
 class SearchPage:
     """GET /: the search page, same parameters as /api/search."""
 
@@ -39,8 +100,13 @@ class SearchPage:
     def on_get(self, req, resp):
         request = search_request(req.params)
         result = search.search(self.holder, request)
+        result["sub_pillar_parents"] = search.sub_pillar_parents(self.holder)
+        pairs = urls.state_of(request)
+        tree, orphans = pillar_tree(result, pairs)
         resp.content_type = falcon.MEDIA_HTML
-        resp.text = render("search.html", result=result, request=request)
+        resp.text = render("search.html", result=result, request=request, pairs=pairs, pillar_tree=tree,
+                           orphan_sub_pillars=orphans, chips=chips(request, pairs), years=year_bars(result, pairs),
+                           export_query=urls.href([p for p in pairs if p[0] not in ("page", "per_page")], ""))
 
 
 class MeasurePage:
@@ -59,3 +125,4 @@ def add_routes(app, holder):
     """Add the HTML routes and the static files to the app."""
     app.add_route("/", SearchPage(holder))
     app.add_route("/measures/{measure_id}", MeasurePage(holder))
+    app.add_static_route("/static", str(STATIC))

@@ -1,0 +1,146 @@
+// measuresearch: progressive enhancement of the search page.
+// Without JavaScript every control is a link or a form; with it, results
+// update in place (the URL kept in step with history) and the search box
+// offers completions from /api/suggest.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+  var form = document.getElementById("search-form");
+  if (!form) { return; }
+  var input = document.getElementById("q");
+  var list = document.getElementById("suggestions");
+  var active = -1;
+  var suggestTimer = null;
+  var searchTimer = null;
+  var pending = null;
+
+  function urlOfForm() {
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, name) {
+      if (value !== "" && !(name === "sort" && value === "relevance" && input.value.trim() !== "")) {
+        params.append(name, value);
+      }
+    });
+    var query = params.toString();
+    return "/" + (query ? "?" + query : "");
+  }
+
+  // On a phone the filters start folded away; without JavaScript they stay open.
+  function foldFiltersOnPhones() {
+    var panel = document.querySelector(".facet-panel");
+    if (panel && window.matchMedia("(max-width: 760px)").matches) { panel.open = false; }
+  }
+  foldFiltersOnPhones();
+
+  function swap(html) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    ["content", "form-state"].forEach(function (id) {
+      var fresh = doc.getElementById(id);
+      var old = document.getElementById(id);
+      if (fresh && old) { old.replaceWith(fresh); }
+    });
+    document.title = doc.title;
+    foldFiltersOnPhones();
+  }
+
+  function load(url, push) {
+    if (pending) { pending.abort(); }
+    pending = new AbortController();
+    document.body.classList.add("loading");
+    return fetch(url, { signal: pending.signal, headers: { "Accept": "text/html" } })
+      .then(function (response) { return response.text(); })
+      .then(function (html) {
+        swap(html);
+        if (push) { history.pushState({ url: url }, "", url); }
+        var params = new URL(url, location.href).searchParams;
+        if (document.activeElement !== input) { input.value = params.get("q") || ""; }
+      })
+      .catch(function (error) { if (error.name !== "AbortError") { location.href = url; } })
+      .finally(function () { document.body.classList.remove("loading"); });
+  }
+
+  // Links inside the results (facets, chips, pages, "did you mean") load in place.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("#content a[href^='/?'], #content a[href='/']");
+    if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) { return; }
+    event.preventDefault();
+    load(link.getAttribute("href"), true);
+  });
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    closeList();
+    load(urlOfForm(), true);
+  });
+
+  document.addEventListener("change", function (event) {
+    if (event.target.id === "sort") { load(urlOfForm(), true); }
+  });
+
+  window.addEventListener("popstate", function () { load(location.pathname + location.search, false); });
+
+  // Search as you type: results follow the box after a short pause.
+  input.addEventListener("input", function () {
+    clearTimeout(searchTimer);
+    clearTimeout(suggestTimer);
+    searchTimer = setTimeout(function () { load(urlOfForm(), false).then(function () {
+      history.replaceState({}, "", urlOfForm());
+    }); }, 350);
+    suggestTimer = setTimeout(suggest, 120);
+  });
+
+  function closeList() {
+    list.hidden = true;
+    list.innerHTML = "";
+    active = -1;
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+  }
+
+  function suggest() {
+    var prefix = input.value;
+    if (!prefix.trim()) { closeList(); return; }
+    fetch("/api/suggest?" + new URLSearchParams({ q: prefix }))
+      .then(function (response) { return response.ok ? response.json() : { suggestions: [] }; })
+      .then(function (body) {
+        if (input.value !== prefix) { return; }
+        list.innerHTML = "";
+        body.suggestions.forEach(function (text, i) {
+          var item = document.createElement("li");
+          item.id = "suggestion-" + i;
+          item.setAttribute("role", "option");
+          item.textContent = text;  // text, never HTML
+          item.addEventListener("mousedown", function (event) { event.preventDefault(); choose(text); });
+          list.appendChild(item);
+        });
+        var open = body.suggestions.length > 0;
+        list.hidden = !open;
+        input.setAttribute("aria-expanded", open ? "true" : "false");
+        active = -1;
+      })
+      .catch(function () { closeList(); });
+  }
+
+  function choose(text) {
+    input.value = text;
+    closeList();
+    load(urlOfForm(), true);
+  }
+
+  function highlight(index) {
+    var items = list.querySelectorAll("li");
+    items.forEach(function (item, i) { item.setAttribute("aria-selected", i === index ? "true" : "false"); });
+    active = index;
+    if (index >= 0) { input.setAttribute("aria-activedescendant", items[index].id); }
+  }
+
+  input.addEventListener("keydown", function (event) {
+    var items = list.querySelectorAll("li");
+    if (list.hidden || !items.length) { return; }
+    if (event.key === "ArrowDown") { event.preventDefault(); highlight((active + 1) % items.length); }
+    else if (event.key === "ArrowUp") { event.preventDefault(); highlight((active - 1 + items.length) % items.length); }
+    else if (event.key === "Enter" && active >= 0) { event.preventDefault(); choose(items[active].textContent); }
+    else if (event.key === "Escape") { closeList(); }
+  });
+  input.addEventListener("blur", function () { setTimeout(closeList, 150); });
+}());

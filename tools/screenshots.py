@@ -1,0 +1,55 @@
+"""Save screenshots of the search page for the README (wide and phone-sized).
+
+    python tools/screenshots.py docs/screenshots
+
+Builds a throw-away index of corpus/, serves it on a free loopback port and
+drives Debian's Chromium with Playwright.
+"""
+
+import pathlib
+import sys
+import tempfile
+import urllib.parse
+
+from playwright.sync_api import sync_playwright
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from conftest import start_server  # noqa: E402
+from measuresearch import indexer  # noqa: E402
+
+SHOTS = [
+    ("search-english-wide.png", "/?q=" + urllib.parse.quote("internet shutdowns"), (1280, 860)),
+    ("search-cyrillic-wide.png", "/?q=" + urllib.parse.quote("закон о валютном контроле"), (1280, 760)),
+    ("search-english-phone.png", "/?q=" + urllib.parse.quote("informatization"), (390, 844)),
+    ("search-cyrillic-phone.png", "/?q=" + urllib.parse.quote("об информатизации"), (390, 844)),
+    ("browse-filtered-wide.png", "/?pillar=" + urllib.parse.quote("Content access"), (1280, 900)),
+]
+
+
+def main(out):
+    out = pathlib.Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        indexer.build(ROOT / "corpus", tmp)
+        process, base = start_server(tmp)
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+                for name, path, (width, height) in SHOTS:
+                    page = browser.new_page(viewport={"width": width, "height": height})
+                    page.goto(base + path)
+                    page.screenshot(path=str(out / name))
+                    page.close()
+                    print(out / name)
+                browser.close()
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
