@@ -2,18 +2,18 @@
 
 One pipeline for every text field, composed the Whoosh way:
 
-    WordTokenizer() | FoldFilter() | StemFilter()       (field text)
-    WordTokenizer() | FoldFilter() | RomanFilter()      (field roman)
-    WordTokenizer() | FoldFilter()                      (field spell)
+    WordTokenizer() | TermsFilter("text")     folded, then stemmed by script
+    WordTokenizer() | TermsFilter("roman")    folded, then romanization keys
 
-The filters are thin wrappers over the pure, cached functions below, which
-the highlighter calls too, so a word is marked exactly when it was indexed.
+The filter is a thin wrapper over the pure, cached forms() below, which the
+highlighter calls too, so a word is marked exactly when it was indexed.
 """
 
 import dataclasses
 import functools
 import re
 import string
+import typing
 
 import Stemmer
 from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
@@ -93,8 +93,7 @@ def _romanize(part):
     return "".join(letters.get(c, c) for c in part)
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Piece:
+class Piece(typing.NamedTuple):
     """One word (or law number) of a text, with its character offsets."""
 
     start: int
@@ -134,73 +133,110 @@ def forms(raw, law=False):
     if law:
         keys = law_keys(raw)
         return Forms(raw, raw.casefold(), keys, keys, (), keys)
-    readings = fold_readings(raw)
-    stems = tuple(dict.fromkeys(stem(r) for r in readings))
-    roman = tuple(dict.fromkeys(k for r in readings for k in roman_keys(r)))
-    return Forms(raw, raw.casefold(), readings, stems, roman, ())
+    return Forms(raw, raw.casefold(), fold_readings(raw), terms(raw, False, "text"), terms(raw, False, "roman"), ())
+
+
+_LAW_HINT = re.compile(r"\d[-/]")
+
+# A field value may hold several sections, each "\x1f" + boost letter + text:
+# one Whoosh field then holds titles, sub-pillar, ... and description, each
+# token weighted by its section (BM25F: weighted term frequencies summed
+# before saturation), with a position gap so that no phrase spans two sections.
+SECTION = "\x1f"
+SECTION_GAP = 100
+
+
+def sections(value, boosts):
+    """Return [(boost, text)] of a field value with section markers."""
+    if SECTION not in value:
+        return [(1.0, value)]
+    return [(boosts.get(part[:1], 1.0), part[1:]) for part in value.split(SECTION)[1:]]
+
+
+def join_sections(parts):
+    """Return one field value from [(section letter, text)]."""
+    return "".join(SECTION + letter + text for letter, text in parts if text)
 
 
 class WordTokenizer(Tokenizer):
-    """Yields words and law numbers with positions and character offsets."""
+    """Yields words and law numbers with positions, character offsets and section boosts."""
+
+    def __init__(self, boosts=None):
+        self.boosts = dict(boosts or {})
+
+    def __eq__(self, other):
+        return isinstance(other, WordTokenizer) and other.boosts == self.boosts
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False,
                  removestops=True, start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for piece in pieces(value):
-            token.text = piece.raw
-            token.law = piece.law
-            token.stopped = False
-            token.boost = 1.0
-            if positions:
-                token.pos = start_pos + piece.pos
-            if chars:
-                token.startchar = start_char + piece.start
-                token.endchar = start_char + piece.end
-            yield token
+        token.stopped = False
+        pos = start_pos
+        for boost, text in sections(value, self.boosts):
+            token.boost = boost
+            # the hot path of indexing: plain regex matches, no Piece objects
+            laws = {m.start(): m for m in LAW_NUMBER.finditer(text)} if _LAW_HINT.search(text) else None
+            for match in WORD.finditer(text):
+                law = laws.get(match.start()) if laws else None
+                if law is not None:
+                    token.text, token.law = law.group(), True
+                    if positions:
+                        token.pos = pos
+                    if chars:
+                        token.startchar, token.endchar = start_char + law.start(), start_char + law.end()
+                    yield token
+                token.text, token.law = match.group(), False
+                if positions:
+                    token.pos = pos
+                if chars:
+                    token.startchar, token.endchar = start_char + match.start(), start_char + match.end()
+                yield token
+                pos += 1
+            pos += SECTION_GAP
 
 
-class FoldFilter(Filter):
-    """Case-folds, makes ё into е and folds look-alike letters; may yield two readings."""
+@functools.lru_cache(maxsize=500_000)
+def terms(raw, law, kind):
+    """Return the index terms of one piece: kind "text" (folded, stemmed) or "roman".
+
+    Computed apart from forms() so that indexing a description never pays for
+    romanization keys it does not store.
+    """
+    if law:
+        return law_keys(raw) if kind == "text" else ()
+    readings = fold_readings(raw)
+    if kind == "text":
+        return tuple(dict.fromkeys(stem(r) for r in readings))
+    return tuple(dict.fromkeys(k for r in readings for k in roman_keys(r)))
+
+
+class TermsFilter(Filter):
+    """Replaces each word by its terms of one kind; several terms share a position.
+
+    Folding (case, ё, look-alike letters) and then stemming ("text") or the
+    romanization keys ("roman") are composed in forms(); this filter only looks
+    the result up, which keeps indexing fast.
+    """
+
+    def __init__(self, kind):
+        self.kind = kind
+
+    def __eq__(self, other):
+        return isinstance(other, TermsFilter) and other.kind == self.kind
 
     def __call__(self, tokens):
+        kind = self.kind
         for token in tokens:
-            for reading in forms(token.text, token.law).readings:
-                token.text = reading
+            for term in terms(token.text, token.law, kind):
+                token.text = term
                 yield token
 
 
-class StemFilter(Filter):
-    """Stems each reading with its own script's Snowball stemmer."""
-
-    def __call__(self, tokens):
-        for token in tokens:
-            if not token.law:
-                token.text = stem(token.text)
-            yield token
-
-
-class RomanFilter(Filter):
-    """Replaces each reading with its romanization keys; drops law numbers."""
-
-    def __call__(self, tokens):
-        for token in tokens:
-            if token.law:
-                continue
-            for key in roman_keys(token.text):
-                token.text = key
-                yield token
-
-
-def text_analyzer():
-    """Return the analyzer of searchable text fields."""
-    return WordTokenizer() | FoldFilter() | StemFilter()
+def text_analyzer(boosts=None):
+    """Return the analyzer of the searchable text field (section letter -> boost)."""
+    return WordTokenizer(boosts) | TermsFilter("text")
 
 
 def roman_analyzer():
     """Return the analyzer of the romanization field."""
-    return WordTokenizer() | FoldFilter() | RomanFilter()
-
-
-def spell_analyzer():
-    """Return the analyzer of the spelling field (folded, unstemmed words)."""
-    return WordTokenizer() | FoldFilter()
+    return WordTokenizer() | TermsFilter("roman")

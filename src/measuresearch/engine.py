@@ -15,7 +15,9 @@ from whoosh import index as whoosh_index
 
 from .errors import IndexUnavailable
 from .facets import FacetData
-from .indexer import CURRENT, FACETS_FILE, META
+from .matching import field_lengths
+from .indexer import CURRENT, FACETS_FILE, META, WORDS_FILE
+from .vocabulary import Vocabulary
 
 
 class Snapshot:
@@ -25,7 +27,10 @@ class Snapshot:
         self.folder = pathlib.Path(folder)
         self.meta = json.loads((self.folder / META).read_text(encoding="utf-8"))
         self.facets = FacetData(json.loads((self.folder / FACETS_FILE).read_text(encoding="utf-8")))
+        self.vocabulary = Vocabulary(json.loads((self.folder / WORDS_FILE).read_text(encoding="utf-8")))
         self.index = whoosh_index.open_dir(str(self.folder))
+        with self.index.reader() as reader:
+            self.lengths = field_lengths(reader)
         self._local = threading.local()
         self._searchers = []
         self._lock = threading.Lock()

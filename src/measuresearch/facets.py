@@ -1,11 +1,13 @@
-"""Facet columns held in memory and disjunctive facet counts."""
+"""Facet columns held in memory (numpy) and disjunctive facet counts."""
 
-import collections
 import functools
+
+import numpy as np
 
 from .schema import FACETS
 
 TEXT_FACETS = tuple(f for f in FACETS if f != "year")
+NO_YEAR = -1
 
 
 class FacetData:
@@ -13,8 +15,8 @@ class FacetData:
 
     def __init__(self, data):
         self.values = data["values"]
-        self.columns = data["columns"]
-        self.year = data["year"]
+        self.columns = {name: np.asarray(col, dtype=np.int32) for name, col in data["columns"].items()}
+        self.year = np.asarray(data["year"], dtype=np.int32)
         self.ids = data["ids"]
         self.numbers = {name: {v: i for i, v in enumerate(vals)} for name, vals in self.values.items()}
         self.size = len(self.ids)
@@ -23,49 +25,46 @@ class FacetData:
         self.docs_in_years = functools.lru_cache(maxsize=512)(self._docs_in_years)
         self._parents = None
 
-    def value(self, name, docnum):
-        """Return the facet value of one document (None when it has none)."""
-        if name == "year":
-            year = self.year[docnum]
-            return None if year < 0 else year
-        number = self.columns[name][docnum]
-        return None if number < 0 else self.values[name][number]
-
     def sub_pillar_parents(self):
         """Return {sub-pillar value: pillar value} (the first pillar seen with it)."""
         if self._parents is None:
             parents = {}
-            for pillar, sub in zip(self.columns["pillar"], self.columns["sub_pillar"]):
+            for pillar, sub in zip(self.columns["pillar"].tolist(), self.columns["sub_pillar"].tolist()):
                 parents.setdefault(self.values["sub_pillar"][sub], self.values["pillar"][pillar])
             self._parents = parents
         return self._parents
 
     def _docs_with(self, name, selected):
-        """Return the frozenset of docnums whose facet value is one of `selected`."""
-        wanted = {self.numbers[name][v] for v in selected if v in self.numbers[name]}
-        column = self.columns[name]
-        return frozenset(d for d in range(self.size) if column[d] in wanted)
+        """Return the mask of documents whose facet value is one of `selected`."""
+        wanted = [self.numbers[name][v] for v in selected if v in self.numbers[name]]
+        mask = np.isin(self.columns[name], wanted)
+        mask.flags.writeable = False
+        return mask
 
     def _docs_in_years(self, year_from, year_to):
-        """Return the docnums whose year lies in [year_from, year_to] (None: open)."""
-        low = -(10 ** 9) if year_from is None else year_from
-        high = 10 ** 9 if year_to is None else year_to
-        return frozenset(d for d, y in enumerate(self.year) if y >= 0 and low <= y <= high)
+        """Return the mask of documents whose year lies in [year_from, year_to] (None: open)."""
+        mask = self.year != NO_YEAR
+        if year_from is not None:
+            mask &= self.year >= year_from
+        if year_to is not None:
+            mask &= self.year <= year_to
+        mask.flags.writeable = False
+        return mask
 
 
 def filter_sets(data, filters, year_from, year_to):
-    """Return {facet: docnum set} for every active filter."""
+    """Return {facet: document mask} for every active filter."""
     sets = {name: data.docs_with(name, tuple(sorted(values))) for name, values in filters.items() if values}
     if year_from is not None or year_to is not None:
         sets["year"] = data.docs_in_years(year_from, year_to)
     return sets
 
 
-def intersect(base, sets):
-    """Return base narrowed by every set in sets."""
-    result = base
-    for docs in sorted(sets, key=len):
-        result = result & docs if isinstance(result, (set, frozenset)) else set(result) & docs
+def intersect(base, masks):
+    """Return base narrowed by every mask."""
+    result = base.copy()
+    for mask in masks:
+        result &= mask
     return result
 
 
@@ -73,22 +72,20 @@ def counts(data, matching, sets, filters, year_from=None, year_to=None):
     """Return the disjunctive facet counts: each facet ignores its own filter."""
     result = {}
     for name in FACETS:
-        others = [docs for facet, docs in sets.items() if facet != name]
-        docs = intersect(matching, others)
+        docs = intersect(matching, [mask for facet, mask in sets.items() if facet != name])
         if name == "year":
-            counter = collections.Counter(data.year[d] for d in docs)
-            counter.pop(-1, None)
-            items = sorted(counter.items())
+            years = data.year[docs]
+            values, numbers = np.unique(years[years != NO_YEAR], return_counts=True)
             active = year_from is not None or year_to is not None
-            low, high = year_from or -(10 ** 9), year_to or 10 ** 9
-            result[name] = [{"value": y, "count": n, "selected": active and low <= y <= high}
-                            for y, n in items]
+            low = -(10 ** 9) if year_from is None else year_from
+            high = 10 ** 9 if year_to is None else year_to
+            result[name] = [{"value": int(y), "count": int(n), "selected": active and low <= y <= high}
+                            for y, n in zip(values.tolist(), numbers.tolist())]
             continue
-        column = data.columns[name]
-        counter = collections.Counter(column[d] for d in docs)
-        counter.pop(-1, None)
+        # shift by one so that "no value" (-1) has a bin of its own
+        tally = np.bincount(data.columns[name][docs] + 1, minlength=len(data.values[name]) + 1)[1:]
         selected = set(filters.get(name, ()))
-        items = [(data.values[name][n], c) for n, c in counter.items()]
+        items = [(data.values[name][n], int(c)) for n in np.flatnonzero(tally).tolist() for c in (tally[n],)]
         present = {v for v, _ in items}
         items.extend((v, 0) for v in selected if v not in present)
         items.sort(key=lambda item: (-item[1], item[0]))

@@ -19,47 +19,76 @@ KINDS = ("law_number", "exact", "lookalike", "stem", "romanized")
 
 def match_kind(query_unit, piece):
     """Return how a query word or law number matches one text piece, or None."""
-    doc = forms(piece.raw, piece.law)
-    if isinstance(query_unit, LawNumber):
-        query = forms(query_unit.text, True)
-        return "law_number" if piece.law and set(doc.law) & set(query.law) else None
-    query = forms(query_unit.text)
-    if piece.law:
+    found = QueryWords([query_unit]).kind_of(piece)
+    return found[1] if found else None
+
+
+class QueryWords:
+    """The query's words and law numbers, indexed by every form they match under."""
+
+    def __init__(self, units):
+        self.units = list(units)
+        self.phrases = [u for u in self.units if isinstance(u, Phrase)]
+        self.forms = {kind: {} for kind in KINDS}
+        for unit in self.units:
+            if isinstance(unit, Phrase):
+                continue
+            if isinstance(unit, LawNumber):
+                self._add("law_number", forms(unit.text, True).law, unit)
+                continue
+            word = forms(unit.text)
+            self._add("exact", (word.lower,), unit)
+            self._add("lookalike", word.readings, unit)
+            self._add("stem", word.stems, unit)
+            self._add("romanized", word.roman, unit)
+        self._cache = {}
+
+    def _add(self, kind, keys, unit):
+        for key in keys:
+            self.forms[kind].setdefault(key, unit)
+
+    def kind_of(self, piece):
+        """Return (query unit, kind) for one text piece, or None."""
+        piece_forms = forms(piece.raw, piece.law)
+        if piece.law:
+            keys_by_kind = (("law_number", piece_forms.law),)
+        else:
+            keys_by_kind = (("exact", (piece_forms.lower,)), ("lookalike", piece_forms.readings),
+                            ("stem", piece_forms.stems), ("romanized", piece_forms.roman))
+        for kind, keys in keys_by_kind:
+            table = self.forms[kind]
+            for key in keys:
+                if key in table:
+                    return table[key], kind
         return None
-    if doc.lower == query.lower:
-        return "exact"
-    if set(doc.readings) & set(query.readings):
-        return "lookalike"
-    if set(doc.stems) & set(query.stems):
-        return "stem"
-    if set(doc.roman) & set(query.roman):
-        return "romanized"
-    return None
 
+    def matches(self, text):
+        """Return [(piece, word, kind)] for every piece of text a query unit matches.
 
-def matches(text, units):
-    """Return [(piece, word, kind)] for every piece of text that a query unit matches.
+        A word or law number matches wherever it occurs; the words of a
+        phrase only where they occur in order.
+        """
+        if text not in self._cache:
+            self._cache[text] = self._matches(text)
+        return self._cache[text]
 
-    A word or law number matches wherever it occurs; the words of a phrase
-    only where they occur in order.
-    """
-    all_pieces = pieces(text)
-    found = []
-    singles = [u for u in units if not isinstance(u, Phrase)]
-    for piece in all_pieces:
-        for unit in singles:
-            kind = match_kind(unit, piece)
-            if kind:
-                found.append((piece, unit, kind))
-                break
-    words = [p for p in all_pieces if not p.law]
-    for phrase in (u for u in units if isinstance(u, Phrase)):
-        size = len(phrase.words)
-        for i in range(len(words) - size + 1):
-            kinds = [match_kind(w, words[i + k]) for k, w in enumerate(phrase.words)]
-            if all(kinds):
-                found.extend((words[i + k], w, kinds[k]) for k, w in enumerate(phrase.words))
-    return found
+    def _matches(self, text):
+        all_pieces = pieces(text)
+        found = []
+        for piece in all_pieces:
+            hit = self.kind_of(piece)
+            if hit:
+                found.append((piece, hit[0], hit[1]))
+        if self.phrases:
+            words = [p for p in all_pieces if not p.law]
+            for phrase in self.phrases:
+                matchers = [QueryWords([w]) for w in phrase.words]
+                size = len(phrase.words)
+                for i in range(len(words) - size + 1):
+                    hits = [m.kind_of(words[i + k]) for k, m in enumerate(matchers)]
+                    if all(hits):
+                        found.extend((words[i + k], hit[0], hit[1]) for k, hit in enumerate(hits))
+        return found
 
 
 def _spans(found):
@@ -89,18 +118,18 @@ def mark(text, spans, start=0, end=None):
     return "".join(out)
 
 
-def highlight(text, units):
-    """Return the whole text escaped with every match marked."""
-    return mark(text, _spans(matches(text, units)))
+def highlight(text, words):
+    """Return the whole text escaped with every match marked (words: QueryWords)."""
+    return mark(text, _spans(words.matches(text)))
 
 
-def snippet(text, units, size=SNIPPET_CHARS):
+def snippet(text, words, size=SNIPPET_CHARS):
     """Return an escaped excerpt of about `size` characters that shows the matches.
 
     The window is the one holding the most distinct matched query words; it
     is widened to word boundaries and marked "…" where text was cut.
     """
-    found = matches(text, units)
+    found = words.matches(text)
     spans = _spans(found)
     if len(text) <= WHOLE_UNDER:
         return mark(text, spans)
@@ -132,15 +161,15 @@ def _word_end(text, index):
     return space if space >= 0 and space - index < 30 else index
 
 
-def explain(fields, units):
+def explain(fields, words):
     """Return hits[].matched: for each matched query word, each field and its strongest kind."""
     best = {}
     for field, text in fields.items():
-        for _, word, kind in matches(text, units):
+        for _, word, kind in words.matches(text):
             key = (word.text, field)
             if key not in best or KINDS.index(kind) < KINDS.index(best[key]):
                 best[key] = kind
-    order = [w.text for u in units for w in (u.words if isinstance(u, Phrase) else (u,))]
+    order = [w.text for u in words.units for w in (u.words if isinstance(u, Phrase) else (u,))]
     field_order = list(fields)
     ranked = sorted(best.items(), key=lambda item: (order.index(item[0][0]), field_order.index(item[0][1])))
     return [{"word": word, "field": field, "kind": kind} for (word, field), kind in ranked]

@@ -3,7 +3,7 @@
 Layout of the index root:
 
     index/current          symlink to the live build (replaced atomically)
-    index/build-<id>/      a complete build: Whoosh files, meta.json, facets.json
+    index/build-<id>/      a complete build: Whoosh files, meta.json, facets.json, words.json
     index/.build-<id>/     a build in progress; left over only by a crash
     index/.lock            flock()ed while a build runs; the kernel drops it if we die
 
@@ -26,11 +26,14 @@ from whoosh import index as whoosh_index
 
 from . import corpus
 from .errors import MeasureSearchError
-from .schema import FACETS, build_schema, document
+from .schema import FACETS, TEXT_KEYS, build_schema, document, field_text
+from .vocabulary import count, document_words
 
 CURRENT = "current"
 META = "meta.json"
 FACETS_FILE = "facets.json"
+WORDS_FILE = "words.json"
+PARALLEL_FROM = 5_000
 
 
 class BuildLocked(MeasureSearchError):
@@ -123,15 +126,12 @@ def build(corpus_dir, index_root, measures=None, progress=None):
         work = root / f".build-{index_id}"
         work.mkdir()
         ix = whoosh_index.create_in(str(work), build_schema())
-        writer = ix.writer(limitmb=256)
-        for number, measure in enumerate(measures, 1):
-            writer.add_document(**document(measure))
-            if progress:
-                progress(number, len(measures))
-        writer.commit(optimize=True)
+        words = _write_documents(ix, measures, progress)
+        in_docnum_order = _docnum_order(ix, measures)
         ix.close()
         built_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-        _write_json(work / FACETS_FILE, facet_columns(measures))
+        _write_json(work / FACETS_FILE, facet_columns(in_docnum_order))
+        _write_json(work / WORDS_FILE, count(words))
         _write_json(work / META, {"index_id": index_id, "built_at": built_at, "documents": len(measures)})
         _fsync_dir(work)
         final = root / f"build-{index_id}"
@@ -139,6 +139,43 @@ def build(corpus_dir, index_root, measures=None, progress=None):
         _swap(root, final.name)
         _remove_old(root, current=final.name)
     return BuildReport(index_id, len(measures), time.perf_counter() - started, str(final))
+
+
+def _write_documents(ix, measures, progress):
+    """Add every measure to a new index; return each document's word set.
+
+    Large corpora are written by one process per core, each into its own
+    segment (Whoosh's MpWriter); merging the segments would cost more time
+    than the second process saves, and searching two segments costs little.
+    """
+    processes = min(2, os.cpu_count() or 1) if len(measures) >= PARALLEL_FROM else 1
+    if processes > 1:
+        writer = ix.writer(procs=processes, limitmb=256, multisegment=True)
+    else:
+        writer = ix.writer(limitmb=256)
+    words = []
+    try:
+        for number, measure in enumerate(measures, 1):
+            doc = document(measure, number - 1)
+            writer.add_document(**doc)
+            doc_record = measure.to_dict()
+            words.append(document_words(field_text(doc_record, key) for key in TEXT_KEYS))
+            if progress:
+                progress(number, len(measures))
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit(optimize=processes == 1)
+    return words
+
+
+def _docnum_order(ix, measures):
+    """Return the measures in Whoosh docnum order (read from the seq column)."""
+    with ix.reader() as reader:
+        order = list(reader.column_reader("seq"))
+    if sorted(order) != list(range(len(measures))):
+        raise MeasureSearchError("the index does not hold every measure exactly once")
+    return [measures[seq] for seq in order]
 
 
 def _swap(root, name):

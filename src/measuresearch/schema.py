@@ -4,46 +4,41 @@ import json
 
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
-from .analysis import pieces, roman_analyzer, spell_analyzer, text_analyzer
+from .analysis import WORD, join_sections, roman_analyzer, text_analyzer
 
-# Searchable text fields and the boost a match in each gets (BM25F-style field
-# weights applied per query term): the instrument's title and the indicator
-# (sub-pillar, pillar) say what a measure is; the description only mentions.
-FIELD_BOOSTS = {
-    "titles": 4.0,
-    "sub_pillar_text": 2.5,
-    "pillar_text": 2.0,
-    "coverage_text": 1.5,
-    "country_text": 1.5,
-    "description": 1.0,
-}
+# Every searchable section of a measure goes into one field, "text"; each
+# section weighs its words (BM25F): the instrument's title and the indicator
+# (sub-pillar, pillar) say what a measure is, the description only mentions.
+SECTIONS = (  # letter, record key, boost
+    ("t", "titles", 4.0),
+    ("s", "sub_pillar", 2.5),
+    ("p", "pillar", 2.0),
+    ("v", "coverage", 1.5),
+    ("c", "country", 1.5),
+    ("d", "description", 1.0),
+)
+SECTION_BOOSTS = {letter: boost for letter, _, boost in SECTIONS}
 ROMAN_BOOST = 0.6
-# Which record key each text field comes from.
-TEXT_SOURCES = {
-    "titles": "titles",
-    "sub_pillar_text": "sub_pillar",
-    "pillar_text": "pillar",
-    "coverage_text": "coverage",
-    "country_text": "country",
-    "description": "description",
-}
 FACETS = ("country", "pillar", "sub_pillar", "coverage", "year")
 TITLE_SEPARATOR = "\n\n"
+# Record keys whose text is searched (for the vocabulary and for explanations).
+TEXT_KEYS = tuple(key for _, key, _ in SECTIONS)
 
 
 def build_schema():
     """Return a new Whoosh schema for measures."""
-    text = text_analyzer()
-    fields = {name: TEXT(analyzer=text, phrase=True) for name in FIELD_BOOSTS}
-    fields.update(
+    fields = dict(
+        text=TEXT(analyzer=text_analyzer(SECTION_BOOSTS), phrase=True),
         id=ID(stored=True, unique=True),
         roman=TEXT(analyzer=roman_analyzer(), phrase=False),
-        spell=TEXT(analyzer=spell_analyzer(), phrase=False),
         country=ID(stored=True),
         pillar=ID(stored=True),
         sub_pillar=ID(stored=True),
         coverage=ID(stored=True),
         year=NUMERIC(stored=True, bits=32),
+        # the measure's position in the corpus: a build written by several
+        # processes numbers documents its own way, and this maps them back
+        seq=NUMERIC(bits=32, sortable=True),
         record=STORED(),
     )
     return Schema(**fields)
@@ -67,18 +62,18 @@ def roman_text(record):
     words = []
     for source in ("coverage", "description"):
         text = field_text(record, source)
-        words.extend(p.raw for p in pieces(text) if not p.raw.isascii())
+        words.extend(w for w in WORD.findall(text) if not w.isascii())
     return field_text(record, "titles") + "\n" + " ".join(words)
 
 
-def document(measure):
-    """Return the Whoosh document of one Measure."""
+def document(measure, seq=0):
+    """Return the Whoosh document of one Measure, the `seq`-th of the corpus."""
     record = measure.to_dict()
-    doc = {name: field_text(record, source) for name, source in TEXT_SOURCES.items()}
-    doc.update(
+    doc = dict(
+        text=join_sections((letter, field_text(record, key)) for letter, key, _ in SECTIONS),
         id=measure.id,
+        seq=seq,
         roman=roman_text(record),
-        spell="\n".join(doc.values()),
         country=measure.country,
         pillar=measure.pillar,
         sub_pillar=measure.sub_pillar,

@@ -5,25 +5,22 @@ No Whoosh object leaves this module.
 """
 
 import dataclasses
-import itertools
 import json
 import time
 
-from whoosh import query as wq
+import numpy as np
 
 from . import facets as facet_counts
 from .analysis import forms
 from .errors import InvalidParameter, NotFound
-from .highlight import explain, highlight, snippet
-from .queryparse import LawNumber, Phrase, Word, parse
-from .schema import FIELD_BOOSTS, ROMAN_BOOST, TEXT_SOURCES
+from .highlight import QueryWords, explain, highlight, snippet
+from .matching import Evaluation
+from .queryparse import Word, parse
 
 SORTS = ("relevance", "newest", "oldest")
 FILTER_NAMES = ("country", "pillar", "sub_pillar", "coverage")
 MAX_PER_PAGE = 100
 MAX_DEPTH = 10_000  # page * per_page
-LAW_BOOST = 2.0
-MAX_PHRASE_VARIANTS = 4
 
 
 @dataclasses.dataclass
@@ -56,95 +53,44 @@ class SearchRequest:
             raise InvalidParameter("year_from must not be after year_to", "year_from")
 
 
-# --- query building -------------------------------------------------------
+# --- selecting and ranking ---------------------------------------------------
 
-def word_query(unit):
-    """Return the Whoosh query of one word or law number over every field."""
-    if isinstance(unit, LawNumber):
-        keys = forms(unit.text, True).law
-        number = keys[0].split("-")[0]
-        terms = [wq.Term(f, key, boost=b * LAW_BOOST) for f, b in FIELD_BOOSTS.items() for key in keys]
-        # the bare number still finds an instrument whose suffix was typed differently, ranked lower
-        return wq.Or(terms + [wq.Term(f, number, boost=b * 0.25) for f, b in FIELD_BOOSTS.items()])
-    word = forms(unit.text)
-    terms = [wq.Term(f, s, boost=b) for f, b in FIELD_BOOSTS.items() for s in word.stems]
-    terms += [wq.Term("roman", key, boost=ROMAN_BOOST) for key in word.roman]
-    return wq.Or(terms)
-
-
-def phrase_query(phrase):
-    """Return the Whoosh query of a phrase in any one text field."""
-    stems = [forms(w.text).stems for w in phrase.words]
-    variants = list(itertools.islice(itertools.product(*stems), MAX_PHRASE_VARIANTS))
-    return wq.Or([wq.Phrase(f, list(v), boost=b) for f, b in FIELD_BOOSTS.items() for v in variants])
-
-
-def clause_query(clause):
-    """Return the Whoosh query of one clause (its options OR-ed)."""
-    parts = [phrase_query(o) if isinstance(o, Phrase) else word_query(o) for o in clause.options]
-    return parts[0] if len(parts) == 1 else wq.Or(parts)
-
-
-def build_query(parsed, relaxed=False):
-    """Return the Whoosh query of a parsed query; None matches everything."""
-    positive = [clause_query(c) for c in parsed.positive]
-    negative = [clause_query(c) for c in parsed.negative]
-    if not positive:
-        base = wq.Every()
-    elif len(positive) == 1:
-        base = positive[0]
-    else:
-        base = wq.Or(positive) if relaxed else wq.And(positive)
-    if negative:
-        base = wq.AndNot(base, wq.Or(negative))
-    return None if isinstance(base, wq.Every) else base
-
-
-# --- searching -------------------------------------------------------------
-
-def _matching(searcher, query, size):
-    if query is None:
-        return frozenset(range(size))
-    return frozenset(query.docs(searcher))
-
-
-def _select(searcher, data, parsed, request):
-    """Return (query, matching, allowed, filter sets, relaxed) of one request.
+def _select(evaluation, data, parsed, request):
+    """Return (matching, allowed, filter masks, relaxed) of one request.
 
     `matching` is what the words match, `allowed` that narrowed by the filters.
     When all the words together match nothing, any word will do (relaxed).
     """
     sets = facet_counts.filter_sets(data, request.filters, request.year_from, request.year_to)
-    query = build_query(parsed)
-    matching = _matching(searcher, query, data.size)
     relaxed = False
-    if not matching and len(parsed.positive) > 1:
-        query = build_query(parsed, relaxed=True)
-        matching = _matching(searcher, query, data.size)
-        relaxed = bool(matching)
-    return query, matching, facet_counts.intersect(matching, sets.values()), sets, relaxed
+    matching = evaluation.matching(parsed)
+    if not matching.any() and len(parsed.positive) > 1:
+        matching = evaluation.matching(parsed, relaxed=True)
+        relaxed = bool(matching.any())
+    return matching, facet_counts.intersect(matching, sets.values()), sets, relaxed
 
 
-def _ranked(searcher, query, allowed, request, data):
-    """Return [(docnum, score)] of the requested page."""
-    start = (request.page - 1) * request.per_page
-    sort = request.effective_sort()
-    if not allowed:
+def _ranked(evaluation, parsed, allowed, request, data, start, count):
+    """Return [(docnum, score)] of `count` hits from `start` in the requested order."""
+    docs = np.flatnonzero(allowed)
+    if not len(docs):
         return []
-    if sort == "relevance" and query is not None:
-        results = searcher.search(query, filter=set(allowed), limit=start + request.per_page)
-        return [(hit.docnum, hit.score) for hit in results[start:start + request.per_page]]
-    newest = sort != "oldest"
+    if request.effective_sort() == "relevance" and parsed.positive:
+        scores = evaluation.scores(parsed)[docs]
+        wanted = min(len(docs), start + count)
+        if wanted < len(docs):  # only the top of the list needs sorting
+            top = np.argpartition(-scores, wanted - 1)[:wanted]
+            docs, scores = docs[top], scores[top]
+        order = np.lexsort((docs, -scores))[start:start + count]
+        return [(int(d), float(s)) for d, s in zip(docs[order], scores[order])]
+    years = data.year[docs].astype(np.int64)
+    missing = years < 0
+    key = np.where(missing, 0, -years if request.effective_sort() != "oldest" else years)
+    order = np.lexsort((docs, key, missing))[start:start + count]
+    return [(int(d), None) for d in docs[order]]
 
-    def key(docnum):
-        year = data.year[docnum]
-        missing = year < 0
-        return (missing, -year if newest else year, data.ids[docnum])
-    page = sorted(allowed, key=key)[start:start + request.per_page]
-    return [(docnum, None) for docnum in page]
 
-
-def _hit(record, score, units):
+def _hit(record, score, words):
     fields = {"titles": "\n".join(record["titles"]), "description": record["description"]}
     for source in ("sub_pillar", "pillar", "coverage", "country"):
         if record.get(source):
@@ -162,14 +108,14 @@ def _hit(record, score, units):
         "year": record.get("year"),
         "description": record["description"],
         "highlights": {
-            "titles": [highlight(t, units) for t in record["titles"]],
-            "description": snippet(record["description"], units),
+            "titles": [highlight(t, words) for t in record["titles"]],
+            "description": snippet(record["description"], words),
         },
-        "matched": explain(fields, units) if units else [],
+        "matched": explain(fields, words) if words.units else [],
     }
 
 
-def _suggestion(searcher, parsed, text):
+def _suggestion(searcher, vocabulary, parsed, text):
     """Return {"q": ...} replacing unknown words by close indexed words, else None."""
     reader = searcher.reader()
     changed = text
@@ -177,12 +123,12 @@ def _suggestion(searcher, parsed, text):
         if not isinstance(unit, Word) or len(unit.text) < 3 or unit.text.isdigit():
             continue
         word = forms(unit.text)
-        known = any(reader.doc_frequency(f, s) for f in FIELD_BOOSTS for s in word.stems)
+        known = any(reader.doc_frequency("text", s) for s in word.stems)
         if known or any(reader.doc_frequency("roman", k) for k in word.roman):
             continue
-        corrections = searcher.corrector("spell").suggest(word.readings[0], limit=1, maxdist=2, prefix=1)
-        if corrections:
-            changed = changed.replace(unit.text, corrections[0], 1)
+        correction = vocabulary.correct(word.readings[0])
+        if correction:
+            changed = changed.replace(unit.text, correction, 1)
     return {"q": changed} if changed != text else None
 
 
@@ -195,15 +141,17 @@ def search(holder, request):
     try:
         searcher = snapshot.searcher()
         data = snapshot.facets
-        query, matching, allowed, sets, relaxed = _select(searcher, data, parsed, request)
-        units = parsed.words()
-        hits = [_hit(json.loads(searcher.stored_fields(d)["record"]), score, units)
-                for d, score in _ranked(searcher, query, allowed, request, data)]
+        evaluation = Evaluation(searcher, snapshot.lengths)
+        matching, allowed, sets, relaxed = _select(evaluation, data, parsed, request)
+        words = QueryWords(parsed.words())
+        start = (request.page - 1) * request.per_page
+        hits = [_hit(json.loads(searcher.stored_fields(d)["record"]), score, words)
+                for d, score in _ranked(evaluation, parsed, allowed, request, data, start, request.per_page)]
         counts = facet_counts.counts(data, matching, sets, request.filters, request.year_from, request.year_to)
-        suggestion = _suggestion(searcher, parsed, request.q) if parsed.clauses else None
+        suggestion = _suggestion(searcher, snapshot.vocabulary, parsed, request.q) if parsed.clauses else None
     finally:
         holder.release(snapshot)
-    total = len(allowed)
+    total = int(allowed.sum())
     return {
         "query": {"q": request.q, "filters": {k: list(v) for k, v in request.filters.items() if v},
                   "year_from": request.year_from, "year_to": request.year_to,
@@ -227,16 +175,16 @@ def export(holder, request):
     snapshot = holder.acquire()
     try:
         searcher = snapshot.searcher()
-        data = snapshot.facets
-        query, _, allowed, _, _ = _select(searcher, data, parsed, request)
-        everything = dataclasses.replace(request, page=1, per_page=max(1, len(allowed)))
-        ranked = _ranked(searcher, query, allowed, everything, data)
+        evaluation = Evaluation(searcher, snapshot.lengths)
+        _, allowed, _, _ = _select(evaluation, snapshot.facets, parsed, request)
+        total = int(allowed.sum())
+        ranked = _ranked(evaluation, parsed, allowed, request, snapshot.facets, 0, total)
         records = [json.loads(searcher.stored_fields(d)["record"]) for d, _ in ranked]
     finally:
         holder.release(snapshot)
     for record in records:
         record["url"] = f"/measures/{record['id']}"
-    return len(allowed), records
+    return total, records
 
 
 def get_measure(holder, measure_id, related=5):
@@ -258,14 +206,13 @@ def get_measure(holder, measure_id, related=5):
 def _related(searcher, data, docnum, record, limit):
     """Return up to `limit` docnums like this one: more-like-this on the text, then same sub-pillar, pillar."""
     text = " ".join(record["titles"]) + " " + record["description"]
-    found = [hit.docnum for hit in searcher.more_like(docnum, "description", text=text, top=limit, numterms=15)]
+    found = [hit.docnum for hit in searcher.more_like(docnum, "text", text=text, top=limit, numterms=15)]
     for facet in ("sub_pillar", "pillar"):
         if len(found) >= limit:
             break
-        value = data.columns[facet][docnum]
-        same = [d for d in range(data.size) if data.columns[facet][d] == value and d != docnum and d not in found]
-        same.sort(key=lambda d: -data.year[d])
-        found.extend(same[: limit - len(found)])
+        same = np.flatnonzero(data.columns[facet] == data.columns[facet][docnum])
+        same = same[np.lexsort((same, -data.year[same]))]
+        found.extend(int(d) for d in same[: 2 * limit + 1] if d != docnum and d not in found)
     return found[:limit]
 
 
@@ -276,23 +223,20 @@ def _summary(record):
 
 def suggest(holder, prefix, limit=10):
     """Return up to `limit` completions of the last word of prefix, commonest first."""
-    text = prefix.strip()
-    if not text:
+    text = " ".join(prefix.split())
+    if not text or prefix[-1:].isspace():
         return []
     head, _, last = text.rpartition(" ")
-    readings = forms(last).readings if last else ()
     snapshot = holder.acquire()
     try:
-        reader = snapshot.searcher().reader()
-        found = {}
-        for reading in readings:
-            for term in itertools.islice(reader.expand_prefix("spell", reading), 2000):
-                term = term.decode("utf-8") if isinstance(term, bytes) else term
-                found[term] = reader.doc_frequency("spell", term)
+        completions = {}
+        for reading in forms(last).readings:
+            for word in snapshot.vocabulary.complete(reading, limit):
+                completions[word] = snapshot.vocabulary.df[word]
     finally:
         holder.release(snapshot)
-    best = sorted(found, key=lambda t: (-found[t], t))[:limit]
-    return [(head + " " + t).strip() for t in best]
+    best = sorted(completions, key=lambda w: (-completions[w], w))[:limit]
+    return [(head + " " + w).strip() for w in best]
 
 
 def sub_pillar_parents(holder):

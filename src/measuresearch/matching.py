@@ -1,0 +1,164 @@
+"""Evaluate a parsed query on the posting lists: which documents match, and their BM25F scores.
+
+Whoosh's own matcher tree visits the matching documents one by one in Python,
+which is what makes it slow on common words. Here each posting list is read
+block by block from the Whoosh segments into numpy arrays; AND/OR/NOT become
+boolean masks and BM25F scores a vector sum, with Whoosh's own formula and
+statistics (idf, quantised field lengths, B=0.75, K1=1.2), so the ranking is
+the one Whoosh's BM25F would give. Phrases are checked by Whoosh's Phrase
+query, but only among the documents that hold all of their words.
+"""
+
+import itertools
+import math
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.util.numeric import byte_to_length
+
+from .analysis import forms
+from .queryparse import LawNumber, Phrase
+from .schema import ROMAN_BOOST
+
+B, K1 = 0.75, 1.2
+LAW_BOOST = 2.0
+NUMBER_BOOST = 0.25
+MAX_PHRASE_VARIANTS = 4
+SCORED_FIELDS = ("text", "roman")
+_BYTE_LENGTHS = np.array([byte_to_length(i) for i in range(256)], dtype=np.float64)
+
+
+def field_lengths(reader, fields=SCORED_FIELDS):
+    """Return {field: (per-document lengths, average length)} read once per build."""
+    size = reader.doc_count_all()
+    result = {}
+    for field in fields:
+        lengths = np.zeros(size, dtype=np.float64)
+        for leaf, base in reader.leaf_readers():
+            column = leaf._perdoc.column_reader(_lenfield(field), LENGTHS_COLUMN)  # W3 codec internals
+            count = leaf.doc_count_all()
+            lengths[base:base + count] = _BYTE_LENGTHS[np.fromiter(column, dtype=np.uint8, count=count)]
+        result[field] = (lengths, (reader.field_length(field) / size) if size else 1.0)
+    return result
+
+
+def word_terms(unit):
+    """Return the (field, term, boost) triples that one word or law number matches."""
+    if isinstance(unit, LawNumber):
+        keys = forms(unit.text, True).law
+        # the bare number still finds an instrument whose suffix was typed otherwise, ranked lower
+        return [("text", key, LAW_BOOST) for key in keys] + [("text", keys[0].split("-")[0], NUMBER_BOOST)]
+    word = forms(unit.text)
+    return [("text", s, 1.0) for s in word.stems] + [("roman", k, ROMAN_BOOST) for k in word.roman]
+
+
+def phrase_query(phrase):
+    """Return the Whoosh query that checks a phrase's word positions."""
+    stems = [forms(w.text).stems for w in phrase.words]
+    variants = itertools.islice(itertools.product(*stems), MAX_PHRASE_VARIANTS)
+    return wq.Or([wq.Phrase("text", list(v)) for v in variants])
+
+
+class Evaluation:
+    """One query evaluated on one thread's reader: masks and scores, postings read once."""
+
+    def __init__(self, searcher, lengths):
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.size = self.reader.doc_count_all()
+        self.lengths = lengths
+        self._postings = {}
+        self._phrases = {}
+
+    def postings(self, field, text):
+        """Return (docnums, weights) of one term as numpy arrays (empty when unknown)."""
+        key = (field, text)
+        if key not in self._postings:
+            self._postings[key] = self._read(field, text)
+        return self._postings[key]
+
+    def _read(self, field, text):
+        ids, weights = [], []
+        for leaf, base in self.reader.leaf_readers():
+            if (field, text) not in leaf:
+                continue
+            matcher = leaf.postings(field, text)
+            while matcher.is_active():
+                # block internals of Whoosh's W3 codec (pinned 2.7.5): delta-coded ids, float weights
+                if matcher._data is None:
+                    matcher._read_data()
+                ids.append(np.cumsum(np.asarray(matcher._data[0], dtype=np.int64)) + base)
+                matcher._read_weights()
+                weights.append(np.asarray(matcher._weights, dtype=np.float64))
+                matcher._next_block()
+        if not ids:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        return np.concatenate(ids), np.concatenate(weights)
+
+    def term_mask(self, field, text):
+        mask = np.zeros(self.size, dtype=bool)
+        mask[self.postings(field, text)[0]] = True
+        return mask
+
+    def option_mask(self, option):
+        """Return the documents one word, law number or phrase matches."""
+        if isinstance(option, Phrase):
+            if option not in self._phrases:
+                self._phrases[option] = self._phrase_mask(option)
+            return self._phrases[option]
+        return np.logical_or.reduce([self.term_mask(f, t) for f, t, _ in word_terms(option)])
+
+    def _phrase_mask(self, option):
+        # the words first (cheap masks), then Whoosh checks positions only where all occur
+        candidates = np.ones(self.size, dtype=bool)
+        for word in option.words:
+            candidates &= np.logical_or.reduce([self.term_mask("text", s) for s in forms(word.text).stems])
+        mask = np.zeros(self.size, dtype=bool)
+        if candidates.any():
+            mask[[d for d in phrase_query(option).docs(self.searcher) if candidates[d]]] = True
+        return mask
+
+    def clause_mask(self, clause):
+        """Return the documents one clause matches (its options OR-ed)."""
+        return np.logical_or.reduce([self.option_mask(o) for o in clause.options])
+
+    def matching(self, parsed, relaxed=False):
+        """Return the mask of documents the query words match (every document without words)."""
+        positive = [self.clause_mask(c) for c in parsed.positive]
+        if not positive:
+            mask = np.ones(self.size, dtype=bool)
+        elif relaxed:
+            mask = np.logical_or.reduce(positive)
+        else:
+            mask = np.logical_and.reduce(positive)
+        for clause in parsed.negative:
+            mask &= ~self.clause_mask(clause)
+        return mask
+
+    def term_scores(self, scores, field, text, boost, only=None):
+        """Add boost x BM25 of one term to scores (in place), optionally only where `only` is set."""
+        ids, weights = self.postings(field, text)
+        if not len(ids):
+            return
+        idf = math.log(self.size / (len(ids) + 1)) + 1
+        lengths, average = self.lengths[field]
+        bm25 = idf * (weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * lengths[ids] / (average or 1)))
+        if only is not None:
+            bm25 = np.where(only[ids], bm25, 0.0)
+        scores[ids] += boost * bm25  # a term has one posting per document
+
+    def scores(self, parsed):
+        """Return the BM25F score of every document for the positive clauses."""
+        scores = np.zeros(self.size, dtype=np.float64)
+        for clause in parsed.positive:
+            for option in clause.options:
+                if isinstance(option, Phrase):
+                    inside = self.option_mask(option)
+                    for word in option.words:
+                        for stem in forms(word.text).stems:
+                            self.term_scores(scores, "text", stem, 1.0, only=inside)
+                else:
+                    for field, text, boost in word_terms(option):
+                        self.term_scores(scores, field, text, boost)
+        return scores

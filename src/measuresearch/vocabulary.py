@@ -1,0 +1,67 @@
+"""The words of one build, for "did you mean" and search-as-you-type.
+
+Built by the indexer (folded, unstemmed words with their document
+frequencies) and held in memory by each snapshot: a sorted list for prefix
+completion by bisection and Levenshtein automata (Whoosh's) for corrections.
+"""
+
+import bisect
+import collections
+
+from whoosh.spelling import ListCorrector
+
+from .analysis import WORD
+from .scripts import fold_readings
+
+MAX_PREFIX_SCAN = 20_000
+
+
+def document_words(texts):
+    """Return the set of folded words of one document's texts (no numbers)."""
+    raw = {w for text in texts for w in WORD.findall(text) if not w.isdigit()}
+    return {reading for w in raw for reading in fold_readings(w)}
+
+
+def count(documents_words):
+    """Return {"words": sorted words, "df": their document frequencies} from word sets."""
+    counter = collections.Counter()
+    for words in documents_words:
+        counter.update(words)
+    words = sorted(counter)
+    return {"words": words, "df": [counter[w] for w in words]}
+
+
+class Vocabulary:
+    """Sorted words with document frequencies."""
+
+    def __init__(self, data):
+        self.words = data["words"]
+        self.df = dict(zip(data["words"], data["df"]))
+        self._corrector = ListCorrector(self.words)
+
+    def __contains__(self, word):
+        return word in self.df
+
+    def correct(self, word, maxdist=2, prefix=1):
+        """Return the commonest word closest to `word` (edit distance <= maxdist), or None."""
+        if not self.words:
+            return None
+        best = None
+        for score, candidate in self._corrector._suggestions(word, maxdist, prefix):
+            if candidate == word:
+                continue
+            key = (-score, -self.df[candidate], candidate)
+            if best is None or key < best[0]:
+                best = (key, candidate)
+        return best[1] if best else None
+
+    def complete(self, prefix, limit=10):
+        """Return up to `limit` words starting with prefix, commonest first."""
+        start = bisect.bisect_left(self.words, prefix)
+        found = []
+        for word in self.words[start:start + MAX_PREFIX_SCAN]:
+            if not word.startswith(prefix):
+                break
+            found.append(word)
+        found.sort(key=lambda w: (-self.df[w], w))
+        return found[:limit]
