@@ -136,7 +136,7 @@ def forms(raw, law=False):
     return Forms(raw, raw.casefold(), fold_readings(raw), terms(raw, False, "text"), terms(raw, False, "roman"), ())
 
 
-_LAW_HINT = re.compile(r"\d[-/]")
+LAW_HINT = re.compile(r"\d[-/]")
 
 # A field value may hold several sections, each "\x1f" + boost letter + text:
 # one Whoosh field then holds titles, sub-pillar, ... and description, each
@@ -175,7 +175,7 @@ class WordTokenizer(Tokenizer):
         for boost, text in sections(value, self.boosts):
             token.boost = boost
             # the hot path of indexing: plain regex matches, no Piece objects
-            laws = {m.start(): m for m in LAW_NUMBER.finditer(text)} if _LAW_HINT.search(text) else None
+            laws = {m.start(): m for m in LAW_NUMBER.finditer(text)} if LAW_HINT.search(text) else None
             for match in WORD.finditer(text):
                 law = laws.get(match.start()) if laws else None
                 if law is not None:

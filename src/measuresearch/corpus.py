@@ -10,6 +10,8 @@ from . import model
 from .errors import InputProblems, Problem
 
 TOP_KEYS = ("country", "measures")
+# libyaml's loader when PyYAML was built with it: the same nodes and marks, ten times faster.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Located:
@@ -22,7 +24,7 @@ class _Located:
 
 
 def _compose(text, path):
-    loader = yaml.SafeLoader(text)
+    loader = _LOADER(text)
     try:
         node = loader.get_single_node()
         value = loader.construct_document(node) if node is not None else None
@@ -120,7 +122,8 @@ def load(corpus_dir):
 def dump(measures):
     """Return the YAML text of one country file (all measures share one country)."""
     document = {"country": measures[0].country, "measures": [m.to_dict() for m in measures]}
-    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=1 << 30)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(document, Dumper=dumper, allow_unicode=True, sort_keys=False, width=1 << 30)
 
 
 def write_atomic(path, text):

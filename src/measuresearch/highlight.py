@@ -7,7 +7,8 @@ characters are the source's own, at their own offsets.
 
 import html
 
-from .analysis import forms, pieces
+from .analysis import LAW_HINT, WORD, Piece, forms, law_keys, pieces, terms
+from .scripts import fold_readings
 from .queryparse import LawNumber, Phrase
 
 SNIPPET_CHARS = 240
@@ -15,6 +16,7 @@ WHOLE_UNDER = 300
 # The kinds of match, strongest first: a word that matches in several ways
 # is reported under the first.
 KINDS = ("law_number", "exact", "lookalike", "stem", "romanized")
+_UNSEEN = object()
 
 
 def match_kind(query_unit, piece):
@@ -42,24 +44,43 @@ class QueryWords:
             self._add("stem", word.stems, unit)
             self._add("romanized", word.roman, unit)
         self._cache = {}
+        self._kinds = {}
+        self._law_kinds = {}
+        self.non_ascii_words = any(not u.text.isascii() for u in self.units if not isinstance(u, Phrase))
 
     def _add(self, kind, keys, unit):
         for key in keys:
             self.forms[kind].setdefault(key, unit)
 
     def kind_of(self, piece):
-        """Return (query unit, kind) for one text piece, or None."""
-        piece_forms = forms(piece.raw, piece.law)
+        """Return (query unit, kind) for one text piece, or None (memoised per surface form)."""
+        kinds = self._law_kinds if piece.law else self._kinds
+        if piece.raw not in kinds:
+            kinds[piece.raw] = self._kind_of(piece)
+        return kinds[piece.raw]
+
+    def _kind_of(self, piece):
+        raw, tables = piece.raw, self.forms
         if piece.law:
-            keys_by_kind = (("law_number", piece_forms.law),)
-        else:
-            keys_by_kind = (("exact", (piece_forms.lower,)), ("lookalike", piece_forms.readings),
-                            ("stem", piece_forms.stems), ("romanized", piece_forms.roman))
-        for kind, keys in keys_by_kind:
-            table = self.forms[kind]
+            table = tables["law_number"]
+            hit = next((table[k] for k in law_keys(raw) if k in table), None)
+            return (hit, "law_number") if hit else None
+        # cheapest forms first (each is cached), romanization keys only when they can matter
+        lower = raw.casefold()
+        if lower in tables["exact"]:
+            return tables["exact"][lower], "exact"
+        for kind, keys in (("lookalike", fold_readings(raw)), ("stem", terms(raw, False, "text"))):
+            table = tables[kind]
             for key in keys:
                 if key in table:
                     return table[key], kind
+        # a romanized match joins two scripts: a Latin word of the text can only
+        # match a query word that has other letters
+        table = tables["romanized"]
+        if table and (self.non_ascii_words or not raw.isascii()):
+            for key in terms(raw, False, "roman"):
+                if key in table:
+                    return table[key], "romanized"
         return None
 
     def matches(self, text):
@@ -73,6 +94,20 @@ class QueryWords:
         return self._cache[text]
 
     def _matches(self, text):
+        if self.phrases or LAW_HINT.search(text):
+            return self._matches_with_pieces(text)
+        # the common case, kept tight: no Piece for the words that do not match
+        found, kinds = [], self._kinds
+        for pos, match in enumerate(WORD.finditer(text)):
+            raw = match.group()
+            hit = kinds.get(raw, _UNSEEN)
+            if hit is _UNSEEN:
+                hit = kinds[raw] = self._kind_of(Piece(0, 0, 0, raw))
+            if hit:
+                found.append((Piece(match.start(), match.end(), pos, raw), hit[0], hit[1]))
+        return found
+
+    def _matches_with_pieces(self, text):
         all_pieces = pieces(text)
         found = []
         for piece in all_pieces:

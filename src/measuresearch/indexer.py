@@ -26,8 +26,8 @@ from whoosh import index as whoosh_index
 
 from . import corpus
 from .errors import MeasureSearchError
-from .schema import FACETS, TEXT_KEYS, build_schema, document, field_text
-from .vocabulary import count, document_words
+from .schema import FACETS, build_schema, document
+from .vocabulary import WordCounts, document_words
 
 CURRENT = "current"
 META = "meta.json"
@@ -91,23 +91,33 @@ def _write_json(path, data):
         os.fsync(handle.fileno())
 
 
-def facet_columns(measures):
-    """Return per-facet value lists and per-document value numbers (docnum order)."""
-    values = {name: [] for name in FACETS if name != "year"}
-    numbers = {name: {} for name in values}
-    columns = {name: [] for name in values}
-    for measure in measures:
-        for name in values:
+class FacetColumns:
+    """Per-facet value lists and per-document value numbers, filled as documents are added."""
+
+    def __init__(self):
+        self.values = {name: [] for name in FACETS if name != "year"}
+        self.numbers = {name: {} for name in self.values}
+        self.columns = {name: [] for name in self.values}
+        self.years, self.ids = [], []
+
+    def add(self, measure):
+        for name, column in self.columns.items():
             value = getattr(measure, name)
             if value is None:
-                columns[name].append(-1)
+                column.append(-1)
                 continue
-            if value not in numbers[name]:
-                numbers[name][value] = len(values[name])
-                values[name].append(value)
-            columns[name].append(numbers[name][value])
-    years = [m.year if m.year is not None else -1 for m in measures]
-    return {"values": values, "columns": columns, "year": years, "ids": [m.id for m in measures]}
+            if value not in self.numbers[name]:
+                self.numbers[name][value] = len(self.values[name])
+                self.values[name].append(value)
+            column.append(self.numbers[name][value])
+        self.years.append(measure.year if measure.year is not None else -1)
+        self.ids.append(measure.id)
+
+    def in_order(self, order):
+        """Return the columns as plain data, documents in the given (docnum) order."""
+        return {"values": self.values,
+                "columns": {name: [column[i] for i in order] for name, column in self.columns.items()},
+                "year": [self.years[i] for i in order], "ids": [self.ids[i] for i in order]}
 
 
 def build(corpus_dir, index_root, measures=None, progress=None):
@@ -126,12 +136,12 @@ def build(corpus_dir, index_root, measures=None, progress=None):
         work = root / f".build-{index_id}"
         work.mkdir()
         ix = whoosh_index.create_in(str(work), build_schema())
-        words = _write_documents(ix, measures, progress)
-        in_docnum_order = _docnum_order(ix, measures)
+        columns, words = _write_documents(ix, measures, progress)
+        order = _docnum_order(ix, len(measures))
         ix.close()
         built_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-        _write_json(work / FACETS_FILE, facet_columns(in_docnum_order))
-        _write_json(work / WORDS_FILE, count(words))
+        _write_json(work / FACETS_FILE, columns.in_order(order))
+        _write_json(work / WORDS_FILE, words.data())
         _write_json(work / META, {"index_id": index_id, "built_at": built_at, "documents": len(measures)})
         _fsync_dir(work)
         final = root / f"build-{index_id}"
@@ -150,32 +160,32 @@ def _write_documents(ix, measures, progress):
     """
     processes = min(2, os.cpu_count() or 1) if len(measures) >= PARALLEL_FROM else 1
     if processes > 1:
-        writer = ix.writer(procs=processes, limitmb=256, multisegment=True)
+        writer = ix.writer(procs=processes, limitmb=128, multisegment=True)
     else:
         writer = ix.writer(limitmb=256)
-    words = []
+    columns, words = FacetColumns(), WordCounts()
     try:
         for number, measure in enumerate(measures, 1):
-            doc = document(measure, number - 1)
-            writer.add_document(**doc)
-            doc_record = measure.to_dict()
-            words.append(document_words(field_text(doc_record, key) for key in TEXT_KEYS))
+            writer.add_document(**document(measure, number - 1))
+            columns.add(measure)
+            words.add(document_words([*measure.titles, measure.description, measure.sub_pillar, measure.pillar,
+                                      measure.coverage or "", measure.country]))
             if progress:
                 progress(number, len(measures))
     except BaseException:
         writer.cancel()
         raise
     writer.commit(optimize=processes == 1)
-    return words
+    return columns, words
 
 
-def _docnum_order(ix, measures):
-    """Return the measures in Whoosh docnum order (read from the seq column)."""
+def _docnum_order(ix, size):
+    """Return, for each Whoosh docnum, the corpus position of its measure (the seq column)."""
     with ix.reader() as reader:
         order = list(reader.column_reader("seq"))
-    if sorted(order) != list(range(len(measures))):
+    if sorted(order) != list(range(size)):
         raise MeasureSearchError("the index does not hold every measure exactly once")
-    return [measures[seq] for seq in order]
+    return order
 
 
 def _swap(root, name):

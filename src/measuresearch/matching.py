@@ -5,15 +5,15 @@ which is what makes it slow on common words. Here each posting list is read
 block by block from the Whoosh segments into numpy arrays; AND/OR/NOT become
 boolean masks and BM25F scores a vector sum, with Whoosh's own formula and
 statistics (idf, quantised field lengths, B=0.75, K1=1.2), so the ranking is
-the one Whoosh's BM25F would give. Phrases are checked by Whoosh's Phrase
-query, but only among the documents that hold all of their words.
+the one Whoosh's BM25F would give. A phrase is checked on the positions of
+its words (PackedPositions), read in bulk for the documents that hold all
+of them, as one numpy intersection of (document, position) keys.
 """
 
 import itertools
 import math
 
 import numpy as np
-from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.util.numeric import byte_to_length
 
@@ -24,8 +24,8 @@ from .schema import ROMAN_BOOST
 B, K1 = 0.75, 1.2
 LAW_BOOST = 2.0
 NUMBER_BOOST = 0.25
-MAX_PHRASE_VARIANTS = 4
 SCORED_FIELDS = ("text", "roman")
+_STRIDE = 1 << 32  # (document, position) -> one int64 key
 _BYTE_LENGTHS = np.array([byte_to_length(i) for i in range(256)], dtype=np.float64)
 
 
@@ -53,11 +53,22 @@ def word_terms(unit):
     return [("text", s, 1.0) for s in word.stems] + [("roman", k, ROMAN_BOOST) for k in word.roman]
 
 
-def phrase_query(phrase):
-    """Return the Whoosh query that checks a phrase's word positions."""
-    stems = [forms(w.text).stems for w in phrase.words]
-    variants = itertools.islice(itertools.product(*stems), MAX_PHRASE_VARIANTS)
-    return wq.Or([wq.Phrase("text", list(v)) for v in variants])
+def _sorted_unique(arrays):
+    """Merge sorted key arrays into one sorted array without repeats."""
+    if len(arrays) == 1:
+        return arrays[0]
+    keys = np.sort(np.concatenate(arrays))
+    return keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
+
+
+def _intersect_sorted(a, b):
+    """Return the keys of sorted array a that are also in sorted array b."""
+    if not len(a) or not len(b):
+        return a[:0]
+    where = np.searchsorted(b, a)
+    found = where < len(b)
+    found[found] = b[where[found]] == a[found]
+    return a[found]
 
 
 class Evaluation:
@@ -68,18 +79,19 @@ class Evaluation:
         self.reader = searcher.reader()
         self.size = self.reader.doc_count_all()
         self.lengths = lengths
+        self._blocks = {}
         self._postings = {}
         self._phrases = {}
 
-    def postings(self, field, text):
-        """Return (docnums, weights) of one term as numpy arrays (empty when unknown)."""
+    def blocks(self, field, text):
+        """Return the posting blocks of one term: [(docnums, weights, encoded values)], read once."""
         key = (field, text)
-        if key not in self._postings:
-            self._postings[key] = self._read(field, text)
-        return self._postings[key]
+        if key not in self._blocks:
+            self._blocks[key] = self._read_blocks(field, text)
+        return self._blocks[key]
 
-    def _read(self, field, text):
-        ids, weights = [], []
+    def _read_blocks(self, field, text):
+        blocks = []
         for leaf, base in self.reader.leaf_readers():
             if (field, text) not in leaf:
                 continue
@@ -88,13 +100,23 @@ class Evaluation:
                 # block internals of Whoosh's W3 codec (pinned 2.7.5): delta-coded ids, float weights
                 if matcher._data is None:
                     matcher._read_data()
-                ids.append(np.cumsum(np.asarray(matcher._data[0], dtype=np.int64)) + base)
+                ids = np.cumsum(np.asarray(matcher._data[0], dtype=np.int64)) + base
                 matcher._read_weights()
-                weights.append(np.asarray(matcher._weights, dtype=np.float64))
+                blocks.append((ids, np.asarray(matcher._weights, dtype=np.float64), matcher._data[2]))
                 matcher._next_block()
-        if not ids:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-        return np.concatenate(ids), np.concatenate(weights)
+        return blocks
+
+    def postings(self, field, text):
+        """Return (docnums, weights) of one term as numpy arrays (empty when unknown)."""
+        key = (field, text)
+        if key not in self._postings:
+            blocks = self.blocks(field, text)
+            if blocks:
+                self._postings[key] = (np.concatenate([b[0] for b in blocks]),
+                                       np.concatenate([b[1] for b in blocks]))
+            else:
+                self._postings[key] = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
+        return self._postings[key]
 
     def term_mask(self, field, text):
         mask = np.zeros(self.size, dtype=bool)
@@ -109,15 +131,36 @@ class Evaluation:
             return self._phrases[option]
         return np.logical_or.reduce([self.term_mask(f, t) for f, t, _ in word_terms(option)])
 
-    def _phrase_mask(self, option):
-        # the words first (cheap masks), then Whoosh checks positions only where all occur
-        candidates = np.ones(self.size, dtype=bool)
-        for word in option.words:
-            candidates &= np.logical_or.reduce([self.term_mask("text", s) for s in forms(word.text).stems])
+    def _phrase_mask(self, phrase):
+        stems = [forms(w.text).stems for w in phrase.words]
+        candidates = np.logical_and.reduce([np.logical_or.reduce([self.term_mask("text", s) for s in variants])
+                                            for variants in stems])
         mask = np.zeros(self.size, dtype=bool)
-        if candidates.any():
-            mask[[d for d in phrase_query(option).docs(self.searcher) if candidates[d]]] = True
+        if not candidates.any():
+            return mask
+        keys = None
+        for offset, variants in enumerate(stems):
+            # word i of the phrase must stand at (start + i): shift its positions back by i
+            word_keys = _sorted_unique([self._position_keys(s, candidates, offset) for s in variants])
+            keys = word_keys if keys is None else _intersect_sorted(keys, word_keys)
+            if not len(keys):
+                return mask
+        mask[keys // _STRIDE] = True
         return mask
+
+    def _position_keys(self, text, candidates, offset):
+        """Return document * STRIDE + (position - offset) for every occurrence of a term in candidates, sorted."""
+        docs, positions = [], []
+        for ids, _, values in self.blocks("text", text):
+            chosen = np.flatnonzero(candidates[ids])
+            if len(chosen):
+                picked = [values[i] for i in chosen.tolist()]
+                positions.append(np.frombuffer(b"".join(picked), dtype=np.uint32))
+                docs.append(np.repeat(ids[chosen], [len(v) // 4 for v in picked]))
+        if not docs:
+            return np.zeros(0, dtype=np.int64)
+        # docnums ascend block by block and positions within a posting: the keys come out sorted
+        return np.concatenate(docs) * _STRIDE + (np.concatenate(positions).astype(np.int64) - offset)
 
     def clause_mask(self, clause):
         """Return the documents one clause matches (its options OR-ed)."""

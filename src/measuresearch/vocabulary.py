@@ -17,18 +17,31 @@ MAX_PREFIX_SCAN = 20_000
 
 
 def document_words(texts):
-    """Return the set of folded words of one document's texts (no numbers)."""
-    raw = {w for text in texts for w in WORD.findall(text) if not w.isdigit()}
-    return {reading for w in raw for reading in fold_readings(w)}
+    """Return the set of lowercased words of one document's texts (no numbers)."""
+    return {w for text in texts for w in WORD.findall(text.casefold()) if not w.isdigit()}
 
 
-def count(documents_words):
-    """Return {"words": sorted words, "df": their document frequencies} from word sets."""
-    counter = collections.Counter()
-    for words in documents_words:
-        counter.update(words)
-    words = sorted(counter)
-    return {"words": words, "df": [counter[w] for w in words]}
+class WordCounts:
+    """Document frequencies of words, counted as documents are added.
+
+    Documents are counted by their lowercased words (cheap, C-level sets);
+    look-alike folding is applied once per distinct word at the end.
+    """
+
+    def __init__(self):
+        self.counter = collections.Counter()
+
+    def add(self, words):
+        self.counter.update(words)
+
+    def data(self):
+        """Return {"words": sorted folded words, "df": their document frequencies}."""
+        folded = collections.Counter()
+        for word, df in self.counter.items():
+            for reading in fold_readings(word):
+                folded[reading] += df
+        words = sorted(folded)
+        return {"words": words, "df": [folded[w] for w in words]}
 
 
 class Vocabulary:

@@ -1,0 +1,118 @@
+"""Process helpers for the benchmarks: start servers, sample memory of a process tree."""
+
+import os
+import pathlib
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_http(url, timeout=60, process=None):
+    """Wait until url answers 200; return the seconds waited."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return time.perf_counter() - started
+        except OSError:
+            if process is not None and process.poll() is not None:
+                raise RuntimeError(f"process exited with {process.returncode}")
+        time.sleep(0.02)
+    raise TimeoutError(url)
+
+
+def start_serve(index, threads=8):
+    """Start `measuresearch serve` on a free port; return (process, base URL, seconds to ready)."""
+    port = free_port()
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "measuresearch.cli", "serve", "--port", str(port),
+                                "--index", str(index), "--threads", str(threads)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    wait_http(base + "/healthz", process=process)
+    return process, base, time.perf_counter() - started
+
+
+def stop(process):
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _children(pid):
+    kids = []
+    for task in pathlib.Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            kids += [int(k) for k in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return kids
+
+
+def rss_mb(pid):
+    """Return the resident memory of one process in MB (0 if gone)."""
+    try:
+        for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def tree_rss_mb(pid):
+    """Return the summed resident memory of a process and all its descendants in MB."""
+    total, stack = 0.0, [pid]
+    while stack:
+        current = stack.pop()
+        total += rss_mb(current)
+        stack.extend(_children(current))
+    return total
+
+
+class PeakMemory:
+    """Samples the RSS of a process tree every 50 ms; .peak is the largest sum seen."""
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, tree_rss_mb(self.pid))
+            self._stop.wait(0.05)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def run_measured(argv, env=None):
+    """Run a command; return (seconds, peak tree RSS in MB, completed process output)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env or os.environ.copy())
+    with PeakMemory(process.pid) as memory:
+        out, err = process.communicate()
+    seconds = time.perf_counter() - started
+    if process.returncode:
+        raise RuntimeError(f"{argv} failed: {err.decode(errors='replace')[-2000:]}")
+    return seconds, memory.peak, out.decode()
