@@ -23,7 +23,7 @@ check: $(INSTALLED)
 	$(BIN)/measuresearch check
 
 serve: $(INSTALLED)
-	test -e index/current || $(BIN)/measuresearch index
+	$(BIN)/measuresearch index --if-needed
 	$(BIN)/measuresearch serve --host $(HOST) --port $(PORT)
 
 # The browser tests drive Debian's Chromium with Playwright (no browser download).
@@ -37,8 +37,14 @@ test: $(INSTALLED) browser
 	$(BIN)/python -m pytest
 
 eval: $(INSTALLED)
-	test -e index/current || $(BIN)/measuresearch index
+	$(BIN)/measuresearch index --if-needed
 	$(BIN)/python -m measuresearch.evaluate
+
+# Benchmarks against SQLite FTS5 at 10k and 100k synthetic measures (about 15 minutes);
+# BENCH_ARGS=--quick for a one-minute smoke run.
+bench: $(INSTALLED)
+	command -v nginx >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nginx)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 screenshots: $(INSTALLED) browser
 	$(BIN)/python tools/screenshots.py docs/screenshots

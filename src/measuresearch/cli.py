@@ -26,6 +26,8 @@ def _parser(cfg):
                        description="Validate the corpus, build a new index and swap it in atomically.")
     p.add_argument("--corpus", default=cfg.corpus, help=f"corpus folder (default: {cfg.corpus})")
     p.add_argument("--index", default=cfg.index, help=f"index folder (default: {cfg.index})")
+    p.add_argument("--if-needed", action="store_true",
+                   help="build only when there is no usable index (none yet, or built by another version)")
 
     p = sub.add_parser("search", help="search from the terminal", description="Search the index and print ranked hits.")
     p.add_argument("query", nargs="?", default="", metavar="QUERY", help="query text (empty: every measure)")
@@ -70,8 +72,11 @@ def cmd_check(args):
 
 
 def cmd_index(args):
-    from .indexer import build
+    from .indexer import build, usable
     from .progress import Progress
+    if args.if_needed and usable(args.index):
+        print(f"{args.index} is up to date enough to serve; `make index` rebuilds it")
+        return 0
     with Progress("indexing", stream=sys.stderr) as progress:
         report = build(args.corpus, args.index, progress=progress.update)
     print(report.line())

@@ -15,8 +15,8 @@ from whoosh import index as whoosh_index
 
 from .errors import IndexUnavailable
 from .facets import FacetData
-from .matching import field_lengths
-from .indexer import CURRENT, FACETS_FILE, META, WORDS_FILE
+from .matching import PostingCache, field_lengths
+from .indexer import CURRENT, FACETS_FILE, FORMAT_VERSION, META, WORDS_FILE
 from .vocabulary import Vocabulary
 
 
@@ -26,11 +26,14 @@ class Snapshot:
     def __init__(self, folder):
         self.folder = pathlib.Path(folder)
         self.meta = json.loads((self.folder / META).read_text(encoding="utf-8"))
+        if self.meta.get("format") != FORMAT_VERSION:
+            raise IndexUnavailable(f"the index in {self.folder} was built by another version of measuresearch")
         self.facets = FacetData(json.loads((self.folder / FACETS_FILE).read_text(encoding="utf-8")))
         self.vocabulary = Vocabulary(json.loads((self.folder / WORDS_FILE).read_text(encoding="utf-8")))
         self.index = whoosh_index.open_dir(str(self.folder))
         with self.index.reader() as reader:
             self.lengths = field_lengths(reader)
+        self.postings = PostingCache()
         self._local = threading.local()
         self._searchers = []
         self._lock = threading.Lock()

@@ -8,7 +8,9 @@ characters are the source's own, at their own offsets.
 import html
 
 from .analysis import LAW_HINT, WORD, Piece, forms, law_keys, pieces, terms
-from .scripts import fold_readings
+from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
+
+from .scripts import fold_readings, lookalike_tables
 from .queryparse import LawNumber, Phrase
 
 SNIPPET_CHARS = 240
@@ -17,6 +19,19 @@ WHOLE_UNDER = 300
 # is reported under the first.
 KINDS = ("law_number", "exact", "lookalike", "stem", "romanized")
 _UNSEEN = object()
+# British words whose American spelling starts with another letter ("aesthetic"/"esthetic").
+INITIAL_CHANGERS = frozenset(b for b, a in BRITISH_ENGLISH_SPELLINGS.items() if a[:1] != b[:1])
+
+
+def _initials(tables):
+    """Return the first letters (in both scripts) of every form the query matches under."""
+    lat2cyr, cyr2lat = lookalike_tables()
+    initials = set()
+    for kind in ("exact", "lookalike", "stem"):
+        for key in tables[kind]:
+            first = key[:1]
+            initials.update((first, lat2cyr.get(first, first), cyr2lat.get(first, first)))
+    return initials
 
 
 def match_kind(query_unit, piece):
@@ -47,6 +62,9 @@ class QueryWords:
         self._kinds = {}
         self._law_kinds = {}
         self.non_ascii_words = any(not u.text.isascii() for u in self.units if not isinstance(u, Phrase))
+        # romanized matches of ASCII text words need a query word in another script
+        self.cross_script = bool(self.forms["romanized"]) and self.non_ascii_words
+        self.initials = _initials(self.forms)
 
     def _add(self, kind, keys, unit):
         for key in keys:
@@ -93,16 +111,21 @@ class QueryWords:
             self._cache[text] = self._matches(text)
         return self._cache[text]
 
+    def _could_match(self, raw):
+        """A cheap necessary condition: exact, look-alike and stem matches share the first letter."""
+        return (raw[:1].casefold() in self.initials or self.cross_script or not raw.isascii()
+                or raw.casefold() in INITIAL_CHANGERS)
+
     def _matches(self, text):
         if self.phrases or LAW_HINT.search(text):
             return self._matches_with_pieces(text)
-        # the common case, kept tight: no Piece for the words that do not match
-        found, kinds = [], self._kinds
+        # the common case, kept tight: no Piece and no analysis for words that cannot match
+        found, kinds, could_match = [], self._kinds, self._could_match
         for pos, match in enumerate(WORD.finditer(text)):
             raw = match.group()
             hit = kinds.get(raw, _UNSEEN)
             if hit is _UNSEEN:
-                hit = kinds[raw] = self._kind_of(Piece(0, 0, 0, raw))
+                hit = kinds[raw] = self._kind_of(Piece(0, 0, 0, raw)) if could_match(raw) else None
             if hit:
                 found.append((Piece(match.start(), match.end(), pos, raw), hit[0], hit[1]))
         return found

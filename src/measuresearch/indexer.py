@@ -34,6 +34,8 @@ META = "meta.json"
 FACETS_FILE = "facets.json"
 WORDS_FILE = "words.json"
 PARALLEL_FROM = 5_000
+# Bumped whenever the schema or the side files change; a service refuses older builds.
+FORMAT_VERSION = 3
 
 
 class BuildLocked(MeasureSearchError):
@@ -142,7 +144,8 @@ def build(corpus_dir, index_root, measures=None, progress=None):
         built_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
         _write_json(work / FACETS_FILE, columns.in_order(order))
         _write_json(work / WORDS_FILE, words.data())
-        _write_json(work / META, {"index_id": index_id, "built_at": built_at, "documents": len(measures)})
+        _write_json(work / META, {"index_id": index_id, "built_at": built_at, "documents": len(measures),
+                                  "format": FORMAT_VERSION})
         _fsync_dir(work)
         final = root / f"build-{index_id}"
         os.rename(work, final)
@@ -220,3 +223,13 @@ def current_build(index_root):
     except OSError:
         return None
     return pathlib.Path(index_root) / name
+
+
+def usable(index_root):
+    """Return True when the live build exists and has this version's format."""
+    folder = current_build(index_root)
+    try:
+        meta = json.loads((folder / META).read_text(encoding="utf-8")) if folder else None
+    except (OSError, ValueError):
+        return False
+    return bool(meta) and meta.get("format") == FORMAT_VERSION

@@ -10,8 +10,10 @@ its words (PackedPositions), read in bulk for the documents that hold all
 of them, as one numpy intersection of (document, position) keys.
 """
 
+import collections
 import itertools
 import math
+import threading
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
@@ -71,14 +73,51 @@ def _intersect_sorted(a, b):
     return a[found]
 
 
+class PostingCache:
+    """Decoded posting blocks of recently used terms, shared by the threads of one build.
+
+    Decoding a block (zlib, then unpickling ids, weights and positions) is the
+    main cost of reading a term; queries share their common terms, so a
+    bounded LRU of decoded blocks saves most of it. It holds index data, not
+    answers: every query is still evaluated in full.
+    """
+
+    def __init__(self, max_postings=4_000_000):
+        self.max_postings = max_postings
+        self.size = 0
+        self._items = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            blocks = self._items.get(key)
+            if blocks is not None:
+                self._items.move_to_end(key)
+            return blocks
+
+    def put(self, key, blocks):
+        count = sum(len(b[0]) for b in blocks)
+        if count > self.max_postings // 4:
+            return
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = blocks
+            self.size += count
+            while self.size > self.max_postings:
+                _, old = self._items.popitem(last=False)
+                self.size -= sum(len(b[0]) for b in old)
+
+
 class Evaluation:
     """One query evaluated on one thread's reader: masks and scores, postings read once."""
 
-    def __init__(self, searcher, lengths):
+    def __init__(self, searcher, lengths, cache=None):
         self.searcher = searcher
         self.reader = searcher.reader()
         self.size = self.reader.doc_count_all()
         self.lengths = lengths
+        self.cache = cache
         self._blocks = {}
         self._postings = {}
         self._phrases = {}
@@ -87,7 +126,12 @@ class Evaluation:
         """Return the posting blocks of one term: [(docnums, weights, encoded values)], read once."""
         key = (field, text)
         if key not in self._blocks:
-            self._blocks[key] = self._read_blocks(field, text)
+            blocks = self.cache.get(key) if self.cache is not None else None
+            if blocks is None:
+                blocks = self._read_blocks(field, text)
+                if self.cache is not None:
+                    self.cache.put(key, blocks)
+            self._blocks[key] = blocks
         return self._blocks[key]
 
     def _read_blocks(self, field, text):
@@ -102,7 +146,8 @@ class Evaluation:
                     matcher._read_data()
                 ids = np.cumsum(np.asarray(matcher._data[0], dtype=np.int64)) + base
                 matcher._read_weights()
-                blocks.append((ids, np.asarray(matcher._weights, dtype=np.float64), matcher._data[2]))
+                blocks.append((ids.astype(np.int32), np.asarray(matcher._weights, dtype=np.float32),
+                               matcher._data[2]))
                 matcher._next_block()
         return blocks
 
@@ -112,8 +157,8 @@ class Evaluation:
         if key not in self._postings:
             blocks = self.blocks(field, text)
             if blocks:
-                self._postings[key] = (np.concatenate([b[0] for b in blocks]),
-                                       np.concatenate([b[1] for b in blocks]))
+                self._postings[key] = (np.concatenate([b[0] for b in blocks]).astype(np.int64),
+                                       np.concatenate([b[1] for b in blocks]).astype(np.float64))
             else:
                 self._postings[key] = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
         return self._postings[key]
@@ -156,7 +201,7 @@ class Evaluation:
             if len(chosen):
                 picked = [values[i] for i in chosen.tolist()]
                 positions.append(np.frombuffer(b"".join(picked), dtype=np.uint32))
-                docs.append(np.repeat(ids[chosen], [len(v) // 4 for v in picked]))
+                docs.append(np.repeat(ids[chosen].astype(np.int64), [len(v) // 4 for v in picked]))
         if not docs:
             return np.zeros(0, dtype=np.int64)
         # docnums ascend block by block and positions within a posting: the keys come out sorted

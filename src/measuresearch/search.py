@@ -141,7 +141,7 @@ def search(holder, request):
     try:
         searcher = snapshot.searcher()
         data = snapshot.facets
-        evaluation = Evaluation(searcher, snapshot.lengths)
+        evaluation = Evaluation(searcher, snapshot.lengths, snapshot.postings)
         matching, allowed, sets, relaxed = _select(evaluation, data, parsed, request)
         words = QueryWords(parsed.words())
         start = (request.page - 1) * request.per_page
@@ -175,7 +175,7 @@ def export(holder, request):
     snapshot = holder.acquire()
     try:
         searcher = snapshot.searcher()
-        evaluation = Evaluation(searcher, snapshot.lengths)
+        evaluation = Evaluation(searcher, snapshot.lengths, snapshot.postings)
         _, allowed, _, _ = _select(evaluation, snapshot.facets, parsed, request)
         total = int(allowed.sum())
         ranked = _ranked(evaluation, parsed, allowed, request, snapshot.facets, 0, total)
