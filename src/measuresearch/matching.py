@@ -208,7 +208,9 @@ class Evaluation:
         return np.concatenate(docs) * _STRIDE + (np.concatenate(positions).astype(np.int64) - offset)
 
     def clause_mask(self, clause):
-        """Return the documents one clause matches (its options OR-ed)."""
+        """Return the documents one clause matches (its options OR-ed; none for no options)."""
+        if not clause.options:
+            return np.zeros(self.size, dtype=bool)
         return np.logical_or.reduce([self.option_mask(o) for o in clause.options])
 
     def matching(self, parsed, relaxed=False):

@@ -1,7 +1,11 @@
-"""Parse the search box: words, "phrases", OR, -excluded, law numbers.
+"""Parse the search box: words, "phrases", OR, -excluded, law numbers, prefix* and fuzzy~.
 
 Pure: text in, a ParsedQuery out. Anything that is not syntax is text, so a
 stray quote or bracket never fails; only documented limits raise.
+
+Limits (each a 400 that names it): MAX_QUERY_CHARS characters, MAX_CLAUSES
+terms, MAX_PHRASE_WORDS words in a phrase, a wildcard only at the end of a
+word after MIN_PREFIX letters; expansions are limited in search.py.
 """
 
 import dataclasses
@@ -14,6 +18,10 @@ from .errors import QueryTooComplex
 MAX_QUERY_CHARS = 500
 MAX_CLAUSES = 32
 MAX_PHRASE_WORDS = 16
+MIN_PREFIX = 2
+_PREFIX = re.compile(r"^([^\W_]+)\*$")
+_FUZZY = re.compile(r"^([^\W_]+)~([12])?$")
+_WILDCARD = re.compile(r"[*?]")
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "＂": '"'})
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -38,6 +46,21 @@ class LawNumber:
     """A law or order number such as 418-V or 53/НК."""
 
     text: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Prefix:
+    """A word typed with a trailing * ("regul*"): every indexed word that starts so."""
+
+    text: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Fuzzy:
+    """A word typed with a trailing ~ ("goverment~"): indexed words within an edit distance."""
+
+    text: str
+    distance: int = 2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,12 +157,39 @@ def _segment_items(segment):
         if _NUMBER_SIGN.match(chunk) and i + 1 < len(chunks) and chunks[i + 1][:1].isdigit():
             continue
         negated = chunk.startswith("-") and len(chunk) > 1
-        units = _chunk_units(chunk[1:] if negated else chunk)
+        body = chunk[1:] if negated else chunk
+        special = _special_unit(body)
+        if special is not None:
+            if special is not _NOTHING:
+                items.append(Clause([special], negated))
+            continue
+        units = _chunk_units(body)
         if len(units) > 1 and _is_compound(chunk):
             items.append(Clause([Phrase(tuple(units))], negated))
         else:
             items.extend(Clause([unit], negated) for unit in units)
     return items
+
+
+_NOTHING = object()
+
+
+def _special_unit(chunk):
+    """Return a Prefix or Fuzzy unit, _NOTHING for a lone "*", None for plain text."""
+    core = chunk.strip(".,;:!?()[]{}")
+    if core in ("*", "**"):
+        return _NOTHING  # "*" alone: every measure, as an empty query
+    match = _PREFIX.match(core)
+    if match:
+        if len(match.group(1)) < MIN_PREFIX:
+            raise QueryTooComplex(f"a wildcard needs at least {MIN_PREFIX} letters before the *: {core!r}", "q")
+        return Prefix(match.group(1))
+    if _WILDCARD.search(core) and any(c.isalnum() for c in core):
+        raise QueryTooComplex(f"a wildcard may only end a word, after at least {MIN_PREFIX} letters: {core!r}", "q")
+    match = _FUZZY.match(core)
+    if match:
+        return Fuzzy(match.group(1), int(match.group(2) or 2))
+    return None
 
 
 def _chunk_units(chunk):

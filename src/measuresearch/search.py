@@ -15,12 +15,15 @@ from .analysis import forms
 from .errors import InvalidParameter, NotFound
 from .highlight import QueryWords, explain, highlight, snippet
 from .matching import Evaluation
-from .queryparse import Word, parse
+from .errors import QueryTooComplex
+from .queryparse import Clause, Fuzzy, ParsedQuery, Prefix, Word, parse
 
 SORTS = ("relevance", "newest", "oldest")
 FILTER_NAMES = ("country", "pillar", "sub_pillar", "coverage")
 MAX_PER_PAGE = 100
 MAX_DEPTH = 10_000  # page * per_page
+MAX_EXPANSIONS = 200  # words one prefix* or fuzzy~ may stand for
+MAX_EXPANDED_WORDS = 500  # words of the whole query after expansion
 
 
 @dataclasses.dataclass
@@ -49,8 +52,35 @@ class SearchRequest:
             raise InvalidParameter(f"per_page must be between 1 and {MAX_PER_PAGE}", "per_page")
         if self.page * self.per_page > MAX_DEPTH:
             raise InvalidParameter(f"page x per_page may be at most {MAX_DEPTH}; narrow the search instead", "page")
-        if None not in (self.year_from, self.year_to) and self.year_from > self.year_to:
-            raise InvalidParameter("year_from must not be after year_to", "year_from")
+
+
+# --- wildcard and fuzzy expansion -------------------------------------------------
+
+def expand(parsed, vocabulary):
+    """Replace prefix* and fuzzy~ units by the indexed words they stand for; 400 past the limits."""
+    total, clauses = 0, []
+    for clause in parsed.clauses:
+        options = []
+        for option in clause.options:
+            if isinstance(option, Prefix):
+                words = vocabulary.expand_prefix(forms(option.text).readings[0], MAX_EXPANSIONS)
+                kind = f"the wildcard {option.text}*"
+            elif isinstance(option, Fuzzy):
+                words = vocabulary.within(forms(option.text).readings[0], option.distance, MAX_EXPANSIONS)
+                words = [forms(option.text).readings[0]] * (forms(option.text).readings[0] in vocabulary) + words
+                kind = f"the fuzzy term {option.text}~"
+            else:
+                options.append(option)
+                continue
+            if len(words) > MAX_EXPANSIONS:
+                raise QueryTooComplex(f"{kind} matches more than {MAX_EXPANSIONS} words; type more letters", "q")
+            options.extend(Word(w) for w in dict.fromkeys(words))
+            total += len(words)
+        if total > MAX_EXPANDED_WORDS:
+            raise QueryTooComplex(f"the query stands for more than {MAX_EXPANDED_WORDS} words after expanding "
+                                  "wildcards and fuzzy terms", "q")
+        clauses.append(Clause(options, clause.negated))
+    return ParsedQuery(clauses)
 
 
 # --- selecting and ranking ---------------------------------------------------
@@ -139,6 +169,7 @@ def search(holder, request):
     parsed = parse(request.q)
     snapshot = holder.acquire()
     try:
+        parsed = expand(parsed, snapshot.vocabulary)
         searcher = snapshot.searcher()
         data = snapshot.facets
         evaluation = Evaluation(searcher, snapshot.lengths, snapshot.postings)
@@ -174,6 +205,7 @@ def export(holder, request):
     parsed = parse(request.q)
     snapshot = holder.acquire()
     try:
+        parsed = expand(parsed, snapshot.vocabulary)
         searcher = snapshot.searcher()
         evaluation = Evaluation(searcher, snapshot.lengths, snapshot.postings)
         _, allowed, _, _ = _select(evaluation, snapshot.facets, parsed, request)

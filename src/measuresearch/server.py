@@ -9,7 +9,9 @@ from .web.app import app_for_index
 # Requests are small GETs: a small body and header limit, bounded
 # connections, and time-outs so that slow clients cannot hold threads.
 WAITRESS_SETTINGS = {
-    "max_request_header_size": 16 * 1024,
+    # room for the longest valid query string (20 values x 300 characters per facet,
+    # percent-encoded) so that the app, not the server, names the limit that was crossed
+    "max_request_header_size": 64 * 1024,
     "max_request_body_size": 64 * 1024,
     "connection_limit": 200,
     "channel_timeout": 30,

@@ -68,6 +68,25 @@ class Vocabulary:
                 best = (key, candidate)
         return best[1] if best else None
 
+    def expand_prefix(self, prefix, limit):
+        """Return up to limit + 1 words starting with prefix (limit + 1 means "too many")."""
+        start = bisect.bisect_left(self.words, prefix)
+        found = []
+        for word in self.words[start:]:
+            if not word.startswith(prefix) or len(found) > limit:
+                break
+            found.append(word)
+        return found
+
+    def within(self, word, maxdist, limit, prefix=1):
+        """Return up to limit + 1 indexed words within maxdist edits of word (sharing its first letter)."""
+        found = []
+        for _, candidate in self._corrector._suggestions(word, maxdist, prefix):
+            found.append(candidate)
+            if len(found) > limit:
+                break
+        return found
+
     def complete(self, prefix, limit=10):
         """Return up to `limit` words starting with prefix, commonest first."""
         start = bisect.bisect_left(self.words, prefix)

@@ -34,7 +34,7 @@ def _error_body(status, code, message, parameter=None):
 
 def _render_error(req, resp, status, code, message, parameter=None):
     resp.status = falcon.code_to_http_status(status)
-    if req.path.startswith("/api/") or req.path in ("/healthz", "/openapi.json"):
+    if req.path == "/api" or req.path.startswith("/api/") or req.path in ("/healthz", "/openapi.json"):
         resp.content_type = falcon.MEDIA_JSON
         resp.text = json.dumps(_error_body(status, code, message, parameter), ensure_ascii=False)
     else:
@@ -60,7 +60,8 @@ def _http_error_serializer(req, resp, exc):
 def create_app(holder):
     """Return the WSGI app serving the index that `holder` hands out."""
     app = falcon.App(middleware=[SecurityHeaders()])
-    app.req_options.keep_blank_qs_values = False
+    # blank values are kept so that limits count what was sent; params.py reads a blank as absent
+    app.req_options.keep_blank_qs_values = True
     app.req_options.strip_url_path_trailing_slash = True
     app.resp_options.secure_cookies_by_default = True
     app.add_route("/api/search", resources.SearchResource(holder))

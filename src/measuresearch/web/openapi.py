@@ -1,13 +1,14 @@
 """The OpenAPI 3 document of the JSON endpoints (kept beside API.md)."""
 
 from ..search import FILTER_NAMES, MAX_PER_PAGE, SORTS
+from .params import MAX_FACET_VALUES, MAX_PAGE, MAX_VALUE_CHARS
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
 
-def _param(name, schema, description, repeat=False):
+def _param(name, schema, description, repeat=False, max_items=None):
     param = {"name": name, "in": "query", "required": False, "description": description}
-    param["schema"] = {"type": "array", "items": schema} if repeat else schema
+    param["schema"] = {"type": "array", "items": schema, "maxItems": max_items} if repeat else schema
     if repeat:
         param.update(style="form", explode=True)
     return param
@@ -15,18 +16,20 @@ def _param(name, schema, description, repeat=False):
 
 def _search_params(paged=True):
     params = [_param("q", {"type": "string", "maxLength": 500}, "query text, any script")]
-    params += [_param(n, {"type": "string"}, f"exact {n} value; repeatable, OR-ed", True) for n in FILTER_NAMES]
+    value = {"type": "string", "maxLength": MAX_VALUE_CHARS}
+    params += [_param(n, value, f"exact {n} value; repeatable, OR-ed", True, MAX_FACET_VALUES) for n in FILTER_NAMES]
     params += [_param("year_from", {"type": "integer", "minimum": 0, "maximum": 9999}, "first year, inclusive"),
                _param("year_to", {"type": "integer", "minimum": 0, "maximum": 9999}, "last year, inclusive"),
                _param("sort", {"type": "string", "enum": list(SORTS)}, "order of the hits")]
     if paged:
-        params += [_param("page", {"type": "integer", "minimum": 1}, "1-based page"),
+        params += [_param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "1-based page"),
                    _param("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}, "hits per page")]
     return params
 
 
 def _responses(ok):
     return {"200": ok, "400": {"description": "bad parameter", "content": {"application/json": {"schema": _ERROR}}},
+            "431": {"description": "request line or headers over the server's limit (answered by waitress)"},
             "503": {"description": "no index", "content": {"application/json": {"schema": _ERROR}}}}
 
 

@@ -98,7 +98,7 @@ class SearchPage:
         self.holder = holder
 
     def on_get(self, req, resp):
-        request = search_request(req.params)
+        request = search_request(req.params, strict=False)
         result = search.search(self.holder, request)
         result["sub_pillar_parents"] = search.sub_pillar_parents(self.holder)
         pairs = urls.state_of(request)

@@ -1,11 +1,12 @@
 """Request parameters -> SearchRequest, with a 400 naming the bad parameter."""
 
 from ..errors import InvalidParameter
-from ..search import FILTER_NAMES, SearchRequest
+from ..search import FILTER_NAMES, MAX_DEPTH, MAX_PER_PAGE, SearchRequest
 
 SEARCH_PARAMS = frozenset(("q", "year_from", "year_to", "sort", "page", "per_page", *FILTER_NAMES))
 MAX_FACET_VALUES = 20
 MAX_VALUE_CHARS = 300
+MAX_PAGE = MAX_DEPTH // MAX_PER_PAGE
 
 
 def _single(params, name):
@@ -15,9 +16,9 @@ def _single(params, name):
     return value
 
 
-def _int(params, name, default, low, high):
+def _int(params, name, default, low, high, strict=False):
     value = _single(params, name)
-    if value is None or value == "":
+    if value is None or (value == "" and not strict):
         return default
     try:
         number = int(value.strip())
@@ -40,8 +41,12 @@ def _values(params, name):
     return tuple(dict.fromkeys(v for v in values if v))
 
 
-def search_request(params, allowed=SEARCH_PARAMS):
-    """Return the SearchRequest of a query-string dict; raise InvalidParameter."""
+def search_request(params, allowed=SEARCH_PARAMS, strict=True):
+    """Return the SearchRequest of a query-string dict; raise InvalidParameter.
+
+    strict (the JSON API): a blank number is an error. The HTML form sends
+    its empty year boxes as blanks, so the page reads a blank as "not given".
+    """
     unknown = sorted(set(params) - allowed)
     if unknown:
         raise InvalidParameter(f"unknown parameter {unknown[0]!r}; known: {', '.join(sorted(allowed))}",
@@ -49,11 +54,12 @@ def search_request(params, allowed=SEARCH_PARAMS):
     request = SearchRequest(
         q=_single(params, "q") or "",
         filters={name: _values(params, name) for name in FILTER_NAMES if _values(params, name)},
-        year_from=_int(params, "year_from", None, 0, 9999),
-        year_to=_int(params, "year_to", None, 0, 9999),
+        year_from=_int(params, "year_from", None, 0, 9999, strict),
+        year_to=_int(params, "year_to", None, 0, 9999, strict),
         sort=_single(params, "sort") or None,
-        page=_int(params, "page", 1, 1, 10 ** 6),
-        per_page=_int(params, "per_page", 20, 1, 100),
+        # pages stop at MAX_PAGE: with per_page <= 100 no request reads past hit 10,000
+        page=_int(params, "page", 1, 1, MAX_PAGE, strict),
+        per_page=_int(params, "per_page", 20, 1, MAX_PER_PAGE, strict),
     )
     request.validate()
     return request
