@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install serve index check test eval bench clean browser screenshots
+.PHONY: install serve index check test eval bench stress clean browser screenshots
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ eval: $(INSTALLED)
 bench: $(INSTALLED)
 	command -v nginx >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nginx)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# The long checks: reindex under load, SIGKILL trials, hostile traffic over HTTP, and a
+# 30-minute soak (STRESS_ARGS="--soak-minutes 2" for a short one).
+stress: $(INSTALLED)
+	$(BIN)/python stress/run.py $(STRESS_ARGS)
 
 screenshots: $(INSTALLED) browser
 	$(BIN)/python tools/screenshots.py docs/screenshots

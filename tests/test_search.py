@@ -140,3 +140,11 @@ def test_suggestion_for_a_misspelt_word(holder):
 def test_unknown_words_do_not_crash_and_total_is_exact(holder):
     result = search(holder, SearchRequest(q="zzzzqqq"))
     assert result["total"] == 0 and result["hits"] == [] and result["pages"] == 0
+
+
+def test_a_stop_word_in_a_phrase_holds_its_place(make_index):
+    holder = make_index([make_measure("Law on Informatization", "a"), make_measure("Law of Informatization", "b"),
+                         make_measure("Informatization on law", "c"), make_measure("Law informatization", "d")])
+    titles = sorted(h["titles"][0] for h in search(holder, SearchRequest(q='"law on informatization"'))["hits"])
+    assert titles == ["Law of Informatization", "Law on Informatization"]
+    assert [h["titles"][0] for h in search(holder, SearchRequest(q='"of on"'))["hits"]] == []

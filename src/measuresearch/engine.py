@@ -11,7 +11,7 @@ import os
 import pathlib
 import threading
 
-from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 
 from .errors import IndexUnavailable
 from .facets import FacetData
@@ -30,7 +30,9 @@ class Snapshot:
             raise IndexUnavailable(f"the index in {self.folder} was built by another version of measuresearch")
         self.facets = FacetData(json.loads((self.folder / FACETS_FILE).read_text(encoding="utf-8")))
         self.vocabulary = Vocabulary(json.loads((self.folder / WORDS_FILE).read_text(encoding="utf-8")))
-        self.index = whoosh_index.open_dir(str(self.folder))
+        # plain reads, not mmap: every thread's searcher would map the files again
+        # and count them in the service's RSS once per thread
+        self.index = FileStorage(str(self.folder), supports_mmap=False, readonly=True).open_index()
         with self.index.reader() as reader:
             self.lengths = field_lengths(reader)
         self.postings = PostingCache()

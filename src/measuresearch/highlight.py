@@ -141,11 +141,16 @@ class QueryWords:
             words = [p for p in all_pieces if not p.law]
             for phrase in self.phrases:
                 matchers = [QueryWords([w]) for w in phrase.words]
+                # as in the search, a stop word holds its place without having to match
+                # (unless the phrase has nothing but stop words)
+                loose = [w.is_stop for w in phrase.words]
+                if all(loose):
+                    loose = [False] * len(loose)
                 size = len(phrase.words)
                 for i in range(len(words) - size + 1):
                     hits = [m.kind_of(words[i + k]) for k, m in enumerate(matchers)]
-                    if all(hits):
-                        found.extend((words[i + k], hit[0], hit[1]) for k, hit in enumerate(hits))
+                    if all(hit or loose[k] for k, hit in enumerate(hits)):
+                        found.extend((words[i + k], hit[0], hit[1]) for k, hit in enumerate(hits) if hit)
         return found
 
 

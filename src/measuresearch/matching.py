@@ -74,15 +74,16 @@ def _intersect_sorted(a, b):
 
 
 class PostingCache:
-    """Decoded posting blocks of recently used terms, shared by the threads of one build.
+    """Decoded posting lists (docnums, weights) of recently used terms, shared by the threads of one build.
 
-    Decoding a block (zlib, then unpickling ids, weights and positions) is the
-    main cost of reading a term; queries share their common terms, so a
-    bounded LRU of decoded blocks saves most of it. It holds index data, not
-    answers: every query is still evaluated in full.
+    Decoding a posting block (zlib, then unpickling ids, weights and positions)
+    is the main cost of reading a term, and queries share their common terms,
+    so a bounded LRU of decoded lists saves most of it. It holds index data,
+    not answers: every query is still evaluated in full. Positions are not
+    kept (phrases read them again), which keeps it to 8 bytes a posting.
     """
 
-    def __init__(self, max_postings=4_000_000):
+    def __init__(self, max_postings=8_000_000):
         self.max_postings = max_postings
         self.size = 0
         self._items = collections.OrderedDict()
@@ -90,23 +91,23 @@ class PostingCache:
 
     def get(self, key):
         with self._lock:
-            blocks = self._items.get(key)
-            if blocks is not None:
+            postings = self._items.get(key)
+            if postings is not None:
                 self._items.move_to_end(key)
-            return blocks
+            return postings
 
-    def put(self, key, blocks):
-        count = sum(len(b[0]) for b in blocks)
+    def put(self, key, postings):
+        count = len(postings[0])
         if count > self.max_postings // 4:
             return
         with self._lock:
             if key in self._items:
                 return
-            self._items[key] = blocks
+            self._items[key] = postings
             self.size += count
             while self.size > self.max_postings:
                 _, old = self._items.popitem(last=False)
-                self.size -= sum(len(b[0]) for b in old)
+                self.size -= len(old[0])
 
 
 class Evaluation:
@@ -126,12 +127,7 @@ class Evaluation:
         """Return the posting blocks of one term: [(docnums, weights, encoded values)], read once."""
         key = (field, text)
         if key not in self._blocks:
-            blocks = self.cache.get(key) if self.cache is not None else None
-            if blocks is None:
-                blocks = self._read_blocks(field, text)
-                if self.cache is not None:
-                    self.cache.put(key, blocks)
-            self._blocks[key] = blocks
+            self._blocks[key] = self._read_blocks(field, text)
         return self._blocks[key]
 
     def _read_blocks(self, field, text):
@@ -146,22 +142,28 @@ class Evaluation:
                     matcher._read_data()
                 ids = np.cumsum(np.asarray(matcher._data[0], dtype=np.int64)) + base
                 matcher._read_weights()
-                blocks.append((ids.astype(np.int32), np.asarray(matcher._weights, dtype=np.float32),
-                               matcher._data[2]))
+                blocks.append((ids, np.asarray(matcher._weights, dtype=np.float64), matcher._data[2]))
                 matcher._next_block()
         return blocks
 
     def postings(self, field, text):
         """Return (docnums, weights) of one term as numpy arrays (empty when unknown)."""
         key = (field, text)
-        if key not in self._postings:
+        if key in self._postings:
+            return self._postings[key]
+        cached = self.cache.get(key) if self.cache is not None else None
+        if cached is not None:
+            postings = cached[0].astype(np.int64), cached[1].astype(np.float64)
+        else:
             blocks = self.blocks(field, text)
             if blocks:
-                self._postings[key] = (np.concatenate([b[0] for b in blocks]).astype(np.int64),
-                                       np.concatenate([b[1] for b in blocks]).astype(np.float64))
+                postings = np.concatenate([b[0] for b in blocks]), np.concatenate([b[1] for b in blocks])
             else:
-                self._postings[key] = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
-        return self._postings[key]
+                postings = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+            if self.cache is not None:
+                self.cache.put(key, (postings[0].astype(np.int32), postings[1].astype(np.float32)))
+        self._postings[key] = postings
+        return postings
 
     def term_mask(self, field, text):
         mask = np.zeros(self.size, dtype=bool)
@@ -177,14 +179,19 @@ class Evaluation:
         return np.logical_or.reduce([self.term_mask(f, t) for f, t, _ in word_terms(option)])
 
     def _phrase_mask(self, phrase):
-        stems = [forms(w.text).stems for w in phrase.words]
+        # Stop words keep their place but need not match (Lucene's position gaps): "law on
+        # informatization" is law, any word, informatization. A phrase of stop words only is
+        # checked word for word.
+        slots = [(offset, forms(w.text).stems) for offset, w in enumerate(phrase.words) if not w.is_stop]
+        if not slots:
+            slots = [(offset, forms(w.text).stems) for offset, w in enumerate(phrase.words)]
         candidates = np.logical_and.reduce([np.logical_or.reduce([self.term_mask("text", s) for s in variants])
-                                            for variants in stems])
+                                            for _, variants in slots])
+        if len(slots) == 1 or not candidates.any():
+            return candidates
         mask = np.zeros(self.size, dtype=bool)
-        if not candidates.any():
-            return mask
         keys = None
-        for offset, variants in enumerate(stems):
+        for offset, variants in slots:
             # word i of the phrase must stand at (start + i): shift its positions back by i
             word_keys = _sorted_unique([self._position_keys(s, candidates, offset) for s in variants])
             keys = word_keys if keys is None else _intersect_sorted(keys, word_keys)
@@ -201,7 +208,7 @@ class Evaluation:
             if len(chosen):
                 picked = [values[i] for i in chosen.tolist()]
                 positions.append(np.frombuffer(b"".join(picked), dtype=np.uint32))
-                docs.append(np.repeat(ids[chosen].astype(np.int64), [len(v) // 4 for v in picked]))
+                docs.append(np.repeat(ids[chosen], [len(v) // 4 for v in picked]))
         if not docs:
             return np.zeros(0, dtype=np.int64)
         # docnums ascend block by block and positions within a posting: the keys come out sorted

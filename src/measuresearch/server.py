@@ -1,5 +1,6 @@
 """Serve the app with waitress, with limits chosen on purpose."""
 
+import ctypes
 import logging
 
 import waitress
@@ -21,8 +22,22 @@ WAITRESS_SETTINGS = {
 }
 
 
+def limit_malloc_arenas(arenas=2):
+    """Cap glibc's per-thread malloc arenas (M_ARENA_MAX).
+
+    Each worker thread otherwise gets its own arena, and the large, short-lived
+    numpy arrays of a query leave every arena fragmented: measured at 100k
+    measures with 8 threads, 830 MB of RSS instead of 490 MB. No-op off glibc.
+    """
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # -8 is M_ARENA_MAX in <malloc.h>
+    except (OSError, AttributeError):
+        pass
+
+
 def serve(index_root, host, port, threads=8):
     """Serve until interrupted."""
+    limit_malloc_arenas()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app, holder = app_for_index(index_root)
     logging.getLogger("measuresearch").info("serving %s on http://%s:%s/", index_root, host, port)
