@@ -73,12 +73,24 @@ def rss_mb(pid):
     return 0.0
 
 
+def pss_mb(pid):
+    """Return the proportional set size of one process in MB: shared pages split between sharers."""
+    try:
+        for line in pathlib.Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return rss_mb(pid)
+
+
 def tree_rss_mb(pid):
-    """Return the summed resident memory of a process and all its descendants in MB."""
+    """Return the memory of a process and all its descendants in MB (PSS, so that pages
+    the writer processes share with their parent after fork() count once)."""
     total, stack = 0.0, [pid]
     while stack:
         current = stack.pop()
-        total += rss_mb(current)
+        total += pss_mb(current)
         stack.extend(_children(current))
     return total
 

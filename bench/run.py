@@ -126,7 +126,7 @@ def scale_out_bench(index_dir, urls_file, tmp, requests):
 
 
 def table(results):
-    lines = ["", f"{'':<34}" + "".join(f"{r['size']:>14,}" for r in results["runs"])]
+    lines = ["", f"{'':<34}" + "".join(f"{r['size']:>18,}" for r in results["runs"])]
 
     def line(label, get):
         cells = []
@@ -135,10 +135,10 @@ def table(results):
                 value = get(run)
             except (KeyError, TypeError):
                 value = "-"
-            cells.append(f"{value:>14}")
+            cells.append(f"{value:>18}")
         lines.append(f"{label:<34}" + "".join(cells))
     line("index build, s", lambda r: r["index"]["seconds"])
-    line("index build peak memory, MB", lambda r: r["index"]["peak_mb"])
+    line("index build peak memory (PSS), MB", lambda r: r["index"]["peak_mb"])
     line("in-process p50 / p95, ms", lambda r: f"{r['inprocess']['p50_ms']} / {r['inprocess']['p95_ms']}")
     line("FTS5 same work p50 / p95, ms", lambda r: f"{r['fts5']['p50_ms']} / {r['fts5']['p95_ms']}")
     line("ratio measuresearch/FTS5 p50", lambda r: r["ratio_p50"])

@@ -147,10 +147,15 @@ SECTION_GAP = 100
 
 
 def sections(value, boosts):
-    """Return [(boost, text)] of a field value with section markers."""
+    """Return [(boost, text, offset of text in value)] of a field value with section markers."""
     if SECTION not in value:
-        return [(1.0, value)]
-    return [(boosts.get(part[:1], 1.0), part[1:]) for part in value.split(SECTION)[1:]]
+        return [(1.0, value, 0)]
+    result, offset = [], 0
+    for part in value.split(SECTION):
+        if offset:  # every part after the first starts with its boost letter
+            result.append((boosts.get(part[:1], 1.0), part[1:], offset + 1))
+        offset += len(part) + 1
+    return result
 
 
 def join_sections(parts):
@@ -172,27 +177,27 @@ class WordTokenizer(Tokenizer):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         token.stopped = False
         pos = start_pos
-        for boost, text in sections(value, self.boosts):
+        for boost, text, offset in sections(value, self.boosts):
             token.boost = boost
             # the hot path of indexing: plain regex matches, no Piece objects
             laws = {m.start(): m for m in LAW_NUMBER.finditer(text)} if LAW_HINT.search(text) else None
             for match in WORD.finditer(text):
                 law = laws.get(match.start()) if laws else None
                 if law is not None:
-                    token.text, token.law = law.group(), True
-                    if positions:
-                        token.pos = pos
-                    if chars:
-                        token.startchar, token.endchar = start_char + law.start(), start_char + law.end()
-                    yield token
-                token.text, token.law = match.group(), False
-                if positions:
-                    token.pos = pos
-                if chars:
-                    token.startchar, token.endchar = start_char + match.start(), start_char + match.end()
-                yield token
+                    yield _filled(token, law, True, pos, positions, chars, start_char + offset)
+                yield _filled(token, match, False, pos, positions, chars, start_char + offset)
                 pos += 1
             pos += SECTION_GAP
+
+
+def _filled(token, match, law, pos, positions, chars, start_char):
+    """Set the shared token to one regex match (Whoosh reuses one Token object)."""
+    token.text, token.law = match.group(), law
+    if positions:
+        token.pos = pos
+    if chars:
+        token.startchar, token.endchar = start_char + match.start(), start_char + match.end()
+    return token
 
 
 @functools.lru_cache(maxsize=500_000)
