@@ -6,6 +6,7 @@ when `current` points to a new build, new requests get a new snapshot and
 the old one is closed after its last request ends. No writer is ever opened.
 """
 
+import contextlib
 import json
 import os
 import pathlib
@@ -117,6 +118,15 @@ class IndexHolder:
     def release(self, snapshot):
         """Mark the end of one use of a snapshot."""
         snapshot._leave()
+
+    @contextlib.contextmanager
+    def using(self):
+        """Hold the current snapshot for the length of a with block."""
+        snapshot = self.acquire()
+        try:
+            yield snapshot
+        finally:
+            self.release(snapshot)
 
     def close(self):
         """Close the live snapshot."""

@@ -12,10 +12,9 @@ import numpy as np
 
 from . import facets as facet_counts
 from .analysis import forms
-from .errors import InvalidParameter, NotFound
+from .errors import InvalidParameter, NotFound, QueryTooComplex
 from .highlight import QueryWords, explain, highlight, snippet
 from .matching import Evaluation
-from .errors import QueryTooComplex
 from .queryparse import Clause, Fuzzy, ParsedQuery, Prefix, Word, parse
 
 SORTS = ("relevance", "newest", "oldest")
@@ -66,8 +65,9 @@ def expand(parsed, vocabulary):
                 words = vocabulary.expand_prefix(forms(option.text).readings[0], MAX_EXPANSIONS)
                 kind = f"the wildcard {option.text}*"
             elif isinstance(option, Fuzzy):
-                words = vocabulary.within(forms(option.text).readings[0], option.distance, MAX_EXPANSIONS)
-                words = [forms(option.text).readings[0]] * (forms(option.text).readings[0] in vocabulary) + words
+                word = forms(option.text).readings[0]
+                words = ([word] if word in vocabulary else []) + vocabulary.within(word, option.distance,
+                                                                                  MAX_EXPANSIONS)
                 kind = f"the fuzzy term {option.text}~"
             else:
                 options.append(option)
@@ -162,37 +162,49 @@ def _suggestion(searcher, vocabulary, parsed, text):
     return {"q": changed} if changed != text else None
 
 
+class _Evaluated:
+    """One request evaluated on one snapshot: the expanded query, matches and filters."""
+
+    def __init__(self, snapshot, request, parsed):
+        self.parsed = expand(parsed, snapshot.vocabulary)
+        self.searcher = snapshot.searcher()
+        self.evaluation = Evaluation(self.searcher, snapshot.lengths, snapshot.postings)
+        self.matching, self.allowed, self.sets, self.relaxed = _select(
+            self.evaluation, snapshot.facets, self.parsed, request)
+        self.total = int(self.allowed.sum())
+
+    def ranked(self, request, data, start, count):
+        return _ranked(self.evaluation, self.parsed, self.allowed, request, data, start, count)
+
+    def record(self, docnum):
+        return json.loads(self.searcher.stored_fields(docnum)["record"])
+
+
 def search(holder, request):
     """Run one search; return the result as plain data (the API's JSON shape)."""
     started = time.perf_counter()
-    request.validate()
+    request.validate()  # bad input is a 400 even when there is no index
     parsed = parse(request.q)
-    snapshot = holder.acquire()
-    try:
-        parsed = expand(parsed, snapshot.vocabulary)
-        searcher = snapshot.searcher()
+    with holder.using() as snapshot:
+        run = _Evaluated(snapshot, request, parsed)
         data = snapshot.facets
-        evaluation = Evaluation(searcher, snapshot.lengths, snapshot.postings)
-        matching, allowed, sets, relaxed = _select(evaluation, data, parsed, request)
-        words = QueryWords(parsed.words())
+        words = QueryWords(run.parsed.words())
         start = (request.page - 1) * request.per_page
-        hits = [_hit(json.loads(searcher.stored_fields(d)["record"]), score, words)
-                for d, score in _ranked(evaluation, parsed, allowed, request, data, start, request.per_page)]
-        counts = facet_counts.counts(data, matching, sets, request.filters, request.year_from, request.year_to)
-        suggestion = _suggestion(searcher, snapshot.vocabulary, parsed, request.q) if parsed.clauses else None
-    finally:
-        holder.release(snapshot)
-    total = int(allowed.sum())
+        hits = [_hit(run.record(d), score, words) for d, score in run.ranked(request, data, start, request.per_page)]
+        counts = facet_counts.counts(data, run.matching, run.sets, request.filters, request.year_from,
+                                     request.year_to)
+        suggestion = (_suggestion(run.searcher, snapshot.vocabulary, run.parsed, request.q)
+                      if run.parsed.clauses else None)
     return {
         "query": {"q": request.q, "filters": {k: list(v) for k, v in request.filters.items() if v},
                   "year_from": request.year_from, "year_to": request.year_to,
                   "sort": request.effective_sort(), "page": request.page, "per_page": request.per_page},
-        "total": total,
+        "total": run.total,
         "page": request.page,
         "per_page": request.per_page,
-        "pages": (total + request.per_page - 1) // request.per_page,
+        "pages": (run.total + request.per_page - 1) // request.per_page,
         "took_ms": round((time.perf_counter() - started) * 1000, 2),
-        "relaxed": relaxed,
+        "relaxed": run.relaxed,
         "hits": hits,
         "facets": counts,
         "suggestion": suggestion,
@@ -203,26 +215,17 @@ def export(holder, request):
     """Return (total, records) of every matching measure in the requested order, unpaged."""
     request.validate()
     parsed = parse(request.q)
-    snapshot = holder.acquire()
-    try:
-        parsed = expand(parsed, snapshot.vocabulary)
-        searcher = snapshot.searcher()
-        evaluation = Evaluation(searcher, snapshot.lengths, snapshot.postings)
-        _, allowed, _, _ = _select(evaluation, snapshot.facets, parsed, request)
-        total = int(allowed.sum())
-        ranked = _ranked(evaluation, parsed, allowed, request, snapshot.facets, 0, total)
-        records = [json.loads(searcher.stored_fields(d)["record"]) for d, _ in ranked]
-    finally:
-        holder.release(snapshot)
+    with holder.using() as snapshot:
+        run = _Evaluated(snapshot, request, parsed)
+        records = [run.record(d) for d, _ in run.ranked(request, snapshot.facets, 0, run.total)]
     for record in records:
         record["url"] = f"/measures/{record['id']}"
-    return total, records
+    return run.total, records
 
 
 def get_measure(holder, measure_id, related=5):
     """Return one measure's record with `related` measures (more like this)."""
-    snapshot = holder.acquire()
-    try:
+    with holder.using() as snapshot:
         searcher = snapshot.searcher()
         docnum = searcher.document_number(id=measure_id)
         if docnum is None:
@@ -230,8 +233,6 @@ def get_measure(holder, measure_id, related=5):
         record = json.loads(searcher.stored_fields(docnum)["record"])
         record["related"] = [_summary(json.loads(searcher.stored_fields(d)["record"]))
                              for d in _related(searcher, snapshot.facets, docnum, record, related)]
-    finally:
-        holder.release(snapshot)
     return record
 
 
@@ -259,33 +260,22 @@ def suggest(holder, prefix, limit=10):
     if not text or prefix[-1:].isspace():
         return []
     head, _, last = text.rpartition(" ")
-    snapshot = holder.acquire()
-    try:
-        completions = {}
-        for reading in forms(last).readings:
-            for word in snapshot.vocabulary.complete(reading, limit):
-                completions[word] = snapshot.vocabulary.df[word]
-    finally:
-        holder.release(snapshot)
+    with holder.using() as snapshot:
+        vocabulary = snapshot.vocabulary
+        completions = {w: vocabulary.df[w] for reading in forms(last).readings
+                       for w in vocabulary.complete(reading, limit)}
     best = sorted(completions, key=lambda w: (-completions[w], w))[:limit]
     return [(head + " " + w).strip() for w in best]
 
 
 def sub_pillar_parents(holder):
     """Return {sub-pillar: pillar} of the live index, to nest the facets."""
-    snapshot = holder.acquire()
-    try:
+    with holder.using() as snapshot:
         return snapshot.facets.sub_pillar_parents()
-    finally:
-        holder.release(snapshot)
 
 
 def health(holder):
     """Return the /healthz document of the live index."""
-    snapshot = holder.acquire()
-    try:
-        meta = snapshot.meta
+    with holder.using() as snapshot:
         return {"status": "ok", "documents": snapshot.facets.size,
-                "index_id": meta["index_id"], "index_built_at": meta["built_at"]}
-    finally:
-        holder.release(snapshot)
+                "index_id": snapshot.meta["index_id"], "index_built_at": snapshot.meta["built_at"]}
