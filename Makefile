@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+TEST_INSTALLED := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
@@ -11,6 +12,11 @@ PORT ?= 8080
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+# the test tools (pytest, hypothesis, Playwright, schemathesis) only for make test
+$(TEST_INSTALLED): $(INSTALLED)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
@@ -33,7 +39,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 browser:
 	test -x $(CHROMIUM) || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)
 
-test: $(INSTALLED) browser
+test: $(TEST_INSTALLED) browser
 	$(BIN)/python -m pytest
 
 eval: $(INSTALLED)
@@ -51,7 +57,7 @@ bench: $(INSTALLED)
 stress: $(INSTALLED)
 	$(BIN)/python stress/run.py $(STRESS_ARGS)
 
-screenshots: $(INSTALLED) browser
+screenshots: $(TEST_INSTALLED) browser
 	$(BIN)/python tools/screenshots.py docs/screenshots
 
 clean:
