@@ -5,7 +5,9 @@ exactly when it was indexed under one of the query's terms, and the marked
 characters are the source's own, at their own offsets.
 """
 
+import functools
 import html
+import re
 
 from .analysis import LAW_HINT, WORD, Piece, forms, law_keys, pieces, terms
 from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
@@ -21,6 +23,13 @@ KINDS = ("law_number", "exact", "lookalike", "stem", "romanized")
 _UNSEEN = object()
 # British words whose American spelling starts with another letter ("aesthetic"/"esthetic").
 INITIAL_CHANGERS = frozenset(b for b, a in BRITISH_ENGLISH_SPELLINGS.items() if a[:1] != b[:1])
+
+
+@functools.lru_cache(maxsize=4096)
+def _surface_regex(words):
+    """Return a regex that finds these whole words (longest first, so no word hides a longer one)."""
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(r"(?<![^\W_]|[\u0300-\u036f])(?:" + alternatives + r")(?![^\W_]|[\u0300-\u036f])")
 
 
 def _initials(tables):
@@ -119,16 +128,20 @@ class QueryWords:
     def _matches(self, text):
         if self.phrases or LAW_HINT.search(text):
             return self._matches_with_pieces(text)
-        # the common case, kept tight: no Piece and no analysis for words that cannot match
-        found, kinds, could_match = [], self._kinds, self._could_match
-        for pos, match in enumerate(WORD.finditer(text)):
-            raw = match.group()
+        # the common case, kept in C as far as possible: the distinct words of the text are
+        # classified once each, then a regex of the words that matched finds their places
+        kinds, could_match = self._kinds, self._could_match
+        hits = set()
+        for raw in set(WORD.findall(text)):
             hit = kinds.get(raw, _UNSEEN)
             if hit is _UNSEEN:
                 hit = kinds[raw] = self._kind_of(Piece(0, 0, 0, raw)) if could_match(raw) else None
             if hit:
-                found.append((Piece(match.start(), match.end(), pos, raw), hit[0], hit[1]))
-        return found
+                hits.add(raw)
+        if not hits:
+            return []
+        return [(Piece(m.start(), m.end(), 0, m.group()), *kinds[m.group()])
+                for m in _surface_regex(frozenset(hits)).finditer(text)]
 
     def _matches_with_pieces(self, text):
         all_pieces = pieces(text)
