@@ -91,8 +91,13 @@ def corpus_files(corpus_dir):
 
 def check(corpus_dir):
     """Validate every corpus file; return (measures, problems), all problems at once."""
+    return check_files(corpus_files(corpus_dir))
+
+
+def check_files(paths):
+    """Validate the given corpus files; return (measures, problems), all problems at once."""
     measures, problems, seen = [], [], {}
-    for path in corpus_files(corpus_dir):
+    for path in paths:
         located, file_problems = read_file(path)
         problems.extend(file_problems)
         for item in located:

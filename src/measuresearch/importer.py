@@ -73,18 +73,9 @@ def import_pages(paths, out_dir):
 
 
 def _existing(path, problems):
+    """Return {id: measure} of an existing corpus file; its problems refuse the import."""
     if not path.exists():
         return {}
-    located, file_problems = corpus.read_file(path)
-    if file_problems:
-        problems.extend(file_problems)
-        return {}
-    from .model import from_dict, validate
-    result = {}
-    for item in located:
-        item_problems = validate(item.data)
-        for key, message in item_problems:
-            problems.append(Problem(str(path), item.key_lines.get(key, item.line), message))
-        if not item_problems:
-            result[item.data["id"]] = from_dict(item.data)
-    return result
+    measures, file_problems = corpus.check_files([path])
+    problems.extend(file_problems)
+    return {} if file_problems else {m.id: m for m in measures}
