@@ -1,55 +1,14 @@
-"""Process helpers for the benchmarks: start servers, sample memory of a process tree."""
+"""Process helpers for the benchmarks: servers (measuresearch.localserver), memory of a process tree."""
 
 import os
 import pathlib
-import socket
 import subprocess
-import sys
 import threading
 import time
-import urllib.request
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_http(url, timeout=60, process=None):
-    """Wait until url answers 200; return the seconds waited."""
-    started = time.perf_counter()
-    while time.perf_counter() - started < timeout:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return time.perf_counter() - started
-        except OSError:
-            if process is not None and process.poll() is not None:
-                raise RuntimeError(f"process exited with {process.returncode}")
-        time.sleep(0.02)
-    raise TimeoutError(url)
-
-
-def start_serve(index, threads=8):
-    """Start `measuresearch serve` on a free port; return (process, base URL, seconds to ready)."""
-    port = free_port()
-    started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "measuresearch.cli", "serve", "--port", str(port),
-                                "--index", str(index), "--threads", str(threads)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    wait_http(base + "/healthz", process=process)
-    return process, base, time.perf_counter() - started
-
-
-def stop(process):
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+from measuresearch.localserver import free_port, stop, wait_http  # noqa: F401  (used by bench and stress)
+from measuresearch.localserver import start as start_serve  # noqa: F401
 
 
 def _children(pid):

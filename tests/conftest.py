@@ -2,16 +2,11 @@
 
 import pathlib
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import falcon.testing
 import pytest
 
-from measuresearch import corpus, indexer
+from measuresearch import corpus, indexer, localserver
 from measuresearch.engine import IndexHolder
 from measuresearch.model import Measure, events_of, first_year, measure_id
 from measuresearch.web.app import create_app
@@ -83,35 +78,8 @@ def corpus_copy(tmp_path):
     return target
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(index_root, *extra):
-    """Start `measuresearch serve` on a free loopback port; return (process, base URL)."""
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "measuresearch.cli", "serve", "--port", str(port),
-                                "--index", str(index_root), *extra],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
-            return process, base
-        except OSError:
-            if process.poll() is not None:
-                break
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("server did not start: " + process.stdout.read().decode(errors="replace"))
-
-
 @pytest.fixture(scope="session")
 def server(real_index):
-    process, base = start_server(real_index)
+    process, base, _ = localserver.start(real_index)
     yield base
-    process.terminate()
-    process.wait(timeout=10)
+    localserver.stop(process)

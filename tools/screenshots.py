@@ -13,11 +13,9 @@ import urllib.parse
 
 from playwright.sync_api import sync_playwright
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+from measuresearch import indexer, localserver
 
-from conftest import start_server  # noqa: E402
-from measuresearch import indexer  # noqa: E402
+ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 SHOTS = [
     ("search-english-wide.png", "/?q=" + urllib.parse.quote("internet shutdowns"), (1280, 860)),
@@ -33,7 +31,7 @@ def main(out):
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         indexer.build(ROOT / "corpus", tmp)
-        process, base = start_server(tmp)
+        process, base, _ = localserver.start(tmp)
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path="/usr/bin/chromium",
@@ -47,8 +45,7 @@ def main(out):
                     print(out / name)
                 browser.close()
         finally:
-            process.terminate()
-            process.wait(timeout=10)
+            localserver.stop(process)
 
 
 if __name__ == "__main__":

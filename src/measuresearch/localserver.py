@@ -1,0 +1,55 @@
+"""Start and stop `measuresearch serve` on a free loopback port (tests, benchmarks, stress, screenshots)."""
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+
+def free_port():
+    """Return a TCP port on 127.0.0.1 that is free now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_http(url, timeout=60, process=None):
+    """Wait until url answers 200; return the seconds waited."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return time.perf_counter() - started
+        except OSError:
+            if process is not None and process.poll() is not None:
+                raise RuntimeError(f"process exited with {process.returncode}") from None
+        time.sleep(0.02)
+    raise TimeoutError(url)
+
+
+def start(index_root, threads=8, output=subprocess.DEVNULL):
+    """Start a server on the index; return (process, base URL, seconds until /healthz answered)."""
+    port = free_port()
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "measuresearch.cli", "serve", "--port", str(port),
+                                "--index", str(index_root), "--threads", str(threads)],
+                               stdout=output, stderr=subprocess.STDOUT if output != subprocess.DEVNULL else output)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(base + "/healthz", timeout=30, process=process)
+    except (RuntimeError, TimeoutError):
+        stop(process)
+        raise
+    return process, base, time.perf_counter() - started
+
+
+def stop(process):
+    """Stop a server started by start()."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
