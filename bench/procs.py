@@ -21,26 +21,26 @@ def _children(pid):
     return kids
 
 
-def rss_mb(pid):
-    """Return the resident memory of one process in MB (0 if gone)."""
+def _proc_kb(pid, file, key):
+    """Return one "Key:  N kB" figure of a /proc/PID file in MB, or None."""
     try:
-        for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in pathlib.Path(f"/proc/{pid}/{file}").read_text().splitlines():
+            if line.startswith(key):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
-    return 0.0
+    return None
+
+
+def rss_mb(pid):
+    """Return the resident memory of one process in MB (0 if gone)."""
+    return _proc_kb(pid, "status", "VmRSS:") or 0.0
 
 
 def pss_mb(pid):
     """Return the proportional set size of one process in MB: shared pages split between sharers."""
-    try:
-        for line in pathlib.Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return rss_mb(pid)
+    pss = _proc_kb(pid, "smaps_rollup", "Pss:")
+    return rss_mb(pid) if pss is None else pss
 
 
 def tree_rss_mb(pid):
