@@ -72,13 +72,18 @@ def cmd_check(args):
 
 
 def cmd_index(args):
+    from tqdm import tqdm
+
     from .indexer import build, usable
-    from .progress import Progress
     if args.if_needed and usable(args.index):
         print(f"{args.index} is up to date enough to serve; `make index` rebuilds it")
         return 0
-    with Progress("indexing", stream=sys.stderr) as progress:
-        report = build(args.corpus, args.index, progress=progress.update)
+    # a progress bar on a terminal only; logs and pipes get the summary line
+    with tqdm(desc="indexing", unit=" measures", disable=not sys.stderr.isatty(), file=sys.stderr) as bar:
+        def progress(done, total):
+            bar.total = total
+            bar.update(done - bar.n)
+        report = build(args.corpus, args.index, progress=progress)
     print(report.line())
     return 0
 
