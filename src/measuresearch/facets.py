@@ -6,7 +6,6 @@ import numpy as np
 
 from .schema import FACETS
 
-TEXT_FACETS = tuple(f for f in FACETS if f != "year")
 NO_YEAR = -1
 
 

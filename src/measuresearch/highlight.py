@@ -43,12 +43,6 @@ def _initials(tables):
     return initials
 
 
-def match_kind(query_unit, piece):
-    """Return how a query word or law number matches one text piece, or None."""
-    found = QueryWords([query_unit]).kind_of(piece)
-    return found[1] if found else None
-
-
 class QueryWords:
     """The query's words and law numbers, indexed by every form they match under."""
 

@@ -11,7 +11,6 @@ of them, as one numpy intersection of (document, position) keys.
 """
 
 import collections
-import itertools
 import math
 import threading
 

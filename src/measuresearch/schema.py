@@ -25,8 +25,6 @@ SECTION_BOOSTS = {letter: boost for letter, _, boost in SECTIONS}
 ROMAN_BOOST = 0.6
 FACETS = ("country", "pillar", "sub_pillar", "coverage", "year")
 TITLE_SEPARATOR = "\n\n"
-# Record keys whose text is searched (for the vocabulary and for explanations).
-TEXT_KEYS = tuple(key for _, key, _ in SECTIONS)
 
 
 class PackedPositions(Positions):
