@@ -5,7 +5,7 @@ One pipeline for every text field, composed the Whoosh way:
     WordTokenizer() | TermsFilter("text")     folded, then stemmed by script
     WordTokenizer() | TermsFilter("roman")    folded, then romanization keys
 
-The filter is a thin wrapper over the pure, cached forms() below, which the
+The filter is a thin wrapper over the pure, cached terms() below, which the
 highlighter calls too, so a word is marked exactly when it was indexed.
 """
 
@@ -219,7 +219,7 @@ class TermsFilter(Filter):
     """Replaces each word by its terms of one kind; several terms share a position.
 
     Folding (case, ё, look-alike letters) and then stemming ("text") or the
-    romanization keys ("roman") are composed in forms(); this filter only looks
+    romanization keys ("roman") are composed in terms(); this filter only looks
     the result up, which keeps indexing fast.
     """
 

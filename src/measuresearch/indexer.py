@@ -26,7 +26,7 @@ from whoosh import index as whoosh_index
 
 from . import corpus
 from .errors import MeasureSearchError
-from .schema import FACETS, build_schema, document
+from .schema import FACETS, build_schema, document, section_texts
 from .vocabulary import WordCounts, document_words
 
 CURRENT = "current"
@@ -155,7 +155,7 @@ def build(corpus_dir, index_root, measures=None, progress=None):
 
 
 def _write_documents(ix, measures, progress):
-    """Add every measure to a new index; return each document's word set.
+    """Add every measure to a new index; return its facet columns and word counts.
 
     Large corpora are written by one process per core, each into its own
     segment (Whoosh's MpWriter); merging the segments would cost more time
@@ -169,10 +169,10 @@ def _write_documents(ix, measures, progress):
     columns, words = FacetColumns(), WordCounts()
     try:
         for number, measure in enumerate(measures, 1):
-            writer.add_document(**document(measure, number - 1))
+            sections = section_texts(measure)
+            writer.add_document(**document(measure, number - 1, sections))
             columns.add(measure)
-            words.add(document_words([*measure.titles, measure.description, measure.sub_pillar, measure.pillar,
-                                      measure.coverage or "", measure.country]))
+            words.add(document_words(text for _, text in sections))
             if progress:
                 progress(number, len(measures))
     except BaseException:

@@ -1,11 +1,9 @@
 """The Whoosh schema and the Measure -> document mapping."""
 
 import json
-
-from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
-
 from array import array
 
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.formats import Positions
 
 from .analysis import WORD, join_sections, roman_analyzer, text_analyzer
@@ -88,12 +86,23 @@ def roman_text(record):
     return field_text(record, "titles") + "\n" + " ".join(words)
 
 
-def document(measure, seq=0):
-    """Return the Whoosh document of one Measure, the `seq`-th of the corpus."""
+def section_texts(measure):
+    """Return [(section letter, text)] of the searched parts of one Measure."""
+    texts = []
+    for letter, key, _ in SECTIONS:
+        value = getattr(measure, key)
+        texts.append((letter, TITLE_SEPARATOR.join(value) if isinstance(value, list) else value or ""))
+    return texts
+
+
+def document(measure, seq=0, sections=None):
+    """Return the Whoosh document of one Measure, the `seq`-th of the corpus.
+
+    sections: section_texts(measure), when the caller already has them.
+    """
     record = measure.to_dict()
-    text = join_sections((letter, field_text(record, key)) for letter, key, _ in SECTIONS)
     doc = dict(
-        text=text,
+        text=join_sections(sections or section_texts(measure)),
         id=measure.id,
         seq=seq,
         roman=roman_text(record),
