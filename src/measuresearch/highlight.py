@@ -9,11 +9,11 @@ import functools
 import html
 import re
 
-from .analysis import LAW_HINT, WORD, Piece, forms, law_keys, pieces, terms
 from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
 
-from .scripts import fold_readings, lookalike_tables
+from .analysis import LAW_HINT, WORD, Piece, forms, law_keys, pieces, terms
 from .queryparse import LawNumber, Phrase
+from .scripts import fold_readings, lookalike_tables
 
 SNIPPET_CHARS = 240
 WHOLE_UNDER = 300
@@ -49,6 +49,8 @@ class QueryWords:
     def __init__(self, units):
         self.units = list(units)
         self.phrases = [u for u in self.units if isinstance(u, Phrase)]
+        # one matcher per phrase word, built once and memoising across the texts of a request
+        self._phrase_words = [([QueryWords([w]) for w in p.words], p.required()) for p in self.phrases]
         self.forms = {kind: {} for kind in KINDS}
         for unit in self.units:
             if isinstance(unit, Phrase):
@@ -146,17 +148,11 @@ class QueryWords:
                 found.append((piece, hit[0], hit[1]))
         if self.phrases:
             words = [p for p in all_pieces if not p.law]
-            for phrase in self.phrases:
-                matchers = [QueryWords([w]) for w in phrase.words]
-                # as in the search, a stop word holds its place without having to match
-                # (unless the phrase has nothing but stop words)
-                loose = [w.is_stop for w in phrase.words]
-                if all(loose):
-                    loose = [False] * len(loose)
-                size = len(phrase.words)
+            for matchers, required in self._phrase_words:
+                size = len(matchers)
                 for i in range(len(words) - size + 1):
                     hits = [m.kind_of(words[i + k]) for k, m in enumerate(matchers)]
-                    if all(hit or loose[k] for k, hit in enumerate(hits)):
+                    if all(hit or not required[k] for k, hit in enumerate(hits)):
                         found.extend((words[i + k], hit[0], hit[1]) for k, hit in enumerate(hits) if hit)
         return found
 

@@ -178,12 +178,8 @@ class Evaluation:
         return np.logical_or.reduce([self.term_mask(f, t) for f, t, _ in word_terms(option)])
 
     def _phrase_mask(self, phrase):
-        # Stop words keep their place but need not match (Lucene's position gaps): "law on
-        # informatization" is law, any word, informatization. A phrase of stop words only is
-        # checked word for word.
-        slots = [(offset, forms(w.text).stems) for offset, w in enumerate(phrase.words) if not w.is_stop]
-        if not slots:
-            slots = [(offset, forms(w.text).stems) for offset, w in enumerate(phrase.words)]
+        slots = [(offset, forms(w.text).stems)
+                 for offset, (w, required) in enumerate(zip(phrase.words, phrase.required())) if required]
         candidates = np.logical_and.reduce([np.logical_or.reduce([self.term_mask("text", s) for s in variants])
                                             for _, variants in slots])
         if len(slots) == 1 or not candidates.any():

@@ -69,6 +69,16 @@ class Phrase:
 
     words: tuple
 
+    def required(self):
+        """Return, per word, whether it must match where it stands.
+
+        A stop word holds its place without having to match (Lucene's
+        position gaps: "law on informatization" is law, any word,
+        informatization), unless the phrase has nothing but stop words.
+        """
+        loose = [w.is_stop for w in self.words]
+        return tuple(True for _ in loose) if all(loose) else tuple(not stop for stop in loose)
+
 
 @dataclasses.dataclass
 class Clause:
