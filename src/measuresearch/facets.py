@@ -84,7 +84,7 @@ def counts(data, matching, sets, filters, year_from=None, year_to=None):
         # shift by one so that "no value" (-1) has a bin of its own
         tally = np.bincount(data.columns[name][docs] + 1, minlength=len(data.values[name]) + 1)[1:]
         selected = set(filters.get(name, ()))
-        items = [(data.values[name][n], int(c)) for n in np.flatnonzero(tally).tolist() for c in (tally[n],)]
+        items = [(data.values[name][n], int(tally[n])) for n in np.flatnonzero(tally).tolist()]
         present = {v for v, _ in items}
         items.extend((v, 0) for v in selected if v not in present)
         items.sort(key=lambda item: (-item[1], item[0]))

@@ -7,20 +7,17 @@ import falcon
 import jinja2
 
 from .. import search
-from ..model import EVENT_KINDS
+from ..model import EVENT_KINDS, MONTHS
 from . import urls
 from .params import search_request
 
 STATIC = pathlib.Path(__file__).with_name("static")
 FACET_LABELS = {"pillar": "Pillar", "sub_pillar": "Sub-pillar", "country": "Country", "coverage": "Coverage",
                 "year": "Year"}
-EVENT_LABELS = {"since": "since", "entry_into_force": "entry into force", "amended": "amended",
-                "last_amended": "last amended", "reported": "reported", "last_reported": "last reported"}
+EVENT_LABELS = {kind: kind.replace("_", " ") for kind in EVENT_KINDS}
 KIND_LABELS = {"exact": "exact", "stem": "word form", "lookalike": "look-alike letters",
                "romanized": "romanized", "law_number": "law number"}
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
-assert set(EVENT_LABELS) == set(EVENT_KINDS)
+MONTH_NAMES = tuple(month.capitalize() for month in MONTHS)
 
 
 @functools.cache
@@ -33,7 +30,7 @@ def environment():
         lstrip_blocks=True,
     )
     env.globals.update(urls=urls, FACET_LABELS=FACET_LABELS, EVENT_LABELS=EVENT_LABELS, KIND_LABELS=KIND_LABELS,
-                       MONTHS=MONTHS)
+                       MONTHS=MONTH_NAMES)
     return env
 
 
