@@ -14,12 +14,7 @@ import threading
 import time
 import urllib.parse
 
-
-def percentile(values, q):
-    values = sorted(values)
-    if not values:
-        return None
-    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
+from stats import percentile
 
 
 def main():

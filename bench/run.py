@@ -23,6 +23,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 import fts5  # noqa: E402
 import procs  # noqa: E402
+import stats  # noqa: E402
 import workload  # noqa: E402
 
 from measuresearch.engine import IndexHolder  # noqa: E402
@@ -30,11 +31,6 @@ from measuresearch.search import search  # noqa: E402
 
 HERE = pathlib.Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-
-
-def percentile(values, q):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
 
 
 def timed(function, items):
@@ -47,7 +43,7 @@ def timed(function, items):
 
 
 def summary(latencies):
-    return {"p50_ms": round(statistics.median(latencies), 2), "p95_ms": round(percentile(latencies, 95), 2),
+    return {"p50_ms": round(statistics.median(latencies), 2), "p95_ms": round(stats.percentile(latencies, 95), 2),
             "mean_ms": round(statistics.fmean(latencies), 2), "n": len(latencies)}
 
 
