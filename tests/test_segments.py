@@ -1,0 +1,97 @@
+"""ArraySegmentWriter against Whoosh's own SegmentWriter: the same segment, read back."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh import index as whoosh_index
+from whoosh.fields import TEXT, Schema
+
+from measuresearch.analysis import index_terms, roman_analyzer, text_analyzer
+from measuresearch.schema import SECTION_BOOSTS, build_schema, document, join_sections
+from measuresearch.segments import ArraySegmentWriter, commit_segments
+from measuresearch.synthetic import Generator
+
+
+def build_with_whoosh(folder, docs):
+    ix = whoosh_index.create_in(str(folder), build_schema())
+    with ix.writer() as writer:
+        for doc in docs:
+            writer.add_document(**doc)
+    return whoosh_index.open_dir(str(folder))
+
+
+def build_with_arrays(folder, docs):
+    ix = whoosh_index.create_in(str(folder), build_schema())
+    writer = ArraySegmentWriter(ix, _lk=False)
+    for doc in docs:
+        writer.add_document(**doc)
+    commit_segments(ix, [writer.finish_segment()])
+    return whoosh_index.open_dir(str(folder))
+
+
+def term_record(reader, fieldname, term):
+    """Everything the index says of one term: its statistics and its posting blocks as bytes."""
+    info = reader.term_info(fieldname, term)
+    offset, (length,) = info.extent()  # read back, the length is a 1-tuple (unpack_int)
+    postfile = reader._terms._postfile
+    postfile.seek(offset)
+    stats = (info.weight(), info.doc_frequency(), info.min_length(), info.max_length(), info.max_weight(),
+             info.min_id(), info.max_id())
+    return stats, postfile.read(length)
+
+
+@pytest.fixture(scope="module")
+def two_indexes(tmp_path_factory, real_measures):
+    measures = list(real_measures) + Generator(seed=11).measures(400)
+    docs = [document(measure, seq) for seq, measure in enumerate(measures)]
+    whoosh_ix = build_with_whoosh(tmp_path_factory.mktemp("whoosh"), docs)
+    arrays_ix = build_with_arrays(tmp_path_factory.mktemp("arrays"), docs)
+    with whoosh_ix.reader() as expected, arrays_ix.reader() as got:
+        yield expected, got
+
+
+def test_same_terms_statistics_and_posting_bytes(two_indexes):
+    expected, got = two_indexes
+    terms = list(expected.all_terms())
+    assert list(got.all_terms()) == terms
+    assert {name for name, _ in terms} >= {"text", "roman", "id", "country", "year", "seq"}
+    for fieldname, term in terms:
+        assert term_record(got, fieldname, term) == term_record(expected, fieldname, term), (fieldname, term)
+
+
+def test_same_lengths_stored_fields_and_columns(two_indexes):
+    expected, got = two_indexes
+    count = expected.doc_count_all()
+    assert got.doc_count_all() == count
+    for fieldname in ("text", "roman"):
+        assert got.field_length(fieldname) == expected.field_length(fieldname)
+        assert ([got.doc_field_length(d, fieldname) for d in range(count)]
+                == [expected.doc_field_length(d, fieldname) for d in range(count)])
+    assert list(got.all_stored_fields()) == list(expected.all_stored_fields())
+    assert list(got.column_reader("seq")) == list(expected.column_reader("seq"))
+
+
+def test_blocks_of_a_long_posting_list_match(two_indexes):
+    # "the" is in every synthetic description: several 128-posting blocks, the last one partial
+    expected, got = two_indexes
+    assert expected.doc_frequency("text", "the") > 3 * 128
+    assert term_record(got, "text", "the") == term_record(expected, "text", "the")
+
+
+section_text = st.text(alphabet=st.sampled_from("abz AБвқо-/0123456789.\u0301ІoН"), max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("tspvcd"), section_text), max_size=4))
+def test_index_terms_are_the_analyzers_tokens(sections):
+    value = join_sections(sections)
+    for kind, analyzer, boosts in (("text", text_analyzer(SECTION_BOOSTS), SECTION_BOOSTS),
+                                   ("roman", roman_analyzer(), None)):
+        tokens = [(t.text, t.pos, t.boost) for t in analyzer(value, positions=True, boosts=True)]
+        assert list(zip(*index_terms(value, kind, boosts))) == tokens
+
+
+def test_unsupported_fields_are_refused(tmp_path):
+    ix = whoosh_index.create_in(str(tmp_path), Schema(body=TEXT(vector=True)))
+    with pytest.raises(TypeError, match="term vectors"):
+        ArraySegmentWriter(ix, _lk=False)
