@@ -1,12 +1,13 @@
 """Building, swapping and protecting the index."""
 
 import os
+import signal
 
 import pytest
 
 from measuresearch import indexer
 from measuresearch.engine import IndexHolder
-from measuresearch.errors import InputProblems
+from measuresearch.errors import EmptyCorpus, InputProblems, MeasureSearchError
 from measuresearch.search import SearchRequest, search
 
 
@@ -74,3 +75,25 @@ def test_docnums_follow_the_corpus_order(tmp_path, real_measures):
     finally:
         holder.release(snapshot)
         holder.close()
+
+
+def test_an_empty_corpus_is_refused_and_the_index_kept(tmp_path, real_measures):
+    indexer.build(None, tmp_path / "index", measures=real_measures)
+    before = indexer.current_build(tmp_path / "index")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(EmptyCorpus, match="holds no measures"):
+        indexer.build(tmp_path / "empty", tmp_path / "index")
+    assert indexer.current_build(tmp_path / "index") == before
+
+
+def test_a_dead_writer_process_fails_the_build_cleanly(tmp_path, real_measures, monkeypatch):
+    indexer.build(None, tmp_path, measures=real_measures)
+    before = indexer.current_build(tmp_path)
+    monkeypatch.setattr(indexer, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(indexer, "_write_run", lambda *args: os.kill(os.getpid(), signal.SIGKILL))
+    with pytest.raises(MeasureSearchError, match="writer process died"):
+        indexer.build(None, tmp_path, measures=real_measures)
+    assert indexer.current_build(tmp_path) == before
+    monkeypatch.undo()
+    indexer.build(None, tmp_path, measures=real_measures)  # the next build cleans up and succeeds
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".build-")] == []

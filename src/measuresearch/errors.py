@@ -40,6 +40,13 @@ class IndexUnavailable(MeasureSearchError):
     code = "index_unavailable"
 
 
+class EmptyCorpus(MeasureSearchError):
+    """Raised when an index build is asked for a corpus that holds no measures."""
+
+    status = 422
+    code = "empty_corpus"
+
+
 class Problem:
     """One located problem in an input file: file, line and message."""
 

@@ -12,21 +12,27 @@ The previous build is kept so that searchers still open on it keep working
 until they refresh; older ones are removed.
 """
 
+import ctypes
 import dataclasses
 import datetime
 import fcntl
 import json
+import multiprocessing
 import os
 import pathlib
 import shutil
+import signal
 import time
 import uuid
+from concurrent.futures import ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 
 from whoosh import index as whoosh_index
 
 from . import corpus
-from .errors import MeasureSearchError
+from .errors import EmptyCorpus, MeasureSearchError
 from .schema import FACETS, build_schema, document, section_texts
+from .segments import ArraySegmentWriter, commit_segments
 from .vocabulary import WordCounts, document_words
 
 CURRENT = "current"
@@ -34,6 +40,7 @@ META = "meta.json"
 FACETS_FILE = "facets.json"
 WORDS_FILE = "words.json"
 PARALLEL_FROM = 5_000
+PR_SET_PDEATHSIG = 1  # prctl(2)
 # Bumped whenever the schema or the side files change; a service refuses older builds.
 FORMAT_VERSION = 3
 
@@ -125,11 +132,14 @@ class FacetColumns:
 def build(corpus_dir, index_root, measures=None, progress=None):
     """Validate the corpus, build a new index and make it current; return a BuildReport.
 
-    On a corpus error InputProblems is raised before anything is touched.
+    On a corpus error InputProblems is raised before anything is touched,
+    and so is EmptyCorpus when there is nothing to index.
     """
     started = time.perf_counter()
     if measures is None:
         measures = corpus.load(corpus_dir)
+    if not measures:
+        raise EmptyCorpus(f"{corpus_dir or 'the corpus'} holds no measures; the index was not changed")
     root = pathlib.Path(index_root)
     root.mkdir(parents=True, exist_ok=True)
     with _Lock(root):
@@ -137,10 +147,14 @@ def build(corpus_dir, index_root, measures=None, progress=None):
         index_id = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
         work = root / f".build-{index_id}"
         work.mkdir()
-        ix = whoosh_index.create_in(str(work), build_schema())
-        columns, words = _write_documents(ix, measures, progress)
-        order = _docnum_order(ix, len(measures))
-        ix.close()
+        whoosh_index.create_in(str(work), build_schema()).close()
+        words = _write_documents(str(work), measures, progress)
+        if progress:
+            progress(len(measures), len(measures))
+        columns = FacetColumns()
+        for measure in measures:
+            columns.add(measure)
+        order = _docnum_order(str(work), len(measures))
         built_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
         _write_json(work / FACETS_FILE, columns.in_order(order))
         _write_json(work / WORDS_FILE, words.data())
@@ -154,38 +168,95 @@ def build(corpus_dir, index_root, measures=None, progress=None):
     return BuildReport(index_id, len(measures), time.perf_counter() - started, str(final))
 
 
-def _write_documents(ix, measures, progress):
-    """Add every measure to a new index; return its facet columns and word counts.
+def _write_documents(folder, measures, progress):
+    """Write the measures into an index's segments; return their word counts.
 
-    Large corpora are written by one process per core, each into its own
-    segment (Whoosh's MpWriter); merging the segments would cost more time
-    than the second process saves, and searching two segments costs little.
+    A large corpus is cut into one run of consecutive measures per core, each
+    written by a forked process into its own segment (the measures reach it
+    through the fork, not a pickle). The segments, in run order, keep the
+    documents in corpus order; searching two segments costs little.
     """
     processes = min(2, os.cpu_count() or 1) if len(measures) >= PARALLEL_FROM else 1
-    if processes > 1:
-        writer = ix.writer(procs=processes, limitmb=128, multisegment=True)
+    cuts = [len(measures) * i // processes for i in range(processes + 1)]
+    runs = list(zip(cuts, cuts[1:]))
+    if processes == 1:
+        count = (lambda done: progress(done, len(measures))) if progress else None
+        results = [_write_run(folder, measures, 0, len(measures), count)]
     else:
-        writer = ix.writer(limitmb=256)
-    columns, words = FacetColumns(), WordCounts()
+        results = _write_in_processes(folder, measures, runs, progress)
+    ix = whoosh_index.open_dir(folder)
+    commit_segments(ix, [segment for segment, _ in results])
+    ix.close()
+    words = WordCounts()
+    for _, counter in results:
+        words.counter.update(counter)
+    return words
+
+
+def _write_run(folder, measures, start, end, progress=None):
+    """Write measures start:end as one new segment; return (segment, word counts)."""
+    writer = ArraySegmentWriter(whoosh_index.open_dir(folder), _lk=False)
+    words = WordCounts()
     try:
-        for number, measure in enumerate(measures, 1):
-            sections = section_texts(measure)
-            writer.add_document(**document(measure, number - 1, sections))
-            columns.add(measure)
+        for seq in range(start, end):
+            sections = section_texts(measures[seq])
+            writer.add_document(**document(measures[seq], seq, sections))
             words.add(document_words(text for _, text in sections))
             if progress:
-                progress(number, len(measures))
+                progress(seq - start + 1)
+        return writer.finish_segment(), words.counter
     except BaseException:
         writer.cancel()
         raise
-    writer.commit(optimize=processes == 1)
-    return columns, words
 
 
-def _docnum_order(ix, size):
+# What forked writer processes read: the measures and one progress counter per run.
+# Set only while a build's processes run; the fork hands it over without a copy.
+_FORKED = None
+
+
+def _write_in_processes(folder, measures, runs, progress):
+    global _FORKED
+    context = multiprocessing.get_context("fork")
+    counters = context.Array("q", len(runs), lock=False)
+    _FORKED = measures, counters
+    try:
+        with ProcessPoolExecutor(len(runs), mp_context=context, initializer=_die_with_parent) as pool:
+            futures = [pool.submit(_write_forked_run, folder, number, start, end)
+                       for number, (start, end) in enumerate(runs)]
+            while wait(futures, timeout=0.2).not_done:
+                if progress:
+                    progress(sum(counters), len(measures))
+            return [future.result() for future in futures]
+    except BrokenProcessPool:
+        raise MeasureSearchError("an index writer process died (killed, or out of memory); "
+                                 "the live index was not changed") from None
+    finally:
+        _FORKED = None
+
+
+def _write_forked_run(folder, number, start, end):
+    measures, counters = _FORKED
+
+    def count(done):
+        counters[number] = done
+    return _write_run(folder, measures, start, end, count)
+
+
+def _die_with_parent():
+    """Ask Linux to kill this writer process when the build that forked it dies."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
+def _docnum_order(folder, size):
     """Return, for each Whoosh docnum, the corpus position of its measure (the seq column)."""
+    ix = whoosh_index.open_dir(folder)
     with ix.reader() as reader:
         order = list(reader.column_reader("seq"))
+    ix.close()
     if sorted(order) != list(range(size)):
         raise MeasureSearchError("the index does not hold every measure exactly once")
     return order
