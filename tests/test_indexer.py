@@ -5,7 +5,7 @@ import signal
 
 import pytest
 
-from measuresearch import indexer
+from measuresearch import indexer, writers
 from measuresearch.engine import IndexHolder
 from measuresearch.errors import EmptyCorpus, InputProblems, MeasureSearchError
 from measuresearch.search import SearchRequest, search
@@ -89,8 +89,8 @@ def test_an_empty_corpus_is_refused_and_the_index_kept(tmp_path, real_measures):
 def test_a_dead_writer_process_fails_the_build_cleanly(tmp_path, real_measures, monkeypatch):
     indexer.build(None, tmp_path, measures=real_measures)
     before = indexer.current_build(tmp_path)
-    monkeypatch.setattr(indexer, "PARALLEL_FROM", 2)
-    monkeypatch.setattr(indexer, "_write_run", lambda *args: os.kill(os.getpid(), signal.SIGKILL))
+    monkeypatch.setattr(writers, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(writers, "_write_run", lambda *args: os.kill(os.getpid(), signal.SIGKILL))
     with pytest.raises(MeasureSearchError, match="writer process died"):
         indexer.build(None, tmp_path, measures=real_measures)
     assert indexer.current_build(tmp_path) == before

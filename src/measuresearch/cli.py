@@ -79,7 +79,9 @@ def cmd_index(args):
         print(f"{args.index} is up to date enough to serve; `make index` rebuilds it")
         return 0
     # a progress bar on a terminal only; logs and pipes get the summary line
-    with tqdm(desc="indexing", unit=" measures", disable=not sys.stderr.isatty(), file=sys.stderr) as bar:
+    # progress counts bytes of corpus files read, checked and written
+    with tqdm(desc="indexing", unit="B", unit_scale=True, unit_divisor=1024, disable=not sys.stderr.isatty(),
+              file=sys.stderr) as bar:
         def progress(done, total):
             bar.total = total
             bar.update(done - bar.n)

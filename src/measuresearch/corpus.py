@@ -96,24 +96,46 @@ def check(corpus_dir):
 
 def check_files(paths):
     """Validate the given corpus files; return (measures, problems), all problems at once."""
-    measures, problems, seen = [], [], {}
+    checker, measures = Checker(), []
     for path in paths:
-        located, file_problems = read_file(path)
-        problems.extend(file_problems)
+        measures.extend(checker.file(path))
+    return measures, checker.problems
+
+
+class Checker:
+    """Validates corpus files one at a time, remembering ids across them.
+
+    file() returns the valid measures of one file; every problem found so far
+    is in `problems`, and `seen` maps each id to the (path, line) it was first at.
+    """
+
+    def __init__(self):
+        self.problems, self.seen = [], {}
+
+    def file(self, path):
+        """Read and check one file; return its valid measures."""
+        located, problems = read_file(path)
+        self.problems.extend(problems)
+        measures = []
         for item in located:
             item_problems = model.validate(item.data)
             for key, message in item_problems:
-                problems.append(Problem(str(path), item.key_lines.get(key, item.line), message))
+                self.problems.append(Problem(str(path), item.key_lines.get(key, item.line), message))
             measure_id = item.data.get("id")
             if isinstance(measure_id, str):
-                if measure_id in seen:
-                    problems.append(Problem(str(path), item.key_lines.get("id", item.line),
-                                            f"duplicate id {measure_id!r} (first at {seen[measure_id]})"))
+                where = (str(path), item.key_lines.get("id", item.line))
+                if measure_id in self.seen:
+                    self.problems.append(duplicate_id(measure_id, where, self.seen[measure_id]))
                     continue
-                seen[measure_id] = f"{path}:{item.key_lines.get('id', item.line)}"
+                self.seen[measure_id] = where
             if not item_problems:
                 measures.append(model.from_dict(item.data))
-    return measures, problems
+        return measures
+
+
+def duplicate_id(measure_id, where, first):
+    """Return the Problem of an id met again at `where`, first at `first` ((path, line) each)."""
+    return Problem(where[0], where[1], f"duplicate id {measure_id!r} (first at {first[0]}:{first[1]})")
 
 
 def load(corpus_dir):

@@ -55,9 +55,6 @@ def build_schema():
         sub_pillar=ID(stored=True),
         coverage=ID(stored=True),
         year=NUMERIC(stored=True, bits=32),
-        # the measure's position in the corpus: a build written by several
-        # processes numbers documents its own way, and this maps them back
-        seq=NUMERIC(bits=32, sortable=True),
         record=STORED(),
     )
     fields["text"].format = PackedPositions(field_boost=fields["text"].format.field_boost)
@@ -95,8 +92,8 @@ def section_texts(measure):
     return texts
 
 
-def document(measure, seq=0, sections=None):
-    """Return the Whoosh document of one Measure, the `seq`-th of the corpus.
+def document(measure, sections=None):
+    """Return the Whoosh document of one Measure.
 
     sections: section_texts(measure), when the caller already has them.
     """
@@ -104,7 +101,6 @@ def document(measure, seq=0, sections=None):
     doc = dict(
         text=join_sections(sections or section_texts(measure)),
         id=measure.id,
-        seq=seq,
         roman=roman_text(record),
         country=measure.country,
         pillar=measure.pillar,

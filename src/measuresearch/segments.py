@@ -68,15 +68,31 @@ class ArraySegmentWriter(SegmentWriter):
         self.fieldwriter.close()
 
     def finish_segment(self):
-        """Write this writer's segment and return it (for commit_segments), without a TOC."""
+        """Write this writer's segment; return [it] (for commit_segments), or [] if it is empty."""
+        if not self._added:
+            self.cancel()
+            return []
         segment = self._finalize_segment()
         self._finish()
-        return segment
+        return [segment]
+
+    def _finish(self):
+        # Whoosh's _finish() also removes the temporary folder (MAIN.tmp), which every
+        # writer of the index shares, other processes' writers included: commit_segments
+        # removes it once they are all done.
+        if self.writelock:
+            self.writelock.release()
+        self.is_closed = True
+
+    def postings_bytes(self):
+        """Return the memory the postings gathered so far take."""
+        return sum(postings.nbytes() for postings in self._postings.values())
 
 
 def commit_segments(ix, segments):
     """Make the given new segments, in this order, the whole of a fresh index."""
     TOC(ix.schema, list(segments), ix.latest_generation() + 1).write(ix.storage, ix.indexname)
+    ix.storage.temp_storage(f"{ix.indexname}.tmp").destroy()
 
 
 def _field_lengths(reader, name, doccount):
@@ -87,7 +103,14 @@ def _field_lengths(reader, name, doccount):
 
 
 class FieldPostings:
-    """One field's tokens as documents are added: term ids, documents, positions and weights."""
+    """One field's postings as documents are added, in flat arrays.
+
+    Tokens are buffered for a batch of documents, then grouped into postings
+    (term, document, weight, frequency, where its positions start); positions
+    are kept grouped by posting, so a posting's value is one slice of them.
+    """
+
+    BATCH = 200_000  # tokens grouped into postings at a time
 
     def __init__(self, name, field):
         if field.vector or field.separate_spelling():
@@ -99,29 +122,60 @@ class FieldPostings:
         if self.analysis is None and not isinstance(field.format, Existence):
             raise TypeError(f"field {name!r}: only our analyzers are written with positions or frequencies")
         self.term_ids = {}
-        self.tids, self.docs, self.positions, self.weights = array("i"), array("i"), array("i"), array("f")
+        self.tokens = (array("i"), array("i"), array("I"), array("d"))  # term, document, position, boost
+        self.terms, self.docs, self.weights = array("i"), array("i"), array("d")
+        self.frequencies, self.starts, self.positions = array("I"), array("I"), array("I")
 
     def add(self, docnum, value):
         """Add one document's value; return its length as Whoosh counts it (tokens, if scored)."""
         if self.analysis:
-            terms, positions, weights = index_terms(value, *self.analysis)
+            terms, positions, boosts = index_terms(value, *self.analysis)
         else:  # ID and NUMERIC fields: Whoosh's own terms, one posting each
             items = list(self.field.index(value))
             terms = [term for term, _, _, _ in items]
-            positions, weights = [0] * len(items), [weight for _, _, weight, _ in items]
+            positions, boosts = [0] * len(items), [weight for _, _, weight, _ in items]
         ids = self.term_ids
-        self.tids.extend([ids[t] if t in ids else ids.setdefault(t, len(ids)) for t in terms])
-        self.docs.extend([docnum] * len(terms))
-        self.positions.extend(positions)
-        self.weights.extend(weights)
+        token_terms, token_docs, token_positions, token_boosts = self.tokens
+        token_terms.extend([ids[t] if t in ids else ids.setdefault(t, len(ids)) for t in terms])
+        token_docs.extend([docnum] * len(terms))
+        token_positions.extend(positions)
+        token_boosts.extend(boosts)
+        if len(token_terms) >= self.BATCH:
+            self.group()
         return len(terms) if self.field.scorable else 0
+
+    def nbytes(self):
+        """Return the memory of the tokens, postings and positions gathered so far."""
+        arrays = (*self.tokens, self.terms, self.docs, self.weights, self.frequencies, self.starts, self.positions)
+        return sum(a.itemsize * len(a) for a in arrays)
+
+    def group(self):
+        """Turn the buffered tokens into postings (one per term and document)."""
+        terms, docs, positions, boosts = (np.frombuffer(a, dtype=a.typecode) for a in self.tokens)
+        if not len(terms):
+            return
+        order = np.argsort((docs.astype(np.int64) << 32) | terms, kind="stable")  # token order kept
+        terms, docs = terms[order], docs[order]
+        first = np.flatnonzero(np.r_[True, (terms[1:] != terms[:-1]) | (docs[1:] != docs[:-1])])
+        self.terms.frombytes(terms[first].tobytes())
+        self.docs.frombytes(docs[first].tobytes())
+        # as Whoosh: a term's token boosts summed in token order, times the format's
+        # field boost (ID and NUMERIC items come with it applied)
+        weights = np.add.reduceat(boosts[order], first)
+        if self.analysis:
+            weights *= self.field.format.field_boost
+        self.weights.frombytes(weights.tobytes())
+        self.frequencies.frombytes(np.diff(first, append=len(terms)).astype(np.uint32).tobytes())
+        self.starts.frombytes((first + len(self.positions)).astype(np.uint32).tobytes())
+        self.positions.frombytes(positions[order].tobytes())
+        self.tokens = tuple(array(a.typecode) for a in self.tokens)
 
     def write(self, fieldwriter, codec, lengths):
         """Write the field's terms in byte order, each posting list as W3 blocks."""
-        if not self.tids:
+        self.group()
+        if not self.terms:
             return  # Whoosh's own writer never starts a field without postings
         table = SortedPostings(self, codec._blocklimit)
-        self.tids = self.docs = self.positions = self.weights = None
         fieldwriter.start_field(self.name, self.field)
         blocks = BlockWriter(fieldwriter._postfile, blocklimit=codec._blocklimit,
                              compression=codec._compression, inlinelimit=codec._inlinelimit)
@@ -134,54 +188,36 @@ class FieldPostings:
 
 
 class SortedPostings:
-    """A field's postings sorted by term bytes, then document, as flat arrays.
-
-    Posting p is document docs[p] with weight weights[p]; its tokens are
-    bounds[p]:bounds[p + 1] of the sorted token arrays.
-    """
+    """A field's postings in term-bytes order (documents ascending within a term)."""
 
     WINDOW = 65_536  # postings turned into Python lists at a time
 
     def __init__(self, postings, blocklimit):
+        self.postings = postings
         names = [t if isinstance(t, bytes) else t.encode("utf-8") for t in postings.term_ids]
         by_bytes = sorted(range(len(names)), key=names.__getitem__)
         self.names = [names[i] for i in by_bytes]
         rank = np.empty(len(names), dtype=np.int32)
         rank[by_bytes] = np.arange(len(names), dtype=np.int32)
-        keys = rank[np.frombuffer(postings.tids, dtype=np.int32)]
-        order = np.argsort(keys, kind="stable")  # documents, then positions, stay in token order
-        keys = keys[order]
-        docs = np.frombuffer(postings.docs, dtype=np.int32)[order]
-        first = np.ones(len(keys), dtype=bool)  # the first token of each (term, document)
-        first[1:] = (keys[1:] != keys[:-1]) | (docs[1:] != docs[:-1])
-        starts = np.flatnonzero(first)
-        self.docs = docs[starts]
-        self.bounds = np.append(starts, len(keys))
-        # as Whoosh: the tokens' boosts summed, times the format's field boost (ID and
-        # NUMERIC items come with it already applied)
-        weights = np.add.reduceat(np.frombuffer(postings.weights, dtype=np.float32)[order].astype(np.float64), starts)
-        self.weights = weights * (postings.field.format.field_boost if postings.analysis else 1.0)
-        self.value_bytes, self.value_kind = self._values(postings.field.format, postings.positions, order)
-        posting_keys = keys[starts]
-        self.term_starts = np.flatnonzero(np.diff(posting_keys, prepend=-1))
-        self.term_ends = np.append(self.term_starts[1:], len(starts))
-        self.term_ranks = posting_keys[self.term_starts]
+        keys = rank[np.frombuffer(postings.terms, dtype=np.int32)]
+        # postings were added in document order, which a stable sort keeps within a term
+        self.order = np.argsort(keys, kind="stable").astype(np.int32)
+        keys = keys[self.order]
+        self.term_starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        self.term_ends = np.append(self.term_starts[1:], len(keys))
+        self.term_ranks = keys[self.term_starts]
+        del keys
+        self.docs = np.frombuffer(postings.docs, dtype=np.int32)[self.order]
         self.deltas = self._deltas(blocklimit)
-
-    def _values(self, fmt, positions, order):
-        """Return every posting's encoded value in one bytes object, and how to cut it."""
-        if isinstance(fmt, PackedPositions):  # the positions as uint32 in machine order
-            return np.frombuffer(positions, dtype=np.int32)[order].astype(np.uint32).tobytes(), "positions"
-        if isinstance(fmt, Frequency):  # pack_uint(frequency): a big-endian uint32 per posting
-            return np.diff(self.bounds).astype(">u4").tobytes(), "frequency"
-        return b"", None  # Existence: no value
 
     def _deltas(self, blocklimit):
         """Return the delta-encoded documents as W3 blocks store them (each block starts from 0)."""
         sizes = self.term_ends - self.term_starts
-        in_term = np.arange(len(self.docs)) - np.repeat(self.term_starts, sizes)
-        deltas = np.diff(self.docs, prepend=0)
+        in_term = np.arange(len(self.docs), dtype=np.int32)
+        in_term -= np.repeat(self.term_starts.astype(np.int32), sizes)
         block_first = in_term % blocklimit == 0
+        del in_term
+        deltas = np.diff(self.docs, prepend=np.int32(0))
         deltas[block_first] = self.docs[block_first]
         return deltas
 
@@ -195,22 +231,27 @@ class SortedPostings:
 
 
 class Window:
-    """Postings start:end of a SortedPostings as Python lists, ready for blocks."""
+    """Sorted postings start:end as Python lists, ready to be cut into blocks."""
 
     def __init__(self, table, start, end, lengths):
+        postings = table.postings
         self.start, self.end = start, min(end, len(table.docs))
-        part = slice(self.start, self.end)
-        self.docs = table.docs[part].tolist()
-        self.deltas = table.deltas[part].tolist()
-        self.weights = table.weights[part].tolist()
-        self.weights32 = table.weights[part].astype(np.float32).tolist()  # as an array("f") reads back
-        self.lengths = lengths[table.docs[part]].tolist()
-        data = table.value_bytes
-        if table.value_kind == "positions":
-            cuts = (table.bounds[self.start: self.end + 1] * 4).tolist()
-            self.values = [data[a:b] for a, b in zip(cuts, cuts[1:])]
-        elif table.value_kind == "frequency":
-            self.values = [data[4 * p: 4 * p + 4] for p in range(self.start, self.end)]
+        index = table.order[self.start: self.end]
+        self.docs = table.docs[self.start: self.end].tolist()
+        self.deltas = table.deltas[self.start: self.end].tolist()
+        weights = np.frombuffer(postings.weights, dtype=np.float64)[index]
+        self.weights = weights.tolist()
+        self.weights32 = weights.astype(np.float32).tolist()  # as the block's array("f") reads back
+        self.lengths = lengths[table.docs[self.start: self.end]].tolist()
+        frequencies = np.frombuffer(postings.frequencies, dtype=np.uint32)[index]
+        fmt = postings.field.format
+        if isinstance(fmt, PackedPositions):  # the positions, uint32 in machine order
+            data = memoryview(postings.positions).cast("B")
+            starts = (np.frombuffer(postings.starts, dtype=np.uint32)[index].astype(np.int64) * 4).tolist()
+            self.values = [data[a: a + 4 * n].tobytes() for a, n in zip(starts, frequencies.tolist())]
+        elif isinstance(fmt, Frequency):  # pack_uint(frequency): a big-endian uint32
+            data = frequencies.astype(">u4").tobytes()
+            self.values = [data[i: i + 4] for i in range(0, len(data), 4)]
         else:
             self.values = None
 
