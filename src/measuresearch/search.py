@@ -180,8 +180,12 @@ class _Evaluated:
         return json.loads(self.searcher.stored_fields(docnum)["record"])
 
 
-def search(holder, request):
-    """Run one search; return the result as plain data (the API's JSON shape)."""
+def search(holder, request, parents=False):
+    """Run one search; return the result as plain data (the API's JSON shape).
+
+    parents: also return {sub-pillar: pillar} as "sub_pillar_parents", from the
+    same build as the counts (the page nests the facets with it).
+    """
     started = time.perf_counter()
     request.validate()  # bad input is a 400 even when there is no index
     parsed = parse(request.q)
@@ -195,7 +199,8 @@ def search(holder, request):
                                      request.year_to)
         suggestion = (_suggestion(run.searcher, snapshot.vocabulary, run.parsed, request.q)
                       if run.parsed.clauses else None)
-    return {
+        extra = {"sub_pillar_parents": data.sub_pillar_parents()} if parents else {}
+    return extra | {
         "query": {"q": request.q, "filters": {k: list(v) for k, v in request.filters.items() if v},
                   "year_from": request.year_from, "year_to": request.year_to,
                   "sort": request.effective_sort(), "page": request.page, "per_page": request.per_page},
@@ -266,12 +271,6 @@ def suggest(holder, prefix, limit=10):
                        for w in vocabulary.complete(reading, limit)}
     best = sorted(completions, key=lambda w: (-completions[w], w))[:limit]
     return [(head + " " + w).strip() for w in best]
-
-
-def sub_pillar_parents(holder):
-    """Return {sub-pillar: pillar} of the live index, to nest the facets."""
-    with holder.using() as snapshot:
-        return snapshot.facets.sub_pillar_parents()
 
 
 def health(holder):

@@ -96,8 +96,7 @@ class SearchPage:
 
     def on_get(self, req, resp):
         request = search_request(req.params, strict=False)
-        result = search.search(self.holder, request)
-        result["sub_pillar_parents"] = search.sub_pillar_parents(self.holder)
+        result = search.search(self.holder, request, parents=True)
         pairs = urls.state_of(request)
         tree, orphans = pillar_tree(result, pairs)
         resp.content_type = falcon.MEDIA_HTML
