@@ -5,13 +5,15 @@ exactly when it was indexed under one of the query's terms, and the marked
 characters are the source's own, at their own offsets.
 """
 
+import bisect
 import functools
 import html
+import itertools
 import re
 
 from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
 
-from .analysis import LAW_HINT, WORD, Piece, forms, law_keys, pieces, terms
+from .analysis import COMBINING, LAW_HINT, WORD, Piece, forms, law_keys, pieces, terms
 from .queryparse import LawNumber, Phrase
 from .scripts import fold_readings, lookalike_tables
 
@@ -21,8 +23,9 @@ WHOLE_UNDER = 300
 # is reported under the first.
 KINDS = ("law_number", "exact", "lookalike", "stem", "romanized")
 _UNSEEN = object()
-# British words whose American spelling starts with another letter ("aesthetic"/"esthetic").
-INITIAL_CHANGERS = frozenset(b for b, a in BRITISH_ENGLISH_SPELLINGS.items() if a[:1] != b[:1])
+_SEPARATOR = "\x00"  # joins texts for QueryWords.prime(); never part of a word
+# British words whose American spelling starts with two other letters ("paediatric"/"pediatric").
+PREFIX_CHANGERS = frozenset(b for b, a in BRITISH_ENGLISH_SPELLINGS.items() if a[:2] != b[:2])
 
 
 @functools.lru_cache(maxsize=4096)
@@ -32,15 +35,33 @@ def _surface_regex(words):
     return re.compile(r"(?<![^\W_]|[\u0300-\u036f])(?:" + alternatives + r")(?![^\W_]|[\u0300-\u036f])")
 
 
-def _initials(tables):
-    """Return the first letters (in both scripts) of every form the query matches under."""
+def _prefixes(tables):
+    """Return the first two letters (one for one-letter forms) of every form the query matches
+    under, each letter also as its look-alike in the other script.
+
+    Folding, stemming and American spelling keep a word's first two letters
+    (bar PREFIX_CHANGERS), so an ASCII word of the text can only match one of
+    these forms if it starts with one of these prefixes.
+    """
     lat2cyr, cyr2lat = lookalike_tables()
-    initials = set()
+    prefixes = set()
     for kind in ("exact", "lookalike", "stem"):
         for key in tables[kind]:
-            first = key[:1]
-            initials.update((first, lat2cyr.get(first, first), cyr2lat.get(first, first)))
-    return initials
+            letters = [(c, lat2cyr.get(c, c), cyr2lat.get(c, c)) for c in key[:2]]
+            prefixes.update(map("".join, itertools.product(*letters)))
+    return frozenset(prefixes)
+
+
+def _candidate_regex(prefixes):
+    """Return a regex finding the words of a text that _could_match (in C, without a loop).
+
+    A word that starts with one of the prefixes (or with the first letters of
+    a PREFIX_CHANGERS word), or that has a non-ASCII letter.
+    """
+    starts = set(prefixes) | {word[:2] for word in PREFIX_CHANGERS}
+    alternatives = "|".join(re.escape(p) for p in sorted(starts, key=len, reverse=True))
+    return re.compile(r"(?<![^\W_])(?:(?:" + alternatives + r")[^\W_]*|[^\W_]*[^\W\x00-\x7f][^\W_]*)",
+                      re.IGNORECASE)
 
 
 class QueryWords:
@@ -64,25 +85,26 @@ class QueryWords:
             self._add("stem", word.stems, unit)
             self._add("romanized", word.roman, unit)
         self._cache = {}
-        self._kinds = {}
+        self._kinds = {False: {}, True: {}}  # by `titles`, then surface form
         self._law_kinds = {}
         self.non_ascii_words = any(not u.text.isascii() for u in self.units if not isinstance(u, Phrase))
         # romanized matches of ASCII text words need a query word in another script
         self.cross_script = bool(self.forms["romanized"]) and self.non_ascii_words
-        self.initials = _initials(self.forms)
+        self.prefixes = _prefixes(self.forms)
+        self._candidates = _candidate_regex(self.prefixes)
 
     def _add(self, kind, keys, unit):
         for key in keys:
             self.forms[kind].setdefault(key, unit)
 
-    def kind_of(self, piece):
+    def kind_of(self, piece, titles=False):
         """Return (query unit, kind) for one text piece, or None (memoised per surface form)."""
-        kinds = self._law_kinds if piece.law else self._kinds
+        kinds = self._law_kinds if piece.law else self._kinds[titles]
         if piece.raw not in kinds:
-            kinds[piece.raw] = self._kind_of(piece)
+            kinds[piece.raw] = self._kind_of(piece, titles)
         return kinds[piece.raw]
 
-    def _kind_of(self, piece):
+    def _kind_of(self, piece, titles):
         raw, tables = piece.raw, self.forms
         if piece.law:
             table = tables["law_number"]
@@ -97,41 +119,84 @@ class QueryWords:
             for key in keys:
                 if key in table:
                     return table[key], kind
-        # a romanized match joins two scripts: a Latin word of the text can only
-        # match a query word that has other letters
+        # a romanized match joins two scripts, as the index does: a word with non-ASCII
+        # letters anywhere; an ASCII word only in a title, and for a query word that
+        # has other letters
         table = tables["romanized"]
-        if table and (self.non_ascii_words or not raw.isascii()):
+        if table and (not raw.isascii() or (titles and self.non_ascii_words)):
             for key in terms(raw, False, "roman"):
                 if key in table:
                     return table[key], "romanized"
         return None
 
-    def matches(self, text):
+    def matches(self, text, titles=False):
         """Return [(piece, word, kind)] for every piece of text a query unit matches.
 
         A word or law number matches wherever it occurs; the words of a
-        phrase only where they occur in order.
+        phrase only where they occur in order. titles: the text is a title
+        (the index romanizes every word of a title, elsewhere only non-ASCII words).
         """
-        if text not in self._cache:
-            self._cache[text] = self._matches(text)
-        return self._cache[text]
+        key = (text, titles)
+        if key not in self._cache:
+            self._cache[key] = self._matches(text, titles)
+        return self._cache[key]
 
-    def _could_match(self, raw):
-        """A cheap necessary condition: exact, look-alike and stem matches share the first letter."""
-        return (raw[:1].casefold() in self.initials or self.cross_script or not raw.isascii()
-                or raw.casefold() in INITIAL_CHANGERS)
+    def prime(self, texts, titles=False):
+        """Compute the matches of many texts at once (a page of hits): one scan, one regex.
 
-    def _matches(self, text):
-        if self.phrases or LAW_HINT.search(text):
-            return self._matches_with_pieces(text)
+        The texts are joined with a separator no word contains, matched on the
+        common path, and the matches handed back to each text; phrases and law
+        numbers are then matched text by text as usual.
+        """
+        texts = [t for t in dict.fromkeys(texts) if (t, titles) not in self._cache]
+        if self.forms["law_number"]:
+            texts = [t for t in texts if not LAW_HINT.search(t)]
+        if len(texts) < 2:
+            return
+        starts, offset = [], 0
+        for text in texts:
+            starts.append(offset)
+            offset += len(text) + 1
+        per_text = [[] for _ in texts]
+        for piece, unit, kind in self._word_matches(_SEPARATOR.join(texts), titles):
+            number = bisect.bisect_right(starts, piece.start) - 1
+            shift = starts[number]
+            per_text[number].append((piece._replace(start=piece.start - shift, end=piece.end - shift), unit, kind))
+        for text, found in zip(texts, per_text):
+            if self.phrases:
+                found.extend(self._phrase_matches(text, titles))
+            self._cache[(text, titles)] = found
+
+    def _could_match(self, raw, titles):
+        """A cheap necessary condition, for ASCII words: they share a form's first two letters."""
+        if not raw.isascii() or (titles and self.cross_script):
+            return True
+        lower = raw.lower()
+        return lower[:2] in self.prefixes or lower[:1] in self.prefixes or lower in PREFIX_CHANGERS
+
+    def _matches(self, text, titles):
+        # law numbers of the text only matter when the query has one
+        if self.forms["law_number"] and LAW_HINT.search(text):
+            found = self._piece_matches(text, titles)
+        else:
+            found = self._word_matches(text, titles)
+        if self.phrases:
+            found.extend(self._phrase_matches(text, titles))
+        return found
+
+    def _word_matches(self, text, titles):
         # the common case, kept in C as far as possible: the distinct words of the text are
         # classified once each, then a regex of the words that matched finds their places
-        kinds, could_match = self._kinds, self._could_match
+        kinds, could_match = self._kinds[titles], self._could_match
+        if (titles and self.cross_script) or COMBINING.search(text):
+            candidates = set(WORD.findall(text))
+        else:
+            candidates = set(self._candidates.findall(text))
         hits = set()
-        for raw in set(WORD.findall(text)):
+        for raw in candidates:
             hit = kinds.get(raw, _UNSEEN)
             if hit is _UNSEEN:
-                hit = kinds[raw] = self._kind_of(Piece(0, 0, 0, raw)) if could_match(raw) else None
+                hit = kinds[raw] = self._kind_of(Piece(0, 0, 0, raw), titles) if could_match(raw, titles) else None
             if hit:
                 hits.add(raw)
         if not hits:
@@ -139,21 +204,32 @@ class QueryWords:
         return [(Piece(m.start(), m.end(), 0, m.group()), *kinds[m.group()])
                 for m in _surface_regex(frozenset(hits)).finditer(text)]
 
-    def _matches_with_pieces(self, text):
-        all_pieces = pieces(text)
+    def _piece_matches(self, text, titles):
         found = []
-        for piece in all_pieces:
-            hit = self.kind_of(piece)
+        for piece in pieces(text):
+            hit = self.kind_of(piece, titles)
             if hit:
                 found.append((piece, hit[0], hit[1]))
-        if self.phrases:
-            words = [p for p in all_pieces if not p.law]
-            for matchers, required in self._phrase_words:
-                size = len(matchers)
-                for i in range(len(words) - size + 1):
-                    hits = [m.kind_of(words[i + k]) for k, m in enumerate(matchers)]
-                    if all(hit or not required[k] for k, hit in enumerate(hits)):
-                        found.extend((words[i + k], hit[0], hit[1]) for k, hit in enumerate(hits) if hit)
+        return found
+
+    def _phrase_matches(self, text, titles):
+        """Return the matches of phrase words where the whole phrase occurs (stop words may differ).
+
+        Each phrase word's own matches (the fast path) give its word positions;
+        a phrase is tried only where its first required word occurs.
+        """
+        position = {m.start(): i for i, m in enumerate(WORD.finditer(text))}
+        found = []
+        for matchers, required in self._phrase_words:
+            at = [{position[p.start]: match for match in m.matches(text, titles) for p in match[:1]}
+                  for m in matchers]
+            anchor = required.index(True)  # a phrase always has a required word
+            for start in [i - anchor for i in at[anchor]]:
+                if start < 0 or start + len(matchers) > len(position):
+                    continue
+                hits = [at[k].get(start + k) for k in range(len(matchers))]
+                if all(hit or not required[k] for k, hit in enumerate(hits)):
+                    found.extend(hit for hit in hits if hit)
         return found
 
 
@@ -184,9 +260,9 @@ def mark(text, spans, start=0, end=None):
     return "".join(out)
 
 
-def highlight(text, words):
+def highlight(text, words, titles=False):
     """Return the whole text escaped with every match marked (words: QueryWords)."""
-    return mark(text, _spans(words.matches(text)))
+    return mark(text, _spans(words.matches(text, titles)))
 
 
 def snippet(text, words, size=SNIPPET_CHARS):
@@ -231,7 +307,7 @@ def explain(fields, words):
     """Return hits[].matched: for each matched query word, each field and its strongest kind."""
     best = {}
     for field, text in fields.items():
-        for _, word, kind in words.matches(text):
+        for _, word, kind in words.matches(text, field == "titles"):
             key = (word.text, field)
             if key not in best or KINDS.index(kind) < KINDS.index(best[key]):
                 best[key] = kind

@@ -138,7 +138,7 @@ def _hit(record, score, words):
         "year": record.get("year"),
         "description": record["description"],
         "highlights": {
-            "titles": [highlight(t, words) for t in record["titles"]],
+            "titles": [highlight(t, words, titles=True) for t in record["titles"]],
             "description": snippet(record["description"], words),
         },
         "matched": explain(fields, words) if words.units else [],
@@ -194,7 +194,10 @@ def search(holder, request, parents=False):
         data = snapshot.facets
         words = QueryWords(run.parsed.words())
         start = (request.page - 1) * request.per_page
-        hits = [_hit(run.record(d), score, words) for d, score in run.ranked(request, data, start, request.per_page)]
+        page = [(run.record(d), score) for d, score in run.ranked(request, data, start, request.per_page)]
+        words.prime([title for record, _ in page for title in record["titles"]], titles=True)
+        words.prime([record["description"] for record, _ in page])
+        hits = [_hit(record, score, words) for record, score in page]
         counts = facet_counts.counts(data, run.matching, run.sets, request.filters, request.year_from,
                                      request.year_to)
         suggestion = (_suggestion(run.searcher, snapshot.vocabulary, run.parsed, request.q)
