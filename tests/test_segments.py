@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import TEXT, Schema
 
 from measuresearch.analysis import index_terms, roman_analyzer, text_analyzer
@@ -12,17 +13,17 @@ from measuresearch.segments import ArraySegmentWriter, commit_segments
 from measuresearch.synthetic import Generator
 
 
-def build_with_whoosh(folder, docs):
+def build_with_whoosh(folder, docs, compression):
     ix = whoosh_index.create_in(str(folder), build_schema())
-    with ix.writer() as writer:
+    with ix.writer(codec=W3Codec(compression=compression)) as writer:
         for doc in docs:
             writer.add_document(**doc)
     return whoosh_index.open_dir(str(folder))
 
 
-def build_with_arrays(folder, docs):
+def build_with_arrays(folder, docs, compression):
     ix = whoosh_index.create_in(str(folder), build_schema())
-    writer = ArraySegmentWriter(ix, _lk=False)
+    writer = ArraySegmentWriter(ix, _lk=False, codec=W3Codec(compression=compression))
     for doc in docs:
         writer.add_document(**doc)
     commit_segments(ix, writer.finish_segment())
@@ -40,12 +41,12 @@ def term_record(reader, fieldname, term):
     return stats, postfile.read(length)
 
 
-@pytest.fixture(scope="module")
-def two_indexes(tmp_path_factory, real_measures):
+@pytest.fixture(scope="module", params=[0, 3], ids=["uncompressed", "zlib"])
+def two_indexes(request, tmp_path_factory, real_measures):
     measures = list(real_measures) + Generator(seed=11).measures(400)
     docs = [document(measure) for measure in measures]
-    whoosh_ix = build_with_whoosh(tmp_path_factory.mktemp("whoosh"), docs)
-    arrays_ix = build_with_arrays(tmp_path_factory.mktemp("arrays"), docs)
+    whoosh_ix = build_with_whoosh(tmp_path_factory.mktemp("whoosh"), docs, request.param)
+    arrays_ix = build_with_arrays(tmp_path_factory.mktemp("arrays"), docs, request.param)
     with whoosh_ix.reader() as expected, arrays_ix.reader() as got:
         yield expected, got
 

@@ -13,7 +13,7 @@ import re
 
 from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
 
-from .analysis import COMBINING, LAW_HINT, WORD, Piece, forms, law_keys, pieces, terms
+from .analysis import COMBINING, LAW_HINT, PLAIN_WORD, WORD, Piece, forms, law_keys, pieces, terms
 from .queryparse import LawNumber, Phrase
 from .scripts import fold_readings, lookalike_tables
 
@@ -52,18 +52,6 @@ def _prefixes(tables):
     return frozenset(prefixes)
 
 
-def _candidate_regex(prefixes):
-    """Return a regex finding the words of a text that _could_match (in C, without a loop).
-
-    A word that starts with one of the prefixes (or with the first letters of
-    a PREFIX_CHANGERS word), or that has a non-ASCII letter.
-    """
-    starts = set(prefixes) | {word[:2] for word in PREFIX_CHANGERS}
-    alternatives = "|".join(re.escape(p) for p in sorted(starts, key=len, reverse=True))
-    return re.compile(r"(?<![^\W_])(?:(?:" + alternatives + r")[^\W_]*|[^\W_]*[^\W\x00-\x7f][^\W_]*)",
-                      re.IGNORECASE)
-
-
 class QueryWords:
     """The query's words and law numbers, indexed by every form they match under."""
 
@@ -90,8 +78,8 @@ class QueryWords:
         self.non_ascii_words = any(not u.text.isascii() for u in self.units if not isinstance(u, Phrase))
         # romanized matches of ASCII text words need a query word in another script
         self.cross_script = bool(self.forms["romanized"]) and self.non_ascii_words
-        self.prefixes = _prefixes(self.forms)
-        self._candidates = _candidate_regex(self.prefixes)
+        # with the first letters of the British words whose American spelling starts otherwise
+        self.prefixes = _prefixes(self.forms) | {word[:2] for word in PREFIX_CHANGERS}
 
     def _add(self, kind, keys, unit):
         for key in keys:
@@ -167,12 +155,18 @@ class QueryWords:
                 found.extend(self._phrase_matches(text, titles))
             self._cache[(text, titles)] = found
 
-    def _could_match(self, raw, titles):
-        """A cheap necessary condition, for ASCII words: they share a form's first two letters."""
-        if not raw.isascii() or (titles and self.cross_script):
-            return True
-        lower = raw.lower()
-        return lower[:2] in self.prefixes or lower[:1] in self.prefixes or lower in PREFIX_CHANGERS
+    def _candidates(self, text, titles):
+        """Return the distinct words of text that could match: a cheap necessary condition.
+
+        An ASCII word must start with the first two letters (one, for a
+        one-letter form) of a form the query matches under; words with other
+        letters, and every word of a title for a query in two scripts, are tried.
+        """
+        if (titles and self.cross_script) or COMBINING.search(text):
+            return set(WORD.findall(text))
+        prefixes = self.prefixes
+        return {w for w in set(PLAIN_WORD.findall(text))
+                if not w.isascii() or w[:2].lower() in prefixes or w[:1].lower() in prefixes}
 
     def _matches(self, text, titles):
         # law numbers of the text only matter when the query has one
@@ -187,16 +181,12 @@ class QueryWords:
     def _word_matches(self, text, titles):
         # the common case, kept in C as far as possible: the distinct words of the text are
         # classified once each, then a regex of the words that matched finds their places
-        kinds, could_match = self._kinds[titles], self._could_match
-        if (titles and self.cross_script) or COMBINING.search(text):
-            candidates = set(WORD.findall(text))
-        else:
-            candidates = set(self._candidates.findall(text))
+        kinds = self._kinds[titles]
         hits = set()
-        for raw in candidates:
+        for raw in self._candidates(text, titles):
             hit = kinds.get(raw, _UNSEEN)
             if hit is _UNSEEN:
-                hit = kinds[raw] = self._kind_of(Piece(0, 0, 0, raw), titles) if could_match(raw, titles) else None
+                hit = kinds[raw] = self._kind_of(Piece(0, 0, 0, raw), titles)
             if hit:
                 hits.add(raw)
         if not hits:

@@ -11,11 +11,14 @@ of them, as one numpy intersection of (document, position) keys.
 """
 
 import collections
+import io
 import math
+import pickle
 import threading
+import zlib
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
 from whoosh.util.numeric import byte_to_length
 
 from .analysis import forms
@@ -70,6 +73,54 @@ def _intersect_sorted(a, b):
     found = where < len(b)
     found[found] = b[where[found]] == a[found]
     return a[found]
+
+
+def _term_blocks(leaf, field, text, base):
+    """Return the blocks [(docnums, weights, encoded values)] of one term in one segment.
+
+    The term's whole posting extent is read at once and its W3 blocks (of the
+    pinned Whoosh 2.7.5; segments.BlockWriter writes the same) are parsed
+    here: a signed big-endian length (negative on the last block), a pickled
+    info tuple, then the pickled (delta-coded ids, weights, values), zlib'ed
+    when the info says so.
+    """
+    info = leaf.term_info(field, text)
+    if info.is_inlined():
+        return _matcher_blocks(leaf, field, text, base)
+    offset, (length,) = info.extent()  # read back, the length is a 1-tuple
+    data = leaf._terms._postfile.get(offset, length)
+    if data[:4] != WHOOSH3_HEADER_MAGIC:
+        raise ValueError(f"posting list of {field}:{text!r} does not start with the W3 header")
+    stream, position, blocks = io.BytesIO(data), 4, []
+    while position < len(data):
+        size = int.from_bytes(data[position: position + 4], "big", signed=True)
+        end = position + 4 + abs(size)
+        stream.seek(position + 4)
+        count, _, _, compression, _, _ = pickle.load(stream)
+        body = data[stream.tell(): end]
+        ids, weights, values = pickle.loads(zlib.decompress(body) if compression else body)
+        if weights is None or isinstance(weights, float):
+            weights = np.full(count, 1.0 if weights is None else weights)
+        blocks.append((np.cumsum(np.asarray(ids, dtype=np.int64)) + base, np.asarray(weights, dtype=np.float64),
+                       values))
+        position = end
+        if size < 0:
+            break
+    return blocks
+
+
+def _matcher_blocks(leaf, field, text, base):
+    """Return a term's blocks through Whoosh's own matcher (postings inlined in the term info)."""
+    blocks = []
+    matcher = leaf.postings(field, text)
+    while matcher.is_active():
+        if matcher._data is None:
+            matcher._read_data()
+        matcher._read_weights()
+        blocks.append((np.cumsum(np.asarray(matcher._data[0], dtype=np.int64)) + base,
+                       np.asarray(matcher._weights, dtype=np.float64), matcher._data[2]))
+        matcher._next_block()
+    return blocks
 
 
 class PostingCache:
@@ -132,17 +183,8 @@ class Evaluation:
     def _read_blocks(self, field, text):
         blocks = []
         for leaf, base in self.reader.leaf_readers():
-            if (field, text) not in leaf:
-                continue
-            matcher = leaf.postings(field, text)
-            while matcher.is_active():
-                # block internals of Whoosh's W3 codec (pinned 2.7.5): delta-coded ids, float weights
-                if matcher._data is None:
-                    matcher._read_data()
-                ids = np.cumsum(np.asarray(matcher._data[0], dtype=np.int64)) + base
-                matcher._read_weights()
-                blocks.append((ids, np.asarray(matcher._weights, dtype=np.float64), matcher._data[2]))
-                matcher._next_block()
+            if (field, text) in leaf:
+                blocks.extend(_term_blocks(leaf, field, text, base))
         return blocks
 
     def postings(self, field, text):
