@@ -120,11 +120,25 @@ def _ranked(evaluation, parsed, allowed, request, data, start, count):
     return [(int(d), None) for d in docs[order]]
 
 
-def _hit(record, score, words):
+def _explained_fields(record):
+    """Return {field: text} of one record, as hits[].matched names them."""
     fields = {"titles": "\n".join(record["titles"]), "description": record["description"]}
     for source in ("sub_pillar", "pillar", "coverage", "country"):
         if record.get(source):
             fields[source] = record[source]
+    return fields
+
+
+def _match_page(words, records):
+    """Match every text of a page of hits in two joined scans (titles, then the rest)."""
+    fields = [_explained_fields(record) for record in records]
+    words.prime([title for record in records for title in record["titles"]]
+                + [f["titles"] for f in fields], titles=True)
+    words.prime([text for f in fields for name, text in f.items() if name != "titles"])
+    return fields
+
+
+def _hit(record, score, words, fields):
     return {
         "id": record["id"],
         "url": f"/measures/{record['id']}",
@@ -195,9 +209,8 @@ def search(holder, request, parents=False):
         words = QueryWords(run.parsed.words())
         start = (request.page - 1) * request.per_page
         page = [(run.record(d), score) for d, score in run.ranked(request, data, start, request.per_page)]
-        words.prime([title for record, _ in page for title in record["titles"]], titles=True)
-        words.prime([record["description"] for record, _ in page])
-        hits = [_hit(record, score, words) for record, score in page]
+        fields = _match_page(words, [record for record, _ in page])
+        hits = [_hit(record, score, words, f) for (record, score), f in zip(page, fields)]
         counts = facet_counts.counts(data, run.matching, run.sets, request.filters, request.year_from,
                                      request.year_to)
         suggestion = (_suggestion(run.searcher, snapshot.vocabulary, run.parsed, request.q)
