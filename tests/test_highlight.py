@@ -47,3 +47,13 @@ def test_phrase_words_are_marked_only_in_order():
     assert isinstance(query_words.units[0], Phrase)
     text = "data personal, personal data"
     assert sorted(p.start for p, _, _ in query_words.matches(text)) == [15, 24]
+
+
+@settings(max_examples=200, deadline=None)
+@given(query_strategy, st.lists(text_strategy, min_size=2, max_size=5), st.booleans())
+def test_a_primed_page_matches_like_each_text_alone(q, texts, titles):
+    query_words = QueryWords(parse(q).words())
+    query_words.prime(texts, titles)
+    for text in texts:
+        got = {(p.start, p.end, unit.text, kind) for p, unit, kind in query_words.matches(text, titles)}
+        assert got == reference(query_words, text, titles)
