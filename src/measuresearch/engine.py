@@ -17,6 +17,7 @@ from whoosh.filedb.filestore import FileStorage
 from .errors import IndexUnavailable
 from .facets import FacetData
 from .matching import PostingCache, field_lengths
+from .records import Records
 from .indexer import CURRENT, FACETS_FILE, FORMAT_VERSION, META, WORDS_FILE
 from .vocabulary import Vocabulary
 
@@ -36,6 +37,10 @@ class Snapshot:
         self.index = FileStorage(str(self.folder), supports_mmap=False, readonly=True).open_index()
         with self.index.reader() as reader:
             self.lengths = field_lengths(reader)
+        self.records = Records(self.folder, self.meta["records"])
+        if len(self.records) != self.facets.size:
+            self.records.close()
+            raise IndexUnavailable(f"the index in {self.folder} is incomplete (records)")
         self.postings = PostingCache()
         self._local = threading.local()
         self._searchers = []
@@ -79,6 +84,7 @@ class Snapshot:
         for searcher in searchers:
             searcher.close()
         self.index.close()
+        self.records.close()
 
 
 class IndexHolder:

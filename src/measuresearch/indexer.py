@@ -34,7 +34,7 @@ META = "meta.json"
 FACETS_FILE = "facets.json"
 WORDS_FILE = "words.json"
 # Bumped whenever the schema or the side files change; a service refuses older builds.
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 
 
 class BuildLocked(MeasureSearchError):
@@ -109,13 +109,13 @@ def build(corpus_dir, index_root, measures=None, progress=None):
         work.mkdir()
         try:
             whoosh_index.create_in(str(work), build_schema()).close()
-            columns, words = writers.write(str(work), corpus_dir, measures, progress)
+            columns, words, records = writers.write(str(work), corpus_dir, measures, progress)
             _check_documents(str(work), len(columns.ids))
             built_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
             _write_json(work / FACETS_FILE, columns.data())
             _write_json(work / WORDS_FILE, words.data())
             _write_json(work / META, {"index_id": index_id, "built_at": built_at, "documents": len(columns.ids),
-                                      "format": FORMAT_VERSION})
+                                      "records": records, "format": FORMAT_VERSION})
             _fsync_dir(work)
         except BaseException:
             shutil.rmtree(work, ignore_errors=True)

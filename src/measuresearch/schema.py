@@ -3,7 +3,7 @@
 import json
 from array import array
 
-from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import ID, NUMERIC, TEXT, Schema
 from whoosh.formats import Positions
 
 from .analysis import WORD, join_sections, roman_analyzer, text_analyzer
@@ -55,7 +55,6 @@ def build_schema():
         sub_pillar=ID(stored=True),
         coverage=ID(stored=True),
         year=NUMERIC(stored=True, bits=32),
-        record=STORED(),
     )
     fields["text"].format = PackedPositions(field_boost=fields["text"].format.field_boost)
     return Schema(**fields)
@@ -92,20 +91,23 @@ def section_texts(measure):
     return texts
 
 
+def record_json(measure):
+    """Return the record of one Measure as shown in hits and on its page (records.py keeps it)."""
+    return json.dumps(measure.to_dict(), ensure_ascii=False)
+
+
 def document(measure, sections=None):
     """Return the Whoosh document of one Measure.
 
     sections: section_texts(measure), when the caller already has them.
     """
-    record = measure.to_dict()
     doc = dict(
         text=join_sections(sections or section_texts(measure)),
         id=measure.id,
-        roman=roman_text(record),
+        roman=roman_text(measure.to_dict()),
         country=measure.country,
         pillar=measure.pillar,
         sub_pillar=measure.sub_pillar,
-        record=json.dumps(record, ensure_ascii=False),
     )
     if measure.coverage:
         doc["coverage"] = measure.coverage

@@ -5,7 +5,6 @@ No Whoosh object leaves this module.
 """
 
 import dataclasses
-import json
 import time
 
 import numpy as np
@@ -182,6 +181,7 @@ class _Evaluated:
     def __init__(self, snapshot, request, parsed):
         self.parsed = expand(parsed, snapshot.vocabulary)
         self.searcher = snapshot.searcher()
+        self.records = snapshot.records
         self.evaluation = Evaluation(self.searcher, snapshot.lengths, snapshot.postings)
         self.matching, self.allowed, self.sets, self.relaxed = _select(
             self.evaluation, snapshot.facets, self.parsed, request)
@@ -191,7 +191,7 @@ class _Evaluated:
         return _ranked(self.evaluation, self.parsed, self.allowed, request, data, start, count)
 
     def record(self, docnum):
-        return json.loads(self.searcher.stored_fields(docnum)["record"])
+        return self.records.get(docnum)
 
 
 def search(holder, request, parents=False):
@@ -251,8 +251,8 @@ def get_measure(holder, measure_id, related=5):
         docnum = searcher.document_number(id=measure_id)
         if docnum is None:
             raise NotFound(f"no measure with id {measure_id!r}")
-        record = json.loads(searcher.stored_fields(docnum)["record"])
-        record["related"] = [_summary(json.loads(searcher.stored_fields(d)["record"]))
+        record = snapshot.records.get(docnum)
+        record["related"] = [_summary(snapshot.records.get(d))
                              for d in _related(searcher, snapshot.facets, docnum, record, related)]
     return record
 

@@ -21,7 +21,8 @@ from whoosh import index as whoosh_index
 
 from . import corpus
 from .errors import EmptyCorpus, InputProblems, MeasureSearchError
-from .schema import FACETS, document, section_texts
+from .records import RecordWriter
+from .schema import FACETS, document, record_json, section_texts
 from .segments import ArraySegmentWriter, commit_segments
 from .vocabulary import WordCounts, document_words
 
@@ -80,6 +81,7 @@ class RunResult:
     columns: FacetColumns = dataclasses.field(default_factory=FacetColumns)
     problems: list = dataclasses.field(default_factory=list)
     seen: dict = dataclasses.field(default_factory=dict)  # id -> (path, line) where first met
+    records: list = dataclasses.field(default_factory=list)  # names of its records files
 
 
 class Shared:
@@ -93,7 +95,7 @@ class Shared:
 def write(folder, corpus_dir=None, measures=None, progress=None):
     """Write the corpus (or the given measures) into the new index in folder.
 
-    Return (FacetColumns, WordCounts). Raise InputProblems with
+    Return (FacetColumns, WordCounts, names of the records files). Raise InputProblems with
     every problem of the corpus, or EmptyCorpus. progress(done, total) counts
     bytes of corpus files, or measures when they are given.
     """
@@ -115,7 +117,7 @@ def write(folder, corpus_dir=None, measures=None, progress=None):
     ix = whoosh_index.open_dir(folder)
     commit_segments(ix, [segment for result in results for segment in result.segments])
     ix.close()
-    return columns, words
+    return columns, words, [name for result in results for name in result.records]
 
 
 def _file_runs(corpus_dir):
@@ -156,14 +158,15 @@ def _batches(run, checker, measures):
 
 def _write_run(folder, number, run, shared, measures=None, progress=None):
     """Read, check and write one run; return its RunResult."""
-    result, checker, writer = RunResult(), corpus.Checker(), None
+    result, checker, writer, records = RunResult(), corpus.Checker(), None, None
     try:
         for batch, work in _batches(run, checker, measures):
             if checker.problems:
                 shared.failed[0] = 1
-            if not shared.failed[0]:
+            if not shared.failed[0] and batch:
                 writer = writer or ArraySegmentWriter(whoosh_index.open_dir(folder), _lk=False)
-                _add(writer, batch, result)
+                records = records or RecordWriter(folder, f"records-{number}")
+                _add(writer, records, batch, result)
                 if writer.postings_bytes() >= SEGMENT_BYTES:
                     result.segments.extend(writer.finish_segment())
                     writer = None
@@ -173,6 +176,9 @@ def _write_run(folder, number, run, shared, measures=None, progress=None):
         if writer and not shared.failed[0]:
             result.segments.extend(writer.finish_segment())
             writer = None
+        if records and not shared.failed[0]:
+            records.close()
+            result.records.append(f"records-{number}")
     finally:
         if writer:
             writer.cancel()
@@ -180,10 +186,11 @@ def _write_run(folder, number, run, shared, measures=None, progress=None):
     return result
 
 
-def _add(writer, measures, result):
+def _add(writer, records, measures, result):
     for measure in measures:
         sections = section_texts(measure)
         writer.add_document(**document(measure, sections))
+        records.add(record_json(measure))
         result.words.add(document_words(text for _, text in sections))
         result.columns.add(measure)
 
