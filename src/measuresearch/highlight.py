@@ -78,8 +78,11 @@ class QueryWords:
         self.non_ascii_words = any(not u.text.isascii() for u in self.units if not isinstance(u, Phrase))
         # romanized matches of ASCII text words need a query word in another script
         self.cross_script = bool(self.forms["romanized"]) and self.non_ascii_words
-        # with the first letters of the British words whose American spelling starts otherwise
-        self.prefixes = _prefixes(self.forms) | {word[:2] for word in PREFIX_CHANGERS}
+        # with the first letters of the British words whose American spelling starts otherwise;
+        # in every letter case, so that a word's own first letters can be looked up
+        prefixes = _prefixes(self.forms) | {word[:2] for word in PREFIX_CHANGERS}
+        self.prefixes = frozenset("".join(cased) for prefix in prefixes if prefix.isascii()
+                                  for cased in itertools.product(*({c, c.upper()} for c in prefix)))
 
     def _add(self, kind, keys, unit):
         for key in keys:
@@ -165,8 +168,7 @@ class QueryWords:
         if (titles and self.cross_script) or COMBINING.search(text):
             return set(WORD.findall(text))
         prefixes = self.prefixes
-        return {w for w in set(PLAIN_WORD.findall(text))
-                if not w.isascii() or w[:2].lower() in prefixes or w[:1].lower() in prefixes}
+        return {w for w in set(PLAIN_WORD.findall(text)) if w[:2] in prefixes or w[:1] in prefixes or not w.isascii()}
 
     def _matches(self, text, titles):
         # law numbers of the text only matter when the query has one
