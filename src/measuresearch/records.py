@@ -29,6 +29,10 @@ class RecordWriter:
         self.handle.write(data)
         self.offsets.append(self.offsets[-1] + len(data))
 
+    def abandon(self):
+        """Close the file without finishing it (the build failed)."""
+        self.handle.close()
+
     def close(self):
         """Write the offsets and make both files durable."""
         for path, data in ((self.path + JSONL, None), (self.path + OFFSETS, self.offsets.tobytes())):

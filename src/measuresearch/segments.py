@@ -10,6 +10,9 @@ each writer back and compares every term, posting, length and stored field).
 
 What it leaves out, checked when it is created: term vectors, separate
 spelling fields, and posting formats other than the three our schema uses.
+It drives private parts of the pinned Whoosh 2.7.5 (the field writer's
+postings file and block writer, the codec's block settings), which the
+byte-for-byte tests pin down.
 """
 
 from array import array

@@ -182,6 +182,8 @@ def _write_run(folder, number, run, shared, measures=None, progress=None):
     finally:
         if writer:
             writer.cancel()
+        if records:
+            records.abandon()  # no-op once closed; the failed build's folder is removed
     result.problems, result.seen = checker.problems, checker.seen
     return result
 
