@@ -18,19 +18,18 @@ import threading
 import zlib
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
-from whoosh.util.numeric import byte_to_length
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 
 from .analysis import forms
 from .queryparse import LawNumber, Phrase
 from .schema import ROMAN_BOOST
+from .segments import stored_lengths
 
 B, K1 = 0.75, 1.2
 LAW_BOOST = 2.0
 NUMBER_BOOST = 0.25
 SCORED_FIELDS = ("text", "roman")
 _STRIDE = 1 << 32  # (document, position) -> one int64 key
-_BYTE_LENGTHS = np.array([byte_to_length(i) for i in range(256)], dtype=np.float64)
 
 
 def field_lengths(reader, fields=SCORED_FIELDS):
@@ -40,9 +39,8 @@ def field_lengths(reader, fields=SCORED_FIELDS):
     for field in fields:
         lengths = np.zeros(size, dtype=np.float64)
         for leaf, base in reader.leaf_readers():
-            column = leaf._perdoc.column_reader(_lenfield(field), LENGTHS_COLUMN)  # W3 codec internals
             count = leaf.doc_count_all()
-            lengths[base:base + count] = _BYTE_LENGTHS[np.fromiter(column, dtype=np.uint8, count=count)]
+            lengths[base:base + count] = stored_lengths(leaf._perdoc, field, count)
         result[field] = (lengths, (reader.field_length(field) / size) if size else 1.0)
     return result
 

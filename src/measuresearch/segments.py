@@ -18,10 +18,11 @@ byte-for-byte tests pin down.
 from array import array
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3PostingsWriter, _lenfield
 from whoosh.fields import UnknownFieldError
 from whoosh.formats import Existence, Frequency
 from whoosh.index import TOC, clean_files
+from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 from .analysis import analyzer_settings, index_terms
@@ -68,7 +69,7 @@ class ArraySegmentWriter(SegmentWriter):
         try:
             for name in sorted(self._postings):
                 postings = self._postings.pop(name)
-                postings.write(self.fieldwriter, self.codec, _field_lengths(lengths, name, self.docnum))
+                postings.write(self.fieldwriter, self.codec, stored_lengths(lengths, name, self.docnum))
         finally:
             lengths.close()
         self.fieldwriter.close()
@@ -103,11 +104,19 @@ def commit_segments(ix, segments):
     ix.storage.temp_storage(f"{ix.indexname}.tmp").destroy()
 
 
-def _field_lengths(reader, name, doccount):
-    """Return each document's stored length of one field (0 when unscored), as Whoosh quantised it."""
-    if not reader.has_column(_lenfield(name)):
+# What each length byte of a W3 lengths column stands for (Whoosh quantises lengths to a byte).
+BYTE_LENGTHS = np.array([byte_to_length(i) for i in range(256)], dtype=np.int64)
+
+
+def stored_lengths(perdoc, name, doccount):
+    """Return each document's length of one field as a segment stores it (0 when unscored).
+
+    perdoc: the segment's per-document reader (W3 codec internals).
+    """
+    if not perdoc.has_column(_lenfield(name)):
         return np.zeros(doccount, dtype=np.int64)
-    return np.array([reader.doc_field_length(d, name) or 0 for d in range(doccount)], dtype=np.int64)
+    column = perdoc.column_reader(_lenfield(name), LENGTHS_COLUMN)
+    return BYTE_LENGTHS[np.fromiter(column, dtype=np.uint8, count=doccount)]
 
 
 class FieldPostings:
