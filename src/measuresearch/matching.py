@@ -83,8 +83,8 @@ def _term_blocks(leaf, field, text, base):
     when the info says so.
     """
     info = leaf.term_info(field, text)
-    if info.is_inlined():
-        return _matcher_blocks(leaf, field, text, base)
+    if info.is_inlined():  # the W3 codec inlines lists shorter than inlinelimit=1: never
+        raise ValueError(f"posting list of {field}:{text!r} is inlined in its term info")
     offset, (length,) = info.extent()  # read back, the length is a 1-tuple
     data = leaf._terms._postfile.get(offset, length)
     if data[:4] != WHOOSH3_HEADER_MAGIC:
@@ -104,20 +104,6 @@ def _term_blocks(leaf, field, text, base):
         position = end
         if size < 0:
             break
-    return blocks
-
-
-def _matcher_blocks(leaf, field, text, base):
-    """Return a term's blocks through Whoosh's own matcher (postings inlined in the term info)."""
-    blocks = []
-    matcher = leaf.postings(field, text)
-    while matcher.is_active():
-        if matcher._data is None:
-            matcher._read_data()
-        matcher._read_weights()
-        blocks.append((np.cumsum(np.asarray(matcher._data[0], dtype=np.int64)) + base,
-                       np.asarray(matcher._weights, dtype=np.float64), matcher._data[2]))
-        matcher._next_block()
     return blocks
 
 

@@ -35,13 +35,11 @@ class RecordWriter:
 
     def close(self):
         """Write the offsets and make both files durable."""
-        for path, data in ((self.path + JSONL, None), (self.path + OFFSETS, self.offsets.tobytes())):
-            handle = self.handle if data is None else open(path, "wb")
-            if data is not None:
-                handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-            handle.close()
+        with self.handle, open(self.path + OFFSETS, "wb") as offsets:
+            offsets.write(self.offsets.tobytes())
+            for handle in (self.handle, offsets):
+                handle.flush()
+                os.fsync(handle.fileno())
 
 
 class Records:

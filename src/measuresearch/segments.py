@@ -3,8 +3,9 @@
 Whoosh's SegmentWriter pickles every posting into a temporary run file,
 merges the runs, and hands the codec one posting at a time: about ten
 microseconds a posting, nearly the whole cost of a build. ArraySegmentWriter
-keeps each field's tokens in flat arrays, sorts them once with numpy, and
-gives the codec's own W3 block writer 128 postings at a time. The files are
+keeps each field's tokens in flat arrays, groups them into postings a batch
+at a time, sorts the postings once with numpy by term, and gives the codec's
+own W3 block writer 128 postings at a time. The files are
 the format Whoosh writes and reads (tests/test_segments.py reads a segment of
 each writer back and compares every term, posting, length and stored field).
 
