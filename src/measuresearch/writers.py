@@ -125,7 +125,7 @@ def _file_runs(corpus_dir):
     paths = corpus.corpus_files(corpus_dir)
     sizes = [path.stat().st_size for path in paths]
     total = sum(sizes)
-    processes = min(2, os.cpu_count() or 1) if total >= PARALLEL_FROM_BYTES else 1
+    processes = _processes(total >= PARALLEL_FROM_BYTES)
     runs, run, filled = [], [], 0
     for path, size in zip(paths, sizes):
         if run and filled >= total * (len(runs) + 1) / processes:
@@ -138,9 +138,14 @@ def _file_runs(corpus_dir):
 
 
 def _measure_runs(measures):
-    processes = min(2, os.cpu_count() or 1) if len(measures) >= PARALLEL_FROM else 1
+    processes = _processes(len(measures) >= PARALLEL_FROM)
     cuts = [len(measures) * i // processes for i in range(processes + 1)]
     return [("measures", (start, end)) for start, end in zip(cuts, cuts[1:])], len(measures)
+
+
+def _processes(large):
+    """Return how many writer processes a corpus gets: one per core (at most 2) if it is large."""
+    return min(2, os.cpu_count() or 1) if large else 1
 
 
 def _batches(run, checker, measures):
