@@ -5,7 +5,7 @@ import signal
 
 import pytest
 
-from measuresearch import indexer, writers
+from measuresearch import indexer, layout, writers
 from measuresearch.engine import IndexHolder
 from measuresearch.errors import EmptyCorpus, InputProblems, MeasureSearchError
 from measuresearch.search import SearchRequest, search
@@ -14,7 +14,7 @@ from measuresearch.search import SearchRequest, search
 def test_build_swaps_in_a_complete_folder(tmp_path, real_measures):
     report = indexer.build(None, tmp_path, measures=real_measures)
     assert report.documents == 15
-    current = indexer.current_build(tmp_path)
+    current = layout.current_build(tmp_path)
     assert current.name == f"build-{report.index_id}"
     assert {"meta.json", "facets.json"} <= {p.name for p in current.iterdir()}
 
@@ -79,21 +79,21 @@ def test_docnums_follow_the_corpus_order(tmp_path, real_measures):
 
 def test_an_empty_corpus_is_refused_and_the_index_kept(tmp_path, real_measures):
     indexer.build(None, tmp_path / "index", measures=real_measures)
-    before = indexer.current_build(tmp_path / "index")
+    before = layout.current_build(tmp_path / "index")
     (tmp_path / "empty").mkdir()
     with pytest.raises(EmptyCorpus, match="holds no measures"):
         indexer.build(tmp_path / "empty", tmp_path / "index")
-    assert indexer.current_build(tmp_path / "index") == before
+    assert layout.current_build(tmp_path / "index") == before
 
 
 def test_a_dead_writer_process_fails_the_build_cleanly(tmp_path, real_measures, monkeypatch):
     indexer.build(None, tmp_path, measures=real_measures)
-    before = indexer.current_build(tmp_path)
+    before = layout.current_build(tmp_path)
     monkeypatch.setattr(writers, "PARALLEL_FROM", 2)
     monkeypatch.setattr(writers, "_write_run", lambda *args: os.kill(os.getpid(), signal.SIGKILL))
     with pytest.raises(MeasureSearchError, match="writer process died"):
         indexer.build(None, tmp_path, measures=real_measures)
-    assert indexer.current_build(tmp_path) == before
+    assert layout.current_build(tmp_path) == before
     monkeypatch.undo()
     indexer.build(None, tmp_path, measures=real_measures)  # the next build cleans up and succeeds
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".build-")] == []

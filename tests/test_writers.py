@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from measuresearch import corpus, indexer, writers
+from measuresearch import corpus, indexer, layout, writers
 from measuresearch.engine import IndexHolder
 from measuresearch.errors import InputProblems
 from measuresearch.search import SearchRequest, search
@@ -72,7 +72,7 @@ def test_problems_of_every_run_are_reported_and_the_index_kept(tmp_path, synthet
     for path in files:
         (corpus_dir / path.name).write_bytes(path.read_bytes())
     indexer.build(corpus_dir, tmp_path / "index")
-    before = indexer.current_build(tmp_path / "index")
+    before = layout.current_build(tmp_path / "index")
     first, last = corpus_dir / files[0].name, corpus_dir / files[-1].name
     first.write_text(first.read_text(encoding="utf-8").replace("pillar: ", "pillar: Nope ", 1), encoding="utf-8")
     # the last file's first measure takes the id of a measure in the second file (another run)
@@ -85,5 +85,5 @@ def test_problems_of_every_run_are_reported_and_the_index_kept(tmp_path, synthet
     messages = [str(p) for p in caught.value.problems]
     assert any(m.startswith(f"{first}:") and "Nope" in m for m in messages)
     assert any(m.startswith(f"{last}:") and f"duplicate id {second.id!r}" in m for m in messages)
-    assert indexer.current_build(tmp_path / "index") == before
+    assert layout.current_build(tmp_path / "index") == before
     assert not [p for p in os.listdir(tmp_path / "index") if p.startswith(".build-")]

@@ -74,7 +74,8 @@ def cmd_check(args):
 def cmd_index(args):
     from tqdm import tqdm
 
-    from .indexer import build, usable
+    from .indexer import build
+    from .layout import usable
     if args.if_needed and usable(args.index):
         print(f"{args.index} is up to date enough to serve; `make index` rebuilds it")
         return 0

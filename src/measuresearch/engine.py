@@ -14,11 +14,12 @@ import threading
 
 from whoosh.filedb.filestore import FileStorage
 
+from .codec import field_lengths
 from .errors import IndexUnavailable
 from .facets import FacetData
-from .matching import PostingCache, field_lengths
+from .layout import CURRENT, FACETS_FILE, FORMAT_VERSION, META, WORDS_FILE
+from .matching import PostingCache
 from .records import Records
-from .indexer import CURRENT, FACETS_FILE, FORMAT_VERSION, META, WORDS_FILE
 from .vocabulary import Vocabulary
 
 

@@ -40,6 +40,10 @@ class IndexUnavailable(MeasureSearchError):
     code = "index_unavailable"
 
 
+class UnsupportedWhoosh(MeasureSearchError):
+    """Raised when the installed Whoosh is not the release whose index layout codec.py was written against."""
+
+
 class EmptyCorpus(MeasureSearchError):
     """Raised when an index build is asked for a corpus that holds no measures."""
 

@@ -1,4 +1,4 @@
-"""Facet columns held in memory (numpy) and disjunctive facet counts."""
+"""Facet columns, written by a build (FacetColumns) and read by the service (FacetData); facet counts."""
 
 import functools
 
@@ -7,6 +7,42 @@ import numpy as np
 from .schema import FACETS
 
 NO_YEAR = -1
+
+
+class FacetColumns:
+    """Per-facet value lists and per-document value numbers, in document order."""
+
+    def __init__(self):
+        self.values = {name: [] for name in FACETS if name != "year"}
+        self.numbers = {name: {} for name in self.values}
+        self.columns = {name: [] for name in self.values}
+        self.years, self.ids = [], []
+
+    def add(self, measure):
+        for name, column in self.columns.items():
+            column.append(self._number(name, getattr(measure, name)))
+        self.years.append(measure.year if measure.year is not None else NO_YEAR)
+        self.ids.append(measure.id)
+
+    def _number(self, name, value):
+        if value is None:
+            return -1
+        if value not in self.numbers[name]:
+            self.numbers[name][value] = len(self.values[name])
+            self.values[name].append(value)
+        return self.numbers[name][value]
+
+    def extend(self, other):
+        """Append another run's documents, renumbering its values."""
+        for name, column in self.columns.items():
+            renumber = [self._number(name, value) for value in other.values[name]]
+            column.extend(renumber[n] if n >= 0 else -1 for n in other.columns[name])
+        self.years.extend(other.years)
+        self.ids.extend(other.ids)
+
+    def data(self):
+        """Return the columns as plain data (the facets file)."""
+        return {"values": self.values, "columns": self.columns, "year": self.years, "ids": self.ids}
 
 
 class FacetData:

@@ -1,13 +1,6 @@
 """Build a fresh index folder, then swap it in atomically.
 
-Layout of the index root:
-
-    index/current          symlink to the live build (replaced atomically)
-    index/build-<id>/      a complete build: Whoosh files, meta.json, facets.json, words.json
-    index/.build-<id>/     a build in progress; left over only by a crash
-    index/.lock            flock()ed while a build runs; the kernel drops it if we die
-
-Readers resolve `current` once when they open, so they see one whole build.
+The folder's layout (names, format version) is in layout.py. Readers resolve `current` once when they open, so they see one whole build.
 The previous build is kept so that searchers still open on it keep working
 until they refresh; older ones are removed.
 """
@@ -26,15 +19,10 @@ import uuid
 from whoosh import index as whoosh_index
 
 from . import writers
+from .codec import document_count
 from .errors import MeasureSearchError
+from .layout import BUILD_PREFIX, CURRENT, FACETS_FILE, FORMAT_VERSION, LOCK, META, WORDS_FILE, WORK_PREFIX
 from .schema import build_schema
-
-CURRENT = "current"
-META = "meta.json"
-FACETS_FILE = "facets.json"
-WORDS_FILE = "words.json"
-# Bumped whenever the schema or the side files change; a service refuses older builds.
-FORMAT_VERSION = 5
 
 
 class BuildLocked(MeasureSearchError):
@@ -60,7 +48,7 @@ class BuildReport:
 
 class _Lock:
     def __init__(self, root):
-        self.path = pathlib.Path(root) / ".lock"
+        self.path = pathlib.Path(root) / LOCK
         self.handle = None
 
     def __enter__(self):
@@ -105,7 +93,7 @@ def build(corpus_dir, index_root, measures=None, progress=None):
     with _Lock(root), _without_cyclic_gc():
         _remove_stale(root)
         index_id = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-        work = root / f".build-{index_id}"
+        work = root / f"{WORK_PREFIX}{index_id}"
         work.mkdir()
         try:
             whoosh_index.create_in(str(work), build_schema()).close()
@@ -120,7 +108,7 @@ def build(corpus_dir, index_root, measures=None, progress=None):
         except BaseException:
             shutil.rmtree(work, ignore_errors=True)
             raise
-        final = root / f"build-{index_id}"
+        final = root / f"{BUILD_PREFIX}{index_id}"
         os.rename(work, final)
         _swap(root, final.name)
         _remove_old(root, current=final.name)
@@ -143,11 +131,7 @@ class _without_cyclic_gc:
 
 def _check_documents(folder, count):
     """Check that the written segments hold exactly the documents of the facet columns."""
-    # counted from the TOC: opening a reader would map every segment file and touch
-    # much of it (at 100k measures a passing 1 GB of the build's memory)
-    ix = whoosh_index.open_dir(folder)
-    written = sum(segment.doc_count_all() for segment in ix._segments())
-    ix.close()
+    written = document_count(folder)
     if written != count:
         raise MeasureSearchError(f"the index holds {written} documents, not {count}; it was not made current")
 
@@ -162,7 +146,7 @@ def _swap(root, name):
 def _remove_stale(root):
     """Remove what a killed build left behind (we hold the lock, so no build runs)."""
     for path in root.iterdir():
-        if path.name.startswith(".build-"):
+        if path.name.startswith(WORK_PREFIX):
             shutil.rmtree(path, ignore_errors=True)
         elif path.name.startswith(".current-") and path.is_symlink():
             path.unlink(missing_ok=True)
@@ -170,27 +154,7 @@ def _remove_stale(root):
 
 def _remove_old(root, current):
     """Remove every build but the current one and the newest before it."""
-    others = sorted((p for p in root.iterdir() if p.name.startswith("build-") and p.name != current),
+    others = sorted((p for p in root.iterdir() if p.name.startswith(BUILD_PREFIX) and p.name != current),
                     key=lambda p: p.stat().st_mtime)
     for path in others[:-1]:
         shutil.rmtree(path, ignore_errors=True)
-
-
-def current_build(index_root):
-    """Return the folder of the live build, or None when there is none."""
-    link = pathlib.Path(index_root) / CURRENT
-    try:
-        name = os.readlink(link)
-    except OSError:
-        return None
-    return pathlib.Path(index_root) / name
-
-
-def usable(index_root):
-    """Return True when the live build exists and has this version's format."""
-    folder = current_build(index_root)
-    try:
-        meta = json.loads((folder / META).read_text(encoding="utf-8")) if folder else None
-    except (OSError, ValueError):
-        return False
-    return bool(meta) and meta.get("format") == FORMAT_VERSION

@@ -2,8 +2,8 @@
 
 Whoosh's own matcher tree visits the matching documents one by one in Python,
 which is what makes it slow on common words. Here each posting list is read
-block by block from the Whoosh segments into numpy arrays; AND/OR/NOT become
-boolean masks and BM25F scores a vector sum, with Whoosh's own formula and
+block by block from the Whoosh segments into numpy arrays (codec.term_blocks);
+AND/OR/NOT become boolean masks and BM25F scores a vector sum, with Whoosh's own formula and
 statistics (idf, quantised field lengths, B=0.75, K1=1.2), so the ranking is
 the one Whoosh's BM25F would give. A phrase is checked on the positions of
 its words (PackedPositions), read in bulk for the documents that hold all
@@ -11,38 +11,20 @@ of them, as one numpy intersection of (document, position) keys.
 """
 
 import collections
-import io
 import math
-import pickle
 import threading
-import zlib
 
 import numpy as np
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 
 from .analysis import forms
+from .codec import term_blocks
 from .queryparse import LawNumber, Phrase
-from .schema import ROMAN_BOOST
-from .segments import stored_lengths
+from .schema import ROMAN_BOOST, PackedPositions
 
 B, K1 = 0.75, 1.2
 LAW_BOOST = 2.0
 NUMBER_BOOST = 0.25
-SCORED_FIELDS = ("text", "roman")
 _STRIDE = 1 << 32  # (document, position) -> one int64 key
-
-
-def field_lengths(reader, fields=SCORED_FIELDS):
-    """Return {field: (per-document lengths, average length)} read once per build."""
-    size = reader.doc_count_all()
-    result = {}
-    for field in fields:
-        lengths = np.zeros(size, dtype=np.float64)
-        for leaf, base in reader.leaf_readers():
-            count = leaf.doc_count_all()
-            lengths[base:base + count] = stored_lengths(leaf._perdoc, field, count)
-        result[field] = (lengths, (reader.field_length(field) / size) if size else 1.0)
-    return result
 
 
 def word_terms(unit):
@@ -71,40 +53,6 @@ def _intersect_sorted(a, b):
     found = where < len(b)
     found[found] = b[where[found]] == a[found]
     return a[found]
-
-
-def _term_blocks(leaf, field, text, base):
-    """Return the blocks [(docnums, weights, encoded values)] of one term in one segment.
-
-    The term's whole posting extent is read at once and its W3 blocks (of the
-    pinned Whoosh 2.7.5; segments.BlockWriter writes the same) are parsed
-    here: a signed big-endian length (negative on the last block), a pickled
-    info tuple, then the pickled (delta-coded ids, weights, values), zlib'ed
-    when the info says so.
-    """
-    info = leaf.term_info(field, text)
-    if info.is_inlined():  # the W3 codec inlines lists shorter than inlinelimit=1: never
-        raise ValueError(f"posting list of {field}:{text!r} is inlined in its term info")
-    offset, (length,) = info.extent()  # read back, the length is a 1-tuple
-    data = leaf._terms._postfile.get(offset, length)
-    if data[:4] != WHOOSH3_HEADER_MAGIC:
-        raise ValueError(f"posting list of {field}:{text!r} does not start with the W3 header")
-    stream, position, blocks = io.BytesIO(data), 4, []
-    while position < len(data):
-        size = int.from_bytes(data[position: position + 4], "big", signed=True)
-        end = position + 4 + abs(size)
-        stream.seek(position + 4)
-        count, _, _, compression, _, _ = pickle.load(stream)
-        body = data[stream.tell(): end]
-        ids, weights, values = pickle.loads(zlib.decompress(body) if compression else body)
-        if weights is None or isinstance(weights, float):
-            weights = np.full(count, 1.0 if weights is None else weights)
-        blocks.append((np.cumsum(np.asarray(ids, dtype=np.int64)) + base, np.asarray(weights, dtype=np.float64),
-                       values))
-        position = end
-        if size < 0:
-            break
-    return blocks
 
 
 class PostingCache:
@@ -168,7 +116,7 @@ class Evaluation:
         blocks = []
         for leaf, base in self.reader.leaf_readers():
             if (field, text) in leaf:
-                blocks.extend(_term_blocks(leaf, field, text, base))
+                blocks.extend(term_blocks(leaf, field, text, base))
         return blocks
 
     def postings(self, field, text):
@@ -228,7 +176,7 @@ class Evaluation:
             chosen = np.flatnonzero(candidates[ids])
             if len(chosen):
                 picked = [values[i] for i in chosen.tolist()]
-                positions.append(np.frombuffer(b"".join(picked), dtype=np.uint32))
+                positions.append(np.frombuffer(b"".join(picked), dtype=PackedPositions.DTYPE))
                 docs.append(np.repeat(ids[chosen], [len(v) // 4 for v in picked]))
         if not docs:
             return np.zeros(0, dtype=np.int64)

@@ -1,8 +1,8 @@
 """The Whoosh schema and the Measure -> document mapping."""
 
 import json
-from array import array
 
+import numpy as np
 from whoosh.fields import ID, NUMERIC, TEXT, Schema
 from whoosh.formats import Positions
 
@@ -22,6 +22,7 @@ SECTIONS = (  # letter, record key, boost
 SECTION_BOOSTS = {letter: boost for letter, _, boost in SECTIONS}
 ROMAN_BOOST = 0.6
 FACETS = ("country", "pillar", "sub_pillar", "coverage", "year")
+SCORED_FIELDS = ("text", "roman")  # the fields whose lengths BM25F reads
 TITLE_SEPARATOR = "\n\n"
 
 
@@ -29,16 +30,17 @@ class PackedPositions(Positions):
     """Whoosh's Positions format with each posting's positions as packed uint32, not a pickle.
 
     Encoding is a C-level array copy instead of a pickle per posting (faster
-    index builds), and the search reads positions straight into numpy.
+    index builds), and the search reads positions straight into numpy. The
+    byte order is little-endian on every machine, so an index can be copied.
     """
 
+    DTYPE = "<u4"
+
     def encode(self, poslist):
-        return array("I", poslist).tobytes()
+        return np.asarray(poslist, dtype=self.DTYPE).tobytes()
 
     def decode_positions(self, valuestring):
-        positions = array("I")
-        positions.frombytes(valuestring)
-        return positions.tolist()
+        return np.frombuffer(valuestring, dtype=self.DTYPE).tolist()
 
     def decode_frequency(self, valuestring):
         return len(valuestring) // 4

@@ -20,10 +20,11 @@ from concurrent.futures.process import BrokenProcessPool
 from whoosh import index as whoosh_index
 
 from . import corpus
+from .codec import ArraySegmentWriter, commit_segments
 from .errors import EmptyCorpus, InputProblems, MeasureSearchError
+from .facets import FacetColumns
 from .records import RecordWriter
-from .schema import FACETS, document, record_json, section_texts
-from .segments import ArraySegmentWriter, commit_segments
+from .schema import document, record_json, section_texts
 from .vocabulary import WordCounts, document_words
 
 # Two processes pay off from about 5,000 measures (or this much YAML).
@@ -34,42 +35,6 @@ PARALLEL_FROM_BYTES = 8_000_000
 SEGMENT_BYTES = 160_000_000
 MEASURE_BATCH = 500  # measures given in memory are written this many at a time
 PR_SET_PDEATHSIG = 1  # prctl(2)
-
-
-class FacetColumns:
-    """Per-facet value lists and per-document value numbers, in document order."""
-
-    def __init__(self):
-        self.values = {name: [] for name in FACETS if name != "year"}
-        self.numbers = {name: {} for name in self.values}
-        self.columns = {name: [] for name in self.values}
-        self.years, self.ids = [], []
-
-    def add(self, measure):
-        for name, column in self.columns.items():
-            column.append(self._number(name, getattr(measure, name)))
-        self.years.append(measure.year if measure.year is not None else -1)
-        self.ids.append(measure.id)
-
-    def _number(self, name, value):
-        if value is None:
-            return -1
-        if value not in self.numbers[name]:
-            self.numbers[name][value] = len(self.values[name])
-            self.values[name].append(value)
-        return self.numbers[name][value]
-
-    def extend(self, other):
-        """Append another run's documents, renumbering its values."""
-        for name, column in self.columns.items():
-            renumber = [self._number(name, value) for value in other.values[name]]
-            column.extend(renumber[n] if n >= 0 else -1 for n in other.columns[name])
-        self.years.extend(other.years)
-        self.ids.extend(other.ids)
-
-    def data(self):
-        """Return the columns as plain data (the facets file)."""
-        return {"values": self.values, "columns": self.columns, "year": self.years, "ids": self.ids}
 
 
 @dataclasses.dataclass

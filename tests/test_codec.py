@@ -1,5 +1,8 @@
 """ArraySegmentWriter against Whoosh's own SegmentWriter: the same segment, read back."""
 
+import subprocess
+import sys
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -8,8 +11,8 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import TEXT, Schema
 
 from measuresearch.analysis import index_terms, roman_analyzer, text_analyzer
+from measuresearch.codec import ArraySegmentWriter, commit_segments, posting_extent
 from measuresearch.schema import SECTION_BOOSTS, build_schema, document, join_sections
-from measuresearch.segments import ArraySegmentWriter, commit_segments
 from measuresearch.synthetic import Generator
 
 
@@ -33,7 +36,7 @@ def build_with_arrays(folder, docs, compression):
 def term_record(reader, fieldname, term):
     """Everything the index says of one term: its statistics and its posting blocks as bytes."""
     info = reader.term_info(fieldname, term)
-    offset, (length,) = info.extent()  # read back, the length is a 1-tuple (unpack_int)
+    offset, length = posting_extent(info)
     postfile = reader._terms._postfile
     postfile.seek(offset)
     stats = (info.weight(), info.doc_frequency(), info.min_length(), info.max_length(), info.max_weight(),
@@ -95,3 +98,40 @@ def test_unsupported_fields_are_refused(tmp_path):
     ix = whoosh_index.create_in(str(tmp_path), Schema(body=TEXT(vector=True)))
     with pytest.raises(TypeError, match="term vectors"):
         ArraySegmentWriter(ix, _lk=False)
+
+
+def test_another_whoosh_release_is_refused_with_a_message():
+    from measuresearch.codec import check_whoosh
+    from measuresearch.errors import UnsupportedWhoosh
+    check_whoosh((2, 7, 5))
+    for version in ((2, 7, 4), (2, 7, 6), (3, 0, 0)):
+        with pytest.raises(UnsupportedWhoosh, match=r"Whoosh 2\.7\.5.*but Whoosh \d\.\d\.\d is installed"):
+            check_whoosh(version)
+
+
+def test_the_command_line_says_which_whoosh_it_needs(tmp_path):
+    code = ("import sys, whoosh; whoosh.__version__ = (2, 7, 6); from measuresearch.cli import main; "
+            f"sys.exit(main(['search', 'data', '--index', {str(tmp_path)!r}]))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 3
+    assert done.stderr.startswith("measuresearch: measuresearch reads and writes Whoosh 2.7.5's private")
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("fixed", [False, True], ids=["whoosh-2.7.5-1-tuple", "fixed-int"])
+def test_posting_extent_reads_the_length_either_way(two_indexes, monkeypatch, fixed):
+    from whoosh.codec.whoosh3 import W3TermInfo
+
+    from measuresearch.codec import term_blocks
+    _, got = two_indexes
+    leaf, base = next(iter(got.leaf_readers()))
+    before = term_blocks(leaf, "text", "the", base)
+    if fixed:
+        original = W3TermInfo.extent
+        monkeypatch.setattr(W3TermInfo, "extent", lambda self: (original(self)[0], original(self)[1][0]))
+    offset, length = posting_extent(got.term_info("text", "the"))
+    assert isinstance(length, int) and length > 3 * 128
+    assert isinstance(W3TermInfo.extent(got.term_info("text", "the"))[1], int if fixed else tuple)
+    after = term_blocks(leaf, "text", "the", base)
+    assert [b[0].tolist() for b in after] == [b[0].tolist() for b in before]
+    assert [b[2] for b in after] == [b[2] for b in before]
