@@ -29,18 +29,49 @@ def test_repeatable_filters(client):
     assert body["query"]["filters"] == {"pillar": ["Content access", "Intermediary liability"]}
 
 
-@pytest.mark.parametrize("query, parameter", [
-    ("per_page=0", "per_page"), ("per_page=101", "per_page"), ("per_page=abc", "per_page"),
-    ("page=0", "page"), ("page=-1", "page"), ("sort=best", "sort"), ("year_from=20x", "year_from"),
-("colour=red", "colour"), ("q=a&q=b", "q"),
-    ("page=100000&per_page=100", "page"), ("q=" + "x" * 600, "q"),
-])
-def test_bad_parameters_are_400_with_the_error_shape(client, query, parameter):
-    response = client.simulate_get("/api/search?" + query)
-    assert response.status_code == 400
+BAD_PARAMETERS = [
+    ("per_page=0", "per_page", "per_page must be between 1 and 100"),
+    ("per_page=101", "per_page", "per_page must be between 1 and 100"),
+    ("per_page=abc", "per_page", "per_page must be a whole number"),
+    ("per_page=", "per_page", "per_page must be a whole number"),
+    ("per_page=5&per_page=6", "per_page", "per_page may be given only once"),
+    ("page=0", "page", "page must be between 1 and 100"), ("page=-1", "page", "page must be between 1 and 100"),
+    ("sort=best", "sort", "sort must be one of relevance, newest, oldest"),
+    ("sort=", "sort", "sort must be one of relevance, newest, oldest"),
+    ("year_from=20x", "year_from", "year_from must be a whole number"),
+    ("year_to=10000", "year_to", "year_to must be between 0 and 9999"),
+    ("colour=red", "colour", "unknown parameter 'colour'"), ("q=a&q=b", "q", "q may be given only once"),
+    ("country=" + "x" * 301, "country", "a country value may be at most 300 characters"),
+    ("&".join(f"pillar=p{i}" for i in range(21)), "pillar", "pillar may be given at most 20 times"),
+    ("page=100000&per_page=100", "page", "page must be between 1 and 100"),
+    ("q=" + "x" * 600, "q", "500"),
+]
+
+
+@pytest.mark.parametrize("path", ["/api/search", "/api/search.csv", "/api/search.json"])
+@pytest.mark.parametrize("query, parameter, message", BAD_PARAMETERS)
+def test_bad_parameters_are_400_with_the_error_shape(client, path, query, parameter, message):
+    # the exports read their parameters with the same parser as /api/search, so they refuse the same things
+    response = client.simulate_get(path + "?" + query)
+    assert response.status_code == 400 and response.headers["content-type"] == "application/json"
     error = response.json["error"]
     assert error["status"] == 400 and error["parameter"] == parameter
-    assert error["code"] in ("invalid_parameter", "query_too_complex") and error["message"]
+    assert error["code"] in ("invalid_parameter", "query_too_complex") and message in error["message"]
+
+
+def test_the_page_reads_blank_form_fields_as_absent(client):
+    # the HTML form sends its empty boxes; the JSON API refuses the same blanks (above)
+    total = client.simulate_get("/api/search?q=law").json["total"]
+    page = client.simulate_get("/?q=law&sort=&year_from=&year_to=&page=&per_page=")
+    assert total > 1 and f'<span id="total">{total}</span>' in page.text
+
+
+def test_json_is_utf8_text_not_escapes(client):
+    response = client.simulate_get("/api/search", params={"q": "информатизации"})
+    assert response.headers["content-type"] == "application/json"
+    assert "Об информатизации".encode() in response.content and b"\\u04" not in response.content
+    export = client.simulate_get("/api/search.json", params={"q": "информатизации"})
+    assert "Об информатизации".encode() in export.content
 
 
 def test_an_inverted_year_range_is_empty_not_an_error(client):

@@ -1,10 +1,12 @@
 """The Falcon application factory: routes, error mapping, security headers."""
 
+import functools
 import html
 import json
 import logging
 
 import falcon
+import falcon.media
 
 from ..engine import IndexHolder
 from ..errors import MeasureSearchError
@@ -36,7 +38,8 @@ def _render_error(req, resp, status, code, message, parameter=None):
     resp.status = falcon.code_to_http_status(status)
     if req.path == "/api" or req.path.startswith("/api/") or req.path in ("/healthz", "/openapi.json"):
         resp.content_type = falcon.MEDIA_JSON
-        resp.text = json.dumps(_error_body(status, code, message, parameter), ensure_ascii=False)
+        resp.text = resp.data = None  # a responder may have set a body before failing
+        resp.media = _error_body(status, code, message, parameter)
     else:
         resp.content_type = falcon.MEDIA_HTML
         resp.text = pages.error_page(status, message)
@@ -57,16 +60,23 @@ def _http_error_serializer(req, resp, exc):
     _render_error(req, resp, exc.status_code, code, html.unescape(str(message)))
 
 
+# One JSON handler for every body in and out: UTF-8 text, not \u escapes.
+JSON_HANDLER = falcon.media.JSONHandler(dumps=functools.partial(json.dumps, ensure_ascii=False))
+
+
 def create_app(holder):
     """Return the WSGI app serving the index that `holder` hands out."""
     app = falcon.App(middleware=[SecurityHeaders()])
+    app.req_options.media_handlers[falcon.MEDIA_JSON] = JSON_HANDLER
+    app.resp_options.media_handlers[falcon.MEDIA_JSON] = JSON_HANDLER
     # blank values are kept so that limits count what was sent; params.py reads a blank as absent
     app.req_options.keep_blank_qs_values = True
     app.req_options.strip_url_path_trailing_slash = True
     app.resp_options.secure_cookies_by_default = True
-    app.add_route("/api/search", resources.SearchResource(holder))
-    app.add_route("/api/search.csv", resources.SearchCsvResource(holder))
-    app.add_route("/api/search.json", resources.SearchJsonExportResource(holder))
+    search = resources.SearchResource(holder)
+    app.add_route("/api/search", search)
+    app.add_route("/api/search.csv", search, suffix="csv")
+    app.add_route("/api/search.json", search, suffix="json")
     app.add_route("/api/measures/{measure_id}", resources.MeasureResource(holder))
     app.add_route("/api/suggest", resources.SuggestResource(holder))
     app.add_route("/healthz", resources.HealthResource(holder))

@@ -14,16 +14,18 @@ def _param(name, schema, description, repeat=False, max_items=None):
     return param
 
 
-def _search_params(paged=True):
+def _search_params(export=False):
     params = [_param("q", {"type": "string", "maxLength": 500}, "query text, any script")]
     value = {"type": "string", "maxLength": MAX_VALUE_CHARS}
     params += [_param(n, value, f"exact {n} value; repeatable, OR-ed", True, MAX_FACET_VALUES) for n in FILTER_NAMES]
     params += [_param("year_from", {"type": "integer", "minimum": 0, "maximum": 9999}, "first year, inclusive"),
                _param("year_to", {"type": "integer", "minimum": 0, "maximum": 9999}, "last year, inclusive"),
                _param("sort", {"type": "string", "enum": list(SORTS)}, "order of the hits")]
-    if paged:
-        params += [_param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "1-based page"),
-                   _param("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}, "hits per page")]
+    # the exports take the same parameters, checked by the same parser; they hold every match, not one page
+    paging = " (checked, then ignored: an export holds every match)" if export else ""
+    params += [_param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "1-based page" + paging),
+               _param("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+                      "hits per page" + paging)]
     return params
 
 
@@ -71,10 +73,10 @@ def document():
         "paths": {
             "/api/search": {"get": {"operationId": "search", "parameters": _search_params(),
                                     "responses": _responses(_json_ok(search_result))}},
-            "/api/search.csv": {"get": {"operationId": "searchCsv", "parameters": _search_params(False),
+            "/api/search.csv": {"get": {"operationId": "searchCsv", "parameters": _search_params(export=True),
                                         "responses": _responses({"description": "CSV", "content": {
                                             "text/csv": {"schema": {"type": "string"}}}})}},
-            "/api/search.json": {"get": {"operationId": "searchExport", "parameters": _search_params(False),
+            "/api/search.json": {"get": {"operationId": "searchExport", "parameters": _search_params(export=True),
                                          "responses": _responses(_json_ok({"type": "object", "required": [
                                              "query", "total", "measures"]}))}},
             "/api/measures/{measure_id}": {"get": {

@@ -95,7 +95,7 @@ class SearchPage:
         self.holder = holder
 
     def on_get(self, req, resp):
-        request = search_request(req.params, strict=False)
+        request = search_request(req, strict=False)
         result = search.search(self.holder, request, parents=True)
         pairs = urls.state_of(request)
         tree, orphans = pillar_tree(result, pairs)

@@ -1,65 +1,89 @@
-"""Request parameters -> SearchRequest, with a 400 naming the bad parameter."""
+"""A request's query string -> SearchRequest, with a 400 naming the bad parameter.
+
+The one place that reads search parameters: the JSON API, its exports and the
+HTML page all call search_request(), so they accept and refuse the same things.
+"""
+
+import falcon
 
 from ..errors import InvalidParameter
-from ..search import FILTER_NAMES, MAX_DEPTH, MAX_PER_PAGE, SearchRequest
+from ..search import FILTER_NAMES, MAX_DEPTH, MAX_PER_PAGE, SORTS, SearchRequest
 
 SEARCH_PARAMS = frozenset(("q", "year_from", "year_to", "sort", "page", "per_page", *FILTER_NAMES))
 MAX_FACET_VALUES = 20
 MAX_VALUE_CHARS = 300
 MAX_PAGE = MAX_DEPTH // MAX_PER_PAGE
+YEARS = (0, 9999)
 
 
-def _single(params, name):
-    value = params.get(name)
+def refuse_unknown(req, allowed):
+    """Raise InvalidParameter for the first query parameter not in `allowed`."""
+    unknown = sorted(set(req.params) - set(allowed))
+    if unknown:
+        raise InvalidParameter(f"unknown parameter {unknown[0]!r}; known: {', '.join(sorted(allowed))}",
+                               unknown[0])
+
+
+def single(req, name):
+    """Return the one value of a parameter (None if absent); refuse it given twice."""
+    value = req.params.get(name)
     if isinstance(value, list):
         raise InvalidParameter(f"{name} may be given only once", name)
     return value
 
 
-def _int(params, name, default, low, high, strict=False):
-    value = _single(params, name)
-    if value is None or (value == "" and not strict):
+def whole_number(req, name, default, low, high, strict=True):
+    """Return an integer parameter in [low, high], or default when absent.
+
+    strict (the JSON API): a blank value is an error. The HTML form sends its
+    empty boxes as blanks, so the page (strict=False) reads a blank as absent.
+    """
+    value = single(req, name)
+    if value == "" and not strict:
         return default
     try:
-        number = int(value.strip())
-    except ValueError:
-        raise InvalidParameter(f"{name} must be a whole number", name) from None
-    if not low <= number <= high:
+        return req.get_param_as_int(name, min_value=low, max_value=high, default=default, allow_multiple=False)
+    except falcon.HTTPInvalidParam:
+        pass
+    # Falcon said no; say why in the words of API.md
+    if value.strip().lstrip("+-").isdecimal():
         raise InvalidParameter(f"{name} must be between {low} and {high}", name)
-    return number
+    raise InvalidParameter(f"{name} must be a whole number", name)
 
 
-def _values(params, name):
-    value = params.get(name)
-    if value is None:
-        return ()
-    values = value if isinstance(value, list) else [value]
-    if len(values) > MAX_FACET_VALUES:
+def choice(req, name, choices, strict=True):
+    """Return one of `choices`, or None when absent (or blank on the page)."""
+    value = single(req, name)
+    if value is None or (value == "" and not strict):
+        return None
+    if value not in choices:
+        raise InvalidParameter(f"{name} must be one of {', '.join(choices)}", name)
+    return value
+
+
+def values(req, name):
+    """Return the distinct non-blank values of a repeatable parameter, bounded in number and length."""
+    found = req.get_param_as_list(name) or []
+    if len(found) > MAX_FACET_VALUES:
         raise InvalidParameter(f"{name} may be given at most {MAX_FACET_VALUES} times", name)
-    if any(len(v) > MAX_VALUE_CHARS for v in values):
+    if any(len(v) > MAX_VALUE_CHARS for v in found):
         raise InvalidParameter(f"a {name} value may be at most {MAX_VALUE_CHARS} characters", name)
-    return tuple(dict.fromkeys(v for v in values if v))
+    return tuple(dict.fromkeys(v for v in found if v))
 
 
-def search_request(params, allowed=SEARCH_PARAMS, strict=True):
-    """Return the SearchRequest of a query-string dict; raise InvalidParameter.
-
-    strict (the JSON API): a blank number is an error. The HTML form sends
-    its empty year boxes as blanks, so the page reads a blank as "not given".
-    """
-    unknown = sorted(set(params) - allowed)
-    if unknown:
-        raise InvalidParameter(f"unknown parameter {unknown[0]!r}; known: {', '.join(sorted(allowed))}",
-                               unknown[0])
+def search_request(req, allowed=SEARCH_PARAMS, strict=True):
+    """Return the SearchRequest of a Falcon request; raise InvalidParameter naming the bad parameter."""
+    refuse_unknown(req, allowed)
+    filters = {name: values(req, name) for name in FILTER_NAMES}
     request = SearchRequest(
-        q=_single(params, "q") or "",
-        filters={name: _values(params, name) for name in FILTER_NAMES if _values(params, name)},
-        year_from=_int(params, "year_from", None, 0, 9999, strict),
-        year_to=_int(params, "year_to", None, 0, 9999, strict),
-        sort=_single(params, "sort") or None,
+        q=single(req, "q") or "",
+        filters={name: chosen for name, chosen in filters.items() if chosen},
+        year_from=whole_number(req, "year_from", None, *YEARS, strict=strict),
+        year_to=whole_number(req, "year_to", None, *YEARS, strict=strict),
+        sort=choice(req, "sort", SORTS, strict),
         # pages stop at MAX_PAGE: with per_page <= 100 no request reads past hit 10,000
-        page=_int(params, "page", 1, 1, MAX_PAGE, strict),
-        per_page=_int(params, "per_page", 20, 1, MAX_PER_PAGE, strict),
+        page=whole_number(req, "page", 1, 1, MAX_PAGE, strict),
+        per_page=whole_number(req, "per_page", 20, 1, MAX_PER_PAGE, strict),
     )
     request.validate()
     return request
