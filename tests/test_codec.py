@@ -12,6 +12,7 @@ from whoosh.fields import TEXT, Schema
 
 from measuresearch.analysis import index_terms, roman_analyzer, text_analyzer
 from measuresearch.codec import ArraySegmentWriter, commit_segments, posting_extent
+from measuresearch.postings import FieldPostings, SortedPostings
 from measuresearch.schema import SECTION_BOOSTS, build_schema, document, join_sections
 from measuresearch.synthetic import Generator
 
@@ -44,12 +45,22 @@ def term_record(reader, fieldname, term):
     return stats, postfile.read(length)
 
 
-@pytest.fixture(scope="module", params=[0, 3], ids=["uncompressed", "zlib"])
+# (compression, tokens grouped at a time, postings per window): the defaults, and batch and
+# window sizes so small that their boundaries fall inside documents and long posting lists
+WRITES = [(0, None, None), (3, None, None), (0, 97, 300), (3, 1, 1)]
+
+
+@pytest.fixture(scope="module", params=WRITES, ids=["uncompressed", "zlib", "small-batches", "one-by-one"])
 def two_indexes(request, tmp_path_factory, real_measures):
+    compression, batch, window = request.param
     measures = list(real_measures) + Generator(seed=11).measures(400)
     docs = [document(measure) for measure in measures]
-    whoosh_ix = build_with_whoosh(tmp_path_factory.mktemp("whoosh"), docs, request.param)
-    arrays_ix = build_with_arrays(tmp_path_factory.mktemp("arrays"), docs, request.param)
+    whoosh_ix = build_with_whoosh(tmp_path_factory.mktemp("whoosh"), docs, compression)
+    with pytest.MonkeyPatch.context() as patch:
+        if batch:
+            patch.setattr(FieldPostings, "BATCH", batch)
+            patch.setattr(SortedPostings, "WINDOW", window)
+        arrays_ix = build_with_arrays(tmp_path_factory.mktemp("arrays"), docs, compression)
     with whoosh_ix.reader() as expected, arrays_ix.reader() as got:
         yield expected, got
 
@@ -98,6 +109,13 @@ def test_unsupported_fields_are_refused(tmp_path):
     ix = whoosh_index.create_in(str(tmp_path), Schema(body=TEXT(vector=True)))
     with pytest.raises(TypeError, match="term vectors"):
         ArraySegmentWriter(ix, _lk=False)
+
+
+def test_positions_are_little_endian_uint32_on_any_machine():
+    from measuresearch.schema import PackedPositions
+    encoded = PackedPositions().encode([1, 258, 70_000])
+    assert encoded == b"\x01\x00\x00\x00" + b"\x02\x01\x00\x00" + b"\x70\x11\x01\x00"
+    assert PackedPositions().decode_positions(encoded) == [1, 258, 70_000]
 
 
 def test_another_whoosh_release_is_refused_with_a_message():

@@ -87,3 +87,19 @@ def test_problems_of_every_run_are_reported_and_the_index_kept(tmp_path, synthet
     assert any(m.startswith(f"{last}:") and f"duplicate id {second.id!r}" in m for m in messages)
     assert layout.current_build(tmp_path / "index") == before
     assert not [p for p in os.listdir(tmp_path / "index") if p.startswith(".build-")]
+
+
+@pytest.mark.parametrize("cores, available, expected", [
+    (8, 100 * writers.PROCESS_BYTES, 8),      # one per core
+    (8, 3 * writers.PROCESS_BYTES + 1, 3),    # as many as the memory holds
+    (2, writers.PROCESS_BYTES - 1, 1),        # never none
+    (1, 100 * writers.PROCESS_BYTES, 1),
+])
+def test_writer_processes_one_per_core_up_to_the_memory(cores, available, expected):
+    assert writers.writer_processes(cores, available) == expected
+
+
+def test_writer_processes_read_from_the_system():
+    count = writers.writer_processes()
+    assert 1 <= count <= len(os.sched_getaffinity(0))
+    assert count == writers.writer_processes(len(os.sched_getaffinity(0)), writers._available_memory())

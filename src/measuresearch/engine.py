@@ -17,7 +17,7 @@ from whoosh.filedb.filestore import FileStorage
 from .codec import field_lengths
 from .errors import IndexUnavailable
 from .facets import FacetData
-from .layout import CURRENT, FACETS_FILE, FORMAT_VERSION, META, WORDS_FILE
+from .layout import CURRENT, FACETS_FILE, WORDS_FILE, read_meta, unusable
 from .matching import PostingCache
 from .records import Records
 from .vocabulary import Vocabulary
@@ -28,9 +28,10 @@ class Snapshot:
 
     def __init__(self, folder):
         self.folder = pathlib.Path(folder)
-        self.meta = json.loads((self.folder / META).read_text(encoding="utf-8"))
-        if self.meta.get("format") != FORMAT_VERSION:
-            raise IndexUnavailable(f"the index in {self.folder} was built by another version of measuresearch")
+        self.meta = read_meta(self.folder)
+        problem = unusable(self.meta)
+        if problem:  # checked before Whoosh unpickles the schema
+            raise IndexUnavailable(f"the index in {self.folder} {problem}")
         self.facets = FacetData(json.loads((self.folder / FACETS_FILE).read_text(encoding="utf-8")))
         self.vocabulary = Vocabulary(json.loads((self.folder / WORDS_FILE).read_text(encoding="utf-8")))
         # plain reads, not mmap: every thread's searcher would map the files again

@@ -13,6 +13,8 @@ import json
 import os
 import pathlib
 
+from .schema import current_fingerprint
+
 CURRENT = "current"
 LOCK = ".lock"
 META = "meta.json"
@@ -43,8 +45,24 @@ def read_meta(folder):
     return meta if isinstance(meta, dict) else None
 
 
+def build_meta(index_id, built_at, documents, records, fingerprint):
+    """Return the metadata a build records (meta.json)."""
+    return {"index_id": index_id, "built_at": built_at, "documents": documents, "records": records,
+            "format": FORMAT_VERSION, "schema": fingerprint}
+
+
+def unusable(meta):
+    """Return why this version cannot serve a build with this metadata, or None when it can."""
+    if not meta:
+        return "has no readable meta.json"
+    if meta.get("format") != FORMAT_VERSION or "schema" not in meta:
+        return "was built by another version of measuresearch"
+    if meta.get("schema") != current_fingerprint():
+        return "has a schema that names classes or fields this version does not have"
+    return None
+
+
 def usable(index_root):
-    """Return True when the live build exists and has this version's format."""
+    """Return True when the live build exists and this version can serve it."""
     folder = current_build(index_root)
-    meta = read_meta(folder) if folder else None
-    return bool(meta) and meta.get("format") == FORMAT_VERSION
+    return folder is not None and unusable(read_meta(folder)) is None

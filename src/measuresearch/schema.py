@@ -1,6 +1,10 @@
 """The Whoosh schema and the Measure -> document mapping."""
 
+import functools
+import hashlib
 import json
+import pickle
+import pickletools
 
 import numpy as np
 from whoosh.fields import ID, NUMERIC, TEXT, Schema
@@ -48,18 +52,41 @@ class PackedPositions(Positions):
 
 def build_schema():
     """Return a new Whoosh schema for measures."""
+    # Hits and facets read records.py's and facets.json's files, not Whoosh's stored
+    # fields. The id alone stays stored so that stock Whoosh, searching the same
+    # index (the tests' independent reference), can name a hit's measure by itself.
     fields = dict(
         text=TEXT(analyzer=text_analyzer(SECTION_BOOSTS), phrase=True),
         id=ID(stored=True, unique=True),
         roman=TEXT(analyzer=roman_analyzer(), phrase=False),
-        country=ID(stored=True),
-        pillar=ID(stored=True),
-        sub_pillar=ID(stored=True),
-        coverage=ID(stored=True),
-        year=NUMERIC(stored=True, bits=32),
+        country=ID,
+        pillar=ID,
+        sub_pillar=ID,
+        coverage=ID,
+        year=NUMERIC(bits=32),
     )
     fields["text"].format = PackedPositions(field_boost=fields["text"].format.field_boost)
     return Schema(**fields)
+
+
+def schema_fingerprint(schema):
+    """Return a digest of the schema as an index stores it: its field names and every class its pickle names.
+
+    Whoosh keeps the schema pickled in the index, so moving or renaming a class
+    it names (an analyzer, a posting format) leaves the index unopenable; a
+    build records this digest and a reader compares it before unpickling
+    anything, to ask for a rebuild instead.
+    """
+    data = pickle.dumps(schema, protocol=2)  # the protocol Whoosh's TOC uses
+    classes = sorted({arg for op, arg, _ in pickletools.genops(data) if op.name in ("GLOBAL", "INST")})
+    text = json.dumps({"fields": sorted(schema.names()), "classes": classes})
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+@functools.cache
+def current_fingerprint():
+    """Return the fingerprint of this version's schema (build_schema())."""
+    return schema_fingerprint(build_schema())
 
 
 def field_text(record, source):

@@ -27,12 +27,15 @@ from .records import RecordWriter
 from .schema import document, record_json, section_texts
 from .vocabulary import WordCounts, document_words
 
-# Two processes pay off from about 5,000 measures (or this much YAML).
+# Several processes pay off from about 5,000 measures (or this much YAML).
 PARALLEL_FROM = 5_000
 PARALLEL_FROM_BYTES = 8_000_000
 # A process starts a new segment when its postings pass this much memory, so
 # that a build's memory stays bounded however large the corpus grows.
 SEGMENT_BYTES = 160_000_000
+# What one writer process may take at its peak: a segment's postings, their
+# sorted copies while its blocks are written, and the records of its file.
+PROCESS_BYTES = 3 * SEGMENT_BYTES
 MEASURE_BATCH = 500  # measures given in memory are written this many at a time
 PR_SET_PDEATHSIG = 1  # prctl(2)
 
@@ -109,8 +112,31 @@ def _measure_runs(measures):
 
 
 def _processes(large):
-    """Return how many writer processes a corpus gets: one per core (at most 2) if it is large."""
-    return min(2, os.cpu_count() or 1) if large else 1
+    """Return how many writer processes a corpus gets: writer_processes() if it is large, else 1."""
+    return writer_processes() if large else 1
+
+
+def writer_processes(cores=None, available=None):
+    """Return one writer process per core this process may run on, as many as the free memory holds.
+
+    cores and available (bytes of memory free for new processes) are read from
+    the system when not given.
+    """
+    cores = cores or len(os.sched_getaffinity(0))
+    available = _available_memory() if available is None else available
+    return max(1, min(cores, available // PROCESS_BYTES))
+
+
+def _available_memory():
+    """Return MemAvailable from /proc/meminfo in bytes (free pages elsewhere)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
 
 
 def _batches(run, checker, measures):
