@@ -14,6 +14,7 @@ from .analysis import forms
 from .errors import InvalidParameter, NotFound, QueryTooComplex
 from .highlight import QueryWords, explain, highlight, snippet
 from .matching import Evaluation
+from .notices import search_notices
 from .queryparse import Clause, Fuzzy, ParsedQuery, Prefix, Word, parse
 
 SORTS = ("relevance", "newest", "oldest")
@@ -37,8 +38,8 @@ class SearchRequest:
     per_page: int = 20
 
     def effective_sort(self):
-        """Return the sort in force: relevance with a query, newest without."""
-        return self.sort or ("relevance" if self.q.strip() else "newest")
+        """Return the sort in force: relevance when the query has words, else newest."""
+        return self.sort or ("relevance" if has_words(self.q) else "newest")
 
     def validate(self):
         """Raise InvalidParameter for values outside the documented ranges."""
@@ -50,6 +51,14 @@ class SearchRequest:
             raise InvalidParameter(f"per_page must be between 1 and {MAX_PER_PAGE}", "per_page")
         if self.page * self.per_page > MAX_DEPTH:
             raise InvalidParameter(f"page x per_page may be at most {MAX_DEPTH}; narrow the search instead", "page")
+
+
+def has_words(q):
+    """Return whether query text has anything to search for (not only punctuation or blanks)."""
+    try:
+        return bool(parse(q).clauses)
+    except InvalidParameter:
+        return True  # too long or malformed, but typed: the request is refused later anyway
 
 
 # --- wildcard and fuzzy expansion -------------------------------------------------
@@ -216,6 +225,7 @@ def search(holder, request, parents=False):
         suggestion = (_suggestion(run.searcher, snapshot.vocabulary, run.parsed, request.q)
                       if run.parsed.clauses else None)
         extra = {"sub_pillar_parents": data.sub_pillar_parents()} if parents else {}
+        notices = search_notices(request, parsed, data.numbers)
     return extra | {
         "query": {"q": request.q, "filters": {k: list(v) for k, v in request.filters.items() if v},
                   "year_from": request.year_from, "year_to": request.year_to,
@@ -229,6 +239,7 @@ def search(holder, request, parents=False):
         "hits": hits,
         "facets": counts,
         "suggestion": suggestion,
+        "notices": notices,
     }
 
 

@@ -65,7 +65,11 @@ def document():
                          "took_ms": {"type": "number"}, "relaxed": {"type": "boolean"},
                          "hits": {"type": "array", "items": hit},
                          "facets": {"type": "object", "additionalProperties": {"type": "array", "items": facet_value}},
-                         "suggestion": {"type": ["object", "null"]}}}
+                         "suggestion": {"type": ["object", "null"]},
+                         "notices": {"type": "array", "description": "what the search did that its numbers alone "
+                                     "would not say (no_words, empty_year_range, unknown_value)",
+                                     "items": {"type": "object", "required": ["code", "message"], "properties": {
+                                         "code": {"type": "string"}, "message": {"type": "string"}}}}}}
     measure_id = {"name": "measure_id", "in": "path", "required": True, "schema": {"type": "string"}}
     return {
         "openapi": "3.1.0",
