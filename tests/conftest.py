@@ -3,6 +3,7 @@
 import pathlib
 import shutil
 
+import browsing
 import falcon.testing
 import pytest
 
@@ -83,3 +84,30 @@ def server(real_index):
     process, base, _ = localserver.start(real_index)
     yield base
     localserver.stop(process)
+
+
+# --- the browser (tests/browsing.py: Playwright and Debian's Chromium) ----------------
+
+@pytest.fixture(scope="session")
+def browser():
+    with browsing.require().sync_playwright() as p:
+        browser = browsing.launch(p)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def browser_errors():
+    """Console errors and page errors of the `page` fixture; a test that provokes one removes it."""
+    return []
+
+
+@pytest.fixture()
+def page(browser, browser_errors):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.on("pageerror", lambda error: browser_errors.append(str(error)))
+    page.on("console", lambda m: browser_errors.append(m.text) if m.type == "error" else None)
+    yield page
+    context.close()
+    assert browser_errors == []

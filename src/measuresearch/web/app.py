@@ -42,7 +42,7 @@ def _render_error(req, resp, status, code, message, parameter=None):
         resp.media = _error_body(status, code, message, parameter)
     else:
         resp.content_type = falcon.MEDIA_HTML
-        resp.text = pages.error_page(status, message)
+        resp.text = pages.error_page(req, status, message, parameter)
 
 
 def _domain_error(req, resp, exc, params):

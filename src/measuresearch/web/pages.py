@@ -9,7 +9,7 @@ import jinja2
 from .. import search
 from ..model import EVENT_KINDS, MONTHS
 from . import urls
-from .params import search_request
+from .params import SEARCH_PARAMS, search_request
 
 STATIC = pathlib.Path(__file__).with_name("static")
 FACET_LABELS = {"pillar": "Pillar", "sub_pillar": "Sub-pillar", "country": "Country", "coverage": "Coverage",
@@ -17,6 +17,8 @@ FACET_LABELS = {"pillar": "Pillar", "sub_pillar": "Sub-pillar", "country": "Coun
 EVENT_LABELS = {kind: kind.replace("_", " ") for kind in EVENT_KINDS}
 KIND_LABELS = {"exact": "exact", "stem": "word form", "lookalike": "look-alike letters",
                "romanized": "romanized", "law_number": "law number"}
+# kept as hidden fields of the search box, so that typing a new query keeps them
+FORM_STATE = (*search.FILTER_NAMES, "sort", "per_page")
 MONTH_NAMES = tuple(month.capitalize() for month in MONTHS)
 
 
@@ -29,8 +31,8 @@ def environment():
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(urls=urls, FACET_LABELS=FACET_LABELS, EVENT_LABELS=EVENT_LABELS, KIND_LABELS=KIND_LABELS,
-                       MONTHS=MONTH_NAMES)
+    env.globals.update(urls=urls, FORM_STATE=FORM_STATE, FACET_LABELS=FACET_LABELS, EVENT_LABELS=EVENT_LABELS,
+                       KIND_LABELS=KIND_LABELS, MONTHS=MONTH_NAMES)
     return env
 
 
@@ -39,9 +41,33 @@ def render(name, **context):
     return environment().get_template(name).render(**context)
 
 
-def error_page(status, message):
-    """Return the HTML of an error page."""
-    return render("error.html", status=status, message=message)
+def known_params(params):
+    """Return the query-string dict without the parameters the page does not know (utm_source, fbclid, ...)."""
+    return {name: value for name, value in params.items() if name in SEARCH_PARAMS}
+
+
+def _state_of_params(params, drop=None):
+    """Return the search state of raw parameters as (name, value) pairs, without `drop` and page."""
+    pairs = []
+    for name, value in known_params(params).items():
+        if name in (drop, "page"):
+            continue
+        pairs.extend((name, v) for v in (value if isinstance(value, list) else [value]) if v)
+    return pairs
+
+
+def error_page(req, status, message, parameter=None):
+    """Return the HTML of an error page: the message, the search box and a way back to the search.
+
+    An error of the search page keeps the typed query in the box (to correct
+    it) and links back to the same search without the offending parameter.
+    """
+    searching = req.path == "/"
+    params = req.params if searching else {}
+    q = params.get("q") if isinstance(params.get("q"), str) else ""
+    state = _state_of_params(params, drop=parameter)
+    return render("error.html", status=status, message=message, q=q, back=urls.href(state),
+                  pairs=[pair for pair in state if pair[0] != "q"])
 
 
 def pillar_tree(result, pairs):
@@ -95,12 +121,13 @@ class SearchPage:
         self.holder = holder
 
     def on_get(self, req, resp):
-        request = search_request(req, strict=False)
+        # the page reads only the parameters it knows: a shared link's utm_source or fbclid is ignored
+        request = search_request(req, allowed=SEARCH_PARAMS | set(req.params), strict=False)
         result = search.search(self.holder, request, parents=True)
         pairs = urls.state_of(request)
         tree, orphans = pillar_tree(result, pairs)
         resp.content_type = falcon.MEDIA_HTML
-        resp.text = render("search.html", result=result, request=request, pairs=pairs, pillar_tree=tree,
+        resp.text = render("search.html", result=result, request=request, q=request.q, pairs=pairs, pillar_tree=tree,
                            orphan_sub_pillars=orphans, chips=chips(request, pairs), years=year_bars(result, pairs),
                            export_query=urls.href([p for p in pairs if p[0] not in ("page", "per_page")], ""))
 

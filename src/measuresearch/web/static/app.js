@@ -7,6 +7,8 @@
   document.documentElement.classList.add("js");
   var form = document.getElementById("search-form");
   if (!form) { return; }
+  // The search page updates in place; on a measure or error page without results the box only completes.
+  var inPlace = function () { return document.getElementById("content") !== null; };
   var input = document.getElementById("q");
   var list = document.getElementById("suggestions");
   var active = -1;
@@ -17,9 +19,8 @@
   function urlOfForm() {
     var params = new URLSearchParams();
     new FormData(form).forEach(function (value, name) {
-      if (value !== "" && !(name === "sort" && value === "relevance" && input.value.trim() !== "")) {
-        params.append(name, value);
-      }
+      // no sort unless one was chosen: relevance whenever the query has words, newest for browsing
+      if (value !== "") { params.append(name, value); }
     });
     var query = params.toString();
     return "/" + (query ? "?" + query : "");
@@ -34,6 +35,7 @@
 
   function swap(html) {
     var doc = new DOMParser().parseFromString(html, "text/html");
+    if (!doc.getElementById("content")) { return false; }
     ["content", "form-state"].forEach(function (id) {
       var fresh = doc.getElementById(id);
       var old = document.getElementById(id);
@@ -41,16 +43,19 @@
     });
     document.title = doc.title;
     foldFiltersOnPhones();
+    return true;
   }
 
   function load(url, push) {
+    if (!inPlace()) { location.href = url; return Promise.resolve(); }
     if (pending) { pending.abort(); }
     pending = new AbortController();
     document.body.classList.add("loading");
     return fetch(url, { signal: pending.signal, headers: { "Accept": "text/html" } })
       .then(function (response) { return response.text(); })
       .then(function (html) {
-        swap(html);
+        // an error (a rejected query) is a page with the same #content: its message replaces the results
+        if (!swap(html)) { location.href = url; return; }
         if (push) { history.pushState({ url: url }, "", url); }
         var params = new URL(url, location.href).searchParams;
         if (document.activeElement !== input) { input.value = params.get("q") || ""; }
@@ -68,13 +73,28 @@
   });
 
   form.addEventListener("submit", function (event) {
-    event.preventDefault();
     closeList();
+    if (!inPlace()) { return; }
+    event.preventDefault();
     load(urlOfForm(), true);
   });
 
+  // A sort chosen in the list is kept with the search (the form state carries it from then on).
+  function urlWithSort(sort) {
+    var url = new URL(urlOfForm(), location.href);
+    url.searchParams.delete("page");
+    url.searchParams.set("sort", sort);
+    return url.pathname + url.search;
+  }
+
   document.addEventListener("change", function (event) {
-    if (event.target.id === "sort") { load(urlOfForm(), true); }
+    if (event.target.id === "sort") { load(urlWithSort(event.target.value), true); }
+  });
+
+  document.addEventListener("submit", function (event) {
+    if (event.target.id !== "sort-form") { return; }
+    event.preventDefault();
+    load(urlWithSort(document.getElementById("sort").value), true);
   });
 
   window.addEventListener("popstate", function () { load(location.pathname + location.search, false); });
@@ -83,10 +103,11 @@
   input.addEventListener("input", function () {
     clearTimeout(searchTimer);
     clearTimeout(suggestTimer);
+    suggestTimer = setTimeout(suggest, 120);
+    if (!inPlace()) { return; }
     searchTimer = setTimeout(function () { load(urlOfForm(), false).then(function () {
       history.replaceState({}, "", urlOfForm());
     }); }, 350);
-    suggestTimer = setTimeout(suggest, 120);
   });
 
   function closeList() {
@@ -136,11 +157,12 @@
 
   input.addEventListener("keydown", function (event) {
     var items = list.querySelectorAll("li");
+    // Escape closes the suggestions only: the browser would also empty a search box (and so reload)
+    if (event.key === "Escape") { event.preventDefault(); closeList(); return; }
     if (list.hidden || !items.length) { return; }
     if (event.key === "ArrowDown") { event.preventDefault(); highlight((active + 1) % items.length); }
     else if (event.key === "ArrowUp") { event.preventDefault(); highlight((active - 1 + items.length) % items.length); }
     else if (event.key === "Enter" && active >= 0) { event.preventDefault(); choose(items[active].textContent); }
-    else if (event.key === "Escape") { closeList(); }
   });
   input.addEventListener("blur", function () { setTimeout(closeList, 150); });
 }());
