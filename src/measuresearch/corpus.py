@@ -6,10 +6,14 @@ import tempfile
 
 import yaml
 
-from . import model
+from . import model, taxonomy
 from .errors import InputProblems, Problem
 
-TOP_KEYS = ("country", "measures")
+TOP_KEYS = ("country", "measures", "removed")
+# A tombstone: a measure that a re-import with --prune removed; its permalink answers 410.
+TOMBSTONE_KEYS = ("id", "titles", "removed_on")
+# Files of the corpus folder that hold no measures.
+DATA_FILES = ("taxonomy.yaml", "groups.yaml")
 # libyaml's loader when PyYAML was built with it: the same nodes and marks, ten times faster.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -49,26 +53,38 @@ def _duplicate_keys(node, path):
 
 def read_file(path):
     """Read one corpus file; return (located measures, problems)."""
+    located, _, problems = read_document(path)
+    return located, problems
+
+
+def read_document(path):
+    """Read one corpus file; return (located measures, tombstones, problems).
+
+    Tombstones (`removed:`) are the measures a re-import with --prune removed,
+    as (record, line) pairs.
+    """
     path = str(path)
     try:
         text = pathlib.Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return [], [Problem(path, 1, f"cannot read file: {exc}")]
+        return [], [], [Problem(path, 1, f"cannot read file: {exc}")]
     try:
         node, value = _compose(text, path)
     except InputProblems as exc:
-        return [], exc.problems
+        return [], [], exc.problems
     if not isinstance(value, dict) or not isinstance(node, yaml.MappingNode):
-        return [], [Problem(path, 1, "expected a mapping with keys 'country' and 'measures'")]
+        return [], [], [Problem(path, 1, "expected a mapping with keys 'country' and 'measures'")]
     problems = _duplicate_keys(node, path)
     for key_node, _ in node.value:
         if key_node.value not in TOP_KEYS:
             problems.append(Problem(path, key_node.start_mark.line + 1, f"unknown key {key_node.value!r}"))
     items = dict((k.value, v) for k, v in node.value)
+    removed, removed_problems = _tombstones(path, items.get("removed"), value.get("removed"))
+    problems.extend(removed_problems)
     seq = items.get("measures")
     if not isinstance(seq, yaml.SequenceNode):
         problems.append(Problem(path, 1, "expected 'measures:' with a list of measures"))
-        return [], problems
+        return [], removed, problems
     located = []
     for item_node, data in zip(seq.value, value["measures"]):
         line = item_node.start_mark.line + 1
@@ -78,7 +94,25 @@ def read_file(path):
         problems.extend(_duplicate_keys(item_node, path))
         key_lines = {k.value: k.start_mark.line + 1 for k, _ in item_node.value}
         located.append(_Located(data, line, key_lines))
-    return located, problems
+    return located, removed, problems
+
+
+def _tombstones(path, node, value):
+    """Return ([(tombstone, line)], problems) of a file's `removed:` list."""
+    if node is None:
+        return [], []
+    if not isinstance(value, list) or not isinstance(node, yaml.SequenceNode):
+        return [], [Problem(path, node.start_mark.line + 1, "expected 'removed:' with a list of tombstones")]
+    found, problems = [], []
+    for item_node, item in zip(node.value, value):
+        line = item_node.start_mark.line + 1
+        if not isinstance(item, dict) or set(item) != set(TOMBSTONE_KEYS):
+            problems.append(Problem(path, line, f"a tombstone has exactly the keys {', '.join(TOMBSTONE_KEYS)}"))
+        elif not isinstance(item["id"], str) or not isinstance(item["titles"], list):
+            problems.append(Problem(path, line, "a tombstone's id is text and its titles a list"))
+        else:
+            found.append((item, line))
+    return found, problems
 
 
 def corpus_files(corpus_dir):
@@ -86,7 +120,8 @@ def corpus_files(corpus_dir):
     folder = pathlib.Path(corpus_dir)
     if not folder.is_dir():
         raise InputProblems([Problem(str(folder), 0, "corpus folder does not exist")])
-    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    return sorted(p for p in folder.iterdir()
+                  if p.suffix in (".yaml", ".yml") and p.name not in DATA_FILES and p.is_file())
 
 
 def check(corpus_dir):
@@ -109,28 +144,46 @@ class Checker:
     is in `problems`, and `seen` maps each id to the (path, line) it was first at.
     """
 
-    def __init__(self):
-        self.problems, self.seen = [], {}
+    def __init__(self, taxonomy_=None):
+        self.problems, self.seen, self.removed = [], {}, {}
+        self.taxonomy = taxonomy_
 
     def file(self, path):
-        """Read and check one file; return its valid measures."""
-        located, problems = read_file(path)
+        """Read and check one file; return its valid measures.
+
+        Names are checked against the given taxonomy, else the one of the
+        file's folder (taxonomy.load). Tombstones go to `removed` (id -> record).
+        """
+        located, removed, problems = read_document(path)
         self.problems.extend(problems)
+        for record, line in removed:
+            self._remember(record["id"], (str(path), line))
+            self.removed[record["id"]] = record
+        try:
+            names = self.taxonomy or taxonomy.load(pathlib.Path(path).parent)
+        except InputProblems as exc:
+            self.problems.extend(exc.problems)
+            return []
         measures = []
         for item in located:
-            item_problems = model.validate(item.data)
+            item_problems = model.validate(item.data) + names.check_measure(item.data)
             for key, message in item_problems:
                 self.problems.append(Problem(str(path), item.key_lines.get(key, item.line), message))
             measure_id = item.data.get("id")
             if isinstance(measure_id, str):
-                where = (str(path), item.key_lines.get("id", item.line))
-                if measure_id in self.seen:
-                    self.problems.append(duplicate_id(measure_id, where, self.seen[measure_id]))
+                if not self._remember(measure_id, (str(path), item.key_lines.get("id", item.line))):
                     continue
-                self.seen[measure_id] = where
             if not item_problems:
                 measures.append(model.from_dict(item.data))
         return measures
+
+    def _remember(self, measure_id, where):
+        """Note where an id is; return False (and a problem) if it was met before."""
+        if measure_id in self.seen:
+            self.problems.append(duplicate_id(measure_id, where, self.seen[measure_id]))
+            return False
+        self.seen[measure_id] = where
+        return True
 
 
 def duplicate_id(measure_id, where, first):
@@ -146,9 +199,11 @@ def load(corpus_dir):
     return measures
 
 
-def dump(measures):
-    """Return the YAML text of one country file (all measures share one country)."""
-    document = {"country": measures[0].country, "measures": [m.to_dict() for m in measures]}
+def dump(measures, country=None, removed=()):
+    """Return the YAML text of one country file: its measures, then its tombstones if any."""
+    document = {"country": country or measures[0].country, "measures": [m.to_dict() for m in measures]}
+    if removed:
+        document["removed"] = [{key: item[key] for key in TOMBSTONE_KEYS} for item in removed]
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     return yaml.dump(document, Dumper=dumper, allow_unicode=True, sort_keys=False, width=1 << 30)
 

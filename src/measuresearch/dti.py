@@ -1,11 +1,9 @@
 """Parse text copied from the DTI "Browse Database" page into Measures."""
 
-import functools
+import dataclasses
 import re
-import string
 
-import pycountry
-
+from . import taxonomy
 from .errors import Problem
 from .model import DateError, Measure, events_of, first_year, measure_id
 
@@ -27,17 +25,12 @@ def is_furniture(line):
     return _squash(line) in FURNITURE
 
 
-@functools.lru_cache(maxsize=1024)
-def country_name(line):
-    """Return the display name of an upper-case country line ("KAZAKHSTAN")."""
-    raw = " ".join(line.split())
-    try:
-        country = pycountry.countries.lookup(raw)
-    except LookupError:
-        small = {"of", "and", "the"}
-        words = string.capwords(raw.lower()).split(" ")
-        return " ".join(w.lower() if i and w.lower() in small else w for i, w in enumerate(words))
-    return getattr(country, "common_name", None) or country.name
+@dataclasses.dataclass
+class Entry:
+    """One measure read from a page, with the page line of each field (1-based)."""
+
+    measure: Measure
+    lines: dict
 
 
 def _is_country_line(lines, index):
@@ -50,8 +43,20 @@ def _is_country_line(lines, index):
     return False
 
 
-def parse_page(text, path="<page>"):
+def parse_page(text, path="<page>", names=None):
     """Parse one copied page; return (measures, problems), problems as Problem."""
+    entries, problems = parse_entries(text, path, names)
+    return [entry.measure for entry in entries], problems
+
+
+def parse_entries(text, path="<page>", names=None):
+    """Parse one copied page; return (entries, problems).
+
+    A country heading ("KAZAKHSTAN") becomes the economy's name in the taxonomy
+    `names` (default: the repository's); an unknown heading is kept as it is
+    written, for the taxonomy check to refuse with its line.
+    """
+    names = names or taxonomy.load()
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     starts = [i for i in range(len(lines)) if _is_country_line(lines, i)]
     measures, problems = [], []
@@ -61,7 +66,7 @@ def parse_page(text, path="<page>"):
     for n, start in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(lines)
         try:
-            measures.append(_parse_measure(lines, start, end))
+            measures.append(_parse_measure(lines, start, end, names))
         except _MeasureError as exc:
             problems.append(Problem(path, exc.line, f"measure {n + 1} ({lines[start].strip()}): {exc}"))
     return measures, problems
@@ -73,8 +78,9 @@ class _MeasureError(ValueError):
         self.line = line
 
 
-def _parse_measure(lines, start, end):
-    country = country_name(lines[start])
+def _parse_measure(lines, start, end, names):
+    heading = " ".join(lines[start].split())
+    country = names.economy(heading) or heading
     i = start + 1
     dates = []
     while i < end and not _PILLAR.match(lines[i].strip()):
@@ -95,12 +101,20 @@ def _parse_measure(lines, start, end):
         raise _MeasureError(bad + 1, f"expected a date line such as 'Since July 2018': {exc}") from None
     pillar, sub_pillar = pillar_match.group("pillar"), pillar_match.group("sub")
     date_lines = [line for _, line in dates]
-    return Measure(
+    measure = Measure(
         id=measure_id(country, pillar, sub_pillar, titles, date_lines, description),
         country=country, pillar=pillar, sub_pillar=sub_pillar, titles=titles,
         dates=date_lines, description=description, coverage=coverage,
         events=events, year=first_year(events),
     )
+    body = [number for number, line in _nonblank(lines, i + 1, end)]
+    where = {"country": start + 1, "dates": dates[0][0] + 1, "pillar": i + 1, "sub_pillar": i + 1,
+             "titles": body[0] + 1 if body else i + 1}
+    return Entry(measure, where)
+
+
+def _nonblank(lines, first, end):
+    return [(n, lines[n]) for n in range(first, end) if lines[n].strip() and not is_furniture(lines[n])]
 
 
 def _bad_date(line):

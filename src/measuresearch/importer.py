@@ -3,7 +3,7 @@
 import dataclasses
 import pathlib
 
-from . import corpus, dti
+from . import corpus, dti, taxonomy
 from .errors import InputProblems, Problem
 from .model import slugify
 
@@ -21,8 +21,13 @@ class ImportReport:
                 for path in sorted(self.added)]
 
 
-def parse_files(paths):
-    """Parse every page; return the measures or raise InputProblems listing all problems."""
+def parse_files(paths, names=None):
+    """Parse every page; return the measures or raise InputProblems listing all problems.
+
+    Every measure's economy, pillar and sub-pillar must be in the taxonomy
+    `names`; a problem names the page line and the closest valid names.
+    """
+    names = names or taxonomy.load()
     measures, problems = [], []
     for path in paths:
         try:
@@ -30,9 +35,12 @@ def parse_files(paths):
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(Problem(str(path), 1, f"cannot read page: {exc}"))
             continue
-        page_measures, page_problems = dti.parse_page(text, str(path))
-        measures.extend(page_measures)
+        entries, page_problems = dti.parse_entries(text, str(path), names)
         problems.extend(page_problems)
+        for entry in entries:
+            for key, message in names.check_measure(entry.measure.to_dict()):
+                problems.append(Problem(str(path), entry.lines.get(key, entry.lines["country"]), message))
+            measures.append(entry.measure)
     if problems:
         raise InputProblems(problems)
     return measures
@@ -46,7 +54,7 @@ def import_pages(paths, out_dir):
     a different record under the same id is refused rather than overwritten.
     """
     by_country = {}
-    for measure in parse_files(paths):
+    for measure in parse_files(paths, taxonomy.load(out_dir)):
         by_country.setdefault(measure.country, {}).setdefault(measure.id, measure)
     report, writes, problems = ImportReport(), [], []
     for country, new in sorted(by_country.items()):

@@ -1,8 +1,9 @@
 """Synthetic, DTI-shaped measures for benchmarks and scale tests.
 
 Deterministic from a seed; every measure is marked `synthetic: true` and the
-generator never writes into corpus/. Shape follows the real pages: countries,
-the 12 pillars with sub-pillars, 1-3 titles (a share in Russian or Kazakh, most
+generator never writes into corpus/. Shape follows the real pages: economies,
+pillars and sub-pillars of corpus/taxonomy.yaml (so synthetic corpora pass the
+same checks as real ones), 1-3 titles (a share in Russian or Kazakh, most
 with law numbers), English descriptions of 40-400 words whose vocabulary
 follows a Zipf law, and date lines in all the forms the DTI uses.
 """
@@ -11,32 +12,9 @@ import bisect
 import itertools
 import random
 
-import pycountry
+from . import taxonomy as taxonomy_module
+from .model import MONTHS, Measure, events_of, first_year, measure_id
 
-from .model import MONTHS, PILLARS, Measure, events_of, first_year, measure_id
-
-SUB_PILLARS = {
-    PILLARS[0]: ["Tariffs on ICT goods", "Anti-dumping duties on ICT goods", "Countervailing duties on ICT goods"],
-    PILLARS[1]: ["Preferential treatment of domestic suppliers", "Exclusion of foreign firms from tenders",
-                 "Local content requirements in public procurement"],
-    PILLARS[2]: ["Foreign equity caps in telecommunications", "Screening of foreign investment",
-                 "Joint venture requirements"],
-    PILLARS[3]: ["Copyright exceptions", "Patent rules on software", "Enforcement of intellectual property online"],
-    PILLARS[4]: ["Licensing of telecom operators", "Spectrum allocation", "Interconnection rules"],
-    PILLARS[5]: ["Ban on cross-border data transfers", "Local storage requirement", "Conditional flow regime"],
-    PILLARS[6]: ["Data protection authority", "Consent requirements for personal data", "Data breach notification"],
-    PILLARS[7]: ["Safe harbour for intermediaries for copyright infringement", "User identity requirement",
-                 "Monitoring requirement"],
-    PILLARS[8]: ["Presence of Internet shutdowns", "Blocking or filtering of commercial web content",
-                 "Restrictions on online advertising"],
-    PILLARS[9]: ["Export restrictions on ICT goods or online services",
-                 "Local content requirements (LCRs) on ICT goods for the commercial market",
-                 "Other import restrictions, including non-transparent/discriminatory import procedures"],
-    PILLARS[10]: ["Self-certification for product safety", "Conformity assessment of telecom equipment",
-                  "Encryption standards"],
-    PILLARS[11]: ["Threshold for ‘De Minimis’ rule", "Restrictions on domain names",
-                  "Restrictions on online payments", "Licensing scheme for e-commerce providers"],
-}
 # Common words of the domain; the long tail is made of generated words.
 HEAD = ("the of and to in a is that for on by with as are be or law which it this from data services must "
         "government internet information online digital trade goods measures foreign providers companies "
@@ -66,15 +44,17 @@ def _tail_word(rng):
 class Generator:
     """Deterministic source of synthetic measures and of queries drawn from them."""
 
-    def __init__(self, seed=7, tail=30_000, zipf=1.07):
+    def __init__(self, seed=7, tail=30_000, zipf=1.07, taxonomy=None, countries=146):
         self.rng = random.Random(seed)
         rng = random.Random(seed + 1)
         tail_words = list(dict.fromkeys(_tail_word(rng) for _ in range(tail)))
         self.vocabulary = list(HEAD) + [w for w in tail_words if w not in HEAD]
         weights = [1 / (rank ** zipf) for rank in range(1, len(self.vocabulary) + 1)]
         self.cumulative = list(itertools.accumulate(weights))
-        self.countries = sorted(c.name for c in pycountry.countries)[:146]
-        self.pairs = [(p, s) for p, subs in SUB_PILLARS.items() for s in subs]
+        # Names from the taxonomy, so that synthetic corpora pass the checks real ones do.
+        names = taxonomy or taxonomy_module.load()
+        self.countries = list(names.economy_names[:countries])
+        self.pairs = names.pairs()
 
     def words(self, n):
         """Return n words drawn from the Zipf vocabulary."""
