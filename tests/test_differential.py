@@ -34,6 +34,11 @@ from measuresearch.synthetic import Generator
 SIZE = 2000
 SEED = 20261128
 FACETS = ("country", "pillar", "sub_pillar", "coverage")
+# The wrong answers of issue 10 (items 1-3) that this test found; the "trust" fixes remove these markers
+# (strict: the suite fails as soon as a marked test passes, so a marker cannot outlive its bug).
+KNOWN_PHRASE_AND_TIE_BUGS = pytest.mark.xfail(strict=True, reason="issue 10: phrase keys at position 0, ties at "
+                                              "page cuts, ties ordered by docnum not id")
+KNOWN_SNIPPET_BUG = pytest.mark.xfail(strict=True, reason="issue 10: snippets cut words when no space is found")
 MARK = re.compile(r"</?mark>")
 WORDCHAR = re.compile(r"[^\W_]")
 
@@ -288,6 +293,7 @@ def queries(corpus):
     return generate_queries(corpus, random.Random(SEED))
 
 
+@KNOWN_PHRASE_AND_TIE_BUGS
 def test_matching_sets_and_totals_equal_a_brute_force_scan(corpus, holder, queries):
     differences = []
     for query in queries:
@@ -299,6 +305,7 @@ def test_matching_sets_and_totals_equal_a_brute_force_scan(corpus, holder, queri
     assert not differences, f"{len(differences)} of {len(queries)} queries differ: {differences[:5]}"
 
 
+@KNOWN_PHRASE_AND_TIE_BUGS
 def test_disjunctive_facet_counts_equal_a_brute_force_count(corpus, holder, queries):
     differences = []
     for query in queries[::3]:
@@ -316,7 +323,7 @@ def test_disjunctive_facet_counts_equal_a_brute_force_count(corpus, holder, quer
     assert not differences, f"{len(differences)} facet differences: {differences[:5]}"
 
 
-@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
+@pytest.mark.parametrize("sort", [pytest.param("relevance", marks=KNOWN_PHRASE_AND_TIE_BUGS), "newest", "oldest"])
 def test_pages_concatenate_to_one_big_page_without_repeats(corpus, holder, queries, sort):
     rng = random.Random(sort)
     checked = 0
@@ -334,6 +341,7 @@ def test_pages_concatenate_to_one_big_page_without_repeats(corpus, holder, queri
     assert checked >= 20
 
 
+@KNOWN_PHRASE_AND_TIE_BUGS
 def test_relevance_order_is_by_score_then_id(corpus, holder, queries):
     for query in queries[::4]:
         _, hits = _all_hits(holder, query, "relevance")
@@ -355,6 +363,7 @@ def _stock_query(corpus, query):
     return positive
 
 
+@KNOWN_PHRASE_AND_TIE_BUGS
 def test_scores_and_sets_equal_stock_whoosh(corpus, holder, stock, queries):
     searcher, ids = stock
     compared = 0
@@ -383,6 +392,7 @@ def _at_word_edges(text, start, end):
     return not WORDCHAR.match(before) and not WORDCHAR.match(after)
 
 
+@KNOWN_SNIPPET_BUG
 def test_highlights_are_the_text_with_whole_words_marked(corpus, holder, queries):
     for query in queries[::2]:
         result = _run(holder, query, per_page=20)
