@@ -26,8 +26,10 @@ def reference(query_words, text, titles):
     words = [p for p in all_pieces if not p.law]
     for unit in query_words.phrases:
         matchers, required = [QueryWords([w]) for w in unit.words], unit.required()
-        for i in range(len(words) - len(matchers) + 1):
-            hits = [m._kind_of(words[i + k], titles) for k, m in enumerate(matchers)]
+        # stop words before the first or after the last required word may stand outside the text
+        for i in range(-len(matchers), len(words) + 1):
+            hits = [m._kind_of(words[i + k], titles) if 0 <= i + k < len(words) else None
+                    for k, m in enumerate(matchers)]
             if all(hit or not required[k] for k, hit in enumerate(hits)):
                 found.update((words[i + k].start, words[i + k].end, hit[0].text, hit[1])
                              for k, hit in enumerate(hits) if hit)

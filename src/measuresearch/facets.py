@@ -59,6 +59,17 @@ class FacetData:
         self.docs_with = functools.lru_cache(maxsize=512)(self._docs_with)
         self.docs_in_years = functools.lru_cache(maxsize=512)(self._docs_in_years)
         self._parents = None
+        self._id_rank = None
+
+    @property
+    def id_rank(self):
+        """Return each document's place among the ids in code-point order: every sort's tie-break."""
+        if self._id_rank is None:
+            rank = np.empty(self.size, dtype=np.int64)
+            rank[sorted(range(self.size), key=self.ids.__getitem__)] = np.arange(self.size)
+            rank.flags.writeable = False
+            self._id_rank = rank
+        return self._id_rank
 
     def sub_pillar_parents(self):
         """Return {sub-pillar value: pillar value} (the first pillar seen with it)."""

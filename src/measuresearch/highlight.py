@@ -216,9 +216,9 @@ class QueryWords:
             at = [{position[p.start]: match for match in m.matches(text, titles) for p in match[:1]}
                   for m in matchers]
             anchor = required.index(True)  # a phrase always has a required word
+            # stop words only hold places: before the first or after the last required word they
+            # may stand outside the text ("the resolution" matches a text that starts "Resolution")
             for start in [i - anchor for i in at[anchor]]:
-                if start < 0 or start + len(matchers) > len(position):
-                    continue
                 hits = [at[k].get(start + k) for k in range(len(matchers))]
                 if all(hit or not required[k] for k, hit in enumerate(hits)):
                     found.extend(hit for hit in hits if hit)

@@ -24,7 +24,9 @@ from .schema import ROMAN_BOOST, PackedPositions
 B, K1 = 0.75, 1.2
 LAW_BOOST = 2.0
 NUMBER_BOOST = 0.25
-_STRIDE = 1 << 32  # (document, position) -> one int64 key
+# (document, position) -> one int64 key: positions are uint32 and a phrase shifts them forward by
+# fewer words than a query has characters, so 33 bits hold any shifted position; documents get 30 bits
+_STRIDE = 1 << 33
 
 
 def word_terms(unit):
@@ -159,18 +161,21 @@ class Evaluation:
         if len(slots) == 1 or not candidates.any():
             return candidates
         mask = np.zeros(self.size, dtype=bool)
-        keys = None
+        keys, last = None, slots[-1][0]
         for offset, variants in slots:
-            # word i of the phrase must stand at (start + i): shift its positions back by i
-            word_keys = _sorted_unique([self._position_keys(s, candidates, offset) for s in variants])
+            # word i of the phrase must stand at (start + i): every word's positions are moved to where
+            # the phrase's last required word would stand, (position + last - i). Moving forward keeps
+            # the key of a word at position 0 inside its own document when stop words lead the phrase
+            # (moving back by i made it negative, and `// _STRIDE` named the previous document).
+            word_keys = _sorted_unique([self._position_keys(s, candidates, last - offset) for s in variants])
             keys = word_keys if keys is None else _intersect_sorted(keys, word_keys)
             if not len(keys):
                 return mask
         mask[keys // _STRIDE] = True
         return mask
 
-    def _position_keys(self, text, candidates, offset):
-        """Return document * STRIDE + (position - offset) for every occurrence of a term in candidates, sorted."""
+    def _position_keys(self, text, candidates, shift):
+        """Return document * STRIDE + position + shift (shift >= 0) for every occurrence of a term in candidates, sorted."""
         docs, positions = [], []
         for ids, _, values in self.blocks("text", text):
             chosen = np.flatnonzero(candidates[ids])
@@ -181,7 +186,7 @@ class Evaluation:
         if not docs:
             return np.zeros(0, dtype=np.int64)
         # docnums ascend block by block and positions within a posting: the keys come out sorted
-        return np.concatenate(docs) * _STRIDE + (np.concatenate(positions).astype(np.int64) - offset)
+        return np.concatenate(docs) * _STRIDE + (np.concatenate(positions).astype(np.int64) + shift)
 
     def clause_mask(self, clause):
         """Return the documents one clause matches (its options OR-ed; none for no options)."""

@@ -75,6 +75,9 @@ class Phrase:
         A stop word holds its place without having to match (Lucene's
         position gaps: "law on informatization" is law, any word,
         informatization), unless the phrase has nothing but stop words.
+        Stop words before the first or after the last required word need
+        not exist at all: "the resolution of" matches a title that begins
+        "Resolution of".
         """
         loose = [w.is_stop for w in self.words]
         return tuple(True for _ in loose) if all(loose) else tuple(not stop for stop in loose)

@@ -109,23 +109,34 @@ def _select(evaluation, data, parsed, request):
 
 
 def _ranked(evaluation, parsed, allowed, request, data, start, count):
-    """Return [(docnum, score)] of `count` hits from `start` in the requested order."""
+    """Return [(docnum, score)] of `count` hits from `start` in the requested order.
+
+    Every order is total: equal keys (score, or date) are ordered by measure
+    id, so that pages put end to end are the one long page.
+    """
     docs = np.flatnonzero(allowed)
     if not len(docs):
         return []
     if request.effective_sort() == "relevance" and parsed.positive:
         scores = evaluation.scores(parsed)[docs]
         wanted = min(len(docs), start + count)
-        if wanted < len(docs):  # only the top of the list needs sorting
-            top = np.argpartition(-scores, wanted - 1)[:wanted]
+        if wanted < len(docs):  # only the top of the list needs sorting: every document that scores
+            # at least the wanted-th best score, so that the ids decide among those tied at the cut
+            threshold = -np.partition(-scores, wanted - 1)[wanted - 1]
+            top = np.flatnonzero(scores >= threshold)
             docs, scores = docs[top], scores[top]
-        order = np.lexsort((docs, -scores))[start:start + count]
+        order = np.lexsort((data.id_rank[docs], -scores))[start:start + count]
         return [(int(d), float(s)) for d, s in zip(docs[order], scores[order])]
+    key, missing = _date_key(data, docs, request.effective_sort())
+    order = np.lexsort((data.id_rank[docs], key, missing))[start:start + count]
+    return [(int(d), None) for d in docs[order]]
+
+
+def _date_key(data, docs, sort):
+    """Return (key, missing) of docs for a date sort: ascending key first, measures without a date last."""
     years = data.year[docs].astype(np.int64)
     missing = years < 0
-    key = np.where(missing, 0, -years if request.effective_sort() != "oldest" else years)
-    order = np.lexsort((docs, key, missing))[start:start + count]
-    return [(int(d), None) for d in docs[order]]
+    return np.where(missing, 0, -years if sort != "oldest" else years), missing
 
 
 def _explained_fields(record):
