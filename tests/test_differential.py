@@ -36,8 +36,6 @@ SEED = 20261128
 FACETS = ("country", "pillar", "sub_pillar", "coverage")
 # The wrong answers of issue 10 (items 1-3) that this test found; the "trust" fixes remove these markers
 # (strict: the suite fails as soon as a marked test passes, so a marker cannot outlive its bug).
-KNOWN_PHRASE_AND_TIE_BUGS = pytest.mark.xfail(strict=True, reason="issue 10: phrase keys at position 0, ties at "
-                                              "page cuts, ties ordered by docnum not id")
 KNOWN_SNIPPET_BUG = pytest.mark.xfail(strict=True, reason="issue 10: snippets cut words when no space is found")
 MARK = re.compile(r"</?mark>")
 WORDCHAR = re.compile(r"[^\W_]")
@@ -293,7 +291,6 @@ def queries(corpus):
     return generate_queries(corpus, random.Random(SEED))
 
 
-@KNOWN_PHRASE_AND_TIE_BUGS
 def test_matching_sets_and_totals_equal_a_brute_force_scan(corpus, holder, queries):
     differences = []
     for query in queries:
@@ -305,7 +302,6 @@ def test_matching_sets_and_totals_equal_a_brute_force_scan(corpus, holder, queri
     assert not differences, f"{len(differences)} of {len(queries)} queries differ: {differences[:5]}"
 
 
-@KNOWN_PHRASE_AND_TIE_BUGS
 def test_disjunctive_facet_counts_equal_a_brute_force_count(corpus, holder, queries):
     differences = []
     for query in queries[::3]:
@@ -323,7 +319,7 @@ def test_disjunctive_facet_counts_equal_a_brute_force_count(corpus, holder, quer
     assert not differences, f"{len(differences)} facet differences: {differences[:5]}"
 
 
-@pytest.mark.parametrize("sort", [pytest.param("relevance", marks=KNOWN_PHRASE_AND_TIE_BUGS), "newest", "oldest"])
+@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
 def test_pages_concatenate_to_one_big_page_without_repeats(corpus, holder, queries, sort):
     rng = random.Random(sort)
     checked = 0
@@ -341,7 +337,6 @@ def test_pages_concatenate_to_one_big_page_without_repeats(corpus, holder, queri
     assert checked >= 20
 
 
-@KNOWN_PHRASE_AND_TIE_BUGS
 def test_relevance_order_is_by_score_then_id(corpus, holder, queries):
     for query in queries[::4]:
         _, hits = _all_hits(holder, query, "relevance")
@@ -363,7 +358,6 @@ def _stock_query(corpus, query):
     return positive
 
 
-@KNOWN_PHRASE_AND_TIE_BUGS
 def test_scores_and_sets_equal_stock_whoosh(corpus, holder, stock, queries):
     searcher, ids = stock
     compared = 0

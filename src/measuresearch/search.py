@@ -161,7 +161,8 @@ def _hit(record, score, words, fields):
     return {
         "id": record["id"],
         "url": f"/measures/{record['id']}",
-        "score": None if score is None else round(score, 4),
+        # unrounded: the order of hits is by this exact score (then id), so a client can check it
+        "score": score,
         "country": record["country"],
         "pillar": record["pillar"],
         "sub_pillar": record["sub_pillar"],
