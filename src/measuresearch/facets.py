@@ -98,9 +98,22 @@ class FacetData:
         return mask
 
 
-def filter_sets(data, filters, year_from, year_to):
-    """Return {facet: document mask} for every active filter."""
-    sets = {name: data.docs_with(name, tuple(sorted(values))) for name, values in filters.items() if values}
+def filter_sets(data, filters, year_from, year_to, exclusions=None):
+    """Return {facet: document mask} for every active filter.
+
+    A facet's mask holds both its own selection and its own exclusions (not_*), so
+    the disjunctive counts of a facet ignore both: an excluded value shows how many
+    measures its exclusion leaves out.
+    """
+    exclusions = exclusions or {}
+    sets = {}
+    for name in dict.fromkeys([*filters, *exclusions]):
+        mask = data.docs_with(name, tuple(sorted(filters[name]))) if filters.get(name) else None
+        if exclusions.get(name):
+            kept = ~data.docs_with(name, tuple(sorted(exclusions[name])))
+            mask = kept if mask is None else mask & kept
+        if mask is not None:
+            sets[name] = mask
     if year_from is not None or year_to is not None:
         sets["year"] = data.docs_in_years(year_from, year_to)
     return sets
@@ -114,8 +127,9 @@ def intersect(base, masks):
     return result
 
 
-def counts(data, matching, sets, filters, year_from=None, year_to=None):
-    """Return the disjunctive facet counts: each facet ignores its own filter."""
+def counts(data, matching, sets, filters, year_from=None, year_to=None, exclusions=None):
+    """Return the disjunctive facet counts: each facet ignores its own filter (and exclusions)."""
+    exclusions = exclusions or {}
     result = {}
     for name in FACETS:
         docs = intersect(matching, [mask for facet, mask in sets.items() if facet != name])
@@ -130,10 +144,11 @@ def counts(data, matching, sets, filters, year_from=None, year_to=None):
             continue
         # shift by one so that "no value" (-1) has a bin of its own
         tally = np.bincount(data.columns[name][docs] + 1, minlength=len(data.values[name]) + 1)[1:]
-        selected = set(filters.get(name, ()))
+        selected, excluded = set(filters.get(name, ())), set(exclusions.get(name, ()))
         items = [(data.values[name][n], int(tally[n])) for n in np.flatnonzero(tally).tolist()]
         present = {v for v, _ in items}
-        items.extend((v, 0) for v in selected if v not in present)
+        items.extend((v, 0) for v in sorted(selected | excluded) if v not in present)
         items.sort(key=lambda item: (-item[1], item[0]))
-        result[name] = [{"value": v, "count": c, "selected": v in selected} for v, c in items]
+        result[name] = [{"value": v, "count": c, "selected": v in selected} | ({"excluded": True} if v in excluded
+                                                                               else {}) for v, c in items]
     return result

@@ -19,6 +19,7 @@ from .queryparse import Clause, Fuzzy, ParsedQuery, Prefix, Word, parse
 
 SORTS = ("relevance", "newest", "oldest")
 FILTER_NAMES = ("country", "pillar", "sub_pillar", "coverage")
+EXCLUDE_PREFIX = "not_"  # not_country=X leaves out the measures of X
 MAX_PER_PAGE = 100
 MAX_DEPTH = 10_000  # page * per_page
 MAX_EXPANSIONS = 200  # words one prefix* or fuzzy~ may stand for
@@ -31,6 +32,7 @@ class SearchRequest:
 
     q: str = ""
     filters: dict = dataclasses.field(default_factory=dict)
+    exclusions: dict = dataclasses.field(default_factory=dict)  # facet -> values to leave out
     year_from: int | None = None
     year_to: int | None = None
     sort: str | None = None
@@ -59,6 +61,13 @@ def has_words(q):
         return bool(parse(q).clauses)
     except InvalidParameter:
         return True  # too long or malformed, but typed: the request is refused later anyway
+
+
+def filters_echo(request):
+    """Return the request's filters as the answers echo them: {"country": [...], "not_country": [...]}."""
+    echo = {name: list(values) for name, values in request.filters.items() if values}
+    echo.update({EXCLUDE_PREFIX + name: list(values) for name, values in request.exclusions.items() if values})
+    return echo
 
 
 # --- wildcard and fuzzy expansion -------------------------------------------------
@@ -99,7 +108,7 @@ def _select(evaluation, data, parsed, request):
     `matching` is what the words match, `allowed` that narrowed by the filters.
     When all the words together match nothing, any word will do (relaxed).
     """
-    sets = facet_counts.filter_sets(data, request.filters, request.year_from, request.year_to)
+    sets = facet_counts.filter_sets(data, request.filters, request.year_from, request.year_to, request.exclusions)
     relaxed = False
     matching = evaluation.matching(parsed)
     if not matching.any() and len(parsed.positive) > 1:
@@ -233,13 +242,13 @@ def search(holder, request, parents=False):
         fields = _match_page(words, [record for record, _ in page])
         hits = [_hit(record, score, words, f) for (record, score), f in zip(page, fields)]
         counts = facet_counts.counts(data, run.matching, run.sets, request.filters, request.year_from,
-                                     request.year_to)
+                                     request.year_to, request.exclusions)
         suggestion = (_suggestion(run.searcher, snapshot.vocabulary, run.parsed, request.q)
                       if run.parsed.clauses else None)
         extra = {"sub_pillar_parents": data.sub_pillar_parents()} if parents else {}
         notices = search_notices(request, parsed, data.numbers)
     return extra | {
-        "query": {"q": request.q, "filters": {k: list(v) for k, v in request.filters.items() if v},
+        "query": {"q": request.q, "filters": filters_echo(request),
                   "year_from": request.year_from, "year_to": request.year_to,
                   "sort": request.effective_sort(), "page": request.page, "per_page": request.per_page},
         "total": run.total,

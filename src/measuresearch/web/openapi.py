@@ -1,6 +1,6 @@
 """The OpenAPI 3 document of the JSON endpoints (kept beside API.md)."""
 
-from ..search import FILTER_NAMES, MAX_PER_PAGE, SORTS
+from ..search import EXCLUDE_PREFIX, FILTER_NAMES, MAX_PER_PAGE, SORTS
 from .params import MAX_FACET_VALUES, MAX_PAGE, MAX_VALUE_CHARS
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
@@ -18,6 +18,8 @@ def _search_params(export=False):
     params = [_param("q", {"type": "string", "maxLength": 500}, "query text, any script")]
     value = {"type": "string", "maxLength": MAX_VALUE_CHARS}
     params += [_param(n, value, f"exact {n} value; repeatable, OR-ed", True, MAX_FACET_VALUES) for n in FILTER_NAMES]
+    params += [_param(EXCLUDE_PREFIX + n, value, f"leave out measures with this {n} value; repeatable",
+                      True, MAX_FACET_VALUES) for n in FILTER_NAMES]
     params += [_param("year_from", {"type": "integer", "minimum": 0, "maximum": 9999}, "first year, inclusive"),
                _param("year_to", {"type": "integer", "minimum": 0, "maximum": 9999}, "last year, inclusive"),
                _param("sort", {"type": "string", "enum": list(SORTS)}, "order of the hits")]
@@ -43,7 +45,7 @@ def document():
     """Return the OpenAPI document as plain data."""
     facet_value = {"type": "object", "required": ["value", "count", "selected"],
                    "properties": {"value": {"type": ["string", "integer"]}, "count": {"type": "integer"},
-                                  "selected": {"type": "boolean"}}}
+                                  "selected": {"type": "boolean"}, "excluded": {"type": "boolean"}}}
     hit = {"type": "object", "required": ["id", "url", "country", "pillar", "sub_pillar", "titles", "dates",
                                           "description", "highlights", "matched"],
            "properties": {

@@ -18,7 +18,7 @@ EVENT_LABELS = {kind: kind.replace("_", " ") for kind in EVENT_KINDS}
 KIND_LABELS = {"exact": "exact", "stem": "word form", "lookalike": "look-alike letters",
                "romanized": "romanized", "law_number": "law number"}
 # kept as hidden fields of the search box, so that typing a new query keeps them
-FORM_STATE = (*search.FILTER_NAMES, "sort", "per_page")
+FORM_STATE = (*urls.FILTER_PARAMS, "sort", "per_page")
 MONTH_NAMES = tuple(month.capitalize() for month in MONTHS)
 
 
@@ -86,11 +86,16 @@ def pillar_tree(result, pairs):
 
 
 def chips(request, pairs):
-    """Return the active filters as removable chips: label, value, URL without it."""
+    """Return the active filters as removable chips: label, value, URL without it, URL to exclude instead."""
     found = []
     for name in search.FILTER_NAMES:
         for value in request.filters.get(name, ()):
-            found.append({"label": FACET_LABELS[name], "value": value, "url": urls.toggle(pairs, name, value)})
+            found.append({"label": FACET_LABELS[name], "value": value, "url": urls.toggle(pairs, name, value),
+                          "exclude_url": urls.exclude(pairs, name, value)})
+    for name in search.FILTER_NAMES:
+        for value in request.exclusions.get(name, ()):
+            found.append({"label": FACET_LABELS[name], "value": value, "excluded": True,
+                          "url": urls.toggle(pairs, search.EXCLUDE_PREFIX + name, value)})
     if request.year_from is not None or request.year_to is not None:
         span = f"{request.year_from or '…'}–{request.year_to or '…'}"
         found.append({"label": "Year", "value": span, "url": urls.replace(pairs, year_from=None, year_to=None,

@@ -7,9 +7,11 @@ HTML page all call search_request(), so they accept and refuse the same things.
 import falcon
 
 from ..errors import InvalidParameter
-from ..search import FILTER_NAMES, MAX_DEPTH, MAX_PER_PAGE, SORTS, SearchRequest
+from ..search import EXCLUDE_PREFIX, FILTER_NAMES, MAX_DEPTH, MAX_PER_PAGE, SORTS, SearchRequest
 
-SEARCH_PARAMS = frozenset(("q", "year_from", "year_to", "sort", "page", "per_page", *FILTER_NAMES))
+EXCLUSION_NAMES = tuple(EXCLUDE_PREFIX + name for name in FILTER_NAMES)
+SEARCH_PARAMS = frozenset(("q", "year_from", "year_to", "sort", "page", "per_page", *FILTER_NAMES,
+                           *EXCLUSION_NAMES))
 MAX_FACET_VALUES = 20
 MAX_VALUE_CHARS = 300
 MAX_PAGE = MAX_DEPTH // MAX_PER_PAGE
@@ -78,6 +80,7 @@ def search_request(req, allowed=SEARCH_PARAMS, strict=True):
     request = SearchRequest(
         q=single(req, "q") or "",
         filters={name: chosen for name, chosen in filters.items() if chosen},
+        exclusions={name: chosen for name in FILTER_NAMES if (chosen := values(req, EXCLUDE_PREFIX + name))},
         year_from=whole_number(req, "year_from", None, *YEARS, strict=strict),
         year_to=whole_number(req, "year_to", None, *YEARS, strict=strict),
         sort=choice(req, "sort", SORTS, strict),

@@ -27,7 +27,7 @@ class SearchResource:
     def on_get_json(self, req, resp):
         request = search_request(req)
         total, records = search.export(self.holder, request)
-        result = {"query": {"q": request.q, "filters": {k: list(v) for k, v in request.filters.items()},
+        result = {"query": {"q": request.q, "filters": search.filters_echo(request),
                             "year_from": request.year_from, "year_to": request.year_to,
                             "sort": request.effective_sort()}, "total": total}
         resp.downloadable_as = "measures.json"

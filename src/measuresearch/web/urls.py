@@ -2,9 +2,11 @@
 
 import urllib.parse
 
-from ..search import FILTER_NAMES
+from ..search import EXCLUDE_PREFIX, FILTER_NAMES
 
-ORDER = ("q", *FILTER_NAMES, "year_from", "year_to", "sort", "page", "per_page")
+EXCLUSIONS = tuple(EXCLUDE_PREFIX + name for name in FILTER_NAMES)
+FILTER_PARAMS = (*FILTER_NAMES, *EXCLUSIONS)  # what the search form carries as hidden fields
+ORDER = ("q", *FILTER_PARAMS, "year_from", "year_to", "sort", "page", "per_page")
 
 
 def state_of(request):
@@ -12,6 +14,8 @@ def state_of(request):
     pairs = [("q", request.q)] if request.q else []
     for name in FILTER_NAMES:
         pairs.extend((name, value) for value in request.filters.get(name, ()))
+    for name in FILTER_NAMES:
+        pairs.extend((EXCLUDE_PREFIX + name, value) for value in request.exclusions.get(name, ()))
     for name in ("year_from", "year_to", "sort"):
         value = getattr(request, name)
         if value is not None:
@@ -59,3 +63,10 @@ def year_only(pairs, year):
 def without_filters(pairs):
     """Return the URL with the query kept and every filter removed."""
     return href([p for p in pairs if p[0] in ("q", "sort", "per_page")])
+
+
+def exclude(pairs, name, value):
+    """Return the URL that turns the filter name=value into not_name=value; back to page 1."""
+    value = str(value)
+    pairs = [p for p in _without_page(pairs) if p != (name, value)]
+    return href(pairs + [(EXCLUDE_PREFIX + name, value)])

@@ -1,0 +1,46 @@
+"""The compare pieces in a real browser (Debian's Chromium via Playwright), JavaScript on and off."""
+
+import re
+import urllib.parse
+
+import pytest
+
+from test_browser import browser, page  # noqa: F401  (the same Chromium fixtures)
+
+pytestmark = pytest.mark.e2e
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+
+
+def query_of(page):
+    return urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)
+
+
+def test_turn_a_chip_into_not(page, server):  # noqa: F811
+    page.goto(server + "/")
+    everything = int(page.inner_text("#total").replace(",", ""))
+    page.goto(server + "/?pillar=Content+access")
+    selected = int(page.inner_text("#total").replace(",", ""))
+    page.click("a.chip-not")
+    page.wait_for_selector("a.chip-excluded")
+    assert query_of(page) == {"not_pillar": ["Content access"]}
+    expect(page.locator("#total")).to_have_text(str(everything - selected))
+    assert "not Content access" in page.inner_text("a.chip-excluded")
+    page.fill("#q", "law")  # the exclusion stays with the next search
+    page.press("#q", "Enter")
+    page.wait_for_url(re.compile(r"q=law"))
+    assert query_of(page)["not_pillar"] == ["Content access"]
+
+
+def test_exclusion_without_javascript(browser, server):  # noqa: F811
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(server + "/?coverage=Horizontal")
+    page.click("a.chip-not")
+    page.wait_for_url(re.compile(r"not_coverage=Horizontal"))
+    assert page.locator("a.chip-excluded").count() == 1
+    page.fill("#q", "data")
+    page.click("form.search button[type=submit]")
+    page.wait_for_url(re.compile(r"q=data"))
+    assert query_of(page)["not_coverage"] == ["Horizontal"]
+    context.close()
