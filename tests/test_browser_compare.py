@@ -3,20 +3,18 @@
 import re
 import urllib.parse
 
+import browsing
 import pytest
 
-from test_browser import browser, page  # noqa: F401  (the same Chromium fixtures)
-
 pytestmark = pytest.mark.e2e
-playwright_api = pytest.importorskip("playwright.sync_api")
-expect = playwright_api.expect
+expect = browsing.require().expect
 
 
 def query_of(page):
     return urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)
 
 
-def test_turn_a_chip_into_not(page, server):  # noqa: F811
+def test_turn_a_chip_into_not(page, server):
     page.goto(server + "/")
     everything = int(page.inner_text("#total").replace(",", ""))
     page.goto(server + "/?pillar=Content+access")
@@ -32,7 +30,7 @@ def test_turn_a_chip_into_not(page, server):  # noqa: F811
     assert query_of(page)["not_pillar"] == ["Content access"]
 
 
-def test_exclusion_without_javascript(browser, server):  # noqa: F811
+def test_exclusion_without_javascript(browser, server):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(server + "/?coverage=Horizontal")
