@@ -14,10 +14,22 @@ def _parser(cfg):
     parser = argparse.ArgumentParser(prog="measuresearch", description="Search the DTI database of digital-trade measures.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("import", help="turn text copied from the DTI Browse Database page into corpus YAML",
-                       description="Parse pages copied from the DTI 'Browse Database' page; write one YAML file per country.")
-    p.add_argument("files", nargs="+", metavar="FILE", help="a text file copied from the DTI page")
+    p = sub.add_parser("import", help="turn DTI pages or sheets into corpus YAML, keeping every measure's id",
+                       description="Import text copied from the DTI 'Browse Database' page, or .xlsx/.csv sheets "
+                                   "(columns Country, Pillar, Sub-pillar, Title, Date, Description, Coverage; "
+                                   "several titles or dates in one cell, one a line), into one YAML file per "
+                                   "economy. Measures already in the corpus keep their id and are updated in place; "
+                                   "all files are written or none.")
+    p.add_argument("files", nargs="+", metavar="FILE", help="a text file copied from the DTI page, or a .xlsx/.csv sheet")
     p.add_argument("--out", default=cfg.corpus, help=f"corpus folder to write (default: {cfg.corpus})")
+    p.add_argument("--dry-run", action="store_true", help="print what would change (field, old and new text); write nothing")
+    p.add_argument("--prune", action="store_true",
+                   help="remove measures the pages no longer list, leaving a tombstone (their links answer 410)")
+    p.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
+                   help="read FIELD (country, pillar, sub_pillar, titles, dates, description, coverage) "
+                        "from sheet column COLUMN (repeatable)")
+    p.add_argument("--wait", type=float, default=60.0, metavar="SECONDS",
+                   help="how long to wait for another import into the same folder (default 60)")
 
     p = sub.add_parser("check", help="validate the corpus", description="Validate the corpus; exit 1 with file:line messages.")
     p.add_argument("--corpus", default=cfg.corpus, help=f"corpus folder (default: {cfg.corpus})")
@@ -52,9 +64,24 @@ def _parser(cfg):
 
 
 def cmd_import(args):
-    from .importer import import_pages
-    report = import_pages(args.files, args.out)
-    for line in report.lines():
+    from tqdm import tqdm
+
+    from .importer import import_files
+    from .sheets import parse_mapping
+    try:
+        mapping = parse_mapping(args.map)
+    except ValueError as exc:
+        print(f"measuresearch import: {exc}", file=sys.stderr)
+        return 2
+    pages = sum(1 for f in args.files if not f.lower().endswith((".csv", ".xlsx")))
+    # a progress bar on a terminal only: pages read, and sheet rows in thousands
+    with tqdm(desc="importing", total=pages or None, unit=" pages/1k rows", disable=not sys.stderr.isatty(),
+              file=sys.stderr) as bar:
+        report = import_files(args.files, args.out, dry_run=args.dry_run, prune=args.prune, mapping=mapping,
+                              progress=lambda n: bar.update(1 if n == 1 else n // 1000), wait=args.wait,
+                              waiting=lambda: print(f"waiting for another import into {args.out} to finish ...",
+                                                    file=sys.stderr))
+    for line in report.lines(details=args.dry_run):
         print(line)
     return 0
 

@@ -11,7 +11,7 @@ from .errors import InputProblems, Problem
 
 TOP_KEYS = ("country", "measures", "removed")
 # A tombstone: a measure that a re-import with --prune removed; its permalink answers 410.
-TOMBSTONE_KEYS = ("id", "titles", "removed_on")
+TOMBSTONE_KEYS = ("id", "sub_pillar", "titles", "removed_on")
 # Files of the corpus folder that hold no measures.
 DATA_FILES = ("taxonomy.yaml", "groups.yaml")
 # libyaml's loader when PyYAML was built with it: the same nodes and marks, ten times faster.
@@ -113,6 +113,12 @@ def _tombstones(path, node, value):
         else:
             found.append((item, line))
     return found, problems
+
+
+def tombstones(document):
+    """Return the tombstones of a corpus file's plain data (a list of dicts)."""
+    removed = document.get("removed") if isinstance(document, dict) else None
+    return [dict(item) for item in removed or [] if isinstance(item, dict)]
 
 
 def corpus_files(corpus_dir):

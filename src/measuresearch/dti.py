@@ -27,10 +27,17 @@ def is_furniture(line):
 
 @dataclasses.dataclass
 class Entry:
-    """One measure read from a page, with the page line of each field (1-based)."""
+    """One measure read from a page or a sheet, with where each field was (line or row, 1-based)."""
 
     measure: Measure
-    lines: dict
+    lines: dict  # field -> line or row
+    path: str = "<page>"
+    prefixes: dict = dataclasses.field(default_factory=dict)  # field -> "column 'Pillar': " in sheets
+
+    def problem(self, key, message):
+        """Return the Problem of one field, located in its file."""
+        line = self.lines.get(key) or self.lines.get("country", 0)
+        return Problem(self.path, line, self.prefixes.get(key, "") + message)
 
 
 def _is_country_line(lines, index):
@@ -67,6 +74,7 @@ def parse_entries(text, path="<page>", names=None):
         end = starts[n + 1] if n + 1 < len(starts) else len(lines)
         try:
             measures.append(_parse_measure(lines, start, end, names))
+            measures[-1].path = path
         except _MeasureError as exc:
             problems.append(Problem(path, exc.line, f"measure {n + 1} ({lines[start].strip()}): {exc}"))
     return measures, problems

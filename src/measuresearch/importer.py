@@ -1,89 +1,207 @@
-"""Import copied DTI pages into the corpus: one YAML file per country."""
+"""Import DTI pages and sheets into the corpus: one YAML file per economy, ids kept.
+
+A run reads every source, checks every measure against the taxonomy, and
+matches each economy's measures with those its file already has (identity.py)
+before anything is written; then it writes every changed file all or nothing
+under the folder's import lock (transaction.py). `dry_run` stops before the
+writes. Measures the pages no longer list are kept, or with `prune` removed
+and replaced by a tombstone (their permalinks answer 410).
+"""
 
 import dataclasses
+import datetime
 import pathlib
 
-from . import corpus, dti, taxonomy
+import yaml
+
+from . import corpus, dti, identity, model, sheets, taxonomy, transaction
 from .errors import InputProblems, Problem
 from .model import slugify
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclasses.dataclass
+class FileReport:
+    """What an import does to one corpus file."""
+
+    path: str
+    added: list = dataclasses.field(default_factory=list)
+    changed: list = dataclasses.field(default_factory=list)  # (old, new, how, [(field, old, new)])
+    unchanged: int = 0
+    missing: list = dataclasses.field(default_factory=list)
+    restored: list = dataclasses.field(default_factory=list)  # new measures that got a removed id back
+    pruned: bool = False
+
+    def line(self):
+        """Return the summary line: N added, N changed, N unchanged, N missing from the page."""
+        text = (f"{self.path}: {len(self.added) + len(self.restored)} added, {len(self.changed)} changed, "
+                f"{self.unchanged} unchanged, {len(self.missing)} missing from the page")
+        if self.missing:
+            text += " (removed, tombstones kept)" if self.pruned else " (kept; --prune removes them)"
+        return text
+
+    def details(self):
+        """Return one line per added, changed, restored and missing measure, changes with old and new text."""
+        out = []
+        for old, new, how, fields in self.changed:
+            note = " (titles changed: matched by the closest description in its sub-pillar)" \
+                if how == "description" else ""
+            out.append(f"  ~ {old.id}{note}")
+            for name, before, after in fields:
+                out.append(f"      {name}: {_show(before)}")
+                out.append(f"      {' ' * len(name)}  -> {_show(after)}")
+        out.extend(f"  + {m.id}: {m.titles[0]}" for m in self.added)
+        out.extend(f"  + {m.id}: {m.titles[0]} (removed earlier; its id is back)" for m in self.restored)
+        verb = "removed, tombstone kept" if self.pruned else "kept"
+        out.extend(f"  - {m.id}: {m.titles[0]} (missing from the page; {verb})" for m in self.missing)
+        return out
+
+
+def _show(value):
+    return repr(value) if not isinstance(value, list) else "[" + ", ".join(map(repr, value)) + "]"
 
 
 @dataclasses.dataclass
 class ImportReport:
-    """What an import did to each corpus file."""
+    """What an import did (or, with dry_run, would do) to each corpus file."""
 
-    added: dict = dataclasses.field(default_factory=dict)
-    unchanged: dict = dataclasses.field(default_factory=dict)
+    files: list = dataclasses.field(default_factory=list)
+    dry_run: bool = False
 
-    def lines(self):
-        """Return one human-readable line per written file."""
-        return [f"{path}: {self.added[path]} added, {self.unchanged.get(path, 0)} unchanged"
-                for path in sorted(self.added)]
+    def lines(self, details=False):
+        """Return one summary line per file, and with details the changes under it."""
+        out = []
+        for report in self.files:
+            out.append(report.line())
+            if details:
+                out.extend(report.details())
+        if self.dry_run:
+            out.append("dry run: nothing was written")
+        return out
 
 
-def parse_files(paths, names=None):
-    """Parse every page; return the measures or raise InputProblems listing all problems.
-
-    Every measure's economy, pillar and sub-pillar must be in the taxonomy
-    `names`; a problem names the page line and the closest valid names.
-    """
-    names = names or taxonomy.load()
-    measures, problems = [], []
+def read_sources(paths, names, mapping=None, progress=None):
+    """Read pages and sheets; return their entries, or raise InputProblems with every problem."""
+    entries, problems = [], []
     for path in paths:
         try:
-            text = pathlib.Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(str(path), 1, f"cannot read page: {exc}"))
+            if sheets.is_sheet(path):
+                found, found_problems = sheets.read_sheet(path, names, mapping, progress)
+            else:
+                text = pathlib.Path(path).read_text(encoding="utf-8")
+                found, found_problems = dti.parse_entries(text, str(path), names)
+        except (OSError, UnicodeDecodeError, ValueError, KeyError) as exc:
+            problems.append(Problem(str(path), 1, f"cannot read {path}: {exc}"))
             continue
-        entries, page_problems = dti.parse_entries(text, str(path), names)
-        problems.extend(page_problems)
-        for entry in entries:
-            for key, message in names.check_measure(entry.measure.to_dict()):
-                problems.append(Problem(str(path), entry.lines.get(key, entry.lines["country"]), message))
-            measures.append(entry.measure)
+        except Exception as exc:  # a damaged .xlsx raises zipfile/openpyxl errors of many kinds
+            problems.append(Problem(str(path), 1, f"cannot read {path} as a spreadsheet: {exc}"))
+            continue
+        problems.extend(found_problems)
+        for entry in found:
+            problems.extend(entry.problem(key, message)
+                            for key, message in names.check_measure(entry.measure.to_dict()))
+        entries.extend(found)
+        if progress and not sheets.is_sheet(path):
+            progress(1)
     if problems:
         raise InputProblems(problems)
-    return measures
+    return entries
 
 
-def import_pages(paths, out_dir):
-    """Merge the measures of the pages into out_dir; return an ImportReport.
-
-    Existing measures are kept. An id is derived from the measure's content, so
-    the same measure imported again is "unchanged"; a file that already holds
-    a different record under the same id is refused rather than overwritten.
-    """
-    by_country = {}
-    for measure in parse_files(paths, taxonomy.load(out_dir)):
-        by_country.setdefault(measure.country, {}).setdefault(measure.id, measure)
-    report, writes, problems = ImportReport(), [], []
-    for country, new in sorted(by_country.items()):
-        path = pathlib.Path(out_dir) / f"{slugify(country, 8)}.yaml"
-        existing = _existing(path, problems)
-        merged = dict(existing)
-        added = 0
-        for measure_id, measure in new.items():
-            old = existing.get(measure_id)
-            if old is None:
-                merged[measure_id] = measure
-                added += 1
-            elif old.to_dict() != measure.to_dict():
-                problems.append(Problem(str(path), 0, f"id {measure_id!r} already holds a different measure; "
-                                                      "not overwritten"))
-        report.added[str(path)] = added
-        report.unchanged[str(path)] = len(new) - added
-        writes.append((path, list(merged.values())))
-    if problems:
-        raise InputProblems(problems)
-    for path, measures in writes:
-        corpus.write_atomic(path, corpus.dump(measures))
+def import_files(paths, out_dir, dry_run=False, prune=False, mapping=None, progress=None, wait=60.0,
+                 waiting=None, today=None):
+    """Import pages and sheets into out_dir; return an ImportReport. See the module docstring."""
+    names = taxonomy.load(out_dir)
+    by_country, seen = {}, set()
+    for entry in read_sources(paths, names, mapping, progress):
+        content = (entry.measure.country, *identity.content(entry.measure))
+        if content not in seen:  # the same measure twice in one run (a page given twice) is one measure
+            seen.add(content)
+            by_country.setdefault(entry.measure.country, []).append(entry.measure)
+    report, texts, problems = ImportReport(dry_run=dry_run), {}, []
+    removed_on = (today or datetime.date.today()).isoformat()
+    with transaction.locked(out_dir, wait, waiting):
+        for country, incoming in sorted(by_country.items()):
+            name = f"{slugify(country, 8)}.yaml"
+            path = pathlib.Path(out_dir) / name
+            old, tombstones = _existing(path, names, problems)
+            file_report, text = _merge(path, country, old, tombstones, incoming, prune, removed_on, problems)
+            report.files.append(file_report)
+            if text is not None:
+                texts[name] = text
+        if problems:
+            raise InputProblems(problems)
+        if not dry_run and texts:
+            transaction.commit(out_dir, texts)
     return report
 
 
-def _existing(path, problems):
-    """Return {id: measure} of an existing corpus file; its problems refuse the import."""
+import_pages = import_files
+
+
+def _merge(path, country, old, tombstones, incoming, prune, removed_on, problems):
+    """Match one economy's measures; return (FileReport, new file text or None if unchanged)."""
+    matching = identity.match(old, incoming, tombstones)
+    for new, candidates in matching.ties:
+        problems.append(Problem(str(path), 0, f"cannot tell which measure {new.titles[0]!r} ({new.sub_pillar}) "
+                                              f"on the page is: equally close to {', '.join(c.id for c in candidates)}; "
+                                              "nothing was changed"))
+    report = FileReport(str(path), pruned=prune, missing=matching.missing)
+    replaced = {}
+    for before, after, how in matching.pairs:
+        fields = identity.changes(before, after)
+        if fields:
+            report.changed.append((before, after, how, fields))
+            replaced[before.id] = dataclasses.replace(after, id=before.id)
+        else:
+            report.unchanged += 1
+    taken = {m.id for m in old} | {t["id"] for t in tombstones}
+    for measure in matching.added:
+        report.added.append(dataclasses.replace(measure, id=_fresh_id(measure.id, taken)))
+    restored_ids = set()
+    for tomb, measure in matching.restored:
+        report.restored.append(dataclasses.replace(measure, id=tomb["id"]))
+        restored_ids.add(tomb["id"])
+    gone = {m.id for m in matching.missing} if prune else set()
+    if not (report.changed or report.added or report.restored or gone):
+        return report, None
+    measures = [replaced.get(m.id, m) for m in old if m.id not in gone] + report.added + report.restored
+    graves = [t for t in tombstones if t["id"] not in restored_ids] + [
+        {"id": m.id, "sub_pillar": m.sub_pillar, "titles": list(m.titles), "removed_on": removed_on}
+        for m in matching.missing if m.id in gone]
+    return report, corpus.dump(measures, country=country, removed=graves)
+
+
+def _fresh_id(candidate, taken):
+    """Return candidate, or candidate-2, -3, ... if a measure or tombstone of the file has it."""
+    fresh, n = candidate, 1
+    while fresh in taken:
+        n += 1
+        fresh = f"{candidate}-{n}"
+    taken.add(fresh)
+    return fresh
+
+
+def _existing(path, names, problems):
+    """Return (measures, tombstones) of an existing corpus file; its problems refuse the import."""
     if not path.exists():
-        return {}
-    measures, file_problems = corpus.check_files([path])
-    problems.extend(file_problems)
-    return {} if file_problems else {m.id: m for m in measures}
+        return [], []
+    try:
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
+        measures = [_valid(data, names) for data in document["measures"]]
+        if set(document) - set(corpus.TOP_KEYS) or None in measures:
+            raise ValueError
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, TypeError, KeyError):
+        checker = corpus.Checker(names)
+        checker.file(path)  # the slow reader, for file:line messages
+        problems.extend(checker.problems or [Problem(str(path), 1, "cannot read this corpus file")])
+        problems.append(Problem(str(path), 0, "fix this file before importing into it; nothing was changed"))
+        return [], []
+    return measures, corpus.tombstones(document)
+
+
+def _valid(data, names):
+    if not isinstance(data, dict) or model.validate(data) or names.check_measure(data):
+        return None
+    return model.from_dict(data)
