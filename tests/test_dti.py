@@ -91,24 +91,24 @@ def test_import_writes_one_file_per_country_and_reports(tmp_path, seed_text):
     page = tmp_path / "page.txt"
     page.write_text(other, encoding="utf-8")
     report = importer.import_pages([page], tmp_path / "out")
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["kazakhstan.yaml", "uzbekistan.yaml"]
-    assert sum(report.added.values()) == 15
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.yaml")) == ["kazakhstan.yaml", "uzbekistan.yaml"]
+    assert sum(len(f.added) for f in report.files) == 15
     again = importer.import_pages([page], tmp_path / "out")
-    assert sum(again.added.values()) == 0 and sum(again.unchanged.values()) == 15
+    assert sum(len(f.added) for f in again.files) == 0 and sum(f.unchanged for f in again.files) == 15
 
 
-def test_import_refuses_to_overwrite_a_different_measure_with_the_same_id(tmp_path, seed_text, parsed):
+def test_import_updates_a_measure_whose_text_differs_under_its_id(tmp_path, seed_text, parsed):
     out = tmp_path / "out"
     out.mkdir()
-    changed = parsed[0].to_dict() | {"description": "A different text."}
+    changed = parsed[0].to_dict() | {"description": "A different text.", "id": "kazakhstan-first-cited-id"}
     from measuresearch.model import from_dict
     corpus.write_atomic(out / "kazakhstan.yaml", corpus.dump([from_dict(changed)]))
     page = tmp_path / "page.txt"
     page.write_text(seed_text, encoding="utf-8")
-    before = (out / "kazakhstan.yaml").read_bytes()
-    with pytest.raises(InputProblems, match="already holds a different measure"):
-        importer.import_pages([page], out)
-    assert (out / "kazakhstan.yaml").read_bytes() == before
+    report = importer.import_pages([page], out)
+    assert report.lines()[0].endswith(": 14 added, 1 changed, 0 unchanged, 0 missing from the page")
+    first = corpus.load(out)[0]
+    assert first.id == "kazakhstan-first-cited-id" and first.description == parsed[0].description
 
 
 BROKEN = [

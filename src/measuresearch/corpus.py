@@ -80,6 +80,8 @@ def read_document(path):
             problems.append(Problem(path, key_node.start_mark.line + 1, f"unknown key {key_node.value!r}"))
     items = dict((k.value, v) for k, v in node.value)
     removed, removed_problems = _tombstones(path, items.get("removed"), value.get("removed"))
+    for record, _ in removed:
+        record["country"] = value.get("country")
     problems.extend(removed_problems)
     seq = items.get("measures")
     if not isinstance(seq, yaml.SequenceNode):
@@ -163,8 +165,8 @@ class Checker:
         located, removed, problems = read_document(path)
         self.problems.extend(problems)
         for record, line in removed:
-            self._remember(record["id"], (str(path), line))
-            self.removed[record["id"]] = record
+            if self._remember(record["id"], (str(path), line)):
+                self.removed[record["id"]] = record
         try:
             names = self.taxonomy or taxonomy.load(pathlib.Path(path).parent)
         except InputProblems as exc:

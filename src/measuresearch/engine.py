@@ -17,7 +17,7 @@ from whoosh.filedb.filestore import FileStorage
 from .codec import field_lengths
 from .errors import IndexUnavailable
 from .facets import FacetData
-from .layout import CURRENT, FACETS_FILE, WORDS_FILE, read_meta, unusable
+from .layout import CURRENT, FACETS_FILE, REMOVED_FILE, WORDS_FILE, read_meta, unusable
 from .matching import PostingCache
 from .records import Records
 from .vocabulary import Vocabulary
@@ -34,6 +34,8 @@ class Snapshot:
             raise IndexUnavailable(f"the index in {self.folder} {problem}")
         self.facets = FacetData(json.loads((self.folder / FACETS_FILE).read_text(encoding="utf-8")))
         self.vocabulary = Vocabulary(json.loads((self.folder / WORDS_FILE).read_text(encoding="utf-8")))
+        removed = self.folder / REMOVED_FILE
+        self.removed = json.loads(removed.read_text(encoding="utf-8")) if removed.exists() else {}
         # plain reads, not mmap: every thread's searcher would map the files again
         # and count them in the service's RSS once per thread
         self.index = FileStorage(str(self.folder), supports_mmap=False, readonly=True).open_index()

@@ -33,6 +33,17 @@ class NotFound(MeasureSearchError):
     code = "not_found"
 
 
+class Removed(MeasureSearchError):
+    """Raised for the id of a measure that a re-import with --prune removed (a tombstone)."""
+
+    status = 410
+    code = "removed"
+
+    def __init__(self, message, tombstone):
+        super().__init__(message)
+        self.tombstone = tombstone
+
+
 class IndexUnavailable(MeasureSearchError):
     """Raised when the index folder is missing or cannot be read."""
 

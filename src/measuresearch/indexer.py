@@ -21,7 +21,8 @@ from whoosh import index as whoosh_index
 from . import writers
 from .codec import document_count
 from .errors import MeasureSearchError
-from .layout import BUILD_PREFIX, CURRENT, FACETS_FILE, LOCK, META, WORDS_FILE, WORK_PREFIX, build_meta
+from .layout import (BUILD_PREFIX, CURRENT, FACETS_FILE, LOCK, META, REMOVED_FILE, WORDS_FILE, WORK_PREFIX,
+                     build_meta)
 from .schema import build_schema, schema_fingerprint
 
 
@@ -98,11 +99,12 @@ def build(corpus_dir, index_root, measures=None, progress=None):
         try:
             schema = build_schema()
             whoosh_index.create_in(str(work), schema).close()
-            columns, words, records = writers.write(str(work), corpus_dir, measures, progress)
+            columns, words, records, removed = writers.write(str(work), corpus_dir, measures, progress)
             _check_documents(str(work), len(columns.ids))
             built_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
             _write_json(work / FACETS_FILE, columns.data())
             _write_json(work / WORDS_FILE, words.data())
+            _write_json(work / REMOVED_FILE, removed)
             _write_json(work / META, build_meta(index_id, built_at, len(columns.ids), records,
                                                 schema_fingerprint(schema)))
             _fsync_dir(work)

@@ -20,6 +20,9 @@ LOCK = ".lock"
 META = "meta.json"
 FACETS_FILE = "facets.json"
 WORDS_FILE = "words.json"
+# Measures a re-import with --prune removed: id -> {country, sub_pillar, titles, removed_on}; they answer 410.
+# A build without it (made before tombstones existed) has none.
+REMOVED_FILE = "removed.json"
 BUILD_PREFIX = "build-"
 WORK_PREFIX = ".build-"
 # Bumped whenever the schema or the side files change; a service refuses older builds.

@@ -11,7 +11,7 @@ import numpy as np
 
 from . import facets as facet_counts
 from .analysis import forms
-from .errors import InvalidParameter, NotFound, QueryTooComplex
+from .errors import InvalidParameter, NotFound, QueryTooComplex, Removed
 from .highlight import QueryWords, explain, highlight, snippet
 from .matching import Evaluation
 from .notices import search_notices
@@ -282,6 +282,10 @@ def get_measure(holder, measure_id, related=5):
         searcher = snapshot.searcher()
         docnum = searcher.document_number(id=measure_id)
         if docnum is None:
+            tombstone = snapshot.removed.get(measure_id)
+            if tombstone:
+                raise Removed(f"measure {measure_id!r} was removed on {tombstone['removed_on']}: the DTI page "
+                              "no longer lists it", {"id": measure_id, **tombstone})
             raise NotFound(f"no measure with id {measure_id!r}")
         record = snapshot.records.get(docnum)
         record["related"] = [_summary(snapshot.records.get(d))

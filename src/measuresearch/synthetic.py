@@ -139,3 +139,14 @@ class Generator:
                 seen.add(m.id)
                 result.append(m)
         return result
+
+
+def page_text(measures):
+    """Return measures as text copied from the DTI browse page (the format of tests/data/dti_kazakhstan.txt)."""
+    blocks = ["Database\n\nBrowse Database\n"]
+    for m in measures:
+        body = "\n\n".join(m.titles[:-1] + [m.titles[-1] + "\n" + m.description])
+        coverage = f"\nCoverage {m.coverage}" if m.coverage else ""
+        blocks.append(f"{m.country.upper()}\n\n" + "\n".join(m.dates)
+                      + f"\n\nPillar {m.pillar}  |  Sub-pillar {m.sub_pillar}\n{body}{coverage}\n")
+    return "\n".join(blocks) + "\nReport issue    Report new measure\n"

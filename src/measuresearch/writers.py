@@ -50,6 +50,7 @@ class RunResult:
     problems: list = dataclasses.field(default_factory=list)
     seen: dict = dataclasses.field(default_factory=dict)  # id -> (path, line) where first met
     records: list = dataclasses.field(default_factory=list)  # names of its records files
+    removed: dict = dataclasses.field(default_factory=dict)  # tombstones of --prune: id -> record
 
 
 class Shared:
@@ -63,7 +64,7 @@ class Shared:
 def write(folder, corpus_dir=None, measures=None, progress=None):
     """Write the corpus (or the given measures) into the new index in folder.
 
-    Return (FacetColumns, WordCounts, names of the records files). Raise InputProblems with
+    Return (FacetColumns, WordCounts, names of the records files, tombstones {id: record}). Raise InputProblems with
     every problem of the corpus, or EmptyCorpus. progress(done, total) counts
     bytes of corpus files, or measures when they are given.
     """
@@ -85,7 +86,8 @@ def write(folder, corpus_dir=None, measures=None, progress=None):
     ix = whoosh_index.open_dir(folder)
     commit_segments(ix, [segment for result in results for segment in result.segments])
     ix.close()
-    return columns, words, [name for result in results for name in result.records]
+    removed = {measure_id: tomb for result in results for measure_id, tomb in result.removed.items()}
+    return columns, words, [name for result in results for name in result.records], removed
 
 
 def _file_runs(corpus_dir):
@@ -180,7 +182,7 @@ def _write_run(folder, number, run, shared, measures=None, progress=None):
             writer.cancel()
         if records:
             records.abandon()  # no-op once closed; the failed build's folder is removed
-    result.problems, result.seen = checker.problems, checker.seen
+    result.problems, result.seen, result.removed = checker.problems, checker.seen, checker.removed
     return result
 
 

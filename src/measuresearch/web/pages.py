@@ -7,6 +7,7 @@ import falcon
 import jinja2
 
 from .. import search
+from ..errors import Removed
 from ..model import EVENT_KINDS, MONTHS
 from . import urls
 from .params import SEARCH_PARAMS, search_request
@@ -144,7 +145,15 @@ class MeasurePage:
         self.holder = holder
 
     def on_get(self, req, resp, measure_id):
-        record = search.get_measure(self.holder, measure_id)
+        try:
+            record = search.get_measure(self.holder, measure_id)
+        except Removed as exc:  # 410: say so, and offer a search for its title
+            title = exc.tombstone["titles"][0] if exc.tombstone.get("titles") else ""
+            resp.status = falcon.HTTP_410
+            resp.content_type = falcon.MEDIA_HTML
+            resp.text = render("error.html", status=410, message=exc.message, q=title, back=urls.href([]),
+                               pairs=[], search_title=title, search_href=urls.href([("q", title)]))
+            return
         resp.content_type = falcon.MEDIA_HTML
         resp.text = render("measure.html", m=record)
 
