@@ -1,5 +1,6 @@
 """Shared fixtures: the real seed page, the real corpus and indexes built from them."""
 
+import os
 import pathlib
 import shutil
 
@@ -15,6 +16,14 @@ from measuresearch.web.app import create_app
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SEED = ROOT / "tests" / "data" / "dti_kazakhstan.txt"
 CORPUS = ROOT / "corpus"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def reports_database(tmp_path_factory):
+    """Keep every test's reports and proposals out of the repository's data/ folder."""
+    folder = tmp_path_factory.mktemp("data")
+    os.environ["MEASURESEARCH_DATA"] = str(folder)
+    return folder
 
 
 @pytest.fixture(scope="session")

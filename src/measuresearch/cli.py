@@ -5,6 +5,7 @@ import json
 import sys
 
 from . import config as configuration
+from . import curator_cli
 from .errors import InputProblems, MeasureSearchError
 
 BOLD, RESET = "\033[1m", "\033[0m"
@@ -60,6 +61,7 @@ def _parser(cfg):
     p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     p.add_argument("--index", default=cfg.index, help=f"index folder (default: {cfg.index})")
     p.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    curator_cli.add_parsers(sub, cfg)
     return parser
 
 
@@ -151,7 +153,7 @@ def main(argv=None):
     cfg = configuration.from_environment()
     args = _parser(cfg).parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        return {**COMMANDS, **curator_cli.COMMANDS}[args.command](args)
     except InputProblems as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

@@ -3,19 +3,34 @@
 import dataclasses
 import os
 
+from .errors import InvalidParameter
+
 
 @dataclasses.dataclass(frozen=True)
 class Config:
-    """Where the corpus and the index live."""
+    """Where the corpus, the index and the reports database live, and who may read the reports."""
 
     corpus: str
     index: str
+    data: str = "data"
+    admin_token: str | None = None
+    report_limit: int = 10
+    trusted_proxies: tuple = ()
 
 
 def from_environment(environ=None):
-    """Return the Config from MEASURESEARCH_CORPUS and MEASURESEARCH_INDEX."""
+    """Return the Config from the MEASURESEARCH_* variables."""
     environ = os.environ if environ is None else environ
+    limit = environ.get("MEASURESEARCH_REPORT_LIMIT") or "10"
+    if not limit.isdigit():
+        raise InvalidParameter(f"MEASURESEARCH_REPORT_LIMIT must be a whole number >= 0, not {limit!r}",
+                               "MEASURESEARCH_REPORT_LIMIT")
+    proxies = environ.get("MEASURESEARCH_TRUSTED_PROXIES") or ""
     return Config(
         corpus=environ.get("MEASURESEARCH_CORPUS") or "corpus",
         index=environ.get("MEASURESEARCH_INDEX") or "index",
+        data=environ.get("MEASURESEARCH_DATA") or "data",
+        admin_token=environ.get("MEASURESEARCH_ADMIN_TOKEN") or None,
+        report_limit=int(limit),
+        trusted_proxies=tuple(p.strip() for p in proxies.replace(",", " ").split() if p.strip()),
     )

@@ -6,6 +6,7 @@ class MeasureSearchError(Exception):
 
     status = 500
     code = "internal_error"
+    headers = {}
 
     def __init__(self, message, parameter=None):
         super().__init__(message)
@@ -60,6 +61,47 @@ class EmptyCorpus(MeasureSearchError):
 
     status = 422
     code = "empty_corpus"
+
+
+class Conflict(MeasureSearchError):
+    """Raised when a curator decides a proposal that was already decided."""
+
+    status = 409
+    code = "conflict"
+
+
+class RateLimited(MeasureSearchError):
+    """Raised when a client has sent its hourly number of reports and proposals."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, retry_after):
+        super().__init__(f"too many reports and proposals from this address; try again in {retry_after} seconds")
+        self.retry_after = retry_after
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+class Forbidden(MeasureSearchError):
+    """Raised when a form is posted without its CSRF token or with a wrong one."""
+
+    status = 403
+    code = "forbidden"
+
+
+class Unauthorized(MeasureSearchError):
+    """Raised when an admin page is asked for without the right bearer token."""
+
+    status = 401
+    code = "unauthorized"
+    headers = {"WWW-Authenticate": 'Bearer realm="measuresearch curator"'}
+
+
+class StoreUnavailable(MeasureSearchError):
+    """Raised when the reports database cannot be opened or was written by a newer version."""
+
+    status = 503
+    code = "store_unavailable"
 
 
 class Problem:

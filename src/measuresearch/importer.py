@@ -113,12 +113,18 @@ def import_files(paths, out_dir, dry_run=False, prune=False, mapping=None, progr
                  waiting=None, today=None):
     """Import pages and sheets into out_dir; return an ImportReport. See the module docstring."""
     names = taxonomy.load(out_dir)
+    measures = [entry.measure for entry in read_sources(paths, names, mapping, progress)]
+    return import_measures(measures, out_dir, names, dry_run, prune, wait, waiting, today)
+
+
+def import_measures(measures, out_dir, names, dry_run=False, prune=False, wait=60.0, waiting=None, today=None):
+    """Merge measures checked against `names` into out_dir, as import_files does (an accepted proposal too)."""
     by_country, seen = {}, set()
-    for entry in read_sources(paths, names, mapping, progress):
-        content = (entry.measure.country, *identity.content(entry.measure))
+    for measure in measures:
+        content = (measure.country, *identity.content(measure))
         if content not in seen:  # the same measure twice in one run (a page given twice) is one measure
             seen.add(content)
-            by_country.setdefault(entry.measure.country, []).append(entry.measure)
+            by_country.setdefault(measure.country, []).append(measure)
     report, texts, problems = ImportReport(dry_run=dry_run), {}, []
     removed_on = (today or datetime.date.today()).isoformat()
     with transaction.locked(out_dir, wait, waiting):

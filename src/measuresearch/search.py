@@ -295,6 +295,8 @@ def get_measure(holder, measure_id, related=5):
 
 def _related(searcher, data, docnum, record, limit):
     """Return up to `limit` docnums like this one: more-like-this on the text, then same sub-pillar, pillar."""
+    if limit < 1:  # the record alone (a report form names its measure)
+        return []
     text = " ".join(record["titles"]) + " " + record["description"]
     found = [hit.docnum for hit in searcher.more_like(docnum, "text", text=text, top=limit, numterms=15)]
     for facet in ("sub_pillar", "pillar"):

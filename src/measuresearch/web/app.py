@@ -8,9 +8,10 @@ import logging
 import falcon
 import falcon.media
 
+from .. import config as configuration
 from ..engine import IndexHolder
 from ..errors import MeasureSearchError
-from . import pages, resources
+from . import admin, pages, reports, resources
 
 log = logging.getLogger("measuresearch")
 
@@ -36,7 +37,8 @@ def _error_body(status, code, message, parameter=None):
 
 def _render_error(req, resp, status, code, message, parameter=None):
     resp.status = falcon.code_to_http_status(status)
-    if req.path == "/api" or req.path.startswith("/api/") or req.path in ("/healthz", "/openapi.json"):
+    if (req.path == "/api" or req.path.startswith("/api/") or req.path in ("/healthz", "/openapi.json")
+            or req.path.endswith(".json")):
         resp.content_type = falcon.MEDIA_JSON
         resp.text = resp.data = None  # a responder may have set a body before failing
         resp.media = _error_body(status, code, message, parameter)
@@ -46,6 +48,7 @@ def _render_error(req, resp, status, code, message, parameter=None):
 
 
 def _domain_error(req, resp, exc, params):
+    resp.set_headers(exc.headers)
     _render_error(req, resp, exc.status, exc.code, exc.message, exc.parameter)
 
 
@@ -64,8 +67,12 @@ def _http_error_serializer(req, resp, exc):
 JSON_HANDLER = falcon.media.JSONHandler(dumps=functools.partial(json.dumps, ensure_ascii=False))
 
 
-def create_app(holder):
-    """Return the WSGI app serving the index that `holder` hands out."""
+def create_app(holder, subs=None):
+    """Return the WSGI app serving the index that `holder` hands out.
+
+    `subs` (web.reports.Submissions) holds the reports database and its settings; by default
+    they come from the environment.
+    """
     app = falcon.App(middleware=[SecurityHeaders()])
     app.req_options.media_handlers[falcon.MEDIA_JSON] = JSON_HANDLER
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = JSON_HANDLER
@@ -82,6 +89,9 @@ def create_app(holder):
     app.add_route("/healthz", resources.HealthResource(holder))
     app.add_route("/openapi.json", resources.OpenAPIResource())
     pages.add_routes(app, holder)
+    subs = subs or reports.from_config(configuration.from_environment())
+    reports.add_routes(app, holder, subs)
+    admin.add_routes(app, holder, subs)
     app.add_error_handler(Exception, _unexpected_error)
     app.add_error_handler(MeasureSearchError, _domain_error)
     app.set_error_serializer(_http_error_serializer)
