@@ -1,0 +1,94 @@
+"""Real `measuresearch serve` processes sharing one reports database: concurrency, restarts, rebuilds."""
+
+import concurrent.futures
+import json
+import sqlite3
+import urllib.error
+import urllib.request
+
+import pytest
+
+from measuresearch import indexer, localserver
+
+pytestmark = pytest.mark.e2e
+TOKEN = "curator-token-for-server-tests-42"
+
+
+def post_json(url, body, headers=None):
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.load(exc)
+
+
+def get_json(url):
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {TOKEN}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+@pytest.fixture()
+def servers(tmp_path, real_measures, monkeypatch):
+    """Start two servers on one index and one data folder; yield (start, stop, index, data)."""
+    index, data = tmp_path / "index", tmp_path / "data"
+    indexer.build(None, index, measures=real_measures)
+    monkeypatch.setenv("MEASURESEARCH_DATA", str(data))
+    monkeypatch.setenv("MEASURESEARCH_ADMIN_TOKEN", TOKEN)
+    running = []
+
+    def start(limit="0"):
+        monkeypatch.setenv("MEASURESEARCH_REPORT_LIMIT", limit)
+        process, base, _ = localserver.start(index)
+        running.append(process)
+        return base
+
+    def stop():
+        while running:
+            localserver.stop(running.pop())
+    yield start, stop, index, data
+    stop()
+
+
+def test_two_servers_take_200_concurrent_reports_and_keep_them_across_restart_and_rebuild(servers, real_measures):
+    start, stop, index, data = servers
+    bases = [start(), start()]
+    ids = [m.id for m in real_measures]
+
+    def send(n):
+        base = bases[n % 2]
+        return post_json(f"{base}/api/measures/{ids[n % len(ids)]}/reports",
+                         {"message": f"Report number {n:03d} from the concurrency test."})
+    with concurrent.futures.ThreadPoolExecutor(max_workers=24) as pool:
+        answers = list(pool.map(send, range(200)))
+    assert [status for status, _ in answers] == [201] * 200
+    assert len({body["report"]["id"] for _, body in answers}) == 200
+    expected = {f"Report number {n:03d} from the concurrency test." for n in range(200)}
+
+    def stored(base):
+        queue = get_json(f"{base}/admin/reports.json")
+        return {r["message"] for group in queue["measures"] for r in group["reports"]}
+    assert stored(bases[0]) == stored(bases[1]) == expected
+
+    stop()
+    with sqlite3.connect(data / "measuresearch.sqlite3") as db:  # an independent reader of the file
+        assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == 200
+    indexer.build(None, index, measures=real_measures)  # a rebuild swaps index/current, never touches data/
+    assert not list(index.rglob("*.sqlite3*"))
+    base = start()
+    assert stored(base) == expected
+    assert post_json(f"{base}/api/measures/{ids[0]}/reports", {"message": "One more after the restart."})[0] == 201
+
+
+def test_the_rate_limit_is_shared_by_the_servers(servers, real_measures):
+    start, _, _, _ = servers
+    bases = [start("5"), start("5")]
+    url = "/api/measures/" + real_measures[0].id + "/reports"
+
+    def send(n):
+        return post_json(bases[n % 2] + url, {"message": f"Flooding report {n}."})
+    with concurrent.futures.ThreadPoolExecutor(max_workers=12) as pool:
+        statuses = sorted(status for status, _ in pool.map(send, range(12)))
+    assert statuses == [201] * 5 + [429] * 7
