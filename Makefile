@@ -7,7 +7,7 @@ TEST_INSTALLED := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install serve index check test eval bench stress clean browser screenshots
+.PHONY: install serve index check test eval bench stress clean browser screenshots backup
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ bench: $(INSTALLED)
 # 30-minute soak (STRESS_ARGS="--soak-minutes 2" for a short one).
 stress: $(INSTALLED)
 	$(BIN)/python stress/run.py $(STRESS_ARGS)
+
+# Copy the reports database (data/measuresearch.sqlite3) with SQLite's online backup, safe while servers write.
+backup: $(INSTALLED)
+	$(BIN)/measuresearch backup
 
 screenshots: $(TEST_INSTALLED) browser
 	$(BIN)/python tools/screenshots.py docs/screenshots
