@@ -59,6 +59,7 @@ def admin_json(client, **params):
     return result.json
 
 
+SCRIPT_TEXT = "<script>alert(1)</script>"
 PROPOSAL = {"country": "Kazakhstan", "pillar": "Content access", "sub_pillar": "Restrictions on online advertising",
             "titles": ["Test order No. 1 (made up by the test suite)"], "dates": ["Since March 2024"],
             "description": "A made-up measure that only the test suite proposes.", "coverage": "Horizontal",
@@ -172,6 +173,11 @@ def test_proposal_is_created_and_checked_like_an_import(app):
 @pytest.mark.parametrize("change, parameter", [
     ({"country": ""}, "country"),
     ({"pillar": "Not a pillar"}, "pillar"),
+    ({"country": "KAZAKHSTAN"}, "country"),  # an alias: the taxonomy names the spelling to use
+    ({"country": "Atlantis"}, "country"),
+    ({"sub_pillar": "Monitoring requirement"}, "sub_pillar"),  # a sub-pillar of another pillar
+    ({"sub_pillar": "Restrictions on online dancing"}, "sub_pillar"),
+    ({"sub_pillar": SCRIPT_TEXT}, "sub_pillar"),
     ({"sub_pillar": None}, "sub_pillar"),
     ({"titles": []}, "titles"),
     ({"titles": "one title as text, not a list"}, None),
@@ -253,6 +259,17 @@ def test_form_errors_are_shown_with_the_values_kept_and_escaped(app, measure_id)
     assert "at least 10 characters" in result.text and "&lt;b&gt;short" in result.text and "<b>short" not in result.text
 
 
+def test_propose_form_offers_the_taxonomy_and_escapes_a_refused_value(app):
+    page = app.simulate_get("/propose").text
+    assert '<optgroup label="Content access">' in page and "<option>Presence of Internet shutdowns</option>" in page
+    assert "<option>Kazakhstan</option>" in page
+    token, cookie = form_token(app, "/propose")
+    fields = {**PROPOSAL, "sub_pillar": SCRIPT_TEXT, "titles": "T", "dates": "Since 2020", "csrf_token": token}
+    result = post_form(app, "/propose", fields, cookie)
+    assert result.status_code == 400 and "unknown sub-pillar" in result.text
+    assert SCRIPT_TEXT not in result.text and "&lt;script&gt;" in result.text
+
+
 def test_propose_form_posts_lines_as_lists(app):
     token, cookie = form_token(app, "/propose")
     fields = {**PROPOSAL, "titles": "First title\r\nSecond title\r\n", "dates": "Since March 2024",
@@ -267,7 +284,9 @@ SCRIPT = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 def test_script_in_every_field_is_shown_as_text_on_the_admin_page(app, measure_id):
     assert report(app, measure_id, message=SCRIPT, email="a@example.org").status_code == 201
-    proposal = {"country": "Kazakhstan", "pillar": "Content access", "sub_pillar": SCRIPT, "titles": [SCRIPT],
+    # pillar, sub-pillar and economy are chosen from the taxonomy: script there is a 400 (tested below)
+    proposal = {"country": "Kazakhstan", "pillar": "Content access", "sub_pillar": "Presence of Internet shutdowns",
+                "titles": [SCRIPT],
                 "dates": ["Since 2020"], "description": SCRIPT, "coverage": SCRIPT,
                 "source_url": "https://example.org/?q=" + SCRIPT.replace(" ", "%20"), "email": "b@example.org"}
     assert app.simulate_post("/api/proposals", json=proposal).status_code == 201
@@ -275,8 +294,8 @@ def test_script_in_every_field_is_shown_as_text_on_the_admin_page(app, measure_i
     assert page.status_code == 200
     assert "<script>" not in page.text and "<img" not in page.text
     url = proposal["source_url"]
-    for css, value in (("message", SCRIPT), ("sub_pillar", SCRIPT), ("titles", SCRIPT), ("description", SCRIPT),
-                       ("coverage", SCRIPT), ("source_url", url)):
+    for css, value in (("message", SCRIPT), ("titles", SCRIPT), ("description", SCRIPT), ("coverage", SCRIPT),
+                       ("source_url", url)):
         cell = re.search(rf'class="{css}">(.*?)</(?:td|dd)>', page.text, re.S).group(1)
         # shown as text: the markup's brackets are entities in the page, the text itself is all there
         assert "<script" not in cell and "<img" not in cell and "&lt;script&gt;" in cell, css

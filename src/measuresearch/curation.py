@@ -1,6 +1,6 @@
 """The curator's decisions: close a report, accept a proposal into the corpus, reject one."""
 
-from . import importer, model, submissions
+from . import importer, model, submissions, taxonomy
 
 
 def accept(store, proposal_id, corpus_dir):
@@ -15,7 +15,7 @@ def accept(store, proposal_id, corpus_dir):
     if proposal["status"] != "open":
         store.decide_proposal(proposal_id, "accepted")  # raises Conflict with the current status
     fields = {key: value for key, value in proposal["proposal"].items() if key in submissions.PROPOSAL_FIELDS}
-    checked, _, _ = submissions.check_proposal(fields)
+    checked, _, _ = submissions.check_proposal(fields, taxonomy.load(corpus_dir))
     report = importer.merge_measures([model.from_dict(checked)], corpus_dir)
     return store.decide_proposal(proposal_id, "accepted", measure_id=checked["id"]), report
 

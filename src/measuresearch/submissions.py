@@ -99,7 +99,7 @@ def _source_url(data):
     return url
 
 
-def check_proposal(data, names=None):
+def check_proposal(data, names):
     """Return (measure data, source_url, email) of a proposal, or raise InvalidParameter.
 
     The measure data is the record an import would write (id, events, year derived),
@@ -120,22 +120,21 @@ def check_proposal(data, names=None):
     return measure_record(fields), fields["source_url"], fields["email"]
 
 
-def choices(names=None):
-    """Return the proposal form's choices: [(pillar, [sub-pillars])] and the economies ([] = free text)."""
-    if names is None:
-        return {"pillars": [(pillar, []) for pillar in model.PILLARS], "economies": []}
+def choices(names):
+    """Return the proposal form's choices from the taxonomy: [(pillar, [sub-pillars])] and the economies."""
     return {"pillars": list(names.pillars.items()), "economies": list(names.economy_names)}
 
 
 def _check_measure_field(fields, name, names):
     """Check the fields read so far the way an import checks a measure; name the first bad one.
 
-    `names` is the corpus's taxonomy (taxonomy.Taxonomy); its check_measure is the import's.
+    `names` is the corpus's taxonomy (taxonomy.Taxonomy); its check_measure is the one
+    `import`, `check` and index builds apply.
     """
     if name not in model.FIELDS:
         return
     partial = {key: value for key, value in fields.items() if key in model.FIELDS and value is not None}
-    problems = model.validate(partial) + (names.check_measure(partial) if names is not None else [])
+    problems = model.validate(partial) + names.check_measure(partial)
     for key, message in problems:
         if key == name:
             raise InvalidParameter(message, name)

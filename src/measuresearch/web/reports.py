@@ -6,7 +6,7 @@ import time
 
 import falcon
 
-from .. import search, submissions
+from .. import search, submissions, taxonomy
 from ..errors import InvalidParameter
 from ..store import Store
 from . import guard, pages
@@ -23,18 +23,22 @@ class Submissions:
     proxies: tuple
     admin_token: str | None
     csrf: guard.Csrf
-    taxonomy: object = None
+    corpus: str = "corpus"
 
     def client(self, req):
         """Return the address the rate limit counts."""
         return guard.client_address(req, self.proxies)
+
+    def names(self):
+        """Return the corpus's taxonomy (re-read when the file changes), which proposals are checked against."""
+        return taxonomy.load(self.corpus)
 
 
 def from_config(cfg, clock=time.time):
     """Return the Submissions of a Config (nothing is opened until the first request needs it)."""
     store = Store(cfg.data, clock=clock)
     return Submissions(store=store, limit=cfg.report_limit, proxies=guard.proxy_networks(cfg.trusted_proxies),
-                       admin_token=cfg.admin_token, csrf=guard.Csrf(lambda: store.secret("csrf")))
+                       admin_token=cfg.admin_token, csrf=guard.Csrf(lambda: store.secret("csrf")), corpus=cfg.corpus)
 
 
 def measure_summary(holder, measure_id):
@@ -78,7 +82,7 @@ class ProposalsApi:
 
     def on_post(self, req, resp):
         data = _json_body(req)
-        record, source_url, email = submissions.check_proposal(data, self.subs.taxonomy)
+        record, source_url, email = submissions.check_proposal(data, self.subs.names())
         proposal = self.subs.store.add_proposal({**record, "source_url": source_url}, email, self.subs.client(req),
                                                 self.subs.limit)
         _created(resp, {"proposal": {k: proposal[k] for k in ("id", "status", "created_at")}})
@@ -145,7 +149,7 @@ class ProposeForm:
 
     def _render(self, req, resp, status, values, error):
         _html(resp, "propose.html", status, values=values, error=error, csrf=self.subs.csrf.token(req, resp),
-              choices=proposal_choices(self.subs.taxonomy))
+              choices=submissions.choices(self.subs.names()))
 
     def on_get(self, req, resp):
         self._render(req, resp, falcon.HTTP_200, {}, None)
@@ -157,7 +161,7 @@ class ProposeForm:
             if form.get(HONEYPOT):
                 self.subs.store.count_submission(self.subs.client(req), self.subs.limit)
             else:
-                record, source_url, email = submissions.check_proposal(values, self.subs.taxonomy)
+                record, source_url, email = submissions.check_proposal(values, self.subs.names())
                 self.subs.store.add_proposal({**record, "source_url": source_url}, email, self.subs.client(req),
                                              self.subs.limit)
         except InvalidParameter as exc:
@@ -171,11 +175,6 @@ class ProposeThanks:
 
     def on_get(self, req, resp):
         _html(resp, "thanks.html", kind="proposal", measure=None)
-
-
-def proposal_choices(taxonomy):
-    """Return the form's choices: pillars with their sub-pillars, and the economies."""
-    return submissions.choices(taxonomy)
 
 
 def add_routes(app, holder, subs):
