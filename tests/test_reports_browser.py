@@ -5,17 +5,14 @@ import os
 import urllib.request
 import uuid
 
+import browsing
 import pytest
 
 from measuresearch import localserver
 
 pytestmark = pytest.mark.e2e
-playwright_api = pytest.importorskip("playwright.sync_api")
+playwright_api = browsing.require()
 expect = playwright_api.expect
-
-CHROMIUM = os.environ.get("MEASURESEARCH_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 TOKEN = "curator-token-for-browser-tests-7"
 
 
@@ -39,16 +36,6 @@ def queue(base):
     request = urllib.request.Request(base + "/admin/reports.json", headers={"Authorization": f"Bearer {TOKEN}"})
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.load(response)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(params=[True, False], ids=["js", "nojs"])

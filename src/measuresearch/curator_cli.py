@@ -70,7 +70,7 @@ def cmd_proposals(args):
     store = _store(args)
     if args.action == "accept":
         proposal, report = curation.accept(store, args.id, args.corpus)
-        for line in report.lines():
+        for line in report.lines(details=True):
             print(line)
         print(f"proposal {proposal['id']} accepted as {proposal['measure_id']}; run `make index` to serve it")
         return 0
