@@ -68,8 +68,11 @@ def test_odd_input_is_text_never_an_error(holder, q):
 def test_empty_query_browses_everything_newest_first(holder):
     result = search(holder, SearchRequest(per_page=100))
     assert result["total"] == 15
-    years = [h["year"] for h in result["hits"]]
-    assert years[:-1] == sorted(years[:-1], reverse=True) and years[-1] is None
+    # newest: by each measure's latest event, a month or a year counting from its first day
+    latest = [max((e["year"], e["month"] or 1) for e in h["events"]) if h["events"] else None
+              for h in result["hits"]]
+    assert latest[:-1] == sorted(latest[:-1], reverse=True) and latest[-1] is None
+    assert result["hits"][0]["dates"][0] == "Since April 2004, last amended in December 2022"
 
 
 def test_sort_oldest_and_pagination_cover_everything_once(holder):
@@ -108,12 +111,14 @@ def test_filters_or_within_and_across(holder):
     assert narrowed["total"] == 4
 
 
-def test_year_range(holder):
+def test_year_range_matches_any_event_in_it(holder, real_measures):
     result = search(holder, SearchRequest(year_from=2015, year_to=2018, per_page=50))
-    assert result["total"] == 4  # 2015, 2017, 2017, 2018
-    assert all(2015 <= h["year"] <= 2018 for h in result["hits"])
+    expected = {m.id for m in real_measures if any(2015 <= e["year"] <= 2018 for e in m.events)}
+    assert {h["id"] for h in result["hits"]} == expected and result["total"] == len(expected)
+    # "Since July 2004, as amended in 2016, ..." is in, though its first year is 2004
+    assert any(h["year"] == 2004 for h in result["hits"])
     selected = [f["value"] for f in result["facets"]["year"] if f["selected"]]
-    assert selected == [2015, 2017, 2018]
+    assert selected == [2015, 2016, 2017, 2018]
 
 
 def test_highlights_mark_the_original_words_and_escape_the_rest(make_index):

@@ -1,12 +1,17 @@
 """Facet columns, written by a build (FacetColumns) and read by the service (FacetData); facet counts."""
 
+import dataclasses
 import functools
 
 import numpy as np
 
+from . import events
+from .events import GROUPS, NO_DATE
 from .schema import FACETS
 
 NO_YEAR = -1
+# The date columns (DateColumns reads them): one row per event (event_*), then one per document.
+DATE_COLUMNS = ("event_doc", "event_group", "event_month", "earliest", "latest", "in_force_from")
 
 
 class FacetColumns:
@@ -17,11 +22,20 @@ class FacetColumns:
         self.numbers = {name: {} for name in self.values}
         self.columns = {name: [] for name in self.values}
         self.years, self.ids = [], []
+        self.dates = {key: [] for key in DATE_COLUMNS}
 
     def add(self, measure):
         for name, column in self.columns.items():
             column.append(self._number(name, getattr(measure, name)))
         self.years.append(measure.year if measure.year is not None else NO_YEAR)
+        for event in measure.events:
+            self.dates["event_doc"].append(len(self.ids))
+            self.dates["event_group"].append(GROUPS.index(events.group_of(event)))
+            self.dates["event_month"].append(events.event_month(event))
+        earliest, latest = events.span(measure.events)
+        self.dates["earliest"].append(earliest)
+        self.dates["latest"].append(latest)
+        self.dates["in_force_from"].append(events.in_force_from(measure.events))
         self.ids.append(measure.id)
 
     def _number(self, name, value):
@@ -38,11 +52,16 @@ class FacetColumns:
             renumber = [self._number(name, value) for value in other.values[name]]
             column.extend(renumber[n] if n >= 0 else -1 for n in other.columns[name])
         self.years.extend(other.years)
+        offset = len(self.ids)
+        self.dates["event_doc"].extend(doc + offset for doc in other.dates["event_doc"])
+        for key in DATE_COLUMNS[1:]:
+            self.dates[key].extend(other.dates[key])
         self.ids.extend(other.ids)
 
     def data(self):
         """Return the columns as plain data (the facets file)."""
-        return {"values": self.values, "columns": self.columns, "year": self.years, "ids": self.ids}
+        return {"values": self.values, "columns": self.columns, "year": self.years, "ids": self.ids,
+                "dates": self.dates}
 
 
 class FacetData:
@@ -53,11 +72,11 @@ class FacetData:
         self.columns = {name: np.asarray(col, dtype=np.int32) for name, col in data["columns"].items()}
         self.year = np.asarray(data["year"], dtype=np.int32)
         self.ids = data["ids"]
+        self.dates = DateColumns(data["dates"], len(data["ids"]))
         self.numbers = {name: {v: i for i, v in enumerate(vals)} for name, vals in self.values.items()}
         self.size = len(self.ids)
         # per-instance caches, so that a retired build's data is not kept alive by a class-level cache
         self.docs_with = functools.lru_cache(maxsize=512)(self._docs_with)
-        self.docs_in_years = functools.lru_cache(maxsize=512)(self._docs_in_years)
         self._parents = None
         self._id_rank = None
 
@@ -87,19 +106,10 @@ class FacetData:
         mask.flags.writeable = False
         return mask
 
-    def _docs_in_years(self, year_from, year_to):
-        """Return the mask of documents whose year lies in [year_from, year_to] (None: open)."""
-        mask = self.year != NO_YEAR
-        if year_from is not None:
-            mask &= self.year >= year_from
-        if year_to is not None:
-            mask &= self.year <= year_to
-        mask.flags.writeable = False
-        return mask
 
 
-def filter_sets(data, filters, year_from, year_to, exclusions=None):
-    """Return {facet: document mask} for every active filter.
+def filter_sets(data, filters, dates, exclusions=None):
+    """Return {facet: document mask} for every active filter; dates: a DateFilter.
 
     A facet's mask holds both its own selection and its own exclusions (not_*), so
     the disjunctive counts of a facet ignore both: an excluded value shows how many
@@ -114,8 +124,10 @@ def filter_sets(data, filters, year_from, year_to, exclusions=None):
             mask = kept if mask is None else mask & kept
         if mask is not None:
             sets[name] = mask
-    if year_from is not None or year_to is not None:
-        sets["year"] = data.docs_in_years(year_from, year_to)
+    if dates.has_years():
+        sets["year"] = data.dates.in_years(dates.year_from, dates.year_to, dates.groups)
+    if dates.in_force_on is not None:
+        sets["in_force_on"] = data.dates.in_force_on(dates.in_force_on)
     return sets
 
 
@@ -127,20 +139,14 @@ def intersect(base, masks):
     return result
 
 
-def counts(data, matching, sets, filters, year_from=None, year_to=None, exclusions=None):
+def counts(data, matching, sets, filters, dates, exclusions=None):
     """Return the disjunctive facet counts: each facet ignores its own filter (and exclusions)."""
     exclusions = exclusions or {}
     result = {}
     for name in FACETS:
         docs = intersect(matching, [mask for facet, mask in sets.items() if facet != name])
         if name == "year":
-            years = data.year[docs]
-            values, numbers = np.unique(years[years != NO_YEAR], return_counts=True)
-            active = year_from is not None or year_to is not None
-            low = -(10 ** 9) if year_from is None else year_from
-            high = 10 ** 9 if year_to is None else year_to
-            result[name] = [{"value": int(y), "count": int(n), "selected": active and low <= y <= high}
-                            for y, n in zip(values.tolist(), numbers.tolist())]
+            result[name] = _year_facet(data.dates, docs, dates)
             continue
         # shift by one so that "no value" (-1) has a bin of its own
         tally = np.bincount(data.columns[name][docs] + 1, minlength=len(data.values[name]) + 1)[1:]
@@ -152,3 +158,84 @@ def counts(data, matching, sets, filters, year_from=None, year_to=None, exclusio
         result[name] = [{"value": v, "count": c, "selected": v in selected} | ({"excluded": True} if v in excluded
                                                                                else {}) for v, c in items]
     return result
+
+
+@dataclasses.dataclass(frozen=True)
+class DateFilter:
+    """The date parameters of one request in the columns' units (in_force_on: a month count)."""
+
+    year_from: int | None = None
+    year_to: int | None = None
+    groups: tuple = GROUPS
+    in_force_on: int | None = None
+
+    def has_years(self):
+        """Return True when a year range is asked for."""
+        return self.year_from is not None or self.year_to is not None
+
+
+class DateColumns:
+    """A build's date events as numpy columns: event_* one row per event, the rest one per document."""
+
+    def __init__(self, data, size):
+        self.size = size
+        self.event_doc = np.asarray(data["event_doc"], dtype=np.intp)
+        self.event_group = np.asarray(data["event_group"], dtype=np.int8)
+        self.event_year = np.asarray(data["event_month"], dtype=np.int32) // 12
+        self.earliest = np.asarray(data["earliest"], dtype=np.int64)
+        self.latest = np.asarray(data["latest"], dtype=np.int64)
+        self.in_force_from = np.asarray(data["in_force_from"], dtype=np.int64)
+        self.first_year = int(self.event_year.min()) if len(self.event_year) else 0
+        self.in_years = functools.lru_cache(maxsize=256)(self._in_years)
+        self.in_force_on = functools.lru_cache(maxsize=256)(self._in_force_on)
+        self.year_pairs = functools.lru_cache(maxsize=8)(self._year_pairs)
+
+    def _of_groups(self, groups):
+        return np.isin(self.event_group, [GROUPS.index(g) for g in groups])
+
+    def _in_years(self, year_from, year_to, groups):
+        """Return the mask of documents with an event of `groups` in [year_from, year_to] (None: open)."""
+        keep = self._of_groups(groups)
+        if year_from is not None:
+            keep &= self.event_year >= year_from
+        if year_to is not None:
+            keep &= self.event_year <= year_to
+        mask = np.zeros(self.size, dtype=bool)
+        mask[self.event_doc[keep]] = True
+        mask.flags.writeable = False
+        return mask
+
+    def _in_force_on(self, month):
+        """Return the mask of documents in force during the month counted `month` (events.in_force_from)."""
+        mask = (self.in_force_from != NO_DATE) & (self.in_force_from <= month)
+        mask.flags.writeable = False
+        return mask
+
+    def _year_pairs(self, groups):
+        """Return (document, year - first_year) of the events of `groups`, each pair once."""
+        keep = self._of_groups(groups)
+        years = (self.event_year[keep] - self.first_year).astype(np.int64)
+        pairs = np.unique(self.event_doc[keep].astype(np.int64) * 100_000 + years)
+        return pairs // 100_000, pairs % 100_000
+
+    def year_counts(self, docs, groups):
+        """Return {year: number of documents of `docs` with an event of `groups` in that year}."""
+        pair_doc, pair_year = self.year_pairs(groups)
+        tally = np.bincount(pair_year[docs[pair_doc]])
+        return {self.first_year + int(y): int(tally[y]) for y in np.flatnonzero(tally).tolist()}
+
+
+def _year_facet(columns, docs, dates):
+    """Return the year facet: measures with an event in each year; the selected years listed even at 0."""
+    found = columns.year_counts(docs, dates.groups)
+    low = -(10 ** 9) if dates.year_from is None else dates.year_from
+    high = 10 ** 9 if dates.year_to is None else dates.year_to
+    if dates.has_years() and low <= high:
+        # every year of the range that events of this build can have, and the bounds as typed
+        known = (columns.first_year, int(columns.event_year.max())) if len(columns.event_year) else (low, low - 1)
+        wanted = set(range(max(low, known[0]), min(high, known[1]) + 1))
+        wanted |= {y for y in (dates.year_from, dates.year_to) if y is not None}
+        for year in wanted:
+            found.setdefault(year, 0)
+    return [{"value": y, "count": found[y], "selected": dates.has_years() and low <= y <= high}
+            for y in sorted(found)]

@@ -26,7 +26,7 @@ REMOVED_FILE = "removed.json"
 BUILD_PREFIX = "build-"
 WORK_PREFIX = ".build-"
 # Bumped whenever the schema or the side files change; a service refuses older builds.
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 
 
 def current_build(index_root):

@@ -9,6 +9,7 @@ import time
 
 import numpy as np
 
+from . import events as date_events
 from . import facets as facet_counts
 from .analysis import forms
 from .errors import InvalidParameter, NotFound, QueryTooComplex, Removed
@@ -35,6 +36,8 @@ class SearchRequest:
     exclusions: dict = dataclasses.field(default_factory=dict)  # facet -> values to leave out
     year_from: int | None = None
     year_to: int | None = None
+    event: tuple = ()  # event groups of the year range and year facet; empty: every group
+    in_force_on: str | None = None  # YYYY, YYYY-MM or YYYY-MM-DD
     sort: str | None = None
     page: int = 1
     per_page: int = 20
@@ -43,8 +46,23 @@ class SearchRequest:
         """Return the sort in force: relevance when the query has words, else newest."""
         return self.sort or ("relevance" if has_words(self.q) else "newest")
 
+    def date_filter(self):
+        """Return the request's date parameters as facets.DateFilter (call validate() first)."""
+        return facet_counts.DateFilter(
+            self.year_from, self.year_to,
+            tuple(g for g in date_events.GROUPS if g in self.event) or date_events.GROUPS,
+            None if self.in_force_on is None else date_events.parse_day(self.in_force_on))
+
     def validate(self):
         """Raise InvalidParameter for values outside the documented ranges."""
+        unknown = [e for e in self.event if e not in date_events.GROUPS]
+        if unknown:
+            raise InvalidParameter(f"event {unknown[0]!r} is not one of {', '.join(date_events.GROUPS)}", "event")
+        if self.in_force_on is not None:
+            try:
+                date_events.parse_day(self.in_force_on)
+            except ValueError as exc:
+                raise InvalidParameter(f"in_force_on {self.in_force_on!r} {exc}", "in_force_on") from None
         if self.sort is not None and self.sort not in SORTS:
             raise InvalidParameter(f"sort must be one of {', '.join(SORTS)}", "sort")
         if self.page < 1:
@@ -108,7 +126,7 @@ def _select(evaluation, data, parsed, request):
     `matching` is what the words match, `allowed` that narrowed by the filters.
     When all the words together match nothing, any word will do (relaxed).
     """
-    sets = facet_counts.filter_sets(data, request.filters, request.year_from, request.year_to, request.exclusions)
+    sets = facet_counts.filter_sets(data, request.filters, request.date_filter(), request.exclusions)
     relaxed = False
     matching = evaluation.matching(parsed)
     if not matching.any() and len(parsed.positive) > 1:
@@ -142,10 +160,14 @@ def _ranked(evaluation, parsed, allowed, request, data, start, count):
 
 
 def _date_key(data, docs, sort):
-    """Return (key, missing) of docs for a date sort: ascending key first, measures without a date last."""
-    years = data.year[docs].astype(np.int64)
-    missing = years < 0
-    return np.where(missing, 0, -years if sort != "oldest" else years), missing
+    """Return (key, missing) of docs for a date sort: ascending key first, measures without a date last.
+
+    newest: by each measure's latest event, oldest: by its earliest (month counts, events.py).
+    """
+    oldest = sort == "oldest"
+    months = (data.dates.earliest if oldest else data.dates.latest)[docs]
+    missing = months == date_events.NO_DATE
+    return np.where(missing, 0, months if oldest else -months), missing
 
 
 def _explained_fields(record):
@@ -179,6 +201,7 @@ def _hit(record, score, words, fields):
         "titles": record["titles"],
         "dates": record["dates"],
         "year": record.get("year"),
+        "events": date_events.public_events(record.get("events", [])),
         "description": record["description"],
         "highlights": {
             "titles": [highlight(t, words, titles=True) for t in record["titles"]],
@@ -241,8 +264,8 @@ def search(holder, request, parents=False):
         page = [(run.record(d), score) for d, score in run.ranked(request, data, start, request.per_page)]
         fields = _match_page(words, [record for record, _ in page])
         hits = [_hit(record, score, words, f) for (record, score), f in zip(page, fields)]
-        counts = facet_counts.counts(data, run.matching, run.sets, request.filters, request.year_from,
-                                     request.year_to, request.exclusions)
+        counts = facet_counts.counts(data, run.matching, run.sets, request.filters, request.date_filter(),
+                                     request.exclusions)
         suggestion = (_suggestion(run.searcher, snapshot.vocabulary, run.parsed, request.q)
                       if run.parsed.clauses else None)
         extra = {"sub_pillar_parents": data.sub_pillar_parents()} if parents else {}
@@ -250,6 +273,7 @@ def search(holder, request, parents=False):
     return extra | {
         "query": {"q": request.q, "filters": filters_echo(request),
                   "year_from": request.year_from, "year_to": request.year_to,
+                  "event": list(request.event), "in_force_on": request.in_force_on,
                   "sort": request.effective_sort(), "page": request.page, "per_page": request.per_page},
         "total": run.total,
         "page": request.page,
@@ -273,6 +297,7 @@ def export(holder, request):
         records = [run.record(d) for d, _ in run.ranked(request, snapshot.facets, 0, run.total)]
     for record in records:
         record["url"] = f"/measures/{record['id']}"
+        record["events"] = date_events.public_events(record.get("events", []))
     return run.total, records
 
 
@@ -288,6 +313,7 @@ def get_measure(holder, measure_id, related=5):
                               "no longer lists it", {"id": measure_id, **tombstone})
             raise NotFound(f"no measure with id {measure_id!r}")
         record = snapshot.records.get(docnum)
+        record["events"] = date_events.public_events(record.get("events", []))
         record["related"] = [_summary(snapshot.records.get(d))
                              for d in _related(searcher, snapshot.facets, docnum, record, related)]
     return record
