@@ -7,6 +7,7 @@ import falcon.testing
 import pytest
 
 from measuresearch.engine import IndexHolder
+from measuresearch.events import public_events
 from measuresearch.web.app import create_app
 
 
@@ -14,10 +15,11 @@ def test_search_shape(client):
     body = client.simulate_get("/api/search", params={"q": "shutdowns", "country": "Kazakhstan"}).json
     assert set(body) >= {"query", "total", "page", "per_page", "pages", "took_ms", "hits", "facets", "suggestion"}
     assert body["query"] == {"q": "shutdowns", "filters": {"country": ["Kazakhstan"]}, "year_from": None,
-                             "year_to": None, "sort": "relevance", "page": 1, "per_page": 20}
+                             "year_to": None, "event": [], "in_force_on": None, "sort": "relevance", "page": 1,
+                             "per_page": 20}
     hit = body["hits"][0]
     assert set(hit) >= {"id", "url", "score", "country", "pillar", "sub_pillar", "coverage", "titles", "dates",
-                        "year", "description", "highlights", "matched"}
+                        "year", "events", "description", "highlights", "matched"}
     assert hit["url"] == f"/measures/{hit['id']}"
     assert set(body["facets"]) == {"country", "pillar", "sub_pillar", "coverage", "year"}
     assert body["facets"]["country"] == [{"value": "Kazakhstan", "count": 2, "selected": True}]
@@ -89,7 +91,7 @@ def test_unknown_measure_and_unknown_path_are_json_404(client):
 def test_measure_record(client, real_measures):
     first = real_measures[0]
     body = client.simulate_get(f"/api/measures/{first.id}").json
-    assert body["id"] == first.id and body["titles"] == first.titles and body["events"] == first.events
+    assert body["id"] == first.id and body["titles"] == first.titles and body["events"] == public_events(first.events)
     assert isinstance(body["related"], list) and first.id not in [r["id"] for r in body["related"]]
 
 

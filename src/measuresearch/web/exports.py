@@ -3,7 +3,10 @@
 import csv
 import io
 
-COLUMNS = ("id", "url", "country", "pillar", "sub_pillar", "coverage", "year", "dates", "titles", "description")
+from ..events import describe
+
+COLUMNS = ("id", "url", "country", "pillar", "sub_pillar", "coverage", "year", "dates", "events", "titles",
+           "description")
 # A cell starting with one of these is read as a formula by spreadsheets.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -25,13 +28,16 @@ def to_csv(hits, base_url=""):
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for hit in hits:
-        row = dict(hit, url=base_url + hit["url"])
+        # one event a line, as a reader says it: "in_force: since July 2018"
+        row = dict(hit, url=base_url + hit["url"],
+                   events=[f"{e['event']}: {describe(e)}" for e in hit.get("events", [])])
         writer.writerow([safe_cell(row.get(column)) for column in COLUMNS])
     return out.getvalue()
 
 
 def to_json_export(result, hits):
     """Return the JSON export document: the query, the total and every record."""
-    fields = ("id", "url", "country", "pillar", "sub_pillar", "coverage", "titles", "dates", "year", "description")
+    fields = ("id", "url", "country", "pillar", "sub_pillar", "coverage", "titles", "dates", "year", "events",
+              "description")
     return {"query": result["query"], "total": result["total"],
             "measures": [{f: hit.get(f) for f in fields} for hit in hits]}

@@ -1,9 +1,17 @@
 """The OpenAPI 3 document of the JSON endpoints (kept beside API.md)."""
 
+from ..events import GROUP_OF_KIND, GROUPS
 from ..search import EXCLUDE_PREFIX, FILTER_NAMES, MAX_PER_PAGE, SORTS
 from .params import MAX_FACET_VALUES, MAX_PAGE, MAX_VALUE_CHARS
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
+# kind: what the date line says; event: the `event` parameter value that selects it; line: index in `dates`
+_EVENT = {"type": "object", "required": ["kind", "event", "year", "month"],
+          "properties": {"kind": {"type": "string", "enum": list(GROUP_OF_KIND)},
+                         "event": {"type": "string", "enum": list(GROUPS)},
+                         "year": {"type": "integer"}, "month": {"type": ["integer", "null"], "minimum": 1,
+                                                                "maximum": 12},
+                         "line": {"type": ["integer", "null"], "minimum": 0}}}
 
 
 def _param(name, schema, description, repeat=False, max_items=None):
@@ -22,6 +30,13 @@ def _search_params(export=False):
                       True, MAX_FACET_VALUES) for n in FILTER_NAMES]
     params += [_param("year_from", {"type": "integer", "minimum": 0, "maximum": 9999}, "first year, inclusive"),
                _param("year_to", {"type": "integer", "minimum": 0, "maximum": 9999}, "last year, inclusive"),
+               _param("event", {"type": "string", "enum": list(GROUPS)},
+                      "kinds of date event the year range and the year facet look at; repeatable; default: every "
+                      "kind (in_force: since, entry into force; amended: amended, last amended; reported: "
+                      "reported, last reported)", True, MAX_FACET_VALUES),
+               _param("in_force_on", {"type": "string", "pattern": "^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"},
+                      "YYYY, YYYY-MM or YYYY-MM-DD: measures in force on that day (a year or month counts "
+                      "from its first day)"),
                _param("sort", {"type": "string", "enum": list(SORTS)}, "order of the hits")]
     # the exports take the same parameters, checked by the same parser; they hold every match, not one page
     paging = " (checked, then ignored: an export holds every match)" if export else ""
@@ -53,6 +68,7 @@ def document():
                "country": {"type": "string"}, "pillar": {"type": "string"}, "sub_pillar": {"type": "string"},
                "coverage": {"type": ["string", "null"]}, "titles": {"type": "array", "items": {"type": "string"}},
                "dates": {"type": "array", "items": {"type": "string"}}, "year": {"type": ["integer", "null"]},
+               "events": {"type": "array", "items": _EVENT},
                "description": {"type": "string"},
                "highlights": {"type": "object"},
                "matched": {"type": "array", "items": {"type": "object", "properties": {

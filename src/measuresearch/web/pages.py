@@ -8,19 +8,17 @@ import jinja2
 
 from .. import search
 from ..errors import Removed
-from ..model import EVENT_KINDS, MONTHS
+from ..events import GROUP_LABELS, describe
 from . import urls
 from .params import SEARCH_PARAMS, search_request
 
 STATIC = pathlib.Path(__file__).with_name("static")
 FACET_LABELS = {"pillar": "Pillar", "sub_pillar": "Sub-pillar", "country": "Country", "coverage": "Coverage",
                 "year": "Year"}
-EVENT_LABELS = {kind: kind.replace("_", " ") for kind in EVENT_KINDS}
 KIND_LABELS = {"exact": "exact", "stem": "word form", "lookalike": "look-alike letters",
                "romanized": "romanized", "law_number": "law number"}
 # kept as hidden fields of the search box, so that typing a new query keeps them
-FORM_STATE = (*urls.FILTER_PARAMS, "sort", "per_page")
-MONTH_NAMES = tuple(month.capitalize() for month in MONTHS)
+FORM_STATE = (*urls.FILTER_PARAMS, "event", "in_force_on", "sort", "per_page")
 
 
 @functools.cache
@@ -32,8 +30,8 @@ def environment():
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(urls=urls, FORM_STATE=FORM_STATE, FACET_LABELS=FACET_LABELS, EVENT_LABELS=EVENT_LABELS,
-                       KIND_LABELS=KIND_LABELS, MONTHS=MONTH_NAMES)
+    env.globals.update(urls=urls, FORM_STATE=FORM_STATE, FACET_LABELS=FACET_LABELS, KIND_LABELS=KIND_LABELS,
+                       EVENT_GROUPS=GROUP_LABELS, describe_event=describe)
     return env
 
 
@@ -101,6 +99,11 @@ def chips(request, pairs):
         span = f"{request.year_from or '…'}–{request.year_to or '…'}"
         found.append({"label": "Year", "value": span, "url": urls.replace(pairs, year_from=None, year_to=None,
                                                                           page=None)})
+    for group in request.event:
+        found.append({"label": "Event", "value": GROUP_LABELS[group], "url": urls.toggle(pairs, "event", group)})
+    if request.in_force_on is not None:
+        found.append({"label": "In force on", "value": request.in_force_on,
+                      "url": urls.replace(pairs, in_force_on=None, page=None)})
     return found
 
 

@@ -10,8 +10,8 @@ from ..errors import InvalidParameter
 from ..search import EXCLUDE_PREFIX, FILTER_NAMES, MAX_DEPTH, MAX_PER_PAGE, SORTS, SearchRequest
 
 EXCLUSION_NAMES = tuple(EXCLUDE_PREFIX + name for name in FILTER_NAMES)
-SEARCH_PARAMS = frozenset(("q", "year_from", "year_to", "sort", "page", "per_page", *FILTER_NAMES,
-                           *EXCLUSION_NAMES))
+SEARCH_PARAMS = frozenset(("q", "year_from", "year_to", "event", "in_force_on", "sort", "page", "per_page",
+                           *FILTER_NAMES, *EXCLUSION_NAMES))
 MAX_FACET_VALUES = 20
 MAX_VALUE_CHARS = 300
 MAX_PAGE = MAX_DEPTH // MAX_PER_PAGE
@@ -63,14 +63,20 @@ def choice(req, name, choices, strict=True):
     return value
 
 
-def values(req, name):
+def text(req, name, strict=True):
+    """Return the one value of a parameter, or None when absent (or blank on the page)."""
+    value = single(req, name)
+    return None if value is None or (value == "" and not strict) else value
+
+
+def values(req, name, keep_blank=False):
     """Return the distinct non-blank values of a repeatable parameter, bounded in number and length."""
     found = req.get_param_as_list(name) or []
     if len(found) > MAX_FACET_VALUES:
         raise InvalidParameter(f"{name} may be given at most {MAX_FACET_VALUES} times", name)
     if any(len(v) > MAX_VALUE_CHARS for v in found):
         raise InvalidParameter(f"a {name} value may be at most {MAX_VALUE_CHARS} characters", name)
-    return tuple(dict.fromkeys(v for v in found if v))
+    return tuple(dict.fromkeys(v for v in found if v or keep_blank))
 
 
 def search_request(req, allowed=SEARCH_PARAMS, strict=True):
@@ -83,6 +89,9 @@ def search_request(req, allowed=SEARCH_PARAMS, strict=True):
         exclusions={name: chosen for name in FILTER_NAMES if (chosen := values(req, EXCLUDE_PREFIX + name))},
         year_from=whole_number(req, "year_from", None, *YEARS, strict=strict),
         year_to=whole_number(req, "year_to", None, *YEARS, strict=strict),
+        # event kinds and the day are checked by SearchRequest.validate(), for every caller
+        event=values(req, "event", keep_blank=strict),
+        in_force_on=text(req, "in_force_on", strict),
         sort=choice(req, "sort", SORTS, strict),
         # pages stop at MAX_PAGE: with per_page <= 100 no request reads past hit 10,000
         page=whole_number(req, "page", 1, 1, MAX_PAGE, strict),

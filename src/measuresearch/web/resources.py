@@ -29,6 +29,7 @@ class SearchResource:
         total, records = search.export(self.holder, request)
         result = {"query": {"q": request.q, "filters": search.filters_echo(request),
                             "year_from": request.year_from, "year_to": request.year_to,
+                            "event": list(request.event), "in_force_on": request.in_force_on,
                             "sort": request.effective_sort()}, "total": total}
         resp.downloadable_as = "measures.json"
         resp.media = exports.to_json_export(result, records)

@@ -6,7 +6,7 @@ from ..search import EXCLUDE_PREFIX, FILTER_NAMES
 
 EXCLUSIONS = tuple(EXCLUDE_PREFIX + name for name in FILTER_NAMES)
 FILTER_PARAMS = (*FILTER_NAMES, *EXCLUSIONS)  # what the search form carries as hidden fields
-ORDER = ("q", *FILTER_PARAMS, "year_from", "year_to", "sort", "page", "per_page")
+ORDER = ("q", *FILTER_PARAMS, "year_from", "year_to", "event", "in_force_on", "sort", "page", "per_page")
 
 
 def state_of(request):
@@ -16,7 +16,8 @@ def state_of(request):
         pairs.extend((name, value) for value in request.filters.get(name, ()))
     for name in FILTER_NAMES:
         pairs.extend((EXCLUDE_PREFIX + name, value) for value in request.exclusions.get(name, ()))
-    for name in ("year_from", "year_to", "sort"):
+    pairs.extend(("event", value) for value in request.event)
+    for name in ("year_from", "year_to", "in_force_on", "sort"):
         value = getattr(request, name)
         if value is not None:
             pairs.append((name, str(value)))
