@@ -312,7 +312,7 @@ def test_law_167_in_force_from_july_2018(holder, day, found):
     ("in_force_on=2021-13", "in_force_on"), ("in_force_on=2021-02-30", "in_force_on"),
     ("in_force_on=text", "in_force_on"), ("in_force_on=", "in_force_on"), ("in_force_on=2021-1", "in_force_on"),
     ("in_force_on=2020&in_force_on=2021", "in_force_on"), ("event=force", "event"),
-    ("event=in_force&event=nope", "event"), ("event=In_Force", "event"), ("year_from=2020.5", "year_from"),
+    ("event=in_force&event=nope", "event"), ("event=In_Force", "event"), ("event=", "event"), ("year_from=2020.5", "year_from"),
 ])
 def test_bad_date_parameters_are_400_naming_the_parameter(client, query, parameter):
     response = client.simulate_get("/api/search?" + query)
@@ -354,7 +354,7 @@ def test_measure_page_lists_the_events_in_words(client, holder):
 
 
 def test_the_page_reads_an_empty_date_box_as_not_given_and_refuses_a_bad_date(client):
-    assert client.simulate_get("/?in_force_on=&q=payments").status_code == 200
+    assert client.simulate_get("/?in_force_on=&event=&q=payments").status_code == 200
     page = client.simulate_get("/?in_force_on=2021-02-30")
     assert page.status_code == 400 and "in_force_on" in page.text
 

@@ -5,6 +5,11 @@ from ..search import EXCLUDE_PREFIX, FILTER_NAMES, MAX_PER_PAGE, SORTS
 from .params import MAX_FACET_VALUES, MAX_PAGE, MAX_VALUE_CHARS
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
+_YEAR = "(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
+# YYYY, YYYY-MM or a calendar date: exactly what the search accepts (2021-02-30 is a 400)
+_DAY = {"anyOf": [{"type": "string", "pattern": f"^{_YEAR}$"},
+                  {"type": "string", "pattern": f"^{_YEAR}-(0[1-9]|1[0-2])$"},
+                  {"type": "string", "format": "date"}]}
 # kind: what the date line says; event: the `event` parameter value that selects it; line: index in `dates`
 _EVENT = {"type": "object", "required": ["kind", "event", "year", "month"],
           "properties": {"kind": {"type": "string", "enum": list(GROUP_OF_KIND)},
@@ -34,7 +39,7 @@ def _search_params(export=False):
                       "kinds of date event the year range and the year facet look at; repeatable; default: every "
                       "kind (in_force: since, entry into force; amended: amended, last amended; reported: "
                       "reported, last reported)", True, MAX_FACET_VALUES),
-               _param("in_force_on", {"type": "string", "pattern": "^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"},
+               _param("in_force_on", _DAY,
                       "YYYY, YYYY-MM or YYYY-MM-DD: measures in force on that day (a year or month counts "
                       "from its first day)"),
                _param("sort", {"type": "string", "enum": list(SORTS)}, "order of the hits")]
