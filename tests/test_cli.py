@@ -56,3 +56,12 @@ def test_bad_page_is_refused_without_traceback(tmp_path):
 def test_search_without_index_says_make_index(tmp_path, capsys):
     assert main(["search", "x", "--index", str(tmp_path / "none")]) == 3  # index unavailable
     assert "make index" in capsys.readouterr().err
+
+
+def test_search_by_date_from_the_terminal(real_index, capsys):
+    assert main(["search", "online payments", "--index", str(real_index), "--json", "--event", "amended",
+                 "--year-from", "2020", "--in-force-on", "2018-07"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["total"] == 1 and result["query"]["event"] == ["amended"]
+    assert main(["search", "x", "--index", str(real_index), "--in-force-on", "2021-02-30"]) != 0
+    assert "in_force_on '2021-02-30' is not a date of the calendar" in capsys.readouterr().err

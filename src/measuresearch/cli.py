@@ -49,6 +49,9 @@ def _parser(cfg):
                        help=f"keep only this {name.replace('_', '-')} (repeatable)")
     p.add_argument("--year-from", type=int, help="first year, inclusive")
     p.add_argument("--year-to", type=int, help="last year, inclusive")
+    p.add_argument("--event", action="append", default=[], choices=("in_force", "amended", "reported"),
+                   help="kind of date event the year range looks at (repeatable; default: every kind)")
+    p.add_argument("--in-force-on", metavar="DATE", help="YYYY, YYYY-MM or YYYY-MM-DD: measures in force that day")
     p.add_argument("--sort", choices=("relevance", "newest", "oldest"), help="order of the hits")
     p.add_argument("--page", type=int, default=1, help="page number (default 1)")
     p.add_argument("--per-page", type=int, default=10, help="hits per page (default 10)")
@@ -125,7 +128,7 @@ def cmd_search(args):
     from .search import SearchRequest, search
     filters = {n: tuple(getattr(args, n)) for n in ("country", "pillar", "sub_pillar", "coverage") if getattr(args, n)}
     request = SearchRequest(q=args.query, filters=filters, year_from=args.year_from, year_to=args.year_to,
-                            sort=args.sort, page=args.page, per_page=args.per_page)
+                            event=tuple(args.event), in_force_on=args.in_force_on, sort=args.sort, page=args.page, per_page=args.per_page)
     holder = IndexHolder(args.index)
     try:
         result = search(holder, request)
