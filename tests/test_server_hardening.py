@@ -3,6 +3,7 @@
 import concurrent.futures
 import pathlib
 import json
+import os
 import socket
 import time
 import urllib.parse
@@ -14,6 +15,7 @@ from hostile_inputs import QUERIES
 from measuresearch.server import WAITRESS_SETTINGS
 
 pytestmark = pytest.mark.e2e
+HERE = pathlib.Path(__file__).resolve().parent
 
 
 def raw(base, payload, timeout=10):
@@ -132,6 +134,6 @@ def test_schemathesis_all_checks_against_the_openapi_document(server, tmp_path):
     command = shutil.which("schemathesis") or str(pathlib.Path(sys.executable).with_name("schemathesis"))
     result = subprocess.run([command, "run", server + "/openapi.json", "--checks", "all", "--max-examples", "60",
                              "--seed", "20261128", "--no-color"], capture_output=True, text=True, cwd=tmp_path,
-                            timeout=600)
+                            timeout=600, env={**os.environ, "SCHEMATHESIS_HOOKS": str(HERE / "schemathesis_hooks.py")})
     assert result.returncode == 0, result.stdout[-4000:]
     assert "passed" in result.stdout
