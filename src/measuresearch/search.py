@@ -17,6 +17,7 @@ from .highlight import QueryWords, explain, highlight, snippet
 from .matching import Evaluation
 from .notices import search_notices
 from .queryparse import Clause, Fuzzy, ParsedQuery, Prefix, Word, parse
+from .suggest import complete, texts_of
 
 SORTS = ("relevance", "newest", "oldest")
 FILTER_NAMES = ("country", "pillar", "sub_pillar", "coverage")
@@ -340,17 +341,9 @@ def _summary(record):
 
 
 def suggest(holder, prefix, limit=10):
-    """Return up to `limit` completions of the last word of prefix, commonest first."""
-    text = " ".join(prefix.split())
-    if not text or prefix[-1:].isspace():
-        return []
-    head, _, last = text.rpartition(" ")
+    """Return up to `limit` completions of prefix as typed (see suggest.py)."""
     with holder.using() as snapshot:
-        vocabulary = snapshot.vocabulary
-        completions = {w: vocabulary.df[w] for reading in forms(last).readings
-                       for w in vocabulary.complete(reading, limit)}
-    best = sorted(completions, key=lambda w: (-completions[w], w))[:limit]
-    return [(head + " " + w).strip() for w in best]
+        return complete(texts_of(snapshot), prefix, limit)
 
 
 def health(holder):
