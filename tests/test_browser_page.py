@@ -114,25 +114,25 @@ def test_typing_a_rejected_query_replaces_the_results(page, browser_errors, serv
 
 def test_escape_closes_the_suggestions_and_keeps_the_box(any_page, server):
     page = any_page
-    page.goto(server + "/?q=law")
+    page.goto(server + "/?q=internet")
     page.evaluate("() => { window.__sameDocument = true; }") if page.js else None
     before = page.url
     page.click("#q")
     page.press("#q", "End")
-    page.type("#q", " intern", delay=30)
+    page.type("#q", " shut", delay=30)
     if page.js:
         page.wait_for_selector("#suggestions li")
         assert page.get_attribute("#q", "aria-expanded") == "true"
     page.press("#q", "Escape")
-    assert page.input_value("#q") == "law intern"
+    assert page.input_value("#q") == "internet shut"
     if page.js:
         expect(page.locator("#suggestions")).to_be_hidden()
         assert page.get_attribute("#q", "aria-expanded") == "false"
         page.press("#q", "Escape")  # a second Escape, with nothing to close, changes nothing either
-        assert page.input_value("#q") == "law intern"
+        assert page.input_value("#q") == "internet shut"
         assert page.evaluate("() => window.__sameDocument") is True
     page.wait_for_timeout(600)  # past the search-as-you-type pause
-    assert page.input_value("#q") == "law intern"
+    assert page.input_value("#q") == "internet shut"
     if not page.js:
         assert page.url == before
 
