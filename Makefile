@@ -7,7 +7,7 @@ TEST_INSTALLED := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install serve index check test eval bench stress clean browser screenshots backup
+.PHONY: install serve index check test eval bench bench-import stress clean browser screenshots backup
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ eval: $(INSTALLED)
 bench: $(INSTALLED)
 	command -v nginx >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nginx)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# `measuresearch import` of 146 synthetic pages (100,000 measures) and a 20,000-row sheet:
+# time and peak memory of each run (BENCH_ARGS=--quick for 10,000 measures).
+bench-import: $(INSTALLED)
+	$(BIN)/python bench/import_bench.py $(BENCH_ARGS)
 
 # The long checks: reindex under load, SIGKILL trials, hostile traffic over HTTP, and a
 # 30-minute soak (STRESS_ARGS="--soak-minutes 2" for a short one).

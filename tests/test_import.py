@@ -23,7 +23,7 @@ def _page(tmp_path, text, name="page.txt"):
 
 def _files(folder):
     """Return the corpus files of a folder (not the lock) by name."""
-    return {p.name: p.read_bytes() for p in folder.iterdir() if p.name != ".import.lock"} if folder.exists() else {}
+    return {p.name: p.read_bytes() for p in folder.iterdir() if not p.name.startswith(".")} if folder.exists() else {}
 
 
 def _line_of(text, fragment):
@@ -243,3 +243,12 @@ def test_the_permalink_of_a_pruned_measure_answers_410_with_a_search_for_its_tit
         assert client.simulate_get("/api/search", params={"q": "Advertisement"}).json["total"] == 0
     finally:
         holder.close()
+
+
+def test_a_hand_edited_corpus_file_is_read_again_not_taken_from_the_import_cache(tmp_path, out):
+    path = out / "kazakhstan.yaml"
+    assert (out / importer.CACHE / "kazakhstan.yaml.json").exists()
+    path.write_text(path.read_text(encoding="utf-8").replace("is USD 580.", "is USD 581."), encoding="utf-8")
+    report = importer.import_files([SEED], out)
+    assert _counts(report) == (0, 1, 14, 0)
+    assert _by_id(out)["kazakhstan-threshold-for-de-minimis-rule-283a48c4"].description.endswith("USD 580.")

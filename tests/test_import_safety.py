@@ -68,27 +68,44 @@ def _start(pages, out):
                             stderr=subprocess.PIPE, text=True)
 
 
-@pytest.mark.parametrize("moment", ["reading", "writing"])
-def test_an_import_killed_midway_leaves_the_previous_files_whole(tmp_path, versions, moment):
+def _finish_and_compare(pages, out, b):
+    """The next import removes stray temporary files, finishes a journal, and does the whole job."""
+    done = subprocess.run(CLI + ["import", *pages, "--out", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert _yaml_files(out) == b
+    assert not list(out.glob(f".*{transaction.SUFFIX}")) and not (out / transaction.JOURNAL).exists()
+
+
+def test_an_import_killed_while_writing_leaves_the_previous_files_whole(tmp_path, versions):
     pages, a, b, state_a = versions
     out = tmp_path / "out"
     shutil.copytree(state_a, out)
     process = _start(pages["b"], out)
     deadline = time.monotonic() + 60
-    if moment == "reading":
-        time.sleep(0.5)
-    else:  # as soon as the first new file is being written beside its target
-        while not list(out.glob(f".*{transaction.SUFFIX}")) and process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.001)
+    # as soon as the first new file is being written beside its target
+    while not list(out.glob(f".*{transaction.SUFFIX}")) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.0005)
     assert process.poll() is None, "the import ended before it could be killed"
     process.send_signal(signal.SIGKILL)
     process.wait()
-    # before the journal: every file is still version A
+    assert list(out.glob(f".*{transaction.SUFFIX}"))  # it was killed in the middle of its writes
     assert _assert_whole_and_one_version(out, a, b, allow_mixed=False) == {"a"}
-    # the next import removes the stray temporary files and does the whole job
-    assert subprocess.run(CLI + ["import", *pages["b"], "--out", str(out)], capture_output=True).returncode == 0
-    assert _yaml_files(out) == b
-    assert not list(out.glob(f".*{transaction.SUFFIX}"))
+    _finish_and_compare(pages["b"], out, b)
+
+
+@pytest.mark.parametrize("delay", [0.15, 0.3, 0.45, 0.6, 0.9])
+def test_an_import_killed_at_any_moment_leaves_whole_files(tmp_path, versions, delay):
+    pages, a, b, state_a = versions
+    out = tmp_path / "out"
+    shutil.copytree(state_a, out)
+    process = _start(pages["b"], out)
+    time.sleep(delay)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    journal = (out / transaction.JOURNAL).exists()
+    # every file whole and either version; a mix only once the journal of renames exists
+    _assert_whole_and_one_version(out, a, b, allow_mixed=journal)
+    _finish_and_compare(pages["b"], out, b)
 
 
 def test_a_crash_during_the_renames_is_finished_by_the_next_import(tmp_path, versions, monkeypatch):

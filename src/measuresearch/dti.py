@@ -22,7 +22,7 @@ def _squash(line):
 
 def is_furniture(line):
     """Return True for page navigation lines such as "Browse Database"."""
-    return _squash(line) in FURNITURE
+    return len(line) < 80 and _squash(line) in FURNITURE
 
 
 @dataclasses.dataclass
@@ -42,7 +42,9 @@ class Entry:
 
 def _is_country_line(lines, index):
     line = lines[index].strip()
-    if not line or is_furniture(line) or line != line.upper() or not any(c.isalpha() for c in line):
+    if not line or len(line) > 120 or is_furniture(line):
+        return False
+    if line != line.upper() or not any(c.isalpha() for c in line):
         return False
     for following in lines[index + 1:index + 4]:
         if following.strip():

@@ -37,11 +37,15 @@ class Matching:
     ties: list = dataclasses.field(default_factory=list)  # (new, [old candidates])
 
 
+@functools.cache
+def _to_latin():
+    return str.maketrans(lookalike_tables()[1])
+
+
 def fold(text):
     """Return text folded for comparison: case, spacing, quotes and look-alike letters."""
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_QUOTES)
-    cyrillic_to_latin = lookalike_tables()[1]
-    return " ".join("".join(cyrillic_to_latin.get(c, c) for c in text).split())
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_QUOTES).translate(_to_latin())
+    return " ".join(text.split())
 
 
 def title_key(measure):

@@ -1,0 +1,128 @@
+"""`make bench-import`: time and peak memory of `measuresearch import` at DTI scale.
+
+    python bench/import_bench.py [--measures 100000] [--rows 20000] [--quick]
+
+Generates synthetic measures (measuresearch.synthetic, from corpus/taxonomy.yaml)
+at run time, in a temporary folder, never in corpus/: one DTI page per economy
+(146 pages), a CSV and an .xlsx sheet. Each case runs the real CLI in a fresh
+process: a first import into an empty folder (everything added), the same again
+(everything unchanged), and the pages with one description in 50 changed. Prints
+a table and writes it under bench/results/import-*.json.
+"""
+
+import argparse
+import csv
+import datetime
+import json
+import pathlib
+import platform
+import shutil
+import sys
+import tempfile
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+
+import procs  # noqa: E402
+
+from measuresearch import synthetic  # noqa: E402
+
+HERE = pathlib.Path(__file__).resolve().parent
+HEADER = ["Country", "Pillar", "Sub-pillar", "Title", "Date", "Description", "Coverage"]
+
+
+def write_pages(measures, folder):
+    """Write one page per economy; return their paths."""
+    by_country = {}
+    for m in measures:
+        by_country.setdefault(m.country, []).append(m)
+    folder.mkdir()
+    paths = []
+    for n, (_, group) in enumerate(sorted(by_country.items())):
+        path = folder / f"{n:03}.txt"
+        path.write_text(synthetic.page_text(group), encoding="utf-8")
+        paths.append(str(path))
+    return paths
+
+
+def rows(measures):
+    return [[m.country, m.pillar, m.sub_pillar, "\n".join(m.titles), "\n".join(m.dates), m.description,
+             m.coverage or ""] for m in measures]
+
+
+def write_csv(measures, path):
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([HEADER, *rows(measures)])
+    return str(path)
+
+
+def write_xlsx(measures, path):
+    import openpyxl
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("DTI")
+    sheet.append(HEADER)
+    for row in rows(measures):
+        sheet.append(row)
+    book.save(path)
+    return str(path)
+
+
+def run_import(files, out):
+    seconds, peak, output = procs.run_measured([sys.executable, "-m", "measuresearch.cli", "import", *files,
+                                                "--out", str(out), "--wait", "0"])
+    totals = [0, 0, 0, 0]
+    for line in output.splitlines():
+        numbers = [int(word) for word in line.replace(",", "").split() if word.isdigit()]
+        totals = [a + b for a, b in zip(totals, numbers[:4])]
+    return {"seconds": round(seconds, 2), "peak_mb": round(peak), "added": totals[0], "changed": totals[1],
+            "unchanged": totals[2], "missing": totals[3]}
+
+
+def changed_copy(measures, every=50):
+    out = list(measures)
+    for i in range(0, len(out), every):
+        out[i] = synthetic.Measure(**{**out[i].__dict__, "description": out[i].description + " Amended."})
+    return out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--measures", type=int, default=100_000)
+    parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--quick", action="store_true", help="10,000 measures and 2,000 rows")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.measures, args.rows = 10_000, 2_000
+    results = {"when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+               "machine": platform.platform(), "measures": args.measures, "rows": args.rows, "cases": {}}
+    with tempfile.TemporaryDirectory(prefix="import-bench-") as tmp:
+        root = pathlib.Path(tmp)
+        measures = synthetic.Generator(seed=21).measures(args.measures)
+        pages = write_pages(measures, root / "pages")
+        edited = write_pages(changed_copy(measures), root / "pages-edited")
+        sheet_rows = synthetic.Generator(seed=22).measures(args.rows)
+        cases = [
+            (f"{len(pages)} pages, {args.measures:,} measures: first import", pages, "pages", True),
+            ("the same pages again", pages, "pages", False),
+            ("the pages with 1 in 50 descriptions changed", edited, "pages", False),
+            (f"CSV of {args.rows:,} rows: first import", [write_csv(sheet_rows, root / "dti.csv")], "csv", True),
+            (f"XLSX of {args.rows:,} rows: first import", [write_xlsx(sheet_rows, root / "dti.xlsx")], "xlsx", True),
+            ("the same XLSX again", [str(root / "dti.xlsx")], "xlsx", False),
+        ]
+        for label, files, out_name, fresh in cases:
+            out = root / f"out-{out_name}"
+            if fresh and out.exists():
+                shutil.rmtree(out)
+            result = run_import(files, out)
+            results["cases"][label] = result
+            print(f"{label:<55} {result['seconds']:>7.2f} s {result['peak_mb']:>6} MB   "
+                  f"{result['added']} added, {result['changed']} changed, {result['unchanged']} unchanged",
+                  flush=True)
+    (HERE / "results").mkdir(exist_ok=True)
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H%M%S%z")
+    path = HERE / "results" / f"import-{stamp}.json"
+    path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"written to {path}")
+
+
+if __name__ == "__main__":
+    main()
