@@ -148,3 +148,26 @@ def test_a_shared_link_with_tracking_parameters_opens(any_page, server):
     page.wait_for_url(re.compile(r"pillar="))
     expect(page.locator("a.chip")).to_have_count(1)
     assert not {"utm_source", "fbclid", "gclid"} & set(query_of(page))
+
+
+# issue 14: measure pages that hold up
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_measure_title_is_the_largest_heading(browser, server, width):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    hit = api(server, q="trading activities")["hits"][0]
+    page.goto(server + hit["url"])
+    assert page.inner_text("h1") == hit["titles"][0]
+    sizes = page.evaluate("""() => [...document.querySelectorAll('h1, h2')].map(
+        h => [h.tagName, parseFloat(getComputedStyle(h).fontSize)])""")
+    h1 = [size for tag, size in sizes if tag == "H1"]
+    assert len(h1) == 1 and all(h1[0] > size for tag, size in sizes if tag == "H2")
+    assert page.locator(".more-titles li").all_inner_texts() == hit["titles"][1:]
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    page.fill("#q", "shutdowns")  # the search box of the measure page
+    with page.expect_navigation():
+        page.press("#q", "Enter")
+    assert query_of(page) == {"q": ["shutdowns"]}
+    expect(page.locator("#total")).to_have_text("2")
+    context.close()

@@ -84,3 +84,29 @@ def test_every_page_has_a_search_box(client, path, real_measures):
 def test_an_error_elsewhere_goes_back_to_the_start(client):
     html = client.simulate_get("/measures/nope").text
     assert 'class="back" href="/"' in html
+
+
+def test_a_measure_with_several_titles_lists_them(client, real_measures):
+    m = next(m for m in real_measures if len(m.titles) >= 3)
+    html = client.simulate_get(f"/measures/{m.id}").text
+    assert re.search(r'<h1 class="measure-title">' + re.escape(htmllib.escape(m.titles[0], quote=False)) + "</h1>",
+                     html)
+    items = re.search(r'<ul class="more-titles"[^>]*>(.*?)</ul>', html, re.S).group(1)
+    assert re.findall(r"<li>(.*?)</li>", items) == [htmllib.escape(t, quote=False) for t in m.titles[1:]]
+    assert "Date line" not in html
+
+
+def test_a_hit_with_several_titles_links_the_first_and_lists_the_rest(client):
+    html = client.simulate_get("/", params={"q": "trading activities"}).text
+    hit = re.search(r'<li class="hit">.*?</li>\s*</ul>', html, re.S).group(0)
+    link = re.search(r'<h2 class="hit-title"><a href="[^"]+">(.*?)</a></h2>', hit).group(1)
+    assert "No. 544" in link and "No. 264" not in link
+    assert "No. 264" in re.search(r'<ul class="more-titles".*?</ul>', hit, re.S).group(0)
+
+
+@pytest.mark.parametrize("q, heading", [("shutdowns", "2 measures"), ("advertisement law", "1 measure")])
+def test_counts_are_singular_or_plural(client, q, heading):
+    html = client.simulate_get("/", params={"q": q}).text
+    text = re.sub(r"<[^>]+>", "", re.search(r'<h1 id="results-heading">.*?</h1>', html, re.S).group(0))
+    assert text.startswith(heading + " for")
+    assert not re.search(r"\b1 measures\b", re.sub(r"<[^>]+>", "", html))

@@ -21,6 +21,11 @@ KIND_LABELS = {"exact": "exact", "stem": "word form", "lookalike": "look-alike l
 FORM_STATE = (*urls.FILTER_PARAMS, "event", "in_force_on", "sort", "per_page")
 
 
+def measures(count, noun="measure"):
+    """Return "1 measure", "2 measures", "1,234 measures"."""
+    return f"{count:,} {noun if count == 1 else noun + 's'}"
+
+
 @functools.cache
 def environment():
     """Return the Jinja2 environment of the templates (autoescaped)."""
@@ -30,6 +35,7 @@ def environment():
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["measures"] = measures
     env.globals.update(urls=urls, FORM_STATE=FORM_STATE, FACET_LABELS=FACET_LABELS, KIND_LABELS=KIND_LABELS,
                        EVENT_GROUPS=GROUP_LABELS, describe_event=describe)
     return env
