@@ -21,7 +21,7 @@ def test_search_shape(client):
     assert set(hit) >= {"id", "url", "score", "country", "pillar", "sub_pillar", "coverage", "titles", "dates",
                         "year", "events", "description", "highlights", "matched"}
     assert hit["url"] == f"/measures/{hit['id']}"
-    assert set(body["facets"]) == {"country", "pillar", "sub_pillar", "coverage", "year"}
+    assert set(body["facets"]) == {"country", "pillar", "sub_pillar", "coverage", "year", "group"}
     assert body["facets"]["country"] == [{"value": "Kazakhstan", "count": 2, "selected": True}]
 
 

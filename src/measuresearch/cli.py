@@ -92,8 +92,14 @@ def cmd_import(args):
 
 
 def cmd_check(args):
+    from . import groups
     from .corpus import check
+    from .errors import InputProblems
     measures, problems = check(args.corpus)
+    try:
+        groups.load(args.corpus)
+    except InputProblems as exc:
+        problems = [*problems, *exc.problems]
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:

@@ -14,6 +14,7 @@ import threading
 
 from whoosh.filedb.filestore import FileStorage
 
+from . import grouping
 from .codec import field_lengths
 from .errors import IndexUnavailable
 from .facets import FacetData
@@ -33,6 +34,7 @@ class Snapshot:
         if problem:  # checked before Whoosh unpickles the schema
             raise IndexUnavailable(f"the index in {self.folder} {problem}")
         self.facets = FacetData(json.loads((self.folder / FACETS_FILE).read_text(encoding="utf-8")))
+        self.facets.set_groups(grouping.read(self.folder))
         self.vocabulary = Vocabulary(json.loads((self.folder / WORDS_FILE).read_text(encoding="utf-8")))
         removed = self.folder / REMOVED_FILE
         self.removed = json.loads(removed.read_text(encoding="utf-8")) if removed.exists() else {}

@@ -7,6 +7,7 @@ import numpy as np
 
 from . import events
 from .events import GROUPS, NO_DATE
+from .grouping import Groups
 from .schema import FACETS
 
 NO_YEAR = -1
@@ -79,6 +80,11 @@ class FacetData:
         self.docs_with = functools.lru_cache(maxsize=512)(self._docs_with)
         self._parents = None
         self._id_rank = None
+        self.groups = Groups([], {})  # the build's jurisdiction groups, set by the snapshot
+
+    def set_groups(self, groups):
+        """Take the build's jurisdiction groups (plain data of groups.json)."""
+        self.groups = Groups(groups, self.numbers["country"])
 
     @property
     def id_rank(self):
@@ -101,6 +107,10 @@ class FacetData:
 
     def _docs_with(self, name, selected):
         """Return the mask of documents whose facet value is one of `selected`."""
+        if name == "group":  # a measure is in a group when its country is a member
+            mask = np.isin(self.columns["country"], self.groups.country_numbers(selected))
+            mask.flags.writeable = False
+            return mask
         wanted = [self.numbers[name][v] for v in selected if v in self.numbers[name]]
         mask = np.isin(self.columns[name], wanted)
         mask.flags.writeable = False
@@ -143,21 +153,32 @@ def counts(data, matching, sets, filters, dates, exclusions=None):
     """Return the disjunctive facet counts: each facet ignores its own filter (and exclusions)."""
     exclusions = exclusions or {}
     result = {}
-    for name in FACETS:
+    for name in (*FACETS, "group"):
         docs = intersect(matching, [mask for facet, mask in sets.items() if facet != name])
         if name == "year":
             result[name] = _year_facet(data.dates, docs, dates)
             continue
+        column = data.columns["country" if name == "group" else name]
         # shift by one so that "no value" (-1) has a bin of its own
-        tally = np.bincount(data.columns[name][docs] + 1, minlength=len(data.values[name]) + 1)[1:]
+        tally = np.bincount(column[docs] + 1, minlength=len(data.values["country" if name == "group" else name])
+                            + 1)[1:]
         selected, excluded = set(filters.get(name, ())), set(exclusions.get(name, ()))
-        items = [(data.values[name][n], int(tally[n])) for n in np.flatnonzero(tally).tolist()]
+        if name == "group":
+            selected, excluded = _canonical(data, selected), _canonical(data, excluded)
+            items = [(g, c) for g, c in data.groups.tally(tally) if c]
+        else:
+            items = [(data.values[name][n], int(tally[n])) for n in np.flatnonzero(tally).tolist()]
         present = {v for v, _ in items}
         items.extend((v, 0) for v in sorted(selected | excluded) if v not in present)
         items.sort(key=lambda item: (-item[1], item[0]))
         result[name] = [{"value": v, "count": c, "selected": v in selected} | ({"excluded": True} if v in excluded
                                                                                else {}) for v, c in items]
     return result
+
+
+def _canonical(data, names):
+    """Return group names with aliases replaced by the group's name (EU-27 -> EU)."""
+    return {data.groups.canonical(n) or n for n in names}
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """The index folder's layout: what a build leaves behind and how a reader finds the live one.
 
     index/current          symlink to the live build (replaced atomically)
-    index/build-<id>/      a complete build: Whoosh files, meta.json, facets.json, words.json, records-*
+    index/build-<id>/      a complete build: Whoosh files, meta.json, facets.json, words.json, records-*,
+                           groups.json
     index/.build-<id>/     a build in progress; left over only by a crash
     index/.lock            flock()ed while a build runs; the kernel drops it if we die
 
@@ -23,6 +24,7 @@ WORDS_FILE = "words.json"
 # Measures a re-import with --prune removed: id -> {country, sub_pillar, titles, removed_on}; they answer 410.
 # A build without it (made before tombstones existed) has none.
 REMOVED_FILE = "removed.json"
+GROUPS_FILE = "groups.json"  # the jurisdiction groups the build was checked against (groups.py)
 BUILD_PREFIX = "build-"
 WORK_PREFIX = ".build-"
 # Bumped whenever the schema or the side files change; a service refuses older builds.

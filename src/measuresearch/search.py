@@ -20,7 +20,7 @@ from .queryparse import Clause, Fuzzy, ParsedQuery, Prefix, Word, parse
 from .suggest import complete, texts_of
 
 SORTS = ("relevance", "newest", "oldest")
-FILTER_NAMES = ("country", "pillar", "sub_pillar", "coverage")
+FILTER_NAMES = ("country", "pillar", "sub_pillar", "coverage", "group")
 EXCLUDE_PREFIX = "not_"  # not_country=X leaves out the measures of X
 MAX_PER_PAGE = 100
 MAX_DEPTH = 10_000  # page * per_page
@@ -270,7 +270,7 @@ def search(holder, request, parents=False):
         suggestion = (_suggestion(run.searcher, snapshot.vocabulary, run.parsed, request.q)
                       if run.parsed.clauses else None)
         extra = {"sub_pillar_parents": data.sub_pillar_parents()} if parents else {}
-        notices = search_notices(request, parsed, data.numbers)
+        notices = search_notices(request, parsed, data.numbers | {"group": data.groups.known()})
     return extra | {
         "query": {"q": request.q, "filters": filters_echo(request),
                   "year_from": request.year_from, "year_to": request.year_to,

@@ -14,7 +14,7 @@ from .params import SEARCH_PARAMS, search_request
 
 STATIC = pathlib.Path(__file__).with_name("static")
 FACET_LABELS = {"pillar": "Pillar", "sub_pillar": "Sub-pillar", "country": "Country", "coverage": "Coverage",
-                "year": "Year"}
+                "year": "Year", "group": "Group"}
 KIND_LABELS = {"exact": "exact", "stem": "word form", "lookalike": "look-alike letters",
                "romanized": "romanized", "law_number": "law number"}
 # kept as hidden fields of the search box, so that typing a new query keeps them
