@@ -46,9 +46,10 @@ eval: $(INSTALLED)
 	$(BIN)/measuresearch index --if-needed
 	$(BIN)/python -m measuresearch.evaluate
 
-# Benchmarks against SQLite FTS5 at 10k and 100k synthetic measures (about 15 minutes);
-# BENCH_ARGS=--quick for a one-minute smoke run.
+# Benchmarks against tantivy and SQLite FTS5 at 10k and 100k synthetic measures (about 15
+# minutes); BENCH_ARGS=--quick for a one-minute smoke run, --no-http for in-process figures only.
 bench: $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	command -v nginx >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nginx)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 

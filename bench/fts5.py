@@ -2,6 +2,7 @@
 
 Same corpus, same requests, same answer shape: hits with highlighted titles and
 a description snippet, the exact total, and the five disjunctive facet counts.
+The page's rows are ranked first and only they are highlighted.
 """
 
 import re
@@ -88,6 +89,24 @@ def _where(expression, request, skip=None):
     return (" WHERE " + " AND ".join(sql)) if sql else "", args
 
 
+def _top_highlighted(db, source, where, args, expression, limit, offset):
+    """Return the top rows by BM25, highlighted: ranked first, then only those rows highlighted.
+
+    highlight() and snippet() inside the ORDER BY ... LIMIT query would run for
+    every matching row that enters the sorter, not just the page's.
+    """
+    rank = f"bm25(fts, {', '.join(map(str, WEIGHTS))})"
+    top = db.execute(f"SELECT fts.rowid, meta.mid, {rank}, meta.dates FROM {source}{where} ORDER BY {rank} "
+                     "LIMIT ? OFFSET ?", args + [limit, offset]).fetchall()
+    if not top:
+        return []
+    marks = {rowid: (title, text) for rowid, title, text in db.execute(
+        "SELECT rowid, highlight(fts, 0, '<mark>', '</mark>'), snippet(fts, 5, '<mark>', '</mark>', '…', 40) "
+        f"FROM fts WHERE fts MATCH ? AND rowid IN ({', '.join('?' * len(top))})",
+        [expression] + [row[0] for row in top])}
+    return [(mid, score, *marks[rowid], dates) for rowid, mid, score, dates in top]
+
+
 def _run(db, request, expression):
     source = "fts JOIN meta ON meta.id = fts.rowid" if expression else "meta"
     where, args = _where(expression, request)
@@ -95,11 +114,7 @@ def _run(db, request, expression):
         total = db.execute(f"SELECT count(*) FROM {source}{where}", args).fetchone()[0]
         offset = (request.page - 1) * request.per_page
         if expression:
-            rank = f"bm25(fts, {', '.join(map(str, WEIGHTS))})"
-            rows = db.execute(
-                f"SELECT meta.mid, {rank}, highlight(fts, 0, '<mark>', '</mark>'), "
-                f"snippet(fts, 5, '<mark>', '</mark>', '…', 40), meta.dates "
-                f"FROM {source}{where} ORDER BY {rank} LIMIT ? OFFSET ?", args + [request.per_page, offset]).fetchall()
+            rows = _top_highlighted(db, source, where, args, expression, request.per_page, offset)
         else:
             rows = db.execute(f"SELECT meta.mid, meta.year FROM meta{where} ORDER BY meta.year DESC LIMIT ? OFFSET ?",
                               args + [request.per_page, offset]).fetchall()

@@ -1,6 +1,11 @@
-"""`make bench`: measuresearch against SQLite FTS5 on the same synthetic corpus and queries.
+"""`make bench`: measuresearch against tantivy and SQLite FTS5 on the same synthetic corpus and queries.
 
-    python bench/run.py [--sizes 10000,100000] [--queries 400] [--quick]
+    python bench/run.py [--sizes 10000,100000] [--queries 400] [--quick] [--no-http]
+
+Each engine does the same work per request (top 20 by BM25 with highlighted
+titles and a snippet, the exact total, five disjunctive facet counts), in this
+process; figures per query kind, and the first (cold) pass after opening an
+index beside a second (warm) one.
 
 Prints one table and writes it as JSON under bench/results/, next to the
 previous runs, and shows the change against the last one. Every corpus is
@@ -13,6 +18,7 @@ import json
 import os
 import pathlib
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -24,8 +30,10 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import fts5  # noqa: E402
 import procs  # noqa: E402
 import stats  # noqa: E402
+import tantivy_side  # noqa: E402
 import workload  # noqa: E402
 
+from measuresearch import indexer  # noqa: E402
 from measuresearch.engine import IndexHolder  # noqa: E402
 from measuresearch.search import search  # noqa: E402
 
@@ -59,6 +67,32 @@ def load(base, urls_file, clients, requests):
     return json.loads(out.stdout)
 
 
+def passes(answer, labelled, open_index):
+    """Open an index and answer the mix twice: cold (caches empty, after the first query) and warm.
+
+    Return {"open_ms": opening plus the first query, "cold": ..., "warm": ..., per kind}.
+    The corpus files were just written, so the operating system's page cache is warm either way.
+    """
+    requests = [request for _, request in labelled]
+    started = time.perf_counter()
+    handle = open_index()
+    answer(handle, requests[0])
+    figures = {"open_ms": round((time.perf_counter() - started) * 1000, 1)}
+    for name in ("cold", "warm"):
+        latencies = timed(lambda r: answer(handle, r), requests)
+        figures[name] = summary(latencies)
+        figures[f"{name}_by_kind"] = by_kind(labelled, latencies)
+    return handle, figures
+
+
+def by_kind(labelled, latencies):
+    """Return {query kind: p50 ms} of one pass."""
+    kinds = {}
+    for (kind, _), latency in zip(labelled, latencies):
+        kinds.setdefault(kind, []).append(latency)
+    return {kind: round(statistics.median(values), 2) for kind, values in sorted(kinds.items())}
+
+
 def bench_size(size, query_count, tmp, http, scale_out):
     row = {"size": size}
     print(f"\n== {size:,} synthetic measures", flush=True)
@@ -66,22 +100,49 @@ def bench_size(size, query_count, tmp, http, scale_out):
     corpus_dir, index_dir = tmp / f"corpus{size}", tmp / f"index{size}"
     workload.write_corpus(measures, corpus_dir)
     row["index"] = index_with_cli(corpus_dir, index_dir)
-    print(f"index: {row['index']['seconds']} s, peak {row['index']['peak_mb']} MB", flush=True)
-    requests = workload.query_mix(measures, generator, query_count)
-    holder = IndexHolder(index_dir)
-    search(holder, requests[0])  # open the index: start-up is measured apart
-    row["inprocess"] = summary(timed(lambda r: search(holder, r), requests))
-    row["inprocess_warm"] = summary(timed(lambda r: search(holder, r), requests[:100]))
+    print(f"index (CLI, from the YAML files): {row['index']['seconds']} s, peak {row['index']['peak_mb']} MB",
+          flush=True)
+    started = time.perf_counter()
+    indexer.build(None, tmp / f"memory{size}", measures=measures)
+    row["index_from_memory_s"] = round(time.perf_counter() - started, 1)
+    shutil.rmtree(tmp / f"memory{size}")
+    labelled = workload.labelled_query_mix(measures, generator, query_count)
+    requests = [request for _, request in labelled]
+    holder, row["measuresearch"] = passes(search, labelled, lambda: IndexHolder(index_dir))
     holder.close()
-    print(f"in-process: {row['inprocess']}", flush=True)
+    row["inprocess"] = row["measuresearch"]["cold"]  # the figure earlier runs reported
+    print(f"in-process: {row['measuresearch']}", flush=True)
+    started = time.perf_counter()
+    tantivy_side.build(measures, _fresh(tmp / f"tantivy{size}"))
+    row["tantivy_build_s"] = round(time.perf_counter() - started, 1)
+    searcher, row["tantivy"] = passes(lambda s, r: s.search(r), labelled,
+                                      lambda: tantivy_side.Searcher(tantivy_side.open_index(tmp / f"tantivy{size}")))
+    del searcher
+    print(f"tantivy: built in {row['tantivy_build_s']} s, {row['tantivy']}", flush=True)
     started = time.perf_counter()
     db = fts5.build(measures)
     row["fts5_build_s"] = round(time.perf_counter() - started, 1)
-    row["fts5"] = summary(timed(lambda r: fts5.search(db, r), requests))
+    latencies = timed(lambda r: fts5.search(db, r), requests)
+    row["fts5"], row["fts5_by_kind"] = summary(latencies), by_kind(labelled, latencies)
     db.close()
+    for name in ("cold", "warm"):
+        row[f"ratio_tantivy_p50_{name}"] = round(row["measuresearch"][name]["p50_ms"]
+                                                 / row["tantivy"][name]["p50_ms"], 2)
     row["ratio_p50"] = round(row["inprocess"]["p50_ms"] / row["fts5"]["p50_ms"], 2)
     row["ratio_p95"] = round(row["inprocess"]["p95_ms"] / row["fts5"]["p95_ms"], 2)
     print(f"fts5: {row['fts5']} ratio p50 {row['ratio_p50']}", flush=True)
+    if http or scale_out:
+        _bench_http(row, index_dir, requests, tmp, http, scale_out)
+    return row
+
+
+def _fresh(folder):
+    folder.mkdir()
+    return folder
+
+
+def _bench_http(row, index_dir, requests, tmp, http, scale_out):
+    size, query_count = row["size"], len(requests)
     urls_file = tmp / f"urls{size}.txt"
     urls_file.write_text("\n".join(workload.url_of(r) for r in requests), encoding="utf-8")
     process, base, ready = procs.start_serve(index_dir)
@@ -99,7 +160,6 @@ def bench_size(size, query_count, tmp, http, scale_out):
         procs.stop(process)
     if scale_out:
         row["nginx"] = scale_out_bench(index_dir, urls_file, tmp, min(400, query_count))
-    return row
 
 
 def scale_out_bench(index_dir, urls_file, tmp, requests):
@@ -122,7 +182,7 @@ def scale_out_bench(index_dir, urls_file, tmp, requests):
 
 
 def table(results):
-    lines = ["", f"{'':<34}" + "".join(f"{r['size']:>18,}" for r in results["runs"])]
+    lines = ["", f"{'':<44}" + "".join(f"{r['size']:>18,}" for r in results["runs"])]
 
     def line(label, get):
         cells = []
@@ -132,13 +192,28 @@ def table(results):
             except (KeyError, TypeError):
                 value = "-"
             cells.append(f"{value:>18}")
-        lines.append(f"{label:<34}" + "".join(cells))
-    line("index build, s", lambda r: r["index"]["seconds"])
+        lines.append(f"{label:<44}" + "".join(cells))
+    line("index build (CLI, YAML files), s", lambda r: r["index"]["seconds"])
     line("index build peak memory (PSS), MB", lambda r: r["index"]["peak_mb"])
-    line("in-process p50 / p95, ms", lambda r: f"{r['inprocess']['p50_ms']} / {r['inprocess']['p95_ms']}")
-    line("FTS5 same work p50 / p95, ms", lambda r: f"{r['fts5']['p50_ms']} / {r['fts5']['p95_ms']}")
-    line("ratio measuresearch/FTS5 p50", lambda r: r["ratio_p50"])
-    line("ratio measuresearch/FTS5 p95", lambda r: r["ratio_p95"])
+    line("index build (measures in memory), s", lambda r: r["index_from_memory_s"])
+    line("tantivy build (measures in memory), s", lambda r: r["tantivy_build_s"])
+    line("FTS5 build (measures in memory), s", lambda r: r["fts5_build_s"])
+    line("open + first query, ms", lambda r: r["measuresearch"]["open_ms"])
+    line("tantivy open + first query, ms", lambda r: r["tantivy"]["open_ms"])
+    line("cold pass p50 / p95, ms", lambda r: f"{r['inprocess']['p50_ms']} / {r['inprocess']['p95_ms']}")
+    line("warm pass p50 / p95, ms", lambda r: _pair(r["measuresearch"]["warm"]))
+    line("tantivy cold p50 / p95, ms", lambda r: _pair(r["tantivy"]["cold"]))
+    line("tantivy warm p50 / p95, ms", lambda r: _pair(r["tantivy"]["warm"]))
+    line("FTS5 same work p50 / p95, ms", lambda r: _pair(r["fts5"]))
+    line("ratio to tantivy p50, cold", lambda r: r["ratio_tantivy_p50_cold"])
+    line("ratio to tantivy p50, warm", lambda r: r["ratio_tantivy_p50_warm"])
+    line("ratio to FTS5 p50", lambda r: r["ratio_p50"])
+    line("ratio to FTS5 p95", lambda r: r["ratio_p95"])
+    kinds = sorted({k for r in results["runs"] for k in r.get("fts5_by_kind", {})})
+    for kind in kinds:
+        line(f"p50 {kind} (cold: ms/tantivy/FTS5)", lambda r, k=kind: "/".join(
+            str(v) for v in (r["measuresearch"]["cold_by_kind"][k], r["tantivy"]["cold_by_kind"][k],
+                             r["fts5_by_kind"][k])))
     line("HTTP 1 client rps", lambda r: r["http_1"]["rps"])
     line("HTTP 1 client p50 / p95, ms", lambda r: f"{r['http_1']['p50_ms']} / {r['http_1']['p95_ms']}")
     line("HTTP 8 clients rps", lambda r: r["http_8"]["rps"])
@@ -149,6 +224,10 @@ def table(results):
     line("service ready after start, s", lambda r: r["service"]["ready_s"])
     line("service RSS after queries, MB", lambda r: r["service"]["rss_mb"])
     return "\n".join(lines)
+
+
+def _pair(figures):
+    return f"{figures['p50_ms']} / {figures['p95_ms']}"
 
 
 def compare(results, previous):
@@ -170,16 +249,18 @@ def main():
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--queries", type=int, default=400)
     parser.add_argument("--quick", action="store_true", help="1,000 measures, 100 queries (a smoke run)")
+    parser.add_argument("--no-http", action="store_true", help="in-process figures only (no HTTP, no nginx)")
     args = parser.parse_args()
     sizes = [1000] if args.quick else [int(s) for s in args.sizes.split(",")]
     queries = 100 if args.quick else args.queries
     results = {"started": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-               "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+               "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                           "load_average": os.getloadavg()},
                "queries": queries, "runs": []}
     with tempfile.TemporaryDirectory(prefix="measuresearch-bench-") as tmp:
         for size in sizes:
-            results["runs"].append(bench_size(size, queries, pathlib.Path(tmp), http=size == min(sizes),
-                                              scale_out=size == min(sizes)))
+            over_http = size == min(sizes) and not args.no_http
+            results["runs"].append(bench_size(size, queries, pathlib.Path(tmp), http=over_http, scale_out=over_http))
     print(table(results))
     RESULTS.mkdir(exist_ok=True)
     previous = sorted(RESULTS.glob("bench-*.json"))

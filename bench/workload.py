@@ -22,8 +22,16 @@ def write_corpus(measures, folder):
         corpus.write_atomic(folder / f"{slugify(country, 8)}.yaml", corpus.dump(group))
 
 
+KINDS = ("common words", "common and rare", "3-4 words", "phrase", "Cyrillic", "law number")
+
+
 def query_mix(measures, generator, count, seed=11):
     """Return `count` SearchRequests drawn from the corpus: words, phrases, Cyrillic, law numbers, filters."""
+    return [request for _, request in labelled_query_mix(measures, generator, count, seed)]
+
+
+def labelled_query_mix(measures, generator, count, seed=11):
+    """Return `count` (kind, SearchRequest) pairs; kind is one of KINDS (what the query text is)."""
     rng = random.Random(seed)
     vocabulary = generator.vocabulary
     common, rare = vocabulary[:300], vocabulary[1000:20000]
@@ -32,20 +40,21 @@ def query_mix(measures, generator, count, seed=11):
         kind = rng.random()
         m = rng.choice(measures)
         if kind < 0.30:
-            q = " ".join(rng.choice(common) for _ in range(rng.randint(1, 2)))
+            label, q = KINDS[0], " ".join(rng.choice(common) for _ in range(rng.randint(1, 2)))
         elif kind < 0.45:
+            label = KINDS[1]
             q = " ".join(rng.choice(rare if rng.random() < 0.5 else common) for _ in range(rng.randint(1, 2)))
         elif kind < 0.58:
-            q = " ".join(rng.choice(common + rare[:2000]) for _ in range(rng.randint(3, 4)))
+            label, q = KINDS[2], " ".join(rng.choice(common + rare[:2000]) for _ in range(rng.randint(3, 4)))
         elif kind < 0.70:
             words = m.description.rstrip(".").split()
             i = rng.randrange(max(1, len(words) - 2))
-            q = '"' + " ".join(w.strip(".,").lower() for w in words[i:i + 2]) + '"'
+            label, q = KINDS[3], '"' + " ".join(w.strip(".,").lower() for w in words[i:i + 2]) + '"'
         elif kind < 0.82:
-            q = " ".join(rng.choice(RU_TOPICS).split()[:rng.randint(1, 2)])
+            label, q = KINDS[4], " ".join(rng.choice(RU_TOPICS).split()[:rng.randint(1, 2)])
         else:
             laws = [law for t in m.titles for law in LAW.findall(t)]
-            q = rng.choice(laws) if laws else m.titles[0].split()[-1]
+            label, q = KINDS[5], rng.choice(laws) if laws else m.titles[0].split()[-1]
         filters, year_from, year_to = {}, None, None
         if rng.random() < 0.35:
             name = rng.choice(("country", "pillar", "coverage", "sub_pillar"))
@@ -58,7 +67,8 @@ def query_mix(measures, generator, count, seed=11):
             year_from = rng.randint(1995, 2015)
             year_to = year_from + rng.randint(0, 8)
         page = rng.choices((1, 2, 3), (70, 20, 10))[0]
-        requests.append(SearchRequest(q=q, filters=filters, year_from=year_from, year_to=year_to, page=page))
+        requests.append((label, SearchRequest(q=q, filters=filters, year_from=year_from, year_to=year_to,
+                                              page=page)))
     return requests
 
 
