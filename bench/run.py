@@ -192,7 +192,8 @@ def table(results):
             except (KeyError, TypeError):
                 value = "-"
             cells.append(f"{value:>18}")
-        lines.append(f"{label:<44}" + "".join(cells))
+        if any(cell.strip() != "-" for cell in cells):  # rows of parts not run (--no-http) are left out
+            lines.append(f"{label:<44}" + "".join(cells))
     line("index build (CLI, YAML files), s", lambda r: r["index"]["seconds"])
     line("index build peak memory (PSS), MB", lambda r: r["index"]["peak_mb"])
     line("index build (measures in memory), s", lambda r: r["index_from_memory_s"])
