@@ -42,3 +42,24 @@ def test_exclusion_without_javascript(browser, server):
     page.wait_for_url(re.compile(r"q=data"))
     assert query_of(page)["not_coverage"] == ["Horizontal"]
     context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_compare_view_drills_down(browser, server, javascript):
+    context = browser.new_context(java_script_enabled=javascript, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(server + "/compare")
+    cell = page.locator("#matrix td.heat a").first
+    count = int(cell.inner_text())
+    title = cell.get_attribute("title")
+    cell.click()
+    page.wait_for_url(re.compile(r"/\?.*country=.*pillar="))
+    expect(page.locator("#total")).to_have_text(str(count))
+    assert title.startswith(query_of(page)["country"][0])
+    page.go_back()
+    page.wait_for_selector("#matrix")
+    page.click("nav.compare-switch >> text=by sub-pillar")
+    page.wait_for_url(re.compile(r"cols=sub_pillar"))
+    assert page.locator("#matrix tbody tr").count() >= 1
+    assert page.locator("#matrix td.none").count() == page.locator("#matrix td.none >> text=no measure recorded").count()
+    context.close()

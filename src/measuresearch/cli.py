@@ -64,6 +64,9 @@ def _parser(cfg):
     p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     p.add_argument("--index", default=cfg.index, help=f"index folder (default: {cfg.index})")
     p.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    p.add_argument("--base-url", default=None,
+                   help="public address behind a proxy, for absolute URLs in CSV, Atom and citations "
+                        "(default: MEASURESEARCH_BASE_URL, else the address each request came to)")
     curator_cli.add_parsers(sub, cfg)
     return parser
 
@@ -149,8 +152,10 @@ def cmd_search(args):
 
 
 def cmd_serve(args):
+    from .config import checked_base_url
     from .server import serve
-    serve(args.index, args.host, args.port, threads=args.threads)
+    serve(args.index, args.host, args.port, threads=args.threads,
+          base_url=checked_base_url(args.base_url) if args.base_url else None)
     return 0
 
 

@@ -16,6 +16,7 @@ class Config:
     admin_token: str | None = None
     report_limit: int = 10
     trusted_proxies: tuple = ()
+    base_url: str | None = None  # the public address behind a proxy, for absolute URLs in exports
 
 
 def from_environment(environ=None):
@@ -32,5 +33,18 @@ def from_environment(environ=None):
         data=environ.get("MEASURESEARCH_DATA") or "data",
         admin_token=environ.get("MEASURESEARCH_ADMIN_TOKEN") or None,
         report_limit=int(limit),
+        base_url=checked_base_url(environ.get("MEASURESEARCH_BASE_URL") or None, "MEASURESEARCH_BASE_URL"),
         trusted_proxies=tuple(p.strip() for p in proxies.replace(",", " ").split() if p.strip()),
     )
+
+
+def checked_base_url(value, name="--base-url"):
+    """Return a base URL without its trailing slash; InvalidParameter unless it is http(s)://host[/path]."""
+    if value is None:
+        return None
+    import urllib.parse
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise InvalidParameter(f"{name} must look like https://example.org or https://example.org/path, "
+                               f"not {value!r}", name)
+    return value.rstrip("/")

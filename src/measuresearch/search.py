@@ -248,6 +248,11 @@ class _Evaluated:
         return self.records.get(docnum)
 
 
+def evaluate(snapshot, request, parsed):
+    """Return one request evaluated on one snapshot (matches, filters, total); for matrix.py and changes.py."""
+    return _Evaluated(snapshot, request, parsed)
+
+
 def search(holder, request, parents=False):
     """Run one search; return the result as plain data (the API's JSON shape).
 

@@ -35,11 +35,11 @@ def limit_malloc_arenas(arenas=2):
         pass
 
 
-def serve(index_root, host, port, threads=8):
+def serve(index_root, host, port, threads=8, base_url=None):
     """Serve until interrupted."""
     limit_malloc_arenas()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app, holder = app_for_index(index_root)
+    app, holder = app_for_index(index_root, base_url)
     logging.getLogger("measuresearch").info("serving %s on http://%s:%s/", index_root, host, port)
     try:
         waitress.serve(app, host=host, port=port, threads=threads, **WAITRESS_SETTINGS)

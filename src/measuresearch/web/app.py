@@ -11,7 +11,8 @@ import falcon.media
 from .. import config as configuration
 from ..engine import IndexHolder
 from ..errors import MeasureSearchError
-from . import admin, pages, reports, resources
+from . import admin, compare, pages, reports, resources
+from .baseurl import BaseURL
 
 log = logging.getLogger("measuresearch")
 
@@ -67,13 +68,14 @@ def _http_error_serializer(req, resp, exc):
 JSON_HANDLER = falcon.media.JSONHandler(dumps=functools.partial(json.dumps, ensure_ascii=False))
 
 
-def create_app(holder, subs=None):
+def create_app(holder, subs=None, base_url=None):
     """Return the WSGI app serving the index that `holder` hands out.
 
     `subs` (web.reports.Submissions) holds the reports database and its settings; by default
     they come from the environment.
     """
-    app = falcon.App(middleware=[SecurityHeaders()])
+    base_url = base_url or configuration.from_environment().base_url
+    app = falcon.App(middleware=[SecurityHeaders(), BaseURL(base_url)])
     app.req_options.media_handlers[falcon.MEDIA_JSON] = JSON_HANDLER
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = JSON_HANDLER
     # blank values are kept so that limits count what was sent; params.py reads a blank as absent
@@ -89,6 +91,7 @@ def create_app(holder, subs=None):
     app.add_route("/healthz", resources.HealthResource(holder))
     app.add_route("/openapi.json", resources.OpenAPIResource())
     pages.add_routes(app, holder)
+    compare.add_routes(app, holder)
     subs = subs or reports.from_config(configuration.from_environment())
     reports.add_routes(app, holder, subs)
     admin.add_routes(app, holder, subs)
@@ -98,7 +101,7 @@ def create_app(holder, subs=None):
     return app
 
 
-def app_for_index(index_root):
-    """Return (app, holder) for an index folder."""
+def app_for_index(index_root, base_url=None):
+    """Return (app, holder) for an index folder; base_url: the public address for absolute URLs."""
     holder = IndexHolder(index_root)
-    return create_app(holder), holder
+    return create_app(holder, base_url=base_url), holder
