@@ -1,10 +1,14 @@
 """The highlighter's shortcuts (prefix filter, regex fast path, phrase anchors) against a plain reference."""
 
+import html
+import re
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from measuresearch.analysis import pieces
-from measuresearch.highlight import QueryWords
+from measuresearch.highlight import QueryWords, highlight, snippet
 from measuresearch.queryparse import Phrase, parse
 
 VOCABULARY = ["data", "Data", "localisation", "localization", "licence", "paediatric", "pediatric", "of", "the",
@@ -59,3 +63,46 @@ def test_a_primed_page_matches_like_each_text_alone(q, texts, titles):
     for text in texts:
         got = {(p.start, p.end, unit.text, kind) for p, unit, kind in query_words.matches(text, titles)}
         assert got == reference(query_words, text, titles)
+
+
+# --- snippets: cut only between words, never through a match --------------------------------
+
+SNIPPET_WORDS = ["data", "localisation", "Dismerl", "activities", "online", "418-V", "of", "закон",
+                 "Verylongwordwithoutanybreakatallthatgoesonandon", "e-commerce", "x"]
+SEPARATORS = ["", " ", " ", "/", "-", "\n", ", ", "(", ")"]
+long_text = st.lists(st.tuples(st.sampled_from(SNIPPET_WORDS), st.sampled_from(SEPARATORS)),
+                     min_size=40, max_size=160).map(lambda parts: "".join(w + s for w, s in parts))
+WORD_CHAR = re.compile(r"[^\W_]|[\u0300-\u036f]")
+
+
+def _plain(fragment):
+    return html.unescape(re.sub(r"</?mark>", "", fragment))
+
+
+def _at_word_edges(text, start, end):
+    return not (start > 0 and WORD_CHAR.match(text[start - 1]) and WORD_CHAR.match(text[start])) and \
+        not (end < len(text) and WORD_CHAR.match(text[end - 1]) and WORD_CHAR.match(text[end]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(SNIPPET_WORDS), min_size=1, max_size=3).map(" ".join), long_text)
+def test_a_snippet_is_a_cut_of_the_whole_highlight_between_words(q, text):
+    words = QueryWords(parse(q).words())
+    whole = highlight(text, words)  # the reference: the whole text, marked
+    excerpt = snippet(text, words)
+    body = excerpt.removeprefix("… ").removesuffix(" …")
+    # a cut through a match would leave a <mark> the whole highlight does not have
+    places = [m.start() for m in re.finditer(re.escape(body), whole)]
+    assert places, (excerpt, whole)
+    starts = [len(_plain(whole[:i])) for i in places]
+    plain = _plain(body)
+    assert any(_at_word_edges(text, s, s + len(plain)) and excerpt.startswith("… ") == (s > 0)
+               and excerpt.endswith(" …") == (s + len(plain) < len(text)) for s in starts), (excerpt, text)
+
+
+@pytest.mark.parametrize("shift", range(8))
+def test_a_text_without_spaces_is_not_cut_inside_a_word(shift):
+    text = "/" * shift + "Dismerl/" * 40 + " activities online " + "z " * 200
+    excerpt = snippet(text, QueryWords(parse("Dismerl online").words()))
+    body = excerpt.removeprefix("… ")
+    assert body.startswith(("<mark>Dismerl</mark>", "/<mark>Dismerl</mark>")), excerpt

@@ -274,25 +274,50 @@ def snippet(text, words, size=SNIPPET_CHARS):
         covered = {id(u) for p, u, _ in found if start <= p.start and p.end <= start + size}
         if len(covered) > best_score:
             best, best_score = start, len(covered)
-    start = _word_start(text, best)
-    end = _word_end(text, min(len(text), start + size))
+    start = _word_start(text, best, spans)
+    end = _word_end(text, min(len(text), start + size), spans)
     prefix = "… " if start > 0 else ""
     suffix = " …" if end < len(text) else ""
     return prefix + mark(text, spans, start, end) + suffix
 
 
-def _word_start(text, index):
+def _inside_word(text, index):
+    """True when index falls between two characters of one word (letters, digits, combining marks)."""
+    return 0 < index < len(text) and bool(WORD.match(text[index - 1])) and bool(WORD.match(text[index]))
+
+
+def _word_start(text, index, spans=()):
+    """Return where an excerpt that should start near index may start: never inside a word or a match.
+
+    After the nearest space within 30 characters; else at the start of the
+    word that index falls in (the text's start when the text has no break).
+    """
     if index <= 0:
         return 0
     space = text.rfind(" ", 0, index)
-    return space + 1 if space >= 0 and index - space < 30 else index
+    if space >= 0 and index - space < 30:
+        index = space + 1
+    while _inside_word(text, index):
+        index -= 1
+    for span_start, span_end in spans:  # a law number spans several words
+        if span_start < index < span_end:
+            index = span_start
+    return index
 
 
-def _word_end(text, index):
+def _word_end(text, index, spans=()):
+    """Return where an excerpt that should end near index may end: never inside a word or a match."""
     if index >= len(text):
         return len(text)
     space = text.find(" ", index)
-    return space if space >= 0 and space - index < 30 else index
+    if space >= 0 and space - index < 30:
+        index = space
+    while _inside_word(text, index):
+        index += 1
+    for span_start, span_end in spans:
+        if span_start < index < span_end:
+            index = span_end
+    return index
 
 
 def explain(fields, words):
