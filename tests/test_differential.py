@@ -34,9 +34,6 @@ from measuresearch.synthetic import Generator
 SIZE = 2000
 SEED = 20261128
 FACETS = ("country", "pillar", "sub_pillar", "coverage")
-# The wrong answers of issue 10 (items 1-3) that this test found; the "trust" fixes remove these markers
-# (strict: the suite fails as soon as a marked test passes, so a marker cannot outlive its bug).
-KNOWN_SNIPPET_BUG = pytest.mark.xfail(strict=True, reason="issue 10: snippets cut words when no space is found")
 MARK = re.compile(r"</?mark>")
 WORDCHAR = re.compile(r"[^\W_]")
 
@@ -386,7 +383,6 @@ def _at_word_edges(text, start, end):
     return not WORDCHAR.match(before) and not WORDCHAR.match(after)
 
 
-@KNOWN_SNIPPET_BUG
 def test_highlights_are_the_text_with_whole_words_marked(corpus, holder, queries):
     for query in queries[::2]:
         result = _run(holder, query, per_page=20)

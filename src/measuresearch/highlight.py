@@ -14,14 +14,16 @@ import re
 from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
 
 from .analysis import COMBINING, LAW_HINT, PLAIN_WORD, WORD, Piece, forms, law_keys, pieces, terms
-from .queryparse import LawNumber, Phrase
+from .queryparse import Expansion, Fuzzy, LawNumber, Phrase, Prefix
 from .scripts import fold_readings, lookalike_tables
 
 SNIPPET_CHARS = 240
 WHOLE_UNDER = 300
 # The kinds of match, strongest first: a word that matches in several ways
 # is reported under the first.
-KINDS = ("law_number", "exact", "lookalike", "stem", "romanized")
+# number: the bare number of a law number typed ("No. 485-VII" finding "No. 485-V");
+# prefix, fuzzy: a word that "regul*" or "goverment~" stands for.
+KINDS = ("law_number", "exact", "lookalike", "stem", "romanized", "number", "prefix", "fuzzy")
 _UNSEEN = object()
 _SEPARATOR = "\x00"  # joins texts for QueryWords.prime(); never part of a word
 # British words whose American spelling starts with two other letters ("paediatric"/"pediatric").
@@ -45,7 +47,7 @@ def _prefixes(tables):
     """
     lat2cyr, cyr2lat = lookalike_tables()
     prefixes = set()
-    for kind in ("exact", "lookalike", "stem"):
+    for kind in ("exact", "lookalike", "stem", "number"):
         for key in tables[kind]:
             letters = [(c, lat2cyr.get(c, c), cyr2lat.get(c, c)) for c in key[:2]]
             prefixes.update(map("".join, itertools.product(*letters)))
@@ -61,11 +63,14 @@ class QueryWords:
         # one matcher per phrase word, built once and memoising across the texts of a request
         self._phrase_words = [([QueryWords([w]) for w in p.words], p.required()) for p in self.phrases]
         self.forms = {kind: {} for kind in KINDS}
-        for unit in self.units:
+        # words typed come before the words a prefix* or fuzzy~ stands for: a form both share is the typed word's
+        for unit in sorted(self.units, key=lambda u: isinstance(u, Expansion)):
             if isinstance(unit, Phrase):
                 continue
             if isinstance(unit, LawNumber):
-                self._add("law_number", forms(unit.text, True).law, unit)
+                keys = forms(unit.text, True).law
+                self._add("law_number", keys, unit)
+                self._add("number", (keys[0].split("-")[0],), unit)  # as matching.word_terms
                 continue
             word = forms(unit.text)
             self._add("exact", (word.lower,), unit)
@@ -75,7 +80,10 @@ class QueryWords:
         self._cache = {}
         self._kinds = {False: {}, True: {}}  # by `titles`, then surface form
         self._law_kinds = {}
-        self.non_ascii_words = any(not u.text.isascii() for u in self.units if not isinstance(u, Phrase))
+        # a query word read in another script: its own letters, or the look-alike reading of Latin
+        # letters ("III" is also Cyrillic "ІІІ"), whose romanization keys the titles' ASCII words may share
+        self.non_ascii_words = any(not reading.isascii() for u in self.units if not isinstance(u, Phrase)
+                                   for reading in (u.text, *forms(u.text).readings))
         # romanized matches of ASCII text words need a query word in another script
         self.cross_script = bool(self.forms["romanized"]) and self.non_ascii_words
         # with the first letters of the British words whose American spelling starts otherwise;
@@ -96,6 +104,12 @@ class QueryWords:
         return kinds[piece.raw]
 
     def _kind_of(self, piece, titles):
+        hit = self._unit_kind(piece, titles)
+        if hit and isinstance(hit[0], Expansion):  # explained by what was typed
+            return hit[0].source, hit[0].kind
+        return hit
+
+    def _unit_kind(self, piece, titles):
         raw, tables = piece.raw, self.forms
         if piece.law:
             table = tables["law_number"]
@@ -105,6 +119,8 @@ class QueryWords:
         lower = raw.casefold()
         if lower in tables["exact"]:
             return tables["exact"][lower], "exact"
+        if lower in tables["number"]:
+            return tables["number"][lower], "number"
         for kind, keys in (("lookalike", fold_readings(raw)), ("stem", terms(raw, False, "text"))):
             table = tables[kind]
             for key in keys:
@@ -325,10 +341,22 @@ def explain(fields, words):
     best = {}
     for field, text in fields.items():
         for _, word, kind in words.matches(text, field == "titles"):
-            key = (word.text, field)
+            key = (typed(word), field)
             if key not in best or KINDS.index(kind) < KINDS.index(best[key]):
                 best[key] = kind
-    order = [w.text for u in words.units for w in (u.words if isinstance(u, Phrase) else (u,))]
+    order = {}
+    for unit in words.units:
+        for word in unit.words if isinstance(unit, Phrase) else (unit,):
+            order.setdefault(typed(word.source if isinstance(word, Expansion) else word), len(order))
     field_order = list(fields)
-    ranked = sorted(best.items(), key=lambda item: (order.index(item[0][0]), field_order.index(item[0][1])))
+    ranked = sorted(best.items(), key=lambda item: (order.get(item[0][0], len(order)), field_order.index(item[0][1])))
     return [{"word": word, "field": field, "kind": kind} for (word, field), kind in ranked]
+
+
+def typed(unit):
+    """Return a query unit as the user typed it: "regul*", "goverment~", "goverment~1"."""
+    if isinstance(unit, Prefix):
+        return unit.text + "*"
+    if isinstance(unit, Fuzzy):
+        return unit.text + ("~" if unit.distance == 2 else f"~{unit.distance}")
+    return unit.text

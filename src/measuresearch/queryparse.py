@@ -28,6 +28,9 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u20
 # "No.", "№", "Nr." before a number only say that a law number follows.
 _NUMBER_SIGN = re.compile(r"^(?:no\.?|nr\.?|№|n°)$", re.IGNORECASE)
 _NUMBER_PREFIX = re.compile(r"^(?:№|no\.|nr\.)\s*(?=\d)", re.IGNORECASE)
+# "418V", "567II": a number glued to a Roman numeral (Latin letters, or their Cyrillic look-alikes І and Х)
+# is also read as the law number "418-V"; other letters ("5G", "3D") are left alone.
+_GLUED_LAW = re.compile(r"(\d+)((?=[ivxіх])x{0,3}(?:ix|iv|v?[iі]{0,3})|x{1,3})", re.IGNORECASE)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,6 +64,21 @@ class Fuzzy:
 
     text: str
     distance: int = 2
+
+
+@dataclasses.dataclass(frozen=True)
+class Expansion:
+    """An indexed word that a Prefix or Fuzzy unit stands for; it matches like a Word."""
+
+    text: str
+    source: object  # the Prefix or Fuzzy typed
+
+    is_stop = False
+
+    @property
+    def kind(self):
+        """Return the kind of match it explains: "prefix" or "fuzzy"."""
+        return "prefix" if isinstance(self.source, Prefix) else "fuzzy"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -180,7 +198,7 @@ def _segment_items(segment):
         if len(units) > 1 and _is_compound(chunk):
             items.append(Clause([Phrase(tuple(units))], negated))
         else:
-            items.extend(Clause([unit], negated) for unit in units)
+            items.extend(Clause([unit, *_glued_law(unit)], negated) for unit in units)
     return items
 
 
@@ -215,6 +233,12 @@ def _chunk_units(chunk):
         elif piece.start >= law_end:
             units.append(Word(piece.raw))
     return units
+
+
+def _glued_law(unit):
+    """Return [LawNumber("418-V")] for a word such as "418V", else []."""
+    match = _GLUED_LAW.fullmatch(unit.text) if isinstance(unit, Word) else None
+    return [LawNumber(f"{match.group(1)}-{match.group(2)}")] if match else []
 
 
 def _is_compound(chunk):

@@ -16,7 +16,7 @@ from .errors import InvalidParameter, NotFound, QueryTooComplex, Removed
 from .highlight import QueryWords, explain, highlight, snippet
 from .matching import Evaluation
 from .notices import search_notices
-from .queryparse import Clause, Fuzzy, ParsedQuery, Prefix, Word, parse
+from .queryparse import Clause, Expansion, Fuzzy, ParsedQuery, Prefix, Word, parse
 from .suggest import complete, texts_of
 
 SORTS = ("relevance", "newest", "oldest")
@@ -110,7 +110,7 @@ def expand(parsed, vocabulary):
                 continue
             if len(words) > MAX_EXPANSIONS:
                 raise QueryTooComplex(f"{kind} matches more than {MAX_EXPANSIONS} words; type more letters", "q")
-            options.extend(Word(w) for w in dict.fromkeys(words))
+            options.extend(Expansion(w, option) for w in dict.fromkeys(words))
             total += len(words)
         if total > MAX_EXPANDED_WORDS:
             raise QueryTooComplex(f"the query stands for more than {MAX_EXPANDED_WORDS} words after expanding "
