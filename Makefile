@@ -44,7 +44,7 @@ test: $(TEST_INSTALLED) browser
 
 eval: $(INSTALLED)
 	$(BIN)/measuresearch index --if-needed
-	$(BIN)/python -m measuresearch.evaluate
+	$(BIN)/measuresearch evaluate
 
 # Benchmarks against tantivy and SQLite FTS5 at 10k and 100k synthetic measures (about 15
 # minutes); BENCH_ARGS=--quick for a one-minute smoke run, --no-http for in-process figures only.

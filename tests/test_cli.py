@@ -8,12 +8,13 @@ import pytest
 
 from measuresearch.cli import main
 
-from conftest import CORPUS, SEED
+from conftest import CORPUS, SEED, make_measure
 
 
 @pytest.mark.parametrize("command, words", [
     ("import", ["FILE", "--out"]), ("check", ["--corpus"]), ("index", ["--corpus", "--index"]),
     ("search", ["QUERY", "--country", "--json"]), ("serve", ["--host", "--port", "--index"]),
+    ("evaluate", ["--queries", "--index"]),
 ])
 def test_help_of_every_command(command, words, capsys):
     with pytest.raises(SystemExit) as exit_info:
@@ -65,3 +66,20 @@ def test_search_by_date_from_the_terminal(real_index, capsys):
     assert result["total"] == 1 and result["query"]["event"] == ["amended"]
     assert main(["search", "x", "--index", str(real_index), "--in-force-on", "2021-02-30"]) != 0
     assert "in_force_on '2021-02-30' is not a date of the calendar" in capsys.readouterr().err
+def test_evaluate_prints_the_misses_and_the_metrics(make_index, tmp_path, capsys):
+    from measuresearch.search import SearchRequest, search
+    holder = make_index([make_measure("Data localisation rules", "Servers must stay in the country."),
+                         make_measure("Online advertising code", "Adverts must say they are adverts.")])
+    ids = {hit["titles"][0]: hit["id"] for hit in search(holder, SearchRequest())["hits"]}
+    queries = tmp_path / "judged.yaml"
+    queries.write_text(json.dumps({"queries": [
+        {"q": "localisation", "kind": "word", "expect": [ids["Data localisation rules"]]},
+        # expects a measure that does not contain the word: a miss that must be reported
+        {"q": "adverts", "kind": "word", "expect": [ids["Data localisation rules"]]},
+    ]}), encoding="utf-8")
+    assert main(["evaluate", "--queries", str(queries), "--index", str(holder.root)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["  rank  -  [word] 'adverts'  (first: " + ids["Online advertising code"] + ")",
+                   "2 queries: success@1 0.500  success@3 0.500  MRR 0.500"]
+    assert main(["evaluate", "--queries", str(tmp_path / "none.yaml")]) == 2
+    assert "cannot read" in capsys.readouterr().err

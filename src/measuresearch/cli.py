@@ -9,6 +9,7 @@ from . import curator_cli
 from .errors import InputProblems, MeasureSearchError
 
 BOLD, RESET = "\033[1m", "\033[0m"
+DEFAULT_QUERIES = "tests/data/judged_queries.yaml"
 
 
 def _parser(cfg):
@@ -68,6 +69,12 @@ def _parser(cfg):
                    help="public address behind a proxy, for absolute URLs in CSV, Atom and citations "
                         "(default: MEASURESEARCH_BASE_URL, else the address each request came to)")
     curator_cli.add_parsers(sub, cfg)
+
+    p = sub.add_parser("evaluate", help="judge the ranking on the judged queries",
+                       description="Print success@1, success@3 and MRR over the judged queries, and every query "
+                                   "whose expected measure is not first.")
+    p.add_argument("--queries", default=DEFAULT_QUERIES, help=f"judged query file (default: {DEFAULT_QUERIES})")
+    p.add_argument("--index", default=cfg.index, help=f"index folder (default: {cfg.index})")
     return parser
 
 
@@ -159,7 +166,31 @@ def cmd_serve(args):
     return 0
 
 
-COMMANDS = {"import": cmd_import, "check": cmd_check, "index": cmd_index, "search": cmd_search, "serve": cmd_serve}
+def cmd_evaluate(args):
+    import yaml
+
+    from .engine import IndexHolder
+    from .evaluate import judge, load_queries, report
+    try:
+        queries = load_queries(args.queries)
+    except OSError as exc:
+        print(f"measuresearch: cannot read {args.queries}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except (yaml.YAMLError, KeyError, TypeError) as exc:
+        print(f"measuresearch: {args.queries} is not a judged query file ({exc})", file=sys.stderr)
+        return 2
+    holder = IndexHolder(args.index)
+    try:
+        judgements = judge(holder, queries)
+    finally:
+        holder.close()
+    for line in report(judgements):
+        print(line)
+    return 0
+
+
+COMMANDS = {"import": cmd_import, "check": cmd_check, "index": cmd_index, "search": cmd_search, "serve": cmd_serve,
+            "evaluate": cmd_evaluate}
 
 
 def main(argv=None):

@@ -1,21 +1,11 @@
-"""Judge ranking on the judged query set: success@1, success@3, MRR.
+"""Judge ranking on the judged query set: success@1, success@3, MRR (`measuresearch evaluate`)."""
 
-    python -m measuresearch.evaluate [--queries FILE] [--index DIR]
-"""
-
-import argparse
 import dataclasses
 import pathlib
-import sys
 
 import yaml
 
-from . import config as configuration
-from .engine import IndexHolder
 from .search import SearchRequest, search
-
-DEFAULT_QUERIES = pathlib.Path("tests/data/judged_queries.yaml")
-
 
 @dataclasses.dataclass
 class Judgement:
@@ -56,25 +46,10 @@ def load_queries(path):
     return yaml.safe_load(pathlib.Path(path).read_text(encoding="utf-8"))["queries"]
 
 
-def main(argv=None):
-    """Print the misses and the metrics."""
-    cfg = configuration.from_environment()
-    parser = argparse.ArgumentParser(prog="python -m measuresearch.evaluate", description=__doc__.splitlines()[0])
-    parser.add_argument("--queries", default=str(DEFAULT_QUERIES), help="judged query file")
-    parser.add_argument("--index", default=cfg.index, help="index folder")
-    args = parser.parse_args(argv)
-    holder = IndexHolder(args.index)
-    try:
-        judgements = judge(holder, load_queries(args.queries))
-    finally:
-        holder.close()
-    for j in judgements:
-        if j.rank != 1:
-            print(f"  rank {j.rank or '-':>2}  [{j.kind}] {j.q!r}  (first: {j.top})")
+def report(judgements):
+    """Return the lines that `measuresearch evaluate` prints: each miss, then the metrics."""
+    lines = [f"  rank {j.rank or '-':>2}  [{j.kind}] {j.q!r}  (first: {j.top})" for j in judgements if j.rank != 1]
     m = metrics(judgements)
-    print(f"{m['queries']} queries: success@1 {m['success@1']:.3f}  success@3 {m['success@3']:.3f}  MRR {m['mrr']:.3f}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    lines.append(f"{m['queries']} queries: success@1 {m['success@1']:.3f}  success@3 {m['success@3']:.3f}  "
+                 f"MRR {m['mrr']:.3f}")
+    return lines
