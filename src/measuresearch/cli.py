@@ -68,6 +68,8 @@ def _parser(cfg):
     p.add_argument("--base-url", default=None,
                    help="public address behind a proxy, for absolute URLs in CSV, Atom and citations "
                         "(default: MEASURESEARCH_BASE_URL, else the address each request came to)")
+    p.add_argument("--quiet", action="store_true",
+                   help="no access log (otherwise one line per request on standard output)")
     curator_cli.add_parsers(sub, cfg)
 
     p = sub.add_parser("evaluate", help="judge the ranking on the judged queries",
@@ -161,7 +163,7 @@ def cmd_search(args):
 def cmd_serve(args):
     from .config import checked_base_url
     from .server import serve
-    serve(args.index, args.host, args.port, threads=args.threads,
+    serve(args.index, args.host, args.port, threads=args.threads, quiet=args.quiet,
           base_url=checked_base_url(args.base_url) if args.base_url else None)
     return 0
 

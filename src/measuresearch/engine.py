@@ -7,7 +7,9 @@ the old one is closed after its last request ends. No writer is ever opened.
 """
 
 import contextlib
+import datetime
 import json
+import logging
 import os
 import pathlib
 import threading
@@ -22,6 +24,8 @@ from .layout import CURRENT, FACETS_FILE, REMOVED_FILE, WORDS_FILE, read_meta, u
 from .matching import PostingCache
 from .records import Records
 from .vocabulary import Vocabulary
+
+log = logging.getLogger("measuresearch.index")
 
 
 class Snapshot:
@@ -93,6 +97,13 @@ class Snapshot:
         self.records.close()
 
 
+def _log_pick_up(snapshot):
+    """Log one line when a build starts being served (the first one, and every new one after it)."""
+    now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    log.info("%s index %s built %s picked up: %d measures", now, snapshot.meta["index_id"],
+             snapshot.meta["built_at"], snapshot.facets.size)
+
+
 class IndexHolder:
     """Hands out the snapshot of the live build, refreshing when it changes."""
 
@@ -121,6 +132,7 @@ class IndexHolder:
                                                "run `make index` to rebuild it") from None
                 else:
                     old, self._snapshot, self._target = self._snapshot, fresh, target
+                    _log_pick_up(fresh)
                     if old is not None:
                         old.retire()
             snapshot = self._snapshot

@@ -56,6 +56,13 @@ class UnsupportedWhoosh(MeasureSearchError):
     """Raised when the installed Whoosh is not the release whose index layout codec.py was written against."""
 
 
+class CannotListen(MeasureSearchError):
+    """Raised when `serve` cannot bind its address (the port is in use, or not ours to take)."""
+
+    status = 409
+    code = "cannot_listen"
+
+
 class EmptyCorpus(MeasureSearchError):
     """Raised when an index build is asked for a corpus that holds no measures."""
 

@@ -29,12 +29,12 @@ def wait_http(url, timeout=60, process=None):
     raise TimeoutError(url)
 
 
-def start(index_root, threads=8, output=subprocess.DEVNULL):
+def start(index_root, threads=8, output=subprocess.DEVNULL, args=()):
     """Start a server on the index; return (process, base URL, seconds until /healthz answered)."""
     port = free_port()
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "measuresearch.cli", "serve", "--port", str(port),
-                                "--index", str(index_root), "--threads", str(threads)],
+                                "--index", str(index_root), "--threads", str(threads), *args],
                                stdout=output, stderr=subprocess.STDOUT if output != subprocess.DEVNULL else output)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -54,7 +54,10 @@ def _search_params(export=False):
 
 def _responses(ok):
     return {"200": ok, "400": {"description": "bad parameter", "content": {"application/json": {"schema": _ERROR}}},
-            "431": {"description": "request line or headers over the server's limit (answered by waitress)"},
+            "414": {"description": "request line over the server's limit",
+                    "content": {"application/json": {"schema": _ERROR}}},
+            "431": {"description": "request headers over the server's limit",
+                    "content": {"application/json": {"schema": _ERROR}}},
             "503": {"description": "no index", "content": {"application/json": {"schema": _ERROR}}}}
 
 
