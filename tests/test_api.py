@@ -92,7 +92,39 @@ def test_measure_record(client, real_measures):
     first = real_measures[0]
     body = client.simulate_get(f"/api/measures/{first.id}").json
     assert body["id"] == first.id and body["titles"] == first.titles and body["events"] == public_events(first.events)
-    assert isinstance(body["related"], list) and first.id not in [r["id"] for r in body["related"]]
+    by_id = {m.id: m for m in real_measures}
+    for related in body["related"]:  # each summary is the record of that measure
+        measure = by_id[related["id"]]
+        assert related == {"id": measure.id, "url": f"/measures/{measure.id}", "titles": measure.titles,
+                           "country": measure.country, "sub_pillar": measure.sub_pillar, "year": measure.year}
+
+
+def test_related_measures_share_the_subject_first(client, real_measures):
+    # the reference: a scan of the corpus for the measures of the same sub-pillar
+    for measure in real_measures:
+        related = [r["id"] for r in client.simulate_get(f"/api/measures/{measure.id}").json["related"]]
+        same = {m.id for m in real_measures if m.sub_pillar == measure.sub_pillar and m.id != measure.id}
+        assert len(related) == min(5, len(real_measures) - 1) and len(set(related)) == len(related)
+        assert measure.id not in related
+        leading = related[:min(len(same), 5)]
+        assert set(leading) <= same and (len(same) > 5 or set(leading) == same), measure.id
+
+
+def test_related_after_the_subject_are_the_measures_alike_in_text(make_index):
+    from conftest import make_measure
+    from measuresearch.search import get_measure
+    target = make_measure("Law No. 134 on data localisation", "Operators store personal data of citizens "
+                          "on servers located in the country.", sub_pillar="Local storage requirement")
+    same_subject = make_measure("Banking rules", "Banks keep copies of payment records at home.",
+                                sub_pillar="Local storage requirement")
+    alike = make_measure("Law No. 134 on data localisation, implementing order", "Operators store personal "
+                         "data of citizens on servers located in the country, as the law requires.",
+                         sub_pillar="Cross-border data transfer restrictions")
+    others = [make_measure(f"Unrelated act {i}", f"Tariff schedule number {i} for imported vehicles.",
+                           sub_pillar="Tariffs on ICT goods") for i in range(4)]
+    holder = make_index([target, same_subject, alike, *others])
+    related = [r["id"] for r in get_measure(holder, target.id)["related"]]
+    assert related[:2] == [same_subject.id, alike.id] and len(related) == 5
 
 
 def test_missing_index_is_503_saying_make_index(tmp_path):

@@ -326,18 +326,29 @@ def get_measure(holder, measure_id, related=5):
 
 
 def _related(searcher, data, docnum, record, limit):
-    """Return up to `limit` docnums like this one: more-like-this on the text, then same sub-pillar, pillar."""
+    """Return up to `limit` docnums like this one.
+
+    The measures of the same sub-pillar (the DTI's subject) come first, the most
+    alike in text first; then measures alike in text from elsewhere; then the
+    rest of the same pillar, newest first.
+    """
     if limit < 1:  # the record alone (a report form names its measure)
         return []
     text = " ".join(record["titles"]) + " " + record["description"]
-    found = [hit.docnum for hit in searcher.more_like(docnum, "text", text=text, top=limit, numterms=15)]
-    for facet in ("sub_pillar", "pillar"):
-        if len(found) >= limit:
-            break
-        same = np.flatnonzero(data.columns[facet] == data.columns[facet][docnum])
-        same = same[np.lexsort((same, -data.year[same]))]
-        found.extend(int(d) for d in same[: 2 * limit + 1] if d != docnum and d not in found)
+    alike = [hit.docnum for hit in searcher.more_like(docnum, "text", text=text, top=10 * limit, numterms=15)]
+    sub_pillars = data.columns["sub_pillar"]
+    same = [d for d in alike if sub_pillars[d] == sub_pillars[docnum]]
+    found = same + _newest_first(data, "sub_pillar", docnum, exclude=set(same))
+    found += [d for d in alike if d not in found]
+    found += _newest_first(data, "pillar", docnum, exclude=set(found))
     return found[:limit]
+
+
+def _newest_first(data, facet, docnum, exclude, limit=50):
+    """Return docnums sharing `facet` with docnum (not it, not in exclude), newest first, ties by docnum."""
+    same = np.flatnonzero(data.columns[facet] == data.columns[facet][docnum])
+    same = same[np.lexsort((same, -data.year[same]))]
+    return [int(d) for d in same[:limit + len(exclude) + 1] if d != docnum and d not in exclude]
 
 
 def _summary(record):
