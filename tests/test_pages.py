@@ -80,5 +80,9 @@ def test_security_headers_and_no_inline_script(client, path):
 
 
 def test_static_files_are_served(client):
-    assert client.simulate_get("/static/app.js").status_code == 200
-    assert client.simulate_get("/static/app.css").status_code == 200
+    from measuresearch.web.pages import STATIC
+    for name, media_type in (("app.js", "text/javascript"), ("app.css", "text/css")):
+        response = client.simulate_get(f"/static/{name}")
+        assert response.content == (STATIC / name).read_bytes()
+        assert response.headers["content-type"].startswith(media_type)
+    assert client.simulate_get("/static/../pages.py").status_code == 404

@@ -42,7 +42,7 @@ def status_of(response_text):
 
 def test_bad_transfer_encoding_is_refused(server):
     payload = b"POST /api/search HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked, identity\r\n\r\n"
-    assert status_of(raw(server, payload)) in (400, 501)
+    assert status_of(raw(server, payload)) == 501  # waitress: only chunked is implemented
 
 
 def test_invalid_utf8_and_surrogates_in_the_url(server):

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from measuresearch.evaluate import judge, load_queries, metrics
+from measuresearch.evaluate import judge, load_queries, metrics, report
 from measuresearch.search import SearchRequest, search
 
 from conftest import ROOT, make_measure
@@ -76,10 +76,14 @@ def test_suggestion_in_either_script(holder):
 def test_judged_queries_keep_their_level(real_index):
     from measuresearch.engine import IndexHolder
     queries = load_queries(ROOT / "tests" / "data" / "judged_queries.yaml")
-    assert len(queries) >= 40
     holder = IndexHolder(real_index)
     try:
-        result = metrics(judge(holder, queries))
+        judgements = judge(holder, queries)
     finally:
         holder.close()
-    assert result["success@1"] >= 1.0, result  # the level reached: 60 of 60
+    result = metrics(judgements)
+    # a floor, not an exact score: every query whose expected measure is not first is printed
+    # (pytest shows it when the test fails, `pytest -s` always), so a change says which queries moved
+    moved = report(judgements)
+    print("\n".join(moved))
+    assert result["success@1"] >= 1.0, "\n".join(moved)  # the level reached: every judged query first

@@ -1,0 +1,33 @@
+"""What every search answer must satisfy, whatever the query: checks that catch a wrong answer.
+
+Used where no reference answer is known (hypothesis text, hostile input): the
+numbers of one answer must agree with each other and with the records they show.
+"""
+
+import html
+
+SINGLE_VALUED = ("country", "pillar", "sub_pillar")  # every measure has exactly one of each
+
+
+def strip_marks(text):
+    """Return highlighted HTML without its <mark> tags."""
+    return text.replace("<mark>", "").replace("</mark>", "")
+
+
+def assert_consistent(result, measures_by_id, page=1, per_page=20):
+    """Assert that one /api/search answer agrees with itself and with the corpus records."""
+    total, hits, query = result["total"], result["hits"], result["query"]
+    assert result["pages"] == -(-total // per_page)
+    assert len(hits) == max(0, min(per_page, total - (page - 1) * per_page))
+    ids = [hit["id"] for hit in hits]
+    assert len(set(ids)) == len(ids)
+    narrowed = set(query.get("filters", {})) | {k for k, v in query.items() if k.startswith("not_") and v}
+    for name in SINGLE_VALUED:
+        if name not in narrowed and f"not_{name}" not in narrowed and not query.get("exclusions"):
+            # facet counts of a facet that is not narrowed add up to the total
+            assert sum(value["count"] for value in result["facets"][name]) == total, name
+    for hit in hits:
+        measure = measures_by_id[hit["id"]]
+        assert (hit["country"], hit["pillar"], hit["sub_pillar"], hit["titles"], hit["description"]) == (
+            measure.country, measure.pillar, measure.sub_pillar, measure.titles, measure.description)
+        assert [strip_marks(t) for t in hit["highlights"]["titles"]] == [html.escape(t) for t in measure.titles]
