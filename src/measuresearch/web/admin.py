@@ -1,6 +1,5 @@
 """The curator's queue: reports and proposals behind the admin bearer token (HTML and JSON)."""
 
-import json
 
 import falcon
 
@@ -68,9 +67,8 @@ class AdminReports:
 
     def on_get_json(self, req, resp):
         data = self._queue(req)
-        resp.content_type = falcon.MEDIA_JSON
         resp.cache_control = ["no-store"]
-        resp.text = json.dumps(data, ensure_ascii=False)
+        resp.media = data
 
 
 def add_routes(app, holder, subs):

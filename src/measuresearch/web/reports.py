@@ -1,7 +1,6 @@
 """Report a problem with a measure, propose a new one: the JSON API and the HTML forms."""
 
 import dataclasses
-import json
 import time
 
 import falcon
@@ -56,8 +55,7 @@ def _json_body(req):
 
 def _created(resp, data):
     resp.status = falcon.HTTP_201
-    resp.content_type = falcon.MEDIA_JSON
-    resp.text = json.dumps(data, ensure_ascii=False)
+    resp.media = data
 
 
 class ReportsApi:
