@@ -92,3 +92,24 @@ def test_the_rate_limit_is_shared_by_the_servers(servers, real_measures):
     with concurrent.futures.ThreadPoolExecutor(max_workers=12) as pool:
         statuses = sorted(status for status, _ in pool.map(send, range(12)))
     assert statuses == [201] * 5 + [429] * 7
+
+
+def test_the_schema_and_the_server_accept_the_same_bodies(servers, real_measures, tmp_path):
+    """Schemathesis: every body the OpenAPI schema allows is stored (201), every other one refused (4xx)."""
+    import pathlib
+    import shutil
+    import subprocess
+    import sys
+    start, _, _, data = servers
+    base = start()
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(f'[parameters]\nmeasure_id = "{real_measures[0].id}"\n')
+    command = shutil.which("schemathesis") or str(pathlib.Path(sys.executable).with_name("schemathesis"))
+    result = subprocess.run([command, "--config-file", str(config), "run", base + "/openapi.json", "--checks", "all",
+                             "--max-examples", "40", "--seed", "20261128", "--no-color",
+                             "--include-path-regex", "reports|proposals"],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert result.returncode == 0, result.stdout[-4000:]
+    with sqlite3.connect(data / "measuresearch.sqlite3") as db:  # positive cases were really stored
+        assert db.execute("SELECT count(*) FROM reports").fetchone()[0] > 10
+        assert db.execute("SELECT count(*) FROM proposals").fetchone()[0] > 10

@@ -25,6 +25,7 @@ _KINDS = (
     ("since", "since"),
 )
 EVENT_KINDS = tuple(sorted({kind for _, kind in _KINDS}))
+DATE_KEYWORDS = tuple(keyword for keyword, _ in _KINDS)  # longest first, as _CLAUSE tries them
 NOT_AVAILABLE = "N/A"
 
 _CLAUSE = re.compile(

@@ -1,32 +1,77 @@
 """Check what strangers send: a report on a measure and a proposed measure (pure; no I/O).
 
-Every check raises InvalidParameter naming the first bad field, in the order of the
-contract, so that the API's 400 and the form's message point at the same field.
-A proposal is turned into a measure record and checked by the same rules as an import.
+Each field is checked by a regular expression that the OpenAPI document publishes
+unchanged (web/reports_openapi.py), so that what the schema allows and what the
+server accepts are the same set. Every check raises InvalidParameter naming the
+first bad field in the order of the contract; the API's 400 and the form's
+message point at the same field. A proposal becomes the measure record an import
+would write and passes the import's checks (model.validate and the taxonomy's).
 """
 
 import re
-import urllib.parse
 
 from . import model
 from .errors import InvalidParameter
 
 MESSAGE_MIN, MESSAGE_MAX = 10, 5000
 EMAIL_MAX = 254
-# field -> most characters; list fields: (most lines, most characters a line)
-TEXT_LIMITS = {"country": 100, "pillar": 200, "sub_pillar": 200, "description": 10_000, "coverage": 500,
-               "source_url": 2000}
-LIST_LIMITS = {"titles": (20, 1000), "dates": (10, 300)}
+# field -> most characters as sent (surrounding spaces included)
+TEXT_LIMITS = {"description": 10_000, "coverage": 500, "source_url": 2000, "email": EMAIL_MAX,
+               "message": MESSAGE_MAX}
+LIST_LIMITS = {"titles": (20, 1000), "dates": (10, 300)}  # most lines, most characters a line
 REPORT_FIELDS = ("message", "email")
 PROPOSAL_FIELDS = ("country", "pillar", "sub_pillar", "titles", "dates", "description", "coverage", "source_url",
                    "email")
 REQUIRED = ("country", "pillar", "sub_pillar", "titles", "dates", "description", "source_url")
+TAXONOMY_FIELDS = ("country", "pillar", "sub_pillar")
 
-# one address: no spaces or control characters, one @, a dotted domain of letters, digits and hyphens
-_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?=.{1,253}$)"
-                    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
-_LINE_BREAK = re.compile(r"[\r\n]")
+# Character classes. Control characters (C0, DEL, C1) and the Unicode line and paragraph
+# separators are refused everywhere; tab, CR and LF only inside multi-line texts. Spaces
+# around a value are allowed and stripped.
+_LINE_CHAR = r"[^\x00-\x1f\x7f-\x9f\u2028\u2029]"
+_TEXT_CHAR = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]"
+_SOLID = r"[^\s\x00-\x1f\x7f-\x9f\u2028\u2029]"
+_GAP = r"[^\S\x00-\x1f\x7f-\x9f\u2028\u2029]*"  # spaces inside a line (no tab, no line break)
+
+
+def _any_case(word):
+    """Return a pattern of ASCII words (letters and spaces) in any letter case (the schema has no flags)."""
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in word)
+
+
+def _date_line():
+    """The DTI date-line grammar of model.parse_date_line, ASCII letters in any case, on one line."""
+    keyword = "|".join(_any_case(k) for k in model.DATE_KEYWORDS)
+    month = "|".join(_any_case(m) for m in model.MONTHS)
+    space = _GAP[:-1] + "+"
+    when = rf"{_GAP}(?:(?:{month}){space})?\d{{4}}{_GAP}"
+    first, then = rf"{_GAP}(?:{keyword}){when}", rf"{_GAP}(?:{keyword})?{when}"
+    return rf"^\s*(?:N/A|{first}(?:,{then})*)\s*$"
+
+
+PATTERNS = {
+    "message": rf"^\s*{_SOLID}{_TEXT_CHAR}{{{MESSAGE_MIN - 2},}}{_SOLID}\s*$",
+    "email": (r"^\s*$|^\s*[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@"
+              r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\s*$"),
+    "titles": rf"^\s*{_SOLID}{_LINE_CHAR}*\s*$",
+    "dates": _date_line(),
+    "description": rf"^\s*{_SOLID}{_TEXT_CHAR}*\s*$",
+    "coverage": rf"^\s*(?:{_SOLID}{_LINE_CHAR}*)?\s*$",
+    "source_url": (r"^\s*https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?"
+                   r"(?:[/?#][^\s\x00-\x1f\x7f-\x9f]*)?\s*$"),
+}
+_COMPILED = {name: re.compile(pattern) for name, pattern in PATTERNS.items()}
+HINTS = {
+    "message": f"message must be {MESSAGE_MIN} to {MESSAGE_MAX} characters saying what is wrong (no control "
+               "characters)",
+    "email": "email is not an e-mail address (name@example.org); leave it empty to stay anonymous",
+    "titles": "each title is one line of text",
+    "dates": "each date line is written as the DTI writes them: 'Since July 2018', 'Reported in 2021', "
+             "'Since 2019, last amended in March 2022' or 'N/A'",
+    "description": "description must be text (line breaks allowed, no control characters)",
+    "coverage": "coverage is one line of text, or empty",
+    "source_url": "source_url must be the http:// or https:// address where the measure can be read",
+}
 
 
 def _unknown(data, known):
@@ -37,107 +82,84 @@ def _unknown(data, known):
             raise InvalidParameter(f"unknown field {key!r}; known: {', '.join(known)}", str(key)[:100])
 
 
-def _text(data, name, most, required=True, multiline=False):
-    """Return the stripped text of one field (None when optional and blank)."""
+def _value(name, value, most, pattern_name=None):
+    """Return a checked text value, stripped (CRLF made LF), or None when blank and allowed."""
+    if not isinstance(value, str):
+        raise InvalidParameter(f"{name} must be text", name)
+    if len(value) > most:
+        raise InvalidParameter(f"{name} may be at most {most} characters (got {len(value)})", name)
+    if not _COMPILED[pattern_name or name].search(value):
+        raise InvalidParameter(HINTS[pattern_name or name], name)
+    return value.strip().replace("\r\n", "\n") or None
+
+
+def _text(data, name, required=True):
     value = data.get(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if value is None:
         if required:
             raise InvalidParameter(f"{name} is required", name)
         return None
-    if not isinstance(value, str):
-        raise InvalidParameter(f"{name} must be text", name)
-    value = value.strip().replace("\r\n", "\n")
-    if _CONTROL.search(value) or (not multiline and _LINE_BREAK.search(value)):
-        raise InvalidParameter(f"{name} holds control characters or line breaks", name)
-    if len(value) > most:
-        raise InvalidParameter(f"{name} may be at most {most} characters (got {len(value)})", name)
-    return value
+    return _value(name, value, TEXT_LIMITS[name])
 
 
-def email(data):
-    """Return the checked optional e-mail address, or None."""
-    address = _text(data, "email", EMAIL_MAX, required=False)
-    if address is not None and not _EMAIL.fullmatch(address):
-        raise InvalidParameter("email is not an e-mail address (name@example.org); leave it empty to stay "
-                               "anonymous", "email")
-    return address
+def _lines(data, name):
+    value = data.get(name)
+    most_lines, most_chars = LIST_LIMITS[name]
+    if value is None:
+        raise InvalidParameter(f"{name} is required: a list of lines", name)
+    if not isinstance(value, list):
+        raise InvalidParameter(f"{name} must be a list of text lines", name)
+    if not 1 <= len(value) <= most_lines:
+        raise InvalidParameter(f"{name} must have 1 to {most_lines} lines", name)
+    return [_value(name, line, most_chars) for line in value]
 
 
 def check_report(data):
     """Return (message, email) of a report, or raise InvalidParameter."""
     _unknown(data, REPORT_FIELDS)
-    message = _text(data, "message", MESSAGE_MAX, multiline=True)
-    if len(message) < MESSAGE_MIN:
-        raise InvalidParameter(f"message must be at least {MESSAGE_MIN} characters: say what is wrong", "message")
-    return message, email(data)
+    return _text(data, "message"), _text(data, "email", required=False)
 
 
-def _lines(data, name):
-    """Return the non-blank lines of a list field."""
-    value = data.get(name)
-    most_lines, most_chars = LIST_LIMITS[name]
-    if isinstance(value, str):  # the form sends one line per entry in a text area
-        value = value.splitlines()
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InvalidParameter(f"{name} must be a list of text lines", name)
-    lines = [v.strip() for v in value if v.strip()]
-    if not lines:
-        raise InvalidParameter(f"{name} is required: one a line", name)
-    if len(lines) > most_lines:
-        raise InvalidParameter(f"{name} may have at most {most_lines} lines", name)
-    for line in lines:
-        if len(line) > most_chars or _CONTROL.search(line):
-            raise InvalidParameter(f"each line of {name} may be at most {most_chars} characters of text", name)
-    return lines
-
-
-def _source_url(data):
-    url = _text(data, "source_url", TEXT_LIMITS["source_url"])
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or " " in url:
-        raise InvalidParameter("source_url must be an http:// or https:// address of the source", "source_url")
-    return url
+def form_lines(text):
+    """Return the non-blank lines of a text area (the form's titles and dates) as a list."""
+    return [line for line in text.splitlines() if line.strip()] if isinstance(text, str) else text
 
 
 def check_proposal(data, names):
     """Return (measure data, source_url, email) of a proposal, or raise InvalidParameter.
 
-    The measure data is the record an import would write (id, events, year derived),
-    checked by model.validate, so a proposal that passes can be accepted into the corpus.
+    `names` is the corpus's taxonomy (taxonomy.Taxonomy): economy, pillar and sub-pillar
+    must be its names exactly, by the check that `import`, `check` and index builds apply.
+    The measure data is the record an import would write (id, events and year derived).
     """
     _unknown(data, PROPOSAL_FIELDS)
     fields = {}
     for name in PROPOSAL_FIELDS:
-        if name in LIST_LIMITS:
+        if name in TAXONOMY_FIELDS:
+            fields[name] = _taxonomy_field(data, name, fields, names)
+        elif name in LIST_LIMITS:
             fields[name] = _lines(data, name)
-        elif name == "source_url":
-            fields[name] = _source_url(data)
-        elif name == "email":
-            fields[name] = email(data)
         else:
-            fields[name] = _text(data, name, TEXT_LIMITS[name], name in REQUIRED, multiline=name == "description")
-        _check_measure_field(fields, name, names)
+            fields[name] = _text(data, name, required=name in REQUIRED)
     return measure_record(fields), fields["source_url"], fields["email"]
+
+
+def _taxonomy_field(data, name, fields, names):
+    value = data.get(name)
+    if value is None or value == "":
+        raise InvalidParameter(f"{name} is required: choose one of corpus/taxonomy.yaml", name)
+    if not isinstance(value, str):
+        raise InvalidParameter(f"{name} must be text", name)
+    partial = {**{k: fields[k] for k in TAXONOMY_FIELDS if k in fields}, name: value}
+    for key, message in names.check_measure(partial):
+        if key == name:
+            raise InvalidParameter(message, name)
+    return value
 
 
 def choices(names):
     """Return the proposal form's choices from the taxonomy: [(pillar, [sub-pillars])] and the economies."""
     return {"pillars": list(names.pillars.items()), "economies": list(names.economy_names)}
-
-
-def _check_measure_field(fields, name, names):
-    """Check the fields read so far the way an import checks a measure; name the first bad one.
-
-    `names` is the corpus's taxonomy (taxonomy.Taxonomy); its check_measure is the one
-    `import`, `check` and index builds apply.
-    """
-    if name not in model.FIELDS:
-        return
-    partial = {key: value for key, value in fields.items() if key in model.FIELDS and value is not None}
-    problems = model.validate(partial) + names.check_measure(partial)
-    for key, message in problems:
-        if key == name:
-            raise InvalidParameter(message, name)
 
 
 def measure_record(fields):

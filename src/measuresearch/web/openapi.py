@@ -3,6 +3,7 @@
 from ..events import GROUP_OF_KIND, GROUPS
 from ..search import EXCLUDE_PREFIX, FILTER_NAMES, MAX_PER_PAGE, SORTS
 from . import openapi_compare
+from . import reports_openapi
 from .params import MAX_FACET_VALUES, MAX_PAGE, MAX_VALUE_CHARS
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
@@ -125,6 +126,7 @@ def document():
             **openapi_compare.paths(_param, _search_params, _responses, _json_ok),
             "/healthz": {"get": {"operationId": "health", "responses": _responses(_json_ok({
                 "type": "object", "required": ["status", "documents", "index_id", "index_built_at"]}))}},
+            **reports_openapi.paths(measure_id),
         },
         "components": {"schemas": {"Error": {"type": "object", "required": ["error"], "properties": {"error": {
             "type": "object", "required": ["status", "code", "message"],

@@ -68,7 +68,6 @@ class ReportsApi:
         measure_summary(self.holder, measure_id)
         message, email = submissions.check_report(_json_body(req))
         report = self.subs.store.add_report(measure_id, message, email, self.subs.client(req), self.subs.limit)
-        resp.location = f"/api/measures/{measure_id}/reports/{report['id']}"
         _created(resp, {"report": {k: report[k] for k in ("id", "measure_id", "status", "created_at")}})
 
 
@@ -159,7 +158,9 @@ class ProposeForm:
             if form.get(HONEYPOT):
                 self.subs.store.count_submission(self.subs.client(req), self.subs.limit)
             else:
-                record, source_url, email = submissions.check_proposal(values, self.subs.names())
+                data = {**values, "titles": submissions.form_lines(values["titles"]),
+                        "dates": submissions.form_lines(values["dates"])}
+                record, source_url, email = submissions.check_proposal(data, self.subs.names())
                 self.subs.store.add_proposal({**record, "source_url": source_url}, email, self.subs.client(req),
                                              self.subs.limit)
         except InvalidParameter as exc:
