@@ -6,6 +6,7 @@ Builds a throw-away index of corpus/, serves it on a free loopback port and
 drives Debian's Chromium with Playwright.
 """
 
+import os
 import pathlib
 import sys
 import tempfile
@@ -24,6 +25,11 @@ SHOTS = [
     ("search-cyrillic-phone.png", "/?q=" + urllib.parse.quote("об информатизации"), (390, 844)),
     ("browse-filtered-wide.png", "/?pillar=" + urllib.parse.quote("Content access"), (1280, 900)),
 ]
+# the two forms of web/reports.py: a measure's "Report issue" and "Report new measure"
+FORM_SHOTS = [
+    ("report-form.png", "/measures/kazakhstan-presence-of-internet-shutdowns-f645e4fa/report", (1000, 760)),
+    ("propose-form.png", "/propose", (1000, 1340)),
+]
 
 
 def main(out):
@@ -31,13 +37,14 @@ def main(out):
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         indexer.build(ROOT / "corpus", tmp)
+        os.environ["MEASURESEARCH_DATA"] = str(pathlib.Path(tmp) / "data")  # the forms' CSRF secret goes here
         process, base, _ = localserver.start(tmp)
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path="/usr/bin/chromium",
                                             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                                                   "--disable-component-update", "--disable-sync", "--no-first-run"])
-                for name, path, (width, height) in SHOTS:
+                for name, path, (width, height) in SHOTS + FORM_SHOTS:
                     page = browser.new_page(viewport={"width": width, "height": height})
                     page.goto(base + path)
                     page.screenshot(path=str(out / name))
