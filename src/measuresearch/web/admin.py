@@ -1,24 +1,12 @@
 """The curator's queue: reports and proposals behind the admin bearer token (HTML and JSON)."""
 
-
 import falcon
 
 from .. import search
-from ..errors import InvalidParameter, NotFound
-from . import guard, pages
+from ..errors import NotFound
+from . import guard, pages, params
 
 STATUSES = {"report": ("open", "closed"), "proposal": ("open", "accepted", "rejected")}
-
-
-def _one(req, name, allowed=None):
-    value = req.params.get(name)
-    if isinstance(value, list):
-        raise InvalidParameter(f"{name} may be given only once", name)
-    if value in (None, ""):
-        return None
-    if allowed and value not in allowed:
-        raise InvalidParameter(f"{name} must be one of {', '.join(allowed)}", name)
-    return value
 
 
 def _measure_title(holder, measure_id, cache):
@@ -53,11 +41,10 @@ class AdminReports:
 
     def _queue(self, req):
         guard.check_admin(req, self.subs.admin_token)
-        unknown = sorted(set(req.params) - {"status", "measure"})
-        if unknown:
-            raise InvalidParameter(f"unknown parameter {unknown[0]!r}; known: status, measure", unknown[0])
-        status = _one(req, "status", ("open", "closed"))
-        return queue(self.holder, self.subs.store, status, _one(req, "measure"))
+        params.refuse_unknown(req, ("status", "measure"))
+        # blanks are "not given": the queue's filter form sends its empty fields
+        status = params.choice(req, "status", STATUSES["report"], strict=False)
+        return queue(self.holder, self.subs.store, status, params.single(req, "measure") or None)
 
     def on_get(self, req, resp):
         data = self._queue(req)
