@@ -149,3 +149,10 @@ def test_every_command_is_in_the_api_reference():
     from measuresearch.cli import COMMANDS
     written = {command for command, _ in COMMAND.findall(API_MD.read_text(encoding="utf-8"))}
     assert set(COMMANDS) <= written
+
+
+def test_every_environment_variable_read_is_documented():
+    source = (ROOT / "src" / "measuresearch" / "config.py").read_text(encoding="utf-8")
+    read = set(re.findall(r"environ\.get\(\"(MEASURESEARCH_[A-Z_]+)\"", source))
+    documented = set(re.findall(r"^\| `(MEASURESEARCH_[A-Z_]+)` \|", API_MD.read_text(encoding="utf-8"), re.M))
+    assert read and read == documented
