@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import W3Codec
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, _lenfield
 from whoosh.fields import TEXT, Schema
 
 from measuresearch.analysis import index_terms, roman_analyzer, text_analyzer
@@ -153,3 +153,20 @@ def test_posting_extent_reads_the_length_either_way(two_indexes, monkeypatch, fi
     after = term_blocks(leaf, "text", "the", base)
     assert [b[0].tolist() for b in after] == [b[0].tolist() for b in before]
     assert [b[2] for b in after] == [b[2] for b in before]
+
+
+def test_stored_lengths_read_at_once_equal_whoosh_per_document(tmp_path, real_measures):
+    from measuresearch.codec import stored_lengths
+    docs = [document(measure) for measure in list(real_measures) + Generator(seed=4).measures(300)]
+    for doc in docs[-3:]:  # the last documents have no romanization: the column ends before them
+        del doc["roman"]
+    ix = build_with_arrays(tmp_path, docs, 0)
+    with ix.reader() as reader:
+        perdoc = reader._perdoc
+        for name in ("text", "roman", "country"):
+            # Whoosh says None where a document has no length (the column's default)
+            expected = [reader.doc_field_length(d, name) or 0 for d in range(len(docs))]
+            assert stored_lengths(perdoc, name, len(docs)).tolist() == expected
+        assert stored_lengths(perdoc, "roman", len(docs))[-3:].tolist() == [0, 0, 0]
+        column = perdoc.column_reader(_lenfield("roman"), LENGTHS_COLUMN)
+        assert column._count == len(docs) - 3  # the default tail is really exercised

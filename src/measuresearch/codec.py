@@ -223,12 +223,18 @@ BYTE_LENGTHS = np.array([byte_to_length(i) for i in range(256)], dtype=np.int64)
 def stored_lengths(perdoc, name, doccount):
     """Return each document's length of one field as a segment stores it (0 when unscored).
 
-    perdoc: the segment's per-document reader.
+    perdoc: the segment's per-document reader. A W3 lengths column (a
+    NumericColumn "B") holds one byte per document, up to the last document
+    with a length; the documents after it have the default, 0. The bytes are
+    read at once: Whoosh's reader would read them one call per document.
     """
     if not perdoc.has_column(_lenfield(name)):
         return np.zeros(doccount, dtype=np.int64)
     column = perdoc.column_reader(_lenfield(name), LENGTHS_COLUMN)
-    return BYTE_LENGTHS[np.fromiter(column, dtype=np.uint8, count=doccount)]
+    stored = np.zeros(doccount, dtype=np.uint8)
+    count = min(column._count, doccount)
+    stored[:count] = np.frombuffer(column._dbfile.get(column._basepos, count), dtype=np.uint8)
+    return BYTE_LENGTHS[stored]
 
 
 def field_lengths(reader, fields=SCORED_FIELDS):
