@@ -9,7 +9,10 @@ import re
 import sqlite3
 
 from measuresearch.queryparse import LawNumber, Phrase, parse
-from measuresearch.search import FILTER_NAMES
+from measuresearch.schema import FACETS
+
+# the facet columns a measure has (measuresearch adds a group facet counted from the country column)
+FILTER_NAMES = tuple(name for name in FACETS if name != "year")
 
 WEIGHTS = (4.0, 2.5, 2.0, 1.5, 1.5, 1.0)  # titles, sub_pillar, pillar, coverage, country, description
 COLUMNS = ("titles", "sub_pillar", "pillar", "coverage", "country", "description")

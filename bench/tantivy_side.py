@@ -11,7 +11,10 @@ look-alike folding or law-number forms (measuresearch does more there).
 import tantivy
 
 from measuresearch.queryparse import LawNumber, Phrase, parse
-from measuresearch.search import FILTER_NAMES
+from measuresearch.schema import FACETS
+
+# the facet columns a measure has (measuresearch adds a group facet counted from the country column)
+FILTER_NAMES = tuple(name for name in FACETS if name != "year")
 
 SECTIONS = (("titles", 4.0), ("sub_pillar", 2.5), ("pillar", 2.0), ("coverage", 1.5), ("country", 1.5),
             ("description", 1.0))
