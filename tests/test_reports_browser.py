@@ -39,8 +39,13 @@ def queue(base):
 
 
 @pytest.fixture(params=[True, False], ids=["js", "nojs"])
-def page(browser, request):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=request.param)
+def js_on(request):
+    return request.param
+
+
+@pytest.fixture()
+def page(browser, js_on):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=js_on)
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -49,12 +54,17 @@ def page(browser, request):
     assert errors == []
 
 
-def test_report_an_issue_from_a_hit(page, site):
+def test_report_an_issue_from_a_hit(page, site, js_on):
     page.goto(site + "/?q=shutdowns")
     title = page.locator(".hit-title").first.inner_text()
+    search_url = page.url
     page.locator(".hit .report-link").first.click()
     page.wait_for_selector("#report-form")
-    assert title.splitlines()[0] in page.locator(".submission .meta").inner_text()
+    if js_on:  # the form opens in place, under the hit
+        assert page.url == search_url and page.locator(".hit + .report-inline #report-form").count() == 1
+        assert page.evaluate("() => document.activeElement.id") == "message"
+    else:
+        assert title.splitlines()[0] in page.locator(".submission .meta").inner_text()
     message = f"The shutdown measure was amended (browser test {uuid.uuid4().hex})."
     page.fill("#message", message)
     page.fill("#email", "reader@example.org")
@@ -112,3 +122,15 @@ def test_a_form_posted_from_another_site_is_refused(browser, site, real_measures
     assert "Error 403" in page.inner_text("h1")
     assert queue(site)["reports"] == before["reports"]
     context.close()
+
+
+def test_report_link_on_the_measure_page(page, site, js_on, real_measures):
+    page.goto(site + f"/measures/{real_measures[0].id}")
+    page.click("a.report-link")
+    page.wait_for_selector("#report-form")
+    if js_on:
+        assert page.url.endswith(real_measures[0].id) and page.locator(".report-inline").count() == 1
+        page.click(".report-inline .report-close")
+        assert page.locator(".report-inline").count() == 0
+    else:
+        assert page.url.endswith(f"{real_measures[0].id}/report")
