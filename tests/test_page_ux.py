@@ -110,3 +110,30 @@ def test_counts_are_singular_or_plural(client, q, heading):
     text = re.sub(r"<[^>]+>", "", re.search(r'<h1 id="results-heading">.*?</h1>', html, re.S).group(0))
     assert text.startswith(heading + " for")
     assert not re.search(r"\b1 measures\b", re.sub(r"<[^>]+>", "", html))
+
+
+def facet_items(html, facet):
+    section = re.search(rf'<ul class="facet-values" id="values-{facet}">(.*?)</ul>\s*(?:<a class="facet-more"|</section>)',
+                        html, re.S).group(1)
+    return re.findall(r'<li class="facet-item( extra)?"( hidden)?>', section)
+
+
+def test_more_without_javascript_is_a_link_that_keeps_the_search(client, make_index):
+    from conftest import make_measure
+    countries = [f"Land {i:02d}" for i in range(14)]
+    holder = make_index([make_measure(f"Law {i}", "licensing of online sellers", country=c)
+                         for i, c in enumerate(countries)])
+    import falcon.testing
+    from measuresearch.web.app import create_app
+    small = falcon.testing.TestClient(create_app(holder))
+    html = small.simulate_get("/", params={"q": "licensing", "country": "Land 13"}).text
+    items = facet_items(html, "country")
+    assert len(items) == 14 and sum(1 for extra, hidden in items if hidden) == 3  # 10 shown + the selected one
+    more = re.search(r'<a class="facet-more" href="([^"]+)"[^>]*>Show 3 more</a>', html).group(1)
+    assert htmllib.unescape(more) == "/?q=licensing&country=Land+13&more=country"
+    unfolded = small.simulate_get("/", params={"q": "licensing", "country": "Land 13", "more": "country"}).text
+    assert not any(hidden for _, hidden in facet_items(unfolded, "country"))
+    assert ">Show fewer</a>" in unfolded
+    # more= is the page's own: the API refuses it like any unknown parameter
+    assert small.simulate_get("/api/search", params={"more": "country"}).status_code == 400
+    assert small.simulate_get("/", params={"more": ["nonsense", "country"]}).status_code == 200

@@ -2,8 +2,9 @@
 
     python tools/screenshots.py docs/screenshots
 
-Builds a throw-away index of corpus/, serves it on a free loopback port and
-drives Debian's Chromium with Playwright.
+Builds a throw-away index of corpus/ (and one of 10,000 synthetic measures,
+for the facets at DTI scale), serves each on a free loopback port and drives
+Debian's Chromium with Playwright.
 """
 
 import os
@@ -15,6 +16,7 @@ import urllib.parse
 from playwright.sync_api import sync_playwright
 
 from measuresearch import indexer, localserver
+from measuresearch.synthetic import Generator
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -32,27 +34,51 @@ FORM_SHOTS = [
 ]
 
 
+# 10,000 synthetic measures (146 economies): the folded facets, and the country list narrowed by typing
+SYNTHETIC_SHOTS = [
+    ("facets-10k-wide.png", "/", (1280, 1100), None),
+    ("facets-10k-filtered-wide.png", "/?" + urllib.parse.urlencode({"sub_pillar": "Restrictions on domain names"}),
+     (1280, 1100), ("country", "island")),
+]
+
+
+def shoot(out, base, shots):
+    """Take each (name, path, size[, (facet, typed)]) screenshot of the server at base."""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                          "--disable-component-update", "--disable-sync", "--no-first-run"])
+        for name, path, (width, height), *typing in shots:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.goto(base + path)
+            if typing and typing[0]:
+                facet, text = typing[0]
+                page.type(f".facet-filter[data-filter={facet}]", text, delay=20)
+                page.evaluate("() => window.scrollTo(0, 0)")
+            page.screenshot(path=str(out / name))
+            page.close()
+            print(out / name)
+        browser.close()
+
+
+def serve_and_shoot(out, index, shots):
+    process, base, _ = localserver.start(index)
+    try:
+        shoot(out, base, shots)
+    finally:
+        localserver.stop(process)
+
+
 def main(out):
     out = pathlib.Path(out)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         indexer.build(ROOT / "corpus", tmp)
         os.environ["MEASURESEARCH_DATA"] = str(pathlib.Path(tmp) / "data")  # the forms' CSRF secret goes here
-        process, base, _ = localserver.start(tmp)
-        try:
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path="/usr/bin/chromium",
-                                            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                                  "--disable-component-update", "--disable-sync", "--no-first-run"])
-                for name, path, (width, height) in SHOTS + FORM_SHOTS:
-                    page = browser.new_page(viewport={"width": width, "height": height})
-                    page.goto(base + path)
-                    page.screenshot(path=str(out / name))
-                    page.close()
-                    print(out / name)
-                browser.close()
-        finally:
-            localserver.stop(process)
+        serve_and_shoot(out, tmp, SHOTS + FORM_SHOTS)
+    with tempfile.TemporaryDirectory() as tmp:
+        indexer.build(None, tmp, measures=Generator(seed=7).measures(10_000))
+        serve_and_shoot(out, tmp, SYNTHETIC_SHOTS)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import jinja2
 from .. import search
 from ..errors import Removed
 from ..events import GROUP_LABELS, describe
-from . import urls
+from . import sidebar, urls
 from .params import SEARCH_PARAMS, search_request
 
 STATIC = pathlib.Path(__file__).with_name("static")
@@ -75,21 +75,6 @@ def error_page(req, status, message, parameter=None):
                   pairs=[pair for pair in state if pair[0] != "q"])
 
 
-def pillar_tree(result, pairs):
-    """Nest the sub-pillar facet under the pillar facet, each value with its toggle URL."""
-    facets = result["facets"]
-    tree = []
-    for pillar in facets["pillar"]:
-        tree.append({**pillar, "url": urls.toggle(pairs, "pillar", pillar["value"]), "children": []})
-    by_pillar = {node["value"]: node for node in tree}
-    orphans = []
-    for sub in facets["sub_pillar"]:
-        node = {**sub, "url": urls.toggle(pairs, "sub_pillar", sub["value"])}
-        parent = by_pillar.get(result["sub_pillar_parents"].get(sub["value"]))
-        (parent["children"] if parent else orphans).append(node)
-    return tree, orphans
-
-
 def chips(request, pairs):
     """Return the active filters as removable chips: label, value, URL without it, URL to exclude instead."""
     found = []
@@ -140,10 +125,13 @@ class SearchPage:
         request = search_request(req, allowed=SEARCH_PARAMS | set(req.params), strict=False)
         result = search.search(self.holder, request, parents=True)
         pairs = urls.state_of(request)
-        tree, orphans = pillar_tree(result, pairs)
+        expanded = sidebar.expanded_facets(req, result["facets"])
+        tree, orphans = sidebar.pillar_tree(result, pairs, expanded)
         resp.content_type = falcon.MEDIA_HTML
-        resp.text = render("search.html", result=result, request=request, q=request.q, pairs=pairs, pillar_tree=tree,
-                           orphan_sub_pillars=orphans, chips=chips(request, pairs), years=year_bars(result, pairs),
+        resp.text = render("search.html", result=result, request=request, q=request.q, pairs=pairs, pillars=tree,
+                           orphan_sub_pillars=orphans, facet_lists=sidebar.facet_lists(result, pairs, FACET_LABELS,
+                                                                                       expanded),
+                           chips=chips(request, pairs), years=year_bars(result, pairs),
                            export_query=urls.href([p for p in pairs if p[0] not in ("page", "per_page")], ""))
 
 

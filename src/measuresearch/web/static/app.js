@@ -43,6 +43,7 @@
     });
     document.title = doc.title;
     foldFiltersOnPhones();
+    enhanceFacets();
     return true;
   }
 
@@ -64,11 +65,62 @@
       .finally(function () { document.body.classList.remove("loading"); });
   }
 
+  // Long facets: "Show N more" unfolds in place (without JavaScript it is a link to the whole list),
+  // and a filter box narrows the list, sub-pillars included, as one types.
+  function enhanceFacets() {
+    document.querySelectorAll(".facet-filter").forEach(function (box) { box.hidden = false; });
+  }
+  enhanceFacets();
+
+  function toggleMore(link) {
+    var section = link.closest(".facet");
+    var open = link.getAttribute("aria-expanded") !== "true";
+    link.setAttribute("aria-expanded", open ? "true" : "false");
+    link.textContent = open ? "Show fewer" : "Show " + link.dataset.extras + " more";
+    filterFacet(section);
+  }
+
+  function matches(item, needle) {
+    var value = item.querySelector(".value");
+    return value !== null && value.textContent.toLowerCase().indexOf(needle) >= 0;
+  }
+
+  function filterFacet(section) {
+    var box = section.querySelector(".facet-filter");
+    var more = section.querySelector(".facet-more");
+    var needle = box ? box.value.trim().toLowerCase() : "";
+    var unfolded = more !== null && more.getAttribute("aria-expanded") === "true";
+    section.querySelectorAll(".facet-values > li.facet-item").forEach(function (item) {
+      var subs = item.querySelectorAll(".sub > li");
+      var subHits = 0;
+      subs.forEach(function (sub) {
+        var hit = needle !== "" && matches(sub, needle);
+        if (hit) { subHits += 1; }
+        sub.hidden = needle !== "" && !hit && !matches(item, needle);
+      });
+      var details = item.querySelector("details.subs");
+      if (needle === "") {
+        item.hidden = item.classList.contains("extra") && !unfolded;
+        if (details) { details.open = details.hasAttribute("data-open"); }
+        subs.forEach(function (sub) { sub.hidden = false; });
+        return;
+      }
+      item.hidden = !matches(item, needle) && subHits === 0;
+      if (details && subHits > 0) { details.open = true; }
+    });
+    if (more) { more.hidden = needle !== ""; }
+  }
+
+  document.addEventListener("input", function (event) {
+    if (event.target.classList.contains("facet-filter")) { filterFacet(event.target.closest(".facet")); }
+  });
+
   // Links inside the results (facets, chips, pages, "did you mean") load in place.
   document.addEventListener("click", function (event) {
     var link = event.target.closest("#content a[href^='/?'], #content a[href='/']");
     if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) { return; }
     event.preventDefault();
+    if (link.classList.contains("facet-more")) { toggleMore(link); return; }
     load(link.getAttribute("href"), true);
   });
 
