@@ -113,8 +113,8 @@ def test_counts_are_singular_or_plural(client, q, heading):
 
 
 def facet_items(html, facet):
-    section = re.search(rf'<ul class="facet-values" id="values-{facet}">(.*?)</ul>\s*(?:<a class="facet-more"|</section>)',
-                        html, re.S).group(1)
+    end = r'</ul>\s*(?:<a class="facet-more"|</section>)'
+    section = re.search(rf'<ul class="facet-values" id="values-{facet}">(.*?){end}', html, re.S).group(1)
     return re.findall(r'<li class="facet-item( extra)?"( hidden)?>', section)
 
 
