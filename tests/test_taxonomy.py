@@ -98,3 +98,12 @@ def test_synthetic_measures_pass_the_checks_of_real_ones():
     for measure in synthetic.Generator(seed=3, tail=500).measures(300):
         data = measure.to_dict()
         assert names.check_measure(data) == [], data
+
+
+def test_every_iso_code_is_pycountrys_and_names_it():
+    import pycountry
+    for economy in taxonomy.load(CORPUS).economies:
+        country = pycountry.countries.get(alpha_2=economy.iso)
+        assert country is not None, economy
+        assert economy.name in {country.name, getattr(country, "common_name", None)}
+        assert economy.name.upper() in economy.aliases
