@@ -364,3 +364,16 @@ def test_the_page_shows_date_filters_as_removable_chips(client):
     assert "2019-12" in html and "Amended" in html
     assert 'href="/?q=payments&amp;event=amended"' in html  # the chip that removes in_force_on
     assert 'href="/?q=payments&amp;in_force_on=2019-12"' in html  # the chip that removes the event kind
+
+
+def test_the_page_has_date_boxes_that_keep_their_values_once(client):
+    html = client.simulate_get("/?q=payments&event=amended&in_force_on=2019-12").text
+    assert re.search(r'<input form="search-form" type="checkbox" name="event" value="amended" checked>', html)
+    assert re.search(r'<input form="search-form" type="checkbox" name="event" value="reported">', html)
+    assert 'name="in_force_on"' in html and 'value="2019-12"' in html
+    # the boxes are the form's fields: no hidden copy would send in_force_on twice (a 400)
+    state = html[html.index('<div id="form-state">'):]
+    state = state[:state.index("</div>")]
+    assert not re.search(r'name="(event|in_force_on)"', state)
+    # the form as a browser submits it, boxes left empty: every kind, no day
+    assert client.simulate_get("/?q=payments&year_from=&year_to=&in_force_on=").status_code == 200

@@ -345,9 +345,13 @@ def _related(searcher, data, docnum, record, limit):
 
 
 def _newest_first(data, facet, docnum, exclude, limit=50):
-    """Return docnums sharing `facet` with docnum (not it, not in exclude), newest first, ties by docnum."""
+    """Return docnums sharing `facet` with docnum (not it, not in exclude), newest first, ties by docnum.
+
+    Newest: by each measure's latest event, as sort=newest orders (measures without dates last).
+    """
     same = np.flatnonzero(data.columns[facet] == data.columns[facet][docnum])
-    same = same[np.lexsort((same, -data.year[same]))]
+    key, missing = _date_key(data, same, "newest")
+    same = same[np.lexsort((same, key, missing))]
     return [int(d) for d in same[:limit + len(exclude) + 1] if d != docnum and d not in exclude]
 
 

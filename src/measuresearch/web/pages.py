@@ -18,7 +18,9 @@ FACET_LABELS = {"pillar": "Pillar", "sub_pillar": "Sub-pillar", "country": "Coun
 KIND_LABELS = {"exact": "exact", "stem": "word form", "lookalike": "look-alike letters",
                "romanized": "romanized", "law_number": "law number"}
 # kept as hidden fields of the search box, so that typing a new query keeps them
-FORM_STATE = (*urls.FILTER_PARAMS, "event", "in_force_on", "sort", "per_page")
+FORM_STATE = (*urls.FILTER_PARAMS, "sort", "per_page")
+# the date boxes of the search page's year facet; other pages carry them as hidden fields
+DATE_BOXES = ("year_from", "year_to", "event", "in_force_on")
 
 
 def measures(count, noun="measure"):
@@ -36,8 +38,8 @@ def environment():
         lstrip_blocks=True,
     )
     env.filters["measures"] = measures
-    env.globals.update(urls=urls, FORM_STATE=FORM_STATE, FACET_LABELS=FACET_LABELS, KIND_LABELS=KIND_LABELS,
-                       EVENT_GROUPS=GROUP_LABELS, describe_event=describe)
+    env.globals.update(urls=urls, FORM_STATE=FORM_STATE, DATE_BOXES=DATE_BOXES, FACET_LABELS=FACET_LABELS,
+                       KIND_LABELS=KIND_LABELS, EVENT_GROUPS=GROUP_LABELS, describe_event=describe)
     return env
 
 
