@@ -25,7 +25,7 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.scoring import BM25F
 
-from measuresearch import indexer, schema as ms_schema
+from measuresearch import indexer, matching as ms_matching, schema as ms_schema
 from measuresearch.analysis import STOP_WORDS
 from measuresearch.engine import IndexHolder
 from measuresearch.search import SearchRequest, search
@@ -341,11 +341,16 @@ def test_relevance_order_is_by_score_then_id(corpus, holder, queries):
         assert keys == sorted(keys), query
 
 
+def _exact_forms(corpus, word):
+    return {t.text for t in corpus.schema["exact"].analyzer(word, mode="query")}
+
+
 def _stock_query(corpus, query):
-    """The query as Whoosh objects: each word an Or of its text tokens and its roman keys."""
+    """The query as Whoosh objects: each word an Or of its text tokens, exact forms and roman keys."""
     def word(w):
         text, roman = corpus.alternatives(w)
         return wq.Or([wq.Term("text", t) for t in sorted(text)]
+                     + [wq.Term("exact", e, boost=ms_schema.EXACT_BOOST) for e in sorted(_exact_forms(corpus, w))]
                      + [wq.Term("roman", k, boost=ms_schema.ROMAN_BOOST) for k in sorted(roman)])
     if query.any_of:
         return wq.Or([word(w) for w in query.any_of])
@@ -355,22 +360,52 @@ def _stock_query(corpus, query):
     return positive
 
 
+def _proximity(corpus, searcher, ids, query):
+    """Return {id: the proximity term} of a query of plain words, as the README states it.
+
+    For each two words typed next to each other (not both stop words), the
+    measures where a text token of the first stands just before a text token of
+    the second (brute force on the analysed positions) get PROXIMITY_BOOST x
+    the stock Whoosh score of the two words' text and exact terms.
+    """
+    typed = query.text.split()
+    bonus = collections.Counter()
+    for first, second in zip(typed, typed[1:]):
+        if _is_stop(first) and _is_stop(second):
+            continue
+        a, b = corpus.alternatives(first)[0], corpus.alternatives(second)[0]
+        near = {mid for mid, table in corpus.positions.items()
+                if {p + 1 for t in a for p in table.get(t, ())} & {p for t in b for p in table.get(t, ())}}
+        for w in (first, second):
+            terms = wq.Or([wq.Term("text", t) for t in sorted(corpus.alternatives(w)[0])]
+                          + [wq.Term("exact", e, boost=ms_schema.EXACT_BOOST) for e in sorted(_exact_forms(corpus, w))])
+            for hit in searcher.search(terms, limit=None):
+                if ids[hit.docnum] in near:
+                    bonus[ids[hit.docnum]] += ms_matching.PROXIMITY_BOOST * hit.score
+    return bonus
+
+
 def test_scores_and_sets_equal_stock_whoosh(corpus, holder, stock, queries):
     searcher, ids = stock
-    compared = 0
+    compared = with_proximity = 0
     for query in queries:
         if query.phrase is not None or query.law is not None or query.filters or query.text.endswith(("*", "~1", "~2")):
             continue
         expected = {ids[hit.docnum]: hit.score for hit in searcher.search(_stock_query(corpus, query), limit=None)}
         if not expected:
             continue  # relaxed answers are not a Whoosh query of their own
+        if not query.any_of and not query.must_not:
+            bonus = _proximity(corpus, searcher, ids, query)
+            expected = {mid: score + bonus[mid] for mid, score in expected.items()}
+            with_proximity += any(bonus[mid] for mid in expected)
         result, hits = _all_hits(holder, query, "relevance")
         got = {h["id"]: h["score"] for h in hits}
         assert set(got) == set(expected), query
         for mid, score in got.items():
-            assert score == pytest.approx(expected[mid], rel=1e-3, abs=1e-3), (query, mid)
+            assert score == pytest.approx(expected[mid], rel=1e-9, abs=1e-9), (query, mid)
         compared += 1
     assert compared >= 100
+    assert with_proximity >= 5  # words typed together that stand together in some measures
 
 
 def _plain(fragment):

@@ -65,6 +65,11 @@ def script_of(reading):
     return "other"
 
 
+def spelled(reading):
+    """Return a folded word as the "exact" field holds it: unstemmed, British spelling made American."""
+    return american(reading) if script_of(reading) == "latin" else reading
+
+
 @functools.lru_cache(maxsize=200_000)
 def stem(reading):
     """Stem one folded word with the stemmer of its script (Russian or English)."""
@@ -128,6 +133,7 @@ class Forms:
     stems: tuple
     roman: tuple
     law: tuple
+    exact: tuple = ()  # unstemmed: folded, American spelling
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -136,7 +142,8 @@ def forms(raw, law=False):
     if law:
         keys = law_keys(raw)
         return Forms(raw, raw.casefold(), keys, keys, (), keys)
-    return Forms(raw, raw.casefold(), fold_readings(raw), terms(raw, False, "text"), terms(raw, False, "roman"), ())
+    return Forms(raw, raw.casefold(), fold_readings(raw), terms(raw, False, "text"), terms(raw, False, "roman"), (),
+                 terms(raw, False, "exact"))
 
 
 LAW_HINT = re.compile(r"\d[-/]")
@@ -210,7 +217,7 @@ _WORD_TERMS = {}
 
 @functools.lru_cache(maxsize=500_000)
 def terms(raw, law, kind):
-    """Return the index terms of one piece: kind "text" (folded, stemmed) or "roman".
+    """Return the index terms of one piece: kind "text" (folded, stemmed), "exact" (folded, unstemmed) or "roman".
 
     Computed apart from forms() so that indexing a description never pays for
     romanization keys it does not store.
@@ -220,6 +227,8 @@ def terms(raw, law, kind):
     readings = fold_readings(raw)
     if kind == "text":
         return tuple(dict.fromkeys(stem(r) for r in readings))
+    if kind == "exact":
+        return tuple(dict.fromkeys(spelled(r) for r in readings))
     return tuple(dict.fromkeys(k for r in readings for k in roman_keys(r)))
 
 
@@ -287,3 +296,8 @@ def text_analyzer(boosts=None):
 def roman_analyzer():
     """Return the analyzer of the romanization field."""
     return WordTokenizer() | TermsFilter("roman")
+
+
+def exact_analyzer(boosts=None):
+    """Return the analyzer of the exact-forms field: the text's words unstemmed (section letter -> boost)."""
+    return WordTokenizer(boosts) | TermsFilter("exact")

@@ -28,7 +28,7 @@ GROUPS_FILE = "groups.json"  # the jurisdiction groups the build was checked aga
 BUILD_PREFIX = "build-"
 WORK_PREFIX = ".build-"
 # Bumped whenever the schema or the side files change; a service refuses older builds.
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 
 
 def current_build(index_root):

@@ -4,10 +4,13 @@ Whoosh's own matcher tree visits the matching documents one by one in Python,
 which is what makes it slow on common words. Here each posting list is read
 block by block from the Whoosh segments into numpy arrays (codec.term_blocks);
 AND/OR/NOT become boolean masks and BM25F scores a vector sum, with Whoosh's own formula and
-statistics (idf, quantised field lengths, B=0.75, K1=1.2), so the ranking is
-the one Whoosh's BM25F would give. A phrase is checked on the positions of
-its words (PackedPositions), read in bulk for the documents that hold all
-of them, as one numpy intersection of (document, position) keys.
+statistics (idf, quantised field lengths, B=0.75, K1=1.2), so that part of
+the score is the one Whoosh's BM25F gives for the same terms and boosts. A
+phrase is checked on the positions of its words (PackedPositions), read in
+bulk for the documents that hold all of them, as one numpy intersection of
+(document, position) keys; the proximity term (words typed together that
+stand together) uses the same intersection. Evaluation.scores states how a
+score is composed.
 """
 
 import collections
@@ -19,11 +22,12 @@ import numpy as np
 from .analysis import forms
 from .codec import term_blocks
 from .queryparse import LawNumber, Phrase
-from .schema import ROMAN_BOOST, PackedPositions
+from .schema import EXACT_BOOST, ROMAN_BOOST, PackedPositions
 
 B, K1 = 0.75, 1.2
 LAW_BOOST = 2.0
 NUMBER_BOOST = 0.25
+PROXIMITY_BOOST = 0.5  # words typed together that stand together count again, at this weight
 # (document, position) -> one int64 key: positions are uint32 and a phrase shifts them forward by
 # fewer words than a query has characters, so 33 bits hold any shifted position; documents get 30 bits
 _STRIDE = 1 << 33
@@ -36,7 +40,8 @@ def word_terms(unit):
         # the bare number still finds an instrument whose suffix was typed otherwise, ranked lower
         return [("text", key, LAW_BOOST) for key in keys] + [("text", keys[0].split("-")[0], NUMBER_BOOST)]
     word = forms(unit.text)
-    return [("text", s, 1.0) for s in word.stems] + [("roman", k, ROMAN_BOOST) for k in word.roman]
+    return ([("text", s, 1.0) for s in word.stems] + [("exact", e, EXACT_BOOST) for e in word.exact]
+            + [("roman", k, ROMAN_BOOST) for k in word.roman])
 
 
 def _sorted_unique(arrays):
@@ -151,13 +156,24 @@ class Evaluation:
             if option not in self._phrases:
                 self._phrases[option] = self._phrase_mask(option)
             return self._phrases[option]
-        return np.logical_or.reduce([self.term_mask(f, t) for f, t, _ in word_terms(option)])
+        # an "exact" term only scores: a document with the word's form has its stem too
+        return np.logical_or.reduce([self.term_mask(f, t) for f, t, _ in word_terms(option) if f != "exact"])
 
     def _phrase_mask(self, phrase):
         slots = [(offset, forms(w.text).stems)
                  for offset, (w, required) in enumerate(zip(phrase.words, phrase.required())) if required]
+        return self._slots_mask(slots)
+
+    def adjacent_mask(self, first, second, within=None):
+        """Return the documents (of `within`) where a stem of word `first` stands just before one of `second`."""
+        return self._slots_mask([(0, forms(first.text).stems), (1, forms(second.text).stems)], within)
+
+    def _slots_mask(self, slots, within=None):
+        """Return the documents (of `within`) where each slot's stems stand at its offset from a common start."""
         candidates = np.logical_and.reduce([np.logical_or.reduce([self.term_mask("text", s) for s in variants])
                                             for _, variants in slots])
+        if within is not None:
+            candidates &= within
         if len(slots) == 1 or not candidates.any():
             return candidates
         mask = np.zeros(self.size, dtype=bool)
@@ -219,17 +235,37 @@ class Evaluation:
             bm25 = np.where(only[ids], bm25, 0.0)
         scores[ids] += boost * bm25  # a term has one posting per document
 
-    def scores(self, parsed):
-        """Return the BM25F score of every document for the positive clauses."""
+    def scores(self, parsed, within=None):
+        """Return the score of every document for the positive clauses: BM25F, plus the proximity term.
+
+        Each word scores boost x BM25F of each of its terms (word_terms: its
+        stems in "text" at 1.0, its unstemmed forms in "exact" at EXACT_BOOST,
+        its romanization keys in "roman" at ROMAN_BOOST; a law number its keys
+        at LAW_BOOST and its bare number at NUMBER_BOOST), summed over the
+        terms a document has; a phrase's words score their "text" and "exact"
+        terms in the documents where the phrase stands. Proximity: for each
+        pair of words typed next to each other (parsed.pairs), the documents
+        where a stem of the first stands just before a stem of the second score
+        the two words' "text" and "exact" terms again, x PROXIMITY_BOOST (Solr's
+        pf2). `within`: only these documents need the proximity term.
+        """
         scores = np.zeros(self.size, dtype=np.float64)
         for clause in parsed.positive:
             for option in clause.options:
                 if isinstance(option, Phrase):
                     inside = self.option_mask(option)
                     for word in option.words:
-                        for stem in forms(word.text).stems:
-                            self.term_scores(scores, "text", stem, 1.0, only=inside)
+                        for field, text, boost in word_terms(word):
+                            if field != "roman":
+                                self.term_scores(scores, field, text, boost, only=inside)
                 else:
                     for field, text, boost in word_terms(option):
                         self.term_scores(scores, field, text, boost)
+        for first, second in parsed.pairs:
+            near = self.adjacent_mask(first, second, within)
+            if near.any():
+                for word in (first, second):
+                    for field, text, boost in word_terms(word):
+                        if field != "roman":
+                            self.term_scores(scores, field, text, PROXIMITY_BOOST * boost, only=near)
         return scores

@@ -114,6 +114,8 @@ class ParsedQuery:
     """The clauses of a query; empty when the query has no words."""
 
     clauses: list
+    # (word, word) typed next to each other, stop words included: the proximity signal (matching.py)
+    pairs: list = dataclasses.field(default_factory=list)
 
     @property
     def positive(self):
@@ -175,7 +177,25 @@ def parse(text):
     clauses = _join_or(items)
     if len(clauses) > MAX_CLAUSES:
         raise QueryTooComplex(f"the query has {len(clauses)} terms; the limit is {MAX_CLAUSES}", "q")
-    return ParsedQuery(_drop_stop_words(clauses))
+    return ParsedQuery(_drop_stop_words(clauses), _pairs(items))
+
+
+def _pairs(items):
+    """Return the (word, word) pairs typed next to each other as plain required words, not both stop words.
+
+    A word joined by OR, excluded, a phrase, a law number, a prefix* or a
+    fuzzy~ breaks the sequence. Call after _join_or (which lengthens the
+    clause before an OR).
+    """
+    pairs, previous, after_or = [], None, False
+    for item in items:
+        plain = (item != "OR" and not after_or and not item.negated and len(item.options) == 1
+                 and type(item.options[0]) is Word)
+        word = item.options[0] if plain else None
+        if word is not None and previous is not None and not (word.is_stop and previous.is_stop):
+            pairs.append((previous, word))
+        previous, after_or = word, item == "OR"
+    return pairs
 
 
 def _segment_items(segment):

@@ -10,7 +10,7 @@ import numpy as np
 from whoosh.fields import ID, NUMERIC, TEXT, Schema
 from whoosh.formats import Positions
 
-from .analysis import WORD, join_sections, roman_analyzer, text_analyzer
+from .analysis import WORD, exact_analyzer, join_sections, roman_analyzer, text_analyzer
 
 # Every searchable section of a measure goes into one field, "text"; each
 # section weighs its words (BM25F): the instrument's title and the indicator
@@ -25,8 +25,11 @@ SECTIONS = (  # letter, record key, boost
 )
 SECTION_BOOSTS = {letter: boost for letter, _, boost in SECTIONS}
 ROMAN_BOOST = 0.6
+# "exact" holds the same sections as "text", each word unstemmed (folded, American spelling): a query word
+# also scores on its own form there, so a measure with the form typed outranks one with only its stem
+EXACT_BOOST = 1.0
 FACETS = ("country", "pillar", "sub_pillar", "coverage", "year")
-SCORED_FIELDS = ("text", "roman")  # the fields whose lengths BM25F reads
+SCORED_FIELDS = ("text", "roman", "exact")  # the fields whose lengths BM25F reads
 TITLE_SEPARATOR = "\n\n"
 
 
@@ -59,6 +62,7 @@ def build_schema():
         text=TEXT(analyzer=text_analyzer(SECTION_BOOSTS), phrase=True),
         id=ID(stored=True, unique=True),
         roman=TEXT(analyzer=roman_analyzer(), phrase=False),
+        exact=TEXT(analyzer=exact_analyzer(SECTION_BOOSTS), phrase=False),
         country=ID,
         pillar=ID,
         sub_pillar=ID,
@@ -130,8 +134,10 @@ def document(measure, sections=None):
 
     sections: section_texts(measure), when the caller already has them.
     """
+    text = join_sections(sections or section_texts(measure))
     doc = dict(
-        text=join_sections(sections or section_texts(measure)),
+        text=text,
+        exact=text,
         id=measure.id,
         roman=roman_text(measure.to_dict()),
         country=measure.country,

@@ -1,6 +1,8 @@
 """A search request in, one page of hits with highlights and facets out.
 
 Both renderings (JSON API and HTML page) call search() and show its result.
+Relevance is matching.Evaluation.scores (BM25F plus a proximity term); every
+order is total, equal keys ordered by measure id (_ranked).
 No Whoosh object leaves this module.
 """
 
@@ -116,7 +118,7 @@ def expand(parsed, vocabulary):
             raise QueryTooComplex(f"the query stands for more than {MAX_EXPANDED_WORDS} words after expanding "
                                   "wildcards and fuzzy terms", "q")
         clauses.append(Clause(options, clause.negated))
-    return ParsedQuery(clauses)
+    return ParsedQuery(clauses, parsed.pairs)
 
 
 # --- selecting and ranking ---------------------------------------------------
@@ -146,7 +148,7 @@ def _ranked(evaluation, parsed, allowed, request, data, start, count):
     if not len(docs):
         return []
     if request.effective_sort() == "relevance" and parsed.positive:
-        scores = evaluation.scores(parsed)[docs]
+        scores = evaluation.scores(parsed, within=allowed)[docs]
         wanted = min(len(docs), start + count)
         if wanted < len(docs):  # only the top of the list needs sorting: every document that scores
             # at least the wanted-th best score, so that the ids decide among those tied at the cut
