@@ -366,12 +366,17 @@ def _proximity(corpus, searcher, ids, query):
     For each two words typed next to each other (not both stop words), the
     measures where a text token of the first stands just before a text token of
     the second (brute force on the analysed positions) get PROXIMITY_BOOST x
-    the stock Whoosh score of the two words' text and exact terms.
+    the stock Whoosh score of the two words' text and exact terms; a word whose
+    text tokens are in more than proximity_limit(N) documents takes no part.
     """
     typed = query.text.split()
     bonus = collections.Counter()
+    limit = ms_matching.proximity_limit(searcher.doc_count_all())
     for first, second in zip(typed, typed[1:]):
         if _is_stop(first) and _is_stop(second):
+            continue
+        if any(sum(searcher.doc_frequency("text", t) for t in corpus.alternatives(w)[0]) > limit
+               for w in (first, second)):
             continue
         a, b = corpus.alternatives(first)[0], corpus.alternatives(second)[0]
         near = {mid for mid, table in corpus.positions.items()
@@ -405,7 +410,7 @@ def test_scores_and_sets_equal_stock_whoosh(corpus, holder, stock, queries):
             assert score == pytest.approx(expected[mid], rel=1e-9, abs=1e-9), (query, mid)
         compared += 1
     assert compared >= 100
-    assert with_proximity >= 5  # words typed together that stand together in some measures
+    assert with_proximity >= 1  # words typed together that stand together in some measures (3 today)
 
 
 def _plain(fragment):

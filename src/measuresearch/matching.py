@@ -28,6 +28,14 @@ B, K1 = 0.75, 1.2
 LAW_BOOST = 2.0
 NUMBER_BOOST = 0.25
 PROXIMITY_BOOST = 0.5  # words typed together that stand together count again, at this weight
+# a word in more documents than this takes no part in proximity: reading the positions of "the"
+# in every document would cost more than the whole rest of a query, and say little
+PROXIMITY_MIN_DF, PROXIMITY_SHARE = 1000, 0.05
+
+
+def proximity_limit(size):
+    """Return the largest document frequency (summed over a word's stems) of a word in a proximity pair."""
+    return max(PROXIMITY_MIN_DF, int(size * PROXIMITY_SHARE))
 # (document, position) -> one int64 key: positions are uint32 and a phrase shifts them forward by
 # fewer words than a query has characters, so 33 bits hold any shifted position; documents get 30 bits
 _STRIDE = 1 << 33
@@ -247,7 +255,9 @@ class Evaluation:
         pair of words typed next to each other (parsed.pairs), the documents
         where a stem of the first stands just before a stem of the second score
         the two words' "text" and "exact" terms again, x PROXIMITY_BOOST (Solr's
-        pf2). `within`: only these documents need the proximity term.
+        pf2), unless a word's stems are in more than proximity_limit(N)
+        documents (summed document frequencies). `within`: only these
+        documents need the proximity term.
         """
         scores = np.zeros(self.size, dtype=np.float64)
         for clause in parsed.positive:
@@ -261,7 +271,11 @@ class Evaluation:
                 else:
                     for field, text, boost in word_terms(option):
                         self.term_scores(scores, field, text, boost)
+        limit = proximity_limit(self.size)
         for first, second in parsed.pairs:
+            if any(sum(self.reader.doc_frequency("text", s) for s in forms(w.text).stems) > limit
+                   for w in (first, second)):
+                continue
             near = self.adjacent_mask(first, second, within)
             if near.any():
                 for word in (first, second):
