@@ -115,6 +115,8 @@ def document():
                 "operationId": "measure", "parameters": [measure_id],
                 "responses": {**_responses(_json_ok({"type": "object", "required": ["id", "titles", "related"]})),
                               "404": {"description": "unknown id",
+                                      "content": {"application/json": {"schema": _ERROR}}},
+                              "410": {"description": "removed by a re-import with --prune (code `removed`)",
                                       "content": {"application/json": {"schema": _ERROR}}}}}},
             "/api/suggest": {"get": {"operationId": "suggest",
                                      "parameters": [_param("q", {"type": "string", "maxLength": 200}, "prefix")],
