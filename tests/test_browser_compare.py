@@ -63,3 +63,17 @@ def test_compare_view_drills_down(browser, server, javascript):
     assert page.locator("#matrix tbody tr").count() >= 1
     assert page.locator("#matrix td.none").count() == page.locator("#matrix td.none >> text=no measure recorded").count()
     context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_follow_this_search_offers_a_feed_that_parses(browser, server, javascript):
+    import feedparser
+    context = browser.new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    page.goto(server + "/?q=law&pillar=Content+access")
+    href = page.get_attribute("a.follow", "href")
+    assert href.startswith("/api/search.atom?") and "q=law" in href and "pillar=Content+access" in href
+    feed = feedparser.parse(page.request.get(server + href).text())
+    assert feed.bozo == 0 and feed.version == "atom10"
+    assert all(e.link.startswith(server + "/measures/") for e in feed.entries)
+    context.close()

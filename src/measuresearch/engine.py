@@ -17,6 +17,7 @@ import threading
 from whoosh.filedb.filestore import FileStorage
 
 from . import grouping
+from .changes import History
 from .codec import field_lengths
 from .errors import IndexUnavailable
 from .facets import FacetData
@@ -39,6 +40,7 @@ class Snapshot:
             raise IndexUnavailable(f"the index in {self.folder} {problem}")
         self.facets = FacetData(json.loads((self.folder / FACETS_FILE).read_text(encoding="utf-8")))
         self.facets.set_groups(grouping.read(self.folder))
+        self.history = History(self.folder)  # read on first use (changes.py)
         self.vocabulary = Vocabulary(json.loads((self.folder / WORDS_FILE).read_text(encoding="utf-8")))
         removed = self.folder / REMOVED_FILE
         self.removed = json.loads(removed.read_text(encoding="utf-8")) if removed.exists() else {}

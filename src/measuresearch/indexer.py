@@ -18,7 +18,7 @@ import uuid
 
 from whoosh import index as whoosh_index
 
-from . import groups, writers
+from . import fingerprints, groups, writers
 from .codec import document_count
 from .errors import MeasureSearchError
 from .layout import (BUILD_PREFIX, CURRENT, FACETS_FILE, LOCK, META, REMOVED_FILE, WORDS_FILE, WORK_PREFIX,
@@ -106,6 +106,7 @@ def build(corpus_dir, index_root, measures=None, progress=None):
             _write_json(work / WORDS_FILE, words.data())
             _write_json(work / REMOVED_FILE, removed)
             groups.write(work, corpus_dir)
+            fingerprints.record(work, root, records, index_id, built_at)
             _write_json(work / META, build_meta(index_id, built_at, len(columns.ids), records,
                                                 schema_fingerprint(schema)))
             _fsync_dir(work)

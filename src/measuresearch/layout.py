@@ -25,6 +25,9 @@ WORDS_FILE = "words.json"
 # A build without it (made before tombstones existed) has none.
 REMOVED_FILE = "removed.json"
 GROUPS_FILE = "groups.json"  # the jurisdiction groups the build was checked against (groups.py)
+# The change history, carried from build to build inside the build folders (fingerprints.py):
+FINGERPRINTS_FILE = "fingerprints.json"  # per measure: content fingerprint, first indexed, last changed
+HISTORY_FILE = "history.json"  # the last builds' added / changed / removed measures, for the service
 BUILD_PREFIX = "build-"
 WORK_PREFIX = ".build-"
 # Bumped whenever the schema or the side files change; a service refuses older builds.

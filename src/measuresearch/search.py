@@ -322,6 +322,7 @@ def get_measure(holder, measure_id, related=5):
             raise NotFound(f"no measure with id {measure_id!r}")
         record = snapshot.records.get(docnum)
         record["events"] = date_events.public_events(record.get("events", []))
+        record["indexed"] = snapshot.history.dates(docnum)  # first indexed, last changed (changes.py)
         record["related"] = [_summary(snapshot.records.get(d))
                              for d in _related(searcher, snapshot.facets, docnum, record, related)]
     return record

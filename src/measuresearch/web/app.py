@@ -11,7 +11,7 @@ import falcon.media
 from .. import config as configuration
 from ..engine import IndexHolder
 from ..errors import MeasureSearchError
-from . import admin, compare, pages, reports, resources
+from . import admin, compare, follow, pages, reports, resources
 from .baseurl import BaseURL
 
 log = logging.getLogger("measuresearch")
@@ -92,6 +92,7 @@ def create_app(holder, subs=None, base_url=None):
     app.add_route("/openapi.json", resources.OpenAPIResource())
     pages.add_routes(app, holder)
     compare.add_routes(app, holder)
+    follow.add_routes(app, holder)
     subs = subs or reports.from_config(configuration.from_environment())
     reports.add_routes(app, holder, subs)
     admin.add_routes(app, holder, subs)

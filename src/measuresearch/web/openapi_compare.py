@@ -15,8 +15,38 @@ def _matrix_params(param, search_params):
             *params]
 
 
+def _follow_paths(param, search_params, responses, json_ok):
+    change = {"type": "object", "required": ["id", "kind", "index_id", "at"], "properties": {
+        "id": {"type": "string"}, "kind": {"type": "string", "enum": ["added", "changed", "removed"]},
+        "index_id": {"type": "string"}, "at": {"type": "string", "format": "date-time"}, "url": {"type": "string"}}}
+    answer = {"type": "object", "required": ["since", "changes"], "properties": {
+        "since": {"type": ["string", "null"]}, "changes": {"type": "array", "items": change},
+        "builds": {"type": "array", "items": {"type": "object", "required": ["index_id", "built_at"]}},
+        "index_id": {"type": "string"}, "index_built_at": {"type": "string"}}}
+    since = param("since", {"anyOf": [{"type": "string", "pattern": "^[0-9]{8}T[0-9]{6}-[0-9a-f]{6}$"},
+                                       {"type": "string", "format": "date"},
+                                       {"type": "string", "format": "date-time"}]},
+                  "an index_id of the change history (as /healthz gives it) or an ISO date or date-time "
+                  "(a date counts from its first instant, UTC); absent: every kept build. An index_id that the "
+                  "history does not hold (any more) is a 404")
+    atom = {"description": "Atom 1.0: the search's measures added or changed in the kept builds, newest first "
+                           "(at most 50), each with its absolute permalink; feed updated = the live build's time",
+            "content": {"application/atom+xml": {"schema": {"type": "string"}}}}
+    with_400 = {**responses(json_ok(answer)), "404": {"description": "since names a build the history does not "
+                                                                      "hold", "content": {"application/json": {
+                                                                          "schema": {"$ref": "#/components/schemas/Error"}}}}}
+    return {
+        "/api/changes": {"get": {"operationId": "changes", "parameters": [since, *search_params(export=True)],
+                                 "description": "measures added, changed or removed by the builds after `since`; "
+                                                "q and the date parameters do not apply to removed measures",
+                                 "responses": with_400}},
+        "/api/search.atom": {"get": {"operationId": "searchAtom", "parameters": search_params(export=True),
+                                     "responses": responses(atom)}},
+    }
+
+
 def paths(param, search_params, responses, json_ok):
-    """Return the OpenAPI paths of /api/matrix and /api/matrix.csv."""
+    """Return the OpenAPI paths of the matrix and of following changes."""
     axis = {"type": "array", "items": {"type": "object", "required": ["value", "count"], "properties": {
         "value": {"type": ["string", "integer"]}, "count": {"type": "integer", "minimum": 0}}}}
     matrix = {"type": "object", "required": ["query", "total", "rows", "cols", "cells"], "properties": {
@@ -37,4 +67,5 @@ def paths(param, search_params, responses, json_ok):
                                 "responses": responses(json_ok(matrix))}},
         "/api/matrix.csv": {"get": {"operationId": "matrixCsv", "parameters": _matrix_params(param, search_params),
                                     "responses": responses(csv)}},
+        **_follow_paths(param, search_params, responses, json_ok),
     }
