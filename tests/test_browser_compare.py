@@ -77,3 +77,34 @@ def test_follow_this_search_offers_a_feed_that_parses(browser, server, javascrip
     assert feed.bozo == 0 and feed.version == "atom10"
     assert all(e.link.startswith(server + "/measures/") for e in feed.entries)
     context.close()
+
+
+def test_citation_box_copies_with_javascript(browser, server):
+    context = browser.new_context()
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
+    page = context.new_page()
+    page.goto(server + "/?q=shutdowns")
+    page.click(".hit-title a")
+    page.wait_for_selector("#cite-bibtex")
+    expected = page.inner_text("#cite-bibtex")
+    page.click("button.copy[data-copy=cite-bibtex]")
+    expect(page.locator(".cite .copied")).to_have_text("Copied BibTeX.")
+    assert page.evaluate("() => navigator.clipboard.readText()").strip() == expected.strip()
+    assert server + "/measures/" in expected
+    context.close()
+
+
+def test_citation_box_without_javascript_offers_downloads(browser, server):
+    context = browser.new_context(java_script_enabled=False, accept_downloads=True)
+    page = context.new_page()
+    page.goto(server + "/?q=shutdowns")
+    page.click(".hit-title a")
+    page.wait_for_selector("#cite-ris")
+    assert page.locator("button.copy").first.is_hidden()
+    with page.expect_download() as info:
+        page.click("a.cite-download[href$='format=ris']")
+    download = info.value
+    assert download.suggested_filename.endswith(".ris")
+    text = open(download.path(), encoding="utf-8").read()
+    assert text.startswith("TY  - DBASE") and f"UR  - {server}/measures/" in text
+    context.close()

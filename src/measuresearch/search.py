@@ -303,7 +303,9 @@ def export(holder, request):
     with holder.using() as snapshot:
         run = _Evaluated(snapshot, request, parsed)
         records = [run.record(d) for d, _ in run.ranked(request, snapshot.facets, 0, run.total)]
+        build = {"index_id": snapshot.meta["index_id"], "index_built_at": snapshot.meta["built_at"]}
     for record in records:
+        record.update(build)  # the CSV export says which build it comes from
         record["url"] = f"/measures/{record['id']}"
         record["events"] = date_events.public_events(record.get("events", []))
     return run.total, records

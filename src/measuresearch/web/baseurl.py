@@ -5,7 +5,7 @@ class BaseURL:
     """Sets req.context.base_url: `--base-url` / MEASURESEARCH_BASE_URL when given, else scheme://host of the request."""
 
     def __init__(self, configured=None):
-        self.configured = configured
+        self.configured = configured.rstrip("/") if configured else None
 
     def process_request(self, req, resp):
         req.context.base_url = self.configured or req.prefix

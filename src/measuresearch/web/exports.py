@@ -5,8 +5,9 @@ import io
 
 from ..events import describe
 
+# index_id and index_built_at (the build the rows come from) are repeated on every row, so the file stays one table
 COLUMNS = ("id", "url", "country", "pillar", "sub_pillar", "coverage", "year", "dates", "events", "titles",
-           "description")
+           "description", "index_id", "index_built_at")
 # A cell starting with one of these is read as a formula by spreadsheets.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

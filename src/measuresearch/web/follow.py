@@ -4,6 +4,7 @@ import urllib.parse
 import xml.etree.ElementTree as ET
 
 from .. import changes
+from . import citing
 from .baseurl import absolute
 from .params import SEARCH_PARAMS, search_request, text
 
@@ -81,6 +82,7 @@ class ChangesResource:
 
 
 def add_routes(app, holder):
-    """Add /api/changes and /api/search.atom."""
+    """Add /api/changes, /api/search.atom and the citations of a measure."""
     app.add_route("/api/changes", ChangesResource(holder))
     app.add_route("/api/search.atom", FeedResource(holder))
+    app.add_route("/api/measures/{measure_id}/cite", citing.CiteResource(holder))

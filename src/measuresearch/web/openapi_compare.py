@@ -32,6 +32,15 @@ def _follow_paths(param, search_params, responses, json_ok):
     atom = {"description": "Atom 1.0: the search's measures added or changed in the kept builds, newest first "
                            "(at most 50), each with its absolute permalink; feed updated = the live build's time",
             "content": {"application/atom+xml": {"schema": {"type": "string"}}}}
+    cite = {"description": "the citation: BibTeX, RIS, CSL-JSON or plain text, with the measure's absolute "
+                           "permalink, the DTI as source and today's date (UTC) as access date",
+            "content": {kind: {"schema": {"type": "string"}} for kind in (
+                "application/x-bibtex", "application/x-research-info-systems",
+                "application/vnd.citationstyles.csl+json", "text/plain")}}
+    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    measure_id = {"name": "measure_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    fmt = param("format", {"type": "string", "enum": ["bibtex", "ris", "csl-json", "text"]},
+                "citation format (default text)")
     with_400 = {**responses(json_ok(answer)), "404": {"description": "since names a build the history does not "
                                                                       "hold", "content": {"application/json": {
                                                                           "schema": {"$ref": "#/components/schemas/Error"}}}}}
@@ -42,6 +51,10 @@ def _follow_paths(param, search_params, responses, json_ok):
                                  "responses": with_400}},
         "/api/search.atom": {"get": {"operationId": "searchAtom", "parameters": search_params(export=True),
                                      "responses": responses(atom)}},
+        "/api/measures/{measure_id}/cite": {"get": {
+            "operationId": "cite", "parameters": [measure_id, fmt],
+            "responses": {**responses(cite), "404": {"description": "unknown id", **error},
+                          "410": {"description": "removed by a re-import with --prune", **error}}}},
     }
 
 

@@ -9,7 +9,7 @@ import jinja2
 from .. import search
 from ..errors import Removed
 from ..events import GROUP_LABELS, describe
-from . import sidebar, urls
+from . import citing, sidebar, urls
 from .params import SEARCH_PARAMS, search_request
 
 STATIC = pathlib.Path(__file__).with_name("static")
@@ -154,7 +154,7 @@ class MeasurePage:
                                pairs=[], search_title=title, search_href=urls.href([("q", title)]))
             return
         resp.content_type = falcon.MEDIA_HTML
-        resp.text = render("measure.html", m=record)
+        resp.text = render("measure.html", m=record, citations=citing.citations(req, record))
 
 
 def add_routes(app, holder):

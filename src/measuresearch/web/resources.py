@@ -22,7 +22,7 @@ class SearchResource:
         _, records = search.export(self.holder, search_request(req))
         resp.content_type = "text/csv; charset=utf-8"
         resp.downloadable_as = "measures.csv"
-        resp.text = exports.to_csv(records)
+        resp.text = exports.to_csv(records, base_url=req.context.base_url)
 
     def on_get_json(self, req, resp):
         request = search_request(req)

@@ -1,0 +1,114 @@
+"""Citations and absolute URLs: /api/measures/{id}/cite, the measure page's citation box, CSV exports."""
+
+import csv
+import datetime
+import io
+import json
+
+import falcon.testing
+import pytest
+
+from measuresearch.web.app import create_app
+
+TODAY = datetime.datetime.now(datetime.UTC).date()
+
+
+@pytest.fixture()
+def proxied(holder):
+    return falcon.testing.TestClient(create_app(holder, base_url="https://trade.example.org/dti/"))
+
+
+@pytest.fixture()
+def measure(client):
+    return client.simulate_get("/api/search", params={"q": "shutdowns"}).json["hits"][0]
+
+
+def test_bibtex(proxied, measure):
+    response = proxied.simulate_get(f"/api/measures/{measure['id']}/cite", params={"format": "bibtex"})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/x-bibtex")
+    text = response.text
+    assert text.startswith("@misc{dti-") and text.count("{") == text.count("}")
+    assert f"url = {{https://trade.example.org/dti/measures/{measure['id']}}}" in text
+    assert f"urldate = {{{TODAY.isoformat()}}}" in text
+    assert "Digital Trade Integration (DTI) database" in text
+
+
+def test_ris(proxied, measure):
+    text = proxied.simulate_get(f"/api/measures/{measure['id']}/cite", params={"format": "ris"}).text
+    lines = text.split("\r\n")
+    assert lines[0] == "TY  - DBASE" and lines[-2] == "ER  -" and lines[-1] == ""
+    tags = dict(line.split("  - ", 1) for line in lines[:-2] if "  - " in line)
+    assert tags["UR"] == f"https://trade.example.org/dti/measures/{measure['id']}"
+    assert tags["TI"] == measure["titles"][0] and tags["Y2"] == TODAY.strftime("%Y/%m/%d")
+    assert tags["DB"] == "Digital Trade Integration (DTI) database"
+
+
+def test_csl_json(proxied, measure):
+    response = proxied.simulate_get(f"/api/measures/{measure['id']}/cite", params={"format": "csl-json"})
+    items = json.loads(response.text)
+    assert len(items) == 1
+    item = items[0]
+    assert item["URL"] == f"https://trade.example.org/dti/measures/{measure['id']}"
+    assert item["title"] == measure["titles"][0] and item["container-title"].startswith("Digital Trade")
+    assert item["accessed"] == {"date-parts": [[TODAY.year, TODAY.month, TODAY.day]]}
+
+
+def test_text_uses_the_request_host_without_a_base_url(client, measure):
+    text = client.simulate_get(f"/api/measures/{measure['id']}/cite", params={"format": "text"},
+                               headers={"Host": "mirror.example:8080"}).text
+    assert f"http://mirror.example:8080/measures/{measure['id']}" in text
+    assert f"accessed {TODAY.day} {TODAY:%B} {TODAY.year}" in text
+
+
+@pytest.mark.parametrize("query, status, parameter", [("format=docx", 400, "format"), ("style=apa", 400, "style"),
+                                                      ("format=ris&format=text", 400, "format")])
+def test_bad_cite_parameters(client, measure, query, status, parameter):
+    response = client.simulate_get(f"/api/measures/{measure['id']}/cite?{query}")
+    assert response.status_code == status and response.json["error"]["parameter"] == parameter
+
+
+def test_unknown_measure_is_404(client):
+    assert client.simulate_get("/api/measures/no-such-measure/cite?format=bibtex").status_code == 404
+
+
+def test_a_bibtex_special_character_is_escaped(make_index):
+    from conftest import make_measure
+    holder = make_index([make_measure("Order No. 5 on 100% of {braces} & data_flows", "Text.")])
+    client = falcon.testing.TestClient(create_app(holder))
+    measure_id = client.simulate_get("/api/search").json["hits"][0]["id"]
+    text = client.simulate_get(f"/api/measures/{measure_id}/cite?format=bibtex").text
+    assert r"100\% of \{braces\} \& data\_flows" in text
+
+
+def test_measure_page_has_a_citation_box(proxied, measure):
+    html = proxied.simulate_get(f"/measures/{measure['id']}").text
+    assert "Cite this measure" in html
+    for fmt in ("bibtex", "ris", "csl-json", "text"):
+        assert f'href="/api/measures/{measure["id"]}/cite?format={fmt}"' in html
+    assert f"https://trade.example.org/dti/measures/{measure['id']}" in html
+
+
+def test_csv_export_has_absolute_urls_and_its_build(proxied):
+    response = proxied.simulate_get("/api/search.csv", params={"q": "internet"})
+    rows = list(csv.DictReader(io.StringIO(response.text.lstrip("\ufeff"))))
+    health = proxied.simulate_get("/healthz").json
+    assert rows
+    for row in rows:
+        assert row["url"] == f"https://trade.example.org/dti/measures/{row['id']}"
+        assert (row["index_id"], row["index_built_at"]) == (health["index_id"], health["index_built_at"])
+
+
+@pytest.mark.parametrize("value", ["ftp://x.org", "example.org", "https://", "https://x.org/?a=1"])
+def test_a_bad_base_url_is_refused(value):
+    from measuresearch.config import checked_base_url
+    from measuresearch.errors import InvalidParameter
+    with pytest.raises(InvalidParameter):
+        checked_base_url(value)
+
+
+def test_serve_refuses_a_bad_base_url():
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, "-m", "measuresearch.cli", "serve", "--base-url", "example.org",
+                           "--index", "/nonexistent"], capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "--base-url must look like" in done.stderr
