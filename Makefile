@@ -69,6 +69,7 @@ backup: $(INSTALLED)
 
 screenshots: $(TEST_INSTALLED) browser
 	$(BIN)/python tools/screenshots.py docs/screenshots
+	$(BIN)/python tools/screenshots_compare.py docs/screenshots
 
 clean:
 	rm -rf $(VENV) index/build-* index/.build-* index/current index/.lock
