@@ -110,3 +110,13 @@ def test_backup_copies_every_row(api, data, real_measures, tmp_path, capsys):
     with sqlite3.connect(target) as copy:
         assert copy.execute("SELECT count(*) FROM reports").fetchone()[0] == 3
         assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+@pytest.mark.parametrize("name, value", [("MEASURESEARCH_REPORT_LIMIT", "ten"),
+                                         ("MEASURESEARCH_REPORT_LIMIT", "-1"),
+                                         ("MEASURESEARCH_TRUSTED_PROXIES", "not-an-address")])
+def test_a_bad_setting_is_a_message_not_a_traceback(monkeypatch, capsys, name, value, tmp_path):
+    monkeypatch.setenv(name, value)
+    status, _, err = run(capsys, "serve", "--port", "1", "--index", str(tmp_path)) if "PROXIES" in name \
+        else run(capsys, "reports", "--data", str(tmp_path))
+    assert status == 2 and name in err and "Traceback" not in err

@@ -197,7 +197,11 @@ COMMANDS = {"import": cmd_import, "check": cmd_check, "index": cmd_index, "searc
 
 def main(argv=None):
     """Run the command line; return the exit status."""
-    cfg = configuration.from_environment()
+    try:
+        cfg = configuration.from_environment()
+    except MeasureSearchError as exc:  # a bad MEASURESEARCH_* variable
+        print(f"measuresearch: {exc.message}", file=sys.stderr)
+        return 2
     args = _parser(cfg).parse_args(argv)
     try:
         return {**COMMANDS, **curator_cli.COMMANDS}[args.command](args)
