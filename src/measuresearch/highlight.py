@@ -80,12 +80,9 @@ class QueryWords:
         self._cache = {}
         self._kinds = {False: {}, True: {}}  # by `titles`, then surface form
         self._law_kinds = {}
-        # a query word read in another script: its own letters, or the look-alike reading of Latin
-        # letters ("III" is also Cyrillic "ІІІ"), whose romanization keys the titles' ASCII words may share
-        self.non_ascii_words = any(not reading.isascii() for u in self.units if not isinstance(u, Phrase)
-                                   for reading in (u.text, *forms(u.text).readings))
-        # romanized matches of ASCII text words need a query word in another script
-        self.cross_script = bool(self.forms["romanized"]) and self.non_ascii_words
+        # the index romanizes every word of a title, so any query word with romanization keys
+        # ("informatizaton" -> the key of "Informatization") may match an ASCII title word that way
+        self.cross_script = bool(self.forms["romanized"])
         # with the first letters of the British words whose American spelling starts otherwise;
         # in every letter case, so that a word's own first letters can be looked up
         prefixes = _prefixes(self.forms) | {word[:2] for word in PREFIX_CHANGERS}
@@ -126,11 +123,10 @@ class QueryWords:
             for key in keys:
                 if key in table:
                     return table[key], kind
-        # a romanized match joins two scripts, as the index does: a word with non-ASCII
-        # letters anywhere; an ASCII word only in a title, and for a query word that
-        # has other letters
+        # a romanized match, as the index has it: a word with non-ASCII letters anywhere,
+        # an ASCII word only in a title (the index romanizes every word of a title)
         table = tables["romanized"]
-        if table and (not raw.isascii() or (titles and self.non_ascii_words)):
+        if table and (not raw.isascii() or titles):
             for key in terms(raw, False, "roman"):
                 if key in table:
                     return table[key], "romanized"

@@ -126,13 +126,12 @@ class ParsedQuery:
         return [c for c in self.clauses if c.negated]
 
     def words(self):
-        """Return every non-stop word and law number of the positive clauses, phrases whole."""
-        found = []
-        for clause in self.positive:
-            for option in clause.options:
-                if isinstance(option, Phrase) or not (isinstance(option, Word) and option.is_stop):
-                    found.append(option)
-        return found
+        """Return every word and law number of the positive clauses, phrases whole.
+
+        These are what the clauses match: parse already dropped the clauses of stop words alone
+        (unless the query has nothing else), and a stop word OR-ed with another word is matched too.
+        """
+        return [option for clause in self.positive for option in clause.options]
 
 
 def clean(text):
