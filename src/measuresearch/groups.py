@@ -18,18 +18,13 @@ from .errors import InputProblems, Problem
 from .layout import GROUPS_FILE
 
 FILE = "groups.yaml"
-REPOSITORY_FILE = pathlib.Path(__file__).resolve().parents[2] / "corpus" / FILE
 REQUIRED = ("name", "members", "source", "as_of")
 TEXT_KEYS = ("label", "source", "confirmed", "note")
 
 
 def path_for(corpus_dir):
     """Return the groups file a corpus folder uses: its own, else the repository's."""
-    if corpus_dir is not None:
-        own = pathlib.Path(corpus_dir) / FILE
-        if own.is_file():
-            return own
-    return REPOSITORY_FILE
+    return taxonomy.corpus_file(corpus_dir, FILE)
 
 
 def load(corpus_dir=None, names=None):

@@ -109,13 +109,18 @@ def closest(value, choices, n=3):
     return list(dict.fromkeys(by_key[k] for k in found))
 
 
-def path_for(corpus_dir):
-    """Return the taxonomy file a corpus folder uses: its own, else the repository's."""
+def corpus_file(corpus_dir, name):
+    """Return a corpus folder's own file `name`, else the repository's corpus/`name` (the contract's fallback)."""
     if corpus_dir is not None:
-        own = pathlib.Path(corpus_dir) / FILE
+        own = pathlib.Path(corpus_dir) / name
         if own.is_file():
             return own
-    return REPOSITORY_FILE
+    return REPOSITORY_FILE.parent / name
+
+
+def path_for(corpus_dir):
+    """Return the taxonomy file a corpus folder uses: its own, else the repository's."""
+    return corpus_file(corpus_dir, FILE)
 
 
 def load(corpus_dir=None):
