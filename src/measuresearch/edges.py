@@ -120,26 +120,23 @@ def log_line(task, started):
                     task.content_bytes_written)
 
 
-class LoggedTask(WSGITask):
+class _Logged:
+    """Logs a task's request once it is answered (mixed in before a waitress task class)."""
+
+    def service(self):
+        started = time.perf_counter()
+        try:
+            super().service()
+        finally:
+            log_line(self, started)
+
+
+class LoggedTask(_Logged, WSGITask):
     """A request answered by the app, logged when it is done."""
 
-    def service(self):
-        started = time.perf_counter()
-        try:
-            super().service()
-        finally:
-            log_line(self, started)
 
-
-class LoggedErrorTask(ErrorTask):
+class LoggedErrorTask(_Logged, ErrorTask):
     """A request that waitress refused before the app saw it, logged too."""
-
-    def service(self):
-        started = time.perf_counter()
-        try:
-            super().service()
-        finally:
-            log_line(self, started)
 
 
 class StrictChannel(HTTPChannel):
