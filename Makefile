@@ -68,8 +68,8 @@ backup: $(INSTALLED)
 	$(BIN)/measuresearch backup
 
 screenshots: $(TEST_INSTALLED) browser
-	$(BIN)/python tools/screenshots.py docs/screenshots
-	$(BIN)/python tools/screenshots_compare.py docs/screenshots
+	PYTHONPATH=. $(BIN)/python tools/screenshots.py docs/screenshots
+	PYTHONPATH=. $(BIN)/python tools/screenshots_compare.py docs/screenshots
 
 clean:
 	rm -rf $(VENV) index/build-* index/.build-* index/current index/.lock

@@ -8,8 +8,8 @@ The page's rows are ranked first and only they are highlighted.
 import re
 import sqlite3
 
-from measuresearch.queryparse import LawNumber, Phrase, parse
-from measuresearch.schema import FACETS
+from measuresearch.query.parser import LawNumber, Phrase, parse
+from measuresearch.index.format.schema import FACETS
 
 # the facet columns a measure has (measuresearch adds a group facet counted from the country column)
 FILTER_NAMES = tuple(name for name in FACETS if name != "year")

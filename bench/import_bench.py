@@ -20,11 +20,11 @@ import shutil
 import sys
 import tempfile
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+sys.path[:0] = [str(pathlib.Path(__file__).resolve().parent), str(pathlib.Path(__file__).resolve().parent.parent)]
 
 import procs  # noqa: E402
 
-from measuresearch import synthetic  # noqa: E402
+from devtools import synthetic  # noqa: E402
 
 HERE = pathlib.Path(__file__).resolve().parent
 HEADER = ["Country", "Pillar", "Sub-pillar", "Title", "Date", "Description", "Coverage"]

@@ -7,8 +7,8 @@ import threading
 import time
 
 
-from measuresearch.localserver import free_port, stop, wait_http  # noqa: F401  (used by bench and stress)
-from measuresearch.localserver import start as start_serve  # noqa: F401
+from devtools.localserver import free_port, stop, wait_http  # noqa: F401  (used by bench and stress)
+from devtools.localserver import start as start_serve  # noqa: F401
 
 
 def _children(pid):

@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+sys.path[:0] = [str(pathlib.Path(__file__).resolve().parent), str(pathlib.Path(__file__).resolve().parent.parent)]
 
 import fts5  # noqa: E402
 import procs  # noqa: E402
@@ -33,9 +33,9 @@ import stats  # noqa: E402
 import tantivy_side  # noqa: E402
 import workload  # noqa: E402
 
-from measuresearch import indexer  # noqa: E402
-from measuresearch.engine import IndexHolder  # noqa: E402
-from measuresearch.search import search  # noqa: E402
+from measuresearch.index.build import indexer  # noqa: E402
+from measuresearch.index.engine import IndexHolder  # noqa: E402
+from measuresearch.search.service import search  # noqa: E402
 
 HERE = pathlib.Path(__file__).resolve().parent
 RESULTS = HERE / "results"

@@ -10,8 +10,8 @@ look-alike folding or law-number forms (measuresearch does more there).
 
 import tantivy
 
-from measuresearch.queryparse import LawNumber, Phrase, parse
-from measuresearch.schema import FACETS
+from measuresearch.query.parser import LawNumber, Phrase, parse
+from measuresearch.index.format.schema import FACETS
 
 # the facet columns a measure has (measuresearch adds a group facet counted from the country column)
 FILTER_NAMES = tuple(name for name in FACETS if name != "year")

@@ -5,10 +5,10 @@ import random
 import re
 import urllib.parse
 
-from measuresearch import corpus
-from measuresearch.model import slugify
-from measuresearch.search import SearchRequest
-from measuresearch.synthetic import RU_TOPICS, Generator
+from measuresearch.corpus import files as corpus
+from measuresearch.domain.model import slugify
+from measuresearch.search.service import SearchRequest
+from devtools.synthetic import RU_TOPICS, Generator
 
 LAW = re.compile(r"\d+(?:[-/][^\W_]+)+")
 

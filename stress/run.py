@@ -24,13 +24,13 @@ import urllib.request
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path[:0] = [str(ROOT / "bench"), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT / "bench"), str(ROOT / "tests"), str(ROOT)]
 
 import procs  # noqa: E402
 import workload  # noqa: E402
 from hostile_inputs import requests as hostile_requests  # noqa: E402
 
-from measuresearch.synthetic import Generator  # noqa: E402
+from devtools.synthetic import Generator  # noqa: E402
 
 MARKER = "stressmarker"
 
@@ -51,7 +51,7 @@ def corpora(tmp, size):
     measures = generator.measures(size + 1)
     marker = measures[-1]
     marker.description += f" {MARKER}"
-    from measuresearch.model import measure_id
+    from measuresearch.domain.model import measure_id
     marker.id = measure_id(marker.country, marker.pillar, marker.sub_pillar, marker.titles, marker.dates,
                            marker.description)
     a, b = tmp / "corpus-a", tmp / "corpus-b"

@@ -8,9 +8,11 @@ import browsing
 import falcon.testing
 import pytest
 
-from measuresearch import corpus, indexer, localserver
-from measuresearch.engine import IndexHolder
-from measuresearch.model import Measure, events_of, first_year, measure_id
+from measuresearch.corpus import files as corpus
+from measuresearch.index.build import indexer
+from devtools import localserver
+from measuresearch.index.engine import IndexHolder
+from measuresearch.domain.model import Measure, events_of, first_year, measure_id
 from measuresearch.web.app import create_app
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent

@@ -11,7 +11,7 @@ every value of every other parameter, is still generated and checked.
 import schemathesis
 
 from measuresearch.errors import MeasureSearchError
-from measuresearch.queryparse import MAX_QUERY_CHARS, parse
+from measuresearch.query.parser import MAX_QUERY_CHARS, parse
 
 
 @schemathesis.hook

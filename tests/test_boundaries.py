@@ -12,12 +12,12 @@ def loaded_after(statement):
 
 
 def test_the_serving_path_imports_no_build_code():
-    loaded = loaded_after("import measuresearch.web.app, measuresearch.search")
-    assert {"measuresearch.engine", "measuresearch.layout", "measuresearch.codec"} <= loaded
+    loaded = loaded_after("import measuresearch.web.app, measuresearch.search.service")
+    assert {"measuresearch.index.engine", "measuresearch.index.format.layout", "measuresearch.index.format.codec"} <= loaded
     build_code = sorted(m for m in loaded if m.endswith(("indexer", "writers")) or m == "multiprocessing")
     assert build_code == []
 
 
 def test_the_check_sees_build_code_when_it_is_imported():
-    loaded = loaded_after("import measuresearch.cli, measuresearch.indexer")
-    assert {"measuresearch.indexer", "measuresearch.writers", "multiprocessing"} <= loaded
+    loaded = loaded_after("import measuresearch.cli.main, measuresearch.index.build.indexer")
+    assert {"measuresearch.index.build.indexer", "measuresearch.index.build.writers", "multiprocessing"} <= loaded

@@ -131,7 +131,7 @@ COMMAND = re.compile(r"`measuresearch ([a-z]+)([^`]*)`")
 
 @pytest.mark.parametrize("document", ["README.md", "docs/API.md"])
 def test_every_command_written_in_the_docs_exists_with_its_options(document, capsys):
-    from measuresearch.cli import main
+    from measuresearch.cli.main import main
     written = COMMAND.findall((ROOT / document).read_text(encoding="utf-8"))
     assert written
     for command, rest in written:
@@ -146,7 +146,7 @@ def test_every_command_written_in_the_docs_exists_with_its_options(document, cap
 
 
 def test_every_command_is_in_the_api_reference():
-    from measuresearch.cli import COMMANDS
+    from measuresearch.cli.main import COMMANDS
     written = {command for command, _ in COMMAND.findall(API_MD.read_text(encoding="utf-8"))}
     assert set(COMMANDS) <= written
 

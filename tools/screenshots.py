@@ -15,8 +15,9 @@ import urllib.parse
 
 from playwright.sync_api import sync_playwright
 
-from measuresearch import indexer, localserver
-from measuresearch.synthetic import Generator
+from measuresearch.index.build import indexer
+from devtools import localserver
+from devtools.synthetic import Generator
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 

@@ -14,8 +14,9 @@ import urllib.parse
 
 from playwright.sync_api import sync_playwright
 
-from measuresearch import indexer, localserver
-from measuresearch.synthetic import Generator
+from measuresearch.index.build import indexer
+from devtools import localserver
+from devtools.synthetic import Generator
 
 SHOTS = [
     ("compare-10k-economies-by-pillar.png", "/compare?rows=country&cols=pillar", (1440, 1000)),

@@ -3,7 +3,7 @@
 import dataclasses
 import os
 
-from .errors import InvalidParameter
+from measuresearch.errors import InvalidParameter
 
 
 @dataclasses.dataclass(frozen=True)

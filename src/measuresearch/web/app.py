@@ -8,11 +8,16 @@ import logging
 import falcon
 import falcon.media
 
-from .. import config as configuration
-from ..engine import IndexHolder
-from ..errors import MeasureSearchError
-from . import admin, compare, follow, pages, reports, resources
-from .baseurl import BaseURL
+from measuresearch import config as configuration
+from measuresearch.index.engine import IndexHolder
+from measuresearch.errors import MeasureSearchError
+from measuresearch.web.views import admin
+from measuresearch.web.views import compare
+from measuresearch.web.views import follow
+from measuresearch.web.views import pages
+from measuresearch.web.views import reports
+from measuresearch.web.views import resources
+from measuresearch.web.http.baseurl import BaseURL
 
 log = logging.getLogger("measuresearch")
 

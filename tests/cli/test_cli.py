@@ -1,0 +1,85 @@
+"""The measuresearch command: help texts, exit codes, output."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from measuresearch.cli.main import main
+
+from conftest import CORPUS, SEED, make_measure
+
+
+@pytest.mark.parametrize("command, words", [
+    ("import", ["FILE", "--out"]), ("check", ["--corpus"]), ("index", ["--corpus", "--index"]),
+    ("search", ["QUERY", "--country", "--json"]), ("serve", ["--host", "--port", "--index"]),
+    ("evaluate", ["--queries", "--index"]),
+])
+def test_help_of_every_command(command, words, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert all(word in out for word in words)
+
+
+def test_check_ok_and_failing(tmp_path, capsys):
+    assert main(["check", "--corpus", str(CORPUS)]) == 0
+    (tmp_path / "bad.yaml").write_text("country: X\nmeasures:\n  - id: x\n", encoding="utf-8")
+    assert main(["check", "--corpus", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'bad.yaml'}:3: missing field 'country'" in err
+
+
+def test_import_then_index_then_search(tmp_path, capsys):
+    assert main(["import", str(SEED), "--out", str(tmp_path / "corpus")]) == 0
+    assert "15 added" in capsys.readouterr().out
+    assert main(["index", "--corpus", str(tmp_path / "corpus"), "--index", str(tmp_path / "index")]) == 0
+    assert "indexed 15 measures in" in capsys.readouterr().out
+    assert main(["search", "shutdowns", "--index", str(tmp_path / "index"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == 2
+    assert main(["search", "валютный контроль", "--index", str(tmp_path / "index")]) == 0
+    out = capsys.readouterr().out
+    assert "[валютном]" in out and "[контроле]" in out and "country: Kazakhstan (1)" in out
+
+
+def test_bad_page_is_refused_without_traceback(tmp_path):
+    page = tmp_path / "page.txt"
+    page.write_text("KAZAKHSTAN\n\nSince Smarch 2020\n\nPillar Content access | Sub-pillar X\nT\nD\n")
+    result = subprocess.run([sys.executable, "-m", "measuresearch.cli", "import", str(page), "--out",
+                             str(tmp_path / "out")], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert f"{page}:3: measure 1 (KAZAKHSTAN)" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_search_without_index_says_make_index(tmp_path, capsys):
+    assert main(["search", "x", "--index", str(tmp_path / "none")]) == 3  # index unavailable
+    assert "make index" in capsys.readouterr().err
+
+
+def test_search_by_date_from_the_terminal(real_index, capsys):
+    assert main(["search", "online payments", "--index", str(real_index), "--json", "--event", "amended",
+                 "--year-from", "2020", "--in-force-on", "2018-07"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["total"] == 1 and result["query"]["event"] == ["amended"]
+    assert main(["search", "x", "--index", str(real_index), "--in-force-on", "2021-02-30"]) != 0
+    assert "in_force_on '2021-02-30' is not a date of the calendar" in capsys.readouterr().err
+def test_evaluate_prints_the_misses_and_the_metrics(make_index, tmp_path, capsys):
+    from measuresearch.search.service import SearchRequest, search
+    holder = make_index([make_measure("Data localisation rules", "Servers must stay in the country."),
+                         make_measure("Online advertising code", "Adverts must say they are adverts.")])
+    ids = {hit["titles"][0]: hit["id"] for hit in search(holder, SearchRequest())["hits"]}
+    queries = tmp_path / "judged.yaml"
+    queries.write_text(json.dumps({"queries": [
+        {"q": "localisation", "kind": "word", "expect": [ids["Data localisation rules"]]},
+        # expects a measure that does not contain the word: a miss that must be reported
+        {"q": "adverts", "kind": "word", "expect": [ids["Data localisation rules"]]},
+    ]}), encoding="utf-8")
+    assert main(["evaluate", "--queries", str(queries), "--index", str(holder.root)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["  rank  -  [word] 'adverts'  (first: " + ids["Online advertising code"] + ")",
+                   "2 queries: success@1 0.500  success@3 0.500  MRR 0.500"]
+    assert main(["evaluate", "--queries", str(tmp_path / "none.yaml")]) == 2
+    assert "cannot read" in capsys.readouterr().err

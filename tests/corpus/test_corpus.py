@@ -1,0 +1,73 @@
+"""`measuresearch check`: every problem, with file and line, in one run."""
+
+import textwrap
+
+from measuresearch.corpus import files as corpus
+
+
+def _write(folder, name, text):
+    path = folder / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+GOOD = """\
+  - id: testland-a-11111111
+    country: Kazakhstan
+    pillar: Content access
+    sub_pillar: Restrictions on online advertising
+    titles:
+    - A title
+    dates:
+    - Since May 2020
+    description: A description.
+"""
+
+
+def test_real_corpus_is_valid(real_measures):
+    assert len(real_measures) == 15
+
+
+def test_all_problems_are_reported_with_file_and_line(tmp_path):
+    _write(tmp_path, "a.yaml", "country: Kazakhstan\nmeasures:\n" + GOOD + """\
+  - id: testland-a-11111111
+    country: Kazakhstan
+    pillar: Made-up pillar
+    sub_pillar: Restrictions on online advertising
+    titles: [A title]
+    dates: [Since Smarch 2020]
+    description: x
+    colour: red
+  - id: testland-c-33333333
+    country: Kazakhstan
+    pillar: Content access
+    titles: [T]
+    dates: [N/A]
+""")
+    _write(tmp_path, "b.yaml", "country: Kazakhstan\nmeasures:\n  - id: [unclosed\n")
+    measures, problems = corpus.check(tmp_path)
+    lines = sorted(str(p) for p in problems)
+    a, b = str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml")
+    assert f"{a}:12: duplicate id 'testland-a-11111111' (first at {a}:3)" in lines
+    assert any(line.startswith(f"{a}:14: unknown pillar 'Made-up pillar'; To add a new one, edit pillars in ")
+               and line.endswith("corpus/taxonomy.yaml") for line in lines)
+    assert any(line.startswith(f"{a}:17: unparsable date") for line in lines)
+    assert f"{a}:19: unknown key 'colour'" in lines
+    assert f"{a}:20: missing field 'sub_pillar'" in lines
+    assert f"{a}:20: missing field 'description'" in lines
+    assert any(line.startswith(f"{b}:") and "YAML error" in line for line in lines)
+    assert [m.id for m in measures] == ["testland-a-11111111"]
+
+
+def test_duplicate_keys_and_wrong_shapes(tmp_path):
+    _write(tmp_path, "a.yaml", "country: Kazakhstan\ncountry: Again\nmeasures:\n  - just text\n")
+    _, problems = corpus.check(tmp_path)
+    assert {str(p).split(": ", 1)[1] for p in problems} == {"duplicate key 'country'",
+                                                            "expected a measure (a mapping of fields)"}
+
+
+def test_write_atomic_leaves_no_temporary_files(tmp_path):
+    corpus.write_atomic(tmp_path / "x.yaml", "a: 1\n")
+    corpus.write_atomic(tmp_path / "x.yaml", "a: 2\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["x.yaml"]
+    assert (tmp_path / "x.yaml").read_text() == "a: 2\n"

@@ -1,0 +1,256 @@
+"""Issue 11: re-importing DTI pages (replayed on edited copies of the real page)."""
+
+import datetime
+import shutil
+
+import falcon.testing
+import pytest
+import yaml
+
+from measuresearch.corpus import files as corpus
+from measuresearch.corpus import importer
+from measuresearch.index.build import indexer
+from measuresearch.index.engine import IndexHolder
+from measuresearch.errors import InputProblems
+from measuresearch.web.app import create_app
+
+from conftest import CORPUS, SEED
+
+
+def _page(tmp_path, text, name="page.txt"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _files(folder):
+    """Return the corpus files of a folder (not the lock) by name."""
+    return {p.name: p.read_bytes() for p in folder.iterdir() if not p.name.startswith(".")} if folder.exists() else {}
+
+
+def _line_of(text, fragment):
+    return text[:text.index(fragment)].count("\n") + 1
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("Pillar Content access", "Pillar Data policies",
+     "unknown pillar 'Data policies'; did you mean 'Domestic data policies' or 'Cross-border data policies'? "
+     "To add a new one, edit pillars in "),
+    ("KAZAKHSTAN\n\nSince December 2003", "KAZAKSTAN\n\nSince December 2003",
+     "unknown economy 'KAZAKSTAN'; did you mean 'Kazakhstan'"),
+    ("Sub-pillar Presence of Internet shutdowns", "Sub-pillar Presence of Internet shutdown\n",
+     "unknown sub-pillar of 'Content access' 'Presence of Internet shutdown'; did you mean "
+     "'Presence of Internet shutdowns'?"),
+])
+def test_unknown_names_are_refused_before_anything_is_written(tmp_path, old, new, message):
+    seed = SEED.read_text(encoding="utf-8")
+    edited = seed.replace(old, new, 1)
+    assert edited != seed
+    page = _page(tmp_path, edited)
+    out = tmp_path / "out"
+    importer.import_pages([_page(tmp_path, seed, "seed.txt")], out)
+    before = _files(out)
+    with pytest.raises(InputProblems) as caught:
+        importer.import_pages([page], out)
+    assert [f"{p.path}:{p.line}" for p in caught.value.problems] == [f"{page}:{_line_of(edited, new.strip())}"]
+    assert caught.value.problems[0].message.startswith(message)
+    assert "taxonomy.yaml" in caught.value.problems[0].message
+    assert _files(out) == before
+
+
+# --- identity: replayed update scenarios on edited copies of the real page ---------------------
+
+ADVERTISING = "KAZAKHSTAN\n\nSince December 2003"
+
+
+def _seed():
+    return SEED.read_text(encoding="utf-8")
+
+
+def _block(text, start):
+    """Return the slice of one measure of the page, from its country line to the next one."""
+    i = text.index(start)
+    j = text.find("KAZAKHSTAN", i + len("KAZAKHSTAN"))
+    return text[i:j if j >= 0 else len(text)]
+
+
+@pytest.fixture()
+def out(tmp_path):
+    """A corpus folder holding the import of the real page (as corpus/ does)."""
+    folder = tmp_path / "out"
+    report = importer.import_files([_page(tmp_path, _seed(), "seed.txt")], folder)
+    assert report.lines() == [f"{folder / 'kazakhstan.yaml'}: 15 added, 0 changed, 0 unchanged, 0 missing from the page"]
+    return folder
+
+
+def _by_id(folder):
+    return {m.id: m for m in corpus.load(folder)}
+
+
+def _reimport(tmp_path, out, text, **options):
+    return importer.import_files([_page(tmp_path, text, "edited.txt")], out, **options)
+
+
+def _counts(report):
+    (file_report,) = report.files
+    return (len(file_report.added) + len(file_report.restored), len(file_report.changed), file_report.unchanged,
+            len(file_report.missing))
+
+
+def test_the_committed_corpus_keeps_its_ids_and_bytes_on_reimport(tmp_path):
+    copy = tmp_path / "corpus"
+    shutil.copytree(CORPUS, copy)
+    before = _files(copy)
+    report = importer.import_files([SEED], copy)
+    assert _counts(report) == (0, 0, 15, 0)
+    assert _files(copy) == before
+
+
+def test_the_same_page_three_times_is_unchanged_the_second_and_third_time(tmp_path, out):
+    before = _files(out)
+    for _ in range(2):
+        assert _counts(importer.import_files([SEED], out)) == (0, 0, 15, 0)
+        assert _files(out) == before
+
+
+def test_a_changed_figure_updates_the_measure_in_place(tmp_path, out):
+    old = _by_id(out)
+    edited = _seed().replace("is USD 580.", "is USD 600.")
+    report = _reimport(tmp_path, out, edited)
+    assert _counts(report) == (0, 1, 14, 0)
+    new = _by_id(out)
+    assert list(new) == list(old)  # same ids, same order
+    (changed_id,) = [i for i in new if new[i] != old[i]]
+    assert changed_id == "kazakhstan-threshold-for-de-minimis-rule-283a48c4"
+    assert new[changed_id].description.endswith("is USD 600.")
+    (_, _, how, fields), = report.files[0].changed
+    assert how == "titles" and [f[0] for f in fields] == ["description"]
+
+
+def test_a_changed_date_line_updates_dates_events_and_year(tmp_path, out):
+    edited = _seed().replace("Since July 2006\n", "Since July 2006, last amended in March 2024\n")
+    report = _reimport(tmp_path, out, edited, dry_run=True)
+    lines = report.lines(details=True)
+    assert lines[0].endswith("0 added, 1 changed, 14 unchanged, 0 missing from the page")
+    assert "      dates: ['Since July 2006']" in lines
+    assert "             -> ['Since July 2006, last amended in March 2024']" in lines
+    assert lines[-1] == "dry run: nothing was written"
+    assert _by_id(out)["kazakhstan-self-certification-for-product-safety-b8b515dc"].dates == ["Since July 2006"]
+    _reimport(tmp_path, out, edited)
+    measure = _by_id(out)["kazakhstan-self-certification-for-product-safety-b8b515dc"]
+    assert measure.dates == ["Since July 2006, last amended in March 2024"]
+    assert [(e["kind"], e["year"]) for e in measure.events] == [("since", 2006), ("last_amended", 2024)]
+
+
+def test_a_new_measure_is_added_with_a_new_id_and_the_others_keep_theirs(tmp_path, out):
+    seed = _seed()
+    block = _block(seed, ADVERTISING)
+    # a test-only measure (never in corpus/): the advertising block with another title and text
+    new_block = block.replace("Advertisement Law\n", "Test-only Law on Comparative Advertising\n", 1) \
+        .replace("According to the Art. 7", "Test-only text. According to Art. 9", 1)
+    report = _reimport(tmp_path, out, seed.replace(block, block + new_block))
+    assert _counts(report) == (1, 0, 15, 0)
+    (added,) = report.files[0].added
+    assert added.id not in _by_id(tmp_path / "out") or added.titles == ["Test-only Law on Comparative Advertising"]
+    assert len(_by_id(out)) == 16
+
+
+def test_a_withdrawn_measure_is_kept_without_prune_and_tombstoned_with_it(tmp_path, out):
+    seed = _seed()
+    withdrawn = seed.replace(_block(seed, ADVERTISING), "")
+    gone = "kazakhstan-restrictions-on-online-advertising-db4762d0"
+    report = _reimport(tmp_path, out, withdrawn)
+    assert report.lines() == [f"{out / 'kazakhstan.yaml'}: 0 added, 0 changed, 14 unchanged, 1 missing from the page "
+                              "(kept; --prune removes them)"]
+    assert gone in _by_id(out)
+    report = _reimport(tmp_path, out, withdrawn, prune=True, today=datetime.date(2026, 11, 28))
+    assert report.lines()[0].endswith("1 missing from the page (removed, tombstones kept)")
+    assert gone not in _by_id(out)
+    document = yaml.safe_load((out / "kazakhstan.yaml").read_text(encoding="utf-8"))
+    assert document["removed"] == [{"id": gone, "sub_pillar": "Restrictions on online advertising",
+                                    "titles": ["Advertisement Law"], "removed_on": "2026-11-28"}]
+    # the page lists it again: it gets its old id back and the tombstone goes
+    report = _reimport(tmp_path, out, seed)
+    assert _counts(report) == (1, 0, 14, 0) and report.files[0].restored[0].id == gone
+    assert "removed" not in yaml.safe_load((out / "kazakhstan.yaml").read_text(encoding="utf-8"))
+
+
+def test_a_changed_title_is_matched_by_its_description_and_said_so(tmp_path, out):
+    edited = _seed().replace("\nAdvertisement Law\n", "\nLaw of the Republic of Kazakhstan On Advertising\n")
+    report = _reimport(tmp_path, out, edited, dry_run=True)
+    assert _counts(report) == (0, 1, 14, 0)
+    lines = report.lines(details=True)
+    assert ("  ~ kazakhstan-restrictions-on-online-advertising-db4762d0 (titles changed: matched by the closest "
+            "description in its sub-pillar)") in lines
+    assert "      titles: ['Advertisement Law']" in lines
+
+
+def test_titles_match_across_spacing_quotes_and_look_alike_letters(tmp_path, out):
+    title = "Law No. 167-V\u0406 SAM on Currency Regulation and Currency Control (\u0417\u0430\u043a\u043e\u043d o"
+    assert title in _seed()
+    # Cyrillic і -> Latin I, Latin o -> Cyrillic о, doubled spaces, other quotes; description changed too
+    edited = _seed().replace(title, title.replace("V\u0406", "VI").replace("\u043d o", "\u043d \u043e")
+                             .replace("on Currency", "on  Currency")) \
+        .replace('with ".kz" and ".қaz" domains', "with «.kz» and «.қaz» domains")
+    report = _reimport(tmp_path, out, edited)
+    assert _counts(report) == (0, 2, 13, 0)
+    assert {how for _, _, how, _ in report.files[0].changed} == {"titles"}
+
+
+def test_of_two_measures_sharing_every_key_the_right_one_changes(tmp_path, out):
+    seed = _seed()
+    assert seed.count("\nPresence of Internet shutdowns\n") == 2
+    ids = [m.id for m in corpus.load(out) if m.sub_pillar == "Presence of Internet shutdowns"]
+    edited = seed.replace("has a score of 3 in Kazakhstan", "has a score of 2 in Kazakhstan") \
+        .replace("more than USD 400 million", "more than USD 410 million")
+    report = _reimport(tmp_path, out, edited)
+    assert _counts(report) == (0, 2, 13, 0)
+    after = _by_id(out)
+    assert "score of 2" in after[ids[0]].description and "USD 410" in after[ids[1]].description
+
+
+def test_an_ambiguous_match_is_refused_listing_the_candidates(tmp_path, out):
+    # the corpus holds two measures that differ only in their date lines; the page has a third date
+    seed = _seed()
+    block = _block(seed, "KAZAKHSTAN\n\nReported in 2022")
+    twin = block.replace("Reported in 2022", "Reported in 2023")
+    importer.import_files([_page(tmp_path, seed.replace(block, block + twin), "twins.txt")], out)
+    before = _files(out)
+    with pytest.raises(InputProblems) as caught:
+        _reimport(tmp_path, out, seed.replace(block, block.replace("Reported in 2022", "Reported in 2024")))
+    (problem,) = caught.value.problems
+    assert "cannot tell which measure 'Presence of Internet shutdowns'" in problem.message
+    assert problem.message.count("kazakhstan-presence-of-internet-shutdowns-") == 2
+    assert _files(out) == before
+
+
+def test_the_permalink_of_a_pruned_measure_answers_410_with_a_search_for_its_title(tmp_path, out):
+    seed = _seed()
+    gone = "kazakhstan-restrictions-on-online-advertising-db4762d0"
+    _reimport(tmp_path, out, seed.replace(_block(seed, ADVERTISING), ""), prune=True)
+    indexer.build(out, tmp_path / "index")
+    holder = IndexHolder(tmp_path / "index")
+    try:
+        client = falcon.testing.TestClient(create_app(holder))
+        answer = client.simulate_get(f"/api/measures/{gone}")
+        assert answer.status_code == 410
+        assert answer.json["error"]["code"] == "removed"
+        assert "no longer lists it" in answer.json["error"]["message"]
+        page = client.simulate_get(f"/measures/{gone}")
+        assert page.status_code == 410 and page.headers["content-type"].startswith("text/html")
+        assert 'href="/?q=Advertisement+Law"' in page.text and "Search for “Advertisement Law”" in page.text
+        assert client.simulate_get("/api/measures/kazakhstan-nothing-00000000").status_code == 404
+        kept = client.simulate_get("/api/measures/kazakhstan-threshold-for-de-minimis-rule-283a48c4")
+        assert kept.status_code == 200
+        assert client.simulate_get("/api/search", params={"q": "Advertisement"}).json["total"] == 0
+    finally:
+        holder.close()
+
+
+def test_a_hand_edited_corpus_file_is_read_again_not_taken_from_the_import_cache(tmp_path, out):
+    path = out / "kazakhstan.yaml"
+    assert (out / importer.CACHE / "kazakhstan.yaml.json").exists()
+    path.write_text(path.read_text(encoding="utf-8").replace("is USD 580.", "is USD 581."), encoding="utf-8")
+    report = importer.import_files([SEED], out)
+    assert _counts(report) == (0, 1, 14, 0)
+    assert _by_id(out)["kazakhstan-threshold-for-de-minimis-rule-283a48c4"].description.endswith("USD 580.")

@@ -1,0 +1,171 @@
+"""Issue 11: an import is all or nothing, one at a time, and a kill leaves whole files."""
+
+import os
+import pathlib
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from measuresearch.corpus import files as corpus
+from measuresearch.corpus import importer
+from devtools import synthetic
+from measuresearch.corpus import transaction
+from measuresearch.errors import InputProblems
+
+from conftest import SEED
+
+CLI = [sys.executable, "-m", "measuresearch.cli"]
+
+
+def _yaml_files(folder):
+    return {p.name: p.read_bytes() for p in pathlib.Path(folder).glob("*.yaml")}
+
+
+@pytest.fixture(scope="module")
+def versions(tmp_path_factory):
+    """Synthetic pages of 20 economies (version A), a version B that changes and adds measures,
+    and the corpus folders that importing A, then B, gives."""
+    root = tmp_path_factory.mktemp("versions")
+    measures = synthetic.Generator(seed=11, tail=2000, countries=20).measures(2000)
+    changed = list(measures)
+    for i in range(0, len(changed), 7):
+        changed[i] = synthetic.Measure(**{**changed[i].__dict__, "description": changed[i].description + " Amended."})
+    extra = synthetic.Generator(seed=12, tail=2000, countries=20).measures(100)
+    pages = {}
+    for name, items in (("a", measures), ("b", changed + extra)):
+        by_country = {}
+        for m in items:
+            by_country.setdefault(m.country, []).append(m)
+        folder = root / f"pages-{name}"
+        folder.mkdir()
+        for n, (country, group) in enumerate(sorted(by_country.items())):
+            (folder / f"{n:03}.txt").write_text(synthetic.page_text(group), encoding="utf-8")
+        pages[name] = sorted(str(p) for p in folder.iterdir())
+    state_a, state_b = root / "state-a", root / "state-b"
+    importer.import_files(pages["a"], state_a)
+    shutil.copytree(state_a, state_b)
+    importer.import_files(pages["b"], state_b)
+    assert _yaml_files(state_a).keys() == _yaml_files(state_b).keys()
+    assert all(_yaml_files(state_a)[k] != _yaml_files(state_b)[k] for k in _yaml_files(state_a))
+    return pages, _yaml_files(state_a), _yaml_files(state_b), state_a
+
+
+def _assert_whole_and_one_version(folder, a, b, allow_mixed):
+    files = _yaml_files(folder)
+    assert files.keys() == a.keys()
+    which = {("a" if files[k] == a[k] else "b" if files[k] == b[k] else "neither") for k in files}
+    assert "neither" not in which
+    if not allow_mixed:
+        assert len(which) == 1
+    _, problems = corpus.check(folder)
+    assert problems == []
+    return which
+
+
+def _start(pages, out):
+    return subprocess.Popen(CLI + ["import", *pages, "--out", str(out)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def _finish_and_compare(pages, out, b):
+    """The next import removes stray temporary files, finishes a journal, and does the whole job."""
+    done = subprocess.run(CLI + ["import", *pages, "--out", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert _yaml_files(out) == b
+    assert not list(out.glob(f".*{transaction.SUFFIX}")) and not (out / transaction.JOURNAL).exists()
+
+
+def test_an_import_killed_while_writing_leaves_the_previous_files_whole(tmp_path, versions):
+    pages, a, b, state_a = versions
+    out = tmp_path / "out"
+    shutil.copytree(state_a, out)
+    process = _start(pages["b"], out)
+    deadline = time.monotonic() + 60
+    # as soon as the first new file is being written beside its target
+    while not list(out.glob(f".*{transaction.SUFFIX}")) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.0005)
+    assert process.poll() is None, "the import ended before it could be killed"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert list(out.glob(f".*{transaction.SUFFIX}"))  # it was killed in the middle of its writes
+    assert _assert_whole_and_one_version(out, a, b, allow_mixed=False) == {"a"}
+    _finish_and_compare(pages["b"], out, b)
+
+
+@pytest.mark.parametrize("delay", [0.15, 0.3, 0.45, 0.6, 0.9])
+def test_an_import_killed_at_any_moment_leaves_whole_files(tmp_path, versions, delay):
+    pages, a, b, state_a = versions
+    out = tmp_path / "out"
+    shutil.copytree(state_a, out)
+    process = _start(pages["b"], out)
+    time.sleep(delay)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    journal = (out / transaction.JOURNAL).exists()
+    # every file whole and either version; a mix only once the journal of renames exists
+    _assert_whole_and_one_version(out, a, b, allow_mixed=journal)
+    _finish_and_compare(pages["b"], out, b)
+
+
+def test_a_crash_during_the_renames_is_finished_by_the_next_import(tmp_path, versions, monkeypatch):
+    pages, a, b, state_a = versions
+    out = tmp_path / "out"
+    shutil.copytree(state_a, out)
+    real_replace, calls = os.replace, []
+
+    def dying_replace(src, dst):  # the process "dies" at the 4th rename: journal written, 3 files renamed
+        calls.append(dst)
+        if len(calls) == 5:  # the journal's own rename, then 3 files
+            raise SystemExit("killed")
+        return real_replace(src, dst)
+    monkeypatch.setattr(os, "replace", dying_replace)
+    with pytest.raises(SystemExit):
+        importer.import_files(pages["b"], out)
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert (out / transaction.JOURNAL).exists()
+    assert _assert_whole_and_one_version(out, a, b, allow_mixed=True) == {"a", "b"}
+    report = importer.import_files(pages["b"], out)  # finishes the renames first, then finds nothing to do
+    assert _yaml_files(out) == b
+    assert all(len(f.added) == len(f.changed) == 0 for f in report.files)
+    assert not (out / transaction.JOURNAL).exists()
+
+
+def test_a_second_import_waits_then_refuses_with_a_message(tmp_path):
+    out = tmp_path / "out"
+    with transaction.locked(out):
+        done = subprocess.run(CLI + ["import", str(SEED), "--out", str(out), "--wait", "0.5"],
+                              capture_output=True, text=True)
+    assert done.returncode == 2
+    assert f"another import into {out} is running; nothing was changed" in done.stderr
+    assert "waiting for another import" in done.stderr
+    assert _yaml_files(out) == {}
+
+
+def test_concurrent_imports_run_one_after_the_other(tmp_path, versions):
+    pages, a, b, state_a = versions
+    out = tmp_path / "out"
+    shutil.copytree(state_a, out)
+    first, second = _start(pages["b"], out), _start(pages["b"], out)
+    outputs = [p.communicate(timeout=300) for p in (first, second)]
+    assert [p.returncode for p in (first, second)] == [0, 0], outputs
+    assert _yaml_files(out) == b
+    reports = sorted(out_text for out_text, _ in outputs)
+    # exactly one of them did the work: the other found everything unchanged
+    assert sum(" 0 changed" not in line for line in reports[1].splitlines() + reports[0].splitlines()) > 0
+    unchanged_runs = [r for r in reports if all(" 0 added, 0 changed," in line for line in r.splitlines())]
+    assert len(unchanged_runs) == 1
+
+
+def test_nothing_is_written_when_one_of_several_files_is_bad(tmp_path, versions):
+    pages, a, b, state_a = versions
+    out = tmp_path / "out"
+    shutil.copytree(state_a, out)
+    broken = tmp_path / "broken.txt"
+    broken.write_text(SEED.read_text(encoding="utf-8").replace("Pillar Content access", "Pillar Data policies", 1))
+    with pytest.raises(InputProblems):
+        importer.import_files(pages["b"] + [str(broken)], out)
+    assert _yaml_files(out) == a

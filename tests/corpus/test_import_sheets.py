@@ -1,0 +1,109 @@
+"""Issue 11: importing .csv and .xlsx sheets; the same checks, report and identity as pages."""
+
+import csv
+
+import openpyxl
+import pytest
+
+from measuresearch.corpus import files as corpus
+from measuresearch.corpus.sources import dti_page as dti
+from measuresearch.corpus import importer
+from measuresearch.corpus.sources import sheets
+from measuresearch.errors import InputProblems
+
+from conftest import SEED
+
+HEADER = ["Country", "Pillar", "Sub-pillar", "Title", "Date", "Description", "Coverage"]
+
+
+@pytest.fixture(scope="module")
+def seed_measures():
+    measures, problems = dti.parse_page(SEED.read_text(encoding="utf-8"))
+    assert not problems
+    return measures
+
+
+def _rows(measures, country=lambda m: m.country.upper()):
+    return [[country(m), m.pillar, m.sub_pillar, "\n".join(m.titles), "\n".join(m.dates), m.description,
+             m.coverage or ""] for m in measures]
+
+
+def _csv(path, header, rows):
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *rows])
+    return path
+
+
+def _xlsx(path, header, rows, title="Measures"):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = title
+    for row in [header, *rows]:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_sheet_of_the_real_page_imports_like_the_page(tmp_path, seed_measures, kind):
+    write = _csv if kind == "csv" else _xlsx
+    sheet = write(tmp_path / f"dti.{kind}", HEADER, _rows(seed_measures))
+    report = importer.import_files([sheet], tmp_path / "from-sheet")
+    importer.import_files([SEED], tmp_path / "from-page")
+    assert report.lines()[0].endswith("15 added, 0 changed, 0 unchanged, 0 missing from the page")
+    assert [m.to_dict() for m in corpus.load(tmp_path / "from-sheet")] == \
+        [m.to_dict() for m in corpus.load(tmp_path / "from-page")]
+    # the page after the sheet: the same measures, all unchanged
+    again = importer.import_files([SEED], tmp_path / "from-sheet")
+    assert again.lines()[0].endswith("0 added, 0 changed, 15 unchanged, 0 missing from the page")
+
+
+def test_map_names_other_columns(tmp_path, seed_measures):
+    header = ["Economy name", "Pillar", "Indicator", "Measure", "Dates", "Text", "Scope"]
+    sheet = _csv(tmp_path / "other.csv", header, _rows(seed_measures[:3]))
+    with pytest.raises(InputProblems, match="header row: no column 'Country', 'Sub-pillar', 'Title', 'Description'"):
+        importer.import_files([sheet], tmp_path / "out")
+    mapping = sheets.parse_mapping(["Economy name=country", "Indicator=sub_pillar", "Measure=titles",
+                                    "Text=description", "Scope=coverage"])
+    report = importer.import_files([sheet], tmp_path / "out", mapping=mapping)
+    assert report.lines()[0].endswith("3 added, 0 changed, 0 unchanged, 0 missing from the page")
+    with pytest.raises(ValueError, match="FIELD one of country"):
+        sheets.parse_mapping(["Measure=title_text"])
+
+
+def test_a_sheet_with_bad_rows_is_refused_naming_sheet_row_and_column(tmp_path, seed_measures):
+    rows = _rows(seed_measures[:4])
+    rows[1][1] = "Data policies"  # row 3: unknown pillar
+    rows[2][4] = "Since Smarch 2021"  # row 4: bad date line
+    rows[3][0] = "KAZAKSTAN"  # row 5: unknown economy
+    sheet = _xlsx(tmp_path / "bad.xlsx", HEADER, rows, title="DTI export")
+    with pytest.raises(InputProblems) as caught:
+        importer.import_files([sheet], tmp_path / "out")
+    found = [str(p) for p in caught.value.problems]
+    where = f"{sheet}[DTI export]"
+    assert found[0].startswith(f"{where}:4: column 'Date': expected a date line such as 'Since July 2018'")
+    assert found[1].startswith(f"{where}:3: column 'Pillar': unknown pillar 'Data policies'; did you mean")
+    assert found[2].startswith(f"{where}:5: column 'Country': unknown economy 'KAZAKSTAN'; did you mean 'Kazakhstan'")
+    assert len(found) == 3
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.yaml"))
+
+
+def test_empty_cells_and_spreadsheet_dates_are_named(tmp_path, seed_measures):
+    import datetime
+    rows = _rows(seed_measures[:2])
+    rows[0][5] = ""
+    rows[1][4] = datetime.datetime(2021, 2, 1)
+    sheet = _xlsx(tmp_path / "cells.xlsx", HEADER, rows)
+    with pytest.raises(InputProblems) as caught:
+        importer.import_files([sheet], tmp_path / "out")
+    found = [str(p) for p in caught.value.problems]
+    assert found == [f"{sheet}[Measures]:2: column 'Description': empty; every measure needs its description",
+                     f"{sheet}[Measures]:3: column 'Date': expected text, found a spreadsheet date "
+                     "(2021-02-01 00:00:00); write the date line as text, e.g. 'Since July 2018'"]
+
+
+def test_a_file_that_is_not_a_spreadsheet_is_refused_with_its_name(tmp_path):
+    fake = tmp_path / "fake.xlsx"
+    fake.write_text("not a zip")
+    with pytest.raises(InputProblems, match="fake.xlsx:1: cannot read .* as a spreadsheet"):
+        importer.import_files([fake], tmp_path / "out")

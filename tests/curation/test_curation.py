@@ -1,0 +1,124 @@
+"""The curator's CLI: list, close, accept into the corpus (found by the next search), reject, back up."""
+
+import json
+import sqlite3
+
+import falcon.testing
+import pytest
+
+from measuresearch.cli import main as cli
+from measuresearch.corpus import files as corpus
+from measuresearch.index.build import indexer
+from measuresearch.config import Config
+from measuresearch.index.engine import IndexHolder
+from measuresearch.search.service import SearchRequest, search
+from measuresearch.web.views import reports
+from measuresearch.web.app import create_app
+
+# made up by the test suite: it goes only into a temporary copy of the corpus
+PROPOSAL = {"country": "Kazakhstan", "pillar": "Content access", "sub_pillar": "Restrictions on online advertising",
+            "titles": ["Order No. 77-Q on zanzibarian widget labelling (test proposal)"],
+            "dates": ["Since May 2024"], "description": "Sellers must label every zanzibarian widget online.",
+            "coverage": "Horizontal", "source_url": "https://example.org/order-77-q"}
+
+
+@pytest.fixture()
+def data(tmp_path):
+    return tmp_path / "data"
+
+
+@pytest.fixture()
+def api(holder, data):
+    subs = reports.from_config(Config(corpus="corpus", index="unused", data=str(data), report_limit=0))
+    return falcon.testing.TestClient(create_app(holder, subs))
+
+
+def run(capsys, *argv):
+    status = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def propose(api, **change):
+    result = api.simulate_post("/api/proposals", json={**PROPOSAL, **change})
+    assert result.status_code == 201, result.text
+    return result.json["proposal"]["id"]
+
+
+def test_accepted_proposal_is_found_by_the_next_search(api, data, corpus_copy, tmp_path, capsys):
+    proposal_id = propose(api)
+    status, out, _ = run(capsys, "proposals", "--json", "--data", str(data))
+    listed = json.loads(out)["proposals"]
+    assert status == 0 and [p["id"] for p in listed] == [proposal_id] and listed[0]["status"] == "open"
+
+    before = len(corpus.load(corpus_copy))
+    status, out, err = run(capsys, "proposals", "--data", str(data), "accept", str(proposal_id),
+                           "--corpus", str(corpus_copy))
+    assert status == 0, err
+    measures = corpus.load(corpus_copy)  # the corpus still passes every check of `make check`
+    assert len(measures) == before + 1
+    added = next(m for m in measures if m.titles == PROPOSAL["titles"])
+    assert added.events == [{"kind": "since", "year": 2024, "month": 5, "line": 0}] and not added.synthetic
+    assert f"accepted as {added.id}" in out
+
+    index = tmp_path / "index"
+    indexer.build(corpus_copy, index)
+    holder = IndexHolder(index)
+    try:
+        result = search(holder, SearchRequest(q="zanzibarian widget"))
+    finally:
+        holder.close()
+    assert [hit["id"] for hit in result["hits"]] == [added.id]
+
+    status, _, err = run(capsys, "proposals", "--data", str(data), "accept", str(proposal_id),
+                         "--corpus", str(corpus_copy))
+    assert status == 2 and "already accepted" in err
+    assert len(corpus.load(corpus_copy)) == before + 1
+
+
+def test_reject_and_unknown_ids(api, data, corpus_copy, capsys):
+    proposal_id = propose(api, titles=["Another test proposal"])
+    assert run(capsys, "proposals", "--data", str(data), "reject", str(proposal_id))[0] == 0
+    status, _, err = run(capsys, "proposals", "--data", str(data), "accept", str(proposal_id),
+                         "--corpus", str(corpus_copy))
+    assert status == 2 and "already rejected" in err
+    status, _, err = run(capsys, "proposals", "--data", str(data), "reject", "999")
+    assert status == 2 and "no proposal with id 999" in err
+    status, out, _ = run(capsys, "proposals", "--data", str(data), "--status", "rejected")
+    assert f"#{proposal_id} rejected" in out
+
+
+def test_list_and_close_reports(api, data, real_measures, capsys):
+    measure_id = real_measures[0].id
+    for message in ("First report text.", "Second report text."):
+        assert api.simulate_post(f"/api/measures/{measure_id}/reports", json={"message": message}).status_code == 201
+    status, out, _ = run(capsys, "reports", "--json", "--data", str(data))
+    listed = json.loads(out)["reports"]
+    assert status == 0 and [r["message"] for r in listed] == ["Second report text.", "First report text."]
+    assert run(capsys, "reports", "--data", str(data), "close", str(listed[1]["id"]))[0] == 0
+    status, out, _ = run(capsys, "reports", "--data", str(data), "--status", "open")
+    assert "Second report text." in out and "First report text." not in out
+    status, out, _ = run(capsys, "reports", "--data", str(data), "--status", "closed", "--json")
+    assert [r["id"] for r in json.loads(out)["reports"]] == [listed[1]["id"]]
+    assert run(capsys, "reports", "--data", str(data), "close", "999")[0] == 2
+
+
+def test_backup_copies_every_row(api, data, real_measures, tmp_path, capsys):
+    for n in range(3):
+        api.simulate_post(f"/api/measures/{real_measures[0].id}/reports", json={"message": f"Report {n} for backup."})
+    target = tmp_path / "copy.sqlite3"
+    status, out, _ = run(capsys, "backup", "--data", str(data), "--to", str(target))
+    assert status == 0 and str(target) in out
+    with sqlite3.connect(target) as copy:
+        assert copy.execute("SELECT count(*) FROM reports").fetchone()[0] == 3
+        assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+@pytest.mark.parametrize("name, value", [("MEASURESEARCH_REPORT_LIMIT", "ten"),
+                                         ("MEASURESEARCH_REPORT_LIMIT", "-1"),
+                                         ("MEASURESEARCH_TRUSTED_PROXIES", "not-an-address")])
+def test_a_bad_setting_is_a_message_not_a_traceback(monkeypatch, capsys, name, value, tmp_path):
+    monkeypatch.setenv(name, value)
+    status, _, err = run(capsys, "serve", "--port", "1", "--index", str(tmp_path)) if "PROXIES" in name \
+        else run(capsys, "reports", "--data", str(tmp_path))
+    assert status == 2 and name in err and "Traceback" not in err

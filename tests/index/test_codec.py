@@ -1,0 +1,172 @@
+"""ArraySegmentWriter against Whoosh's own SegmentWriter: the same segment, read back."""
+
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, _lenfield
+from whoosh.fields import TEXT, Schema
+
+from measuresearch.text.analysis import index_terms, roman_analyzer, text_analyzer
+from measuresearch.index.format.codec import ArraySegmentWriter, commit_segments, posting_extent
+from measuresearch.index.build.postings import FieldPostings, SortedPostings
+from measuresearch.index.format.schema import SECTION_BOOSTS, build_schema, document, join_sections
+from devtools.synthetic import Generator
+
+
+def build_with_whoosh(folder, docs, compression):
+    ix = whoosh_index.create_in(str(folder), build_schema())
+    with ix.writer(codec=W3Codec(compression=compression)) as writer:
+        for doc in docs:
+            writer.add_document(**doc)
+    return whoosh_index.open_dir(str(folder))
+
+
+def build_with_arrays(folder, docs, compression):
+    ix = whoosh_index.create_in(str(folder), build_schema())
+    writer = ArraySegmentWriter(ix, _lk=False, codec=W3Codec(compression=compression))
+    for doc in docs:
+        writer.add_document(**doc)
+    commit_segments(ix, writer.finish_segment())
+    return whoosh_index.open_dir(str(folder))
+
+
+def term_record(reader, fieldname, term):
+    """Everything the index says of one term: its statistics and its posting blocks as bytes."""
+    info = reader.term_info(fieldname, term)
+    offset, length = posting_extent(info)
+    postfile = reader._terms._postfile
+    postfile.seek(offset)
+    stats = (info.weight(), info.doc_frequency(), info.min_length(), info.max_length(), info.max_weight(),
+             info.min_id(), info.max_id())
+    return stats, postfile.read(length)
+
+
+# (compression, tokens grouped at a time, postings per window): the defaults, and batch and
+# window sizes so small that their boundaries fall inside documents and long posting lists
+WRITES = [(0, None, None), (3, None, None), (0, 97, 300), (3, 1, 1)]
+
+
+@pytest.fixture(scope="module", params=WRITES, ids=["uncompressed", "zlib", "small-batches", "one-by-one"])
+def two_indexes(request, tmp_path_factory, real_measures):
+    compression, batch, window = request.param
+    measures = list(real_measures) + Generator(seed=11).measures(400)
+    docs = [document(measure) for measure in measures]
+    whoosh_ix = build_with_whoosh(tmp_path_factory.mktemp("whoosh"), docs, compression)
+    with pytest.MonkeyPatch.context() as patch:
+        if batch:
+            patch.setattr(FieldPostings, "BATCH", batch)
+            patch.setattr(SortedPostings, "WINDOW", window)
+        arrays_ix = build_with_arrays(tmp_path_factory.mktemp("arrays"), docs, compression)
+    with whoosh_ix.reader() as expected, arrays_ix.reader() as got:
+        yield expected, got
+
+
+def test_same_terms_statistics_and_posting_bytes(two_indexes):
+    expected, got = two_indexes
+    terms = list(expected.all_terms())
+    assert list(got.all_terms()) == terms
+    assert {name for name, _ in terms} >= {"text", "roman", "id", "country", "year"}
+    for fieldname, term in terms:
+        assert term_record(got, fieldname, term) == term_record(expected, fieldname, term), (fieldname, term)
+
+
+def test_same_lengths_stored_fields_and_columns(two_indexes):
+    expected, got = two_indexes
+    count = expected.doc_count_all()
+    assert got.doc_count_all() == count
+    for fieldname in ("text", "roman"):
+        assert got.field_length(fieldname) == expected.field_length(fieldname)
+        assert ([got.doc_field_length(d, fieldname) for d in range(count)]
+                == [expected.doc_field_length(d, fieldname) for d in range(count)])
+    assert list(got.all_stored_fields()) == list(expected.all_stored_fields())
+
+
+def test_blocks_of_a_long_posting_list_match(two_indexes):
+    # "the" is in every synthetic description: several 128-posting blocks, the last one partial
+    expected, got = two_indexes
+    assert expected.doc_frequency("text", "the") > 3 * 128
+    assert term_record(got, "text", "the") == term_record(expected, "text", "the")
+
+
+section_text = st.text(alphabet=st.sampled_from("abz AБвқо-/0123456789.\u0301ІoН"), max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("tspvcd"), section_text), max_size=4))
+def test_index_terms_are_the_analyzers_tokens(sections):
+    value = join_sections(sections)
+    for kind, analyzer, boosts in (("text", text_analyzer(SECTION_BOOSTS), SECTION_BOOSTS),
+                                   ("roman", roman_analyzer(), None)):
+        tokens = [(t.text, t.pos, t.boost) for t in analyzer(value, positions=True, boosts=True)]
+        assert list(zip(*index_terms(value, kind, boosts))) == tokens
+
+
+def test_unsupported_fields_are_refused(tmp_path):
+    ix = whoosh_index.create_in(str(tmp_path), Schema(body=TEXT(vector=True)))
+    with pytest.raises(TypeError, match="term vectors"):
+        ArraySegmentWriter(ix, _lk=False)
+
+
+def test_positions_are_little_endian_uint32_on_any_machine():
+    from measuresearch.index.format.schema import PackedPositions
+    encoded = PackedPositions().encode([1, 258, 70_000])
+    assert encoded == b"\x01\x00\x00\x00" + b"\x02\x01\x00\x00" + b"\x70\x11\x01\x00"
+    assert PackedPositions().decode_positions(encoded) == [1, 258, 70_000]
+
+
+def test_another_whoosh_release_is_refused_with_a_message():
+    from measuresearch.index.format.codec import check_whoosh
+    from measuresearch.errors import UnsupportedWhoosh
+    check_whoosh((2, 7, 5))
+    for version in ((2, 7, 4), (2, 7, 6), (3, 0, 0)):
+        with pytest.raises(UnsupportedWhoosh, match=r"Whoosh 2\.7\.5.*but Whoosh \d\.\d\.\d is installed"):
+            check_whoosh(version)
+
+
+def test_the_command_line_says_which_whoosh_it_needs(tmp_path):
+    code = ("import sys, whoosh; whoosh.__version__ = (2, 7, 6); from measuresearch.cli import main; "
+            f"sys.exit(main(['search', 'data', '--index', {str(tmp_path)!r}]))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 3
+    assert done.stderr.startswith("measuresearch: measuresearch reads and writes Whoosh 2.7.5's private")
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("fixed", [False, True], ids=["whoosh-2.7.5-1-tuple", "fixed-int"])
+def test_posting_extent_reads_the_length_either_way(two_indexes, monkeypatch, fixed):
+    from whoosh.codec.whoosh3 import W3TermInfo
+
+    from measuresearch.index.format.codec import term_blocks
+    _, got = two_indexes
+    leaf, base = next(iter(got.leaf_readers()))
+    before = term_blocks(leaf, "text", "the", base)
+    if fixed:
+        original = W3TermInfo.extent
+        monkeypatch.setattr(W3TermInfo, "extent", lambda self: (original(self)[0], original(self)[1][0]))
+    offset, length = posting_extent(got.term_info("text", "the"))
+    assert isinstance(length, int) and length > 3 * 128
+    assert isinstance(W3TermInfo.extent(got.term_info("text", "the"))[1], int if fixed else tuple)
+    after = term_blocks(leaf, "text", "the", base)
+    assert [b[0].tolist() for b in after] == [b[0].tolist() for b in before]
+    assert [b[2] for b in after] == [b[2] for b in before]
+
+
+def test_stored_lengths_read_at_once_equal_whoosh_per_document(tmp_path, real_measures):
+    from measuresearch.index.format.codec import stored_lengths
+    docs = [document(measure) for measure in list(real_measures) + Generator(seed=4).measures(300)]
+    for doc in docs[-3:]:  # the last documents have no romanization: the column ends before them
+        del doc["roman"]
+    ix = build_with_arrays(tmp_path, docs, 0)
+    with ix.reader() as reader:
+        perdoc = reader._perdoc
+        for name in ("text", "roman", "country"):
+            # Whoosh says None where a document has no length (the column's default)
+            expected = [reader.doc_field_length(d, name) or 0 for d in range(len(docs))]
+            assert stored_lengths(perdoc, name, len(docs)).tolist() == expected
+        assert stored_lengths(perdoc, "roman", len(docs))[-3:].tolist() == [0, 0, 0]
+        column = perdoc.column_reader(_lenfield("roman"), LENGTHS_COLUMN)
+        assert column._count == len(docs) - 3  # the default tail is really exercised

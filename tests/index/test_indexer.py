@@ -1,0 +1,101 @@
+"""Building, swapping and protecting the index."""
+
+import os
+import signal
+
+import pytest
+
+from measuresearch.index.build import indexer
+from measuresearch.index.format import layout
+from measuresearch.index.build import writers
+from measuresearch.index.engine import IndexHolder
+from measuresearch.errors import EmptyCorpus, InputProblems, MeasureSearchError
+from measuresearch.search.service import SearchRequest, search
+
+
+def test_build_swaps_in_a_complete_folder(tmp_path, real_measures):
+    report = indexer.build(None, tmp_path, measures=real_measures)
+    assert report.documents == 15
+    current = layout.current_build(tmp_path)
+    assert current.name == f"build-{report.index_id}"
+    assert {"meta.json", "facets.json"} <= {p.name for p in current.iterdir()}
+
+
+def test_rebuilds_keep_only_current_and_previous(tmp_path, real_measures):
+    ids = [indexer.build(None, tmp_path, measures=real_measures).index_id for _ in range(4)]
+    builds = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("build-"))
+    assert len(builds) == 2 and f"build-{ids[-1]}" in builds and f"build-{ids[-2]}" in builds
+
+
+def test_corpus_error_leaves_the_index_untouched(tmp_path, corpus_copy, real_measures):
+    indexer.build(None, tmp_path / "index", measures=real_measures)
+    before = os.readlink(tmp_path / "index" / "current")
+    with open(corpus_copy / "kazakhstan.yaml", "a", encoding="utf-8") as handle:
+        handle.write("  - id: broken\n    pillar: Nope\n")
+    with pytest.raises(InputProblems):
+        indexer.build(corpus_copy, tmp_path / "index")
+    assert os.readlink(tmp_path / "index" / "current") == before
+    assert not [p for p in (tmp_path / "index").iterdir() if p.name.startswith(".build-")]
+
+
+def test_leftovers_of_a_killed_build_are_cleaned(tmp_path, real_measures):
+    (tmp_path / ".build-crashed").mkdir(parents=True)
+    (tmp_path / ".build-crashed" / "junk").write_text("x")
+    os.symlink("build-nothing", tmp_path / ".current-abc123")
+    indexer.build(None, tmp_path, measures=real_measures)
+    assert not (tmp_path / ".build-crashed").exists()
+    assert not os.path.lexists(tmp_path / ".current-abc123")
+
+
+def test_a_second_concurrent_build_is_refused(tmp_path, real_measures):
+    import fcntl
+    tmp_path.mkdir(exist_ok=True)
+    with open(tmp_path / ".lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        with pytest.raises(indexer.BuildLocked):
+            indexer.build(None, tmp_path, measures=real_measures)
+
+
+def test_a_reader_picks_up_a_new_build_by_itself(tmp_path, real_measures):
+    indexer.build(None, tmp_path, measures=real_measures[:5])
+    holder = IndexHolder(tmp_path)
+    try:
+        assert search(holder, SearchRequest())["total"] == 5
+        indexer.build(None, tmp_path, measures=real_measures)
+        assert search(holder, SearchRequest())["total"] == 15
+    finally:
+        holder.close()
+
+
+def test_docnums_follow_the_corpus_order(tmp_path, real_measures):
+    indexer.build(None, tmp_path, measures=real_measures)
+    holder = IndexHolder(tmp_path)
+    snapshot = holder.acquire()
+    try:
+        searcher = snapshot.searcher()
+        assert [searcher.stored_fields(d)["id"] for d in range(15)] == snapshot.facets.ids
+    finally:
+        holder.release(snapshot)
+        holder.close()
+
+
+def test_an_empty_corpus_is_refused_and_the_index_kept(tmp_path, real_measures):
+    indexer.build(None, tmp_path / "index", measures=real_measures)
+    before = layout.current_build(tmp_path / "index")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(EmptyCorpus, match="holds no measures"):
+        indexer.build(tmp_path / "empty", tmp_path / "index")
+    assert layout.current_build(tmp_path / "index") == before
+
+
+def test_a_dead_writer_process_fails_the_build_cleanly(tmp_path, real_measures, monkeypatch):
+    indexer.build(None, tmp_path, measures=real_measures)
+    before = layout.current_build(tmp_path)
+    monkeypatch.setattr(writers, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(writers, "_write_run", lambda *args: os.kill(os.getpid(), signal.SIGKILL))
+    with pytest.raises(MeasureSearchError, match="writer process died"):
+        indexer.build(None, tmp_path, measures=real_measures)
+    assert layout.current_build(tmp_path) == before
+    monkeypatch.undo()
+    indexer.build(None, tmp_path, measures=real_measures)  # the next build cleans up and succeeds
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".build-")] == []

@@ -1,0 +1,93 @@
+"""A build records its format and schema fingerprint; a build this version cannot read asks for a rebuild."""
+
+import json
+import subprocess
+import sys
+
+import falcon.testing
+from conftest import CORPUS
+from whoosh.formats import Positions
+
+from measuresearch.index.format import layout
+from measuresearch.index.format import schema
+from measuresearch.cli.main import main
+from measuresearch.index.engine import IndexHolder
+from measuresearch.web.app import create_app
+
+
+def build_index(root):
+    assert main(["index", "--corpus", str(CORPUS), "--index", str(root)]) == 0
+    return layout.current_build(root)
+
+
+def edit_meta(folder, **changes):
+    meta = json.loads((folder / layout.META).read_text(encoding="utf-8"))
+    meta.update(changes)
+    (folder / layout.META).write_text(json.dumps(meta), encoding="utf-8")
+
+
+def api_search(root):
+    holder = IndexHolder(root)
+    try:
+        return falcon.testing.TestClient(create_app(holder)).simulate_get("/api/search", params={"q": "data"})
+    finally:
+        holder.close()
+
+
+def test_the_fingerprint_names_every_class_and_is_the_same_in_another_process():
+    code = "from measuresearch.schema import current_fingerprint; print(current_fingerprint())"
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert other == schema.current_fingerprint() == schema.schema_fingerprint(schema.build_schema())
+
+
+class RenamedPositions(Positions):
+    """PackedPositions as if it had been moved to another module under another name."""
+
+
+def test_a_moved_class_or_a_new_field_changes_the_fingerprint():
+    moved = schema.build_schema()
+    moved["text"].format.__class__ = RenamedPositions
+    assert schema.schema_fingerprint(moved) != schema.current_fingerprint()
+    grown = schema.build_schema()
+    grown.add("extra", type(grown["id"])())
+    assert schema.schema_fingerprint(grown) != schema.current_fingerprint()
+
+
+def test_another_schema_is_503_rebuild_and_index_if_needed_rebuilds_it(tmp_path, capsys):
+    root = tmp_path / "index"
+    folder = build_index(root)
+    assert layout.usable(root)
+    assert api_search(root).status_code == 200
+    edit_meta(folder, schema="0123456789abcdef")  # as if built with classes that have since moved
+    assert not layout.usable(root)
+    response = api_search(root)
+    assert response.status_code == 503
+    message = response.json["error"]["message"]
+    assert "schema" in message and "make index" in message and "Traceback" not in message
+    capsys.readouterr()
+    assert main(["index", "--if-needed", "--corpus", str(CORPUS), "--index", str(root)]) == 0
+    assert capsys.readouterr().out.startswith("indexed ")
+    assert layout.current_build(root) != folder and layout.usable(root)
+    assert api_search(root).status_code == 200
+    assert main(["index", "--if-needed", "--corpus", str(CORPUS), "--index", str(root)]) == 0
+    assert "up to date" in capsys.readouterr().out
+
+
+def test_a_build_of_an_older_format_is_not_usable(tmp_path):
+    root = tmp_path / "index"
+    folder = build_index(root)
+    edit_meta(folder, format=layout.FORMAT_VERSION - 1)
+    assert not layout.usable(root)
+    assert api_search(root).status_code == 503
+
+
+def test_a_pickled_class_that_no_longer_exists_is_503_not_a_traceback(tmp_path):
+    root = tmp_path / "index"
+    folder = build_index(root)
+    [toc] = folder.glob("*.toc")
+    data = toc.read_bytes()
+    assert data.count(b"measuresearch.schema\nPackedPositions") == 1  # a GLOBAL of the pickled schema
+    toc.write_bytes(data.replace(b"measuresearch.schema\nPackedPositions", b"measuresearch.schema\nPackedPositionZ"))
+    response = api_search(root)
+    assert response.status_code == 503
+    assert "make index" in response.json["error"]["message"]

@@ -1,0 +1,108 @@
+"""Builds cut into runs (processes) and segments answer exactly like a one-segment build."""
+
+import collections
+import os
+
+import pytest
+
+from measuresearch.corpus import files as corpus
+from measuresearch.index.build import indexer
+from measuresearch.index.format import layout
+from measuresearch.index.build import writers
+from measuresearch.index.engine import IndexHolder
+from measuresearch.errors import InputProblems
+from measuresearch.search.service import SearchRequest, search
+from devtools.synthetic import Generator
+
+QUERIES = [SearchRequest(q="data"), SearchRequest(q="government internet"), SearchRequest(q="закон"),
+           SearchRequest(q="418-V"), SearchRequest(q='"personal data"'), SearchRequest(q="data", page=3),
+           SearchRequest(q="services", filters={"pillar": ("Content access",)}), SearchRequest()]
+
+
+def write_synthetic_corpus(folder, count, seed=5):
+    """Write synthetic measures (a temporary folder, never corpus/), one file per country."""
+    by_country = collections.defaultdict(list)
+    for measure in Generator(seed=seed).measures(count):
+        by_country[measure.country].append(measure)
+    for number, (_, group) in enumerate(sorted(by_country.items())):
+        corpus.write_atomic(folder / f"{number:03d}.yaml", corpus.dump(group))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def synthetic_corpus(tmp_path_factory):
+    return write_synthetic_corpus(tmp_path_factory.mktemp("corpus"), 1_500)
+
+
+def answers(root):
+    holder = IndexHolder(root)
+    snapshot = holder.acquire()
+    try:
+        searcher = snapshot.searcher()
+        stored_ids = [searcher.stored_fields(d)["id"] for d in range(searcher.doc_count_all())]
+        segments = len(list(searcher.reader().leaf_readers()))
+        results = [search(holder, request) for request in QUERIES]
+    finally:
+        holder.release(snapshot)
+        holder.close()
+    for result in results:
+        result.pop("took_ms", None)
+    return stored_ids, snapshot.facets.ids, segments, results
+
+
+def test_runs_and_segments_answer_like_one_segment(tmp_path, synthetic_corpus, monkeypatch):
+    indexer.build(synthetic_corpus, tmp_path / "one")
+    monkeypatch.setattr(writers, "PARALLEL_FROM_BYTES", 1)
+    monkeypatch.setattr(writers, "SEGMENT_BYTES", 300_000)
+    indexer.build(synthetic_corpus, tmp_path / "many")
+    one_ids, one_facet_ids, one_segments, one_results = answers(tmp_path / "one")
+    many_ids, many_facet_ids, many_segments, many_results = answers(tmp_path / "many")
+    assert one_segments == 1 and many_segments >= 4
+    corpus_order = [m.id for m in corpus.load(synthetic_corpus)]
+    assert one_ids == one_facet_ids == many_ids == many_facet_ids == corpus_order
+    for one, many in zip(one_results, many_results):
+        assert [h["id"] for h in many["hits"]] == [h["id"] for h in one["hits"]]
+        scores = [h["score"] or 0.0 for h in one["hits"]]  # no score when sorted by date
+        assert [h["score"] or 0.0 for h in many["hits"]] == pytest.approx(scores, rel=1e-5)
+        assert (many["total"], many["facets"]) == (one["total"], one["facets"])
+    assert one_results[0]["total"] > 0
+
+
+def test_problems_of_every_run_are_reported_and_the_index_kept(tmp_path, synthetic_corpus, monkeypatch):
+    corpus_dir = tmp_path / "corpus"
+    corpus_dir.mkdir()
+    files = sorted(synthetic_corpus.iterdir())
+    for path in files:
+        (corpus_dir / path.name).write_bytes(path.read_bytes())
+    indexer.build(corpus_dir, tmp_path / "index")
+    before = layout.current_build(tmp_path / "index")
+    first, last = corpus_dir / files[0].name, corpus_dir / files[-1].name
+    first.write_text(first.read_text(encoding="utf-8").replace("pillar: ", "pillar: Nope ", 1), encoding="utf-8")
+    # the last file's first measure takes the id of a measure in the second file (another run)
+    second = corpus.check_files([corpus_dir / files[1].name])[0][0]
+    replaced = corpus.check_files([last])[0][0]
+    last.write_text(last.read_text(encoding="utf-8").replace(replaced.id, second.id, 1), encoding="utf-8")
+    monkeypatch.setattr(writers, "PARALLEL_FROM_BYTES", 1)
+    with pytest.raises(InputProblems) as caught:
+        indexer.build(corpus_dir, tmp_path / "index")
+    messages = [str(p) for p in caught.value.problems]
+    assert any(m.startswith(f"{first}:") and "Nope" in m for m in messages)
+    assert any(m.startswith(f"{last}:") and f"duplicate id {second.id!r}" in m for m in messages)
+    assert layout.current_build(tmp_path / "index") == before
+    assert not [p for p in os.listdir(tmp_path / "index") if p.startswith(".build-")]
+
+
+@pytest.mark.parametrize("cores, available, expected", [
+    (8, 100 * writers.PROCESS_BYTES, 8),      # one per core
+    (8, 3 * writers.PROCESS_BYTES + 1, 3),    # as many as the memory holds
+    (2, writers.PROCESS_BYTES - 1, 1),        # never none
+    (1, 100 * writers.PROCESS_BYTES, 1),
+])
+def test_writer_processes_one_per_core_up_to_the_memory(cores, available, expected):
+    assert writers.writer_processes(cores, available) == expected
+
+
+def test_writer_processes_read_from_the_system():
+    count = writers.writer_processes()
+    assert 1 <= count <= len(os.sched_getaffinity(0))
+    assert count == writers.writer_processes(len(os.sched_getaffinity(0)), writers._available_memory())

@@ -1,0 +1,114 @@
+"""Our posting-array evaluation against Whoosh's own matchers and BM25F on the same index."""
+
+import numpy as np
+import pytest
+from whoosh import query as wq
+from whoosh import scoring
+
+from measuresearch.index.build import writers
+from measuresearch.query.matching import Evaluation, word_terms
+from measuresearch.query.parser import ParsedQuery, parse
+from devtools.synthetic import Generator
+
+
+@pytest.fixture(scope="module")
+def synthetic_holder(tmp_path_factory):
+    from measuresearch.index.build import indexer
+    from measuresearch.index.engine import IndexHolder
+    root = tmp_path_factory.mktemp("synthetic")
+    measures = Generator(seed=3).measures(6_000)  # over PARALLEL_FROM: a segment per writer process
+    with pytest.MonkeyPatch.context() as patch:  # three whatever the machine, so three segments
+        patch.setattr(writers, "writer_processes", lambda: 3)
+        indexer.build(None, root, measures=measures)
+    holder = IndexHolder(root)
+    yield holder
+    holder.close()
+
+
+QUERIES = ["data", "government internet", "localisation licence", "информатизации", "418-V", "the of"]
+
+
+def whoosh_query(parsed):
+    """The same query in Whoosh's own terms."""
+    clauses = [wq.Or([wq.Or([wq.Term(f, t, boost=b) for f, t, b in word_terms(o)]) for o in c.options])
+               for c in parsed.positive]
+    return clauses[0] if len(clauses) == 1 else wq.And(clauses)
+
+
+def test_the_index_has_several_segments(synthetic_holder):
+    snapshot = synthetic_holder.acquire()
+    try:
+        assert len(list(snapshot.searcher().reader().leaf_readers())) == 3
+    finally:
+        synthetic_holder.release(snapshot)
+
+
+@pytest.mark.parametrize("q", QUERIES)
+def test_masks_and_scores_equal_whoosh(synthetic_holder, q):
+    parsed = parse(q)
+    snapshot = synthetic_holder.acquire()
+    try:
+        searcher = snapshot.index.searcher(weighting=scoring.BM25F())
+        evaluation = Evaluation(searcher, snapshot.lengths)
+        mask = evaluation.matching(parsed)
+        # BM25F alone: the proximity term (parsed.pairs) is checked in test_differential.py
+        scores = evaluation.scores(ParsedQuery(parsed.clauses))
+        results = searcher.search(whoosh_query(parsed), limit=None)
+        expected = {hit.docnum: hit.score for hit in results}
+        assert set(np.flatnonzero(mask).tolist()) == set(expected)
+        assert len(expected) > 0
+        for docnum, score in expected.items():
+            assert scores[docnum] == pytest.approx(score, rel=1e-5)
+        searcher.close()
+    finally:
+        synthetic_holder.release(snapshot)
+
+
+def test_postings_equal_whoosh_postings(synthetic_holder):
+    snapshot = synthetic_holder.acquire()
+    try:
+        searcher = snapshot.searcher()
+        evaluation = Evaluation(searcher, snapshot.lengths)
+        reader = searcher.reader()
+        for text in ("data", "govern", "internet", "zzzz"):
+            ids, weights = evaluation.postings("text", text)
+            if reader.doc_frequency("text", text):
+                matcher = reader.postings("text", text)
+                expected = []
+                while matcher.is_active():  # weight(), not items_as("weight"): the latter decodes term frequency
+                    expected.append((matcher.id(), matcher.weight()))
+                    matcher.next()
+                assert ids.tolist() == [d for d, _ in expected]
+                assert weights.tolist() == pytest.approx([w for _, w in expected])
+            else:
+                assert len(ids) == 0
+    finally:
+        synthetic_holder.release(snapshot)
+
+
+def test_field_lengths_equal_whoosh(synthetic_holder):
+    snapshot = synthetic_holder.acquire()
+    try:
+        reader = snapshot.searcher().reader()
+        lengths, average = snapshot.lengths["text"]
+        for docnum in (0, 1999, 2000, 3999, 4000, 5999):  # both sides of each segment boundary
+            assert lengths[docnum] == reader.doc_field_length(docnum, "text")
+        assert average == pytest.approx(reader.field_length("text") / reader.doc_count_all())
+    finally:
+        synthetic_holder.release(snapshot)
+
+
+@pytest.mark.parametrize("q", ['"personal data"', '"of the"', '"data protection authority"', '"the the"'])
+def test_phrases_equal_whoosh_phrase_query(synthetic_holder, q):
+    parsed = parse(q)
+    phrase = parsed.positive[0].options[0]
+    snapshot = synthetic_holder.acquire()
+    try:
+        searcher = snapshot.searcher()
+        ours = set(np.flatnonzero(Evaluation(searcher, snapshot.lengths).matching(parsed)).tolist())
+        stems = [w.text.lower() for w in phrase.words]
+        from measuresearch.text.analysis import stem
+        whoosh = set(wq.Phrase("text", [stem(s) for s in stems]).docs(searcher))
+        assert ours == whoosh
+    finally:
+        synthetic_holder.release(snapshot)

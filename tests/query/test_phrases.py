@@ -1,0 +1,96 @@
+"""Phrases against a brute-force scan of the positions Whoosh's own analyzer gives each document."""
+
+import collections
+import random
+
+import pytest
+
+from measuresearch.index.build import indexer
+from measuresearch.text.analysis import STOP_WORDS
+from measuresearch.index.engine import IndexHolder
+from measuresearch.query.parser import parse
+from measuresearch.index.format.schema import build_schema, document
+from measuresearch.search.service import SearchRequest, search
+from devtools.synthetic import EN_KINDS, Generator
+
+SCHEMA = build_schema()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    measures = Generator(seed=11).measures(400)
+    root = tmp_path_factory.mktemp("phrases")
+    indexer.build(None, root, measures=measures)
+    holder = IndexHolder(root)
+    yield measures, holder
+    holder.close()
+
+
+def positions(value):
+    """Return {position: set of terms} of one text value, from the schema's analyzer itself."""
+    found = collections.defaultdict(set)
+    for token in SCHEMA["text"].analyzer(value, positions=True):
+        found[token.pos].add(token.text)
+    return found
+
+
+def analysed(word):
+    return {token.text for token in SCHEMA["text"].analyzer(word)}
+
+
+def brute_force(measures, phrase_words):
+    """Return the ids whose text has the phrase: its non-stop words at consecutive places.
+
+    Stop words hold a place without having to match, so before the first and
+    after the last non-stop word they may lie outside the text.
+    """
+    loose = [w.lower() in STOP_WORDS for w in phrase_words]
+    if all(loose):
+        loose = [False] * len(loose)
+    wanted = [(k, analysed(w)) for k, w in enumerate(phrase_words) if not loose[k]]
+    ids = set()
+    for measure in measures:
+        at = positions(document(measure)["text"])
+        first_k, first_terms = wanted[0]
+        starts = {p - first_k for p, terms in at.items() if terms & first_terms}
+        if any(all(at.get(s + k, set()) & terms for k, terms in wanted) for s in starts):
+            ids.add(measure.id)
+    return ids
+
+
+def phrases(measures, seed=5, count=60):
+    """Phrases that start with stop words, many of them before a field's first word."""
+    rng = random.Random(seed)
+    found = [f"the {kind} of" for kind in EN_KINDS] + ["the law no", "of the law", "the resolution of"]
+    for _ in range(count):
+        measure = rng.choice(measures)
+        text = rng.choice([measure.titles[0], measure.description, measure.sub_pillar])
+        words = text.replace(".", " ").replace(",", " ").split()
+        start = rng.choice([0, 0, rng.randrange(len(words))])
+        piece = words[start:start + rng.randint(1, 3)]
+        found.append(" ".join([rng.choice(["the", "of", "a", "on"])] + piece + rng.choice([[], ["the"]])))
+    return found
+
+
+def test_phrases_starting_with_stop_words_equal_a_brute_force_scan(corpus):
+    measures, holder = corpus
+    at_field_start = 0
+    for text in phrases(measures):
+        parsed = parse(f'"{text}"')
+        words = [w.text for w in parsed.positive[0].options[0].words]
+        expected = brute_force(measures, words)
+        result = search(holder, SearchRequest(q=f'"{text}"', per_page=100))
+        assert result["total"] == len(expected), text
+        assert {hit["id"] for hit in result["hits"]} == expected or result["total"] > 100, text
+        at_field_start += any(positions(document(m)["text"]).get(0, set()) & analysed(words[1])
+                              for m in measures if m.id in expected)
+    assert at_field_start >= 10  # the case of the bug: the first required word is a field's first word
+
+
+def test_the_phrase_words_are_marked_where_the_phrase_starts_a_title(corpus):
+    measures, holder = corpus
+    result = search(holder, SearchRequest(q='"the resolution of"', per_page=100))
+    starting = [h for h in result["hits"] if h["titles"][0].startswith("Resolution of ")]
+    assert starting
+    for hit in starting:
+        assert hit["highlights"]["titles"][0].startswith("<mark>Resolution</mark> <mark>of</mark> ")

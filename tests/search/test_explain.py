@@ -1,0 +1,59 @@
+"""Every hit says why it matched, and the words it matched on are marked."""
+
+import re
+
+import pytest
+
+from measuresearch.search.service import SearchRequest, search
+
+LCR = "kazakhstan-local-content-requirements-lcrs-on-ce7714ab"
+
+
+@pytest.mark.parametrize("q, word, kind, marked", [
+    ("No. 418-VII", "418-VII", "number", "418"),  # the bare number of another instrument's suffix
+    ("418-VII", "418-VII", "number", "418"),
+    ("informatizaton~", "informatizaton~", "fuzzy", "Informatization"),
+    ("informatizaton~1", "informatizaton~1", "fuzzy", "Informatization"),
+    ("informati*", "informati*", "prefix", "Informatization"),
+])
+def test_a_hit_found_through_a_number_a_typo_or_a_prefix_says_so(holder, q, word, kind, marked):
+    result = search(holder, SearchRequest(q=q, per_page=100))
+    hit = next(h for h in result["hits"] if h["id"] == LCR)
+    assert {"word": word, "field": "titles", "kind": kind} in hit["matched"]
+    assert any(f"<mark>{marked}</mark>" in title for title in hit["highlights"]["titles"])
+
+
+@pytest.mark.parametrize("q", ["No. 418-VII", "informatizaton~", "regul*", "data OR валютн*", "shutdwons~",
+                               "418V", "\"the law on\"", "53/НК", "licence", "ob informatizatsii", "e-commerce",
+                               # a typo found through the romanization key of an English title word,
+                               # stop words alone, and a stop word OR-ed with another word
+                               "informatizaton", "the", "AND", "No.", "NOT OR x"])
+def test_every_hit_has_an_explanation_and_a_mark(holder, q):
+    result = search(holder, SearchRequest(q=q, per_page=100))
+    assert result["hits"], q
+    for hit in result["hits"]:
+        assert hit["matched"], (q, hit["id"])
+        shown = hit["highlights"]["titles"] + [hit["highlights"]["description"]]
+        fields = {m["field"] for m in hit["matched"]}
+        if fields & {"titles", "description"}:
+            assert any("<mark>" in text for text in shown), (q, hit["id"])
+
+
+def test_a_typed_word_keeps_its_own_explanation_beside_a_prefix(holder):
+    hit = search(holder, SearchRequest(q="currency curr*"))["hits"][0]
+    words = {(m["word"], m["kind"]) for m in hit["matched"]}
+    assert ("currency", "exact") in words
+
+
+@pytest.mark.parametrize("glued, written", [("418V", "418-V"), ("418v", "418-V"), ("567II", "567-II"),
+                                            ("No. 417V", "No. 417-V"), ("167VІ", "167-VІ")])
+def test_a_law_number_typed_without_its_hyphen_finds_what_the_number_finds(holder, glued, written):
+    ids = [h["id"] for h in search(holder, SearchRequest(q=written, per_page=100))["hits"]]
+    assert ids
+    assert [h["id"] for h in search(holder, SearchRequest(q=glued, per_page=100))["hits"]] == ids
+
+
+@pytest.mark.parametrize("q", ["5G", "3D", "100"])
+def test_a_number_glued_to_other_letters_stays_a_word(q):
+    from measuresearch.query.parser import LawNumber, parse
+    assert not any(isinstance(o, LawNumber) for c in parse(q).clauses for o in c.options)

@@ -1,0 +1,108 @@
+"""The highlighter's shortcuts (prefix filter, regex fast path, phrase anchors) against a plain reference."""
+
+import html
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from measuresearch.text.analysis import pieces
+from measuresearch.search.highlight import QueryWords, highlight, snippet
+from measuresearch.query.parser import Phrase, parse
+
+VOCABULARY = ["data", "Data", "localisation", "localization", "licence", "paediatric", "pediatric", "of", "the",
+              "on", "law", "laws", "Закон", "закон", "законы", "о", "o", "информатизации", "zakon", "SAM", "САМ",
+              "418-V", "418-VII", "418V", "418-В", "53/НК", "53/HK", "No", "167-VІ", "e-commerce", "qazaq", "қазақ", "ёлка", "елка"]
+text_strategy = st.lists(st.sampled_from(VOCABULARY + [",", ".", " (", ") ", "\n"]), max_size=25).map(" ".join)
+query_strategy = st.lists(st.sampled_from(VOCABULARY + ['"law on data"', '"закон о"', '"of the"', '"No 418-V"']),
+                          min_size=1, max_size=4).map(" ".join)
+
+
+def reference(query_words, text, titles):
+    """Every piece classified one by one, no filter, no memo; phrases checked at every position."""
+    found = set()
+    all_pieces = pieces(text)
+    for piece in all_pieces:
+        hit = query_words._kind_of(piece, titles)
+        if hit:
+            found.add((piece.start, piece.end, hit[0].text, hit[1]))
+    words = [p for p in all_pieces if not p.law]
+    for unit in query_words.phrases:
+        matchers, required = [QueryWords([w]) for w in unit.words], unit.required()
+        # stop words before the first or after the last required word may stand outside the text
+        for i in range(-len(matchers), len(words) + 1):
+            hits = [m._kind_of(words[i + k], titles) if 0 <= i + k < len(words) else None
+                    for k, m in enumerate(matchers)]
+            if all(hit or not required[k] for k, hit in enumerate(hits)):
+                found.update((words[i + k].start, words[i + k].end, hit[0].text, hit[1])
+                             for k, hit in enumerate(hits) if hit)
+    return found
+
+
+@settings(max_examples=400, deadline=None)
+@given(query_strategy, text_strategy, st.booleans())
+def test_matches_equal_the_reference(q, text, titles):
+    query_words = QueryWords(parse(q).words())
+    got = {(p.start, p.end, unit.text, kind) for p, unit, kind in query_words.matches(text, titles)}
+    assert got == reference(query_words, text, titles)
+
+
+def test_phrase_words_are_marked_only_in_order():
+    query_words = QueryWords(parse('"personal data"').words())
+    assert isinstance(query_words.units[0], Phrase)
+    text = "data personal, personal data"
+    assert sorted(p.start for p, _, _ in query_words.matches(text)) == [15, 24]
+
+
+@settings(max_examples=200, deadline=None)
+@given(query_strategy, st.lists(text_strategy, min_size=2, max_size=5), st.booleans())
+def test_a_primed_page_matches_like_each_text_alone(q, texts, titles):
+    query_words = QueryWords(parse(q).words())
+    query_words.prime(texts, titles)
+    for text in texts:
+        got = {(p.start, p.end, unit.text, kind) for p, unit, kind in query_words.matches(text, titles)}
+        assert got == reference(query_words, text, titles)
+
+
+# --- snippets: cut only between words, never through a match --------------------------------
+
+SNIPPET_WORDS = ["data", "localisation", "Dismerl", "activities", "online", "418-V", "of", "закон",
+                 "Verylongwordwithoutanybreakatallthatgoesonandon", "e-commerce", "x"]
+SEPARATORS = ["", " ", " ", "/", "-", "\n", ", ", "(", ")"]
+long_text = st.lists(st.tuples(st.sampled_from(SNIPPET_WORDS), st.sampled_from(SEPARATORS)),
+                     min_size=40, max_size=160).map(lambda parts: "".join(w + s for w, s in parts))
+WORD_CHAR = re.compile(r"[^\W_]|[\u0300-\u036f]")
+
+
+def _plain(fragment):
+    return html.unescape(re.sub(r"</?mark>", "", fragment))
+
+
+def _at_word_edges(text, start, end):
+    return not (start > 0 and WORD_CHAR.match(text[start - 1]) and WORD_CHAR.match(text[start])) and \
+        not (end < len(text) and WORD_CHAR.match(text[end - 1]) and WORD_CHAR.match(text[end]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(SNIPPET_WORDS), min_size=1, max_size=3).map(" ".join), long_text)
+def test_a_snippet_is_a_cut_of_the_whole_highlight_between_words(q, text):
+    words = QueryWords(parse(q).words())
+    whole = highlight(text, words)  # the reference: the whole text, marked
+    excerpt = snippet(text, words)
+    body = excerpt.removeprefix("… ").removesuffix(" …")
+    # a cut through a match would leave a <mark> the whole highlight does not have
+    places = [m.start() for m in re.finditer(re.escape(body), whole)]
+    assert places, (excerpt, whole)
+    starts = [len(_plain(whole[:i])) for i in places]
+    plain = _plain(body)
+    assert any(_at_word_edges(text, s, s + len(plain)) and excerpt.startswith("… ") == (s > 0)
+               and excerpt.endswith(" …") == (s + len(plain) < len(text)) for s in starts), (excerpt, text)
+
+
+@pytest.mark.parametrize("shift", range(8))
+def test_a_text_without_spaces_is_not_cut_inside_a_word(shift):
+    text = "/" * shift + "Dismerl/" * 40 + " activities online " + "z " * 200
+    excerpt = snippet(text, QueryWords(parse("Dismerl online").words()))
+    body = excerpt.removeprefix("… ")
+    assert body.startswith(("<mark>Dismerl</mark>", "/<mark>Dismerl</mark>")), excerpt

@@ -1,0 +1,163 @@
+"""The edges of a real `measuresearch serve`: framing, over-long URLs, a busy port, the access log."""
+
+import json
+import re
+import socket
+import subprocess
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from measuresearch.index.build import indexer
+from devtools import localserver
+from measuresearch.web.server import WAITRESS_SETTINGS
+
+pytestmark = pytest.mark.e2e
+HEAD_LIMIT = WAITRESS_SETTINGS["max_request_header_size"]
+
+
+def exchange(base, payload, timeout=10):
+    """Send raw bytes and read until the server closes; return (responses, closed).
+
+    responses: [(status, headers dict, body bytes)] in order; closed: the server closed the connection.
+    """
+    url = urllib.parse.urlparse(base)
+    data, closed = b"", False
+    with socket.create_connection((url.hostname, url.port), timeout=timeout) as sock:
+        sock.sendall(payload)
+        try:
+            while chunk := sock.recv(65536):
+                data += chunk
+            closed = True
+        except socket.timeout:
+            pass
+    responses = []
+    while data.startswith(b"HTTP/"):
+        head, _, rest = data.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        headers = {k.lower(): v for k, v in (line.split(": ", 1) for line in lines[1:])}
+        length = int(headers.get("content-length", 0))
+        responses.append((int(lines[0].split(" ")[1]), headers, rest[:length]))
+        data = rest[length:]
+    return responses, closed
+
+
+def test_pipelined_requests_are_all_answered(server):
+    # the control for the next test: the same connection carries two requests when nothing is ambiguous
+    payload = (b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+               b"GET /api/search?q=law HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    responses, closed = exchange(server, payload)
+    assert [status for status, _, _ in responses] == [200, 200] and closed
+
+
+@pytest.mark.parametrize("method, version", [("POST", "1.1"), ("GET", "1.1"), ("POST", "1.0")])
+def test_content_length_with_transfer_encoding_is_400_and_the_connection_closes(server, method, version):
+    # RFC 9112 6.1: a request framed both ways is refused and its connection closed, so the request
+    # pipelined behind it (which a proxy may have read as part of the body) is never served
+    payload = (f"{method} /api/search HTTP/{version}\r\nHost: x\r\nConnection: keep-alive\r\n"
+               "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+               "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").encode()
+    responses, closed = exchange(server, payload)
+    assert [status for status, _, _ in responses] == [400]
+    assert b"Content-Length and Transfer-Encoding" in responses[0][2]
+    assert responses[0][1]["connection"] == "close" and closed
+
+
+def test_an_overlong_url_under_api_is_the_json_error_414(server):
+    target = "/api/search?q=" + "a" * HEAD_LIMIT
+    responses, closed = exchange(server, f"GET {target} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    (status, headers, body), = responses
+    assert status == 414 and headers["content-type"] == "application/json" and closed
+    error = json.loads(body)["error"]
+    assert error["status"] == 414 and error["code"] == "uri_too_long" and str(HEAD_LIMIT) in error["message"]
+
+
+def test_an_overlong_url_of_a_page_is_414_and_overlong_headers_431(server):
+    responses, _ = exchange(server, f"GET /?q={'a' * HEAD_LIMIT} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    assert [status for status, _, _ in responses] == [414]
+    assert responses[0][1]["content-type"].startswith("text/plain")
+    big_header = f"GET /api/search HTTP/1.1\r\nHost: x\r\nX-Big: {'a' * HEAD_LIMIT}\r\n\r\n".encode()
+    (status, headers, body), = exchange(server, big_header)[0]
+    assert status == 431 and json.loads(body)["error"]["code"] == "headers_too_large"
+
+
+def test_the_longest_url_under_the_limit_reaches_the_app(server):
+    # just under the limit, the app (not the server) names what is wrong
+    target = "/api/search?q=" + "a" * (HEAD_LIMIT - 200)
+    responses, _ = exchange(server, f"GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    (status, _, body), = responses
+    assert status == 400 and json.loads(body)["error"]["parameter"] == "q"
+
+
+def test_serve_on_a_busy_port_says_so_in_one_line(real_index):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "measuresearch.cli", "serve", "--port", str(port),
+                                 "--index", str(real_index)], capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and re.fullmatch(rf"measuresearch: port {port} is in use; try PORT=\d+ make serve",
+                                            lines[0]), result.stderr
+    suggested = int(lines[0].rsplit("PORT=", 1)[1].split()[0])
+    assert suggested > port
+
+
+LINE = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (\S+) (\S+) (\d{3}) (\d+\.\d)ms (\d+)B")
+
+
+def _get(url):
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def test_the_access_log_has_one_line_per_request_and_one_per_build(tmp_path, real_measures):
+    root = tmp_path / "index"
+    indexer.build(None, root, measures=real_measures)
+    log = tmp_path / "out.log"
+    with log.open("w") as out:
+        process, base, _ = localserver.start(root, output=out)
+        try:
+            asked = [("/api/search?q=law", 200), ("/api/search?per_page=0", 400), ("/measures/nope", 404),
+                     ("/?q=%1B%5B31mred", 200)]
+            sizes = []
+            for path, expected in asked:
+                status, body = _get(base + path)
+                assert status == expected
+                sizes.append(len(body))
+            raw = b"POST /api/search HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+            (status, _, refused), = exchange(base, raw)[0]
+            assert status == 400
+            indexer.build(None, root, measures=real_measures[:5])
+            assert json.loads(_get(base + "/healthz")[1])["documents"] == 5
+        finally:
+            localserver.stop(process)
+    lines = log.read_text().splitlines()
+    access = [LINE.fullmatch(line) for line in lines if LINE.fullmatch(line)]
+    requests = [(m[2], m[3], int(m[4]), int(m[6])) for m in access if m[3] != "/healthz"]
+    # each line is written when its answer is done, by the thread that answered: the order may vary
+    assert sorted(requests) == sorted([("GET", path, status, size) for (path, status), size in zip(asked, sizes)] + [
+        ("POST", "/api/search", 400, len(refused))])
+    assert "\x1b" not in log.read_text()  # query strings are logged as sent, percent-encoded
+    picked = [line for line in lines if " picked up: " in line]
+    assert len(picked) == 2 and picked[0].endswith(": 15 measures") and picked[1].endswith(": 5 measures")
+
+
+def test_quiet_silences_the_access_log_but_not_the_builds(tmp_path, real_index):
+    log = tmp_path / "out.log"
+    with log.open("w") as out:
+        process, base, _ = localserver.start(real_index, output=out, args=("--quiet",))
+        try:
+            assert _get(base + "/api/search?q=law")[0] == 200
+        finally:
+            localserver.stop(process)
+    text = log.read_text()
+    assert not any(LINE.fullmatch(line) for line in text.splitlines())
+    assert " picked up: 15 measures" in text and "Traceback" not in text

@@ -1,0 +1,136 @@
+"""The report and proposal forms in a real browser (Debian's Chromium via Playwright), JavaScript on and off."""
+
+import json
+import os
+import urllib.request
+import uuid
+
+import browsing
+import pytest
+
+from devtools import localserver
+
+pytestmark = pytest.mark.e2e
+playwright_api = browsing.require()
+expect = playwright_api.expect
+TOKEN = "curator-token-for-browser-tests-7"
+
+
+@pytest.fixture(scope="module")
+def site(real_index, tmp_path_factory):
+    """A server of the real index with its own reports database and an admin token."""
+    saved = {k: os.environ.get(k) for k in ("MEASURESEARCH_DATA", "MEASURESEARCH_ADMIN_TOKEN",
+                                            "MEASURESEARCH_REPORT_LIMIT")}
+    os.environ.update(MEASURESEARCH_DATA=str(tmp_path_factory.mktemp("browser-data")),
+                      MEASURESEARCH_ADMIN_TOKEN=TOKEN, MEASURESEARCH_REPORT_LIMIT="0")
+    try:
+        process, base, _ = localserver.start(real_index)
+    finally:
+        for key, value in saved.items():
+            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+    yield base
+    localserver.stop(process)
+
+
+def queue(base):
+    request = urllib.request.Request(base + "/admin/reports.json", headers={"Authorization": f"Bearer {TOKEN}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+@pytest.fixture(params=[True, False], ids=["js", "nojs"])
+def js_on(request):
+    return request.param
+
+
+@pytest.fixture()
+def page(browser, js_on):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=js_on)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert errors == []
+
+
+def test_report_an_issue_from_a_hit(page, site, js_on):
+    page.goto(site + "/?q=shutdowns")
+    title = page.locator(".hit-title").first.inner_text()
+    search_url = page.url
+    page.locator(".hit .report-link").first.click()
+    page.wait_for_selector("#report-form")
+    if js_on:  # the form opens in place, under the hit
+        assert page.url == search_url and page.locator(".hit + .report-inline #report-form").count() == 1
+        assert page.evaluate("() => document.activeElement.id") == "message"
+    else:
+        assert title.splitlines()[0] in page.locator(".submission .meta").inner_text()
+    message = f"The shutdown measure was amended (browser test {uuid.uuid4().hex})."
+    page.fill("#message", message)
+    page.fill("#email", "reader@example.org")
+    page.click("#report-form button[type=submit]")
+    expect(page.locator("#thanks h1")).to_contain_text("your report was received")
+    assert "What happens next" in page.inner_text("#thanks")
+    stored = [r for g in queue(site)["measures"] for r in g["reports"] if r["message"] == message]
+    assert len(stored) == 1 and stored[0]["email"] == "reader@example.org"
+
+
+def test_report_form_shows_a_bad_field_and_keeps_the_text(page, site):
+    page.goto(site + "/?q=shutdowns")
+    page.locator(".hit .report-link").first.click()
+    page.wait_for_selector("#report-form")
+    page.fill("#message", "A fine message <b>with markup</b>.")
+    page.fill("#email", "reader@localhost")  # Chromium's type=email check lets it through; ours wants a domain
+    page.click("#report-form button[type=submit]")
+    expect(page.locator("#form-error")).to_contain_text("email is not an e-mail address")
+    assert page.input_value("#message") == "A fine message <b>with markup</b>."
+    assert page.get_attribute("#email", "aria-invalid") == "true"
+    assert page.locator("#report-form b").count() == 0
+
+
+def test_propose_a_new_measure(page, site):
+    page.goto(site + "/")
+    page.click("footer >> text=Report new measure")
+    page.wait_for_selector("#propose-form")
+    title = f"Test proposal made in a browser ({uuid.uuid4().hex})"
+    for selector, value in (("#country", "Kazakhstan"), ("#sub_pillar", "Restrictions on online advertising")):
+        if page.locator(selector).evaluate("e => e.tagName") == "SELECT":
+            page.select_option(selector, value)
+        else:
+            page.fill(selector, value)
+    page.select_option("#pillar", "Content access")
+    page.fill("#titles", title + "\nSecond title line")
+    page.fill("#dates", "Since March 2024")
+    page.fill("#description", "A made-up measure that the browser test proposes.")
+    page.fill("#source_url", "https://example.org/browser-test")
+    page.click("#propose-form button[type=submit]")
+    expect(page.locator("#thanks h1")).to_contain_text("your proposal was received")
+    proposals = [p for p in queue(site)["proposals"] if p["proposal"]["titles"][0] == title]
+    assert len(proposals) == 1 and proposals[0]["proposal"]["titles"][1] == "Second title line"
+
+
+def test_a_form_posted_from_another_site_is_refused(browser, site, real_measures):
+    context = browser.new_context()
+    page = context.new_page()
+    before = queue(site)
+    page.goto(site + f"/measures/{real_measures[0].id}/report")  # the victim has our cookie
+    # a page on another origin (about:blank) posts the form to us, as a forger would
+    page.set_content(f"""<form id="f" method="post" action="{site}/measures/{real_measures[0].id}/report">
+        <input name="message" value="Forged by another site."><input name="csrf_token" value="guess"></form>""")
+    with page.expect_navigation():
+        page.evaluate("() => document.getElementById('f').submit()")
+    assert "Error 403" in page.inner_text("h1")
+    assert queue(site)["reports"] == before["reports"]
+    context.close()
+
+
+def test_report_link_on_the_measure_page(page, site, js_on, real_measures):
+    page.goto(site + f"/measures/{real_measures[0].id}")
+    page.click("a.report-link")
+    page.wait_for_selector("#report-form")
+    if js_on:
+        assert page.url.endswith(real_measures[0].id) and page.locator(".report-inline").count() == 1
+        page.click(".report-inline .report-close")
+        assert page.locator(".report-inline").count() == 0
+    else:
+        assert page.url.endswith(f"{real_measures[0].id}/report")

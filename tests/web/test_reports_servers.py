@@ -1,0 +1,146 @@
+"""Real `measuresearch serve` processes sharing one reports database: concurrency, restarts, rebuilds."""
+
+import concurrent.futures
+import json
+import sqlite3
+import urllib.error
+import urllib.request
+
+import pytest
+
+from measuresearch.index.build import indexer
+from devtools import localserver
+
+pytestmark = pytest.mark.e2e
+TOKEN = "curator-token-for-server-tests-42"
+
+
+def post_json(url, body, headers=None):
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.load(exc)
+
+
+def get_json(url):
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {TOKEN}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+@pytest.fixture()
+def servers(tmp_path, real_measures, monkeypatch):
+    """Start two servers on one index and one data folder; yield (start, stop, index, data)."""
+    index, data = tmp_path / "index", tmp_path / "data"
+    indexer.build(None, index, measures=real_measures)
+    monkeypatch.setenv("MEASURESEARCH_DATA", str(data))
+    monkeypatch.setenv("MEASURESEARCH_ADMIN_TOKEN", TOKEN)
+    running = []
+
+    def start(limit="0"):
+        monkeypatch.setenv("MEASURESEARCH_REPORT_LIMIT", limit)
+        process, base, _ = localserver.start(index)
+        running.append(process)
+        return base
+
+    def stop():
+        while running:
+            localserver.stop(running.pop())
+    yield start, stop, index, data
+    stop()
+
+
+def test_two_servers_take_200_concurrent_reports_and_keep_them_across_restart_and_rebuild(servers, real_measures):
+    start, stop, index, data = servers
+    bases = [start(), start()]
+    ids = [m.id for m in real_measures]
+
+    def send(n):
+        base = bases[n % 2]
+        return post_json(f"{base}/api/measures/{ids[n % len(ids)]}/reports",
+                         {"message": f"Report number {n:03d} from the concurrency test."})
+    with concurrent.futures.ThreadPoolExecutor(max_workers=24) as pool:
+        answers = list(pool.map(send, range(200)))
+    assert [status for status, _ in answers] == [201] * 200
+    assert len({body["report"]["id"] for _, body in answers}) == 200
+    expected = {f"Report number {n:03d} from the concurrency test." for n in range(200)}
+
+    def stored(base):
+        queue = get_json(f"{base}/admin/reports.json")
+        return {r["message"] for group in queue["measures"] for r in group["reports"]}
+    assert stored(bases[0]) == stored(bases[1]) == expected
+
+    stop()
+    with sqlite3.connect(data / "measuresearch.sqlite3") as db:  # an independent reader of the file
+        assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == 200
+    indexer.build(None, index, measures=real_measures)  # a rebuild swaps index/current, never touches data/
+    assert not list(index.rglob("*.sqlite3*"))
+    base = start()
+    assert stored(base) == expected
+    assert post_json(f"{base}/api/measures/{ids[0]}/reports", {"message": "One more after the restart."})[0] == 201
+
+
+def test_the_rate_limit_is_shared_by_the_servers(servers, real_measures):
+    start, _, _, _ = servers
+    bases = [start("5"), start("5")]
+    url = "/api/measures/" + real_measures[0].id + "/reports"
+
+    def send(n):
+        return post_json(bases[n % 2] + url, {"message": f"Flooding report {n}."})
+    with concurrent.futures.ThreadPoolExecutor(max_workers=12) as pool:
+        statuses = sorted(status for status, _ in pool.map(send, range(12)))
+    assert statuses == [201] * 5 + [429] * 7
+
+
+def test_the_schema_and_the_server_accept_the_same_bodies(servers, real_measures, tmp_path):
+    """Schemathesis: every body the OpenAPI schema allows is stored (201), every other one refused (4xx)."""
+    import pathlib
+    import shutil
+    import subprocess
+    import sys
+    start, _, _, data = servers
+    base = start()
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(f'[parameters]\nmeasure_id = "{real_measures[0].id}"\n')
+    command = shutil.which("schemathesis") or str(pathlib.Path(sys.executable).with_name("schemathesis"))
+    result = subprocess.run([command, "--config-file", str(config), "run", base + "/openapi.json", "--checks", "all",
+                             "--max-examples", "40", "--seed", "20261128", "--no-color",
+                             "--include-path-regex", "reports|proposals"],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert result.returncode == 0, result.stdout[-4000:]
+    with sqlite3.connect(data / "measuresearch.sqlite3") as db:  # positive cases were really stored
+        assert db.execute("SELECT count(*) FROM reports").fetchone()[0] > 10
+        assert db.execute("SELECT count(*) FROM proposals").fetchone()[0] > 10
+
+
+def test_a_form_from_one_server_posts_to_the_other(servers, real_measures):
+    """The CSRF secret lives in the shared database: behind nginx any process may take the post."""
+    import http.cookiejar
+    import re
+    import urllib.parse
+    start, _, _, data = servers
+    first, second = start(), start()
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    path = f"/measures/{real_measures[0].id}/report"
+    page = opener.open(first + path, timeout=30).read().decode()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    cookie = next(c for c in jar if c.name == "ms_csrf")
+    body = urllib.parse.urlencode({"message": "Posted to the other server.", "csrf_token": token}).encode()
+    request = urllib.request.Request(second + path, data=body, method="POST", headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Cookie": f"ms_csrf={cookie.value}"})
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+    try:
+        urllib.request.build_opener(NoRedirect).open(request, timeout=30)
+        status = 200
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    assert status == 303
+    with sqlite3.connect(data / "measuresearch.sqlite3") as db:
+        assert db.execute("SELECT message FROM reports").fetchall() == [("Posted to the other server.",)]
