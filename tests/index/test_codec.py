@@ -128,7 +128,7 @@ def test_another_whoosh_release_is_refused_with_a_message():
 
 
 def test_the_command_line_says_which_whoosh_it_needs(tmp_path):
-    code = ("import sys, whoosh; whoosh.__version__ = (2, 7, 6); from measuresearch.cli import main; "
+    code = ("import sys, whoosh; whoosh.__version__ = (2, 7, 6); from measuresearch.cli.main import main; "
             f"sys.exit(main(['search', 'data', '--index', {str(tmp_path)!r}]))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 3

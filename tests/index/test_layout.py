@@ -35,7 +35,7 @@ def api_search(root):
 
 
 def test_the_fingerprint_names_every_class_and_is_the_same_in_another_process():
-    code = "from measuresearch.schema import current_fingerprint; print(current_fingerprint())"
+    code = "from measuresearch.index.format.schema import current_fingerprint; print(current_fingerprint())"
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert other == schema.current_fingerprint() == schema.schema_fingerprint(schema.build_schema())
 
@@ -86,8 +86,9 @@ def test_a_pickled_class_that_no_longer_exists_is_503_not_a_traceback(tmp_path):
     folder = build_index(root)
     [toc] = folder.glob("*.toc")
     data = toc.read_bytes()
-    assert data.count(b"measuresearch.schema\nPackedPositions") == 1  # a GLOBAL of the pickled schema
-    toc.write_bytes(data.replace(b"measuresearch.schema\nPackedPositions", b"measuresearch.schema\nPackedPositionZ"))
+    name = b"measuresearch.index.format.schema\nPackedPositions"
+    assert data.count(name) == 1  # a GLOBAL of the pickled schema
+    toc.write_bytes(data.replace(name, name[:-1] + b"Z"))
     response = api_search(root)
     assert response.status_code == 503
     assert "make index" in response.json["error"]["message"]
