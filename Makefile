@@ -7,7 +7,7 @@ TEST_INSTALLED := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install serve index check test eval bench bench-import stress clean browser screenshots backup
+.PHONY: install serve index check test eval bench bench-import stress clean browser system-packages screenshots backup
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,7 +39,14 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 browser:
 	test -x $(CHROMIUM) || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)
 
-test: $(TEST_INSTALLED) browser
+# The suite also runs nginx in front of real servers (tests/deploy) and a throwaway PostgreSQL
+# cluster (initdb and pg_ctl in a temporary folder) for the second store engine.
+system-packages: browser
+	command -v nginx >/dev/null || test -x /usr/sbin/nginx || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nginx)
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql)
+	command -v openssl >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq openssl)
+
+test: $(TEST_INSTALLED) system-packages
 	$(BIN)/python -m pytest
 
 eval: $(INSTALLED)
