@@ -36,9 +36,16 @@ _CLAUSE = re.compile(
 
 FIELDS = (
     "id", "country", "pillar", "sub_pillar", "titles", "dates", "events",
-    "year", "description", "coverage", "synthetic",
+    "year", "description", "coverage", "sources", "source", "last_imported", "synthetic",
 )
 REQUIRED = ("id", "country", "pillar", "sub_pillar", "titles", "dates", "description")
+# Where a record came from (`source`): set at its first import and kept; `last_imported` moves.
+SOURCE_KINDS = ("dti_page", "sheet", "proposal", "manual")
+SOURCE_KEYS = ("kind", "name", "url", "first_imported")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_URL = re.compile(r"https?://\S+")
+# Keys written only when they hold something (records made before provenance have none).
+_OPTIONAL = {"sources": [], "source": None, "last_imported": None, "synthetic": False}
 
 
 class DateError(ValueError):
@@ -59,13 +66,17 @@ class Measure:
     coverage: str | None = None
     events: list = dataclasses.field(default_factory=list)
     year: int | None = None
+    sources: list = dataclasses.field(default_factory=list)
+    source: dict | None = None
+    last_imported: str | None = None
     synthetic: bool = False
 
     def to_dict(self):
         """Return the record as plain data in the corpus key order."""
         data = {name: getattr(self, name) for name in FIELDS}
-        if not self.synthetic:
-            del data["synthetic"]
+        for name, empty in _OPTIONAL.items():
+            if data[name] == empty:
+                del data[name]
         return data
 
 
@@ -145,6 +156,24 @@ def validate(data):
     if isinstance(data.get("id"), str) and not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,120}", data["id"]):
         problems.append(("id", f"id {data['id']!r} must be lowercase letters, digits and '-'"))
     problems.extend(_validate_dates(data))
+    problems.extend(_validate_provenance(data))
+    return problems
+
+
+def _validate_provenance(data):
+    problems, source = [], data.get("source")
+    sources = data.get("sources", [])
+    if not (isinstance(sources, list) and all(isinstance(u, str) and _URL.fullmatch(u) for u in sources)):
+        problems.append(("sources", "sources must be a list of http(s) addresses"))
+    if "source" in data and not (
+            isinstance(source, dict) and set(source) == set(SOURCE_KEYS) and source["kind"] in SOURCE_KINDS
+            and isinstance(source["name"], str) and (source["url"] is None or isinstance(source["url"], str))
+            and isinstance(source["first_imported"], str) and _DAY.fullmatch(source["first_imported"])):
+        problems.append(("source", f"source must be {{kind: {' | '.join(SOURCE_KINDS)}, name, url, "
+                                   "first_imported: YYYY-MM-DD}"))
+    day = data.get("last_imported")
+    if day is not None and not (isinstance(day, str) and _DAY.fullmatch(day)):
+        problems.append(("last_imported", "last_imported must be a date YYYY-MM-DD"))
     return problems
 
 
@@ -178,5 +207,8 @@ def from_dict(data):
         coverage=data.get("coverage"),
         events=events,
         year=first_year(events),
+        sources=list(data.get("sources") or []),
+        source=dict(data["source"]) if data.get("source") else None,
+        last_imported=data.get("last_imported"),
         synthetic=bool(data.get("synthetic", False)),
     )
