@@ -61,6 +61,9 @@ def test_unknown_names_are_refused_before_anything_is_written(tmp_path, old, new
 # --- identity: replayed update scenarios on edited copies of the real page ---------------------
 
 ADVERTISING = "KAZAKHSTAN\n\nSince December 2003"
+# The second of the two "Presence of Internet shutdowns": the page still lists its sub-pillar without it.
+SHUTDOWNS_2019 = "KAZAKHSTAN\n\nReported in 2019, last reported in 2022"
+SHUTDOWNS_2019_ID = "kazakhstan-presence-of-internet-shutdowns-f645e4fa"
 
 
 def _seed():
@@ -101,7 +104,9 @@ def test_the_committed_corpus_keeps_its_ids_and_bytes_on_reimport(tmp_path):
     copy = tmp_path / "corpus"
     shutil.copytree(CORPUS, copy)
     before = _files(copy)
-    report = importer.import_files([SEED], copy)
+    last = {m.last_imported for m in corpus.load(copy)}
+    assert len(last) == 1  # one page, imported in one run
+    report = importer.import_files([SEED], copy, today=datetime.date.fromisoformat(last.pop()))
     assert _counts(report) == (0, 0, 15, 0)
     assert _files(copy) == before
 
@@ -157,18 +162,23 @@ def test_a_new_measure_is_added_with_a_new_id_and_the_others_keep_theirs(tmp_pat
 
 def test_a_withdrawn_measure_is_kept_without_prune_and_tombstoned_with_it(tmp_path, out):
     seed = _seed()
-    withdrawn = seed.replace(_block(seed, ADVERTISING), "")
-    gone = "kazakhstan-restrictions-on-online-advertising-db4762d0"
+    withdrawn = seed.replace(_block(seed, SHUTDOWNS_2019), "")
+    gone = SHUTDOWNS_2019_ID
     report = _reimport(tmp_path, out, withdrawn)
     assert report.lines() == [f"{out / 'kazakhstan.yaml'}: 0 added, 0 changed, 14 unchanged, 1 missing from the page "
                               "(kept; --prune removes them)"]
     assert gone in _by_id(out)
+    before = (out / "kazakhstan.yaml").read_text(encoding="utf-8")
     report = _reimport(tmp_path, out, withdrawn, prune=True, today=datetime.date(2026, 11, 28))
     assert report.lines()[0].endswith("1 missing from the page (removed, tombstones kept)")
     assert gone not in _by_id(out)
     document = yaml.safe_load((out / "kazakhstan.yaml").read_text(encoding="utf-8"))
-    assert document["removed"] == [{"id": gone, "sub_pillar": "Restrictions on online advertising",
-                                    "titles": ["Advertisement Law"], "removed_on": "2026-11-28"}]
+    (tomb,) = document["removed"]
+    record = tomb.pop("record")
+    assert tomb == {"id": gone, "sub_pillar": "Presence of Internet shutdowns",
+                    "titles": ["Presence of Internet shutdowns"], "removed_on": "2026-11-28", "reason": "pruned"}
+    # the whole last record, as the file held it before the prune
+    assert record == next(m for m in yaml.safe_load(before)["measures"] if m["id"] == gone)
     # the page lists it again: it gets its old id back and the tombstone goes
     report = _reimport(tmp_path, out, seed)
     assert _counts(report) == (1, 0, 14, 0) and report.files[0].restored[0].id == gone
@@ -226,8 +236,8 @@ def test_an_ambiguous_match_is_refused_listing_the_candidates(tmp_path, out):
 
 def test_the_permalink_of_a_pruned_measure_answers_410_with_a_search_for_its_title(tmp_path, out):
     seed = _seed()
-    gone = "kazakhstan-restrictions-on-online-advertising-db4762d0"
-    _reimport(tmp_path, out, seed.replace(_block(seed, ADVERTISING), ""), prune=True)
+    gone = SHUTDOWNS_2019_ID
+    _reimport(tmp_path, out, seed.replace(_block(seed, SHUTDOWNS_2019), ""), prune=True)
     indexer.build(out, tmp_path / "index")
     holder = IndexHolder(tmp_path / "index")
     try:
@@ -235,14 +245,16 @@ def test_the_permalink_of_a_pruned_measure_answers_410_with_a_search_for_its_tit
         answer = client.simulate_get(f"/api/measures/{gone}")
         assert answer.status_code == 410
         assert answer.json["error"]["code"] == "removed"
-        assert "no longer lists it" in answer.json["error"]["message"]
+        assert "the DTI page seed.txt no longer lists it" in answer.json["error"]["message"]
         page = client.simulate_get(f"/measures/{gone}")
         assert page.status_code == 410 and page.headers["content-type"].startswith("text/html")
-        assert 'href="/?q=Advertisement+Law"' in page.text and "Search for “Advertisement Law”" in page.text
+        assert "the DTI page seed.txt no longer lists it" in page.text
+        assert ('href="/?q=Presence+of+Internet+shutdowns"' in page.text
+                and "Search for “Presence of Internet shutdowns”" in page.text)
         assert client.simulate_get("/api/measures/kazakhstan-nothing-00000000").status_code == 404
         kept = client.simulate_get("/api/measures/kazakhstan-threshold-for-de-minimis-rule-283a48c4")
         assert kept.status_code == 200
-        assert client.simulate_get("/api/search", params={"q": "Advertisement"}).json["total"] == 0
+        assert client.simulate_get("/api/search", params={"q": "shutdowns"}).json["total"] == 1
     finally:
         holder.close()
 
@@ -254,3 +266,33 @@ def test_a_hand_edited_corpus_file_is_read_again_not_taken_from_the_import_cache
     report = importer.import_files([SEED], out)
     assert _counts(report) == (0, 1, 14, 0)
     assert _by_id(out)["kazakhstan-threshold-for-de-minimis-rule-283a48c4"].description.endswith("USD 580.")
+
+
+# --- page scope and provenance (issue 18) --------------------------------------------------------
+
+def test_a_page_of_one_sub_pillar_prunes_nothing_outside_it(tmp_path, out):
+    seed = _seed()
+    report = _reimport(tmp_path, out, "Browse Database\n\n" + _block(seed, ADVERTISING), prune=True)
+    assert _counts(report) == (0, 0, 1, 0)
+    assert len(_by_id(out)) == 15
+    # the two shutdowns' page without one of them: only that sub-pillar is in scope
+    report = _reimport(tmp_path, out, _block(seed, "KAZAKHSTAN\n\nReported in 2022"), prune=True)
+    assert _counts(report) == (0, 0, 1, 1) and report.files[0].missing[0].id == SHUTDOWNS_2019_ID
+    assert sorted(_by_id(out)) == sorted(set(_by_id(tmp_path / "out")))
+    assert len(_by_id(out)) == 14
+
+
+def test_a_record_keeps_its_first_source_and_moves_its_last_import(tmp_path, out):
+    first = _by_id(out)["kazakhstan-threshold-for-de-minimis-rule-283a48c4"]
+    edited = _seed().replace("is USD 580.", "is USD 600.")
+    _reimport(tmp_path, out, edited, today=datetime.date(2030, 1, 2))
+    after = _by_id(out)
+    assert after[first.id].source == first.source and first.source["name"] == "seed.txt"
+    assert {m.last_imported for m in after.values()} == {"2030-01-02"}
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640])
+def test_a_corpus_file_keeps_its_mode(tmp_path, out, mode):
+    (out / "kazakhstan.yaml").chmod(mode)
+    _reimport(tmp_path, out, _seed().replace("is USD 580.", "is USD 600."))
+    assert (out / "kazakhstan.yaml").stat().st_mode & 0o777 == mode

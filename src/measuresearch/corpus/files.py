@@ -7,13 +7,16 @@ import tempfile
 import yaml
 
 from measuresearch.domain import model
+from measuresearch.domain.provenance import REASONS
 from measuresearch.domain import taxonomy
 from measuresearch.corpus import yamlout
 from measuresearch.errors import InputProblems, Problem
 
 TOP_KEYS = ("country", "measures", "removed")
 # A tombstone: a measure that a re-import with --prune removed; its permalink answers 410.
+# It keeps why it went and the whole last record (tombstones written before provenance have neither).
 TOMBSTONE_KEYS = ("id", "sub_pillar", "titles", "removed_on")
+TOMBSTONE_MORE = ("reason", "record")
 # Files of the corpus folder that hold no measures.
 DATA_FILES = ("taxonomy.yaml", "groups.yaml")
 # libyaml's loader when PyYAML was built with it: the same nodes and marks, ten times faster.
@@ -110,10 +113,14 @@ def _tombstones(path, node, value):
     found, problems = [], []
     for item_node, item in zip(node.value, value):
         line = item_node.start_mark.line + 1
-        if not isinstance(item, dict) or set(item) != set(TOMBSTONE_KEYS):
-            problems.append(Problem(path, line, f"a tombstone has exactly the keys {', '.join(TOMBSTONE_KEYS)}"))
+        if not isinstance(item, dict) or not set(TOMBSTONE_KEYS) <= set(item) <= {*TOMBSTONE_KEYS, *TOMBSTONE_MORE}:
+            problems.append(Problem(path, line, f"a tombstone has the keys {', '.join(TOMBSTONE_KEYS)} "
+                                                f"(and may have {', '.join(TOMBSTONE_MORE)})"))
         elif not isinstance(item["id"], str) or not isinstance(item["titles"], list):
             problems.append(Problem(path, line, "a tombstone's id is text and its titles a list"))
+        elif item.get("reason", "pruned") not in REASONS or not isinstance(item.get("record", {}), dict):
+            problems.append(Problem(path, line, f"a tombstone's reason is one of {', '.join(REASONS)} "
+                                                "and its record a mapping"))
         else:
             found.append((item, line))
     return found, problems
@@ -213,7 +220,8 @@ def document(measures, country=None, removed=()):
     """Return the plain data of one country file: its measures, then its tombstones if any."""
     data = {"country": country or measures[0].country, "measures": [m.to_dict() for m in measures]}
     if removed:
-        data["removed"] = [{key: item[key] for key in TOMBSTONE_KEYS} for item in removed]
+        data["removed"] = [{key: item[key] for key in (*TOMBSTONE_KEYS, *TOMBSTONE_MORE) if key in item}
+                           for item in removed]
     return data
 
 

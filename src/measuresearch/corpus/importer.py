@@ -20,7 +20,10 @@ import yaml
 from measuresearch.corpus import files as corpus
 from measuresearch.corpus.sources import dti_page as dti
 from measuresearch.corpus import identity
+from measuresearch.corpus import merge
+from measuresearch.corpus.merge import FileReport  # noqa: F401 (the report's lines are part of the import's API)
 from measuresearch.domain import model
+from measuresearch.domain import provenance
 from measuresearch.corpus.sources import sheets
 from measuresearch.domain import taxonomy
 from measuresearch.corpus import transaction
@@ -29,47 +32,6 @@ from measuresearch.errors import InputProblems, Problem
 from measuresearch.domain.model import slugify
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-@dataclasses.dataclass
-class FileReport:
-    """What an import does to one corpus file."""
-
-    path: str
-    added: list = dataclasses.field(default_factory=list)
-    changed: list = dataclasses.field(default_factory=list)  # (old, new, how, [(field, old, new)])
-    unchanged: int = 0
-    missing: list = dataclasses.field(default_factory=list)
-    restored: list = dataclasses.field(default_factory=list)  # new measures that got a removed id back
-    pruned: bool = False
-
-    def line(self):
-        """Return the summary line: N added, N changed, N unchanged, N missing from the page."""
-        text = (f"{self.path}: {len(self.added) + len(self.restored)} added, {len(self.changed)} changed, "
-                f"{self.unchanged} unchanged, {len(self.missing)} missing from the page")
-        if self.missing:
-            text += " (removed, tombstones kept)" if self.pruned else " (kept; --prune removes them)"
-        return text
-
-    def details(self):
-        """Return one line per added, changed, restored and missing measure, changes with old and new text."""
-        out = []
-        for old, new, how, fields in self.changed:
-            note = " (titles changed: matched by the closest description in its sub-pillar)" \
-                if how == "description" else ""
-            out.append(f"  ~ {old.id}{note}")
-            for name, before, after in fields:
-                out.append(f"      {name}: {_show(before)}")
-                out.append(f"      {' ' * len(name)}  -> {_show(after)}")
-        out.extend(f"  + {m.id}: {m.titles[0]}" for m in self.added)
-        out.extend(f"  + {m.id}: {m.titles[0]} (removed earlier; its id is back)" for m in self.restored)
-        verb = "removed, tombstone kept" if self.pruned else "kept"
-        out.extend(f"  - {m.id}: {m.titles[0]} (missing from the page; {verb})" for m in self.missing)
-        return out
-
-
-def _show(value):
-    return repr(value) if not isinstance(value, list) else "[" + ", ".join(map(repr, value)) + "]"
 
 
 @dataclasses.dataclass
@@ -91,9 +53,13 @@ class ImportReport:
         return out
 
 
-def read_sources(paths, names, mapping=None, progress=None):
-    """Read pages and sheets; return their entries, or raise InputProblems with every problem."""
+def read_sources(paths, names, mapping=None, progress=None, day=None):
+    """Read pages and sheets; return their entries, or raise InputProblems with every problem.
+
+    Each measure's `source` names its file (kind dti_page or sheet) and `day` (YYYY-MM-DD, default today).
+    """
     entries, problems = [], []
+    day = day or datetime.date.today().isoformat()
     for path in paths:
         try:
             if sheets.is_sheet(path):
@@ -108,7 +74,10 @@ def read_sources(paths, names, mapping=None, progress=None):
             problems.append(Problem(str(path), 1, f"cannot read {path} as a spreadsheet: {exc}"))
             continue
         problems.extend(found_problems)
+        source = provenance.new_source("sheet" if sheets.is_sheet(path) else "dti_page", pathlib.Path(path).name,
+                                       None, day)
         for entry in found:
+            entry.measure.source, entry.measure.last_imported = dict(source), day
             problems.extend(entry.problem(key, message)
                             for key, message in names.check_measure(entry.measure.to_dict()))
         entries.extend(found)
@@ -135,12 +104,18 @@ def import_files(paths, out_dir, dry_run=False, prune=False, mapping=None, progr
 
 def _import(paths, out_dir, dry_run, prune, mapping, progress, wait, waiting, today):
     names = taxonomy.load(out_dir)
-    measures = [entry.measure for entry in read_sources(paths, names, mapping, progress)]
-    return import_measures(measures, out_dir, names, dry_run, prune, wait, waiting, today)
+    day = (today or datetime.date.today()).isoformat()
+    measures = [entry.measure for entry in read_sources(paths, names, mapping, progress, day)]
+    return import_measures(measures, out_dir, names, dry_run, wait=wait, waiting=waiting,
+                           run=merge.Run.of(measures, day, prune=prune))
 
 
-def import_measures(measures, out_dir, names, dry_run=False, prune=False, wait=60.0, waiting=None, today=None):
-    """Merge measures checked against `names` into out_dir, as import_files does (an accepted proposal too)."""
+def import_measures(measures, out_dir, names, dry_run=False, wait=60.0, waiting=None, run=None):
+    """Merge measures checked against `names` into out_dir, as import_files does (an accepted proposal too).
+
+    `run` (merge.Run) says the scope, the day and the mode; by default the measures' own scope, today.
+    """
+    run = run or merge.Run.of(measures, datetime.date.today().isoformat())
     by_country, seen = {}, set()
     for measure in measures:
         content = (measure.country, *identity.content(measure))
@@ -148,13 +123,12 @@ def import_measures(measures, out_dir, names, dry_run=False, prune=False, wait=6
             seen.add(content)
             by_country.setdefault(measure.country, []).append(measure)
     report, documents, problems = ImportReport(dry_run=dry_run), {}, []
-    removed_on = (today or datetime.date.today()).isoformat()
-    with transaction.locked(out_dir, wait, waiting):
+    with transaction.locked(out_dir, wait, waiting, dry_run=dry_run):
         for country, incoming in sorted(by_country.items()):
             name = f"{slugify(country, 8)}.yaml"
             path = pathlib.Path(out_dir) / name
             old, tombstones = _existing(path, names, problems, remember=not dry_run)
-            file_report, document = _merge(path, country, old, tombstones, incoming, prune, removed_on, problems)
+            file_report, document = merge.merge(path, country, old, tombstones, incoming, run, problems)
             report.files.append(file_report)
             if document is not None:
                 documents[name] = document
@@ -168,50 +142,16 @@ def import_measures(measures, out_dir, names, dry_run=False, prune=False, wait=6
     return report
 
 
+def existing(out_dir, country, names):
+    """Return (measures, tombstones) of an economy's corpus file, or raise InputProblems."""
+    problems = []
+    found = _existing(pathlib.Path(out_dir) / f"{slugify(country, 8)}.yaml", names, problems, remember=False)
+    if problems:
+        raise InputProblems(problems)
+    return found
+
+
 import_pages = import_files
-
-
-def _merge(path, country, old, tombstones, incoming, prune, removed_on, problems):
-    """Match one economy's measures; return (FileReport, the file's new plain data or None if unchanged)."""
-    matching = identity.match(old, incoming, tombstones)
-    for new, candidates in matching.ties:
-        problems.append(Problem(str(path), 0, f"cannot tell which measure {new.titles[0]!r} ({new.sub_pillar}) "
-                                              f"on the page is: equally close to {', '.join(c.id for c in candidates)}; "
-                                              "nothing was changed"))
-    report = FileReport(str(path), pruned=prune, missing=matching.missing)
-    replaced = {}
-    for before, after, how in matching.pairs:
-        fields = identity.changes(before, after)
-        if fields:
-            report.changed.append((before, after, how, fields))
-            replaced[before.id] = dataclasses.replace(after, id=before.id)
-        else:
-            report.unchanged += 1
-    taken = {m.id for m in old} | {t["id"] for t in tombstones}
-    for measure in matching.added:
-        report.added.append(dataclasses.replace(measure, id=_fresh_id(measure.id, taken)))
-    restored_ids = set()
-    for tomb, measure in matching.restored:
-        report.restored.append(dataclasses.replace(measure, id=tomb["id"]))
-        restored_ids.add(tomb["id"])
-    gone = {m.id for m in matching.missing} if prune else set()
-    if not (report.changed or report.added or report.restored or gone):
-        return report, None
-    measures = [replaced.get(m.id, m) for m in old if m.id not in gone] + report.added + report.restored
-    graves = [t for t in tombstones if t["id"] not in restored_ids] + [
-        {"id": m.id, "sub_pillar": m.sub_pillar, "titles": list(m.titles), "removed_on": removed_on}
-        for m in matching.missing if m.id in gone]
-    return report, corpus.document(measures, country=country, removed=graves)
-
-
-def _fresh_id(candidate, taken):
-    """Return candidate, or candidate-2, -3, ... if a measure or tombstone of the file has it."""
-    fresh, n = candidate, 1
-    while fresh in taken:
-        n += 1
-        fresh = f"{candidate}-{n}"
-    taken.add(fresh)
-    return fresh
 
 
 CACHE = ".import-cache"

@@ -6,7 +6,10 @@ records the renames to do in `<folder>/.import-journal` (itself written
 atomically) and renames. A crash before the journal exists leaves the old
 files and some temporary files that the next import removes; a crash after
 it leaves every file whole, old or new, and the next import finishes the
-renames before it reads anything.
+renames before it reads anything; until then `check` and `index` refuse the
+folder (`unfinished`), and the CLI finishes it first (`finish`). A dry run takes
+the lock shared, writes nothing and refuses an unfinished journal. Files keep
+their mode; a new file gets the mode the umask gives.
 """
 
 import contextlib
@@ -29,17 +32,45 @@ class ImportLocked(MeasureSearchError):
     code = "import_running"
 
 
+class Unfinished(MeasureSearchError):
+    """Raised when a folder holds the journal of an import killed between its renames."""
+
+    status = 409
+    code = "import_unfinished"
+
+
+def unfinished(folder):
+    """Raise Unfinished when an import into folder was killed between its renames."""
+    if (pathlib.Path(folder) / JOURNAL).exists():
+        raise Unfinished(f"an import into {folder} was interrupted between its renames; nothing was read. "
+                         "`measuresearch check` or an import (not --dry-run) finishes it")
+
+
+def finish(folder, wait=60.0):
+    """Finish an interrupted import's renames under the lock; return True if there was one."""
+    if not (pathlib.Path(folder) / JOURNAL).exists():
+        return False
+    with locked(folder, wait):
+        return True  # locked() recovered it
+
+
 @contextlib.contextmanager
-def locked(folder, wait=60.0, waiting=None):
-    """Hold the folder's import lock; wait up to `wait` seconds, calling waiting() once if we must."""
+def locked(folder, wait=60.0, waiting=None, dry_run=False):
+    """Hold the folder's import lock; wait up to `wait` seconds, calling waiting() once if we must.
+
+    A dry run holds it shared, creates nothing and refuses a folder with an unfinished import.
+    """
     folder = pathlib.Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    handle = open(folder / LOCK, "a+")
+    if dry_run:
+        handle = open(folder / LOCK) if (folder / LOCK).exists() else None
+    else:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(folder / LOCK, "a+")
     try:
         deadline = time.monotonic() + wait
-        while True:
+        while handle is not None:
             try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(handle, (fcntl.LOCK_SH if dry_run else fcntl.LOCK_EX) | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
@@ -49,10 +80,14 @@ def locked(folder, wait=60.0, waiting=None):
                     waiting()
                     waiting = None
                 time.sleep(0.1)
-        recover(folder)
+        if dry_run:
+            unfinished(folder)
+        else:
+            recover(folder)
         yield
     finally:
-        handle.close()
+        if handle is not None:
+            handle.close()
 
 
 def recover(folder):
@@ -78,6 +113,7 @@ def commit(folder, texts):
         for name, text in texts.items():
             fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=SUFFIX, dir=folder)
             renames.append((pathlib.Path(tmp).name, name))
+            os.fchmod(fd, _mode(folder / name))
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
                 handle.flush()
@@ -88,6 +124,16 @@ def commit(folder, texts):
             (folder / tmp).unlink(missing_ok=True)
         raise
     recover(folder)
+
+
+def _mode(target):
+    """Return the mode of the file a write replaces, else what the umask gives a new file (mkstemp: 0600)."""
+    try:
+        return os.stat(target).st_mode & 0o7777
+    except FileNotFoundError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 def _write_journal(folder, renames):

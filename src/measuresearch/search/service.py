@@ -14,6 +14,7 @@ import numpy as np
 from measuresearch.domain import dates as date_events
 from measuresearch.index.format import facets as facet_counts
 from measuresearch.text.analysis import forms
+from measuresearch.domain import provenance
 from measuresearch.errors import InvalidParameter, NotFound, QueryTooComplex, Removed
 from measuresearch.search.highlight import QueryWords, explain, highlight, snippet
 from measuresearch.query.matching import Evaluation
@@ -319,8 +320,8 @@ def get_measure(holder, measure_id, related=5):
         if docnum is None:
             tombstone = snapshot.removed.get(measure_id)
             if tombstone:
-                raise Removed(f"measure {measure_id!r} was removed on {tombstone['removed_on']}: the DTI page "
-                              "no longer lists it", {"id": measure_id, **tombstone})
+                raise Removed(f"measure {measure_id!r} is gone: {provenance.why_removed(tombstone)}",
+                              {"id": measure_id, **tombstone})
             raise NotFound(f"no measure with id {measure_id!r}")
         record = snapshot.records.get(docnum)
         record["events"] = date_events.public_events(record.get("events", []))
