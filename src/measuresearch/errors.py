@@ -71,7 +71,7 @@ class EmptyCorpus(MeasureSearchError):
 
 
 class Conflict(MeasureSearchError):
-    """Raised when a curator decides a proposal that was already decided."""
+    """Raised when a curator decides a proposal that was already decided, or accepts an edit as new (or back)."""
 
     status = 409
     code = "conflict"

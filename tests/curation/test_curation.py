@@ -122,3 +122,69 @@ def test_a_bad_setting_is_a_message_not_a_traceback(monkeypatch, capsys, name, v
     status, _, err = run(capsys, "serve", "--port", "1", "--index", str(tmp_path)) if "PROXIES" in name \
         else run(capsys, "reports", "--data", str(tmp_path))
     assert status == 2 and name in err and "Traceback" not in err
+
+
+# --- proposals never overwrite (issue 18) -------------------------------------------------------
+
+ADVERTISING_ID = "kazakhstan-restrictions-on-online-advertising-db4762d0"
+# the real measure's sub-pillar and title with a made-up text: an edit of it (only in a temporary copy)
+EDIT = {"titles": ["Advertisement Law"], "dates": ["Since December 2003, last amended in 2024"],
+        "description": "Test-only text: the advertising rules as a reader says they now read.", "coverage": None}
+
+
+def test_a_proposal_with_an_existing_title_is_an_edit_refused_without_as_edit(api, data, corpus_copy, capsys):
+    proposal_id = propose(api, **EDIT)
+    before = (corpus_copy / "kazakhstan.yaml").read_bytes()
+    status, out, _ = run(capsys, "proposals", "--data", str(data), "--corpus", str(corpus_copy))
+    assert status == 0 and f"edit of {ADVERTISING_ID}" in out and "      description: " in out
+    status, out, _ = run(capsys, "proposals", "--json", "--data", str(data), "--corpus", str(corpus_copy))
+    (listed,) = json.loads(out)["proposals"]
+    assert listed["edit_of"]["id"] == ADVERTISING_ID
+    assert {c["field"] for c in listed["edit_of"]["changes"]} == {"dates", "description", "coverage"}
+
+    status, _, err = run(capsys, "proposals", "--data", str(data), "accept", str(proposal_id),
+                         "--corpus", str(corpus_copy))
+    assert status == 2 and f"is an edit of {ADVERTISING_ID}" in err and "--as-edit" in err
+    assert (corpus_copy / "kazakhstan.yaml").read_bytes() == before
+
+    status, out, err = run(capsys, "proposals", "--data", str(data), "accept", str(proposal_id),
+                           "--corpus", str(corpus_copy), "--as-edit")
+    assert status == 0, err
+    assert "0 added, 1 changed" in out and f"accepted as {ADVERTISING_ID}" in out
+    edited = {m.id: m for m in corpus.load(corpus_copy)}[ADVERTISING_ID]
+    assert edited.description == EDIT["description"] and edited.dates == EDIT["dates"]
+    assert edited.source["kind"] == "dti_page"  # set once and kept: the record is still the DTI's
+    assert edited.sources == [PROPOSAL["source_url"]]
+
+
+def test_a_new_proposal_is_always_a_new_record_with_its_source(api, data, corpus_copy, capsys):
+    # the advertising measure's own description under a new title: close, but a new record
+    ours = next(m for m in corpus.load(corpus_copy) if m.id == ADVERTISING_ID)
+    proposal_id = propose(api, titles=["Test-only Order on advertising"], description=ours.description)
+    status, out, err = run(capsys, "proposals", "--data", str(data), "accept", str(proposal_id),
+                           "--corpus", str(corpus_copy), "--as-edit")
+    assert status == 2 and "is no edit" in err
+    status, out, err = run(capsys, "proposals", "--data", str(data), "accept", str(proposal_id),
+                           "--corpus", str(corpus_copy))
+    assert status == 0 and "1 added, 0 changed" in out
+    measures = {m.id: m for m in corpus.load(corpus_copy)}
+    assert measures[ADVERTISING_ID] == ours
+    (added,) = [m for m in measures.values() if m.titles == ["Test-only Order on advertising"]]
+    assert added.source == {"kind": "proposal", "name": f"proposal {proposal_id}", "url": PROPOSAL["source_url"],
+                            "first_imported": added.last_imported}
+    assert added.sources == [PROPOSAL["source_url"]]
+
+
+def test_the_queue_says_edit_of_with_the_diff(data, holder, tmp_path):
+    token = "t" * 40
+    subs = reports.from_config(Config(corpus="corpus", index="unused", data=str(data), admin_token=token,
+                                      report_limit=0))
+    client = falcon.testing.TestClient(create_app(holder, subs))
+    assert client.simulate_post("/api/proposals", json={**PROPOSAL, **EDIT}).status_code == 201
+    assert client.simulate_post("/api/proposals", json=PROPOSAL).status_code == 201
+    auth = {"Authorization": f"Bearer {token}"}
+    edit, new = client.simulate_get("/admin/reports.json", headers=auth).json["proposals"][::-1]
+    assert new["edit_of"] is None and edit["edit_of"]["id"] == ADVERTISING_ID
+    assert {"field": "coverage", "old": "Horizontal", "new": None} in edit["edit_of"]["changes"]
+    page = client.simulate_get("/admin/reports", headers=auth).text
+    assert page.count("edit of <a") == 1 and f"proposals accept {edit['id']} --as-edit" in page

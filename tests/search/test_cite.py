@@ -112,3 +112,38 @@ def test_serve_refuses_a_bad_base_url():
     done = subprocess.run([sys.executable, "-m", "measuresearch.cli", "serve", "--base-url", "example.org",
                            "--index", "/nonexistent"], capture_output=True, text=True, timeout=60)
     assert done.returncode != 0 and "--base-url must look like" in done.stderr
+
+
+def test_a_contribution_is_credited_to_the_reader_and_its_source_not_the_dti(make_index):
+    import feedparser
+
+    from conftest import make_measure
+    from measuresearch.domain import provenance
+
+    url = "https://example.org/order-77-q?x=1&y=2"
+    dti = make_measure("Test-only DTI-sourced law", "A test-only measure as a DTI page gives it.")
+    dti.source = provenance.new_source("dti_page", "kazakhstan.txt", None, "2026-01-02")
+    ours = make_measure("Test-only contributed order", "A test-only measure a reader sent.")
+    ours.source = provenance.new_source("proposal", "proposal 7", url, "2026-01-03")
+    ours.sources = [url]
+    client = falcon.testing.TestClient(create_app(make_index([dti, ours]), base_url="https://t.example/"))
+    credit = f"contributed (proposal 7), source {url}"
+
+    def cite(measure, fmt):
+        return client.simulate_get(f"/api/measures/{measure.id}/cite", params={"format": fmt}).text
+    for fmt in ("bibtex", "ris", "csl-json", "text"):
+        assert "Digital Trade Integration" in cite(dti, fmt), fmt
+        text = cite(ours, fmt)
+        assert "Digital Trade Integration" not in text and "DTI" not in text, fmt
+    bib = cite(ours, "bibtex")
+    assert "contributed (proposal 7), source https://example.org/order-77-q?x=1\\&y=2" in bib
+    assert f"N1  - {credit}\r\n" in cite(ours, "ris")
+    assert json.loads(cite(ours, "csl-json"))[0]["note"].endswith(credit)
+    assert credit in cite(ours, "text")
+    page = client.simulate_get(f"/measures/{ours.id}").text
+    assert 'contributed (proposal 7), source <a href="https://example.org/order-77-q?x=1&amp;y=2"' in page
+    assert "Digital Trade Integration" not in page.split('class="source"')[1].split("</dd>")[0]
+    assert "the DTI page kazakhstan.txt" in client.simulate_get(f"/measures/{dti.id}").text
+    feed = feedparser.parse(client.simulate_get("/api/search.atom").text)
+    (entry,) = [e for e in feed.entries if e.id.endswith(ours.id)]
+    assert entry.author == credit and entry.summary.endswith(credit)

@@ -360,3 +360,29 @@ def test_schema_is_versioned_and_wal(tmp_path, clock):
     from measuresearch.errors import StoreUnavailable
     with pytest.raises(StoreUnavailable, match="newer"):
         store_module.Store(tmp_path).migrate()
+
+
+def test_the_form_offers_only_pillars_that_can_pass_and_messages_name_no_server_file(app, tmp_path):
+    names = taxonomy.load("corpus")
+    empty = [pillar for pillar, subs in names.pillars.items() if not subs]
+    assert empty  # the taxonomy has pillars whose sub-pillars no DTI page has shown yet
+    page = app.simulate_get("/propose").text
+    for pillar, subs in names.pillars.items():
+        option = re.search(r"<option( disabled)?>" + re.escape(html.escape(pillar, quote=False)) + "</option>", page)
+        assert option and bool(option.group(1)) == (not subs), pillar
+        if subs:
+            assert f'<optgroup label="{html.escape(pillar)}">' in page
+    assert "have no sub-pillar in this database yet" in page and '/static/propose.js' in page
+    assert app.simulate_get("/static/propose.js").status_code == 200
+    good = {"country": "Kazakhstan", "pillar": "Content access", "sub_pillar": "Presence of Internet shutdowns",
+            "titles": ["Test-only title"], "dates": ["Since 2020"], "description": "Test-only description.",
+            "source_url": "https://example.org/x"}
+    wrong = [{"pillar": empty[0]}, {"pillar": "Content acces"}, {"sub_pillar": "Nope"}, {"country": "KAZAKHSTAN"},
+             {"sub_pillar": "Restrictions on domain names"}, {"pillar": ""}]
+    for change in wrong:
+        answer = app.simulate_post("/api/proposals", json={**good, **change})
+        message = answer.json["error"]["message"]
+        assert answer.status_code == 400, change
+        assert not re.search(r"/\w|\.yaml|\\\\", message), message  # no path, no file name
+    assert "no sub-pillar in this database yet" in \
+        app.simulate_post("/api/proposals", json={**good, "pillar": empty[0]}).json["error"]["message"]

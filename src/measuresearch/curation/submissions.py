@@ -147,19 +147,26 @@ def check_proposal(data, names):
 def _taxonomy_field(data, name, fields, names):
     value = data.get(name)
     if value is None or value == "":
-        raise InvalidParameter(f"{name} is required: choose one of corpus/taxonomy.yaml", name)
+        raise InvalidParameter(f"{name} is required: choose one of the list", name)
     if not isinstance(value, str):
         raise InvalidParameter(f"{name} must be text", name)
+    if name == "pillar" and value in names.pillars and not names.pillars[value]:
+        raise InvalidParameter(f"pillar {value!r} has no sub-pillar in this database yet, so no measure can be "
+                               "filed under it; choose another pillar", name)
     partial = {**{k: fields[k] for k in TAXONOMY_FIELDS if k in fields}, name: value}
-    for key, message in names.check_measure(partial):
+    for key, message in names.check_measure(partial, public=True):
         if key == name:
             raise InvalidParameter(message, name)
     return value
 
 
 def choices(names):
-    """Return the proposal form's choices from the taxonomy: [(pillar, [sub-pillars])] and the economies."""
-    return {"pillars": list(names.pillars.items()), "economies": list(names.economy_names)}
+    """Return the proposal form's choices from the taxonomy: [(pillar, [sub-pillars])] and the economies.
+
+    A pillar without a known sub-pillar is listed too (its choice is shown disabled: no proposal can pass).
+    """
+    return {"pillars": list(names.pillars.items()), "economies": list(names.economy_names),
+            "empty_pillars": [pillar for pillar, subs in names.pillars.items() if not subs]}
 
 
 def measure_record(fields):

@@ -53,19 +53,22 @@ class Taxonomy:
         """Return every (pillar, sub-pillar) in taxonomy order."""
         return [(pillar, sub) for pillar, subs in self.pillars.items() for sub in subs]
 
-    def check_measure(self, data):
+    def check_measure(self, data, public=False):
         """Return [(key, message)] for the taxonomy problems of one measure's plain data.
 
         `country` must be an economy's name exactly (an alias is named as such),
         `pillar` a pillar and `sub_pillar` one of that pillar's sub-pillars; every
-        message names the closest valid names and this file.
+        message names the closest valid names and this file (`public`: no file, for
+        messages that strangers read).
         """
         problems = []
+        if public:
+            self = dataclasses.replace(self, path=None)  # the same names, no file to name
         country, pillar, sub = data.get("country"), data.get("pillar"), data.get("sub_pillar")
         if isinstance(country, str) and country not in self.economy_names:
             known = self.economy(country)
             if known:
-                problems.append(("country", f"economy {country!r} is written {known!r} in {self.path}"))
+                problems.append(("country", f"economy {country!r} is written {known!r}{self._in()}"))
             else:
                 problems.append(("country", self._unknown("economy", country, self._spellings(), "economies")))
         if isinstance(pillar, str) and pillar not in self.pillars:
@@ -73,12 +76,15 @@ class Taxonomy:
         elif isinstance(pillar, str) and isinstance(sub, str) and sub not in self.pillars[pillar]:
             if sub in self.parent:
                 problems.append(("sub_pillar", f"sub-pillar {sub!r} belongs to pillar {self.parent[sub]!r}, "
-                                               f"not {pillar!r} (see {self.path})"))
+                                               f"not {pillar!r}" + (f" (see {self.path})" if self.path else "")))
             else:
                 problems.append(("sub_pillar", self._unknown(f"sub-pillar of {pillar!r}", sub,
                                                              list(self.pillars[pillar]) or list(self.parent),
                                                              f"the sub_pillars of {pillar!r}")))
         return problems
+
+    def _in(self):
+        return f" in {self.path}" if self.path else ""
 
     def _spellings(self):
         return [*self.economy_names, *(a for e in self.economies for a in e.aliases)]
@@ -88,6 +94,8 @@ class Taxonomy:
         if what == "economy":  # an alias suggests its economy's name
             names = list(dict.fromkeys(self.economy(name) for name in names))
         hint = f"did you mean {_either(names)}? " if names else ""
+        if not self.path:
+            return f"unknown {what} {value!r}" + (f"; {hint.strip()}" if hint else "")
         return f"unknown {what} {value!r}; {hint}To add a new one, edit {where} in {self.path}"
 
 

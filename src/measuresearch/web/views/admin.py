@@ -2,8 +2,9 @@
 
 import falcon
 
+from measuresearch.curation import edits
 from measuresearch.search import service as search
-from measuresearch.errors import NotFound
+from measuresearch.errors import MeasureSearchError, NotFound
 from measuresearch.web.http import guard
 from measuresearch.web.views import pages
 from measuresearch.web.http import params
@@ -21,6 +22,15 @@ def _measure_title(holder, measure_id, cache):
     return cache[measure_id]
 
 
+def _records(holder, country, sub_pillar):
+    """Return the live index's records of one economy's sub-pillar (what a proposal may be an edit of)."""
+    try:
+        return search.export(holder, search.SearchRequest(filters={"country": (country,),
+                                                                   "sub_pillar": (sub_pillar,)}))[1]
+    except MeasureSearchError:  # no index yet: nothing to compare with
+        return []
+
+
 def queue(holder, store, status=None, measure_id=None):
     """Return the queue as plain data: reports grouped by measure (with its title), then proposals."""
     groups, titles = {}, {}
@@ -31,6 +41,7 @@ def queue(holder, store, status=None, measure_id=None):
         group["title"] = _measure_title(holder, group["measure_id"], titles)
         group["open"] = sum(1 for r in group["reports"] if r["status"] == "open")
     proposals = [] if measure_id else store.proposals(status=status if status == "open" else None)
+    edits.annotate(proposals, lambda country, sub: _records(holder, country, sub))
     return {"status": status, "measure_id": measure_id, "measures": list(groups.values()),
             "reports": sum(len(g["reports"]) for g in groups.values()), "proposals": proposals}
 

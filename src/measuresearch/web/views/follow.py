@@ -3,6 +3,7 @@
 import urllib.parse
 import xml.etree.ElementTree as ET
 
+from measuresearch.domain import provenance
 from measuresearch.search import changes
 from measuresearch.web.views import citing
 from measuresearch.web.http.baseurl import absolute
@@ -49,8 +50,12 @@ def to_atom(entries, build, request, self_url, page_url, base_url):
         _add(entry, "link", rel="alternate", type="text/html", href=permalink)
         _add(entry, "category", term=record["country"], label=f"Economy: {record['country']}")
         _add(entry, "category", term=record["pillar"], label=f"Pillar: {record['pillar']}")
+        contributed = provenance.contribution(record)
+        if contributed:  # a reader's contribution is theirs, not the DTI's
+            _add(_add(entry, "author"), "name", contributed)
         _add(entry, "summary", f"{record['kind'].capitalize()} · {record['country']} · {record['pillar']} › "
-                               f"{record['sub_pillar']} · {'; '.join(record['dates'])}", type="text")
+                               f"{record['sub_pillar']} · {'; '.join(record['dates'])}"
+                               + (f" · {contributed}" if contributed else ""), type="text")
         _add(entry, "content", record["description"], type="text")
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode")
 

@@ -7,6 +7,7 @@ import falcon
 import jinja2
 
 from measuresearch.search import service as search
+from measuresearch.domain import provenance
 from measuresearch.errors import Removed
 from measuresearch.domain.dates import GROUP_LABELS, describe
 from measuresearch.web.views import citing
@@ -41,7 +42,8 @@ def environment():
     )
     env.filters["measures"] = measures
     env.globals.update(urls=urls, FORM_STATE=FORM_STATE, DATE_BOXES=DATE_BOXES, FACET_LABELS=FACET_LABELS,
-                       KIND_LABELS=KIND_LABELS, EVENT_GROUPS=GROUP_LABELS, describe_event=describe)
+                       KIND_LABELS=KIND_LABELS, EVENT_GROUPS=GROUP_LABELS, describe_event=describe,
+                       SOURCE_WORDS=provenance.KIND_WORDS)
     return env
 
 
