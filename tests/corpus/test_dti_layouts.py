@@ -582,8 +582,7 @@ def test_layout_E_a_page_without_economy_line_and_no_option_is_refused_and_write
 
 
 def test_layout_F_sources_are_listed_and_show_more_is_not_one(tmp_path):
-    entries = [layout_entry("F", 0), layout_entry("A", 1), layout_entry("F", 2, titles=2),
-               layout_entry("E", 3)]
+    entries = [layout_entry("F", 0), layout_entry("A", 1), layout_entry("F", 2, titles=2), layout_entry("A", 3)]
     entries[2].sources = [f"https://example.org/placeholder/only-{i}" for i in range(3)]
     _, records, _ = assert_page_read(tmp_path, Page(entries))
     for record in records:
@@ -666,7 +665,8 @@ def test_a_page_mixing_every_layout_is_one_record_per_entry(tmp_path):
 
 def test_the_report_says_per_file_entries_measures_and_indicators_as_the_yaml_has_them(tmp_path):
     out = new_corpus(tmp_path / "corpus")
-    first, second = Page(mixed_entries()), Page([layout_entry("A", 20), indicator_with_status()])
+    # entries of the second file are not on the first (an indicator entry appears once an economy)
+    first, second = Page(mixed_entries()), Page([layout_entry("A", 20), layout_entry("G", 21, titles=2)])
     first.write(tmp_path / "mixed.txt")
     second.write(tmp_path / "short.txt")
     result = ok(run_import(out, tmp_path / "mixed.txt", tmp_path / "short.txt"))
@@ -742,7 +742,7 @@ def test_page_scope_another_pages_records_are_not_missing_and_prune_keeps_them(t
 
 def test_records_carry_their_source_set_once_and_kept(tmp_path):
     out = new_corpus(tmp_path / "corpus")
-    entries = [seed_de_minimis(), indicator_with_status(), layout_entry("F", 1)]
+    entries = [seed_de_minimis(), seed_domain_names(), layout_entry("A", 1)]
     Page(entries).write(tmp_path / "page93.txt")
     ok(run_import(out, tmp_path / "page93.txt"))
     today = {datetime.date.today().isoformat(), datetime.datetime.now(datetime.timezone.utc).date().isoformat()}
@@ -786,7 +786,7 @@ def pages(draw):
     return Page(entries)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, report_multiple_bugs=False, suppress_health_check=[HealthCheck.too_slow])
 @given(page=pages())
 def test_any_mix_of_layouts_is_one_record_per_entry(page):
     with tempfile.TemporaryDirectory() as folder:
