@@ -11,7 +11,8 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, _lenfield
 from whoosh.fields import TEXT, Schema
 
 from measuresearch.text.analysis import index_terms, roman_analyzer, text_analyzer
-from measuresearch.index.format.codec import ArraySegmentWriter, commit_segments, posting_extent
+from measuresearch.index.build.segments import ArraySegmentWriter, commit_segments
+from measuresearch.index.format.codec import posting_extent
 from measuresearch.index.build.postings import FieldPostings, SortedPostings
 from measuresearch.index.format.schema import SECTION_BOOSTS, build_schema, document, join_sections
 from devtools.synthetic import Generator

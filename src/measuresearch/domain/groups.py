@@ -7,15 +7,11 @@ for taxonomy.yaml.
 """
 
 import datetime
-import json
-import os
-import pathlib
 
 import yaml
 
 from measuresearch.domain import taxonomy
 from measuresearch.errors import InputProblems, Problem
-from measuresearch.index.format.layout import GROUPS_FILE
 
 FILE = "groups.yaml"
 REQUIRED = ("name", "members", "source", "as_of")
@@ -96,14 +92,4 @@ def _checked(item, economies, taken):
     group.update({key: str(item[key]) for key in TEXT_KEYS if item.get(key) is not None})
     return (None if trouble else group), trouble
 
-
-def write(folder, corpus_dir, names=None):
-    """Write the checked groups of the corpus folder into a build folder (groups.json)."""
-    groups = load(corpus_dir, names)
-    target = pathlib.Path(folder) / GROUPS_FILE
-    with open(target, "w", encoding="utf-8") as handle:
-        json.dump({"groups": groups}, handle, ensure_ascii=False)
-        handle.flush()
-        os.fsync(handle.fileno())
-    return groups
 

@@ -16,13 +16,13 @@ import threading
 
 from whoosh.filedb.filestore import FileStorage
 
-from measuresearch.index import jurisdictions as grouping
-from measuresearch.search.changes import History
+from measuresearch.index.format import jurisdictions as grouping
+from measuresearch.index.format.history import History
 from measuresearch.index.format.codec import field_lengths
 from measuresearch.errors import IndexUnavailable
 from measuresearch.index.format.facets import FacetData
 from measuresearch.index.format.layout import CURRENT, FACETS_FILE, REMOVED_FILE, WORDS_FILE, read_meta, unusable
-from measuresearch.query.matching import PostingCache
+from measuresearch.index.format.postings_cache import PostingCache
 from measuresearch.index.format.records import Records
 from measuresearch.index.format.vocabulary import Vocabulary
 

@@ -1,51 +1,22 @@
 """What changed between builds: /api/changes, the Atom feed of a search, first indexed / last changed.
 
 The history is written by each build into its own folder (fingerprints.py); the
-service reads it lazily, once per build. Added and changed measures are filtered
+service reads it lazily, once per build (index/format/history.py). Added and changed measures are filtered
 by the search as they are now; a removed measure is no longer in the index, so
 only the facet filters (country, pillar, sub-pillar, coverage, group and their
 not_*) apply to it, with the values it had: the query text and the date filters do not.
 """
 
 import datetime
-import json
 import re
-import threading
 
 from measuresearch.errors import InvalidParameter, NotFound
-from measuresearch.index.format.layout import HISTORY_FILE
 from measuresearch.query.parser import parse
 from measuresearch.search.service import evaluate
 
 INDEX_ID = re.compile(r"^[0-9]{8}T[0-9]{6}-[0-9a-f]{6}$")
 FEED_ENTRIES = 50
 KINDS = ("added", "changed", "removed")
-
-
-class History:
-    """The change history of one build, read on first use."""
-
-    def __init__(self, folder):
-        self.folder = folder
-        self._data = None
-        self._lock = threading.Lock()
-
-    def data(self):
-        """Return the history as plain data ({"builds": [], ...} for a build made before histories)."""
-        with self._lock:
-            if self._data is None:
-                try:
-                    self._data = json.loads((self.folder / HISTORY_FILE).read_text(encoding="utf-8"))
-                except FileNotFoundError:
-                    self._data = {"builds": [], "first_indexed": [], "last_changed": []}
-            return self._data
-
-    def dates(self, docnum):
-        """Return {"first_indexed", "last_changed"} of one document (None when unknown)."""
-        data = self.data()
-        if docnum >= len(data["first_indexed"]):
-            return {"first_indexed": None, "last_changed": None}
-        return {"first_indexed": data["first_indexed"][docnum], "last_changed": data["last_changed"][docnum]}
 
 
 def _instant(text):

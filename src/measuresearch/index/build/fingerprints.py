@@ -19,7 +19,7 @@ import hashlib
 import json
 import os
 
-from measuresearch.index.format.layout import FINGERPRINTS_FILE, HISTORY_FILE, current_build
+from measuresearch.index.format.layout import FINGERPRINTS_FILE, HISTORY_FILE, current_build, read_meta
 from measuresearch.index.format.records import Records
 
 MAX_BUILDS = 50
@@ -53,7 +53,9 @@ def _live_records(index_root, gone):
     folder = current_build(index_root)
     if not gone or folder is None:
         return []
-    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    meta = read_meta(folder)
+    if meta is None:
+        return []  # a live build without readable metadata is not served either
     records = Records(folder, meta["records"])
     try:
         ids = json.loads((folder / FINGERPRINTS_FILE).read_text(encoding="utf-8"))["ids"]

@@ -23,7 +23,8 @@ from measuresearch.domain import groups
 from measuresearch.index.build import writers
 from measuresearch.index.format.codec import document_count
 from measuresearch.errors import MeasureSearchError
-from measuresearch.index.format.layout import BUILD_PREFIX, CURRENT, FACETS_FILE, LOCK, META, REMOVED_FILE, WORDS_FILE, WORK_PREFIX, build_meta
+from measuresearch.index.format.layout import (BUILD_PREFIX, CURRENT, FACETS_FILE, GROUPS_FILE, LOCK, META, REMOVED_FILE,
+                                               WORDS_FILE, WORK_PREFIX, build_meta)
 from measuresearch.index.format.schema import build_schema, schema_fingerprint
 
 
@@ -106,7 +107,7 @@ def build(corpus_dir, index_root, measures=None, progress=None):
             _write_json(work / FACETS_FILE, columns.data())
             _write_json(work / WORDS_FILE, words.data())
             _write_json(work / REMOVED_FILE, removed)
-            groups.write(work, corpus_dir)
+            _write_json(work / GROUPS_FILE, {"groups": groups.load(corpus_dir)})
             fingerprints.record(work, root, records, index_id, built_at)
             _write_json(work / META, build_meta(index_id, built_at, len(columns.ids), records,
                                                 schema_fingerprint(schema)))

@@ -20,7 +20,7 @@ from concurrent.futures.process import BrokenProcessPool
 from whoosh import index as whoosh_index
 
 from measuresearch.corpus import files as corpus
-from measuresearch.index.format.codec import ArraySegmentWriter, commit_segments
+from measuresearch.index.build.segments import ArraySegmentWriter, commit_segments
 from measuresearch.errors import EmptyCorpus, InputProblems, MeasureSearchError
 from measuresearch.index.format.facets import FacetColumns
 from measuresearch.index.format.records import RecordWriter

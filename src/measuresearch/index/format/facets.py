@@ -7,7 +7,7 @@ import numpy as np
 
 from measuresearch.domain import dates as events
 from measuresearch.domain.dates import GROUPS, NO_DATE
-from measuresearch.index.jurisdictions import Groups
+from measuresearch.index.format.jurisdictions import Groups
 from measuresearch.index.format.schema import FACETS
 
 NO_YEAR = -1

@@ -10,6 +10,7 @@ import collections
 
 from whoosh.spelling import ListCorrector
 
+from measuresearch.index.format.codec import spelling_suggestions
 from measuresearch.text.analysis import WORD
 from measuresearch.text.writing_systems import fold_readings
 
@@ -60,7 +61,7 @@ class Vocabulary:
         if not self.words:
             return None
         best = None
-        for score, candidate in self._corrector._suggestions(word, maxdist, prefix):
+        for score, candidate in spelling_suggestions(self._corrector, word, maxdist, prefix):
             if candidate == word:
                 continue
             key = (-score, -self.df[candidate], candidate)
@@ -81,7 +82,7 @@ class Vocabulary:
     def within(self, word, maxdist, limit, prefix=1):
         """Return up to limit + 1 indexed words within maxdist edits of word (sharing its first letter)."""
         found = []
-        for _, candidate in self._corrector._suggestions(word, maxdist, prefix):
+        for _, candidate in spelling_suggestions(self._corrector, word, maxdist, prefix):
             found.append(candidate)
             if len(found) > limit:
                 break
