@@ -61,11 +61,15 @@ def test_bad_parameters_are_400_with_the_error_shape(client, path, query, parame
     assert error["code"] in ("invalid_parameter", "query_too_complex") and message in error["message"]
 
 
-def test_the_page_reads_blank_form_fields_as_absent(client):
-    # the HTML form sends its empty boxes; the JSON API refuses the same blanks (above)
+def test_the_page_sends_blank_form_fields_to_the_clean_url(client):
+    # the HTML form sends its empty boxes; the JSON API refuses the same blanks (above); the page redirects
     total = client.simulate_get("/api/search?q=law").json["total"]
-    page = client.simulate_get("/?q=law&sort=&year_from=&year_to=&page=&per_page=")
-    assert total > 1 and f'<span id="total">{total}</span>' in page.text
+    blank = client.simulate_get("/?q=law&sort=&year_from=&year_to=&in_force_on=&page=&per_page=&event=reported")
+    assert blank.status_code == 303 and blank.headers["location"] == "/?q=law&event=reported"
+    page = client.simulate_get("/?q=law&event=reported")
+    assert total > 1 and page.status_code == 200 and '<span id="total">' in page.text
+    assert client.simulate_get("/?q=").headers["location"] == "/"
+    assert client.simulate_get("/compare?q=&rows=group").headers["location"] == "/compare?rows=group"
 
 
 def test_json_is_utf8_text_not_escapes(client):

@@ -92,7 +92,8 @@ def test_a_rejected_query_shows_its_message_instead_of_results(any_page, browser
     with pytest.raises(urllib.error.HTTPError) as refused:
         api(server, q=text)
     expected = json.load(refused.value)["error"]["message"]
-    assert page.inner_text("#error .error-message") == expected
+    # the page says it as a sentence: capital first letter, full stop
+    assert page.inner_text("#error .error-message") == expected[0].upper() + expected[1:] + "."
     # the browser logs the 400 of the fetch; nothing else may be logged
     browser_errors[:] = [e for e in browser_errors if "status of 400" not in e]
 

@@ -21,7 +21,8 @@ def test_every_hostile_request_is_200_or_a_documented_4xx(client, real_measures)
     for path, query in SUITE:
         response = client.simulate_get(path, query_string=query)
         status = response.status_code
-        if status not in (200, 400, 404):
+        # 303: the page sends a query with blank parameters to its clean URL
+        if status not in (200, 400, 404) and not (status == 303 and path == "/"):
             failures.append((path, query[:80], status))
             continue
         if status == 200 and path == "/api/search":

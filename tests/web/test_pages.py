@@ -61,10 +61,10 @@ def test_measure_page_has_every_field_and_links(client, real_measures):
 
 def test_html_errors_are_pages_with_headers(client):
     response = client.simulate_get("/measures/nope")
-    assert response.status_code == 404 and "<h1>Error 404</h1>" in response.text
+    assert response.status_code == 404 and "<h1>Page not found</h1>" in response.text
     assert "default-src 'self'" in response.headers["content-security-policy"]
     bad = client.simulate_get("/", params={"per_page": "0"})
-    assert bad.status_code == 400 and "per_page must be between 1 and 100" in bad.text
+    assert bad.status_code == 400 and "per_page must be between 1 and 100." in bad.text
 
 
 @pytest.mark.parametrize("path", ["/", "/?q=x", "/measures/nope"])

@@ -260,7 +260,7 @@ def test_form_errors_are_shown_with_the_values_kept_and_escaped(app, measure_id)
     token, cookie = form_token(app, path)
     result = post_form(app, path, {"message": "<b>short", "email": "", "csrf_token": token}, cookie)
     assert result.status_code == 400
-    assert "message must be 10 to 5000 characters" in result.text and "&lt;b&gt;short" in result.text and "<b>short" not in result.text
+    assert "Write at least 10 characters (now 8)." in result.text and "&lt;b&gt;short" in result.text and "<b>short" not in result.text
 
 
 def test_every_real_measure_would_pass_as_a_proposal(real_measures):

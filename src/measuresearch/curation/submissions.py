@@ -14,6 +14,7 @@ from measuresearch.domain import model
 from measuresearch.errors import InvalidParameter
 
 MESSAGE_MIN, MESSAGE_MAX = 10, 5000
+DESCRIPTION_MIN = 20  # a measure described in fewer characters tells a curator nothing to check
 EMAIL_MAX = 254
 # field -> most characters as sent (surrounding spaces included)
 TEXT_LIMITS = {"description": 10_000, "coverage": 500, "source_url": 2000, "email": EMAIL_MAX,
@@ -55,7 +56,7 @@ PATTERNS = {
               r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\s*$"),
     "titles": rf"^\s*{_SOLID}{_LINE_CHAR}*\s*$",
     "dates": _date_line(),
-    "description": rf"^\s*{_SOLID}{_TEXT_CHAR}*\s*$",
+    "description": rf"^\s*{_SOLID}{_TEXT_CHAR}{{{DESCRIPTION_MIN - 2},}}{_SOLID}\s*$",
     "coverage": rf"^\s*(?:{_SOLID}{_LINE_CHAR}*)?\s*$",
     "source_url": (r"^\s*https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?"
                    r"(?:[/?#][^\s\x00-\x1f\x7f-\x9f]*)?\s*$"),
@@ -68,7 +69,8 @@ HINTS = {
     "titles": "each title is one line of text",
     "dates": "each date line is written as the DTI writes them: 'Since July 2018', 'Reported in 2021', "
              "'Since 2019, last amended in March 2022' or 'N/A'",
-    "description": "description must be text (line breaks allowed, no control characters)",
+    "description": f"description must be {DESCRIPTION_MIN} to {TEXT_LIMITS['description']} characters of text "
+                   "(line breaks allowed, no control characters)",
     "coverage": "coverage is one line of text, or empty",
     "source_url": "source_url must be the http:// or https:// address where the measure can be read",
 }

@@ -6,11 +6,18 @@ from measuresearch.search.service import EXCLUDE_PREFIX, FILTER_NAMES
 
 EXCLUSIONS = tuple(EXCLUDE_PREFIX + name for name in FILTER_NAMES)
 FILTER_PARAMS = (*FILTER_NAMES, *EXCLUSIONS)  # what the search form carries as hidden fields
-ORDER = ("q", *FILTER_PARAMS, "year_from", "year_to", "event", "in_force_on", "sort", "page", "per_page")
+ORDER = ("q", *FILTER_PARAMS, "year_from", "year_to", "event", "in_force_on", "sort", "page", "per_page", "lang")
+# the interface languages, each named in itself (the language switcher)
+LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "kk": "Қазақша"}
+PAGE_ONLY = ("page", "per_page", "lang")
+PAGE_EXTRAS = ("more", "rows", "cols", "status", "measure")  # parameters of the pages that are not a search  # what an export or feed of the same search leaves out
 
 
-def state_of(request):
-    """Return the request as an ordered list of (name, value) pairs, defaults left out."""
+def state_of(request, lang=None):
+    """Return the request as an ordered list of (name, value) pairs, defaults left out.
+
+    lang: the interface language chosen with ?lang=, kept by every link built from the pairs.
+    """
     pairs = [("q", request.q)] if request.q else []
     for name in FILTER_NAMES:
         pairs.extend((name, value) for value in request.filters.get(name, ()))
@@ -25,7 +32,31 @@ def state_of(request):
         pairs.append(("page", str(request.page)))
     if request.per_page != 20:
         pairs.append(("per_page", str(request.per_page)))
+    if lang:
+        pairs.append(("lang", lang))
     return pairs
+
+
+def api_query(pairs):
+    """Return the query string ("" or "?...") of the same search for the JSON API: no page, size or language."""
+    return href([p for p in pairs if p[0] not in PAGE_ONLY], "")
+
+
+def localized(path, lang=None):
+    """Return a path of this site with ?lang= added when a language was chosen in the URL."""
+    if not lang:
+        return path
+    return f"{path}{'&' if '?' in path else '?'}{urllib.parse.urlencode([('lang', lang)])}"
+
+
+def language_links(relative_uri, current):
+    """Return the language switcher: this page in each language (name, code, url, current)."""
+    path, _, query = relative_uri.partition("?")
+    # the page's own parameters only: a shared link's utm_source is not handed on
+    kept = [p for p in urllib.parse.parse_qsl(query) if p[0] in ORDER + PAGE_EXTRAS and p[0] != "lang"]
+    return [{"code": code, "name": name, "current": code == current,
+             "url": path + "?" + urllib.parse.urlencode(kept + [("lang", code)])}
+            for code, name in LANGUAGE_NAMES.items()]
 
 
 def href(pairs, path="/"):
@@ -63,7 +94,7 @@ def year_only(pairs, year):
 
 def without_filters(pairs):
     """Return the URL with the query kept and every filter removed."""
-    return href([p for p in pairs if p[0] in ("q", "sort", "per_page")])
+    return href([p for p in pairs if p[0] in ("q", "sort", "per_page", "lang")])
 
 
 def exclude(pairs, name, value):
@@ -71,3 +102,12 @@ def exclude(pairs, name, value):
     value = str(value)
     pairs = [p for p in _without_page(pairs) if p != (name, value)]
     return href(pairs + [(EXCLUDE_PREFIX + name, value)])
+
+
+def without_blanks(path, query_string):
+    """Return path?query without its empty parameters, or None when it has none (the order of the rest kept)."""
+    pairs = urllib.parse.parse_qsl(query_string, keep_blank_values=True)
+    kept = [(name, value) for name, value in pairs if value != ""]
+    if len(kept) == len(pairs):
+        return None
+    return path + ("?" + urllib.parse.urlencode(kept) if kept else "")

@@ -14,7 +14,15 @@
   var active = -1;
   var suggestTimer = null;
   var searchTimer = null;
+  var settleTimer = null;
   var pending = null;
+  // History: one entry per settled query. The first results of a typing spell push an entry (so Back
+  // returns to what was there before); while the spell lasts they replace it; Enter, a pause of
+  // SETTLE_MS after the results, or leaving the box ends the spell.
+  var typing = false;
+  var spellEntry = false;  // the spell has its own history entry (pushed once its first results came)
+  var SETTLE_MS = 1500;
+  var focusAfter = null;  // the facet to give the focus back to once the results are swapped in
 
   function urlOfForm() {
     var params = new URLSearchParams();
@@ -44,10 +52,35 @@
     document.title = doc.title;
     foldFiltersOnPhones();
     enhanceFacets();
+    restoreFocus();
     return true;
   }
 
-  function load(url, push) {
+  function restoreFocus() {
+    if (!focusAfter) { return; }
+    var wanted = focusAfter;
+    focusAfter = null;
+    var found = Array.prototype.find.call(document.querySelectorAll("#content a.facet-value"), function (link) {
+      return link.dataset.facet === wanted.facet && link.dataset.value === wanted.value;
+    });
+    if (found) { found.focus(); }
+  }
+
+  function record(url, how) {
+    if (how === "push" && url !== location.pathname + location.search) {
+      history.pushState({ url: url }, "", url);
+      spellEntry = typing;
+    } else if (how) { history.replaceState({ url: url }, "", url); }
+  }
+
+  function settle() {
+    clearTimeout(settleTimer);
+    typing = false;
+    spellEntry = false;
+  }
+
+  // how: "push" (a new history entry), "replace" (the current one) or false (history already says url)
+  function load(url, how) {
     if (!inPlace()) { location.href = url; return Promise.resolve(); }
     if (pending) { pending.abort(); }
     pending = new AbortController();
@@ -57,9 +90,9 @@
       .then(function (html) {
         // an error (a rejected query) is a page with the same #content: its message replaces the results
         if (!swap(html)) { location.href = url; return; }
-        if (push) { history.pushState({ url: url }, "", url); }
+        record(url, how);
         var params = new URL(url, location.href).searchParams;
-        if (document.activeElement !== input) { input.value = params.get("q") || ""; }
+        if (document.activeElement !== input || how === false) { input.value = params.get("q") || ""; }
       })
       .catch(function (error) { if (error.name !== "AbortError") { location.href = url; } })
       .finally(function () { document.body.classList.remove("loading"); });
@@ -76,7 +109,7 @@
     var section = link.closest(".facet");
     var open = link.getAttribute("aria-expanded") !== "true";
     link.setAttribute("aria-expanded", open ? "true" : "false");
-    link.textContent = open ? "Show fewer" : "Show " + link.dataset.extras + " more";
+    link.textContent = open ? link.dataset.fewer : link.dataset.more;
     filterFacet(section);
   }
 
@@ -121,14 +154,25 @@
     if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) { return; }
     event.preventDefault();
     if (link.classList.contains("facet-more")) { toggleMore(link); return; }
-    load(link.getAttribute("href"), true);
+    if (link.classList.contains("facet-value")) { focusAfter = { facet: link.dataset.facet, value: link.dataset.value }; }
+    settle();
+    load(link.getAttribute("href"), "push");
+  });
+
+  // A facet is a checkbox to assistive technology: Space ticks it (a link would scroll the page).
+  document.addEventListener("keydown", function (event) {
+    var box = event.target.closest && event.target.closest("a.facet-value[role=checkbox]");
+    if (box && (event.key === " " || event.key === "Spacebar")) { event.preventDefault(); box.click(); }
   });
 
   form.addEventListener("submit", function (event) {
     closeList();
     if (!inPlace()) { return; }
     event.preventDefault();
-    load(urlOfForm(), true);
+    clearTimeout(searchTimer);
+    var how = spellEntry ? "replace" : "push";  // Enter settles the spell's entry, or makes a new one
+    settle();
+    load(urlOfForm(), how);
   });
 
   // A sort chosen in the list is kept with the search (the form state carries it from then on).
@@ -140,16 +184,25 @@
   }
 
   document.addEventListener("change", function (event) {
-    if (event.target.id === "sort") { load(urlWithSort(event.target.value), true); }
+    if (event.target.id === "sort") { settle(); load(urlWithSort(event.target.value), "push"); }
   });
 
   document.addEventListener("submit", function (event) {
     if (event.target.id !== "sort-form") { return; }
     event.preventDefault();
-    load(urlWithSort(document.getElementById("sort").value), true);
+    settle();
+    load(urlWithSort(document.getElementById("sort").value), "push");
   });
 
-  window.addEventListener("popstate", function () { load(location.pathname + location.search, false); });
+  // Back and Forward: the box, the facets and the results all come from the URL again.
+  window.addEventListener("popstate", function () {
+    clearTimeout(searchTimer);
+    clearTimeout(suggestTimer);
+    settle();
+    closeList();
+    input.value = new URLSearchParams(location.search).get("q") || "";
+    load(location.pathname + location.search, false);
+  });
 
   // Search as you type: results follow the box after a short pause.
   input.addEventListener("input", function () {
@@ -157,9 +210,15 @@
     clearTimeout(suggestTimer);
     suggestTimer = setTimeout(suggest, 120);
     if (!inPlace()) { return; }
-    searchTimer = setTimeout(function () { load(urlOfForm(), false).then(function () {
-      history.replaceState({}, "", urlOfForm());
-    }); }, 350);
+    clearTimeout(settleTimer);
+    searchTimer = setTimeout(function () {
+      var how = spellEntry ? "replace" : "push";
+      typing = true;
+      load(urlOfForm(), how).then(function () {
+        clearTimeout(settleTimer);
+        if (typing) { settleTimer = setTimeout(settle, SETTLE_MS); }
+      });
+    }, 350);
   });
 
   function closeList() {
@@ -197,7 +256,10 @@
   function choose(text) {
     input.value = text;
     closeList();
-    load(urlOfForm(), true);
+    clearTimeout(searchTimer);
+    var how = spellEntry ? "replace" : "push";
+    settle();
+    load(urlOfForm(), how);
   }
 
   function highlight(index) {
@@ -217,4 +279,5 @@
     else if (event.key === "Enter" && active >= 0) { event.preventDefault(); choose(items[active].textContent); }
   });
   input.addEventListener("blur", function () { setTimeout(closeList, 150); });
+  input.addEventListener("change", settle);  // leaving the box after typing settles the query
 }());

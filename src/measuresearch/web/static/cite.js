@@ -6,11 +6,11 @@
     button.hidden = false;
     button.addEventListener("click", function () {
       var text = document.getElementById(button.getAttribute("data-copy")).textContent;
-      var done = function () { if (status) { status.textContent = button.textContent.replace("Copy", "Copied") + "."; } };
+      var done = function () { if (status) { status.textContent = button.dataset.copied; } };
       if (navigator.clipboard && navigator.clipboard.writeText) {
-        navigator.clipboard.writeText(text).then(done, function () { if (status) { status.textContent = "Copying failed: select the text and copy it."; } });
+        navigator.clipboard.writeText(text).then(done, function () { if (status) { status.textContent = status.dataset.failed; } });
       } else if (status) {
-        status.textContent = "Select the text and copy it.";
+        status.textContent = status.dataset.select;
       }
     });
   });

@@ -15,21 +15,53 @@
     document.querySelectorAll(".report-inline").forEach(function (other) { other.remove(); });  // one form at a time
     var panel = document.createElement("section");
     panel.className = "report-inline";
-    panel.setAttribute("aria-label", "Report an issue with this measure");
+    panel.setAttribute("aria-label", form.dataset.heading);
     var heading = document.createElement("h3");
-    heading.textContent = "Report an issue with this measure";
+    heading.textContent = form.dataset.heading;
     var cancel = document.createElement("button");
     cancel.type = "button";
     cancel.className = "report-close";
-    cancel.textContent = "Close";
+    cancel.textContent = form.dataset.close;
     cancel.addEventListener("click", function () { close(panel, link); });
     panel.append(heading, document.importNode(form, true), cancel);
     var host = link.closest(".hit") || link.closest("dl") || link.parentNode;
     host.after(panel);
+    panel.querySelectorAll(".counter").forEach(count);
     link.setAttribute("aria-expanded", "true");
     panel.querySelector("textarea").focus();
     return true;
   }
+
+  // The counter under a text box: how many characters of the most, and before the form is sent the
+  // same words as the server's refusal when the text is too short or too long.
+  function count(counter) {
+    var box = document.getElementById(counter.dataset.for);
+    if (!box) { return; }
+    var text = box.value.replace(/\r\n/g, "\n");
+    var length = Array.from(text).length;
+    var solid = Array.from(text.trim()).length;
+    var most = Number(counter.dataset.max);
+    var number = new Intl.NumberFormat(counter.dataset.lang).format(length);
+    var message = counter.dataset.count;
+    counter.classList.remove("warn", "over");
+    if (length > most) {
+      message = counter.dataset.long;
+      counter.classList.add("over");
+    } else if (solid > 0 && solid < Number(counter.dataset.min)) {
+      message = counter.dataset.short;
+      number = new Intl.NumberFormat(counter.dataset.lang).format(solid);
+      counter.classList.add("warn");
+    } else if (length >= most * 0.9) {
+      counter.classList.add("warn");
+    }
+    counter.textContent = message.replace("{n}", number).trim();
+    counter.hidden = false;
+  }
+  document.querySelectorAll(".counter").forEach(count);
+  document.addEventListener("input", function (event) {
+    var counter = event.target.id && document.getElementById(event.target.id + "-counter");
+    if (counter && counter.classList.contains("counter")) { count(counter); }
+  });
 
   document.addEventListener("click", function (event) {
     var link = event.target.closest("a.report-link");

@@ -63,7 +63,7 @@ class AdminReports:
         data = self._queue(req)
         resp.content_type = falcon.MEDIA_HTML
         resp.cache_control = ["no-store"]
-        resp.text = pages.render("admin.html", queue=data)
+        resp.text = pages.render(req, "admin.html", language="en", queue=data)
 
     def on_get_json(self, req, resp):
         data = self._queue(req)

@@ -5,6 +5,7 @@ import urllib.parse
 from measuresearch.search import cite
 from measuresearch.search import service as search
 from measuresearch.web.http.baseurl import absolute
+from measuresearch.web.i18n import N_
 from measuresearch.web.http.params import choice, refuse_unknown
 
 
@@ -15,7 +16,7 @@ def permalink(req, measure_id):
 
 def citations(req, record):
     """Return [{"format", "label", "text", "url"}] of every format, for the measure page's citation box."""
-    labels = {"text": "Text", "bibtex": "BibTeX", "ris": "RIS", "csl-json": "CSL-JSON"}
+    labels = {"text": N_("Text"), "bibtex": "BibTeX", "ris": "RIS", "csl-json": "CSL-JSON"}
     link = permalink(req, record["id"])
     quoted = urllib.parse.quote(record["id"], safe="")
     return [{"format": fmt, "label": labels[fmt], "text": cite.cite(record, link, fmt),

@@ -8,6 +8,7 @@ import falcon
 
 from measuresearch.search import matrix as crosstab
 from measuresearch.search import service as search
+from measuresearch.web import i18n
 from measuresearch.web.views import pages
 from measuresearch.web.http import urls
 from measuresearch.web.views.exports import safe_cell
@@ -117,12 +118,13 @@ class ComparePage:
         self.holder = holder
 
     def on_get(self, req, resp):
+        pages.redirect_blanks(req)
         request, rows, cols = matrix_request(req, strict=False)
         rows = rows if rows in PAGE_ROWS else "country"
         cols = cols if cols in PAGE_COLS else "pillar"
         result = crosstab.matrix(self.holder, request, rows, cols)
         facets = search.search(self.holder, dataclass_copy(request, per_page=1, page=1))["facets"]
-        pairs = urls.state_of(request)
+        pairs = urls.state_of(request, i18n.chosen(req))
         chips = [dict(chip, url=_on_compare(chip["url"], rows, cols),
                       exclude_url=_on_compare(chip["exclude_url"], rows, cols) if chip.get("exclude_url") else None)
                  for chip in pages.chips(request, pairs)]
@@ -131,10 +133,11 @@ class ComparePage:
         switch = {f"{r}-{c}": _compare_url([p for p in pairs if p[0] != "page"], r, c)
                   for r in PAGE_ROWS for c in PAGE_COLS}
         resp.content_type = falcon.MEDIA_HTML
-        resp.text = pages.render("compare.html", result=result, request=request, q=request.q, pairs=pairs,
+        resp.text = pages.render(req, "compare.html", result=result, request=request, q=request.q, pairs=pairs,
                                  rows=rows, cols=cols, lines=table(result, pairs, rows, cols), chips=chips,
                                  filters=filters, switch=switch, search_url=urls.href(pairs),
-                                 csv_url=_compare_url(pairs, rows, cols).replace("/compare", "/api/matrix.csv", 1))
+                                 csv_url=_compare_url([p for p in pairs if p[0] != "lang"], rows, cols).replace(
+                                     "/compare", "/api/matrix.csv", 1))
 
 
 def _toggled(pairs, name, value):

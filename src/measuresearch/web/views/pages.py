@@ -1,55 +1,71 @@
 """HTML pages rendered with Jinja2 (autoescape on), from the same result as the API."""
 
-import functools
 import pathlib
 
 import falcon
-import jinja2
 
 from measuresearch.search import service as search
 from measuresearch.domain import provenance
 from measuresearch.errors import Removed
-from measuresearch.domain.dates import GROUP_LABELS, describe
+from measuresearch.domain.dates import GROUP_LABELS
+from measuresearch.web import i18n
+from measuresearch.web.i18n import N_
 from measuresearch.web.views import citing
+from measuresearch.web.views import rendering
 from measuresearch.web.views import sidebar
 from measuresearch.web.http import urls
 from measuresearch.web.http.params import SEARCH_PARAMS, search_request
 
 STATIC = pathlib.Path(__file__).resolve().parent.parent / "static"
-FACET_LABELS = {"pillar": "Pillar", "sub_pillar": "Sub-pillar", "country": "Country", "coverage": "Coverage",
-                "year": "Year", "group": "Group"}
-KIND_LABELS = {"exact": "exact", "stem": "word form", "lookalike": "look-alike letters",
-               "romanized": "romanized", "law_number": "law number"}
+FACET_LABELS = {"pillar": N_("Pillar"), "sub_pillar": N_("Sub-pillar"), "country": N_("Country"),
+                "coverage": N_("Coverage"), "year": N_("Year"), "group": N_("Group")}
+KIND_LABELS = {"exact": N_("exact"), "stem": N_("word form"), "lookalike": N_("look-alike letters"),
+               "romanized": N_("romanized"), "law_number": N_("law number"), "number": N_("number"),
+               "prefix": N_("prefix"), "fuzzy": N_("fuzzy")}
+# hits[].matched's fields, as the "Why:" line names them (the record's keys otherwise)
+FIELD_LABELS = {"titles": N_("titles"), "sub_pillar": N_("sub-pillar"), "pillar": N_("pillar"),
+                "coverage": N_("coverage"), "country": N_("country"), "description": N_("description")}
+# domain.provenance.KIND_WORDS, named here for the catalogs (a record's source on the measure page)
+SOURCE_WORDS = provenance.KIND_WORDS
+SOURCE_LABELS = (N_("the DTI page"), N_("the sheet"), N_("the proposal"), N_("the file"))
+# domain.dates.GROUP_LABELS, named here for the catalogs: the templates translate them where they are shown
+EVENT_LABELS = (N_("In force"), N_("Amended"), N_("Reported"))
 # kept as hidden fields of the search box, so that typing a new query keeps them
-FORM_STATE = (*urls.FILTER_PARAMS, "sort", "per_page")
+FORM_STATE = (*urls.FILTER_PARAMS, "sort", "per_page", "lang")
 # the date boxes of the search page's year facet; other pages carry them as hidden fields
 DATE_BOXES = ("year_from", "year_to", "event", "in_force_on")
+# an error page is headed by what happened, not by its status number
+HEADINGS = {400: N_("This request could not be used"), 401: N_("Sign-in required"),
+            403: N_("This form could not be accepted"), 404: N_("Page not found"), 405: N_("Not available here"),
+            410: N_("This measure was removed"), 413: N_("Too much was sent"), 415: N_("This form could not be read"),
+            429: N_("Too many submissions"), 503: N_("The search is not available right now")}
+SEARCH_HEADING = N_("This search could not be run")
+SERVER_HEADING = N_("Something went wrong on our side")
 
 
-def measures(count, noun="measure"):
-    """Return "1 measure", "2 measures", "1,234 measures"."""
-    return f"{count:,} {noun if count == 1 else noun + 's'}"
+def render(req, name, **context):
+    """Render one template in the request's language, with the page-wide names."""
+    return rendering.render(req, name, FORM_STATE=FORM_STATE, DATE_BOXES=DATE_BOXES, FACET_LABELS=FACET_LABELS,
+                            KIND_LABELS=KIND_LABELS, FIELD_LABELS=FIELD_LABELS, EVENT_GROUPS=GROUP_LABELS,
+                            SOURCE_WORDS=SOURCE_WORDS, **context)
 
 
-@functools.cache
-def environment():
-    """Return the Jinja2 environment of the templates (autoescaped)."""
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("measuresearch.web", "templates"),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["measures"] = measures
-    env.globals.update(urls=urls, FORM_STATE=FORM_STATE, DATE_BOXES=DATE_BOXES, FACET_LABELS=FACET_LABELS,
-                       KIND_LABELS=KIND_LABELS, EVENT_GROUPS=GROUP_LABELS, describe_event=describe,
-                       SOURCE_WORDS=provenance.KIND_WORDS)
-    return env
+def heading(status, searching):
+    """Return the (English) heading of an error page: what happened."""
+    if searching and status == 400:
+        return SEARCH_HEADING
+    return HEADINGS.get(status, SERVER_HEADING if status >= 500 else HEADINGS[400])
 
 
-def render(name, **context):
-    """Render one template to text."""
-    return environment().get_template(name).render(**context)
+def sentence(message):
+    """Return an error message as a sentence: a capital first letter, a full stop at the end."""
+    message = message.strip()
+    if not message:
+        return message
+    first = message.split(" ", 1)[0]
+    if first not in SEARCH_PARAMS and first.isalpha():  # a parameter's name (per_page, q) stays as it is typed
+        message = message[0].upper() + message[1:]
+    return message if message[-1] in ".!?" else message + "."
 
 
 def known_params(params):
@@ -76,9 +92,9 @@ def error_page(req, status, message, parameter=None):
     searching = req.path == "/"
     params = req.params if searching else {}
     q = params.get("q") if isinstance(params.get("q"), str) else ""
-    state = _state_of_params(params, drop=parameter)
-    return render("error.html", status=status, message=message, q=q, back=urls.href(state),
-                  pairs=[pair for pair in state if pair[0] != "q"])
+    state = _state_of_params(params, drop=parameter) + ([("lang", i18n.chosen(req))] if i18n.chosen(req) else [])
+    return render(req, "error.html", status=status, heading=heading(status, searching), message=sentence(message),
+                  q=q, back=urls.href(state), pairs=[pair for pair in state if pair[0] != "q"])
 
 
 def chips(request, pairs):
@@ -94,12 +110,12 @@ def chips(request, pairs):
                           "url": urls.toggle(pairs, search.EXCLUDE_PREFIX + name, value)})
     if request.year_from is not None or request.year_to is not None:
         span = f"{request.year_from or '…'}–{request.year_to or '…'}"
-        found.append({"label": "Year", "value": span, "url": urls.replace(pairs, year_from=None, year_to=None,
+        found.append({"label": N_("Year"), "value": span, "url": urls.replace(pairs, year_from=None, year_to=None,
                                                                           page=None)})
     for group in request.event:
-        found.append({"label": "Event", "value": GROUP_LABELS[group], "url": urls.toggle(pairs, "event", group)})
+        found.append({"label": N_("Event"), "value": GROUP_LABELS[group], "translate": True, "url": urls.toggle(pairs, "event", group)})
     if request.in_force_on is not None:
-        found.append({"label": "In force on", "value": request.in_force_on,
+        found.append({"label": N_("In force on"), "value": request.in_force_on,
                       "url": urls.replace(pairs, in_force_on=None, page=None)})
     return found
 
@@ -120,6 +136,17 @@ def year_bars(result, pairs, span=60):
     return bars
 
 
+def redirect_blanks(req):
+    """Send a GET whose query string has empty parameters (the no-JavaScript form's blank boxes) to its clean URL.
+
+    A 303 to the same page without `year_from=&year_to=&in_force_on=`: the address a reader shares or
+    bookmarks is the one the page itself would build.
+    """
+    clean = urls.without_blanks(req.path, req.query_string)
+    if clean is not None:
+        raise falcon.HTTPSeeOther(clean)
+
+
 class SearchPage:
     """GET /: the search page, same parameters as /api/search."""
 
@@ -127,18 +154,19 @@ class SearchPage:
         self.holder = holder
 
     def on_get(self, req, resp):
+        redirect_blanks(req)
         # the page reads only the parameters it knows: a shared link's utm_source or fbclid is ignored
         request = search_request(req, allowed=SEARCH_PARAMS | set(req.params), strict=False)
         result = search.search(self.holder, request, parents=True)
-        pairs = urls.state_of(request)
+        pairs = urls.state_of(request, i18n.chosen(req))
         expanded = sidebar.expanded_facets(req, result["facets"])
         tree, orphans = sidebar.pillar_tree(result, pairs, expanded)
         resp.content_type = falcon.MEDIA_HTML
-        resp.text = render("search.html", result=result, request=request, q=request.q, pairs=pairs, pillars=tree,
+        resp.text = render(req, "search.html", result=result, request=request, q=request.q, pairs=pairs, pillars=tree,
                            orphan_sub_pillars=orphans, facet_lists=sidebar.facet_lists(result, pairs, FACET_LABELS,
                                                                                        expanded),
                            chips=chips(request, pairs), years=year_bars(result, pairs),
-                           export_query=urls.href([p for p in pairs if p[0] not in ("page", "per_page")], ""))
+                           export_query=urls.api_query(pairs))
 
 
 class MeasurePage:
@@ -154,11 +182,13 @@ class MeasurePage:
             title = exc.tombstone["titles"][0] if exc.tombstone.get("titles") else ""
             resp.status = falcon.HTTP_410
             resp.content_type = falcon.MEDIA_HTML
-            resp.text = render("error.html", status=410, message=exc.message, q=title, back=urls.href([]),
-                               pairs=[], search_title=title, search_href=urls.href([("q", title)]))
+            chosen = [("lang", i18n.chosen(req))] if i18n.chosen(req) else []
+            resp.text = render(req, "error.html", status=410, heading=HEADINGS[410], message=sentence(exc.message),
+                               q=title, back=urls.href(chosen), pairs=chosen, search_title=title,
+                               search_href=urls.href([("q", title)] + chosen))
             return
         resp.content_type = falcon.MEDIA_HTML
-        resp.text = render("measure.html", m=record, citations=citing.citations(req, record))
+        resp.text = render(req, "measure.html", m=record, citations=citing.citations(req, record))
 
 
 def add_routes(app, holder):

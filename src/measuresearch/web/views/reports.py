@@ -8,9 +8,12 @@ import falcon
 from measuresearch.search import service as search
 from measuresearch.curation import submissions
 from measuresearch.domain import taxonomy
-from measuresearch.errors import InvalidParameter
+from measuresearch.errors import InvalidParameter, RateLimited
+from measuresearch.web import i18n
+from measuresearch.web.http import urls
 from measuresearch.curation.store import Store
 from measuresearch.web.http import guard
+from measuresearch.web.views import forms
 from measuresearch.web.views import pages
 
 HONEYPOT = "website"  # hidden from people by CSS; a bot that fills every field gives itself away
@@ -88,11 +91,22 @@ class ProposalsApi:
         _created(resp, {"proposal": {k: proposal[k] for k in ("id", "status", "created_at")}})
 
 
-def _html(resp, name, status=falcon.HTTP_200, **context):
+def _html(req, resp, name, status=falcon.HTTP_200, **context):
     resp.status = status
     resp.content_type = falcon.MEDIA_HTML
     resp.cache_control = ["no-store"]
-    resp.text = pages.render(name, **context)
+    resp.text = pages.render(req, name, limits=forms.LIMITS, **context)
+
+
+def _refused(req, resp, exc, values):
+    """Return the FormError of a refusal; over the limit, the page is a 429 that says when to try again."""
+    if isinstance(exc, RateLimited):
+        resp.set_headers(exc.headers)
+    return forms.form_error(exc, values, i18n.negotiate(req))
+
+
+def _thanks(req, path):
+    raise falcon.HTTPSeeOther(urls.localized(path, i18n.chosen(req)))
 
 
 def _form(req, subs):
@@ -112,23 +126,24 @@ class ReportForm:
 
     def on_get(self, req, resp, measure_id):
         measure = measure_summary(self.holder, measure_id)
-        _html(resp, "report.html", measure=measure, values={}, error=None, csrf=self.subs.csrf.token(req, resp))
+        _html(req, resp, "report.html", measure=measure, values={}, error=None, csrf=self.subs.csrf.token(req, resp))
 
     def on_post(self, req, resp, measure_id):
         measure = measure_summary(self.holder, measure_id)
         form = _form(req, self.subs)
-        values = {name: form.get(name, "") for name in submissions.REPORT_FIELDS}
+        values = forms.form_values(form, submissions.REPORT_FIELDS)
         try:
             if form.get(HONEYPOT):
                 self.subs.store.count_submission(self.subs.client(req), self.subs.limit)
             else:
                 message, email = submissions.check_report(values)
                 self.subs.store.add_report(measure_id, message, email, self.subs.client(req), self.subs.limit)
-        except InvalidParameter as exc:
-            _html(resp, "report.html", falcon.HTTP_400, measure=measure, values=values, error=exc,
-                  csrf=self.subs.csrf.token(req, resp))
+        except (InvalidParameter, RateLimited) as exc:
+            error = _refused(req, resp, exc, values)
+            _html(req, resp, "report.html", falcon.code_to_http_status(exc.status), measure=measure, values=values,
+                  error=error, csrf=self.subs.csrf.token(req, resp))
             return
-        raise falcon.HTTPSeeOther(f"/measures/{measure_id}/report/thanks")
+        _thanks(req, f"/measures/{measure_id}/report/thanks")
 
 
 class ReportThanks:
@@ -138,7 +153,7 @@ class ReportThanks:
         self.holder = holder
 
     def on_get(self, req, resp, measure_id):
-        _html(resp, "thanks.html", kind="report", measure=measure_summary(self.holder, measure_id))
+        _html(req, resp, "thanks.html", kind="report", measure=measure_summary(self.holder, measure_id))
 
 
 class ProposeForm:
@@ -148,7 +163,7 @@ class ProposeForm:
         self.subs = subs
 
     def _render(self, req, resp, status, values, error):
-        _html(resp, "propose.html", status, values=values, error=error, csrf=self.subs.csrf.token(req, resp),
+        _html(req, resp, "propose.html", status, values=values, error=error, csrf=self.subs.csrf.token(req, resp),
               choices=submissions.choices(self.subs.names()))
 
     def on_get(self, req, resp):
@@ -156,7 +171,7 @@ class ProposeForm:
 
     def on_post(self, req, resp):
         form = _form(req, self.subs)
-        values = {name: form.get(name, "") for name in submissions.PROPOSAL_FIELDS}
+        values = forms.form_values(form, submissions.PROPOSAL_FIELDS)
         try:
             if form.get(HONEYPOT):
                 self.subs.store.count_submission(self.subs.client(req), self.subs.limit)
@@ -166,17 +181,18 @@ class ProposeForm:
                 record, source_url, email = submissions.check_proposal(data, self.subs.names())
                 self.subs.store.add_proposal({**record, "source_url": source_url}, email, self.subs.client(req),
                                              self.subs.limit)
-        except InvalidParameter as exc:
-            self._render(req, resp, falcon.HTTP_400, values, exc)
+        except (InvalidParameter, RateLimited) as exc:
+            error = _refused(req, resp, exc, values)
+            self._render(req, resp, falcon.code_to_http_status(exc.status), values, error)
             return
-        raise falcon.HTTPSeeOther("/propose/thanks")
+        _thanks(req, "/propose/thanks")
 
 
 class ProposeThanks:
     """GET /propose/thanks: what happens to a proposal next."""
 
     def on_get(self, req, resp):
-        _html(resp, "thanks.html", kind="proposal", measure=None)
+        _html(req, resp, "thanks.html", kind="proposal", measure=None)
 
 
 def add_routes(app, holder, subs):

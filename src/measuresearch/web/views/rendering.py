@@ -1,0 +1,65 @@
+"""Jinja2 (autoescape on, the i18n extension) in the request's language: one environment per language."""
+
+import functools
+
+import re
+
+import jinja2
+from markupsafe import Markup, escape
+
+from measuresearch.domain.dates import describe
+from measuresearch.web import i18n
+from measuresearch.web.http import urls
+
+# an address as a curator would click it: http(s), up to the first space or closing bracket or quote
+ADDRESS = re.compile(r"(https?://[^\s<>\"'()\[\]]+[^\s<>\"'()\[\].,;:!?])")
+
+
+@functools.cache
+def environment(lang):
+    """Return the Jinja2 environment of the templates in one language (its catalog installed)."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("measuresearch.web", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    # one environment per language: installing a catalog changes the environment for every thread
+    env.install_gettext_translations(i18n.translations(lang), newstyle=True)
+    env.policies["ext.i18n.trimmed"] = True
+    env.filters["num"] = functools.partial(i18n.number, lang=lang)
+    env.filters["linkify"] = linkify
+    env.filters["as_link"] = as_link
+    env.globals.update(urls=urls, lang=lang, lang_of=functools.partial(i18n.lang_attribute, page_lang=lang),
+                       in_lang=functools.partial(i18n.in_language, page_lang=lang),
+                       runs=functools.partial(i18n.cyrillic_runs, page_lang=lang),
+                       other_lang=lang != "en", describe_event=describe)
+    return env
+
+
+def linkify(text):
+    """Return text escaped, its http(s) addresses made links that pass no referrer and no ranking."""
+    parts = []
+    for index, piece in enumerate(ADDRESS.split(text or "")):
+        if index % 2:
+            parts.append(Markup('<a href="{0}" rel="nofollow noopener noreferrer">{0}</a>').format(piece))
+        else:
+            parts.append(escape(piece))
+    return Markup("").join(parts)
+
+
+def as_link(address):
+    """Return an http(s) address as one link (escaped, no referrer, no ranking), anything else as text."""
+    if re.fullmatch(r"https?://\S+", address or ""):
+        return Markup('<a href="{0}" rel="nofollow noopener noreferrer">{0}</a>').format(address)
+    return escape(address or "")
+
+
+def render(req, name, language=None, **context):
+    """Render one template in the request's language (or `language`); `link` keeps a language chosen with ?lang=."""
+    lang = language or i18n.negotiate(req)
+    chosen = None if language else i18n.chosen(req)
+    context.setdefault("languages", urls.language_links(req.relative_uri, lang))
+    return environment(lang).get_template(name).render(
+        link=functools.partial(urls.localized, lang=chosen), chosen_lang=chosen, **context)
