@@ -1,6 +1,7 @@
 """The measuresearch command: help texts, exit codes, output."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -66,6 +67,17 @@ def test_search_by_date_from_the_terminal(real_index, capsys):
     assert result["total"] == 1 and result["query"]["event"] == ["amended"]
     assert main(["search", "x", "--index", str(real_index), "--in-force-on", "2021-02-30"]) != 0
     assert "in_force_on '2021-02-30' is not a date of the calendar" in capsys.readouterr().err
+
+
+def test_search_numbers_each_measure_once_whatever_its_titles(real_index, capsys):
+    assert main(["search", "trading activities", "--index", str(real_index), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert main(["search", "trading activities", "--index", str(real_index)]) == 0
+    out = capsys.readouterr().out
+    numbered = re.findall(r"^ *(\d+)\. ", out, re.M)
+    assert any(len(hit["titles"]) > 1 for hit in result["hits"])  # the case the numbering must not repeat
+    assert numbered == [str(rank) for rank in range(1, len(result["hits"]) + 1)]
+    assert re.search(r"^ {5}\S", out, re.M)  # a further title: under the first, not numbered
 def test_evaluate_prints_the_misses_and_the_metrics(make_index, tmp_path, capsys):
     from measuresearch.search.service import SearchRequest, search
     holder = make_index([make_measure("Data localisation rules", "Servers must stay in the country."),

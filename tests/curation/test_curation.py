@@ -103,6 +103,16 @@ def test_list_and_close_reports(api, data, real_measures, capsys):
     assert run(capsys, "reports", "--data", str(data), "close", "999")[0] == 2
 
 
+def test_reports_are_listed_with_the_title_of_their_measure(api, data, real_measures, real_index, tmp_path, capsys):
+    measure = real_measures[0]
+    assert api.simulate_post(f"/api/measures/{measure.id}/reports", json={"message": "Wrong date here."}).status_code == 201
+    status, out, _ = run(capsys, "reports", "--data", str(data), "--index", str(real_index))
+    assert status == 0 and f"{measure.titles[0][:60]}" in out and f"[{measure.id}]" in out
+    # without an index the id is still there, and the line says the title could not be found
+    status, out, _ = run(capsys, "reports", "--data", str(data), "--index", str(tmp_path / "no-index"))
+    assert status == 0 and f"(not in the index) [{measure.id}]" in out
+
+
 def test_backup_copies_every_row(api, data, real_measures, tmp_path, capsys):
     for n in range(3):
         api.simulate_post(f"/api/measures/{real_measures[0].id}/reports", json={"message": f"Report {n} for backup."})

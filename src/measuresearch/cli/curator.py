@@ -13,6 +13,7 @@ def add_parsers(sub, cfg):
     p.add_argument("--status", choices=("open", "closed"), help="only reports of this status")
     p.add_argument("--json", action="store_true", help="print JSON instead of lines")
     p.add_argument("--data", default=cfg.data, help=data_help)
+    p.add_argument("--index", default=cfg.index, help=f"index whose titles name the measures (default: {cfg.index})")
     actions = p.add_subparsers(dest="action", metavar="ACTION")
     close = actions.add_parser("close", help="mark a report closed", description="Mark a report closed.")
     close.add_argument("id", type=int, metavar="ID", help="the report's number")
@@ -53,6 +54,23 @@ def _one_line(text, width=100):
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
+def _titles(index):
+    """Return measure id -> its first title in the live index ("(not in the index)" when it has none)."""
+    from measuresearch.errors import MeasureSearchError
+    from measuresearch.index.engine import IndexHolder
+    from measuresearch.search.service import get_measure
+    holder, known = IndexHolder(index), {}
+
+    def title(measure_id):
+        if measure_id not in known:
+            try:
+                known[measure_id] = _one_line(get_measure(holder, measure_id, related=0)["titles"][0], 80)
+            except MeasureSearchError:  # removed, unknown, or no index at all
+                known[measure_id] = "(not in the index)"
+        return known[measure_id]
+    return title
+
+
 def cmd_reports(args):
     from measuresearch.curation import decisions as curation
     store = _store(args)
@@ -64,9 +82,11 @@ def cmd_reports(args):
     if args.json:
         print(json.dumps({"reports": reports}, ensure_ascii=False, indent=2))
         return 0
+    title = _titles(args.index)
     for r in reports:
         email = f" <{r['email']}>" if r["email"] else ""
-        print(f"#{r['id']} {r['status']} {r['created_at']} {r['measure_id']}{email}\n    {_one_line(r['message'])}")
+        print(f"#{r['id']} {r['status']} {r['created_at']} {title(r['measure_id'])} [{r['measure_id']}]{email}\n"
+              f"    {_one_line(r['message'])}")
     print(f"{len(reports)} report(s)", file=sys.stderr)
     return 0
 

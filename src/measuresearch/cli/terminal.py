@@ -24,8 +24,10 @@ def print_result(result, out, bold=False):
     start = (result["page"] - 1) * result["per_page"]
     for rank, hit in enumerate(result["hits"], start + 1):
         print(file=out)
-        for title in hit["highlights"]["titles"]:
-            print(f"{rank:>3}. {plain(title, bold)}", file=out)
+        first, *others = hit["highlights"]["titles"]
+        print(f"{rank:>3}. {plain(first, bold)}", file=out)
+        for title in others:  # the same measure's other titles: under the first, not numbered again
+            print(f"     {plain(title, bold)}", file=out)
         print(f"     {hit['country']} | {hit['pillar']} > {hit['sub_pillar']} | {'; '.join(hit['dates'])}", file=out)
         print(f"     {plain(hit['highlights']['description'], bold)}", file=out)
         print(f"     {hit['url']}", file=out)

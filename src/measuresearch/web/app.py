@@ -65,7 +65,9 @@ def _unexpected_error(req, resp, exc, params):
 
 def _http_error_serializer(req, resp, exc):
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-    message = exc.description or exc.title or "error"
+    # Falcon's bare 404 and 405 carry only a title ("404 Not Found"): say what it means
+    plain = {404: f"there is no page at {req.path}", 405: f"{req.method} is not answered at {req.path}"}
+    message = exc.description or plain.get(exc.status_code) or exc.title or "error"
     _render_error(req, resp, exc.status_code, code, html.unescape(str(message)))
 
 

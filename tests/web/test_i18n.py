@@ -1,0 +1,309 @@
+"""The interface in English, Russian and Kazakh (falcon.testing): choice, links, plurals, lang attributes, catalogs.
+
+References are independent of the code under test where they can be: Babel's CLDR plural
+rules (not the .po files' Plural-Forms), Babel's own extraction of the templates and code
+(not a list kept by hand), the JSON API's totals, a parse of the served HTML.
+"""
+
+import html
+import re
+import urllib.parse
+
+import pytest
+from babel import Locale
+from babel.messages import extract, pofile
+from babel.messages.checkers import python_format
+from babel.messages.plurals import get_plural
+
+from measuresearch.web import i18n
+from conftest import make_measure
+from web.test_reports_api import TOKEN, app, clock, form_token, make_client, post_form  # noqa: F401 (fixtures)
+
+LANGS = ("en", "ru", "kk")
+# the word for "measure" in each CLDR plural category, as the catalogs are expected to use it
+MEASURE_WORD = {"en": {"one": "measure", "other": "measures"},
+                "ru": {"one": "мера", "few": "меры", "many": "мер", "other": "меры"},
+                "kk": {"one": "шара", "other": "шара"}}
+LINK = re.compile(r'<(?:a\b[^>]*?\bhref|form\b(?![^>]*method="get")[^>]*?\baction)="([^"]*)"')
+GET_FORM = re.compile(r'<form\b[^>]*method="get".*?</form>', re.S)
+TEXT = re.compile(r"<[^>]+>")
+
+
+def page(client, path, lang=None, accept=None, **params):
+    params = {**params, **({"lang": lang} if lang else {})}
+    headers = {"Accept-Language": accept} if accept else {}
+    return client.simulate_get(path, params=params, headers=headers)
+
+
+def html_lang(text):
+    return re.search(r'<html lang="([^"]+)">', text).group(1)
+
+
+@pytest.mark.parametrize("params, accept, expected", [
+    ({"lang": "ru"}, None, "ru"),
+    ({"lang": "kk"}, "ru", "kk"),              # the URL wins over the header
+    ({}, "kk-KZ, ru;q=0.8, en;q=0.5", "kk"),
+    ({}, "de-DE, ru;q=0.7", "ru"),             # the best language we have
+    ({}, "ru-RU", "ru"),                       # a region of a language we have
+    ({}, "de, fr;q=0.9", "en"),
+    ({"lang": "xx"}, "kk", "kk"),              # an unknown ?lang= falls back to the header
+    ({}, "ru;q=0, kk;q=0.1", "kk"),            # q=0 means "not this one"
+    ({}, None, "en"),
+])
+def test_the_language_is_the_url_choice_then_accept_language(client, params, accept, expected):
+    response = client.simulate_get("/", params=params, headers={"Accept-Language": accept} if accept else {})
+    assert response.status_code == 200 and html_lang(response.text) == expected
+
+
+def page_links(text):
+    """Return the site's own page links of a page (not the API, static files or the language switcher)."""
+    switcher = re.search(r'<nav class="languages".*?</nav>', text, re.S).group(0)
+    links = [html.unescape(u) for u in LINK.findall(text.replace(switcher, ""))]
+    return [u for u in links if u.startswith("/") and not u.startswith(("/api/", "/static/", "/openapi.json"))]
+
+
+@pytest.mark.parametrize("path, params", [
+    ("/", {"q": "law"}), ("/", {"q": "internet", "pillar": "Content access"}), ("/compare", {}),
+    ("/", {"q": "*tion"}), ("/measures/nope", {}), ("/propose", {}),
+])
+def test_links_keep_a_language_chosen_in_the_url(client, real_measures, path, params):
+    chosen = page(client, path, lang="kk", **params)
+    links = page_links(chosen.text)
+    assert links and all(urllib.parse.parse_qs(urllib.parse.urlsplit(u).query).get("lang") == ["kk"] for u in links), [
+        u for u in links if "lang=kk" not in u]
+    # a GET form's action loses its query string: the choice goes as a hidden field
+    forms = GET_FORM.findall(chosen.text)
+    assert forms and all('<input type="hidden" name="lang" value="kk">' in form for form in forms)
+    # negotiated from the header, the choice is the browser's: links do not carry it
+    negotiated = page(client, path, accept="kk", **params)
+    assert html_lang(negotiated.text) == "kk" and not any("lang=" in u for u in page_links(negotiated.text))
+
+
+def test_exports_and_feeds_of_a_page_in_another_language_are_the_english_api(client):
+    text = page(client, "/", lang="ru", q="law").text
+    api_links = [html.unescape(u) for u in LINK.findall(text) if u.startswith("/api/")]
+    assert len(api_links) >= 3
+    for url in api_links:
+        assert "lang=" not in url
+        assert client.simulate_get(url.split("?")[0], query_string=url.partition("?")[2]).status_code == 200
+
+
+def test_the_json_api_stays_english_whatever_the_browser_asks(client):
+    asked = client.simulate_get("/api/search", params={"q": "*tion"}, headers={"Accept-Language": "ru"})
+    plain = client.simulate_get("/api/search", params={"q": "*tion"})
+    assert asked.status_code == 400 and asked.json == plain.json
+    assert client.simulate_get("/api/search", params={"lang": "ru"}).status_code == 400  # not an API parameter
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("q", ["shutdowns", "advertisement law", "law", "internet", "data"])
+def test_result_counts_take_the_plural_of_their_language(client, lang, q):
+    total = client.simulate_get("/api/search", params={"q": q}).json["total"]
+    heading = re.search(r'<h1 id="results-heading">(.*?)</h1>', page(client, "/", lang=lang, q=q).text, re.S).group(1)
+    words = html.unescape(TEXT.sub("", heading)).split()
+    number = i18n.number(total, lang)
+    category = Locale.parse(lang).plural_form(total)  # CLDR, through Babel: not the catalog's own formula
+    at = words.index(number.split()[0]) if " " not in number else 0
+    assert MEASURE_WORD[lang][category] in words[at + 1:at + 2 + number.count("\u00a0")], (heading, category)
+
+
+@pytest.mark.parametrize("lang, value, written", [("en", 21345, "21,345"), ("ru", 21345, "21\u00a0345"),
+                                                  ("kk", 21345, "21\u00a0345"), ("ru", 5, "5")])
+def test_numbers_are_written_as_the_language_writes_them(lang, value, written):
+    assert i18n.number(value, lang) == written
+
+
+@pytest.mark.parametrize("lang, seconds, words", [("en", 3558, "in 1 hour"), ("ru", 3558, "через 1 час"),
+                                                  ("ru", 1500, "через 25 минут"), ("kk", 3558, "1 сағаттан кейін")])
+def test_a_wait_is_said_in_words(lang, seconds, words):
+    assert i18n.wait(seconds, lang) == words
+
+
+@pytest.mark.parametrize("text, language", [
+    ("Закон о валютном регулировании", "ru"), ("Қазақстан Республикасының Заңы", "kk"),
+    ("Ақпараттандыру туралы", "kk"), ("Law No. 167-VІ SAM on Currency Regulation and Currency Control (Закон o валютном регулировании и валютном "
+     "контроле)", "en"), ("Закон Республики Казахстан № 418-V (Law)", "ru"),
+    ("Internet shutdowns", "en"), ("<mark>Закон</mark> об информатизации", "ru"), ("418-V", "en"), ("2019", None),
+    ("Білім туралы заң", "kk"),
+])
+def test_the_language_of_a_text_is_told_by_its_letters(text, language):
+    assert i18n.text_language(text) == language
+
+
+def titled(text, tag_class):
+    return re.findall(rf'<h2 class="{tag_class}"([^>]*)><a [^>]*>(.*?)</a></h2>', text, re.S)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_title_in_another_language_than_the_page_says_its_own(client, lang):
+    text = page(client, "/", lang=lang, per_page="100").text
+    titles = titled(text, "hit-title")
+    assert len(titles) >= 10
+    for attributes, title in titles:
+        own = i18n.text_language(title)
+        declared = re.search(r'lang="([^"]+)"', attributes)
+        assert (declared.group(1) if declared else lang) == own or own is None, (lang, title)
+        if own == "en":  # Cyrillic words inside an English title are marked too
+            for run in re.findall(r"[\u0400-\u04ff]{2,}", TEXT.sub(" ", title)):
+                assert re.search(rf'<span lang="(ru|kk)">[^<]*{run}', title), (run, title)
+
+
+def test_a_cyrillic_title_on_an_english_page_is_russian_or_kazakh(make_index):
+    import falcon.testing
+    from measuresearch.web.app import create_app
+    # made-up measures (the real corpus's titles are all mostly English)
+    holder = make_index([make_measure("Закон о связи и информатизации", "Rules on communications."),
+                         make_measure("Байланыс туралы Қазақстан Республикасының Заңы", "Rules on communications."),
+                         make_measure("Communications Act", "Rules on communications.")])
+    client = falcon.testing.TestClient(create_app(holder))
+    found = {TEXT.sub("", t): a.strip() for a, t in titled(page(client, "/").text, "hit-title")}
+    assert found == {"Закон о связи и информатизации": 'lang="ru"',
+                     "Байланыс туралы Қазақстан Республикасының Заңы": 'lang="kk"', "Communications Act": ""}
+    on_russian = {TEXT.sub("", t): a.strip() for a, t in titled(page(client, "/", lang="ru").text, "hit-title")}
+    assert on_russian == {"Закон о связи и информатизации": "",
+                          "Байланыс туралы Қазақстан Республикасының Заңы": 'lang="kk"',
+                          "Communications Act": 'lang="en"'}
+
+
+@pytest.mark.parametrize("lang, path, params, status, heading", [
+    ("en", "/measures/nope", {}, 404, "Page not found"),
+    ("ru", "/measures/nope", {}, 404, "Страница не найдена"),
+    ("kk", "/measures/nope", {}, 404, "Бет табылмады"),
+    ("en", "/", {"q": "*tion"}, 400, "This search could not be run"),
+    ("ru", "/", {"q": "*tion"}, 400, "Этот поиск не удалось выполнить"),
+    ("kk", "/", {"q": "*tion"}, 400, "Бұл іздеуді орындау мүмкін болмады"),
+    ("ru", "/nowhere", {}, 404, "Страница не найдена"),
+])
+def test_error_pages_are_headed_by_what_happened_in_the_page_language(client, lang, path, params, status, heading):
+    response = page(client, path, lang=lang, **params)
+    assert response.status_code == status
+    assert f"<h1>{heading}</h1>" in response.text and "Error" not in TEXT.sub("", response.text.split("<h1>")[1])
+    message = re.search(r'<p class="error-message"[^>]*>(.*?)</p>', response.text).group(1)
+    assert message[0].isupper() and message.endswith(".")
+
+
+def catalog_messages():
+    """Return the msgids Babel's own extractors find in the templates and code (babel.cfg's method map)."""
+    found = set()
+    methods = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
+    options = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
+    for _, _, message, _, _ in extract.extract_from_dir(str(i18n.LOCALE_DIR.parent), methods, options):
+        found.add(message[0] if isinstance(message, tuple) else message)
+    return found
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_every_message_of_the_interface_is_translated(lang):
+    with open(i18n.LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po", "rb") as po:
+        catalog = pofile.read_po(po, locale=lang)
+    wanted = catalog_messages()
+    assert len(wanted) > 150
+    translated = {}
+    for message in catalog:
+        if message.id:
+            key = message.id[0] if isinstance(message.id, tuple) else message.id
+            forms = message.string if isinstance(message.string, tuple) else (message.string,)
+            assert all(forms) and not message.fuzzy, key
+            translated[key] = message
+    assert sorted(wanted - set(translated)) == []
+    assert sorted(set(translated) - wanted) == []  # nothing stale
+    plurals = get_plural(lang).num_plurals  # Babel's table from CLDR, not the catalog's own header
+    for message in translated.values():
+        python_format(catalog, message)  # raises when a translation drops or renames a %(name)s
+        if isinstance(message.id, tuple):
+            assert len(message.string) == catalog.num_plurals == plurals, message.id
+
+
+def test_the_form_pages_have_the_search_box(client, real_measures):
+    for path in ("/propose", f"/measures/{real_measures[0].id}/report", "/propose/thanks",
+                 f"/measures/{real_measures[0].id}/report/thanks"):
+        assert 'id="search-form"' in client.simulate_get(path).text, path
+
+
+@pytest.fixture()
+def limited(holder, tmp_path):
+    from web.test_reports_api import Clock
+    clock = Clock()
+    client, _ = make_client(holder, tmp_path / "data", clock, limit=1)
+    return client, clock
+
+
+@pytest.mark.parametrize("lang, wait", [("en", "in 1 hour"), ("ru", "через 1 час"), ("kk", "1 сағаттан кейін")])
+def test_over_the_limit_the_form_comes_back_with_what_was_typed(limited, real_measures, lang, wait):
+    client, clock = limited
+    path = f"/measures/{real_measures[0].id}/report"
+    token, cookie = form_token(client, path + f"?lang={lang}")
+    first = post_form(client, path + f"?lang={lang}", {"message": "The first report is fine.", "csrf_token": token},
+                      cookie)
+    assert first.status_code == 303 and first.headers["location"].endswith(f"/report/thanks?lang={lang}")
+    clock.now += 42
+    typed = "Второе сообщение <b>с разметкой</b>, которое нельзя терять."
+    refused = post_form(client, path + f"?lang={lang}", {"message": typed, "email": "me@example.org",
+                                                         "csrf_token": token}, cookie)
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) == 3600 - 42
+    assert html.escape(typed, quote=False) in refused.text and 'value="me@example.org"' in refused.text
+    error = re.search(r'<p class="form-error"[^>]*>(.*?)</p>', refused.text, re.S).group(1)
+    assert wait in error and html_lang(refused.text) == lang and "seconds" not in error
+
+
+def test_a_proposal_over_the_limit_keeps_every_field(limited):
+    client, _ = limited
+    token, cookie = form_token(client, "/propose")
+    fields = {"country": "Kazakhstan", "pillar": "Content access", "sub_pillar": "Restrictions on online advertising",
+              "titles": "Order No. 1 (test)\r\nПриказ № 1", "dates": "Since May 2024",
+              "description": "A description long enough to be accepted by the form.", "coverage": "Horizontal",
+              "source_url": "https://example.org/x", "email": ""}
+    assert post_form(client, "/propose", {**fields, "csrf_token": token}, cookie).status_code == 303
+    refused = post_form(client, "/propose", {**fields, "titles": "Another (test)\r\nДругой", "csrf_token": token},
+                        cookie)
+    assert refused.status_code == 429
+    assert ">Another (test)\nДругой</textarea>" in refused.text and "A description long enough" in refused.text
+    assert "<option selected>Content access</option>" in refused.text
+
+
+@pytest.mark.parametrize("lang, words", [("en", "Write at least 20 characters (now 5)."),
+                                         ("ru", "Напишите не меньше 20 символов (сейчас 5)."),
+                                         ("kk", "Кемінде 20 таңба жазыңыз (қазір 5).")])
+def test_too_short_text_is_refused_in_the_words_of_its_counter(app, lang, words):
+    path = f"/propose?lang={lang}"
+    token, cookie = form_token(app, path)
+    fields = {"country": "Kazakhstan", "pillar": "Content access", "sub_pillar": "Restrictions on online advertising",
+              "titles": "Order No. 2 (test)", "dates": "Since May 2024", "description": "Short",
+              "source_url": "https://example.org/y", "csrf_token": token}
+    refused = post_form(app, path, fields, cookie)
+    assert refused.status_code == 400 and 'id="description" name="description"' in refused.text
+    assert words in html.unescape(refused.text)
+    counter = re.search(r'<span class="counter" id="description-counter"[^>]*data-short="([^"]*)"', refused.text)
+    assert html.unescape(counter.group(1)).strip().replace("{n}", "5") == words
+    assert 'aria-invalid="true" aria-describedby="form-error description-counter"' in refused.text
+
+
+def test_too_long_text_is_refused_with_the_count_not_cut(app, real_measures):
+    path = f"/measures/{real_measures[0].id}/report"
+    token, cookie = form_token(app, path)
+    typed = "x" * 5001
+    refused = post_form(app, path, {"message": typed, "csrf_token": token}, cookie)
+    assert refused.status_code == 400 and typed in refused.text
+    assert "At most 5,000 characters are accepted (now 5,001)." in refused.text
+    assert 'maxlength="5000"' not in refused.text  # the box no longer cuts silently
+
+
+def test_line_breaks_count_once_as_in_the_text_box(app, real_measures):
+    path = f"/measures/{real_measures[0].id}/report"
+    token, cookie = form_token(app, path)
+    # 4,999 characters in the box, of which 800 line breaks: 5,799 as the form sends them (CRLF)
+    typed = "abcd\r\n" * 800 + "y" * 999
+    assert post_form(app, path, {"message": typed, "csrf_token": token}, cookie).status_code == 303
+
+
+def test_the_queue_links_source_addresses_and_addresses_in_messages(app, real_measures):
+    measure_id = real_measures[0].id
+    message = 'See https://example.org/law?a=1&b="2" and <script>x</script>.'
+    assert app.simulate_post(f"/api/measures/{measure_id}/reports", json={"message": message}).status_code == 201
+    queue = app.simulate_get("/admin/reports", headers={"Authorization": f"Bearer {TOKEN}"}).text
+    cell = re.search(r'<td class="message">(.*?)</td>', queue, re.S).group(1)
+    # the address ends where a quote begins: the quote stays text
+    assert ('<a href="https://example.org/law?a=1&amp;b=" rel="nofollow noopener noreferrer">'
+            'https://example.org/law?a=1&amp;b=</a>&#34;2&#34;') in cell
+    assert "&lt;script&gt;" in cell and "<script>" not in cell
+    assert html_lang(queue) == "en"
