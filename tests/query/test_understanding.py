@@ -83,7 +83,7 @@ KNOWN_MISSES = {
 
 def test_judged_queries_keep_their_level(real_index):
     from measuresearch.index.engine import IndexHolder
-    queries = load_queries(ROOT / "tests" / "data" / "judged_queries.yaml")
+    queries = load_queries(ROOT / "src" / "measuresearch" / "search" / "judged_queries.yaml")
     assert len(queries) >= 70
     holder = IndexHolder(real_index)
     try:

@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import pathlib
 import sys
 
 from measuresearch import config as configuration
@@ -9,7 +10,7 @@ from measuresearch.cli import curator as curator_cli
 from measuresearch.errors import InputProblems, MeasureSearchError
 
 BOLD, RESET = "\033[1m", "\033[0m"
-DEFAULT_QUERIES = "tests/data/judged_queries.yaml"
+DEFAULT_QUERIES = pathlib.Path(__file__).resolve().parents[1] / "search" / "judged_queries.yaml"
 
 
 def _parser(cfg):

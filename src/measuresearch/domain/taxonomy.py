@@ -17,7 +17,9 @@ from measuresearch.errors import InputProblems, Problem
 
 FILE = "taxonomy.yaml"
 # The repository's own corpus folder (src/measuresearch/ -> repository root).
-REPOSITORY_FILE = pathlib.Path(__file__).resolve().parents[3] / "corpus" / FILE
+# The default taxonomy and groups, shipped inside the package: in the repository data/ holds links
+# to corpus/taxonomy.yaml and corpus/groups.yaml (the one copy, edited there); a wheel holds the files.
+DEFAULT_FOLDER = pathlib.Path(__file__).resolve().parent / "data"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,16 +120,16 @@ def closest(value, choices, n=3):
 
 
 def corpus_file(corpus_dir, name):
-    """Return a corpus folder's own file `name`, else the repository's corpus/`name` (the contract's fallback)."""
+    """Return a corpus folder's own file `name`, else the default one (corpus/`name` of the repository)."""
     if corpus_dir is not None:
         own = pathlib.Path(corpus_dir) / name
         if own.is_file():
             return own
-    return REPOSITORY_FILE.parent / name
+    return (DEFAULT_FOLDER / name).resolve()  # in the repository: corpus/<name>, where it is edited
 
 
 def path_for(corpus_dir):
-    """Return the taxonomy file a corpus folder uses: its own, else the repository's."""
+    """Return the taxonomy file a corpus folder uses: its own, else the default one."""
     return corpus_file(corpus_dir, FILE)
 
 

@@ -1,0 +1,133 @@
+"""The curator's commands: `reports`, `proposals` and `backup`, over store.py and curation.py."""
+
+import json
+import sys
+import time
+
+
+def add_parsers(sub, cfg):
+    """Add the curator's subcommands to the measuresearch parser."""
+    data_help = f"folder of measuresearch.sqlite3 (default: {cfg.data})"
+    p = sub.add_parser("reports", help="list the reports readers sent; close one",
+                       description="List reports (newest first), or `reports close ID` once a report is dealt with.")
+    p.add_argument("--status", choices=("open", "closed"), help="only reports of this status")
+    p.add_argument("--json", action="store_true", help="print JSON instead of lines")
+    p.add_argument("--data", default=cfg.data, help=data_help)
+    actions = p.add_subparsers(dest="action", metavar="ACTION")
+    close = actions.add_parser("close", help="mark a report closed", description="Mark a report closed.")
+    close.add_argument("id", type=int, metavar="ID", help="the report's number")
+
+    p = sub.add_parser("proposals", help="list proposed measures; accept or reject one",
+                       description="List proposals (newest first); `accept ID` writes one into the corpus "
+                                   "(run `make index` after), `reject ID` refuses it.")
+    p.add_argument("--status", choices=("open", "accepted", "rejected"), help="only proposals of this status")
+    p.add_argument("--json", action="store_true", help="print JSON instead of lines")
+    p.add_argument("--data", default=cfg.data, help=data_help)
+    p.add_argument("--corpus", default=cfg.corpus,
+                   help=f"corpus folder that open proposals are compared with (default: {cfg.corpus})")
+    actions = p.add_subparsers(dest="action", metavar="ACTION")
+    accept = actions.add_parser("accept", help="write the proposed measure into the corpus",
+                                description="Check the proposal like an import and write it into the corpus as a "
+                                            "new measure with a new id; a proposal with the sub-pillar and titles "
+                                            "of an existing measure is an edit of it, accepted only with --as-edit.")
+    accept.add_argument("id", type=int, metavar="ID", help="the proposal's number")
+    accept.add_argument("--corpus", default=cfg.corpus, help=f"corpus folder (default: {cfg.corpus})")
+    accept.add_argument("--as-edit", action="store_true",
+                        help="the proposal is an edit of the measure listed as 'edit of <id>': change that measure")
+    reject = actions.add_parser("reject", help="refuse the proposal", description="Mark a proposal rejected.")
+    reject.add_argument("id", type=int, metavar="ID", help="the proposal's number")
+
+    p = sub.add_parser("backup", help="copy the reports database (SQLite online backup)",
+                       description="Copy measuresearch.sqlite3 consistently, even while servers write to it.")
+    p.add_argument("--data", default=cfg.data, help=data_help)
+    p.add_argument("--to", help="target file (default: DATA/backups/measuresearch-<UTC time>.sqlite3)")
+
+
+def _store(args):
+    from measuresearch.curation.store import Store
+    return Store(args.data)
+
+
+def _one_line(text, width=100):
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def cmd_reports(args):
+    from measuresearch.curation import decisions as curation
+    store = _store(args)
+    if args.action == "close":
+        report = curation.close(store, args.id)
+        print(f"report {report['id']} on {report['measure_id']} is closed")
+        return 0
+    reports = store.reports(status=args.status)
+    if args.json:
+        print(json.dumps({"reports": reports}, ensure_ascii=False, indent=2))
+        return 0
+    for r in reports:
+        email = f" <{r['email']}>" if r["email"] else ""
+        print(f"#{r['id']} {r['status']} {r['created_at']} {r['measure_id']}{email}\n    {_one_line(r['message'])}")
+    print(f"{len(reports)} report(s)", file=sys.stderr)
+    return 0
+
+
+def cmd_proposals(args):
+    from measuresearch.curation import decisions as curation
+    from measuresearch.curation import edits
+    store = _store(args)
+    if args.action == "accept":
+        proposal, report = curation.accept(store, args.id, args.corpus, as_edit=args.as_edit)
+        for line in report.lines(details=True):
+            print(line)
+        print(f"proposal {proposal['id']} accepted as {proposal['measure_id']}; run `make index` to serve it")
+        return 0
+    if args.action == "reject":
+        proposal = curation.reject(store, args.id)
+        print(f"proposal {proposal['id']} is rejected")
+        return 0
+    proposals = edits.annotate(store.proposals(status=args.status), _corpus_records(args.corpus))
+    if args.json:
+        print(json.dumps({"proposals": proposals}, ensure_ascii=False, indent=2))
+        return 0
+    for p in proposals:
+        m = p["proposal"]
+        print(f"#{p['id']} {p['status']} {p['created_at']} {m['country']} · {m['sub_pillar']}\n"
+              f"    {_one_line(m['titles'][0])}\n    source: {m.get('source_url')}")
+        for line in _edit_lines(p["edit_of"]):
+            print(line)
+    print(f"{len(proposals)} proposal(s)", file=sys.stderr)
+    return 0
+
+
+def _corpus_records(corpus_dir):
+    """Return records_of(country, sub_pillar) over the corpus files (edits.annotate)."""
+    from measuresearch.corpus import importer
+    from measuresearch.domain import taxonomy
+    names = taxonomy.load(corpus_dir)
+
+    def records_of(country, sub_pillar):
+        measures, _ = importer.existing(corpus_dir, country, names)
+        return [m.to_dict() for m in measures if m.sub_pillar == sub_pillar]
+    return records_of
+
+
+def _edit_lines(edit):
+    """Return the lines that say a proposal is an edit, with its field diff."""
+    if not edit:
+        return []
+    nothing = "" if edit["changes"] else ", changes nothing"
+    lines = [f"    edit of {edit['id']} ({_one_line(edit['title'], 60)}{nothing}); accept with --as-edit"]
+    for change in edit["changes"]:
+        lines += [f"      {change['field']}: {_one_line(str(change['old']))}",
+                  f"      {' ' * len(change['field'])}  -> {_one_line(str(change['new']))}"]
+    return lines
+
+
+def cmd_backup(args):
+    store = _store(args)
+    target = args.to or f"{args.data}/backups/measuresearch-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.sqlite3"
+    print(f"copied {store.path} to {store.backup(target)}")
+    return 0
+
+
+COMMANDS = {"reports": cmd_reports, "proposals": cmd_proposals, "backup": cmd_backup}

@@ -1,0 +1,225 @@
+"""The measuresearch command: thin argparse subcommands over the library."""
+
+import argparse
+import json
+import pathlib
+import sys
+
+from measuresearch import config as configuration
+from measuresearch.cli import curator as curator_cli
+from measuresearch.errors import InputProblems, MeasureSearchError
+
+BOLD, RESET = "\033[1m", "\033[0m"
+DEFAULT_QUERIES = pathlib.Path(__file__).resolve().parents[1] / "search" / "judged_queries.yaml"
+
+
+def _parser(cfg):
+    parser = argparse.ArgumentParser(prog="measuresearch", description="Search the DTI database of digital-trade measures.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("import", help="turn DTI pages or sheets into corpus YAML, keeping every measure's id",
+                       description="Import text copied from the DTI 'Browse Database' page, or .xlsx/.csv sheets "
+                                   "(columns Country, Pillar, Sub-pillar, Title, Date, Description, Coverage; "
+                                   "several titles or dates in one cell, one a line), into one YAML file per "
+                                   "economy. Measures already in the corpus keep their id and are updated in place; "
+                                   "all files are written or none.")
+    p.add_argument("files", nargs="+", metavar="FILE", help="a text file copied from the DTI page, or a .xlsx/.csv sheet")
+    p.add_argument("--out", default=cfg.corpus, help=f"corpus folder to write (default: {cfg.corpus})")
+    p.add_argument("--dry-run", action="store_true", help="print what would change (field, old and new text); write nothing")
+    p.add_argument("--prune", action="store_true",
+                   help="remove measures the pages no longer list, leaving a tombstone (their links answer 410)")
+    p.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
+                   help="read FIELD (country, pillar, sub_pillar, titles, dates, description, coverage) "
+                        "from sheet column COLUMN (repeatable)")
+    p.add_argument("--wait", type=float, default=60.0, metavar="SECONDS",
+                   help="how long to wait for another import into the same folder (default 60)")
+
+    p = sub.add_parser("check", help="validate the corpus", description="Validate the corpus; exit 1 with file:line messages.")
+    p.add_argument("--corpus", default=cfg.corpus, help=f"corpus folder (default: {cfg.corpus})")
+
+    p = sub.add_parser("index", help="rebuild the index from the corpus",
+                       description="Validate the corpus, build a new index and swap it in atomically.")
+    p.add_argument("--corpus", default=cfg.corpus, help=f"corpus folder (default: {cfg.corpus})")
+    p.add_argument("--index", default=cfg.index, help=f"index folder (default: {cfg.index})")
+    p.add_argument("--if-needed", action="store_true",
+                   help="build only when there is no usable index (none yet, or built by another version)")
+
+    p = sub.add_parser("search", help="search from the terminal", description="Search the index and print ranked hits.")
+    p.add_argument("query", nargs="?", default="", metavar="QUERY", help="query text (empty: every measure)")
+    for name in ("country", "pillar", "sub_pillar", "coverage"):
+        p.add_argument(f"--{name.replace('_', '-')}", dest=name, action="append", default=[], metavar=name.upper(),
+                       help=f"keep only this {name.replace('_', '-')} (repeatable)")
+    p.add_argument("--year-from", type=int, help="first year, inclusive")
+    p.add_argument("--year-to", type=int, help="last year, inclusive")
+    p.add_argument("--event", action="append", default=[], choices=("in_force", "amended", "reported"),
+                   help="kind of date event the year range looks at (repeatable; default: every kind)")
+    p.add_argument("--in-force-on", metavar="DATE", help="YYYY, YYYY-MM or YYYY-MM-DD: measures in force that day")
+    p.add_argument("--sort", choices=("relevance", "newest", "oldest"), help="order of the hits")
+    p.add_argument("--page", type=int, default=1, help="page number (default 1)")
+    p.add_argument("--per-page", type=int, default=10, help="hits per page (default 10)")
+    p.add_argument("--json", action="store_true", help="print the API's JSON instead")
+    p.add_argument("--index", default=cfg.index, help=f"index folder (default: {cfg.index})")
+
+    p = sub.add_parser("serve", help="serve the web page and the JSON API",
+                       description="Serve the web page and the JSON API with waitress.")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    p.add_argument("--index", default=cfg.index, help=f"index folder (default: {cfg.index})")
+    p.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    p.add_argument("--base-url", default=None,
+                   help="public address behind a proxy, for absolute URLs in CSV, Atom and citations "
+                        "(default: MEASURESEARCH_BASE_URL, else the address each request came to)")
+    p.add_argument("--quiet", action="store_true",
+                   help="no access log (otherwise one line per request on standard output)")
+    curator_cli.add_parsers(sub, cfg)
+
+    p = sub.add_parser("evaluate", help="judge the ranking on the judged queries",
+                       description="Print success@1, success@3 and MRR over the judged queries, and every query "
+                                   "whose expected measure is not first.")
+    p.add_argument("--queries", default=DEFAULT_QUERIES, help=f"judged query file (default: {DEFAULT_QUERIES})")
+    p.add_argument("--index", default=cfg.index, help=f"index folder (default: {cfg.index})")
+    return parser
+
+
+def cmd_import(args):
+    from tqdm import tqdm
+
+    from measuresearch.corpus.importer import import_files
+    from measuresearch.corpus.sources.sheets import parse_mapping
+    try:
+        mapping = parse_mapping(args.map)
+    except ValueError as exc:
+        print(f"measuresearch import: {exc}", file=sys.stderr)
+        return 2
+    pages = sum(1 for f in args.files if not f.lower().endswith((".csv", ".xlsx")))
+    # a progress bar on a terminal only: pages read, and sheet rows in thousands
+    with tqdm(desc="importing", total=pages or None, unit=" pages/1k rows", disable=not sys.stderr.isatty(),
+              file=sys.stderr) as bar:
+        report = import_files(args.files, args.out, dry_run=args.dry_run, prune=args.prune, mapping=mapping,
+                              progress=lambda n: bar.update(1 if n == 1 else n // 1000), wait=args.wait,
+                              waiting=lambda: print(f"waiting for another import into {args.out} to finish ...",
+                                                    file=sys.stderr))
+    for line in report.lines(details=args.dry_run):
+        print(line)
+    return 0
+
+
+def cmd_check(args):
+    from measuresearch.domain import groups
+    from measuresearch.corpus.files import check
+    from measuresearch.errors import InputProblems
+    measures, problems = check(args.corpus)
+    try:
+        groups.load(args.corpus)
+    except InputProblems as exc:
+        problems = [*problems, *exc.problems]
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s) in {args.corpus}", file=sys.stderr)
+        return 1
+    print(f"{len(measures)} measures in {args.corpus}: OK")
+    return 0
+
+
+def cmd_index(args):
+    from tqdm import tqdm
+
+    from measuresearch.index.build.indexer import build
+    from measuresearch.index.format.layout import usable
+    if args.if_needed and usable(args.index):
+        print(f"{args.index} is up to date enough to serve; `make index` rebuilds it")
+        return 0
+    # a progress bar on a terminal only; logs and pipes get the summary line
+    # progress counts bytes of corpus files read, checked and written
+    with tqdm(desc="indexing", unit="B", unit_scale=True, unit_divisor=1024, disable=not sys.stderr.isatty(),
+              file=sys.stderr) as bar:
+        def progress(done, total):
+            bar.total = total
+            bar.update(done - bar.n)
+        report = build(args.corpus, args.index, progress=progress)
+    print(report.line())
+    return 0
+
+
+def cmd_search(args):
+    from measuresearch.index.engine import IndexHolder
+    from measuresearch.search.service import SearchRequest, search
+    filters = {n: tuple(getattr(args, n)) for n in ("country", "pillar", "sub_pillar", "coverage") if getattr(args, n)}
+    request = SearchRequest(q=args.query, filters=filters, year_from=args.year_from, year_to=args.year_to,
+                            event=tuple(args.event), in_force_on=args.in_force_on, sort=args.sort, page=args.page, per_page=args.per_page)
+    holder = IndexHolder(args.index)
+    try:
+        result = search(holder, request)
+    finally:
+        holder.close()
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        from measuresearch.cli.terminal import print_result
+        print_result(result, sys.stdout, bold=sys.stdout.isatty())
+    return 0
+
+
+def cmd_serve(args):
+    from measuresearch.config import checked_base_url
+    from measuresearch.web.server import serve
+    serve(args.index, args.host, args.port, threads=args.threads, quiet=args.quiet,
+          base_url=checked_base_url(args.base_url) if args.base_url else None)
+    return 0
+
+
+def cmd_evaluate(args):
+    import yaml
+
+    from measuresearch.index.engine import IndexHolder
+    from measuresearch.search.evaluate import judge, load_queries, report
+    try:
+        queries = load_queries(args.queries)
+    except OSError as exc:
+        print(f"measuresearch: cannot read {args.queries}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except (yaml.YAMLError, KeyError, TypeError) as exc:
+        print(f"measuresearch: {args.queries} is not a judged query file ({exc})", file=sys.stderr)
+        return 2
+    holder = IndexHolder(args.index)
+    try:
+        judgements = judge(holder, queries)
+    finally:
+        holder.close()
+    for line in report(judgements):
+        print(line)
+    return 0
+
+
+COMMANDS = {"import": cmd_import, "check": cmd_check, "index": cmd_index, "search": cmd_search, "serve": cmd_serve,
+            "evaluate": cmd_evaluate}
+
+
+def main(argv=None):
+    """Run the command line; return the exit status."""
+    try:
+        cfg = configuration.from_environment()
+    except MeasureSearchError as exc:  # a bad MEASURESEARCH_* variable
+        print(f"measuresearch: {exc.message}", file=sys.stderr)
+        return 2
+    args = _parser(cfg).parse_args(argv)
+    try:
+        return {**COMMANDS, **curator_cli.COMMANDS}[args.command](args)
+    except InputProblems as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s); nothing was changed", file=sys.stderr)
+        return 1
+    except MeasureSearchError as exc:
+        print(f"measuresearch: {exc.message}", file=sys.stderr)
+        return 2 if exc.status < 500 else 3
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # output piped into `head`
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

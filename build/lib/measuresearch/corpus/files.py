@@ -1,0 +1,246 @@
+"""Read and write corpus YAML; every problem names its file and line."""
+
+import os
+import pathlib
+import tempfile
+
+import yaml
+
+from measuresearch.domain import model
+from measuresearch.domain.provenance import REASONS
+from measuresearch.domain import taxonomy
+from measuresearch.corpus import yamlout
+from measuresearch.errors import InputProblems, Problem
+
+TOP_KEYS = ("country", "measures", "removed")
+# A tombstone: a measure that a re-import with --prune removed; its permalink answers 410.
+# It keeps why it went and the whole last record (tombstones written before provenance have neither).
+TOMBSTONE_KEYS = ("id", "sub_pillar", "titles", "removed_on")
+TOMBSTONE_MORE = ("reason", "record")
+# Files of the corpus folder that hold no measures.
+DATA_FILES = ("taxonomy.yaml", "groups.yaml")
+# libyaml's loader when PyYAML was built with it: the same nodes and marks, ten times faster.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Located:
+    """A measure's plain data with the line of the measure and of each key."""
+
+    def __init__(self, data, line, key_lines):
+        self.data = data
+        self.line = line
+        self.key_lines = key_lines
+
+
+def _compose(text, path):
+    loader = _LOADER(text)
+    try:
+        node = loader.get_single_node()
+        value = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark else 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise InputProblems([Problem(path, line, f"YAML error: {problem}")]) from None
+    finally:
+        loader.dispose()
+    return node, value
+
+
+def _duplicate_keys(node, path):
+    problems, seen = [], set()
+    for key_node, _ in node.value:
+        if key_node.value in seen:
+            problems.append(Problem(path, key_node.start_mark.line + 1, f"duplicate key {key_node.value!r}"))
+        seen.add(key_node.value)
+    return problems
+
+
+def read_file(path):
+    """Read one corpus file; return (located measures, problems)."""
+    located, _, problems = read_document(path)
+    return located, problems
+
+
+def read_document(path):
+    """Read one corpus file; return (located measures, tombstones, problems).
+
+    Tombstones (`removed:`) are the measures a re-import with --prune removed,
+    as (record, line) pairs.
+    """
+    path = str(path)
+    try:
+        text = pathlib.Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return [], [], [Problem(path, 1, f"cannot read file: {exc}")]
+    try:
+        node, value = _compose(text, path)
+    except InputProblems as exc:
+        return [], [], exc.problems
+    if not isinstance(value, dict) or not isinstance(node, yaml.MappingNode):
+        return [], [], [Problem(path, 1, "expected a mapping with keys 'country' and 'measures'")]
+    problems = _duplicate_keys(node, path)
+    for key_node, _ in node.value:
+        if key_node.value not in TOP_KEYS:
+            problems.append(Problem(path, key_node.start_mark.line + 1, f"unknown key {key_node.value!r}"))
+    items = dict((k.value, v) for k, v in node.value)
+    removed, removed_problems = _tombstones(path, items.get("removed"), value.get("removed"))
+    for record, _ in removed:
+        record["country"] = value.get("country")
+    problems.extend(removed_problems)
+    seq = items.get("measures")
+    if not isinstance(seq, yaml.SequenceNode):
+        problems.append(Problem(path, 1, "expected 'measures:' with a list of measures"))
+        return [], removed, problems
+    located = []
+    for item_node, data in zip(seq.value, value["measures"]):
+        line = item_node.start_mark.line + 1
+        if not isinstance(data, dict):
+            problems.append(Problem(path, line, "expected a measure (a mapping of fields)"))
+            continue
+        problems.extend(_duplicate_keys(item_node, path))
+        key_lines = {k.value: k.start_mark.line + 1 for k, _ in item_node.value}
+        located.append(_Located(data, line, key_lines))
+    return located, removed, problems
+
+
+def _tombstones(path, node, value):
+    """Return ([(tombstone, line)], problems) of a file's `removed:` list."""
+    if node is None:
+        return [], []
+    if not isinstance(value, list) or not isinstance(node, yaml.SequenceNode):
+        return [], [Problem(path, node.start_mark.line + 1, "expected 'removed:' with a list of tombstones")]
+    found, problems = [], []
+    for item_node, item in zip(node.value, value):
+        line = item_node.start_mark.line + 1
+        if not isinstance(item, dict) or not set(TOMBSTONE_KEYS) <= set(item) <= {*TOMBSTONE_KEYS, *TOMBSTONE_MORE}:
+            problems.append(Problem(path, line, f"a tombstone has the keys {', '.join(TOMBSTONE_KEYS)} "
+                                                f"(and may have {', '.join(TOMBSTONE_MORE)})"))
+        elif not isinstance(item["id"], str) or not isinstance(item["titles"], list):
+            problems.append(Problem(path, line, "a tombstone's id is text and its titles a list"))
+        elif item.get("reason", "pruned") not in REASONS or not isinstance(item.get("record", {}), dict):
+            problems.append(Problem(path, line, f"a tombstone's reason is one of {', '.join(REASONS)} "
+                                                "and its record a mapping"))
+        else:
+            found.append((item, line))
+    return found, problems
+
+
+def tombstones(document):
+    """Return the tombstones of a corpus file's plain data (a list of dicts)."""
+    removed = document.get("removed") if isinstance(document, dict) else None
+    return [dict(item) for item in removed or [] if isinstance(item, dict)]
+
+
+def corpus_files(corpus_dir):
+    """Return the corpus YAML files in a stable order."""
+    folder = pathlib.Path(corpus_dir)
+    if not folder.is_dir():
+        raise InputProblems([Problem(str(folder), 0, "corpus folder does not exist")])
+    return sorted(p for p in folder.iterdir()
+                  if p.suffix in (".yaml", ".yml") and p.name not in DATA_FILES and p.is_file())
+
+
+def check(corpus_dir):
+    """Validate every corpus file; return (measures, problems), all problems at once."""
+    return check_files(corpus_files(corpus_dir))
+
+
+def check_files(paths):
+    """Validate the given corpus files; return (measures, problems), all problems at once."""
+    checker, measures = Checker(), []
+    for path in paths:
+        measures.extend(checker.file(path))
+    return measures, checker.problems
+
+
+class Checker:
+    """Validates corpus files one at a time, remembering ids across them.
+
+    file() returns the valid measures of one file; every problem found so far
+    is in `problems`, and `seen` maps each id to the (path, line) it was first at.
+    """
+
+    def __init__(self, taxonomy_=None):
+        self.problems, self.seen, self.removed = [], {}, {}
+        self.taxonomy = taxonomy_
+
+    def file(self, path):
+        """Read and check one file; return its valid measures.
+
+        Names are checked against the given taxonomy, else the one of the
+        file's folder (taxonomy.load). Tombstones go to `removed` (id -> record).
+        """
+        located, removed, problems = read_document(path)
+        self.problems.extend(problems)
+        for record, line in removed:
+            if self._remember(record["id"], (str(path), line)):
+                self.removed[record["id"]] = record
+        try:
+            names = self.taxonomy or taxonomy.load(pathlib.Path(path).parent)
+        except InputProblems as exc:
+            self.problems.extend(exc.problems)
+            return []
+        measures = []
+        for item in located:
+            item_problems = model.validate(item.data) + names.check_measure(item.data)
+            for key, message in item_problems:
+                self.problems.append(Problem(str(path), item.key_lines.get(key, item.line), message))
+            measure_id = item.data.get("id")
+            if isinstance(measure_id, str):
+                if not self._remember(measure_id, (str(path), item.key_lines.get("id", item.line))):
+                    continue
+            if not item_problems:
+                measures.append(model.from_dict(item.data))
+        return measures
+
+    def _remember(self, measure_id, where):
+        """Note where an id is; return False (and a problem) if it was met before."""
+        if measure_id in self.seen:
+            self.problems.append(duplicate_id(measure_id, where, self.seen[measure_id]))
+            return False
+        self.seen[measure_id] = where
+        return True
+
+
+def duplicate_id(measure_id, where, first):
+    """Return the Problem of an id met again at `where`, first at `first` ((path, line) each)."""
+    return Problem(where[0], where[1], f"duplicate id {measure_id!r} (first at {first[0]}:{first[1]})")
+
+
+def load(corpus_dir):
+    """Return every measure of the corpus, or raise InputProblems."""
+    measures, problems = check(corpus_dir)
+    if problems:
+        raise InputProblems(problems)
+    return measures
+
+
+def document(measures, country=None, removed=()):
+    """Return the plain data of one country file: its measures, then its tombstones if any."""
+    data = {"country": country or measures[0].country, "measures": [m.to_dict() for m in measures]}
+    if removed:
+        data["removed"] = [{key: item[key] for key in (*TOMBSTONE_KEYS, *TOMBSTONE_MORE) if key in item}
+                           for item in removed]
+    return data
+
+
+def dump(measures, country=None, removed=()):
+    """Return the YAML text of one country file: its measures, then its tombstones if any."""
+    return yamlout.dump(document(measures, country, removed))  # the bytes yaml.dump would write, faster
+
+
+def write_atomic(path, text):
+    """Write text to path through a temporary file and a rename."""
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        pathlib.Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,210 @@
+"""Import DTI pages and sheets into the corpus: one YAML file per economy, ids kept.
+
+A run reads every source, checks every measure against the taxonomy, and
+matches each economy's measures with those its file already has (identity.py)
+before anything is written; then it writes every changed file all or nothing
+under the folder's import lock (transaction.py). `dry_run` stops before the
+writes. Measures the pages no longer list are kept, or with `prune` removed
+and replaced by a tombstone (their permalinks answer 410).
+"""
+
+import dataclasses
+import datetime
+import gc
+import hashlib
+import json
+import pathlib
+
+import yaml
+
+from measuresearch.corpus import files as corpus
+from measuresearch.corpus.sources import dti_page as dti
+from measuresearch.corpus import identity
+from measuresearch.corpus import merge
+from measuresearch.corpus.merge import FileReport  # noqa: F401 (the report's lines are part of the import's API)
+from measuresearch.domain import model
+from measuresearch.domain import provenance
+from measuresearch.corpus.sources import sheets
+from measuresearch.domain import taxonomy
+from measuresearch.corpus import transaction
+from measuresearch.corpus import yamlout
+from measuresearch.errors import InputProblems, Problem
+from measuresearch.domain.model import slugify
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclasses.dataclass
+class ImportReport:
+    """What an import did (or, with dry_run, would do) to each corpus file."""
+
+    files: list = dataclasses.field(default_factory=list)
+    dry_run: bool = False
+
+    def lines(self, details=False):
+        """Return one summary line per file, and with details the changes under it."""
+        out = []
+        for report in self.files:
+            out.append(report.line())
+            if details:
+                out.extend(report.details())
+        if self.dry_run:
+            out.append("dry run: nothing was written")
+        return out
+
+
+def read_sources(paths, names, mapping=None, progress=None, day=None):
+    """Read pages and sheets; return their entries, or raise InputProblems with every problem.
+
+    Each measure's `source` names its file (kind dti_page or sheet) and `day` (YYYY-MM-DD, default today).
+    """
+    entries, problems = [], []
+    day = day or datetime.date.today().isoformat()
+    for path in paths:
+        try:
+            if sheets.is_sheet(path):
+                found, found_problems = sheets.read_sheet(path, names, mapping, progress)
+            else:
+                text = pathlib.Path(path).read_text(encoding="utf-8")
+                found, found_problems = dti.parse_entries(text, str(path), names)
+        except (OSError, UnicodeDecodeError, ValueError, KeyError) as exc:
+            problems.append(Problem(str(path), 1, f"cannot read {path}: {exc}"))
+            continue
+        except Exception as exc:  # a damaged .xlsx raises zipfile/openpyxl errors of many kinds
+            problems.append(Problem(str(path), 1, f"cannot read {path} as a spreadsheet: {exc}"))
+            continue
+        problems.extend(found_problems)
+        source = provenance.new_source("sheet" if sheets.is_sheet(path) else "dti_page", pathlib.Path(path).name,
+                                       None, day)
+        for entry in found:
+            entry.measure.source, entry.measure.last_imported = dict(source), day
+            problems.extend(entry.problem(key, message)
+                            for key, message in names.check_measure(entry.measure.to_dict()))
+        entries.extend(found)
+        if progress and not sheets.is_sheet(path):
+            progress(1)
+    if problems:
+        raise InputProblems(problems)
+    return entries
+
+
+def import_files(paths, out_dir, dry_run=False, prune=False, mapping=None, progress=None, wait=60.0,
+                 waiting=None, today=None):
+    """Import pages and sheets into out_dir; return an ImportReport. See the module docstring."""
+    # The cyclic garbage collector would walk the millions of live objects of a large import
+    # again and again (as in index builds); reference counting still frees everything else.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _import(paths, out_dir, dry_run, prune, mapping, progress, wait, waiting, today)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _import(paths, out_dir, dry_run, prune, mapping, progress, wait, waiting, today):
+    names = taxonomy.load(out_dir)
+    day = (today or datetime.date.today()).isoformat()
+    measures = [entry.measure for entry in read_sources(paths, names, mapping, progress, day)]
+    return import_measures(measures, out_dir, names, dry_run, wait=wait, waiting=waiting,
+                           run=merge.Run.of(measures, day, prune=prune))
+
+
+def import_measures(measures, out_dir, names, dry_run=False, wait=60.0, waiting=None, run=None):
+    """Merge measures checked against `names` into out_dir, as import_files does (an accepted proposal too).
+
+    `run` (merge.Run) says the scope, the day and the mode; by default the measures' own scope, today.
+    """
+    run = run or merge.Run.of(measures, datetime.date.today().isoformat())
+    by_country, seen = {}, set()
+    for measure in measures:
+        content = (measure.country, *identity.content(measure))
+        if content not in seen:  # the same measure twice in one run (a page given twice) is one measure
+            seen.add(content)
+            by_country.setdefault(measure.country, []).append(measure)
+    report, documents, problems = ImportReport(dry_run=dry_run), {}, []
+    with transaction.locked(out_dir, wait, waiting, dry_run=dry_run):
+        for country, incoming in sorted(by_country.items()):
+            name = f"{slugify(country, 8)}.yaml"
+            path = pathlib.Path(out_dir) / name
+            old, tombstones = _existing(path, names, problems, remember=not dry_run)
+            file_report, document = merge.merge(path, country, old, tombstones, incoming, run, problems)
+            report.files.append(file_report)
+            if document is not None:
+                documents[name] = document
+        if problems:
+            raise InputProblems(problems)
+        if not dry_run and documents:
+            texts = {name: yamlout.dump(document) for name, document in documents.items()}
+            transaction.commit(out_dir, texts)
+            for name, document in documents.items():
+                _remember(pathlib.Path(out_dir) / name, texts[name].encode("utf-8"), document)
+    return report
+
+
+def existing(out_dir, country, names):
+    """Return (measures, tombstones) of an economy's corpus file, or raise InputProblems."""
+    problems = []
+    found = _existing(pathlib.Path(out_dir) / f"{slugify(country, 8)}.yaml", names, problems, remember=False)
+    if problems:
+        raise InputProblems(problems)
+    return found
+
+
+import_pages = import_files
+
+
+CACHE = ".import-cache"
+
+
+def _cache_path(path):
+    return path.parent / CACHE / (path.name + ".json")
+
+
+def _remember(path, raw, document):
+    """Keep a JSON copy of a checked corpus file, keyed by its bytes' SHA-1: JSON reads ten times faster."""
+    try:
+        corpus.write_atomic(_cache_path(path), json.dumps(
+            {"sha1": hashlib.sha1(raw).hexdigest(), "document": document}, ensure_ascii=False))
+    except OSError:
+        pass  # only a cache
+
+
+def _cached(path, raw):
+    try:
+        cache = json.loads(_cache_path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return cache["document"] if cache.get("sha1") == hashlib.sha1(raw).hexdigest() else None
+
+
+def _existing(path, names, problems, remember=True):
+    """Return (measures, tombstones) of an existing corpus file; its problems refuse the import."""
+    if not path.exists():
+        return [], []
+    try:
+        raw = path.read_bytes()
+        document = _cached(path, raw)
+        cached = document is not None
+        if cached:  # a copy of a file this module checked (names are checked again)
+            measures = [None if names.check_measure(data) else model.Measure(**data) for data in document["measures"]]
+        else:
+            document = yaml.load(raw.decode("utf-8"), Loader=_LOADER)
+            measures = [_valid(data, names) for data in document["measures"]]
+        if set(document) - set(corpus.TOP_KEYS) or None in measures:
+            raise ValueError
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, TypeError, KeyError):
+        checker = corpus.Checker(names)
+        checker.file(path)  # the slow reader, for file:line messages
+        problems.extend(checker.problems or [Problem(str(path), 1, "cannot read this corpus file")])
+        problems.append(Problem(str(path), 0, "fix this file before importing into it; nothing was changed"))
+        return [], []
+    if remember and not cached:
+        _remember(path, raw, document)
+    return measures, corpus.tombstones(document)
+
+
+def _valid(data, names):
+    if not isinstance(data, dict) or model.validate(data) or names.check_measure(data):
+        return None
+    return model.from_dict(data)

@@ -1,0 +1,187 @@
+"""Merge one economy's incoming measures into its corpus file: scope, provenance, tombstones.
+
+An import run matches (identity.py) each source kind's measures only with the records
+that kind brought (and with records made before provenance, which take the kind of the
+run that first matches them). A record of another kind is never overwritten: an incoming
+measure with its sub-pillar and titles but other text is refused, naming both. Missing
+and --prune look only at the (economy, sub-pillar, kind) triples of the run (its scope),
+so importing one of an economy's pages leaves the rest of the economy alone. A proposal
+is merged as a new record (`add_only`), or as an edit of one named record (`edit_of`).
+"""
+
+import dataclasses
+
+from measuresearch.corpus import files as corpus
+from measuresearch.corpus import identity
+from measuresearch.domain import provenance
+from measuresearch.domain.provenance import kind_of
+from measuresearch.errors import Problem
+
+
+@dataclasses.dataclass
+class FileReport:
+    """What an import does to one corpus file."""
+
+    path: str
+    added: list = dataclasses.field(default_factory=list)
+    changed: list = dataclasses.field(default_factory=list)  # (old, new, how, [(field, old, new)])
+    unchanged: int = 0
+    missing: list = dataclasses.field(default_factory=list)
+    restored: list = dataclasses.field(default_factory=list)  # new measures that got a removed id back
+    pruned: bool = False
+
+    def line(self):
+        """Return the summary line: N added, N changed, N unchanged, N missing from the page."""
+        text = (f"{self.path}: {len(self.added) + len(self.restored)} added, {len(self.changed)} changed, "
+                f"{self.unchanged} unchanged, {len(self.missing)} missing from the page")
+        if self.missing:
+            text += " (removed, tombstones kept)" if self.pruned else " (kept; --prune removes them)"
+        return text
+
+    def details(self):
+        """Return one line per added, changed, restored and missing measure, changes with old and new text."""
+        out = []
+        for old, new, how, fields in self.changed:
+            note = " (titles changed: matched by the closest description in its sub-pillar)" \
+                if how == "description" else ""
+            out.append(f"  ~ {old.id}{note}")
+            for name, before, after in fields:
+                out.append(f"      {name}: {_show(before)}")
+                out.append(f"      {' ' * len(name)}  -> {_show(after)}")
+        out.extend(f"  + {m.id}: {m.titles[0]}" for m in self.added)
+        out.extend(f"  + {m.id}: {m.titles[0]} (removed earlier; its id is back)" for m in self.restored)
+        verb = "removed, tombstone kept" if self.pruned else "kept"
+        out.extend(f"  - {m.id}: {m.titles[0]} (missing from the page; {verb})" for m in self.missing)
+        return out
+
+
+def _show(value):
+    return repr(value) if not isinstance(value, list) else "[" + ", ".join(map(repr, value)) + "]"
+
+
+@dataclasses.dataclass
+class Run:
+    """How one run merges: its scope, the day, --prune, and the proposal modes."""
+
+    today: str
+    scope: frozenset = frozenset()  # (economy, sub-pillar, source kind) the run's files contain
+    prune: bool = False
+    add_only: bool = False  # a proposal that is no edit: always a new record with a new id
+    edit_of: str | None = None  # a proposal accepted as an edit of this record
+
+    @classmethod
+    def of(cls, measures, today, prune=False, **modes):
+        """Return the Run of these incoming measures: their scope is every triple they hold."""
+        scope = frozenset((m.country, m.sub_pillar, kind_of(m)) for m in measures)
+        return cls(today=today, scope=scope, prune=prune, **modes)
+
+    def covers(self, record):
+        """Whether a record is within the run's scope (a record without source: any kind)."""
+        kind = kind_of(record)
+        if kind is not None:
+            return (record.country, record.sub_pillar, kind) in self.scope
+        return any((country, sub) == (record.country, record.sub_pillar) for country, sub, _ in self.scope)
+
+
+def match(old, incoming, tombstones):
+    """Match incoming measures kind by kind with the records of that kind; return identity.Matching."""
+    result, paired = identity.Matching(), set()
+    for kind in sorted({kind_of(m) for m in incoming}, key=str):
+        same = [m for m in old if kind_of(m) in (None, kind) and m.id not in paired]
+        graves = [t for t in tombstones if kind_of(t.get("record") or {}) in (None, kind)]
+        part = identity.match(same, [m for m in incoming if kind_of(m) == kind], graves)
+        paired.update(before.id for before, _, _ in part.pairs)
+        result.pairs += part.pairs
+        result.added += part.added
+        result.restored += [(t, m) for t, m in part.restored if t not in [u for u, _ in result.restored]]
+        result.ties += part.ties
+    result.missing = [m for m in old if m.id not in paired]
+    return result
+
+
+def _other_kind(old, added, path, problems):
+    """Drop added measures that repeat a record of another kind word for word; refuse other clashes."""
+    by_key = {}
+    for record in old:
+        by_key.setdefault(identity.title_key(record), []).append(record)
+    kept, unchanged = [], 0
+    for measure in added:
+        others = [r for r in by_key.get(identity.title_key(measure), []) if kind_of(r) not in (None, kind_of(measure))]
+        if not others:
+            kept.append(measure)
+        elif any(not identity.changes(r, measure) for r in others):
+            unchanged += 1
+        else:
+            other = others[0]
+            problems.append(Problem(str(path), 0, (
+                f"{measure.source['name']}: {measure.titles[0]!r} ({measure.sub_pillar}) has the titles of "
+                f"{other.id}, which came from {provenance.KIND_WORDS[kind_of(other)]} {other.source['name']}; "
+                "an import never overwrites a record of another source (edit the corpus file or withdraw it); "
+                "nothing was changed")))
+    return kept, unchanged
+
+
+def merge(path, country, old, tombstones, incoming, run, problems):
+    """Merge one economy's measures; return (FileReport, the file's new plain data or None if unchanged)."""
+    if run.edit_of:
+        return _edit(path, country, old, tombstones, incoming[0], run, problems)
+    matching = identity.Matching(added=list(incoming)) if run.add_only else match(old, incoming, tombstones)
+    for new, candidates in matching.ties:
+        problems.append(Problem(str(path), 0, f"cannot tell which measure {new.titles[0]!r} ({new.sub_pillar}) "
+                                              f"on the page is: equally close to {', '.join(c.id for c in candidates)}; "
+                                              "nothing was changed"))
+    missing = [m for m in matching.missing if run.covers(m)] if not run.add_only else []
+    report = FileReport(str(path), pruned=run.prune, missing=missing)
+    added, report.unchanged = _other_kind(old, matching.added, path, problems)
+    replaced, touched = {}, False
+    for before, after, how in matching.pairs:
+        fields = identity.changes(before, after)
+        now = _updated(before, after, run.today)
+        if fields:
+            report.changed.append((before, now, how, fields))
+        else:
+            report.unchanged += 1
+            touched = touched or (before.source, before.last_imported) != (now.source, now.last_imported)
+        replaced[before.id] = now
+    taken = {m.id for m in old} | {t["id"] for t in tombstones}
+    report.added = [dataclasses.replace(m, id=fresh_id(m.id, taken)) for m in added]
+    for tomb, measure in matching.restored:
+        first = (tomb.get("record") or {}).get("source") or measure.source
+        report.restored.append(dataclasses.replace(measure, id=tomb["id"], source=first))
+    gone = {m.id for m in missing} if run.prune else set()
+    if not (report.changed or report.added or report.restored or gone or touched):
+        return report, None
+    back = {m.id for m in report.restored}
+    measures = [replaced.get(m.id, m) for m in old if m.id not in gone] + report.added + report.restored
+    graves = [t for t in tombstones if t["id"] not in back] + [
+        provenance.tombstone(m.to_dict(), "pruned", run.today) for m in missing if m.id in gone]
+    return report, corpus.document(measures, country=country, removed=graves)
+
+
+def _updated(before, after, today):
+    """Return the incoming measure under the old record's id, with its first source kept."""
+    return dataclasses.replace(after, id=before.id, source=before.source or after.source, last_imported=today)
+
+
+def _edit(path, country, old, tombstones, proposal, run, problems):
+    """Apply a proposal accepted as an edit of run.edit_of: new text, the record's id and source kept."""
+    report = FileReport(str(path))
+    target = next((m for m in old if m.id == run.edit_of), None)
+    if target is None:
+        problems.append(Problem(str(path), 0, f"no measure {run.edit_of!r} to edit; nothing was changed"))
+        return report, None
+    sources = target.sources + [url for url in proposal.sources if url not in target.sources]
+    now = dataclasses.replace(_updated(target, proposal, run.today), sources=sources)
+    report.changed.append((target, now, "edit", identity.changes(target, now)))
+    measures = [now if m.id == target.id else m for m in old]
+    return report, corpus.document(measures, country=country, removed=tombstones)
+
+
+def fresh_id(candidate, taken):
+    """Return candidate, or candidate-2, -3, ... if a measure or tombstone of the file has it."""
+    fresh, n = candidate, 1
+    while fresh in taken:
+        n += 1
+        fresh = f"{candidate}-{n}"
+    taken.add(fresh)
+    return fresh

@@ -1,0 +1,136 @@
+"""Read measures from a spreadsheet: .xlsx (openpyxl, read-only) or .csv with a header row.
+
+The header names the columns; by default Country, Pillar, Sub-pillar, Title,
+Date, Description and Coverage (any case; plurals too). `--map COLUMN=field`
+names another column for a field. A Title or Date cell may hold several lines,
+one title or date line each. Every problem names the sheet, row and column.
+"""
+
+import csv
+import datetime
+
+from measuresearch.corpus.sources.dti_page import Entry
+from measuresearch.errors import Problem
+from measuresearch.domain.model import DateError, Measure, events_of, first_year, measure_id
+
+FIELDS = ("country", "pillar", "sub_pillar", "titles", "dates", "description", "coverage")
+REQUIRED = FIELDS[:-1]
+DEFAULT_COLUMNS = {"country": "Country", "pillar": "Pillar", "sub_pillar": "Sub-pillar", "titles": "Title",
+                   "dates": "Date", "description": "Description", "coverage": "Coverage"}
+_ALSO = {"titles": ("titles",), "dates": ("dates",), "country": ("economy",), "sub_pillar": ("subpillar", "sub pillar")}
+
+
+def parse_mapping(items):
+    """Turn ["COLUMN=field", ...] into {field: column}; raise ValueError with a message on a bad item."""
+    mapping = {}
+    for item in items or ():
+        column, sep, field = item.rpartition("=")
+        field = field.strip().lower().replace("-", "_")
+        if not sep or not column.strip() or field not in FIELDS:
+            raise ValueError(f"--map {item!r}: expected COLUMN=FIELD with FIELD one of {', '.join(FIELDS)}")
+        mapping[field] = column.strip()
+    return mapping
+
+
+def is_sheet(path):
+    """Return True for the file kinds this module reads."""
+    return str(path).lower().endswith((".xlsx", ".csv"))
+
+
+def read_sheet(path, names, mapping=None, progress=None):
+    """Read every sheet of a file; return (entries, problems)."""
+    entries, problems = [], []
+    for label, rows in _sheets(path):
+        sheet_entries, sheet_problems = _read_rows(label, rows, names, mapping or {}, progress)
+        entries.extend(sheet_entries)
+        problems.extend(sheet_problems)
+    return entries, problems
+
+
+def _sheets(path):
+    path = str(path)
+    if path.lower().endswith(".csv"):
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            yield path, csv.reader(handle)
+        return
+    import openpyxl
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        for sheet in book.worksheets:
+            yield f"{path}[{sheet.title}]", sheet.iter_rows(values_only=True)
+    finally:
+        book.close()
+
+
+def _normal(header):
+    return " ".join(str(header or "").replace("_", " ").replace("-", " ").split()).casefold()
+
+
+def _columns(header, mapping):
+    """Return ({field: column index}, [missing field]) for a header row."""
+    position = {_normal(cell): i for i, cell in reversed(list(enumerate(header))) if _normal(cell)}
+    found, missing = {}, []
+    for field in FIELDS:
+        spellings = [mapping[field]] if field in mapping else [DEFAULT_COLUMNS[field], *_ALSO.get(field, ())]
+        index = next((position[_normal(s)] for s in spellings if _normal(s) in position), None)
+        if index is not None:
+            found[field] = index
+        elif field in REQUIRED:
+            missing.append(spellings[0])
+    return found, missing
+
+
+def _read_rows(label, rows, names, mapping, progress):
+    entries, problems, columns, header = [], [], None, None
+    for number, row in enumerate(rows, 1):
+        if progress and number % 1000 == 0:
+            progress(1000)
+        if not any(cell not in (None, "") and str(cell).strip() for cell in row):
+            continue
+        if columns is None:
+            header = [str(cell or "").strip() for cell in row]
+            columns, missing = _columns(header, mapping)
+            if missing:
+                return [], [Problem(label, number, f"header row: no column {', '.join(map(repr, missing))} "
+                                                   f"(columns: {', '.join(map(repr, filter(None, header)))}; "
+                                                   "use --map COLUMN=field)")]
+            continue
+        entry, row_problems = _entry(label, number, row, columns, header, names)
+        problems.extend(row_problems)
+        if entry:
+            entries.append(entry)
+    if columns is None:
+        problems.append(Problem(label, 1, "no header row (expected columns such as Country, Pillar, Sub-pillar, "
+                                          "Title, Date, Description, Coverage)"))
+    return entries, problems
+
+
+def _entry(label, number, row, columns, header, names):
+    values, problems = {}, []
+    where = {field: f"column {header[i]!r}: " for field, i in columns.items()}
+    for field, index in columns.items():
+        cell = row[index] if index < len(row) else None
+        if isinstance(cell, (datetime.date, datetime.time)):
+            problems.append(Problem(label, number, f"{where[field]}expected text, found a spreadsheet date "
+                                                   f"({cell}); write the date line as text, e.g. 'Since July 2018'"))
+            continue
+        text = "" if cell is None else str(cell).strip()
+        if field in ("titles", "dates"):
+            values[field] = [line.strip() for line in text.splitlines() if line.strip()]
+        else:
+            values[field] = text or None
+        if field in REQUIRED and not values[field]:
+            problems.append(Problem(label, number, f"{where[field]}empty; every measure needs its {field}"))
+    if problems:
+        return None, problems
+    try:
+        events = events_of(values["dates"])
+    except DateError as exc:
+        return None, [Problem(label, number, f"{where['dates']}expected a date line such as 'Since July 2018': {exc}")]
+    country = names.economy(values["country"]) or values["country"]
+    measure = Measure(id=measure_id(country, values["pillar"], values["sub_pillar"], values["titles"],
+                                    values["dates"], values["description"]),
+                      country=country, pillar=values["pillar"], sub_pillar=values["sub_pillar"],
+                      titles=values["titles"], dates=values["dates"], description=values["description"],
+                      coverage=values.get("coverage"), events=events, year=first_year(events))
+    return Entry(measure, {field: number for field in FIELDS}, label, where), []

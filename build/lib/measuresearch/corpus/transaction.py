@@ -1,0 +1,155 @@
+"""Write several corpus files all or nothing, one writer at a time.
+
+An import takes `flock(<folder>/.import.lock)` (the kernel drops it if the
+process dies), writes every new file beside its target and fsyncs it, then
+records the renames to do in `<folder>/.import-journal` (itself written
+atomically) and renames. A crash before the journal exists leaves the old
+files and some temporary files that the next import removes; a crash after
+it leaves every file whole, old or new, and the next import finishes the
+renames before it reads anything; until then `check` and `index` refuse the
+folder (`unfinished`), and the CLI finishes it first (`finish`). A dry run takes
+the lock shared, writes nothing and refuses an unfinished journal. Files keep
+their mode; a new file gets the mode the umask gives.
+"""
+
+import contextlib
+import fcntl
+import json
+import os
+import pathlib
+import tempfile
+import time
+
+from measuresearch.errors import MeasureSearchError
+
+LOCK, JOURNAL, SUFFIX = ".import.lock", ".import-journal", ".import-tmp"
+
+
+class ImportLocked(MeasureSearchError):
+    """Raised when another import holds the folder's lock for longer than we wait."""
+
+    status = 409
+    code = "import_running"
+
+
+class Unfinished(MeasureSearchError):
+    """Raised when a folder holds the journal of an import killed between its renames."""
+
+    status = 409
+    code = "import_unfinished"
+
+
+def unfinished(folder):
+    """Raise Unfinished when an import into folder was killed between its renames."""
+    if (pathlib.Path(folder) / JOURNAL).exists():
+        raise Unfinished(f"an import into {folder} was interrupted between its renames; nothing was read. "
+                         "`measuresearch check` or an import (not --dry-run) finishes it")
+
+
+def finish(folder, wait=60.0):
+    """Finish an interrupted import's renames under the lock; return True if there was one."""
+    if not (pathlib.Path(folder) / JOURNAL).exists():
+        return False
+    with locked(folder, wait):
+        return True  # locked() recovered it
+
+
+@contextlib.contextmanager
+def locked(folder, wait=60.0, waiting=None, dry_run=False):
+    """Hold the folder's import lock; wait up to `wait` seconds, calling waiting() once if we must.
+
+    A dry run holds it shared, creates nothing and refuses a folder with an unfinished import.
+    """
+    folder = pathlib.Path(folder)
+    if dry_run:
+        handle = open(folder / LOCK) if (folder / LOCK).exists() else None
+    else:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(folder / LOCK, "a+")
+    try:
+        deadline = time.monotonic() + wait
+        while handle is not None:
+            try:
+                fcntl.flock(handle, (fcntl.LOCK_SH if dry_run else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise ImportLocked(f"another import into {folder} is running; nothing was changed "
+                                       f"(waited {wait:g} s; try again when it has finished)") from None
+                if waiting:
+                    waiting()
+                    waiting = None
+                time.sleep(0.1)
+        if dry_run:
+            unfinished(folder)
+        else:
+            recover(folder)
+        yield
+    finally:
+        if handle is not None:
+            handle.close()
+
+
+def recover(folder):
+    """Finish the renames of an import that was killed after its journal, then drop stray temporaries."""
+    folder = pathlib.Path(folder)
+    journal = folder / JOURNAL
+    if journal.exists():
+        for tmp, target in json.loads(journal.read_text(encoding="utf-8")):
+            if (folder / tmp).exists():
+                os.replace(folder / tmp, folder / target)
+        _fsync_dir(folder)
+        journal.unlink()
+        _fsync_dir(folder)
+    for stray in folder.glob(f".*{SUFFIX}"):
+        stray.unlink()
+
+
+def commit(folder, texts):
+    """Replace the files named in texts ({file name: text}) all or nothing; hold the lock first."""
+    folder = pathlib.Path(folder)
+    renames = []
+    try:
+        for name, text in texts.items():
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=SUFFIX, dir=folder)
+            renames.append((pathlib.Path(tmp).name, name))
+            os.fchmod(fd, _mode(folder / name))
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+        _write_journal(folder, renames)
+    except BaseException:
+        for tmp, _ in renames:
+            (folder / tmp).unlink(missing_ok=True)
+        raise
+    recover(folder)
+
+
+def _mode(target):
+    """Return the mode of the file a write replaces, else what the umask gives a new file (mkstemp: 0600)."""
+    try:
+        return os.stat(target).st_mode & 0o7777
+    except FileNotFoundError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+def _write_journal(folder, renames):
+    fd, tmp = tempfile.mkstemp(prefix=".journal.", suffix=SUFFIX, dir=folder)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(renames, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    _fsync_dir(folder)
+    os.replace(tmp, folder / JOURNAL)
+    _fsync_dir(folder)
+
+
+def _fsync_dir(folder):
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,44 @@
+"""Whether a proposal is an edit of a record the corpus already has, and what it changes (pure).
+
+A proposal whose economy, pillar, sub-pillar and titles are those of an existing record
+(compared as a re-import compares them: spacing, case, quotes, look-alike letters) is an
+edit of that record; of several such records, the one with the closest description.
+Anything else is a new measure. The queue shows "edit of <id>" with the field diff, and
+`proposals accept` refuses an edit unless `--as-edit` is given.
+"""
+
+from measuresearch.corpus import identity
+from measuresearch.domain import model
+
+
+def edit_of(proposed, records):
+    """Return (record, [(field, old, new)]) of the record a proposal edits, or None.
+
+    `proposed` and `records` are plain data (a proposal's record, records of its economy).
+    """
+    new = model.from_dict(proposed)
+    key = identity.title_key(new)
+    same = [model.from_dict(r) for r in records
+            if r.get("country") == new.country and identity.title_key(model.from_dict(r)) == key]
+    if not same:
+        return None
+    old = max(same, key=lambda r: (identity.similarity(r.description, new.description), r.id))
+    return old, identity.changes(old, new)
+
+
+def annotate(proposals, records_of):
+    """Add `edit_of` ({id, title, changes: [{field, old, new}]} or None) to each open proposal.
+
+    `records_of(country, sub_pillar)` returns the records to compare with (the corpus's or the index's).
+    """
+    for proposal in proposals:
+        proposal["edit_of"] = None
+        data = proposal["proposal"]
+        if proposal["status"] != "open":
+            continue
+        found = edit_of(data, records_of(data["country"], data["sub_pillar"]))
+        if found:
+            old, fields = found
+            proposal["edit_of"] = {"id": old.id, "title": old.titles[0],
+                                   "changes": [{"field": f, "old": a, "new": b} for f, a, b in fields]}
+    return proposals

@@ -1,0 +1,214 @@
+"""The Measure record, its date events and its validation; no I/O."""
+
+import dataclasses
+import hashlib
+import re
+import unicodedata
+
+MONTHS = (
+    "january", "february", "march", "april", "may", "june", "july",
+    "august", "september", "october", "november", "december",
+)
+
+# Clause keyword -> event kind. Longest keywords first so "last amended in"
+# wins over "amended in".
+_KINDS = (
+    ("last reported in", "last_reported"),
+    ("reported in", "reported"),
+    ("entry into force in", "entry_into_force"),
+    ("entry into force", "entry_into_force"),
+    ("in force since", "entry_into_force"),
+    ("last amended in", "last_amended"),
+    ("last amended", "last_amended"),
+    ("as amended in", "amended"),
+    ("amended in", "amended"),
+    ("since", "since"),
+)
+EVENT_KINDS = tuple(sorted({kind for _, kind in _KINDS}))
+DATE_KEYWORDS = tuple(keyword for keyword, _ in _KINDS)  # longest first, as _CLAUSE tries them
+NOT_AVAILABLE = "N/A"
+
+_CLAUSE = re.compile(
+    r"^(?P<kw>" + "|".join(re.escape(k) for k, _ in _KINDS) + r")?\s*"
+    r"(?:(?P<month>" + "|".join(MONTHS) + r")\s+)?(?P<year>\d{4})$",
+    re.IGNORECASE,
+)
+
+FIELDS = (
+    "id", "country", "pillar", "sub_pillar", "titles", "dates", "events",
+    "year", "description", "coverage", "sources", "source", "last_imported", "synthetic",
+)
+REQUIRED = ("id", "country", "pillar", "sub_pillar", "titles", "dates", "description")
+# Where a record came from (`source`): set at its first import and kept; `last_imported` moves.
+SOURCE_KINDS = ("dti_page", "sheet", "proposal", "manual")
+SOURCE_KEYS = ("kind", "name", "url", "first_imported")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_URL = re.compile(r"https?://\S+")
+# Keys written only when they hold something (records made before provenance have none).
+_OPTIONAL = {"sources": [], "source": None, "last_imported": None, "synthetic": False}
+
+
+class DateError(ValueError):
+    """Raised when a date line does not follow the DTI forms."""
+
+
+@dataclasses.dataclass
+class Measure:
+    """One DTI measure as the corpus stores it."""
+
+    id: str
+    country: str
+    pillar: str
+    sub_pillar: str
+    titles: list
+    dates: list
+    description: str
+    coverage: str | None = None
+    events: list = dataclasses.field(default_factory=list)
+    year: int | None = None
+    sources: list = dataclasses.field(default_factory=list)
+    source: dict | None = None
+    last_imported: str | None = None
+    synthetic: bool = False
+
+    def to_dict(self):
+        """Return the record as plain data in the corpus key order."""
+        data = {name: getattr(self, name) for name in FIELDS}
+        for name, empty in _OPTIONAL.items():
+            if data[name] == empty:
+                del data[name]
+        return data
+
+
+def parse_date_line(line):
+    """Parse one DTI date line into a list of events (kind, year, month)."""
+    text = line.strip()
+    if text == NOT_AVAILABLE:
+        return []
+    events = []
+    kind = None
+    for clause in text.split(","):
+        match = _CLAUSE.match(clause.strip())
+        if not match:
+            raise DateError(f"cannot read date clause {clause.strip()!r} in {text!r}")
+        if match.group("kw"):
+            kind = dict(_KINDS)[match.group("kw").lower()]
+        elif kind is None:
+            raise DateError(f"date clause {clause.strip()!r} does not say what happened")
+        event = {"kind": kind, "year": int(match.group("year"))}
+        if match.group("month"):
+            event["month"] = MONTHS.index(match.group("month").lower()) + 1
+        events.append(event)
+    return events
+
+
+def events_of(date_lines):
+    """Parse every date line; each event also names its line (0-based)."""
+    events = []
+    for number, line in enumerate(date_lines):
+        for event in parse_date_line(line):
+            events.append({**event, "line": number})
+    return events
+
+
+def first_year(events):
+    """Return the first year the date lines mention, or None."""
+    return events[0]["year"] if events else None
+
+
+def slugify(text, words=6):
+    """Return a lowercase ASCII slug of the first few words of text."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    parts = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    return "-".join(parts[:words]) or "measure"
+
+
+def measure_id(country, pillar, sub_pillar, titles, dates, description):
+    """Return a stable, readable id: country, sub-pillar words and a content hash."""
+    digest = hashlib.sha1(
+        "\x1f".join([country, pillar, sub_pillar, *titles, "\x1e", *dates, description]).encode()
+    ).hexdigest()[:8]
+    return f"{slugify(country, 3)}-{slugify(sub_pillar, 5)}-{digest}"
+
+
+def validate(data):
+    """Return a list of (key, message) problems of one measure as plain data.
+
+    Shape only: the names of pillars, sub-pillars and economies are checked
+    against the taxonomy (taxonomy.check_measure).
+    """
+    problems = []
+    for key in data:
+        if key not in FIELDS:
+            problems.append((key, f"unknown key {key!r}"))
+    for key in REQUIRED:
+        if key not in data or data[key] in (None, "", []):
+            problems.append((None, f"missing field {key!r}"))
+    for key in ("id", "country", "pillar", "sub_pillar", "description", "coverage"):
+        if key in data and data[key] is not None and not isinstance(data[key], str):
+            problems.append((key, f"{key} must be text"))
+    for key in ("titles", "dates"):
+        value = data.get(key)
+        if value is not None and not (
+            isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
+        ):
+            problems.append((key, f"{key} must be a list of non-empty text lines"))
+    if isinstance(data.get("id"), str) and not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,120}", data["id"]):
+        problems.append(("id", f"id {data['id']!r} must be lowercase letters, digits and '-'"))
+    problems.extend(_validate_dates(data))
+    problems.extend(_validate_provenance(data))
+    return problems
+
+
+def _validate_provenance(data):
+    problems, source = [], data.get("source")
+    sources = data.get("sources", [])
+    if not (isinstance(sources, list) and all(isinstance(u, str) and _URL.fullmatch(u) for u in sources)):
+        problems.append(("sources", "sources must be a list of http(s) addresses"))
+    if "source" in data and not (
+            isinstance(source, dict) and set(source) == set(SOURCE_KEYS) and source["kind"] in SOURCE_KINDS
+            and isinstance(source["name"], str) and (source["url"] is None or isinstance(source["url"], str))
+            and isinstance(source["first_imported"], str) and _DAY.fullmatch(source["first_imported"])):
+        problems.append(("source", f"source must be {{kind: {' | '.join(SOURCE_KINDS)}, name, url, "
+                                   "first_imported: YYYY-MM-DD}"))
+    day = data.get("last_imported")
+    if day is not None and not (isinstance(day, str) and _DAY.fullmatch(day)):
+        problems.append(("last_imported", "last_imported must be a date YYYY-MM-DD"))
+    return problems
+
+
+def _validate_dates(data):
+    dates = data.get("dates")
+    if not isinstance(dates, list) or not all(isinstance(v, str) for v in dates):
+        return []
+    try:
+        events = events_of(dates)
+    except DateError as exc:
+        return [("dates", f"unparsable date: {exc}")]
+    problems = []
+    if "events" in data and data["events"] != events:
+        problems.append(("events", "events do not match the date lines"))
+    if "year" in data and data["year"] != first_year(events):
+        problems.append(("year", f"year must be {first_year(events)}, the first year of the date lines"))
+    return problems
+
+
+def from_dict(data):
+    """Build a Measure from validated plain data, deriving events and year."""
+    events = events_of(data["dates"])
+    return Measure(
+        id=data["id"],
+        country=data["country"],
+        pillar=data["pillar"],
+        sub_pillar=data["sub_pillar"],
+        titles=list(data["titles"]),
+        dates=list(data["dates"]),
+        description=data["description"],
+        coverage=data.get("coverage"),
+        events=events,
+        year=first_year(events),
+        sources=list(data.get("sources") or []),
+        source=dict(data["source"]) if data.get("source") else None,
+        last_imported=data.get("last_imported"),
+        synthetic=bool(data.get("synthetic", False)),
+    )

@@ -1,0 +1,101 @@
+"""Build side of the change history: a content fingerprint per measure, compared with the build before.
+
+Each build writes, beside its other side files,
+
+    fingerprints.json  {"ids": [...], "fingerprints": [...], "first_indexed": [...], "last_changed": [...]}
+                       in document order (times as ISO 8601), read only by the next build;
+    history.json       {"builds": [{"index_id", "built_at", "added": [ids], "changed": [ids],
+                       "removed": [{"id", "country", "pillar", "sub_pillar", "coverage", "titles"}]}],
+                       "first_indexed": [...], "last_changed": [...]} for the service (changes.py).
+
+Both live INSIDE the build folder: the next build reads the live build's files and
+writes the extended history into its own folder before the atomic swap, so the live
+build and its history can never disagree, a crashed build leaves the history as it
+was, and the history survives rebuilds for as long as builds follow each other.
+`builds` is bounded (MAX_BUILDS); the per-measure times are one entry per measure.
+"""
+
+import hashlib
+import json
+import os
+
+from measuresearch.index.format.layout import FINGERPRINTS_FILE, HISTORY_FILE, current_build, read_meta
+from measuresearch.index.format.records import Records
+
+MAX_BUILDS = 50
+# What a measure says, as the corpus holds it; derived fields (events, year) are left out,
+# so that a new date parser does not make every measure "changed".
+CONTENT = ("country", "pillar", "sub_pillar", "coverage", "titles", "dates", "description", "source_url")
+REMOVED_KEYS = ("id", "country", "pillar", "sub_pillar", "coverage", "titles")
+
+
+def fingerprint(record):
+    """Return the content fingerprint of one record (sha256 of its content fields, 20 hex digits)."""
+    content = {key: record.get(key) for key in CONTENT}
+    text = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def _previous(index_root):
+    """Return (the live build's fingerprints.json as {id: (fingerprint, first, changed)}, its history builds)."""
+    folder = current_build(index_root)
+    try:
+        data = json.loads((folder / FINGERPRINTS_FILE).read_text(encoding="utf-8"))
+        history = json.loads((folder / HISTORY_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError):
+        return None, []
+    known = dict(zip(data["ids"], zip(data["fingerprints"], data["first_indexed"], data["last_changed"])))
+    return known, history.get("builds", [])
+
+
+def _live_records(index_root, gone):
+    """Return the records (of the live build) of the ids in `gone`, for the removed entries."""
+    folder = current_build(index_root)
+    if not gone or folder is None:
+        return []
+    meta = read_meta(folder)
+    if meta is None:
+        return []  # a live build without readable metadata is not served either
+    records = Records(folder, meta["records"])
+    try:
+        ids = json.loads((folder / FINGERPRINTS_FILE).read_text(encoding="utf-8"))["ids"]
+        return [records.get(n) for n, measure_id in enumerate(ids) if measure_id in gone]
+    finally:
+        records.close()
+
+
+def record(work, index_root, records_names, index_id, built_at):
+    """Compare the new build in `work` with the live one; write its fingerprints.json and history.json."""
+    records = Records(work, records_names)
+    try:
+        current = [records.get(n) for n in range(len(records))]
+    finally:
+        records.close()
+    previous, builds = _previous(index_root)
+    ids = [r["id"] for r in current]
+    prints = [fingerprint(r) for r in current]
+    first, changed, added, altered = [], [], [], []
+    for measure_id, mark in zip(ids, prints):
+        before = (previous or {}).get(measure_id)
+        if before is None:
+            added.append(measure_id)
+            first.append(built_at), changed.append(built_at)
+        else:
+            first.append(before[1])
+            changed.append(before[2] if before[0] == mark else built_at)
+            if before[0] != mark:
+                altered.append(measure_id)
+    gone = set(previous or ()) - set(ids)
+    removed = [{key: r.get(key) for key in REMOVED_KEYS} for r in _live_records(index_root, gone)]
+    builds = (builds + [{"index_id": index_id, "built_at": built_at, "added": added, "changed": altered,
+                         "removed": removed}])[-MAX_BUILDS:]
+    _write(work / FINGERPRINTS_FILE, {"ids": ids, "fingerprints": prints, "first_indexed": first,
+                                      "last_changed": changed})
+    _write(work / HISTORY_FILE, {"builds": builds, "first_indexed": first, "last_changed": changed})
+
+
+def _write(path, data):
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, ensure_ascii=False)
+        handle.flush()
+        os.fsync(handle.fileno())

@@ -1,0 +1,170 @@
+"""Whoosh's on-disk layout, written: segments with the files Whoosh itself writes, at array speed.
+
+Relies on private parts of Whoosh-Reloaded 2.7.5 (checked on import by
+index/format/codec.py): SegmentWriter's per-document writer, field writer and
+its postings file (`_postfile`, `_postwriter`), W3PostingsWriter's block
+buffers and `_write_block`, the codec's block settings, the TOC written by commit.
+
+Whoosh's SegmentWriter pickles every posting into a temporary run file,
+merges the runs, and hands the codec one posting at a time: about ten
+microseconds a posting, nearly the whole cost of a build. ArraySegmentWriter
+gathers each field's postings in flat arrays (postings.py), sorts them once by
+term, and gives the W3 block writer 128 postings at a time. The files are the
+format Whoosh writes and reads: tests/index/test_codec.py compares the posting
+blocks, lengths and stored fields byte for byte with Whoosh's own writer.
+"""
+
+import numpy as np
+from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter
+from whoosh.fields import UnknownFieldError
+from whoosh.formats import Frequency
+from whoosh.index import TOC, clean_files
+from whoosh.writing import SegmentWriter
+
+from measuresearch.index.build.postings import FieldPostings, SortedPostings
+from measuresearch.index.format.codec import stored_lengths
+from measuresearch.index.format.schema import PackedPositions
+
+
+class ArraySegmentWriter(SegmentWriter):
+    """A SegmentWriter for one new segment whose postings never go through Whoosh's pool."""
+
+    def __init__(self, ix, codec=None, **kwargs):
+        # Posting blocks are stored without zlib (a W3 block says whether it is
+        # compressed; Whoosh reads both): zlib was a third of decoding a block in a
+        # cold query, for 1.6 times the disk of the index.
+        super().__init__(ix, codec=codec or W3Codec(compression=0), **kwargs)
+        self._postings = {name: FieldPostings(name, field) for name, field in self.schema.items()
+                          if field.indexed}
+
+    def add_document(self, **fields):
+        self._check_state()
+        docnum, writer = self.docnum, self.perdocwriter
+        writer.start_doc(docnum)
+        try:
+            for name in sorted(fields):
+                value = fields[name]
+                if name not in self.schema:
+                    raise UnknownFieldError(f"no field named {name!r} in the schema")
+                if value is None:
+                    continue
+                field = self.schema[name]
+                length = self._postings[name].add(docnum, value) if field.indexed else 0
+                writer.add_field(name, field, value if field.stored else None, length)
+                if field.column_type:
+                    writer.add_column_value(name, field.column_type, field.to_column_value(value))
+        except BaseException:
+            writer.cancel_doc()
+            raise
+        writer.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _flush_segment(self):
+        self.perdocwriter.close()
+        lengths = self.per_document_reader()
+        try:
+            for name in sorted(self._postings):
+                postings = self._postings.pop(name)
+                write_field(self.fieldwriter, self.codec, postings, stored_lengths(lengths, name, self.docnum))
+        finally:
+            lengths.close()
+        self.fieldwriter.close()
+
+    def finish_segment(self):
+        """Write this writer's segment; return [it] (for commit_segments), or [] if it is empty."""
+        if not self._added:
+            self.cancel()
+            return []
+        segment = self._finalize_segment()
+        self._finish()
+        return [segment]
+
+    def _finish(self):
+        # Whoosh's _finish() also removes the temporary folder (MAIN.tmp), which every
+        # writer of the index shares, other processes' writers included: commit_segments
+        # removes it once they are all done.
+        if self.writelock:
+            self.writelock.release()
+        self.is_closed = True
+
+    def postings_bytes(self):
+        """Return the memory the postings gathered so far take."""
+        return sum(postings.nbytes() for postings in self._postings.values())
+
+
+def commit_segments(ix, segments):
+    """Make the given new segments, in this order, the whole of a fresh index."""
+    segments, generation = list(segments), ix.latest_generation() + 1
+    TOC(ix.schema, segments, generation).write(ix.storage, ix.indexname)
+    clean_files(ix.storage, ix.indexname, generation, segments)  # the empty TOC of create_in()
+    ix.storage.temp_storage(f"{ix.indexname}.tmp").destroy()
+
+
+def write_field(fieldwriter, codec, postings, lengths):
+    """Write one field's FieldPostings: its terms in byte order, each posting list as W3 blocks."""
+    postings.group()
+    if not postings.terms:
+        return  # Whoosh's own writer never starts a field without postings
+    table = SortedPostings(postings, codec._blocklimit)
+    fieldwriter.start_field(postings.name, postings.field)
+    blocks = BlockWriter(fieldwriter._postfile, blocklimit=codec._blocklimit,
+                         compression=codec._compression, inlinelimit=codec._inlinelimit)
+    fieldwriter._postwriter = blocks
+    window = None
+    for term, start, end in table.terms():
+        if window is None or end > window.end:
+            window = Window(table, start, max(end, start + table.WINDOW), lengths)
+        fieldwriter.start_term(term)
+        blocks.write_postings(window, start, end)
+        fieldwriter.finish_term()
+    fieldwriter.finish_field()
+
+
+class Window:
+    """Sorted postings start:end as Python lists, ready to be cut into blocks."""
+
+    def __init__(self, table, start, end, lengths):
+        postings = table.postings
+        self.start, self.end = start, min(end, len(table.docs))
+        index = table.order[self.start: self.end]
+        self.docs = table.docs[self.start: self.end].tolist()
+        self.deltas = table.deltas[self.start: self.end].tolist()
+        weights = np.frombuffer(postings.weights, dtype=np.float64)[index]
+        self.weights = weights.tolist()
+        self.weights32 = weights.astype(np.float32).tolist()  # as the block's array("f") reads back
+        self.lengths = lengths[table.docs[self.start: self.end]].tolist()
+        frequencies = np.frombuffer(postings.frequencies, dtype=np.uint32)[index]
+        fmt = postings.field.format
+        if isinstance(fmt, PackedPositions):  # the positions as PackedPositions.encode writes them
+            positions = np.frombuffer(postings.positions, dtype=np.uint32).astype(PackedPositions.DTYPE, copy=False)
+            data = memoryview(positions).cast("B")
+            starts = (np.frombuffer(postings.starts, dtype=np.uint32)[index].astype(np.int64) * 4).tolist()
+            self.values = [data[a: a + 4 * n].tobytes() for a, n in zip(starts, frequencies.tolist())]
+        elif isinstance(fmt, Frequency):  # pack_uint(frequency): a big-endian uint32
+            data = frequencies.astype(">u4").tobytes()
+            self.values = [data[i: i + 4] for i in range(0, len(data), 4)]
+        else:
+            self.values = None
+
+
+class BlockWriter(W3PostingsWriter):
+    """Whoosh's W3 postings writer, given a block's postings at once instead of one by one."""
+
+    def write_postings(self, window, start, end):
+        """Write postings start:end (held by window) as blocks of `blocklimit`, the last marked last."""
+        start, end = start - window.start, end - window.start
+        for first in range(start, end, self._blocklimit):
+            last = min(first + self._blocklimit, end)
+            self._ids = window.docs[first:last]
+            self._block_deltas = window.deltas[first:last]
+            self._weights = window.weights32[first:last]
+            self._values = window.values[first:last] if window.values is not None else []
+            self._maxweight = max(0, max(window.weights[first:last]))
+            lengths = [n for n in window.lengths[first:last] if n]  # Whoosh ignores a length of 0
+            self._minlength = min(lengths) if lengths else None
+            self._maxlength = max(lengths) if lengths else 0
+            self._write_block(last=last == end)
+
+    def _mini_ids(self):
+        return tuple(self._block_deltas)

@@ -1,0 +1,245 @@
+"""Write a corpus into the segments of a new index, one writer process per core.
+
+The corpus is cut into runs of consecutive files (measures given in memory:
+runs of consecutive measures). Each run is read, checked and written by one
+forked process, file by file, into segments of its own: YAML parsing uses
+every core and no process holds the whole corpus. A process that meets a
+problem stops writing, only checks, and tells the others to do the same; the
+build then fails with every problem found, before the live index is touched.
+Segments in run order keep the documents in corpus order.
+"""
+
+import ctypes
+import dataclasses
+import multiprocessing
+import os
+import signal
+from concurrent.futures import ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+
+from whoosh import index as whoosh_index
+
+from measuresearch.corpus import files as corpus
+from measuresearch.index.build.segments import ArraySegmentWriter, commit_segments
+from measuresearch.errors import EmptyCorpus, InputProblems, MeasureSearchError
+from measuresearch.index.format.facets import FacetColumns
+from measuresearch.index.format.records import RecordWriter
+from measuresearch.index.format.schema import document, record_json, section_texts
+from measuresearch.index.format.vocabulary import WordCounts, document_words
+
+# Several processes pay off from about 5,000 measures (or this much YAML).
+PARALLEL_FROM = 5_000
+PARALLEL_FROM_BYTES = 8_000_000
+# A process starts a new segment when its postings pass this much memory, so
+# that a build's memory stays bounded however large the corpus grows.
+SEGMENT_BYTES = 160_000_000
+# What one writer process may take at its peak: a segment's postings, their
+# sorted copies while its blocks are written, and the records of its file.
+PROCESS_BYTES = 3 * SEGMENT_BYTES
+MEASURE_BATCH = 500  # measures given in memory are written this many at a time
+PR_SET_PDEATHSIG = 1  # prctl(2)
+
+
+@dataclasses.dataclass
+class RunResult:
+    """What one run wrote and found."""
+
+    segments: list = dataclasses.field(default_factory=list)
+    words: WordCounts = dataclasses.field(default_factory=WordCounts)
+    columns: FacetColumns = dataclasses.field(default_factory=FacetColumns)
+    problems: list = dataclasses.field(default_factory=list)
+    seen: dict = dataclasses.field(default_factory=dict)  # id -> (path, line) where first met
+    records: list = dataclasses.field(default_factory=list)  # names of its records files
+    removed: dict = dataclasses.field(default_factory=dict)  # tombstones of --prune: id -> record
+
+
+class Shared:
+    """What the runs of one build share: progress per run, and whether any met a problem."""
+
+    def __init__(self, runs, context=None):
+        self.done = context.Array("q", runs, lock=False) if context else [0] * runs
+        self.failed = context.Array("b", 1, lock=False) if context else [0]
+
+
+def write(folder, corpus_dir=None, measures=None, progress=None):
+    """Write the corpus (or the given measures) into the new index in folder.
+
+    Return (FacetColumns, WordCounts, names of the records files, tombstones {id: record}). Raise InputProblems with
+    every problem of the corpus, or EmptyCorpus. progress(done, total) counts
+    bytes of corpus files, or measures when they are given.
+    """
+    runs, total = _file_runs(corpus_dir) if measures is None else _measure_runs(measures)
+    report = (lambda shared: progress(sum(shared.done), total)) if progress else None
+    if len(runs) == 1:
+        results = [_write_run(folder, 0, runs[0], Shared(1), measures, report)]
+    else:
+        results = _write_in_processes(folder, runs, measures, report)
+    problems = _problems(results)
+    if problems:
+        raise InputProblems(problems)
+    columns, words = FacetColumns(), WordCounts()
+    for result in results:
+        columns.extend(result.columns)
+        words.counter.update(result.words.counter)
+    if not columns.ids:
+        raise EmptyCorpus(f"{corpus_dir or 'the corpus'} holds no measures; the index was not changed")
+    ix = whoosh_index.open_dir(folder)
+    commit_segments(ix, [segment for result in results for segment in result.segments])
+    ix.close()
+    removed = {measure_id: tomb for result in results for measure_id, tomb in result.removed.items()}
+    return columns, words, [name for result in results for name in result.records], removed
+
+
+def _file_runs(corpus_dir):
+    """Cut the corpus files into one run per process, balanced by size."""
+    paths = corpus.corpus_files(corpus_dir)
+    sizes = [path.stat().st_size for path in paths]
+    total = sum(sizes)
+    processes = _processes(total >= PARALLEL_FROM_BYTES)
+    runs, run, filled = [], [], 0
+    for path, size in zip(paths, sizes):
+        if run and filled >= total * (len(runs) + 1) / processes:
+            runs.append(("files", run))
+            run = []
+        run.append(path)
+        filled += size
+    runs.append(("files", run))
+    return runs, total
+
+
+def _measure_runs(measures):
+    processes = _processes(len(measures) >= PARALLEL_FROM)
+    cuts = [len(measures) * i // processes for i in range(processes + 1)]
+    return [("measures", (start, end)) for start, end in zip(cuts, cuts[1:])], len(measures)
+
+
+def _processes(large):
+    """Return how many writer processes a corpus gets: writer_processes() if it is large, else 1."""
+    return writer_processes() if large else 1
+
+
+def writer_processes(cores=None, available=None):
+    """Return one writer process per core this process may run on, as many as the free memory holds.
+
+    cores and available (bytes of memory free for new processes) are read from
+    the system when not given.
+    """
+    cores = cores or len(os.sched_getaffinity(0))
+    available = _available_memory() if available is None else available
+    return max(1, min(cores, available // PROCESS_BYTES))
+
+
+def _available_memory():
+    """Return MemAvailable from /proc/meminfo in bytes (free pages elsewhere)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+
+
+def _batches(run, checker, measures):
+    """Yield (measures, work units) of a run: a file at a time, or MEASURE_BATCH given measures."""
+    kind, items = run
+    if kind == "files":
+        for path in items:
+            yield checker.file(path), path.stat().st_size
+    else:
+        start, end = items
+        for first in range(start, end, MEASURE_BATCH):
+            batch = measures[first: min(first + MEASURE_BATCH, end)]
+            yield batch, len(batch)
+
+
+def _write_run(folder, number, run, shared, measures=None, progress=None):
+    """Read, check and write one run; return its RunResult."""
+    result, checker, writer, records = RunResult(), corpus.Checker(), None, None
+    try:
+        for batch, work in _batches(run, checker, measures):
+            if checker.problems:
+                shared.failed[0] = 1
+            if not shared.failed[0] and batch:
+                writer = writer or ArraySegmentWriter(whoosh_index.open_dir(folder), _lk=False)
+                records = records or RecordWriter(folder, f"records-{number}")
+                _add(writer, records, batch, result)
+                if writer.postings_bytes() >= SEGMENT_BYTES:
+                    result.segments.extend(writer.finish_segment())
+                    writer = None
+            shared.done[number] += work
+            if progress:
+                progress(shared)
+        if writer and not shared.failed[0]:
+            result.segments.extend(writer.finish_segment())
+            writer = None
+        if records and not shared.failed[0]:
+            records.close()
+            result.records.append(f"records-{number}")
+    finally:
+        if writer:
+            writer.cancel()
+        if records:
+            records.abandon()  # no-op once closed; the failed build's folder is removed
+    result.problems, result.seen, result.removed = checker.problems, checker.seen, checker.removed
+    return result
+
+
+def _add(writer, records, measures, result):
+    for measure in measures:
+        sections = section_texts(measure)
+        writer.add_document(**document(measure, sections))
+        records.add(record_json(measure))
+        result.words.add(document_words(text for _, text in sections))
+        result.columns.add(measure)
+
+
+def _problems(results):
+    """Return every run's problems and the ids met in two runs, in corpus order."""
+    problems, seen = [], {}
+    for result in results:
+        problems.extend(result.problems)
+        for measure_id, where in result.seen.items():
+            if measure_id in seen:
+                problems.append(corpus.duplicate_id(measure_id, where, seen[measure_id]))
+            else:
+                seen[measure_id] = where
+    return sorted(problems, key=lambda problem: (problem.path, problem.line))
+
+
+# What forked writer processes read: the measures given in memory, if any, and the
+# Shared state. Set only while a build's processes run; the fork hands it over.
+_FORKED = None
+
+
+def _write_in_processes(folder, runs, measures, progress):
+    global _FORKED
+    context = multiprocessing.get_context("fork")
+    shared = Shared(len(runs), context)
+    _FORKED = measures, shared
+    try:
+        with ProcessPoolExecutor(len(runs), mp_context=context, initializer=_die_with_parent) as pool:
+            futures = [pool.submit(_write_forked_run, folder, number, run) for number, run in enumerate(runs)]
+            while wait(futures, timeout=0.2).not_done:
+                if progress:
+                    progress(shared)
+            return [future.result() for future in futures]
+    except BrokenProcessPool:
+        raise MeasureSearchError("an index writer process died (killed, or out of memory); "
+                                 "the live index was not changed") from None
+    finally:
+        _FORKED = None
+
+
+def _write_forked_run(folder, number, run):
+    measures, shared = _FORKED
+    return _write_run(folder, number, run, shared, measures)
+
+
+def _die_with_parent():
+    """Ask Linux to kill this writer process when the build that forked it dies."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass

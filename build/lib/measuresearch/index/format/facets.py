@@ -1,0 +1,262 @@
+"""Facet columns, written by a build (FacetColumns) and read by the service (FacetData); facet counts."""
+
+import dataclasses
+import functools
+
+import numpy as np
+
+from measuresearch.domain import dates as events
+from measuresearch.domain.dates import GROUPS, NO_DATE
+from measuresearch.index.format.jurisdictions import Groups
+from measuresearch.index.format.schema import FACETS
+
+NO_YEAR = -1
+# The date columns (DateColumns reads them): one row per event (event_*), then one per document.
+DATE_COLUMNS = ("event_doc", "event_group", "event_month", "earliest", "latest", "in_force_from")
+
+
+class FacetColumns:
+    """Per-facet value lists and per-document value numbers, in document order."""
+
+    def __init__(self):
+        self.values = {name: [] for name in FACETS if name != "year"}
+        self.numbers = {name: {} for name in self.values}
+        self.columns = {name: [] for name in self.values}
+        self.years, self.ids = [], []
+        self.dates = {key: [] for key in DATE_COLUMNS}
+
+    def add(self, measure):
+        for name, column in self.columns.items():
+            column.append(self._number(name, getattr(measure, name)))
+        self.years.append(measure.year if measure.year is not None else NO_YEAR)
+        for event in measure.events:
+            self.dates["event_doc"].append(len(self.ids))
+            self.dates["event_group"].append(GROUPS.index(events.group_of(event)))
+            self.dates["event_month"].append(events.event_month(event))
+        earliest, latest = events.span(measure.events)
+        self.dates["earliest"].append(earliest)
+        self.dates["latest"].append(latest)
+        self.dates["in_force_from"].append(events.in_force_from(measure.events))
+        self.ids.append(measure.id)
+
+    def _number(self, name, value):
+        if value is None:
+            return -1
+        if value not in self.numbers[name]:
+            self.numbers[name][value] = len(self.values[name])
+            self.values[name].append(value)
+        return self.numbers[name][value]
+
+    def extend(self, other):
+        """Append another run's documents, renumbering its values."""
+        for name, column in self.columns.items():
+            renumber = [self._number(name, value) for value in other.values[name]]
+            column.extend(renumber[n] if n >= 0 else -1 for n in other.columns[name])
+        self.years.extend(other.years)
+        offset = len(self.ids)
+        self.dates["event_doc"].extend(doc + offset for doc in other.dates["event_doc"])
+        for key in DATE_COLUMNS[1:]:
+            self.dates[key].extend(other.dates[key])
+        self.ids.extend(other.ids)
+
+    def data(self):
+        """Return the columns as plain data (the facets file)."""
+        return {"values": self.values, "columns": self.columns, "year": self.years, "ids": self.ids,
+                "dates": self.dates}
+
+
+class FacetData:
+    """Per-document facet values of one build, in Whoosh docnum order."""
+
+    def __init__(self, data):
+        self.values = data["values"]
+        self.columns = {name: np.asarray(col, dtype=np.int32) for name, col in data["columns"].items()}
+        self.year = np.asarray(data["year"], dtype=np.int32)
+        self.ids = data["ids"]
+        self.dates = DateColumns(data["dates"], len(data["ids"]))
+        self.numbers = {name: {v: i for i, v in enumerate(vals)} for name, vals in self.values.items()}
+        self.size = len(self.ids)
+        # per-instance caches, so that a retired build's data is not kept alive by a class-level cache
+        self.docs_with = functools.lru_cache(maxsize=512)(self._docs_with)
+        self._parents = None
+        self._id_rank = None
+        self.groups = Groups([], {})  # the build's jurisdiction groups, set by the snapshot
+
+    def set_groups(self, groups):
+        """Take the build's jurisdiction groups (plain data of groups.json)."""
+        self.groups = Groups(groups, self.numbers["country"])
+
+    @property
+    def id_rank(self):
+        """Return each document's place among the ids in code-point order: every sort's tie-break."""
+        if self._id_rank is None:
+            rank = np.empty(self.size, dtype=np.int64)
+            rank[sorted(range(self.size), key=self.ids.__getitem__)] = np.arange(self.size)
+            rank.flags.writeable = False
+            self._id_rank = rank
+        return self._id_rank
+
+    def sub_pillar_parents(self):
+        """Return {sub-pillar value: pillar value} (the first pillar seen with it)."""
+        if self._parents is None:
+            parents = {}
+            for pillar, sub in zip(self.columns["pillar"].tolist(), self.columns["sub_pillar"].tolist()):
+                parents.setdefault(self.values["sub_pillar"][sub], self.values["pillar"][pillar])
+            self._parents = parents
+        return self._parents
+
+    def _docs_with(self, name, selected):
+        """Return the mask of documents whose facet value is one of `selected`."""
+        if name == "group":  # a measure is in a group when its country is a member
+            mask = np.isin(self.columns["country"], self.groups.country_numbers(selected))
+            mask.flags.writeable = False
+            return mask
+        wanted = [self.numbers[name][v] for v in selected if v in self.numbers[name]]
+        mask = np.isin(self.columns[name], wanted)
+        mask.flags.writeable = False
+        return mask
+
+
+
+def filter_sets(data, filters, dates, exclusions=None):
+    """Return {facet: document mask} for every active filter; dates: a DateFilter.
+
+    A facet's mask holds both its own selection and its own exclusions (not_*), so
+    the disjunctive counts of a facet ignore both: an excluded value shows how many
+    measures its exclusion leaves out.
+    """
+    exclusions = exclusions or {}
+    sets = {}
+    for name in dict.fromkeys([*filters, *exclusions]):
+        mask = data.docs_with(name, tuple(sorted(filters[name]))) if filters.get(name) else None
+        if exclusions.get(name):
+            kept = ~data.docs_with(name, tuple(sorted(exclusions[name])))
+            mask = kept if mask is None else mask & kept
+        if mask is not None:
+            sets[name] = mask
+    if dates.has_years():
+        sets["year"] = data.dates.in_years(dates.year_from, dates.year_to, dates.groups)
+    if dates.in_force_on is not None:
+        sets["in_force_on"] = data.dates.in_force_on(dates.in_force_on)
+    return sets
+
+
+def intersect(base, masks):
+    """Return base narrowed by every mask."""
+    result = base.copy()
+    for mask in masks:
+        result &= mask
+    return result
+
+
+def counts(data, matching, sets, filters, dates, exclusions=None):
+    """Return the disjunctive facet counts: each facet ignores its own filter (and exclusions)."""
+    exclusions = exclusions or {}
+    result = {}
+    for name in (*FACETS, "group"):
+        docs = intersect(matching, [mask for facet, mask in sets.items() if facet != name])
+        if name == "year":
+            result[name] = _year_facet(data.dates, docs, dates)
+            continue
+        column = data.columns["country" if name == "group" else name]
+        # shift by one so that "no value" (-1) has a bin of its own
+        tally = np.bincount(column[docs] + 1, minlength=len(data.values["country" if name == "group" else name])
+                            + 1)[1:]
+        selected, excluded = set(filters.get(name, ())), set(exclusions.get(name, ()))
+        if name == "group":
+            selected, excluded = _canonical(data, selected), _canonical(data, excluded)
+            items = [(g, c) for g, c in data.groups.tally(tally) if c]
+        else:
+            items = [(data.values[name][n], int(tally[n])) for n in np.flatnonzero(tally).tolist()]
+        present = {v for v, _ in items}
+        items.extend((v, 0) for v in sorted(selected | excluded) if v not in present)
+        items.sort(key=lambda item: (-item[1], item[0]))
+        result[name] = [{"value": v, "count": c, "selected": v in selected} | ({"excluded": True} if v in excluded
+                                                                               else {}) for v, c in items]
+    return result
+
+
+def _canonical(data, names):
+    """Return group names with aliases replaced by the group's name (EU-27 -> EU)."""
+    return {data.groups.canonical(n) or n for n in names}
+
+
+@dataclasses.dataclass(frozen=True)
+class DateFilter:
+    """The date parameters of one request in the columns' units (in_force_on: a month count)."""
+
+    year_from: int | None = None
+    year_to: int | None = None
+    groups: tuple = GROUPS
+    in_force_on: int | None = None
+
+    def has_years(self):
+        """Return True when a year range is asked for."""
+        return self.year_from is not None or self.year_to is not None
+
+
+class DateColumns:
+    """A build's date events as numpy columns: event_* one row per event, the rest one per document."""
+
+    def __init__(self, data, size):
+        self.size = size
+        self.event_doc = np.asarray(data["event_doc"], dtype=np.intp)
+        self.event_group = np.asarray(data["event_group"], dtype=np.int8)
+        self.event_year = np.asarray(data["event_month"], dtype=np.int32) // 12
+        self.earliest = np.asarray(data["earliest"], dtype=np.int64)
+        self.latest = np.asarray(data["latest"], dtype=np.int64)
+        self.in_force_from = np.asarray(data["in_force_from"], dtype=np.int64)
+        self.first_year = int(self.event_year.min()) if len(self.event_year) else 0
+        self.in_years = functools.lru_cache(maxsize=256)(self._in_years)
+        self.in_force_on = functools.lru_cache(maxsize=256)(self._in_force_on)
+        self.year_pairs = functools.lru_cache(maxsize=8)(self._year_pairs)
+
+    def _of_groups(self, groups):
+        return np.isin(self.event_group, [GROUPS.index(g) for g in groups])
+
+    def _in_years(self, year_from, year_to, groups):
+        """Return the mask of documents with an event of `groups` in [year_from, year_to] (None: open)."""
+        keep = self._of_groups(groups)
+        if year_from is not None:
+            keep &= self.event_year >= year_from
+        if year_to is not None:
+            keep &= self.event_year <= year_to
+        mask = np.zeros(self.size, dtype=bool)
+        mask[self.event_doc[keep]] = True
+        mask.flags.writeable = False
+        return mask
+
+    def _in_force_on(self, month):
+        """Return the mask of documents in force during the month counted `month` (events.in_force_from)."""
+        mask = (self.in_force_from != NO_DATE) & (self.in_force_from <= month)
+        mask.flags.writeable = False
+        return mask
+
+    def _year_pairs(self, groups):
+        """Return (document, year - first_year) of the events of `groups`, each pair once."""
+        keep = self._of_groups(groups)
+        years = (self.event_year[keep] - self.first_year).astype(np.int64)
+        pairs = np.unique(self.event_doc[keep].astype(np.int64) * 100_000 + years)
+        return pairs // 100_000, pairs % 100_000
+
+    def year_counts(self, docs, groups):
+        """Return {year: number of documents of `docs` with an event of `groups` in that year}."""
+        pair_doc, pair_year = self.year_pairs(groups)
+        tally = np.bincount(pair_year[docs[pair_doc]])
+        return {self.first_year + int(y): int(tally[y]) for y in np.flatnonzero(tally).tolist()}
+
+
+def _year_facet(columns, docs, dates):
+    """Return the year facet: measures with an event in each year; the selected years listed even at 0."""
+    found = columns.year_counts(docs, dates.groups)
+    low = -(10 ** 9) if dates.year_from is None else dates.year_from
+    high = 10 ** 9 if dates.year_to is None else dates.year_to
+    if dates.has_years() and low <= high:
+        # every year of the range that events of this build can have, and the bounds as typed
+        known = (columns.first_year, int(columns.event_year.max())) if len(columns.event_year) else (low, low - 1)
+        wanted = set(range(max(low, known[0]), min(high, known[1]) + 1))
+        wanted |= {y for y in (dates.year_from, dates.year_to) if y is not None}
+        for year in wanted:
+            found.setdefault(year, 0)
+    return [{"value": y, "count": found[y], "selected": dates.has_years() and low <= y <= high}
+            for y in sorted(found)]

@@ -1,0 +1,151 @@
+"""The Whoosh schema and the Measure -> document mapping."""
+
+import functools
+import hashlib
+import json
+import pickle
+import pickletools
+
+import numpy as np
+from whoosh.fields import ID, NUMERIC, TEXT, Schema
+from whoosh.formats import Positions
+
+from measuresearch.text.analysis import WORD, exact_analyzer, join_sections, roman_analyzer, text_analyzer
+
+# Every searchable section of a measure goes into one field, "text"; each
+# section weighs its words (BM25F): the instrument's title and the indicator
+# (sub-pillar, pillar) say what a measure is, the description only mentions.
+SECTIONS = (  # letter, record key, boost
+    ("t", "titles", 4.0),
+    ("s", "sub_pillar", 2.5),
+    ("p", "pillar", 2.0),
+    ("v", "coverage", 1.5),
+    ("c", "country", 1.5),
+    ("d", "description", 1.0),
+)
+SECTION_BOOSTS = {letter: boost for letter, _, boost in SECTIONS}
+ROMAN_BOOST = 0.6
+# "exact" holds the same sections as "text", each word unstemmed (folded, American spelling): a query word
+# also scores on its own form there, so a measure with the form typed outranks one with only its stem
+EXACT_BOOST = 1.0
+FACETS = ("country", "pillar", "sub_pillar", "coverage", "year")
+SCORED_FIELDS = ("text", "roman", "exact")  # the fields whose lengths BM25F reads
+TITLE_SEPARATOR = "\n\n"
+
+
+class PackedPositions(Positions):
+    """Whoosh's Positions format with each posting's positions as packed uint32, not a pickle.
+
+    Encoding is a C-level array copy instead of a pickle per posting (faster
+    index builds), and the search reads positions straight into numpy. The
+    byte order is little-endian on every machine, so an index can be copied.
+    """
+
+    DTYPE = "<u4"
+
+    def encode(self, poslist):
+        return np.asarray(poslist, dtype=self.DTYPE).tobytes()
+
+    def decode_positions(self, valuestring):
+        return np.frombuffer(valuestring, dtype=self.DTYPE).tolist()
+
+    def decode_frequency(self, valuestring):
+        return len(valuestring) // 4
+
+
+def build_schema():
+    """Return a new Whoosh schema for measures."""
+    # Hits and facets read records.py's and facets.json's files, not Whoosh's stored
+    # fields. The id alone stays stored so that stock Whoosh, searching the same
+    # index (the tests' independent reference), can name a hit's measure by itself.
+    fields = dict(
+        text=TEXT(analyzer=text_analyzer(SECTION_BOOSTS), phrase=True),
+        id=ID(stored=True, unique=True),
+        roman=TEXT(analyzer=roman_analyzer(), phrase=False),
+        exact=TEXT(analyzer=exact_analyzer(SECTION_BOOSTS), phrase=False),
+        country=ID,
+        pillar=ID,
+        sub_pillar=ID,
+        coverage=ID,
+        year=NUMERIC(bits=32),
+    )
+    fields["text"].format = PackedPositions(field_boost=fields["text"].format.field_boost)
+    return Schema(**fields)
+
+
+def schema_fingerprint(schema):
+    """Return a digest of the schema as an index stores it: its field names and every class its pickle names.
+
+    Whoosh keeps the schema pickled in the index, so moving or renaming a class
+    it names (an analyzer, a posting format) leaves the index unopenable; a
+    build records this digest and a reader compares it before unpickling
+    anything, to ask for a rebuild instead.
+    """
+    data = pickle.dumps(schema, protocol=2)  # the protocol Whoosh's TOC uses
+    classes = sorted({arg for op, arg, _ in pickletools.genops(data) if op.name in ("GLOBAL", "INST")})
+    text = json.dumps({"fields": sorted(schema.names()), "classes": classes})
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+@functools.cache
+def current_fingerprint():
+    """Return the fingerprint of this version's schema (build_schema())."""
+    return schema_fingerprint(build_schema())
+
+
+def field_text(record, source):
+    """Return the text of one record key as a single string."""
+    value = record.get(source)
+    if isinstance(value, list):
+        return TITLE_SEPARATOR.join(value)
+    return value or ""
+
+
+def roman_text(record):
+    """Return the text whose romanization keys are indexed.
+
+    Titles in full (so a Cyrillic query finds a romanized title); elsewhere
+    only words with non-ASCII letters, since the English prose would add
+    nothing but noise.
+    """
+    words = []
+    for source in ("coverage", "description"):
+        text = field_text(record, source)
+        words.extend(w for w in WORD.findall(text) if not w.isascii())
+    return field_text(record, "titles") + "\n" + " ".join(words)
+
+
+def section_texts(measure):
+    """Return [(section letter, text)] of the searched parts of one Measure."""
+    texts = []
+    for letter, key, _ in SECTIONS:
+        value = getattr(measure, key)
+        texts.append((letter, TITLE_SEPARATOR.join(value) if isinstance(value, list) else value or ""))
+    return texts
+
+
+def record_json(measure):
+    """Return the record of one Measure as shown in hits and on its page (records.py keeps it)."""
+    return json.dumps(measure.to_dict(), ensure_ascii=False)
+
+
+def document(measure, sections=None):
+    """Return the Whoosh document of one Measure.
+
+    sections: section_texts(measure), when the caller already has them.
+    """
+    text = join_sections(sections or section_texts(measure))
+    doc = dict(
+        text=text,
+        exact=text,
+        id=measure.id,
+        roman=roman_text(measure.to_dict()),
+        country=measure.country,
+        pillar=measure.pillar,
+        sub_pillar=measure.sub_pillar,
+    )
+    if measure.coverage:
+        doc["coverage"] = measure.coverage
+    if measure.year is not None:
+        doc["year"] = measure.year
+    return doc

@@ -1,0 +1,100 @@
+"""The words of one build, for "did you mean" and search-as-you-type.
+
+Built by the indexer (folded, unstemmed words with their document
+frequencies) and held in memory by each snapshot: a sorted list for prefix
+completion by bisection and Levenshtein automata (Whoosh's) for corrections.
+"""
+
+import bisect
+import collections
+
+from whoosh.spelling import ListCorrector
+
+from measuresearch.index.format.codec import spelling_suggestions
+from measuresearch.text.analysis import WORD
+from measuresearch.text.writing_systems import fold_readings
+
+MAX_PREFIX_SCAN = 20_000
+
+
+def document_words(texts):
+    """Return the set of lowercased words of one document's texts (no numbers)."""
+    return {w for text in texts for w in WORD.findall(text.casefold()) if not w.isdigit()}
+
+
+class WordCounts:
+    """Document frequencies of words, counted as documents are added.
+
+    Documents are counted by their lowercased words (cheap, C-level sets);
+    look-alike folding is applied once per distinct word at the end.
+    """
+
+    def __init__(self):
+        self.counter = collections.Counter()
+
+    def add(self, words):
+        self.counter.update(words)
+
+    def data(self):
+        """Return {"words": sorted folded words, "df": their document frequencies}."""
+        folded = collections.Counter()
+        for word, df in self.counter.items():
+            for reading in fold_readings(word):
+                folded[reading] += df
+        words = sorted(folded)
+        return {"words": words, "df": [folded[w] for w in words]}
+
+
+class Vocabulary:
+    """Sorted words with document frequencies."""
+
+    def __init__(self, data):
+        self.words = data["words"]
+        self.df = dict(zip(data["words"], data["df"]))
+        self._corrector = ListCorrector(self.words)
+
+    def __contains__(self, word):
+        return word in self.df
+
+    def correct(self, word, maxdist=2, prefix=1):
+        """Return the commonest word closest to `word` (edit distance <= maxdist), or None."""
+        if not self.words:
+            return None
+        best = None
+        for score, candidate in spelling_suggestions(self._corrector, word, maxdist, prefix):
+            if candidate == word:
+                continue
+            key = (-score, -self.df[candidate], candidate)
+            if best is None or key < best[0]:
+                best = (key, candidate)
+        return best[1] if best else None
+
+    def expand_prefix(self, prefix, limit):
+        """Return up to limit + 1 words starting with prefix (limit + 1 means "too many")."""
+        start = bisect.bisect_left(self.words, prefix)
+        found = []
+        for word in self.words[start:]:
+            if not word.startswith(prefix) or len(found) > limit:
+                break
+            found.append(word)
+        return found
+
+    def within(self, word, maxdist, limit, prefix=1):
+        """Return up to limit + 1 indexed words within maxdist edits of word (sharing its first letter)."""
+        found = []
+        for _, candidate in spelling_suggestions(self._corrector, word, maxdist, prefix):
+            found.append(candidate)
+            if len(found) > limit:
+                break
+        return found
+
+    def complete(self, prefix, limit=10):
+        """Return up to `limit` words starting with prefix, commonest first."""
+        start = bisect.bisect_left(self.words, prefix)
+        found = []
+        for word in self.words[start:start + MAX_PREFIX_SCAN]:
+            if not word.startswith(prefix):
+                break
+            found.append(word)
+        found.sort(key=lambda w: (-self.df[w], w))
+        return found[:limit]

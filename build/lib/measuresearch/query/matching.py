@@ -1,0 +1,246 @@
+"""Evaluate a parsed query on the posting lists: which documents match, and their BM25F scores.
+
+Whoosh's own matcher tree visits the matching documents one by one in Python,
+which is what makes it slow on common words. Here each posting list is read
+block by block from the Whoosh segments into numpy arrays (codec.term_blocks);
+AND/OR/NOT become boolean masks and BM25F scores a vector sum, with Whoosh's own formula and
+statistics (idf, quantised field lengths, B=0.75, K1=1.2), so that part of
+the score is the one Whoosh's BM25F gives for the same terms and boosts. A
+phrase is checked on the positions of its words (PackedPositions), read in
+bulk for the documents that hold all of them, as one numpy intersection of
+(document, position) keys; the proximity term (words typed together that
+stand together) uses the same intersection. Evaluation.scores states how a
+score is composed.
+"""
+
+import math
+
+import numpy as np
+
+from measuresearch.text.analysis import forms
+from measuresearch.index.format.codec import term_blocks
+from measuresearch.query.parser import LawNumber, Phrase
+from measuresearch.index.format.schema import EXACT_BOOST, ROMAN_BOOST, PackedPositions
+
+B, K1 = 0.75, 1.2
+LAW_BOOST = 2.0
+NUMBER_BOOST = 0.25
+PROXIMITY_BOOST = 0.5  # words typed together that stand together count again, at this weight
+# a word in more documents than this takes no part in proximity: reading the positions of "the"
+# in every document would cost more than the whole rest of a query, and say little
+PROXIMITY_MIN_DF, PROXIMITY_SHARE = 1000, 0.05
+
+
+def proximity_limit(size):
+    """Return the largest document frequency (summed over a word's stems) of a word in a proximity pair."""
+    return max(PROXIMITY_MIN_DF, int(size * PROXIMITY_SHARE))
+# (document, position) -> one int64 key: positions are uint32 and a phrase shifts them forward by
+# fewer words than a query has characters, so 33 bits hold any shifted position; documents get 30 bits
+_STRIDE = 1 << 33
+
+
+def word_terms(unit):
+    """Return the (field, term, boost) triples that one word or law number matches."""
+    if isinstance(unit, LawNumber):
+        keys = forms(unit.text, True).law
+        # the bare number still finds an instrument whose suffix was typed otherwise, ranked lower
+        return [("text", key, LAW_BOOST) for key in keys] + [("text", keys[0].split("-")[0], NUMBER_BOOST)]
+    word = forms(unit.text)
+    return ([("text", s, 1.0) for s in word.stems] + [("exact", e, EXACT_BOOST) for e in word.exact]
+            + [("roman", k, ROMAN_BOOST) for k in word.roman])
+
+
+def _sorted_unique(arrays):
+    """Merge sorted key arrays into one sorted array without repeats."""
+    if len(arrays) == 1:
+        return arrays[0]
+    keys = np.sort(np.concatenate(arrays))
+    return keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
+
+
+def _intersect_sorted(a, b):
+    """Return the keys of sorted array a that are also in sorted array b."""
+    if not len(a) or not len(b):
+        return a[:0]
+    where = np.searchsorted(b, a)
+    found = where < len(b)
+    found[found] = b[where[found]] == a[found]
+    return a[found]
+
+
+class Evaluation:
+    """One query evaluated on one thread's reader: masks and scores, postings read once."""
+
+    def __init__(self, searcher, lengths, cache=None):
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.size = self.reader.doc_count_all()
+        self.lengths = lengths
+        self.cache = cache
+        self._blocks = {}
+        self._postings = {}
+        self._phrases = {}
+
+    def blocks(self, field, text):
+        """Return the posting blocks of one term: [(docnums, weights, encoded values)], read once."""
+        key = (field, text)
+        if key not in self._blocks:
+            self._blocks[key] = self._read_blocks(field, text)
+        return self._blocks[key]
+
+    def _read_blocks(self, field, text):
+        blocks = []
+        for leaf, base in self.reader.leaf_readers():
+            if (field, text) in leaf:
+                blocks.extend(term_blocks(leaf, field, text, base))
+        return blocks
+
+    def postings(self, field, text):
+        """Return (docnums, weights) of one term as numpy arrays (empty when unknown)."""
+        key = (field, text)
+        if key in self._postings:
+            return self._postings[key]
+        cached = self.cache.get(key) if self.cache is not None else None
+        if cached is not None:
+            postings = cached[0].astype(np.int64), cached[1].astype(np.float64)
+        else:
+            blocks = self.blocks(field, text)
+            if blocks:
+                postings = np.concatenate([b[0] for b in blocks]), np.concatenate([b[1] for b in blocks])
+            else:
+                postings = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+            if self.cache is not None:
+                self.cache.put(key, (postings[0].astype(np.int32), postings[1].astype(np.float32)))
+        self._postings[key] = postings
+        return postings
+
+    def term_mask(self, field, text):
+        mask = np.zeros(self.size, dtype=bool)
+        mask[self.postings(field, text)[0]] = True
+        return mask
+
+    def option_mask(self, option):
+        """Return the documents one word, law number or phrase matches."""
+        if isinstance(option, Phrase):
+            if option not in self._phrases:
+                self._phrases[option] = self._phrase_mask(option)
+            return self._phrases[option]
+        # an "exact" term only scores: a document with the word's form has its stem too
+        return np.logical_or.reduce([self.term_mask(f, t) for f, t, _ in word_terms(option) if f != "exact"])
+
+    def _phrase_mask(self, phrase):
+        slots = [(offset, forms(w.text).stems)
+                 for offset, (w, required) in enumerate(zip(phrase.words, phrase.required())) if required]
+        return self._slots_mask(slots)
+
+    def adjacent_mask(self, first, second, within=None):
+        """Return the documents (of `within`) where a stem of word `first` stands just before one of `second`."""
+        return self._slots_mask([(0, forms(first.text).stems), (1, forms(second.text).stems)], within)
+
+    def _slots_mask(self, slots, within=None):
+        """Return the documents (of `within`) where each slot's stems stand at its offset from a common start."""
+        candidates = np.logical_and.reduce([np.logical_or.reduce([self.term_mask("text", s) for s in variants])
+                                            for _, variants in slots])
+        if within is not None:
+            candidates &= within
+        if len(slots) == 1 or not candidates.any():
+            return candidates
+        mask = np.zeros(self.size, dtype=bool)
+        keys, last = None, slots[-1][0]
+        for offset, variants in slots:
+            # word i of the phrase must stand at (start + i): every word's positions are moved to where
+            # the phrase's last required word would stand, (position + last - i). Moving forward keeps
+            # the key of a word at position 0 inside its own document when stop words lead the phrase
+            # (moving back by i made it negative, and `// _STRIDE` named the previous document).
+            word_keys = _sorted_unique([self._position_keys(s, candidates, last - offset) for s in variants])
+            keys = word_keys if keys is None else _intersect_sorted(keys, word_keys)
+            if not len(keys):
+                return mask
+        mask[keys // _STRIDE] = True
+        return mask
+
+    def _position_keys(self, text, candidates, shift):
+        """Return document * STRIDE + position + shift (shift >= 0) for every occurrence of a term in candidates, sorted."""
+        docs, positions = [], []
+        for ids, _, values in self.blocks("text", text):
+            chosen = np.flatnonzero(candidates[ids])
+            if len(chosen):
+                picked = [values[i] for i in chosen.tolist()]
+                positions.append(np.frombuffer(b"".join(picked), dtype=PackedPositions.DTYPE))
+                docs.append(np.repeat(ids[chosen], [len(v) // 4 for v in picked]))
+        if not docs:
+            return np.zeros(0, dtype=np.int64)
+        # docnums ascend block by block and positions within a posting: the keys come out sorted
+        return np.concatenate(docs) * _STRIDE + (np.concatenate(positions).astype(np.int64) + shift)
+
+    def clause_mask(self, clause):
+        """Return the documents one clause matches (its options OR-ed; none for no options)."""
+        if not clause.options:
+            return np.zeros(self.size, dtype=bool)
+        return np.logical_or.reduce([self.option_mask(o) for o in clause.options])
+
+    def matching(self, parsed, relaxed=False):
+        """Return the mask of documents the query words match (every document without words)."""
+        positive = [self.clause_mask(c) for c in parsed.positive]
+        if not positive:
+            mask = np.ones(self.size, dtype=bool)
+        elif relaxed:
+            mask = np.logical_or.reduce(positive)
+        else:
+            mask = np.logical_and.reduce(positive)
+        for clause in parsed.negative:
+            mask &= ~self.clause_mask(clause)
+        return mask
+
+    def term_scores(self, scores, field, text, boost, only=None):
+        """Add boost x BM25 of one term to scores (in place), optionally only where `only` is set."""
+        ids, weights = self.postings(field, text)
+        if not len(ids):
+            return
+        idf = math.log(self.size / (len(ids) + 1)) + 1
+        lengths, average = self.lengths[field]
+        bm25 = idf * (weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * lengths[ids] / (average or 1)))
+        if only is not None:
+            bm25 = np.where(only[ids], bm25, 0.0)
+        scores[ids] += boost * bm25  # a term has one posting per document
+
+    def scores(self, parsed, within=None):
+        """Return the score of every document for the positive clauses: BM25F, plus the proximity term.
+
+        Each word scores boost x BM25F of each of its terms (word_terms: its
+        stems in "text" at 1.0, its unstemmed forms in "exact" at EXACT_BOOST,
+        its romanization keys in "roman" at ROMAN_BOOST; a law number its keys
+        at LAW_BOOST and its bare number at NUMBER_BOOST), summed over the
+        terms a document has; a phrase's words score their "text" and "exact"
+        terms in the documents where the phrase stands. Proximity: for each
+        pair of words typed next to each other (parsed.pairs), the documents
+        where a stem of the first stands just before a stem of the second score
+        the two words' "text" and "exact" terms again, x PROXIMITY_BOOST (Solr's
+        pf2), unless a word's stems are in more than proximity_limit(N)
+        documents (summed document frequencies). `within`: only these
+        documents need the proximity term.
+        """
+        scores = np.zeros(self.size, dtype=np.float64)
+        for clause in parsed.positive:
+            for option in clause.options:
+                if isinstance(option, Phrase):
+                    inside = self.option_mask(option)
+                    for word in option.words:
+                        for field, text, boost in word_terms(word):
+                            if field != "roman":
+                                self.term_scores(scores, field, text, boost, only=inside)
+                else:
+                    for field, text, boost in word_terms(option):
+                        self.term_scores(scores, field, text, boost)
+        limit = proximity_limit(self.size)
+        for first, second in parsed.pairs:
+            if any(sum(self.reader.doc_frequency("text", s) for s in forms(w.text).stems) > limit
+                   for w in (first, second)):
+                continue
+            near = self.adjacent_mask(first, second, within)
+            if near.any():
+                for word in (first, second):
+                    for field, text, boost in word_terms(word):
+                        if field != "roman":
+                            self.term_scores(scores, field, text, PROXIMITY_BOOST * boost, only=near)
+        return scores

@@ -1,0 +1,288 @@
+"""Parse the search box: words, "phrases", OR, -excluded, law numbers, prefix* and fuzzy~.
+
+Pure: text in, a ParsedQuery out. Anything that is not syntax is text, so a
+stray quote or bracket never fails; only documented limits raise.
+
+Limits (each a 400 that names it): MAX_QUERY_CHARS characters, MAX_CLAUSES
+terms, MAX_PHRASE_WORDS words in a phrase, a wildcard only at the end of a
+word after MIN_PREFIX letters; expansions are limited in search.py.
+"""
+
+import dataclasses
+import re
+import unicodedata
+
+from measuresearch.text.analysis import STOP_WORDS, forms, pieces
+from measuresearch.errors import QueryTooComplex
+
+MAX_QUERY_CHARS = 500
+MAX_CLAUSES = 32
+MAX_PHRASE_WORDS = 16
+MIN_PREFIX = 2
+_PREFIX = re.compile(r"^([^\W_]+)\*$")
+_FUZZY = re.compile(r"^([^\W_]+)~([12])?$")
+_WILDCARD = re.compile(r"[*?]")
+
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "＂": '"'})
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# "No.", "№", "Nr." before a number only say that a law number follows.
+_NUMBER_SIGN = re.compile(r"^(?:no\.?|nr\.?|№|n°)$", re.IGNORECASE)
+_NUMBER_PREFIX = re.compile(r"^(?:№|no\.|nr\.)\s*(?=\d)", re.IGNORECASE)
+# "418V", "567II": a number glued to a Roman numeral (Latin letters, or their Cyrillic look-alikes І and Х)
+# is also read as the law number "418-V"; other letters ("5G", "3D") are left alone.
+_GLUED_LAW = re.compile(r"(\d+)((?=[ivxіх])x{0,3}(?:ix|iv|v?[iі]{0,3})|x{1,3})", re.IGNORECASE)
+
+
+@dataclasses.dataclass(frozen=True)
+class Word:
+    """A word of the query (may be a stop word)."""
+
+    text: str
+
+    @property
+    def is_stop(self):
+        return any(r in STOP_WORDS for r in forms(self.text).readings)
+
+
+@dataclasses.dataclass(frozen=True)
+class LawNumber:
+    """A law or order number such as 418-V or 53/НК."""
+
+    text: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Prefix:
+    """A word typed with a trailing * ("regul*"): every indexed word that starts so."""
+
+    text: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Fuzzy:
+    """A word typed with a trailing ~ ("goverment~"): indexed words within an edit distance."""
+
+    text: str
+    distance: int = 2
+
+
+@dataclasses.dataclass(frozen=True)
+class Expansion:
+    """An indexed word that a Prefix or Fuzzy unit stands for; it matches like a Word."""
+
+    text: str
+    source: object  # the Prefix or Fuzzy typed
+
+    is_stop = False
+
+    @property
+    def kind(self):
+        """Return the kind of match it explains: "prefix" or "fuzzy"."""
+        return "prefix" if isinstance(self.source, Prefix) else "fuzzy"
+
+
+@dataclasses.dataclass(frozen=True)
+class Phrase:
+    """Words that must appear in this order."""
+
+    words: tuple
+
+    def required(self):
+        """Return, per word, whether it must match where it stands.
+
+        A stop word holds its place without having to match (Lucene's
+        position gaps: "law on informatization" is law, any word,
+        informatization), unless the phrase has nothing but stop words.
+        Stop words before the first or after the last required word need
+        not exist at all: "the resolution of" matches a title that begins
+        "Resolution of".
+        """
+        loose = [w.is_stop for w in self.words]
+        return tuple(True for _ in loose) if all(loose) else tuple(not stop for stop in loose)
+
+
+@dataclasses.dataclass
+class Clause:
+    """One required (or, when negated, excluded) unit: alternatives joined by OR."""
+
+    options: list
+    negated: bool = False
+
+
+@dataclasses.dataclass
+class ParsedQuery:
+    """The clauses of a query; empty when the query has no words."""
+
+    clauses: list
+    # (word, word) typed next to each other, stop words included: the proximity signal (matching.py)
+    pairs: list = dataclasses.field(default_factory=list)
+
+    @property
+    def positive(self):
+        return [c for c in self.clauses if not c.negated]
+
+    @property
+    def negative(self):
+        return [c for c in self.clauses if c.negated]
+
+    def words(self):
+        """Return every word and law number of the positive clauses, phrases whole.
+
+        These are what the clauses match: parse already dropped the clauses of stop words alone
+        (unless the query has nothing else), and a stop word OR-ed with another word is matched too.
+        """
+        return [option for clause in self.positive for option in clause.options]
+
+
+def clean(text):
+    """Normalise query text: NFC, one kind of quote, no control characters."""
+    text = unicodedata.normalize("NFC", text or "")
+    return _CONTROL.sub(" ", text.translate(_QUOTES))
+
+
+def _split_quotes(text):
+    """Yield (is_phrase, text, negated) segments; an unpaired quote is text."""
+    if text.count('"') % 2:
+        last = text.rindex('"')
+        text = text[:last] + " " + text[last + 1:]
+    parts = text.split('"')
+    for i, part in enumerate(parts):
+        if i % 2:
+            negated = parts[i - 1].endswith("-") and (len(parts[i - 1]) == 1 or parts[i - 1][-2].isspace())
+            yield True, part, negated
+        else:
+            if i + 1 < len(parts) and part.endswith("-"):
+                part = part[:-1]
+            yield False, part, False
+
+
+def parse(text):
+    """Parse query text into a ParsedQuery; raise QueryTooComplex past a limit."""
+    text = clean(text)
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryTooComplex(f"the query is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}", "q")
+    items = []  # Clause objects, and the string "OR" between them
+    for is_phrase, segment, negated in _split_quotes(text):
+        if is_phrase:
+            words = [Word(p.raw) for p in pieces(segment) if not p.law]
+            if len(words) > MAX_PHRASE_WORDS:
+                raise QueryTooComplex(f"a phrase may have at most {MAX_PHRASE_WORDS} words", "q")
+            if len(words) == 1:
+                items.append(Clause([words[0]], negated))
+            elif words:
+                items.append(Clause([Phrase(tuple(words))], negated))
+            continue
+        items.extend(_segment_items(segment))
+    clauses = _join_or(items)
+    if len(clauses) > MAX_CLAUSES:
+        raise QueryTooComplex(f"the query has {len(clauses)} terms; the limit is {MAX_CLAUSES}", "q")
+    return ParsedQuery(_drop_stop_words(clauses), _pairs(items))
+
+
+def _pairs(items):
+    """Return the (word, word) pairs typed next to each other as plain required words, not both stop words.
+
+    A word joined by OR, excluded, a phrase, a law number, a prefix* or a
+    fuzzy~ breaks the sequence. Call after _join_or (which lengthens the
+    clause before an OR).
+    """
+    pairs, previous, after_or = [], None, False
+    for item in items:
+        plain = (item != "OR" and not after_or and not item.negated and len(item.options) == 1
+                 and type(item.options[0]) is Word)
+        word = item.options[0] if plain else None
+        if word is not None and previous is not None and not (word.is_stop and previous.is_stop):
+            pairs.append((previous, word))
+        previous, after_or = word, item == "OR"
+    return pairs
+
+
+def _segment_items(segment):
+    items = []
+    chunks = segment.split()
+    for i, chunk in enumerate(chunks):
+        if chunk == "OR":
+            items.append("OR")
+            continue
+        if _NUMBER_SIGN.match(chunk) and i + 1 < len(chunks) and chunks[i + 1][:1].isdigit():
+            continue
+        negated = chunk.startswith("-") and len(chunk) > 1
+        body = chunk[1:] if negated else chunk
+        special = _special_unit(body)
+        if special is not None:
+            if special is not _NOTHING:
+                items.append(Clause([special], negated))
+            continue
+        units = _chunk_units(body)
+        if len(units) > 1 and _is_compound(chunk):
+            items.append(Clause([Phrase(tuple(units))], negated))
+        else:
+            items.extend(Clause([unit, *_glued_law(unit)], negated) for unit in units)
+    return items
+
+
+_NOTHING = object()
+
+
+def _special_unit(chunk):
+    """Return a Prefix or Fuzzy unit, _NOTHING for a lone "*", None for plain text."""
+    core = chunk.strip(".,;:!?()[]{}")
+    if core in ("*", "**"):
+        return _NOTHING  # "*" alone: every measure, as an empty query
+    match = _PREFIX.match(core)
+    if match:
+        if len(match.group(1)) < MIN_PREFIX:
+            raise QueryTooComplex(f"a wildcard needs at least {MIN_PREFIX} letters before the *: {core!r}", "q")
+        return Prefix(match.group(1))
+    if _WILDCARD.search(core) and any(c.isalnum() for c in core):
+        raise QueryTooComplex(f"a wildcard may only end a word, after at least {MIN_PREFIX} letters: {core!r}", "q")
+    match = _FUZZY.match(core)
+    if match:
+        return Fuzzy(match.group(1), int(match.group(2) or 2))
+    return None
+
+
+def _chunk_units(chunk):
+    chunk = _NUMBER_PREFIX.sub("", chunk)
+    units, law_end = [], -1
+    for piece in pieces(chunk):
+        if piece.law:
+            units.append(LawNumber(piece.raw))
+            law_end = piece.end
+        elif piece.start >= law_end:
+            units.append(Word(piece.raw))
+    return units
+
+
+def _glued_law(unit):
+    """Return [LawNumber("418-V")] for a word such as "418V", else []."""
+    match = _GLUED_LAW.fullmatch(unit.text) if isinstance(unit, Word) else None
+    return [LawNumber(f"{match.group(1)}-{match.group(2)}")] if match else []
+
+
+def _is_compound(chunk):
+    """True for "e-commerce" or "radio-electronic": words joined by hyphens."""
+    return bool(re.fullmatch(r"-?[^\W_]+(?:[-'’][^\W_]+)+[.,;:!?]?", chunk))
+
+
+def _join_or(items):
+    clauses = []
+    pending_or = False
+    for item in items:
+        if item == "OR":
+            pending_or = bool(clauses)
+            continue
+        if pending_or and not item.negated and not clauses[-1].negated:
+            clauses[-1].options.extend(item.options)
+        else:
+            clauses.append(item)
+        pending_or = False
+    return clauses
+
+
+def _drop_stop_words(clauses):
+    """Drop lone stop words unless the query has nothing else."""
+    def is_stop(clause):
+        return all(isinstance(o, Word) and o.is_stop for o in clause.options)
+    kept = [c for c in clauses if not is_stop(c)]
+    return kept if any(not c.negated for c in kept) else clauses

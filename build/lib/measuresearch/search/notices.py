@@ -1,0 +1,50 @@
+"""What a search did that its numbers alone would not say, as notices {code, message} (pure).
+
+The API returns them as `notices` and the page shows the same list, so a
+query that was ignored, an empty year range or a filter value that no
+measure has never looks like an ordinary answer.
+"""
+
+import difflib
+
+
+def notice(code, message):
+    """Return one notice as plain data."""
+    return {"code": code, "message": message}
+
+
+def _no_words(request):
+    scope = "every measure the filters allow" if request.filters else "every measure"
+    return notice("no_words", f"“{request.q.strip()}” has no word or number to search for, so it was ignored: "
+                              f"showing {scope}, not matches for it.")
+
+
+def _year_range(request):
+    return notice("empty_year_range", f"The year range {request.year_from}–{request.year_to} is empty: "
+                                      "“from” comes after “to”, so no measure can match.")
+
+
+def _unknown_value(name, value, known):
+    label = name.replace("_", "-")
+    close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
+    hint = f" Did you mean “{close[0]}”?" if close else ""
+    return notice("unknown_value", f"No measure has the {label} “{value}”, so this filter matches nothing.{hint}")
+
+
+def search_notices(request, parsed, known_values):
+    """Return the notices of one search.
+
+    parsed: the query as parsed (no clauses although text was typed: nothing
+    searchable); known_values: {facet: values present in the build}.
+    """
+    found = []
+    if request.q.strip() and not parsed.clauses:
+        found.append(_no_words(request))
+    if request.year_from is not None and request.year_to is not None and request.year_from > request.year_to:
+        found.append(_year_range(request))
+    for name, values in request.filters.items():
+        known = known_values.get(name)
+        if known is None:
+            continue
+        found.extend(_unknown_value(name, value, known) for value in values if value not in known)
+    return found

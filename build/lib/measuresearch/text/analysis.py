@@ -1,0 +1,303 @@
+"""Text analysis shared by the index, the query parser and the highlighter.
+
+One pipeline for every text field, composed the Whoosh way:
+
+    WordTokenizer() | TermsFilter("text")     folded, then stemmed by script
+    WordTokenizer() | TermsFilter("roman")    folded, then romanization keys
+
+The filter is a thin wrapper over the pure, cached terms() below, which the
+highlighter calls too, so a word is marked exactly when it was indexed.
+"""
+
+import dataclasses
+import functools
+import re
+import string
+import typing
+
+import Stemmer
+from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
+from whoosh.analysis import Filter, Token, Tokenizer
+from whoosh.lang.stopwords import stoplists
+
+from measuresearch.text.writing_systems import fold_readings, is_cyrillic, lookalike_tables, roman_keys, roman_letters
+
+# A word: letters and digits, with combining marks kept inside the word.
+WORD = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+")
+# The same words in a text without combining marks, twice as fast to scan.
+PLAIN_WORD = re.compile(r"[^\W_]+")
+COMBINING = re.compile(r"[\u0300-\u036f]")
+# A law number: digits, then one or more "-" or "/" parts ("418-V", "53/НК",
+# "167-VІ", "567-II"). Stored as one extra term at the number's position.
+LAW_NUMBER = re.compile(r"(?<![^\W_])\d+(?:[-/](?:[^\W_]|[\u0300-\u036f])+)+")
+STOP_WORDS = frozenset(stoplists["en"]) | frozenset(stoplists["ru"])
+
+_EN_STEMMER = Stemmer.Stemmer("english")
+_RU_STEMMER = Stemmer.Stemmer("russian")
+# -isation/-isations/... forms are derived from the -ise verb that the table
+# holds, so "localisation" meets "localization" although only "localise" is listed.
+_BRITISH_SUFFIXES = (("isations", "izations"), ("isation", "ization"), ("ising", "izing"),
+                     ("ised", "ized"), ("ises", "izes"), ("iser", "izer"), ("isers", "izers"))
+
+
+@functools.lru_cache(maxsize=100_000)
+def american(word):
+    """Return the American spelling of a lowercase British word, else the word."""
+    if word in BRITISH_ENGLISH_SPELLINGS:
+        return BRITISH_ENGLISH_SPELLINGS[word]
+    for british, us in _BRITISH_SUFFIXES:
+        if word.endswith(british) and word[: -len(british)] + "ise" in BRITISH_ENGLISH_SPELLINGS:
+            return word[: -len(british)] + us
+    # -isation has no other reading in English, so it is safe without the table
+    # ("informatisation", "digitalisation" are in no dictionary yet).
+    if word.endswith(("isation", "isations")) and len(word) > 9:
+        return word.replace("isation", "ization")
+    return word
+
+
+def script_of(reading):
+    """Return "cyrillic", "latin" or "other" for a folded word."""
+    for char in reading:
+        if is_cyrillic(char):
+            return "cyrillic"
+    if any(c in string.ascii_lowercase for c in reading):
+        return "latin"
+    return "other"
+
+
+def spelled(reading):
+    """Return a folded word as the "exact" field holds it: unstemmed, British spelling made American."""
+    return american(reading) if script_of(reading) == "latin" else reading
+
+
+@functools.lru_cache(maxsize=200_000)
+def stem(reading):
+    """Stem one folded word with the stemmer of its script (Russian or English)."""
+    script = script_of(reading)
+    if script == "cyrillic":
+        return _RU_STEMMER.stemWord(reading)
+    if script == "latin":
+        return _EN_STEMMER.stemWord(american(reading))
+    return reading
+
+
+@functools.lru_cache(maxsize=100_000)
+def law_keys(text):
+    """Return the canonical keys of a law number, "/" written as "-".
+
+    Its Cyrillic letters are read both as the Latin letters they look like
+    ("53/НК" = "53-hk") and as their romanization ("53-nk"), so the number is
+    found however its letters were typed; "418-В" (a Cyrillic В) is "418-v".
+    """
+    _, cyr2lat = lookalike_tables()
+    parts = re.split(r"[-/]", text.casefold().replace("ё", "е"))
+    looks = "-".join("".join(cyr2lat.get(c, c) for c in part) for part in parts)
+    spelled = "-".join(_romanize(part) for part in parts)
+    return tuple(dict.fromkeys((looks, spelled)))
+
+
+def _romanize(part):
+    letters = roman_letters()
+    return "".join(letters.get(c, c) for c in part)
+
+
+class Piece(typing.NamedTuple):
+    """One word (or law number) of a text, with its character offsets."""
+
+    start: int
+    end: int
+    pos: int
+    raw: str
+    law: bool = False
+
+
+def pieces(text):
+    """Split text into word pieces and law-number pieces, in text order."""
+    laws = {m.start(): m for m in LAW_NUMBER.finditer(text)}
+    result = []
+    for pos, match in enumerate(WORD.finditer(text)):
+        law = laws.get(match.start())
+        if law is not None:
+            result.append(Piece(law.start(), law.end(), pos, law.group(), True))
+        result.append(Piece(match.start(), match.end(), pos, match.group()))
+    return result
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Forms:
+    """Every form under which one piece is indexed."""
+
+    raw: str
+    lower: str
+    readings: tuple
+    stems: tuple
+    roman: tuple
+    law: tuple
+    exact: tuple = ()  # unstemmed: folded, American spelling
+
+
+@functools.lru_cache(maxsize=200_000)
+def forms(raw, law=False):
+    """Return the forms of one piece (cached: vocabularies are small)."""
+    if law:
+        keys = law_keys(raw)
+        return Forms(raw, raw.casefold(), keys, keys, (), keys)
+    return Forms(raw, raw.casefold(), fold_readings(raw), terms(raw, False, "text"), terms(raw, False, "roman"), (),
+                 terms(raw, False, "exact"))
+
+
+LAW_HINT = re.compile(r"\d[-/]")
+
+# A field value may hold several sections, each "\x1f" + boost letter + text:
+# one Whoosh field then holds titles, sub-pillar, ... and description, each
+# token weighted by its section (BM25F: weighted term frequencies summed
+# before saturation), with a position gap so that no phrase spans two sections.
+SECTION = "\x1f"
+SECTION_GAP = 100
+
+
+def sections(value, boosts):
+    """Return [(boost, text, offset of text in value)] of a field value with section markers."""
+    if SECTION not in value:
+        return [(1.0, value, 0)]
+    result, offset = [], 0
+    for part in value.split(SECTION):
+        if offset:  # every part after the first starts with its boost letter
+            result.append((boosts.get(part[:1], 1.0), part[1:], offset + 1))
+        offset += len(part) + 1
+    return result
+
+
+def join_sections(parts):
+    """Return one field value from [(section letter, text)]."""
+    return "".join(SECTION + letter + text for letter, text in parts if text)
+
+
+class WordTokenizer(Tokenizer):
+    """Yields words and law numbers with positions, character offsets and section boosts."""
+
+    def __init__(self, boosts=None):
+        self.boosts = dict(boosts or {})
+
+    def __eq__(self, other):
+        return isinstance(other, WordTokenizer) and other.boosts == self.boosts
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        token.stopped = False
+        pos = start_pos
+        for boost, text, offset in sections(value, self.boosts):
+            token.boost = boost
+            # the hot path of indexing: plain regex matches, no Piece objects
+            laws = {m.start(): m for m in LAW_NUMBER.finditer(text)} if LAW_HINT.search(text) else None
+            for match in WORD.finditer(text):
+                law = laws.get(match.start()) if laws else None
+                if law is not None:
+                    yield _filled(token, law, True, pos, positions, chars, start_char + offset)
+                yield _filled(token, match, False, pos, positions, chars, start_char + offset)
+                pos += 1
+            pos += SECTION_GAP
+
+
+def _filled(token, match, law, pos, positions, chars, start_char):
+    """Set the shared token to one regex match (Whoosh reuses one Token object)."""
+    token.text, token.law = match.group(), law
+    if positions:
+        token.pos = pos
+    if chars:
+        token.startchar, token.endchar = start_char + match.start(), start_char + match.end()
+    return token
+
+
+# raw word -> terms(word, False, kind), per kind: a plain dict is the cheapest lookup
+# for index_terms; bounded by the vocabulary of the corpus being indexed.
+_WORD_TERMS = {}
+
+
+@functools.lru_cache(maxsize=500_000)
+def terms(raw, law, kind):
+    """Return the index terms of one piece: kind "text" (folded, stemmed), "exact" (folded, unstemmed) or "roman".
+
+    Computed apart from forms() so that indexing a description never pays for
+    romanization keys it does not store.
+    """
+    if law:
+        return law_keys(raw) if kind == "text" else ()
+    readings = fold_readings(raw)
+    if kind == "text":
+        return tuple(dict.fromkeys(stem(r) for r in readings))
+    if kind == "exact":
+        return tuple(dict.fromkeys(spelled(r) for r in readings))
+    return tuple(dict.fromkeys(k for r in readings for k in roman_keys(r)))
+
+
+def index_terms(value, kind, boosts=None):
+    """Return (terms, positions, boosts): what the analyzer of `kind` yields for a field value.
+
+    The same tokens as WordTokenizer(boosts) | TermsFilter(kind), as three flat
+    lists instead of one Token per term: the segment writer's hot path.
+    """
+    out_terms, out_positions, out_boosts = [], [], []
+    cache = _WORD_TERMS.setdefault(kind, {})
+    word_pattern = WORD if COMBINING.search(value) else PLAIN_WORD
+    pos = 0
+    for boost, text, _ in sections(value, boosts or {}):
+        words = word_pattern.findall(text)
+        if LAW_HINT.search(text):
+            found = [(pos + p.pos, terms(p.raw, p.law, kind)) for p in pieces(text)]
+        else:
+            found = enumerate([cache[w] if w in cache else cache.setdefault(w, terms(w, False, kind))
+                               for w in words], pos)
+        start = len(out_terms)
+        for at, word_terms in found:
+            out_terms.extend(word_terms)
+            out_positions.extend([at] * len(word_terms))
+        out_boosts.extend([boost] * (len(out_terms) - start))
+        pos += len(words) + SECTION_GAP
+    return out_terms, out_positions, out_boosts
+
+
+class TermsFilter(Filter):
+    """Replaces each word by its terms of one kind; several terms share a position.
+
+    Folding (case, ё, look-alike letters) and then stemming ("text") or the
+    romanization keys ("roman") are composed in terms(); this filter only looks
+    the result up, which keeps indexing fast.
+    """
+
+    def __init__(self, kind):
+        self.kind = kind
+
+    def __eq__(self, other):
+        return isinstance(other, TermsFilter) and other.kind == self.kind
+
+    def __call__(self, tokens):
+        kind = self.kind
+        for token in tokens:
+            for term in terms(token.text, token.law, kind):
+                token.text = term
+                yield token
+
+
+def analyzer_settings(analyzer):
+    """Return (kind, boosts) of an analyzer built here (for index_terms), else None."""
+    items = getattr(analyzer, "items", ())
+    if len(items) == 2 and isinstance(items[0], WordTokenizer) and isinstance(items[1], TermsFilter):
+        return items[1].kind, items[0].boosts
+    return None
+
+
+def text_analyzer(boosts=None):
+    """Return the analyzer of the searchable text field (section letter -> boost)."""
+    return WordTokenizer(boosts) | TermsFilter("text")
+
+
+def roman_analyzer():
+    """Return the analyzer of the romanization field."""
+    return WordTokenizer() | TermsFilter("roman")
+
+
+def exact_analyzer(boosts=None):
+    """Return the analyzer of the exact-forms field: the text's words unstemmed (section letter -> boost)."""
+    return WordTokenizer(boosts) | TermsFilter("exact")

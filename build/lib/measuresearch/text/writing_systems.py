@@ -1,0 +1,211 @@
+"""Scripts: Latin/Cyrillic look-alike folding and romanization keys.
+
+Both tables come from libraries rather than being typed in: the look-alikes
+from Unicode's confusables.txt (as shipped by confusable_homoglyphs), the
+Russian romanizations from iuliia's schema files and the Kazakh Latin alphabet
+from qazaq_transliterator.
+"""
+
+import functools
+import json
+import pathlib
+import string
+import unicodedata
+
+import confusable_homoglyphs
+import iuliia
+import Stemmer
+from qazaq_transliterator.qazaq_transliterator import KazakhLanguagePack
+
+RUSSIAN = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
+KAZAKH = "әғқңөұүһі"
+# Look-alikes are folded between Latin and the letters of these two alphabets;
+# archaic and Macedonian letters (ѡ, ѕ, ј) would only add noise.
+ALPHABET = RUSSIAN + KAZAKH
+# Russian romanizations people actually type: BGN/PCGN, the informal
+# Wikipedia style (ts/ch/sh/ya/yu), GOST 7.79 system B, ISO 9 (GOST 7.79 A,
+# typed with or without its diacritics) and the scientific transliteration.
+ROMANIZATIONS = ("wikipedia", "bgn_pcgn", "gost_779_alt", "gost_779", "scientific")
+# The 2021 Kazakh Latin alphabet writes ң as ñ and ч as ç; the package
+# predates it (ŋ, ch), so both spellings are accepted.
+KAZAKH_2021 = {"ñ": "ң", "ç": "ч", "ğ": "ғ"}
+
+# Skeleton: a lossy key shared by all romanizations. Letters that the schemes
+# spell differently, or that Kazakh adds, fold to one Russian letter; ц is
+# "тс" because "ts" is how most schemes write it and тс is written the same.
+_SKELETON = str.maketrans({
+    "ё": "е", "э": "е", "й": "и", "ы": "и", "і": "и", "ъ": None, "ь": None,
+    "щ": "ш", "я": "а", "ю": "у", "ц": "тс", "ә": "а", "ғ": "г", "қ": "к",
+    "ң": "н", "ө": "о", "ұ": "у", "ү": "у", "һ": "х",
+})
+_VOWELS = "аеоуи"
+
+
+@functools.cache
+def roman_letters():
+    """Return Cyrillic letter -> its informal (Wikipedia-style) romanization, Kazakh included."""
+    folder = pathlib.Path(iuliia.__file__).with_name("schemas")
+    mapping = json.loads((folder / "wikipedia.json").read_text(encoding="utf-8"))["mapping"]
+    kazakh = dict(zip(*KazakhLanguagePack.mapping))
+    return {**{c.lower(): l.lower() for c, l in kazakh.items()}, **mapping}
+_RU_STEMMER = Stemmer.Stemmer("russian")
+
+
+def is_cyrillic(char):
+    """Return True for a letter of the Cyrillic script."""
+    return "CYRILLIC" in unicodedata.name(char, "")
+
+
+@functools.cache
+def lookalike_tables():
+    """Return (latin_to_cyrillic, cyrillic_to_latin) for lowercase letters.
+
+    A pair is taken from confusables.json when the two letters, or their
+    capitals (Н/H, К/K, Т/T), are listed as confusable; only letters of the
+    Russian and Kazakh alphabets take part.
+    """
+    path = pathlib.Path(confusable_homoglyphs.__file__).with_name("confusables.json")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    pairs = {}
+    for char, entries in data.items():
+        for entry in entries:
+            for a, b in ((char, entry["c"]), (entry["c"], char)):
+                la, lb = a.lower(), b.lower()
+                if not (len(la) == len(lb) == 1 and la in string.ascii_lowercase and lb in ALPHABET):
+                    continue
+                if a == la and b == lb:
+                    pairs[(la, lb)] = 0
+                elif a.isupper() and b.isupper():
+                    pairs.setdefault((la, lb), 1)
+    # Prefer Russian letters, then Kazakh ones, then the rest; then pairs that
+    # are confusable in lower case over those confusable only as capitals.
+    by_rank = sorted(pairs, key=lambda p: (ALPHABET.index(p[1]), pairs[p], p))
+    lat2cyr, cyr2lat = {}, {}
+    for lat, cyr in by_rank:
+        lat2cyr.setdefault(lat, cyr)
+        cyr2lat.setdefault(cyr, lat)
+    return lat2cyr, cyr2lat
+
+
+def _char_class(char, lat2cyr, cyr2lat):
+    if char in lat2cyr or char in cyr2lat:
+        return "ambiguous"
+    if char in string.ascii_lowercase:
+        return "latin"
+    if is_cyrillic(char):
+        return "cyrillic"
+    return "other"
+
+
+@functools.lru_cache(maxsize=200_000)
+def fold_readings(raw):
+    """Return the look-alike folded readings of one word, lowercased, ё as е.
+
+    A word with Cyrillic letters reads as Cyrillic and one with Latin letters
+    as Latin (the majority wins when it has both); a word made only of letters
+    that exist in both scripts ("o", "SAM", "VІ") has both readings.
+    """
+    lower = unicodedata.normalize("NFKC", raw).casefold().replace("ё", "е")
+    lat2cyr, cyr2lat = lookalike_tables()
+    classes = [_char_class(c, lat2cyr, cyr2lat) for c in lower]
+    latin, cyrillic = classes.count("latin"), classes.count("cyrillic")
+    to_cyr = "".join(lat2cyr.get(c, c) for c in lower)
+    to_lat = "".join(cyr2lat.get(c, c) for c in lower)
+    if cyrillic > latin:
+        return (to_cyr,)
+    if latin > cyrillic:
+        return (to_lat,)
+    if latin == cyrillic == 0 and "ambiguous" in classes:
+        return tuple(dict.fromkeys((to_lat, to_cyr)))
+    return (lower,)
+
+
+def _reverse(mapping):
+    table = {}
+    for cyr, lat in mapping.items():
+        cyr, lat = cyr.lower(), unicodedata.normalize("NFC", lat.lower().replace("·", ""))
+        if lat and len(cyr) == 1 and lat not in table:
+            table[lat] = cyr
+    return table
+
+
+@functools.cache
+def reverse_tables():
+    """Return one Latin -> Cyrillic table per romanization, longest keys first."""
+    schemes = []
+    folder = pathlib.Path(iuliia.__file__).with_name("schemas")
+    for name in ROMANIZATIONS:
+        raw = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+        table = _reverse(raw["mapping"])
+        # "ye" for е after a vowel (BGN/PCGN, Wikipedia) reads back as е.
+        for cyr, lat in (raw.get("prev_mapping") or {}).items():
+            table.setdefault(lat.lower().replace("·", ""), cyr[-1])
+        schemes.append(table)
+    cyr, lat = KazakhLanguagePack.mapping
+    kazakh = _reverse(dict(zip(cyr, lat)))
+    kazakh.update(_reverse(KazakhLanguagePack.pre_processor_mapping))
+    kazakh.update(KAZAKH_2021)
+    schemes.append(kazakh)
+    fallback = {}
+    for table in schemes:
+        for lat_seq, cyr_char in table.items():
+            if len(lat_seq) == 1:
+                fallback.setdefault(lat_seq, cyr_char)
+            fallback.setdefault(_strip_marks(lat_seq), cyr_char)
+    return tuple(_ordered({**fallback, **table}) for table in schemes)
+
+
+def _ordered(table):
+    return dict(sorted(table.items(), key=lambda item: -len(item[0])))
+
+
+def _strip_marks(text):
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
+def _read_back(word, table, longest):
+    out, i = [], 0
+    while i < len(word):
+        for size in range(min(longest, len(word) - i), 0, -1):
+            piece = word[i:i + size]
+            if piece in table:
+                out.append(table[piece])
+                i += size
+                break
+        else:
+            char = word[i]
+            out.append(table.get(_strip_marks(char), char))
+            i += 1
+    return "".join(out)
+
+
+def cyrillic_readings(word):
+    """Return the Cyrillic spellings a Latin (or mixed) word has under each romanization."""
+    readings = []
+    for table in reverse_tables():
+        longest = max(map(len, table))
+        readings.append(_read_back(word, table, longest))
+    return tuple(dict.fromkeys(readings))
+
+
+def skeleton(cyrillic_word):
+    """Return the romanization-neutral key of a Cyrillic word."""
+    key = cyrillic_word.lower().translate(_SKELETON)
+    out = []
+    for i, char in enumerate(key):
+        if out and out[-1] == char:
+            continue
+        if char == "и" and i + 1 < len(key) and key[i + 1] in _VOWELS and key[i + 1] != "и":
+            continue
+        out.append(char)
+    return "".join(out)
+
+
+@functools.lru_cache(maxsize=200_000)
+def roman_keys(reading):
+    """Return the romanization keys of one folded word: Cyrillic, Latin or mixed."""
+    if not any(c.isalpha() for c in reading):
+        return ()
+    has_latin = any(c in string.ascii_lowercase or (c.isalpha() and not is_cyrillic(c)) for c in reading)
+    spellings = cyrillic_readings(reading) if has_latin else (reading,)
+    return tuple(dict.fromkeys(_RU_STEMMER.stemWord(skeleton(s)) for s in spellings))

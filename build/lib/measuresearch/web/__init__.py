@@ -1,0 +1,1 @@
+"""The Falcon web layer: JSON API and HTML pages over search.py."""

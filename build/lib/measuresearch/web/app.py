@@ -1,0 +1,113 @@
+"""The Falcon application factory: routes, error mapping, security headers."""
+
+import functools
+import html
+import json
+import logging
+
+import falcon
+import falcon.media
+
+from measuresearch import config as configuration
+from measuresearch.index.engine import IndexHolder
+from measuresearch.errors import MeasureSearchError
+from measuresearch.web.views import admin
+from measuresearch.web.views import compare
+from measuresearch.web.views import follow
+from measuresearch.web.views import pages
+from measuresearch.web.views import reports
+from measuresearch.web.views import resources
+from measuresearch.web.http.baseurl import BaseURL
+
+log = logging.getLogger("measuresearch")
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                                "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+}
+
+
+class SecurityHeaders:
+    """Adds the security headers to every response, errors included."""
+
+    def process_response(self, req, resp, resource, req_succeeded):
+        resp.set_headers(SECURITY_HEADERS)
+
+
+def _error_body(status, code, message, parameter=None):
+    return {"error": {"status": status, "code": code, "message": message, "parameter": parameter}}
+
+
+def _render_error(req, resp, status, code, message, parameter=None):
+    resp.status = falcon.code_to_http_status(status)
+    if (req.path == "/api" or req.path.startswith("/api/") or req.path in ("/healthz", "/openapi.json")
+            or req.path.endswith(".json")):
+        resp.content_type = falcon.MEDIA_JSON
+        resp.text = resp.data = None  # a responder may have set a body before failing
+        resp.media = _error_body(status, code, message, parameter)
+    else:
+        resp.content_type = falcon.MEDIA_HTML
+        resp.text = pages.error_page(req, status, message, parameter)
+
+
+def _domain_error(req, resp, exc, params):
+    resp.set_headers(exc.headers)
+    _render_error(req, resp, exc.status, exc.code, exc.message, exc.parameter)
+
+
+def _unexpected_error(req, resp, exc, params):
+    log.exception("unexpected error on %s", req.path)
+    _render_error(req, resp, 500, "internal_error", "the server failed to answer; the error has been logged")
+
+
+def _http_error_serializer(req, resp, exc):
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    message = exc.description or exc.title or "error"
+    _render_error(req, resp, exc.status_code, code, html.unescape(str(message)))
+
+
+# One JSON handler for every body in and out: UTF-8 text, not \u escapes.
+JSON_HANDLER = falcon.media.JSONHandler(dumps=functools.partial(json.dumps, ensure_ascii=False))
+
+
+def create_app(holder, subs=None, base_url=None):
+    """Return the WSGI app serving the index that `holder` hands out.
+
+    `subs` (web.reports.Submissions) holds the reports database and its settings; by default
+    they come from the environment.
+    """
+    base_url = base_url or configuration.from_environment().base_url
+    app = falcon.App(middleware=[SecurityHeaders(), BaseURL(base_url)])
+    app.req_options.media_handlers[falcon.MEDIA_JSON] = JSON_HANDLER
+    app.resp_options.media_handlers[falcon.MEDIA_JSON] = JSON_HANDLER
+    # blank values are kept so that limits count what was sent; params.py reads a blank as absent
+    app.req_options.keep_blank_qs_values = True
+    app.req_options.strip_url_path_trailing_slash = True
+    app.resp_options.secure_cookies_by_default = True
+    search = resources.SearchResource(holder)
+    app.add_route("/api/search", search)
+    app.add_route("/api/search.csv", search, suffix="csv")
+    app.add_route("/api/search.json", search, suffix="json")
+    app.add_route("/api/measures/{measure_id}", resources.MeasureResource(holder))
+    app.add_route("/api/suggest", resources.SuggestResource(holder))
+    app.add_route("/healthz", resources.HealthResource(holder))
+    app.add_route("/openapi.json", resources.OpenAPIResource())
+    pages.add_routes(app, holder)
+    compare.add_routes(app, holder)
+    follow.add_routes(app, holder)
+    subs = subs or reports.from_config(configuration.from_environment())
+    reports.add_routes(app, holder, subs)
+    admin.add_routes(app, holder, subs)
+    app.add_error_handler(Exception, _unexpected_error)
+    app.add_error_handler(MeasureSearchError, _domain_error)
+    app.set_error_serializer(_http_error_serializer)
+    return app
+
+
+def app_for_index(index_root, base_url=None):
+    """Return (app, holder) for an index folder; base_url: the public address for absolute URLs."""
+    holder = IndexHolder(index_root)
+    return create_app(holder, base_url=base_url), holder

@@ -1,0 +1,147 @@
+"""What waitress is told beyond its settings: message framing, over-long URLs, the access log.
+
+Written against waitress 3.0: its HTTPChannel takes the parser and task
+classes as class attributes, which this module subclasses.
+"""
+
+import datetime
+import json
+import logging
+import time
+import urllib.parse
+
+from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser, ParsingError
+from waitress.task import ErrorTask, WSGITask
+from waitress.utilities import BadRequest
+
+access_log = logging.getLogger("measuresearch.access")
+ERROR_HEADERS = [("X-Content-Type-Options", "nosniff"), ("Cache-Control", "no-store")]
+# control characters in a logged request line are written as \xNN, so a log line stays one line
+_PRINTABLE = {code: f"\\x{code:02x}" for code in (*range(32), 127)}
+LOGGED_TARGET_CHARS = 500
+KEPT_TARGET_BYTES = 4096
+# an over-long head is read and dropped up to this size before the 414 goes out
+MAX_DROPPED_BYTES = 1024 * 1024
+
+
+class HeadTooLarge(BadRequest):
+    """A request line or header block longer than the server reads: 414 or 431, as JSON under /api/."""
+
+    def __init__(self, target, limit, url):
+        self.code, self.reason, self.error_code = ((414, "URI Too Long", "uri_too_long") if url else
+                                                   (431, "Request Header Fields Too Large", "headers_too_large"))
+        self.message = (f"the URL is longer than {limit} bytes; send fewer or shorter parameters" if url else
+                        f"the request headers are longer than {limit} bytes")
+        super().__init__(self.message)
+        self.target = target
+
+    def to_response(self, ident=None):
+        if urllib.parse.urlsplit(self.target).path.startswith("/api/"):
+            body = json.dumps({"error": {"status": self.code, "code": self.error_code, "message": self.message,
+                                         "parameter": None}})
+            content_type = "application/json"
+        else:
+            body, content_type = f"{self.reason}: {self.message}\r\n", "text/plain; charset=utf-8"
+        return f"{self.code} {self.reason}", [("Content-Type", content_type), *ERROR_HEADERS], body.encode()
+
+
+class StrictParser(HTTPRequestParser):
+    """Waitress's parser, plus: no Content-Length beside Transfer-Encoding; a JSON 414 for long URLs."""
+
+    def parse_header(self, header_plus):
+        super().parse_header(header_plus)
+        # waitress pops Transfer-Encoding on HTTP/1.1 (and then sets chunked); on 1.0 it stays a header
+        if "CONTENT_LENGTH" in self.headers and (self.chunked or "TRANSFER_ENCODING" in self.headers):
+            # RFC 9112 6.1: the framing is ambiguous, so a proxy in front may have read it the other way;
+            # refuse it, and the error task closes the connection, dropping anything pipelined behind it
+            # (said in the answer too, even to an HTTP/1.0 client that asked for keep-alive)
+            self.headers["CONNECTION"] = "close"
+            self.connection_close = True
+            raise ParsingError("a request may not carry both Content-Length and Transfer-Encoding")
+
+    overlong = None  # the HeadTooLarge error while the rest of an over-long head is read and dropped
+
+    def received(self, data):
+        if self.overlong is not None:
+            return self._drop(data)
+        if self.body_rcv is None and not self.completed:
+            buffered = self.header_plus + data
+            limit = self.adj.max_request_header_size
+            head_end = buffered.find(b"\r\n\r\n")
+            if (head_end if head_end >= 0 else len(buffered)) >= limit:
+                line_end = buffered.find(b"\n")
+                request_line = buffered if line_end < 0 else buffered[:line_end]
+                parts = request_line[:KEPT_TARGET_BYTES].split(b" ", 2)
+                target = parts[1].decode("latin-1") if len(parts) > 1 else "/"
+                self.overlong = HeadTooLarge(target, limit, url=len(request_line) >= limit)
+                self.tail, self.dropped, self.header_plus = self.header_plus[-3:], 0, b""
+                return self._drop(data)
+        return super().received(data)
+
+    def _drop(self, data):
+        """Read the rest of an over-long head without keeping it, then answer 414 or 431.
+
+        Answering at once and closing would leave the client's unread bytes in
+        the server's socket, and the kernel would reset the connection before
+        the client reads the answer.
+        """
+        window = self.tail + data
+        end = window.find(b"\r\n\r\n")
+        self.dropped += len(data)
+        if end < 0 and self.dropped < MAX_DROPPED_BYTES:
+            self.tail = window[-3:]
+            return len(data)
+        self.parse_header(b"GET / HTTP/1.0\r\n")  # as waitress does for its own 431: a request to answer
+        self.error, self.completed = self.overlong, True
+        return len(data) if end < 0 else end + 4 - len(self.tail)
+
+
+def _target(request):
+    if request is None:
+        return "-"
+    target = request.request_uri or "-"
+    if isinstance(request.error, HeadTooLarge):
+        target = request.error.target
+    target = target.translate(_PRINTABLE)
+    return target if len(target) <= LOGGED_TARGET_CHARS else target[:LOGGED_TARGET_CHARS] + "…"
+
+
+def log_line(task, started):
+    """Log one access line: time, method, path and query, status, milliseconds, bytes."""
+    if not access_log.isEnabledFor(logging.INFO):
+        return
+    now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    request = task.request
+    method = (request.command or "-") if request is not None else "-"
+    status = (task.status or "-").split(" ", 1)[0]
+    elapsed = (time.perf_counter() - started) * 1000
+    access_log.info("%s %s %s %s %.1fms %dB", now, method, _target(request), status, elapsed,
+                    task.content_bytes_written)
+
+
+class _Logged:
+    """Logs a task's request once it is answered (mixed in before a waitress task class)."""
+
+    def service(self):
+        started = time.perf_counter()
+        try:
+            super().service()
+        finally:
+            log_line(self, started)
+
+
+class LoggedTask(_Logged, WSGITask):
+    """A request answered by the app, logged when it is done."""
+
+
+class LoggedErrorTask(_Logged, ErrorTask):
+    """A request that waitress refused before the app saw it, logged too."""
+
+
+class StrictChannel(HTTPChannel):
+    """A connection served with the parser and tasks above."""
+
+    parser_class = StrictParser
+    task_class = LoggedTask
+    error_task_class = LoggedErrorTask

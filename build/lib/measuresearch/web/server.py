@@ -1,0 +1,96 @@
+"""Serve the app with waitress, with limits chosen on purpose."""
+
+import ctypes
+import errno
+import logging
+import socket
+import sys
+
+import waitress
+from waitress.server import BaseWSGIServer
+
+from measuresearch.web.http.edges import StrictChannel
+from measuresearch.errors import CannotListen
+from measuresearch.web.app import app_for_index
+
+# Requests are small GETs: a small body and header limit, bounded
+# connections, and time-outs so that slow clients cannot hold threads.
+WAITRESS_SETTINGS = {
+    # room for the longest valid query string (20 values x 300 characters per facet,
+    # percent-encoded) so that the app, not the server, names the limit that was crossed
+    "max_request_header_size": 64 * 1024,
+    "max_request_body_size": 64 * 1024,
+    "connection_limit": 200,
+    "channel_timeout": 30,
+    "cleanup_interval": 10,
+    "expose_tracebacks": False,
+    "ident": "measuresearch",
+}
+
+
+def limit_malloc_arenas(arenas=2):
+    """Cap glibc's per-thread malloc arenas (M_ARENA_MAX).
+
+    Each worker thread otherwise gets its own arena, and the large, short-lived
+    numpy arrays of a query leave every arena fragmented: measured at 100k
+    measures with 8 threads, 830 MB of RSS instead of 490 MB. No-op off glibc.
+    """
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # -8 is M_ARENA_MAX in <malloc.h>
+    except (OSError, AttributeError):
+        pass
+
+
+def configure_logging(quiet=False):
+    """Access lines and index pick-ups on standard output; warnings and errors on standard error."""
+    out = logging.StreamHandler(sys.stdout)
+    out.setFormatter(logging.Formatter("%(message)s"))
+    for name in ("measuresearch.access", "measuresearch.index"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [out]
+        logger.propagate = False
+        logger.setLevel(logging.INFO)
+    if quiet:
+        logging.getLogger("measuresearch.access").setLevel(logging.WARNING)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _free_port_after(host, port, tries=20):
+    """Return the first port after `port` that can be bound on host now (or port + 1)."""
+    for candidate in range(port + 1, min(port + 1 + tries, 65536)):
+        with socket.socket() as sock:
+            try:
+                sock.bind((host, candidate))
+            except OSError:
+                continue
+            return candidate
+    return port + 1
+
+
+def listen(app, host, port, threads=8):
+    """Return a waitress server bound to host:port with the strict channel; ServerUnavailable if it cannot bind."""
+    sockets = {}
+    try:
+        server = waitress.create_server(app, map=sockets, host=host, port=port, threads=threads,
+                                        **WAITRESS_SETTINGS)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise CannotListen(f"port {port} is in use; try PORT={_free_port_after(host, port)} make serve") from None
+        raise CannotListen(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    for listener in sockets.values():
+        if isinstance(listener, BaseWSGIServer):
+            listener.channel_class = StrictChannel
+    return server
+
+
+def serve(index_root, host, port, threads=8, quiet=False, base_url=None):
+    """Serve until interrupted; one access line per request on standard output unless quiet."""
+    limit_malloc_arenas()
+    configure_logging(quiet)
+    app, holder = app_for_index(index_root, base_url)
+    try:
+        server = listen(app, host, port, threads)
+        print(f"serving {index_root} on http://{host}:{port}/", flush=True)
+        server.run()
+    finally:
+        holder.close()

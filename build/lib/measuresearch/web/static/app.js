@@ -1,0 +1,220 @@
+// measuresearch: progressive enhancement of the search page.
+// Without JavaScript every control is a link or a form; with it, results
+// update in place (the URL kept in step with history) and the search box
+// offers completions from /api/suggest.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+  var form = document.getElementById("search-form");
+  if (!form) { return; }
+  // The search page updates in place; on a measure or error page without results the box only completes.
+  var inPlace = function () { return document.getElementById("content") !== null; };
+  var input = document.getElementById("q");
+  var list = document.getElementById("suggestions");
+  var active = -1;
+  var suggestTimer = null;
+  var searchTimer = null;
+  var pending = null;
+
+  function urlOfForm() {
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, name) {
+      // no sort unless one was chosen: relevance whenever the query has words, newest for browsing
+      if (value !== "") { params.append(name, value); }
+    });
+    var query = params.toString();
+    return "/" + (query ? "?" + query : "");
+  }
+
+  // On a phone the filters start folded away; without JavaScript they stay open.
+  function foldFiltersOnPhones() {
+    var panel = document.querySelector(".facet-panel");
+    if (panel && window.matchMedia("(max-width: 760px)").matches) { panel.open = false; }
+  }
+  foldFiltersOnPhones();
+
+  function swap(html) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    if (!doc.getElementById("content")) { return false; }
+    ["content", "form-state"].forEach(function (id) {
+      var fresh = doc.getElementById(id);
+      var old = document.getElementById(id);
+      if (fresh && old) { old.replaceWith(fresh); }
+    });
+    document.title = doc.title;
+    foldFiltersOnPhones();
+    enhanceFacets();
+    return true;
+  }
+
+  function load(url, push) {
+    if (!inPlace()) { location.href = url; return Promise.resolve(); }
+    if (pending) { pending.abort(); }
+    pending = new AbortController();
+    document.body.classList.add("loading");
+    return fetch(url, { signal: pending.signal, headers: { "Accept": "text/html" } })
+      .then(function (response) { return response.text(); })
+      .then(function (html) {
+        // an error (a rejected query) is a page with the same #content: its message replaces the results
+        if (!swap(html)) { location.href = url; return; }
+        if (push) { history.pushState({ url: url }, "", url); }
+        var params = new URL(url, location.href).searchParams;
+        if (document.activeElement !== input) { input.value = params.get("q") || ""; }
+      })
+      .catch(function (error) { if (error.name !== "AbortError") { location.href = url; } })
+      .finally(function () { document.body.classList.remove("loading"); });
+  }
+
+  // Long facets: "Show N more" unfolds in place (without JavaScript it is a link to the whole list),
+  // and a filter box narrows the list, sub-pillars included, as one types.
+  function enhanceFacets() {
+    document.querySelectorAll(".facet-filter").forEach(function (box) { box.hidden = false; });
+  }
+  enhanceFacets();
+
+  function toggleMore(link) {
+    var section = link.closest(".facet");
+    var open = link.getAttribute("aria-expanded") !== "true";
+    link.setAttribute("aria-expanded", open ? "true" : "false");
+    link.textContent = open ? "Show fewer" : "Show " + link.dataset.extras + " more";
+    filterFacet(section);
+  }
+
+  function matches(item, needle) {
+    var value = item.querySelector(".value");
+    return value !== null && value.textContent.toLowerCase().indexOf(needle) >= 0;
+  }
+
+  function filterFacet(section) {
+    var box = section.querySelector(".facet-filter");
+    var more = section.querySelector(".facet-more");
+    var needle = box ? box.value.trim().toLowerCase() : "";
+    var unfolded = more !== null && more.getAttribute("aria-expanded") === "true";
+    section.querySelectorAll(".facet-values > li.facet-item").forEach(function (item) {
+      var subs = item.querySelectorAll(".sub > li");
+      var subHits = 0;
+      subs.forEach(function (sub) {
+        var hit = needle !== "" && matches(sub, needle);
+        if (hit) { subHits += 1; }
+        sub.hidden = needle !== "" && !hit && !matches(item, needle);
+      });
+      var details = item.querySelector("details.subs");
+      if (needle === "") {
+        item.hidden = item.classList.contains("extra") && !unfolded;
+        if (details) { details.open = details.hasAttribute("data-open"); }
+        subs.forEach(function (sub) { sub.hidden = false; });
+        return;
+      }
+      item.hidden = !matches(item, needle) && subHits === 0;
+      if (details && subHits > 0) { details.open = true; }
+    });
+    if (more) { more.hidden = needle !== ""; }
+  }
+
+  document.addEventListener("input", function (event) {
+    if (event.target.classList.contains("facet-filter")) { filterFacet(event.target.closest(".facet")); }
+  });
+
+  // Links inside the results (facets, chips, pages, "did you mean") load in place.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("#content a[href^='/?'], #content a[href='/']");
+    if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) { return; }
+    event.preventDefault();
+    if (link.classList.contains("facet-more")) { toggleMore(link); return; }
+    load(link.getAttribute("href"), true);
+  });
+
+  form.addEventListener("submit", function (event) {
+    closeList();
+    if (!inPlace()) { return; }
+    event.preventDefault();
+    load(urlOfForm(), true);
+  });
+
+  // A sort chosen in the list is kept with the search (the form state carries it from then on).
+  function urlWithSort(sort) {
+    var url = new URL(urlOfForm(), location.href);
+    url.searchParams.delete("page");
+    url.searchParams.set("sort", sort);
+    return url.pathname + url.search;
+  }
+
+  document.addEventListener("change", function (event) {
+    if (event.target.id === "sort") { load(urlWithSort(event.target.value), true); }
+  });
+
+  document.addEventListener("submit", function (event) {
+    if (event.target.id !== "sort-form") { return; }
+    event.preventDefault();
+    load(urlWithSort(document.getElementById("sort").value), true);
+  });
+
+  window.addEventListener("popstate", function () { load(location.pathname + location.search, false); });
+
+  // Search as you type: results follow the box after a short pause.
+  input.addEventListener("input", function () {
+    clearTimeout(searchTimer);
+    clearTimeout(suggestTimer);
+    suggestTimer = setTimeout(suggest, 120);
+    if (!inPlace()) { return; }
+    searchTimer = setTimeout(function () { load(urlOfForm(), false).then(function () {
+      history.replaceState({}, "", urlOfForm());
+    }); }, 350);
+  });
+
+  function closeList() {
+    list.hidden = true;
+    list.innerHTML = "";
+    active = -1;
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+  }
+
+  function suggest() {
+    var prefix = input.value;
+    if (!prefix.trim()) { closeList(); return; }
+    fetch("/api/suggest?" + new URLSearchParams({ q: prefix }))
+      .then(function (response) { return response.ok ? response.json() : { suggestions: [] }; })
+      .then(function (body) {
+        if (input.value !== prefix) { return; }
+        list.innerHTML = "";
+        body.suggestions.forEach(function (text, i) {
+          var item = document.createElement("li");
+          item.id = "suggestion-" + i;
+          item.setAttribute("role", "option");
+          item.textContent = text;  // text, never HTML
+          item.addEventListener("mousedown", function (event) { event.preventDefault(); choose(text); });
+          list.appendChild(item);
+        });
+        var open = body.suggestions.length > 0;
+        list.hidden = !open;
+        input.setAttribute("aria-expanded", open ? "true" : "false");
+        active = -1;
+      })
+      .catch(function () { closeList(); });
+  }
+
+  function choose(text) {
+    input.value = text;
+    closeList();
+    load(urlOfForm(), true);
+  }
+
+  function highlight(index) {
+    var items = list.querySelectorAll("li");
+    items.forEach(function (item, i) { item.setAttribute("aria-selected", i === index ? "true" : "false"); });
+    active = index;
+    if (index >= 0) { input.setAttribute("aria-activedescendant", items[index].id); }
+  }
+
+  input.addEventListener("keydown", function (event) {
+    var items = list.querySelectorAll("li");
+    // Escape closes the suggestions only: the browser would also empty a search box (and so reload)
+    if (event.key === "Escape") { event.preventDefault(); closeList(); return; }
+    if (list.hidden || !items.length) { return; }
+    if (event.key === "ArrowDown") { event.preventDefault(); highlight((active + 1) % items.length); }
+    else if (event.key === "ArrowUp") { event.preventDefault(); highlight((active - 1 + items.length) % items.length); }
+    else if (event.key === "Enter" && active >= 0) { event.preventDefault(); choose(items[active].textContent); }
+  });
+  input.addEventListener("blur", function () { setTimeout(closeList, 150); });
+}());

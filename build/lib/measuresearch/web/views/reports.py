@@ -1,0 +1,189 @@
+"""Report a problem with a measure, propose a new one: the JSON API and the HTML forms."""
+
+import dataclasses
+import time
+
+import falcon
+
+from measuresearch.search import service as search
+from measuresearch.curation import submissions
+from measuresearch.domain import taxonomy
+from measuresearch.errors import InvalidParameter
+from measuresearch.curation.store import Store
+from measuresearch.web.http import guard
+from measuresearch.web.views import pages
+
+HONEYPOT = "website"  # hidden from people by CSS; a bot that fills every field gives itself away
+
+
+@dataclasses.dataclass
+class Submissions:
+    """What the writable pages need: the store, the limit, the trusted proxies, the admin token, the forms."""
+
+    store: object
+    limit: int
+    proxies: tuple
+    admin_token: str | None
+    csrf: guard.Csrf
+    corpus: str = "corpus"
+
+    def client(self, req):
+        """Return the address the rate limit counts."""
+        return guard.client_address(req, self.proxies)
+
+    def names(self):
+        """Return the corpus's taxonomy (re-read when the file changes), which proposals are checked against."""
+        return taxonomy.load(self.corpus)
+
+
+def from_config(cfg, clock=time.time):
+    """Return the Submissions of a Config (nothing is opened until the first request needs it)."""
+    store = Store(cfg.data, clock=clock)
+    return Submissions(store=store, limit=cfg.report_limit, proxies=guard.proxy_networks(cfg.trusted_proxies),
+                       admin_token=cfg.admin_token, csrf=guard.Csrf(lambda: store.secret("csrf")), corpus=cfg.corpus)
+
+
+def measure_summary(holder, measure_id):
+    """Return the measure a report is about (404 when the index has no such measure)."""
+    record = search.get_measure(holder, measure_id, related=0)
+    return {"id": record["id"], "titles": record["titles"], "country": record["country"],
+            "sub_pillar": record["sub_pillar"]}
+
+
+def _json_body(req):
+    if req.content_type is None or falcon.MEDIA_JSON not in req.content_type.split(";")[0].strip().lower():
+        raise falcon.HTTPUnsupportedMediaType(description="send the body as application/json")
+    return guard.read_body(req)
+
+
+def _created(resp, data):
+    resp.status = falcon.HTTP_201
+    resp.media = data
+
+
+class ReportsApi:
+    """POST /api/measures/{id}/reports: a report on one measure, from a script."""
+
+    def __init__(self, holder, subs):
+        self.holder, self.subs = holder, subs
+
+    def on_post(self, req, resp, measure_id):
+        measure_summary(self.holder, measure_id)
+        message, email = submissions.check_report(_json_body(req))
+        report = self.subs.store.add_report(measure_id, message, email, self.subs.client(req), self.subs.limit)
+        _created(resp, {"report": {k: report[k] for k in ("id", "measure_id", "status", "created_at")}})
+
+
+class ProposalsApi:
+    """POST /api/proposals: a proposed new measure, from a script."""
+
+    def __init__(self, subs):
+        self.subs = subs
+
+    def on_post(self, req, resp):
+        data = _json_body(req)
+        record, source_url, email = submissions.check_proposal(data, self.subs.names())
+        proposal = self.subs.store.add_proposal({**record, "source_url": source_url}, email, self.subs.client(req),
+                                                self.subs.limit)
+        _created(resp, {"proposal": {k: proposal[k] for k in ("id", "status", "created_at")}})
+
+
+def _html(resp, name, status=falcon.HTTP_200, **context):
+    resp.status = status
+    resp.content_type = falcon.MEDIA_HTML
+    resp.cache_control = ["no-store"]
+    resp.text = pages.render(name, **context)
+
+
+def _form(req, subs):
+    """Return the posted form fields after the CSRF check (403 first: a forged post learns nothing)."""
+    if req.content_type is None or "application/x-www-form-urlencoded" not in req.content_type.lower():
+        raise falcon.HTTPUnsupportedMediaType(description="post the form as application/x-www-form-urlencoded")
+    form = guard.single_values(guard.read_body(req))
+    subs.csrf.check(req, form)
+    return form
+
+
+class ReportForm:
+    """GET/POST /measures/{id}/report: the report form, which works without JavaScript."""
+
+    def __init__(self, holder, subs):
+        self.holder, self.subs = holder, subs
+
+    def on_get(self, req, resp, measure_id):
+        measure = measure_summary(self.holder, measure_id)
+        _html(resp, "report.html", measure=measure, values={}, error=None, csrf=self.subs.csrf.token(req, resp))
+
+    def on_post(self, req, resp, measure_id):
+        measure = measure_summary(self.holder, measure_id)
+        form = _form(req, self.subs)
+        values = {name: form.get(name, "") for name in submissions.REPORT_FIELDS}
+        try:
+            if form.get(HONEYPOT):
+                self.subs.store.count_submission(self.subs.client(req), self.subs.limit)
+            else:
+                message, email = submissions.check_report(values)
+                self.subs.store.add_report(measure_id, message, email, self.subs.client(req), self.subs.limit)
+        except InvalidParameter as exc:
+            _html(resp, "report.html", falcon.HTTP_400, measure=measure, values=values, error=exc,
+                  csrf=self.subs.csrf.token(req, resp))
+            return
+        raise falcon.HTTPSeeOther(f"/measures/{measure_id}/report/thanks")
+
+
+class ReportThanks:
+    """GET /measures/{id}/report/thanks: what happens to a report next."""
+
+    def __init__(self, holder):
+        self.holder = holder
+
+    def on_get(self, req, resp, measure_id):
+        _html(resp, "thanks.html", kind="report", measure=measure_summary(self.holder, measure_id))
+
+
+class ProposeForm:
+    """GET/POST /propose: propose a new measure, with the taxonomy's choices."""
+
+    def __init__(self, subs):
+        self.subs = subs
+
+    def _render(self, req, resp, status, values, error):
+        _html(resp, "propose.html", status, values=values, error=error, csrf=self.subs.csrf.token(req, resp),
+              choices=submissions.choices(self.subs.names()))
+
+    def on_get(self, req, resp):
+        self._render(req, resp, falcon.HTTP_200, {}, None)
+
+    def on_post(self, req, resp):
+        form = _form(req, self.subs)
+        values = {name: form.get(name, "") for name in submissions.PROPOSAL_FIELDS}
+        try:
+            if form.get(HONEYPOT):
+                self.subs.store.count_submission(self.subs.client(req), self.subs.limit)
+            else:
+                data = {**values, "titles": submissions.form_lines(values["titles"]),
+                        "dates": submissions.form_lines(values["dates"])}
+                record, source_url, email = submissions.check_proposal(data, self.subs.names())
+                self.subs.store.add_proposal({**record, "source_url": source_url}, email, self.subs.client(req),
+                                             self.subs.limit)
+        except InvalidParameter as exc:
+            self._render(req, resp, falcon.HTTP_400, values, exc)
+            return
+        raise falcon.HTTPSeeOther("/propose/thanks")
+
+
+class ProposeThanks:
+    """GET /propose/thanks: what happens to a proposal next."""
+
+    def on_get(self, req, resp):
+        _html(resp, "thanks.html", kind="proposal", measure=None)
+
+
+def add_routes(app, holder, subs):
+    """Add the report and proposal routes."""
+    app.add_route("/api/measures/{measure_id}/reports", ReportsApi(holder, subs))
+    app.add_route("/api/proposals", ProposalsApi(subs))
+    app.add_route("/measures/{measure_id}/report", ReportForm(holder, subs))
+    app.add_route("/measures/{measure_id}/report/thanks", ReportThanks(holder))
+    app.add_route("/propose", ProposeForm(subs))
+    app.add_route("/propose/thanks", ProposeThanks())

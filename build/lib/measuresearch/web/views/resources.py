@@ -1,0 +1,80 @@
+"""Thin Falcon resources: parse parameters, call search.py, render.
+
+JSON goes out through `resp.media` and the app's one JSON handler (app.py).
+"""
+
+from measuresearch.search import service as search
+from measuresearch.errors import InvalidParameter
+from measuresearch.web.views import exports
+from measuresearch.web.openapi import document as openapi
+from measuresearch.web.http.params import refuse_unknown, search_request, single
+
+
+class SearchResource:
+    """GET /api/search: one page of hits; .csv and .json: every matching measure."""
+
+    def __init__(self, holder):
+        self.holder = holder
+
+    def on_get(self, req, resp):
+        resp.media = search.search(self.holder, search_request(req))
+
+    def on_get_csv(self, req, resp):
+        _, records = search.export(self.holder, search_request(req))
+        resp.content_type = "text/csv; charset=utf-8"
+        resp.downloadable_as = "measures.csv"
+        resp.text = exports.to_csv(records, base_url=req.context.base_url)
+
+    def on_get_json(self, req, resp):
+        request = search_request(req)
+        total, records = search.export(self.holder, request)
+        result = {"query": {"q": request.q, "filters": search.filters_echo(request),
+                            "year_from": request.year_from, "year_to": request.year_to,
+                            "event": list(request.event), "in_force_on": request.in_force_on,
+                            "sort": request.effective_sort()}, "total": total}
+        resp.downloadable_as = "measures.json"
+        resp.media = exports.to_json_export(result, records)
+
+
+class MeasureResource:
+    """GET /api/measures/{id}: the whole record and related measures."""
+
+    def __init__(self, holder):
+        self.holder = holder
+
+    def on_get(self, req, resp, measure_id):
+        refuse_unknown(req, ())
+        resp.media = search.get_measure(self.holder, measure_id)
+
+
+class SuggestResource:
+    """GET /api/suggest?q=PREFIX: completions for search-as-you-type."""
+
+    MAX_PREFIX = 200
+
+    def __init__(self, holder):
+        self.holder = holder
+
+    def on_get(self, req, resp):
+        refuse_unknown(req, ("q",))
+        prefix = single(req, "q") or ""
+        if len(prefix) > self.MAX_PREFIX:
+            raise InvalidParameter(f"q may be at most {self.MAX_PREFIX} characters for suggestions", "q")
+        resp.media = {"q": prefix, "suggestions": search.suggest(self.holder, prefix)}
+
+
+class HealthResource:
+    """GET /healthz: the live index and its size."""
+
+    def __init__(self, holder):
+        self.holder = holder
+
+    def on_get(self, req, resp):
+        resp.media = search.health(self.holder)
+
+
+class OpenAPIResource:
+    """GET /openapi.json: the OpenAPI 3 document of the JSON endpoints."""
+
+    def on_get(self, req, resp):
+        resp.media = openapi.document()
