@@ -159,3 +159,56 @@ def nginx_test(conf):
     folder = pathlib.Path(conf).parent
     return subprocess.run([NGINX, "-t", "-p", str(folder), "-e", str(folder / "logs" / "error.log"),
                            "-c", str(conf)], capture_output=True, text=True, timeout=30)
+
+
+def read_unit(path):
+    """Return {section: {key: [values]}} of a systemd unit file (repeated keys keep every value)."""
+    sections, section, pending = {}, None, ""
+    for line in pathlib.Path(path).read_text(encoding="utf-8").splitlines():
+        line = pending + line.strip()
+        pending = ""
+        if line.endswith("\\"):
+            pending = line[:-1] + " "
+            continue
+        if not line or line[0] in "#;":
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = sections.setdefault(line[1:-1], {})
+            continue
+        key, sep, value = line.partition("=")
+        assert sep and section is not None, f"{path}: not a unit line: {line!r}"
+        section.setdefault(key.strip(), []).append(value.strip())
+    return sections
+
+
+def read_env_file(path):
+    """Return the KEY=VALUE lines of an EnvironmentFile as a dict."""
+    env = {}
+    for line in pathlib.Path(path).read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            env[key.strip()] = value.strip()
+    return env
+
+
+UNIT_BINARY = "/opt/measuresearch/venv/bin/measuresearch"  # where docs/deploy.md installs the command
+UNIT_STATE = "/var/lib/measuresearch"  # the units' corpus, index and data folders
+
+
+def unit_command(unit, state, instance=None):
+    """Return (argv, environment) of a unit's ExecStart as it would run, moved into the folder state.
+
+    The unit's own command line and Environment= lines are kept; only the installed command
+    becomes this checkout's, /var/lib/measuresearch becomes state, and %i the instance.
+    """
+    import shlex
+    service = read_unit(DEPLOY / "systemd" / unit)["Service"]
+    (line,) = service["ExecStart"]
+    argv = shlex.split(line.replace("%i", str(instance)).replace(UNIT_STATE, str(state)))
+    assert argv[0] == UNIT_BINARY, argv
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEASURESEARCH_")}
+    for assignment in service.get("Environment", []):
+        key, _, value = assignment.partition("=")
+        env[key] = value.replace(UNIT_STATE, str(state))
+    return measuresearch_command() + argv[1:], env
