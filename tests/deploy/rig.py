@@ -102,8 +102,9 @@ def render_nginx(folder, upstreams, cert, key):
 
     Only addresses and paths change: listen ports on 127.0.0.1 (no IPv6 listeners), the
     certificate, the log files, and the upstream list. Every other line is the production file.
-    The main nginx.conf around it is Debian's own, with paths moved into folder, so a directive
-    that the stock file already sets would fail here as it would on the real machine.
+    The main nginx.conf around it is Debian's own (and the nginx image's keepalive_timeout), with
+    paths moved into folder, so a directive that either stock file already sets in its http
+    block would fail here ("directive is duplicate") as it would on the real machine.
     """
     folder = pathlib.Path(folder)
     for sub in ("logs", "body", "proxy", "fastcgi", "uwsgi", "scgi"):
@@ -124,7 +125,8 @@ def render_nginx(folder, upstreams, cert, key):
     (folder / "measuresearch-upstreams.conf").write_text(
         "".join(f"server {u.removeprefix('http://')} max_fails=2 fail_timeout=5s;\n" for u in upstreams),
         encoding="utf-8")
-    main = f"""# Debian 12's /etc/nginx/nginx.conf with its paths moved to {folder}
+    main = f"""# Debian 12's /etc/nginx/nginx.conf with its paths moved to {folder}, plus the one http-level
+# directive of the nginx image's nginx.conf that Debian's lacks (keepalive_timeout)
 worker_processes auto;
 pid {folder}/nginx.pid;
 error_log {folder}/logs/error.log;
@@ -141,6 +143,7 @@ http {{
     ssl_prefer_server_ciphers on;
     access_log {folder}/logs/default-access.log;
     gzip on;
+    keepalive_timeout 65;
     client_body_temp_path {folder}/body;
     proxy_temp_path {folder}/proxy;
     fastcgi_temp_path {folder}/fastcgi;
