@@ -11,9 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 import tomllib
-import urllib.request
 
 import browsing
 import pytest
@@ -51,21 +49,6 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def wait_http(url, timeout=30, process=None):
-    """Wait until url answers 200."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            if process is not None and process.poll() is not None:
-                raise RuntimeError(f"process exited with {process.returncode}") from None
-        time.sleep(0.05)
-    raise TimeoutError(url)
 
 
 def stop(process):

@@ -212,3 +212,19 @@ def test_settings_the_deploy_files_use_exist():
             names |= set(re.findall(r"MEASURESEARCH_[A-Z_]+", path.read_text(encoding="utf-8")))
     unknown = {n for n in names if n not in source and n not in COMING}
     assert not unknown, f"not read anywhere in src/: {sorted(unknown)}"
+
+
+def test_healthcheck_fails_when_nothing_answers():
+    port = rig.free_port()  # nothing listens there
+    done = subprocess.run([rig.sys.executable, str(rig.DEPLOY / "healthcheck.py"), str(port)], capture_output=True,
+                          text=True, timeout=30)
+    assert done.returncode == 1 and done.stderr.startswith("healthz:")
+
+
+def test_a_missing_tool_skips_but_fails_under_ci(monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="apt-get install -y nginx"):
+        rig.require("/nonexistent/nginx", "nginx")
+    monkeypatch.setenv("CI", "")
+    with pytest.raises(pytest.skip.Exception):
+        rig.require("/nonexistent/nginx", "nginx")
