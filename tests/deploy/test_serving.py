@@ -143,6 +143,20 @@ def test_tls_redirect_and_unknown_names(proxy):
     assert status == 200 and body == b"ok\n"
 
 
+def test_long_query_strings_reach_the_replicas(proxy):
+    """The replicas take 64 KB of header for the longest valid query string; nginx must pass such a
+    request line on (large_client_header_buffers), and refuse a longer one itself."""
+    value = "x" * 300
+    query = "&".join(f"{name}={value}" for name in ("country", "pillar", "sub_pillar", "coverage")
+                     for _ in range(20))
+    assert 20_000 < len(query) < 60_000
+    status, headers, body = get(proxy["https"], "/api/search?" + query, proxy["context"])
+    assert status != 414 and headers["content-type"].startswith("application/json"), (status, body[:200])
+    assert status == 200 or json.loads(body)["error"]["status"] == status
+    status, _, _ = get(proxy["https"], "/api/search?q=" + "y" * 70_000, proxy["context"])
+    assert status == 414
+
+
 def test_requests_are_spread_over_both_replicas(proxy, replicas):
     count = 40
     for i in range(count):
