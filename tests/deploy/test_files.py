@@ -228,3 +228,17 @@ def test_a_missing_tool_skips_but_fails_under_ci(monkeypatch):
     monkeypatch.setenv("CI", "")
     with pytest.raises(pytest.skip.Exception):
         rig.require("/nonexistent/nginx", "nginx")
+
+
+def test_every_measuresearch_option_in_the_deploy_doc_exists():
+    """docs/deploy.md names no option that `measuresearch COMMAND --help` does not list."""
+    commands = {"import", "check", "index", "search", "serve", "reports", "proposals", "backup", "evaluate"}
+    overview = subprocess.run(rig.measuresearch_command() + ["--help"], capture_output=True, text=True, timeout=60)
+    assert commands <= set(re.findall(r"^    (\w+)", overview.stdout, re.M)), overview.stdout
+    checked = 0
+    for line in (rig.ROOT / "docs" / "deploy.md").read_text(encoding="utf-8").splitlines():
+        for command, rest in re.findall(r"\bmeasuresearch (\w+)([^`#|;]*)", line):
+            if command in commands:
+                assert_real_options([command] + rest.split())
+                checked += 1
+    assert checked >= 8
