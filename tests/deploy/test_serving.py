@@ -26,7 +26,8 @@ SLOW_CLIENTS = 300
 SLOW_INTERVAL = 2.0  # seconds between a slow client's header lines
 SLOW_SECONDS = 20.0  # how long the slow clients keep at it
 PROBE_EVERY = 0.05  # seconds between /healthz probes while they do
-LATENCY_BOUND_MS = 100.0
+LATENCY_BOUND_MS = 100.0  # p95 of /healthz through nginx while the slow clients run
+MAX_BOUND_MS = 250.0
 
 
 @pytest.fixture(scope="module")
@@ -218,7 +219,9 @@ def test_slow_clients_do_not_hold_healthz(proxy, replicas):
         assert "slow=" not in log.read_text()
     assert during["n"] >= 100
     assert during["p95"] < LATENCY_BOUND_MS, during
-    assert during["max"] < 2 * LATENCY_BOUND_MS, during
+    # a replica thread held by a slow client would mean seconds (client_header_timeout is 10 s);
+    # the margin above the p95 bound is for the scheduling noise of a shared machine
+    assert during["max"] < MAX_BOUND_MS, during
 
 
 def fmt(s):
