@@ -178,3 +178,18 @@ def test_security_headers_on_json_and_errors(client):
         headers = client.simulate_get(path).headers
         assert headers["x-content-type-options"] == "nosniff"
         assert "referrer-policy" in headers
+
+
+@pytest.mark.parametrize("q", ["inform*", "goverment~", "information"])
+def test_match_kinds_are_the_ones_the_schema_lists_and_the_page_names(client, q):
+    from measuresearch.web.views.pages import KIND_LABELS
+    enum = client.simulate_get("/openapi.json").json["paths"]["/api/search"]["get"]["responses"]["200"][
+        "content"]["application/json"]["schema"]["properties"]["hits"]["items"]["properties"]["matched"]["items"][
+        "properties"]["kind"]["enum"]
+    kinds = {m["kind"] for hit in client.simulate_get("/api/search", params={"q": q}).json["hits"]
+             for m in hit["matched"]}
+    assert kinds and kinds <= set(enum)
+    page = client.simulate_get("/", params={"q": q}).text
+    for kind in kinds - {"exact"}:
+        assert f"({KIND_LABELS[kind]})" in page
+    assert "()" not in page

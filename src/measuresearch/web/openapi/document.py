@@ -1,6 +1,7 @@
 """The OpenAPI 3 document of the JSON endpoints (kept beside API.md)."""
 
 from measuresearch.domain.dates import GROUP_OF_KIND, GROUPS
+from measuresearch.search.highlight import KINDS
 from measuresearch.search.service import EXCLUDE_PREFIX, FILTER_NAMES, MAX_PER_PAGE, SORTS
 from measuresearch.web.openapi import compare as openapi_compare
 from measuresearch.web.openapi import reports as reports_openapi
@@ -83,7 +84,7 @@ def document():
                "highlights": {"type": "object"},
                "matched": {"type": "array", "items": {"type": "object", "properties": {
                    "word": {"type": "string"}, "field": {"type": "string"},
-                   "kind": {"type": "string", "enum": ["exact", "stem", "lookalike", "romanized", "law_number"]}}}}}}
+                   "kind": {"type": "string", "enum": list(KINDS)}}}}}}
     search_result = {"type": "object",
                      "required": ["query", "total", "page", "per_page", "pages", "took_ms", "hits", "facets",
                                   "suggestion"],

@@ -5,6 +5,7 @@ import pathlib
 import falcon
 
 from measuresearch.search import service as search
+from measuresearch.search.highlight import KINDS
 from measuresearch.domain import provenance
 from measuresearch.errors import Removed
 from measuresearch.domain.dates import GROUP_LABELS
@@ -19,9 +20,11 @@ from measuresearch.web.http.params import SEARCH_PARAMS, search_request
 STATIC = pathlib.Path(__file__).resolve().parent.parent / "static"
 FACET_LABELS = {"pillar": N_("Pillar"), "sub_pillar": N_("Sub-pillar"), "country": N_("Country"),
                 "coverage": N_("Coverage"), "year": N_("Year"), "group": N_("Group")}
-KIND_LABELS = {"exact": N_("exact"), "stem": N_("word form"), "lookalike": N_("look-alike letters"),
+_KIND_WORDS = {"exact": N_("exact"), "stem": N_("word form"), "lookalike": N_("look-alike letters"),
                "romanized": N_("romanized"), "law_number": N_("law number"), "number": N_("number"),
                "prefix": N_("prefix"), "fuzzy": N_("fuzzy")}
+# one label for each kind of match highlight.KINDS declares (a kind without one fails here, at import)
+KIND_LABELS = {kind: _KIND_WORDS[kind] for kind in KINDS}
 # hits[].matched's fields, as the "Why:" line names them (the record's keys otherwise)
 FIELD_LABELS = {"titles": N_("titles"), "sub_pillar": N_("sub-pillar"), "pillar": N_("pillar"),
                 "coverage": N_("coverage"), "country": N_("country"), "description": N_("description")}
