@@ -61,8 +61,11 @@ def _assert_whole_and_one_version(folder, a, b, allow_mixed):
     assert "neither" not in which
     if not allow_mixed:
         assert len(which) == 1
-    _, problems = corpus.check(folder)
+    _, problems = corpus.check_files(sorted(pathlib.Path(folder).glob("*.yaml")))
     assert problems == []
+    if (pathlib.Path(folder) / transaction.JOURNAL).exists():  # a mix: check and index refuse to read it
+        with pytest.raises(InputProblems, match="interrupted between its renames"):
+            corpus.check(folder)
     return which
 
 
@@ -128,6 +131,10 @@ def test_a_crash_during_the_renames_is_finished_by_the_next_import(tmp_path, ver
     monkeypatch.setattr(os, "replace", real_replace)
     assert (out / transaction.JOURNAL).exists()
     assert _assert_whole_and_one_version(out, a, b, allow_mixed=True) == {"a", "b"}
+    mixed = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    with pytest.raises(transaction.Unfinished):  # a dry run neither finishes the journal nor reads the mix
+        importer.import_files(pages["b"], out, dry_run=True)
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == mixed
     report = importer.import_files(pages["b"], out)  # finishes the renames first, then finds nothing to do
     assert _yaml_files(out) == b
     assert all(len(f.added) == len(f.changed) == 0 for f in report.files)
@@ -169,3 +176,29 @@ def test_nothing_is_written_when_one_of_several_files_is_bad(tmp_path, versions)
     with pytest.raises(InputProblems):
         importer.import_files(pages["b"] + [str(broken)], out)
     assert _yaml_files(out) == a
+
+
+@pytest.mark.parametrize("command", ["check", "index"])
+def test_check_and_index_finish_an_interrupted_import_first_and_say_so(tmp_path, versions, monkeypatch, command):
+    pages, a, b, state_a = versions
+    out = tmp_path / "out"
+    shutil.copytree(state_a, out)
+    real_replace, calls = os.replace, []
+
+    def dying_replace(src, dst):
+        calls.append(dst)
+        if len(calls) == 3:  # the journal's own rename, then 1 file
+            raise SystemExit("killed")
+        return real_replace(src, dst)
+    monkeypatch.setattr(os, "replace", dying_replace)
+    with pytest.raises(SystemExit):
+        importer.import_files(pages["b"], out)
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert (out / transaction.JOURNAL).exists()
+    extra = ["--index", str(tmp_path / "index")] if command == "index" else []
+    done = subprocess.run(CLI + [command, "--corpus", str(out), *extra], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert f"finished the renames of an interrupted import into {out}" in done.stderr
+    assert _yaml_files(out) == b and not (out / transaction.JOURNAL).exists()
+    if command == "index":
+        assert f"{sum(f.count(b'- id: ') for f in b.values())} measures" in done.stdout

@@ -104,8 +104,16 @@ def cmd_import(args):
     return 0
 
 
+def _finish_import(corpus_dir):
+    """Finish the renames of an import killed between them, saying so, before the corpus is read."""
+    from measuresearch.corpus import transaction
+    if transaction.finish(corpus_dir):
+        print(f"finished the renames of an interrupted import into {corpus_dir}", file=sys.stderr)
+
+
 def cmd_check(args):
     from measuresearch.domain import groups
+    _finish_import(args.corpus)
     from measuresearch.corpus.files import check
     from measuresearch.errors import InputProblems
     measures, problems = check(args.corpus)
@@ -130,6 +138,7 @@ def cmd_index(args):
     if args.if_needed and usable(args.index):
         print(f"{args.index} is up to date enough to serve; `make index` rebuilds it")
         return 0
+    _finish_import(args.corpus)
     # a progress bar on a terminal only; logs and pipes get the summary line
     # progress counts bytes of corpus files read, checked and written
     with tqdm(desc="indexing", unit="B", unit_scale=True, unit_divisor=1024, disable=not sys.stderr.isatty(),

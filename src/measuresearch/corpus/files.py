@@ -10,6 +10,7 @@ from measuresearch.domain import model
 from measuresearch.domain.provenance import REASONS
 from measuresearch.domain import taxonomy
 from measuresearch.corpus import yamlout
+from measuresearch.corpus.transaction import JOURNAL
 from measuresearch.errors import InputProblems, Problem
 
 TOP_KEYS = ("country", "measures", "removed")
@@ -137,6 +138,9 @@ def corpus_files(corpus_dir):
     folder = pathlib.Path(corpus_dir)
     if not folder.is_dir():
         raise InputProblems([Problem(str(folder), 0, "corpus folder does not exist")])
+    if (folder / JOURNAL).exists():  # some files old, some new: read nothing until the renames are done
+        raise InputProblems([Problem(str(folder), 0, "an import into this folder was interrupted between its "
+                                                     "renames; `measuresearch check` or an import finishes them")])
     return sorted(p for p in folder.iterdir()
                   if p.suffix in (".yaml", ".yml") and p.name not in DATA_FILES and p.is_file())
 

@@ -22,6 +22,7 @@ from measuresearch.corpus.sources import dti_page as dti
 from measuresearch.corpus import identity
 from measuresearch.corpus import merge
 from measuresearch.corpus.merge import FileReport  # noqa: F401 (the report's lines are part of the import's API)
+from measuresearch.domain import limits
 from measuresearch.domain import model
 from measuresearch.domain import provenance
 from measuresearch.corpus.sources import sheets
@@ -62,6 +63,10 @@ def read_sources(paths, names, mapping=None, progress=None, day=None):
     day = day or datetime.date.today().isoformat()
     for path in paths:
         try:
+            too_big = _too_big(path)
+            if too_big:
+                problems.append(Problem(str(path), 1, too_big))
+                continue
             if sheets.is_sheet(path):
                 found, found_problems = sheets.read_sheet(path, names, mapping, progress)
             else:
@@ -78,14 +83,24 @@ def read_sources(paths, names, mapping=None, progress=None, day=None):
                                        None, day)
         for entry in found:
             entry.measure.source, entry.measure.last_imported = dict(source), day
+            data = entry.measure.to_dict()
             problems.extend(entry.problem(key, message)
-                            for key, message in names.check_measure(entry.measure.to_dict()))
+                            for key, message in limits.check_record(data) or names.check_measure(data))
         entries.extend(found)
         if progress and not sheets.is_sheet(path):
             progress(1)
     if problems:
         raise InputProblems(problems)
     return entries
+
+
+def _too_big(path):
+    """Return why a file is refused for its size (limits.FILE_BYTES), or None."""
+    size = pathlib.Path(path).stat().st_size
+    if size > limits.FILE_BYTES:
+        return (f"the file has {size:,} bytes; at most {limits.FILE_BYTES:,} are imported at once "
+                "(split it into several files of one run)")
+    return sheets.unpacked_problem(path)
 
 
 def import_files(paths, out_dir, dry_run=False, prune=False, mapping=None, progress=None, wait=60.0,

@@ -10,29 +10,25 @@ would write and passes the import's checks (model.validate and the taxonomy's).
 
 import re
 
+from measuresearch.domain import limits
 from measuresearch.domain import model
 from measuresearch.errors import InvalidParameter
 
-MESSAGE_MIN, MESSAGE_MAX = 10, 5000
+MESSAGE_MIN, MESSAGE_MAX = 10, limits.TEXT_LIMITS["message"]
 DESCRIPTION_MIN = 20  # a measure described in fewer characters tells a curator nothing to check
-EMAIL_MAX = 254
-# field -> most characters as sent (surrounding spaces included)
-TEXT_LIMITS = {"description": 10_000, "coverage": 500, "source_url": 2000, "email": EMAIL_MAX,
-               "message": MESSAGE_MAX}
-LIST_LIMITS = {"titles": (20, 1000), "dates": (10, 300)}  # most lines, most characters a line
+EMAIL_MAX = limits.TEXT_LIMITS["email"]
+# field -> most characters as sent; most lines and characters a line (shared with imports: domain/limits.py)
+TEXT_LIMITS = limits.TEXT_LIMITS
+LIST_LIMITS = limits.LIST_LIMITS
 REPORT_FIELDS = ("message", "email")
 PROPOSAL_FIELDS = ("country", "pillar", "sub_pillar", "titles", "dates", "description", "coverage", "source_url",
                    "email")
 REQUIRED = ("country", "pillar", "sub_pillar", "titles", "dates", "description", "source_url")
 TAXONOMY_FIELDS = ("country", "pillar", "sub_pillar")
 
-# Character classes. Control characters (C0, DEL, C1) and the Unicode line and paragraph
-# separators are refused everywhere; tab, CR and LF only inside multi-line texts. Spaces
-# around a value are allowed and stripped.
-_LINE_CHAR = r"[^\x00-\x1f\x7f-\x9f\u2028\u2029]"
-_TEXT_CHAR = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]"
-_SOLID = r"[^\s\x00-\x1f\x7f-\x9f\u2028\u2029]"
-_GAP = r"[^\S\x00-\x1f\x7f-\x9f\u2028\u2029]*"  # spaces inside a line (no tab, no line break)
+# Character classes of domain/limits.py: control and bidi control characters are refused everywhere; tab,
+# CR and LF only inside multi-line texts. Spaces around a value are allowed and stripped.
+_LINE_CHAR, _TEXT_CHAR, _SOLID, _GAP = limits.LINE_CHAR, limits.TEXT_CHAR, limits.SOLID, limits.GAP
 
 
 def _any_case(word):
@@ -59,7 +55,7 @@ PATTERNS = {
     "description": rf"^\s*{_SOLID}{_TEXT_CHAR}{{{DESCRIPTION_MIN - 2},}}{_SOLID}\s*$",
     "coverage": rf"^\s*(?:{_SOLID}{_LINE_CHAR}*)?\s*$",
     "source_url": (r"^\s*https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?"
-                   r"(?:[/?#][^\s\x00-\x1f\x7f-\x9f]*)?\s*$"),
+                   r"(?:[/?#][^\s\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*)?\s*$"),
 }
 _COMPILED = {name: re.compile(pattern) for name, pattern in PATTERNS.items()}
 HINTS = {
@@ -152,6 +148,8 @@ def _taxonomy_field(data, name, fields, names):
         raise InvalidParameter(f"{name} is required: choose one of the list", name)
     if not isinstance(value, str):
         raise InvalidParameter(f"{name} must be text", name)
+    if len(value) > limits.NAME_LIMIT:
+        raise InvalidParameter(f"{name} may be at most {limits.NAME_LIMIT} characters (got {len(value)})", name)
     if name == "pillar" and value in names.pillars and not names.pillars[value]:
         raise InvalidParameter(f"pillar {value!r} has no sub-pillar in this database yet, so no measure can be "
                                "filed under it; choose another pillar", name)

@@ -4,10 +4,16 @@ The header names the columns; by default Country, Pillar, Sub-pillar, Title,
 Date, Description and Coverage (any case; plurals too). `--map COLUMN=field`
 names another column for a field. A Title or Date cell may hold several lines,
 one title or date line each. Every problem names the sheet, row and column.
+An .xlsx is read by the rows it holds, never by the dimension it declares
+(`A1:XFD1048576` in a small file), at most limits.SHEET_ROWS rows and
+limits.SHEET_COLUMNS columns, after its unpacked size is checked.
 """
 
 import csv
 import datetime
+import zipfile
+
+from measuresearch.domain import limits
 
 from measuresearch.corpus.sources.dti_page import Entry
 from measuresearch.errors import Problem
@@ -57,9 +63,26 @@ def _sheets(path):
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         for sheet in book.worksheets:
-            yield f"{path}[{sheet.title}]", sheet.iter_rows(values_only=True)
+            sheet.reset_dimensions()  # the declared dimension may be anything: read the rows there are
+            # rows missing between two present ones come as (), cells past the columns read are dropped
+            yield f"{path}[{sheet.title}]", (row[:limits.SHEET_COLUMNS] for row in sheet.iter_rows(values_only=True))
     finally:
         book.close()
+
+
+def unpacked_problem(path):
+    """Return why an .xlsx is refused for what it unpacks to (limits.XLSX_UNPACKED_BYTES), or None."""
+    if not str(path).lower().endswith(".xlsx"):
+        return None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        return f"cannot read {path} as a spreadsheet: {exc}"
+    if unpacked > limits.XLSX_UNPACKED_BYTES:
+        return (f"the workbook unpacks to {unpacked:,} bytes; at most {limits.XLSX_UNPACKED_BYTES:,} are read "
+                "(a cell holds at most 10,000 characters; split the sheet)")
+    return None
 
 
 def _normal(header):
@@ -81,12 +104,16 @@ def _columns(header, mapping):
 
 
 def _read_rows(label, rows, names, mapping, progress):
-    entries, problems, columns, header = [], [], None, None
+    entries, problems, columns, header, held = [], [], None, None, 0
     for number, row in enumerate(rows, 1):
         if progress and number % 1000 == 0:
             progress(1000)
         if not any(cell not in (None, "") and str(cell).strip() for cell in row):
             continue
+        held += 1
+        if held > limits.SHEET_ROWS:
+            problems.append(Problem(label, number, f"more than {limits.SHEET_ROWS:,} rows; split the sheet"))
+            break
         if columns is None:
             header = [str(cell or "").strip() for cell in row]
             columns, missing = _columns(header, mapping)
