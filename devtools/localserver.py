@@ -1,5 +1,6 @@
 """Start and stop `measuresearch serve` on a free loopback port (tests, benchmarks, stress, screenshots)."""
 
+import os
 import socket
 import subprocess
 import sys
@@ -29,13 +30,17 @@ def wait_http(url, timeout=60, process=None):
     raise TimeoutError(url)
 
 
-def start(index_root, threads=8, output=subprocess.DEVNULL, args=()):
-    """Start a server on the index; return (process, base URL, seconds until /healthz answered)."""
+def start(index_root, threads=8, output=subprocess.DEVNULL, args=(), env=None):
+    """Start a server on the index; return (process, base URL, seconds until /healthz answered).
+
+    env: MEASURESEARCH_* settings added to this process's environment for the server.
+    """
     port = free_port()
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "measuresearch.cli", "serve", "--port", str(port),
                                 "--index", str(index_root), "--threads", str(threads), *args],
-                               stdout=output, stderr=subprocess.STDOUT if output != subprocess.DEVNULL else output)
+                               stdout=output, stderr=subprocess.STDOUT if output != subprocess.DEVNULL else output,
+                               env={**os.environ, **(env or {})})
     base = f"http://127.0.0.1:{port}"
     try:
         wait_http(base + "/healthz", timeout=30, process=process)

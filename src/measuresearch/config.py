@@ -1,50 +1,104 @@
 """The one place that reads the environment."""
 
 import dataclasses
+import ipaddress
 import os
+import re
+import urllib.parse
 
 from measuresearch.errors import InvalidParameter
+
+# a host name (letters, digits, hyphens, dots) or a bracketed IPv6 literal, and an optional port: nothing
+# that could close a quote or a brace in an export (RFC 3986's reg-name, narrowed to what DNS allows)
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+HOST_SYNTAX = re.compile(rf"(?:{_LABEL}(?:\.{_LABEL})*\.?|\[[0-9a-f:.]{{2,45}}\])(?::[0-9]{{1,5}})?", re.I)
 
 
 @dataclasses.dataclass(frozen=True)
 class Config:
-    """Where the corpus, the index and the reports database live, and who may read the reports."""
+    """Where the corpus, the index and the reports database live, who may read the reports, how to trust the net."""
 
     corpus: str
     index: str
     data: str = "data"
     admin_token: str | None = None
     report_limit: int = 10
-    trusted_proxies: tuple = ()
+    trusted_proxies: tuple = ()  # ipaddress networks whose X-Forwarded-For / -Proto waitress believes
+    trusted_proxy_count: int = 1  # how many proxies stand in front (the client is that many hops from the right)
     base_url: str | None = None  # the public address behind a proxy, for absolute URLs in exports
+    allowed_hosts: tuple = ()  # Host header values (lower case, without port) answered; empty: any well-formed one
 
 
 def from_environment(environ=None):
-    """Return the Config from the MEASURESEARCH_* variables."""
+    """Return the Config from the MEASURESEARCH_* variables; InvalidParameter names a bad one."""
     environ = os.environ if environ is None else environ
-    limit = environ.get("MEASURESEARCH_REPORT_LIMIT") or "10"
-    if not limit.isdigit():
-        raise InvalidParameter(f"MEASURESEARCH_REPORT_LIMIT must be a whole number >= 0, not {limit!r}",
-                               "MEASURESEARCH_REPORT_LIMIT")
-    proxies = environ.get("MEASURESEARCH_TRUSTED_PROXIES") or ""
     return Config(
         corpus=environ.get("MEASURESEARCH_CORPUS") or "corpus",
         index=environ.get("MEASURESEARCH_INDEX") or "index",
         data=environ.get("MEASURESEARCH_DATA") or "data",
         admin_token=environ.get("MEASURESEARCH_ADMIN_TOKEN") or None,
-        report_limit=int(limit),
+        report_limit=whole_number(environ, "MEASURESEARCH_REPORT_LIMIT", 10),
         base_url=checked_base_url(environ.get("MEASURESEARCH_BASE_URL") or None, "MEASURESEARCH_BASE_URL"),
-        trusted_proxies=tuple(p.strip() for p in proxies.replace(",", " ").split() if p.strip()),
+        trusted_proxies=proxy_networks(_words(environ.get("MEASURESEARCH_TRUSTED_PROXIES"))),
+        trusted_proxy_count=whole_number(environ, "MEASURESEARCH_TRUSTED_PROXY_COUNT", 1, low=1),
+        allowed_hosts=allowed_hosts(_words(environ.get("MEASURESEARCH_ALLOWED_HOSTS"))),
     )
+
+
+def _words(value):
+    return tuple(word for word in (value or "").replace(",", " ").split() if word)
+
+
+def whole_number(environ, name, default, low=0):
+    """Return a numeric setting written in ASCII digits (not ², not ٣, not -1), at least `low`."""
+    value = environ.get(name) or str(default)
+    if not (value.isascii() and value.isdigit()) or int(value) < low or len(value) > 9:
+        raise InvalidParameter(f"{name} must be a whole number >= {low} written in digits 0-9, not {value!r}", name)
+    return int(value)
+
+
+def proxy_networks(entries):
+    """Parse the trusted proxies (addresses or networks); raise InvalidParameter on a bad one."""
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise InvalidParameter(f"MEASURESEARCH_TRUSTED_PROXIES: {entry!r} is not an address or network",
+                                   "MEASURESEARCH_TRUSTED_PROXIES") from None
+    return tuple(networks)
+
+
+def host_name(host):
+    """Return a Host header's name in lower case without its port (None when it is not a well-formed host)."""
+    if not HOST_SYNTAX.fullmatch(host):
+        return None
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") and ":" in host else host
+    return name.lower().rstrip(".")
+
+
+def allowed_hosts(entries):
+    """Return the allowed host names; InvalidParameter for an entry that is not a host name."""
+    names = []
+    for entry in entries:
+        name = host_name(entry)
+        if name is None:
+            raise InvalidParameter(f"MEASURESEARCH_ALLOWED_HOSTS: {entry!r} is not a host name "
+                                   "(such as measures.example.org or 127.0.0.1)", "MEASURESEARCH_ALLOWED_HOSTS")
+        names.append(name)
+    return tuple(names)
 
 
 def checked_base_url(value, name="--base-url"):
     """Return a base URL without its trailing slash; InvalidParameter unless it is http(s)://host[/path]."""
     if value is None:
         return None
-    import urllib.parse
     parts = urllib.parse.urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+    if (parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment
+            or host_name(parts.netloc) is None or not _PATH.fullmatch(parts.path)):
         raise InvalidParameter(f"{name} must look like https://example.org or https://example.org/path, "
                                f"not {value!r}", name)
     return value.rstrip("/")
+
+
+_PATH = re.compile(r"[A-Za-z0-9/._~!$&'()*+,;=:@%-]*")  # RFC 3986 path characters: no braces, quotes or spaces

@@ -89,6 +89,17 @@ class RateLimited(MeasureSearchError):
         self.headers = {"Retry-After": str(retry_after)}
 
 
+class ExportsBusy(MeasureSearchError):
+    """Raised when a process is already writing as many full exports as it takes at a time."""
+
+    status = 429
+    code = "exports_busy"
+
+    def __init__(self, retry_after, slots):
+        super().__init__(f"{slots} full exports are being written already; try again in {retry_after} seconds")
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 class Forbidden(MeasureSearchError):
     """Raised when a form is posted without its CSRF token or with a wrong one."""
 

@@ -8,6 +8,7 @@ date is the day the citation was asked for (UTC).
 
 import datetime
 import json
+import urllib.parse
 
 from measuresearch.domain import provenance
 
@@ -38,9 +39,15 @@ def _database(record):
     return (CONTRIBUTED, (record.get("source") or {}).get("url") or "") if contributed else (SOURCE, SOURCE_URL)
 
 
+def _bibtex_url(url):
+    """Return a URL that cannot end a BibTeX field or a \\url{}: braces, backslashes and spaces percent-encoded."""
+    return urllib.parse.quote(url, safe="/:?#[]@!$&'()*+,;=%~-._")
+
+
 def bibtex(record, permalink, accessed):
     """Return a BibTeX @misc entry (the fields biblatex and natbib styles read)."""
     database, _ = _database(record)
+    permalink = _bibtex_url(permalink)
     fields = [
         ("title", "{" + _bibtex_text(record["titles"][0]) + "}"),
         ("author", "{" + _bibtex_text(database) + "}"),
@@ -63,8 +70,13 @@ def ris(record, permalink, accessed):
              ("Y2", accessed.strftime("%Y/%m/%d")), ("CY", record["country"]), ("KW", record["pillar"]),
              ("KW", record["sub_pillar"]), ("N1", "; ".join(record["dates"])),
              *((("N1", provenance.contribution(record)),) if provenance.contribution(record) else ()), ("ER", "")]
-    return "".join(f"{tag}  - {value}".rstrip(" ") + "\r\n" if tag == "ER" else f"{tag}  - {value}\r\n"
+    # one tag a line: a line break inside a value would start a tag of its own
+    return "".join(f"{tag}  - {value}".rstrip(" ") + "\r\n" if tag == "ER" else f"{tag}  - {_one_line(value)}\r\n"
                    for tag, value in lines)
+
+
+def _one_line(value):
+    return " ".join(str(value).splitlines())
 
 
 def csl_json(record, permalink, accessed):

@@ -17,6 +17,7 @@ from measuresearch.web.views import follow
 from measuresearch.web.views import pages
 from measuresearch.web.views import reports
 from measuresearch.web.views import resources
+from measuresearch.web.http import guard
 from measuresearch.web.http.baseurl import BaseURL
 
 log = logging.getLogger("measuresearch")
@@ -71,8 +72,9 @@ def _http_error_serializer(req, resp, exc):
     _render_error(req, resp, exc.status_code, code, html.unescape(str(message)))
 
 
-# One JSON handler for every body in and out: UTF-8 text, not \u escapes.
-JSON_HANDLER = falcon.media.JSONHandler(dumps=functools.partial(json.dumps, ensure_ascii=False))
+# One JSON handler for every body in and out: UTF-8 text, not \u escapes; bodies read without recursion.
+JSON_HANDLER = falcon.media.JSONHandler(dumps=functools.partial(json.dumps, ensure_ascii=False),
+                                        loads=guard.loads_untrusted)
 
 
 def create_app(holder, subs=None, base_url=None):
@@ -81,8 +83,8 @@ def create_app(holder, subs=None, base_url=None):
     `subs` (web.reports.Submissions) holds the reports database and its settings; by default
     they come from the environment.
     """
-    base_url = base_url or configuration.from_environment().base_url
-    app = falcon.App(middleware=[SecurityHeaders(), BaseURL(base_url)])
+    cfg = configuration.from_environment()
+    app = falcon.App(middleware=[SecurityHeaders(), BaseURL(base_url or cfg.base_url, cfg.allowed_hosts)])
     app.req_options.media_handlers[falcon.MEDIA_JSON] = JSON_HANDLER
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = JSON_HANDLER
     # blank values are kept so that limits count what was sent; params.py reads a blank as absent
@@ -100,7 +102,7 @@ def create_app(holder, subs=None, base_url=None):
     pages.add_routes(app, holder)
     compare.add_routes(app, holder)
     follow.add_routes(app, holder)
-    subs = subs or reports.from_config(configuration.from_environment())
+    subs = subs or reports.from_config(cfg)
     reports.add_routes(app, holder, subs)
     admin.add_routes(app, holder, subs)
     app.add_error_handler(Exception, _unexpected_error)

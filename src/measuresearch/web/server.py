@@ -9,6 +9,7 @@ import sys
 import waitress
 from waitress.server import BaseWSGIServer
 
+from measuresearch import config as configuration
 from measuresearch.web.http.edges import StrictChannel
 from measuresearch.errors import CannotListen
 from measuresearch.web.app import app_for_index
@@ -67,12 +68,31 @@ def _free_port_after(host, port, tries=20):
     return port + 1
 
 
-def listen(app, host, port, threads=8):
-    """Return a waitress server bound to host:port with the strict channel; ServerUnavailable if it cannot bind."""
+def proxy_settings(networks, count=1):
+    """Return waitress's trusted-proxy settings for the trusted networks (none: waitress drops the headers).
+
+    Waitress trusts one peer address, or every peer ("*"); a single address is given to it as
+    such, anything wider as "*", and StrictChannel then strips the forwarded headers of every
+    peer outside the networks before waitress reads them. From a trusted peer, waitress takes
+    the client from X-Forwarded-For (`count` hops from the right, the ones the proxies appended)
+    and the scheme from X-Forwarded-Proto.
+    """
+    if not networks:
+        return {}
+    single = len(networks) == 1 and networks[0].num_addresses == 1
+    return {"trusted_proxy": str(networks[0].network_address) if single else "*",
+            "trusted_proxy_count": count, "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"}}
+
+
+def listen(app, host, port, threads=8, networks=(), proxy_count=1):
+    """Return a waitress server bound to host:port with the strict channel; ServerUnavailable if it cannot bind.
+
+    networks: the trusted proxies (ipaddress networks); proxy_count: how many stand in front.
+    """
     sockets = {}
     try:
         server = waitress.create_server(app, map=sockets, host=host, port=port, threads=threads,
-                                        **WAITRESS_SETTINGS)
+                                        **WAITRESS_SETTINGS, **proxy_settings(networks, proxy_count))
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise CannotListen(f"port {port} is in use; try PORT={_free_port_after(host, port)} make serve") from None
@@ -80,6 +100,7 @@ def listen(app, host, port, threads=8):
     for listener in sockets.values():
         if isinstance(listener, BaseWSGIServer):
             listener.channel_class = StrictChannel
+            listener.trusted_networks = tuple(networks)
     return server
 
 
@@ -87,9 +108,10 @@ def serve(index_root, host, port, threads=8, quiet=False, base_url=None):
     """Serve until interrupted; one access line per request on standard output unless quiet."""
     limit_malloc_arenas()
     configure_logging(quiet)
+    cfg = configuration.from_environment()
     app, holder = app_for_index(index_root, base_url)
     try:
-        server = listen(app, host, port, threads)
+        server = listen(app, host, port, threads, cfg.trusted_proxies, cfg.trusted_proxy_count)
         print(f"serving {index_root} on http://{host}:{port}/", flush=True)
         server.run()
     finally:

@@ -1,13 +1,31 @@
-"""Absolute URLs for exports (CSV, Atom, citations): the configured public address, else the request's own."""
+"""Absolute URLs for exports (CSV, Atom, citations): the configured public address, else the request's own.
+
+The request's own is built from its Host header only after that header passed a strict
+syntax check (a host name or an IP literal and a port: no quote, brace, space or slash
+can reach a citation, a CSV cell or a feed), and, when MEASURESEARCH_ALLOWED_HOSTS is
+set, only for a host on that list: any other Host is a 400, as RFC 9112 3.2 asks of a
+server for a Host it does not recognise.
+"""
+
+from measuresearch import config as configuration
+from measuresearch.errors import InvalidParameter
 
 
 class BaseURL:
-    """Sets req.context.base_url: `--base-url` / MEASURESEARCH_BASE_URL when given, else scheme://host of the request."""
+    """Checks Host and sets req.context.base_url: `--base-url` / MEASURESEARCH_BASE_URL, else scheme://host."""
 
-    def __init__(self, configured=None):
+    def __init__(self, configured=None, allowed_hosts=()):
         self.configured = configured.rstrip("/") if configured else None
+        self.allowed_hosts = frozenset(allowed_hosts)
 
     def process_request(self, req, resp):
+        host = req.get_header("Host")
+        if host is not None:
+            name = configuration.host_name(host)
+            if name is None:
+                raise InvalidParameter(f"the Host header {host[:100]!r} is not a host name", "Host")
+            if self.allowed_hosts and name not in self.allowed_hosts:
+                raise InvalidParameter(f"this server does not answer for the host {name[:100]!r}", "Host")
         req.context.base_url = self.configured or req.prefix
 
 

@@ -5,13 +5,16 @@ classes as class attributes, which this module subclasses.
 """
 
 import datetime
+import ipaddress
 import json
 import logging
+import re
 import time
 import urllib.parse
 
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser, ParsingError
+from waitress.proxy_headers import PROXY_HEADERS
 from waitress.task import ErrorTask, WSGITask
 from waitress.utilities import BadRequest
 
@@ -23,6 +26,7 @@ LOGGED_TARGET_CHARS = 500
 KEPT_TARGET_BYTES = 4096
 # an over-long head is read and dropped up to this size before the 414 goes out
 MAX_DROPPED_BYTES = 1024 * 1024
+_FOLDED = re.compile(rb"\r\n[ \t]")
 
 
 class HeadTooLarge(BadRequest):
@@ -47,10 +51,22 @@ class HeadTooLarge(BadRequest):
 
 
 class StrictParser(HTTPRequestParser):
-    """Waitress's parser, plus: no Content-Length beside Transfer-Encoding; a JSON 414 for long URLs."""
+    """Waitress's parser, plus: no Content-Length beside Transfer-Encoding, no folded header, HTTP/1.0 with
+    Transfer-Encoding closed after its answer; a JSON 414 for long URLs."""
 
     def parse_header(self, header_plus):
+        head_end = header_plus.find(b"\r\n\r\n")
+        if _FOLDED.search(header_plus, 0, head_end if head_end >= 0 else len(header_plus)):
+            # RFC 9112 5.2: obsolete line folding; waitress would join the lines (a Content-Length folded
+            # onto another header's value included), a proxy in front may have read them apart
+            self.connection_close = True
+            raise ParsingError("a header line may not begin with a space or a tab (obsolete line folding)")
         super().parse_header(header_plus)
+        if self.version == "1.0" and "TRANSFER_ENCODING" in self.headers:
+            # RFC 9112 6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing; answer it, then close,
+            # so that its body is never read as a request of its own (keep-alive asked for or not)
+            self.headers["CONNECTION"] = "close"
+            self.connection_close = True
         # waitress pops Transfer-Encoding on HTTP/1.1 (and then sets chunked); on 1.0 it stays a header
         if "CONTENT_LENGTH" in self.headers and (self.chunked or "TRANSFER_ENCODING" in self.headers):
             # RFC 9112 6.1: the framing is ambiguous, so a proxy in front may have read it the other way;
@@ -132,7 +148,27 @@ class _Logged:
 
 
 class LoggedTask(_Logged, WSGITask):
-    """A request answered by the app, logged when it is done."""
+    """A request answered by the app, logged when it is done; forwarded headers only from trusted peers."""
+
+    def get_environment(self):
+        environ = super().get_environment()
+        networks = getattr(self.channel.server, "trusted_networks", ())
+        if networks and not _within(environ.get("REMOTE_ADDR"), networks):
+            # waitress was told to trust "*" (it knows one address, not networks): refuse the rest here
+            for name in FORWARDED_HEADERS:
+                environ.pop(name, None)
+        return environ
+
+
+FORWARDED_HEADERS = tuple("HTTP_" + name for name in PROXY_HEADERS)
+
+
+def _within(address, networks):
+    try:
+        peer = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    return any(peer in network for network in networks)
 
 
 class LoggedErrorTask(_Logged, ErrorTask):

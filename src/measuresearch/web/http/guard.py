@@ -1,10 +1,9 @@
-"""The defences of the writable pages: CSRF tokens, the client's address, the admin's bearer token, body size."""
+"""The defences of the writable pages: CSRF tokens, the client's address, the admin's token and session, body size."""
 
 import hashlib
 import hmac
 import ipaddress
-import re
-import secrets
+import json
 
 import falcon
 
@@ -12,100 +11,135 @@ from measuresearch.errors import Forbidden, InvalidParameter, NotFound, Unauthor
 
 CSRF_COOKIE = "ms_csrf"
 CSRF_FIELD = "csrf_token"
+CSRF_SECONDS = 12 * 3600  # a form left open longer than this is reloaded
+ADMIN_COOKIE = "ms_admin"
+ADMIN_SECONDS = 8 * 3600  # a curator's session: one working day
 MAX_BODY = 64 * 1024
-_COOKIE_VALUE = re.compile(r"[A-Za-z0-9_-]{32,64}")
+
+
+def behind_tls(req):
+    """Return whether the client reached us over https (waitress sets the scheme from a trusted proxy)."""
+    return req.scheme == "https"
+
+
+def set_private_cookie(req, resp, name, value, max_age):
+    """Set an HttpOnly, SameSite=Strict cookie for the whole site, Secure behind TLS."""
+    resp.set_cookie(name, value, max_age=max_age, path="/", http_only=True, same_site="Strict",
+                    secure=behind_tls(req))
 
 
 class Csrf:
-    """Double-submit tokens: a random cookie, and in the form the cookie's HMAC under a server secret.
+    """Form tokens: a server-issued, expiring cookie, and in the form that cookie's HMAC.
 
     A page on another site can make a browser post to us, but it can neither read our cookie
-    nor compute its HMAC, so its post fails. The secret comes from the database, so every
-    `serve` process behind a proxy accepts the tokens of the others.
+    nor compute its HMAC, so its post fails. The cookie is itself signed with the time it was
+    issued, so a client cannot pick the value it gets a token for, nor keep one for ever; every
+    cookie the browser sends is considered, so one planted before ours does not hide it.
     """
 
-    def __init__(self, secret):
-        self._secret_source = secret
-        self._secret = None
+    def __init__(self, signer):
+        self.signer = signer
 
-    def _key(self):
-        if self._secret is None:
-            self._secret = self._secret_source().encode()
-        return self._secret
-
-    def _sign(self, value):
-        return hmac.new(self._key(), b"csrf:" + value.encode(), hashlib.sha256).hexdigest()
+    def _cookies(self, req, max_age=CSRF_SECONDS):
+        return [v for v in req.get_cookie_values(CSRF_COOKIE) or () if self.signer.valid("csrf", v, max_age)]
 
     def token(self, req, resp):
-        """Return the form token for this browser, setting its cookie when it has none yet."""
-        value = req.cookies.get(CSRF_COOKIE)
-        if not value or not _COOKIE_VALUE.fullmatch(value):
-            value = secrets.token_urlsafe(32)
-            resp.set_cookie(CSRF_COOKIE, value, path="/", http_only=True, same_site="Strict",
-                            secure=req.forwarded_scheme == "https")
-        return self._sign(value)
+        """Return the form token for this browser, issuing a cookie when it has none with an hour left."""
+        kept = self._cookies(req, CSRF_SECONDS - 3600)
+        value = kept[0] if kept else self.signer.issue("csrf")
+        if not kept:
+            set_private_cookie(req, resp, CSRF_COOKIE, value, CSRF_SECONDS)
+        return self.signer.mac("csrf-token", value)
 
     def check(self, req, form):
-        """Raise Forbidden unless the posted token is the HMAC of the browser's cookie."""
-        value = req.cookies.get(CSRF_COOKIE)
+        """Raise Forbidden unless the posted token is the HMAC of a cookie this server issued and still honours."""
         token = form.get(CSRF_FIELD)
-        if not value or not isinstance(token, str) or not _COOKIE_VALUE.fullmatch(value):
+        cookies = self._cookies(req)
+        if not cookies or not isinstance(token, str):
             raise Forbidden("this form has expired or was not sent from this site (no CSRF token); "
                             "reload the form and send it again")
-        if not hmac.compare_digest(token.encode(), self._sign(value).encode()):
+        if not any(hmac.compare_digest(token.encode(), self.signer.mac("csrf-token", v).encode()) for v in cookies):
             raise Forbidden("this form was not sent from this site (wrong CSRF token); reload the form and send it "
                             "again")
 
 
-def proxy_networks(entries):
-    """Parse the trusted proxies (addresses or networks); raise InvalidParameter on a bad one."""
-    networks = []
-    for entry in entries:
-        try:
-            networks.append(ipaddress.ip_network(entry, strict=False))
-        except ValueError:
-            raise InvalidParameter(f"MEASURESEARCH_TRUSTED_PROXIES: {entry!r} is not an address or network",
-                                   "MEASURESEARCH_TRUSTED_PROXIES") from None
-    return tuple(networks)
-
-
-def _address(text):
-    try:
-        return ipaddress.ip_address(text.strip())
-    except ValueError:
-        return None
-
-
-def client_address(req, networks):
-    """Return the client's address: X-Forwarded-For is believed only when a trusted proxy sent it.
-
-    Walking the forwarded hops from the right, the first one that is not a trusted proxy is
-    the client; a hop that is not an address stops the walk (the proxy's own address counts).
-    """
+def client_address(req):
+    """Return the client the rate limit counts: its address (waitress has read X-Forwarded-For from a trusted
+    proxy), an IPv6 one widened to its /64, which one subscriber gets whole."""
     peer = req.remote_addr or "unknown"
-    current = _address(peer)
-    if not networks or current is None:
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
         return peer
-    for hop in reversed((req.get_header("X-Forwarded-For") or "").split(",")):
-        if not any(current in net for net in networks):
-            break
-        hop_address = _address(hop)
-        if hop_address is None:
-            break
-        current = hop_address
-    return str(current)
+    if address.version == 6:
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
-def check_admin(req, token):
-    """404 when no admin token is configured; 401 unless the request carries it (constant-time compare)."""
+def _digest(text):
+    return hashlib.sha256(text.encode()).digest()
+
+
+def admin_binding(token):
+    """Return what an admin session is bound to: a digest of the token (a new token ends every session)."""
+    return hashlib.sha256(b"admin-session:" + token.encode()).hexdigest()
+
+
+def token_matches(given, token):
+    """Compare a typed or sent token with the admin token in constant time (digests of equal length)."""
+    return hmac.compare_digest(_digest(given), _digest(token))
+
+
+def check_admin(req, token, signer):
+    """404 when no admin token is configured; 401 unless the request carries it or a live admin session."""
     if not token:
         raise NotFound("no page here")
     header = req.get_header("Authorization") or ""
     scheme, _, given = header.partition(" ")
-    # digests of equal length, so that the comparison's time says nothing about the token, its length included
-    given_digest = hashlib.sha256(given.strip().encode()).digest()
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given_digest, hashlib.sha256(token.encode()).digest()):
-        raise Unauthorized("the curator's pages need the header 'Authorization: Bearer <MEASURESEARCH_ADMIN_TOKEN>'")
+    if scheme.lower() == "bearer" and token_matches(given.strip(), token):
+        return
+    if any(signer.valid("admin", value, ADMIN_SECONDS, admin_binding(token))
+           for value in req.get_cookie_values(ADMIN_COOKIE) or ()):
+        return
+    raise Unauthorized("the curator's pages need a session (sign in at /admin/login) or the header "
+                       "'Authorization: Bearer <MEASURESEARCH_ADMIN_TOKEN>'")
+
+
+MAX_JSON_DEPTH = 16  # a proposal is two levels deep; more is a body no person wrote
+
+
+def loads_untrusted(text):
+    """json.loads for bodies from strangers: ValueError (a 400) for nesting too deep or text no store can keep.
+
+    json.loads recurses once per level (30,000 levels: RecursionError, a 500) and accepts
+    lone surrogates ("\\ud800") that UTF-8, and so SQLite and PostgreSQL, cannot encode.
+    """
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise ValueError(f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep") from None
+    pending = [(data, 1)]
+    while pending:  # no recursion here either
+        value, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise ValueError(f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep")
+        if isinstance(value, dict):
+            pending.extend((item, depth + 1) for pair in value.items() for item in pair)
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str) and not _encodable(value):
+            raise ValueError("the JSON has a lone surrogate (such as \\ud800), which is not a character")
+    return data
+
+
+def _encodable(text):
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def read_body(req):

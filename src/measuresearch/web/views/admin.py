@@ -53,7 +53,7 @@ class AdminReports:
         self.holder, self.subs = holder, subs
 
     def _queue(self, req):
-        guard.check_admin(req, self.subs.admin_token)
+        guard.check_admin(req, self.subs.admin_token, self.subs.signer)
         params.refuse_unknown(req, ("status", "measure"))
         # blanks are "not given": the queue's filter form sends its empty fields
         status = params.choice(req, "status", STATUSES["report"], strict=False)

@@ -14,6 +14,7 @@ from measuresearch.web.http import urls
 from measuresearch.curation.store import Store
 from measuresearch.web.http import guard
 from measuresearch.web.views import forms
+from measuresearch.web.http import signing
 from measuresearch.web.views import pages
 
 HONEYPOT = "website"  # hidden from people by CSS; a bot that fills every field gives itself away
@@ -21,18 +22,25 @@ HONEYPOT = "website"  # hidden from people by CSS; a bot that fills every field 
 
 @dataclasses.dataclass
 class Submissions:
-    """What the writable pages need: the store, the limit, the trusted proxies, the admin token, the forms."""
+    """What the writable pages need: the store, the limit, the admin token, signed values, the forms."""
 
     store: object
     limit: int
-    proxies: tuple
     admin_token: str | None
-    csrf: guard.Csrf
+    signer: signing.Signer
     corpus: str = "corpus"
+
+    def __post_init__(self):
+        self.csrf = guard.Csrf(self.signer)
 
     def client(self, req):
         """Return the address the rate limit counts."""
-        return guard.client_address(req, self.proxies)
+        return guard.client_address(req)
+
+    def refused(self, req, exc):
+        """Count a body that could not be read against the client's limit (429 over it), then raise exc."""
+        self.store.count_submission(self.client(req), self.limit)
+        raise exc
 
     def names(self):
         """Return the corpus's taxonomy (re-read when the file changes), which proposals are checked against."""
@@ -42,8 +50,8 @@ class Submissions:
 def from_config(cfg, clock=time.time):
     """Return the Submissions of a Config (nothing is opened until the first request needs it)."""
     store = Store(cfg.data, clock=clock)
-    return Submissions(store=store, limit=cfg.report_limit, proxies=guard.proxy_networks(cfg.trusted_proxies),
-                       admin_token=cfg.admin_token, csrf=guard.Csrf(lambda: store.secret("csrf")), corpus=cfg.corpus)
+    return Submissions(store=store, limit=cfg.report_limit, admin_token=cfg.admin_token,
+                       signer=signing.Signer(lambda: store.secret("csrf"), clock), corpus=cfg.corpus)
 
 
 def measure_summary(holder, measure_id):
@@ -53,10 +61,14 @@ def measure_summary(holder, measure_id):
             "sub_pillar": record["sub_pillar"]}
 
 
-def _json_body(req):
+def _json_body(req, subs):
+    """Return the posted JSON; a body that is not JSON a person could have meant counts against the limit."""
     if req.content_type is None or falcon.MEDIA_JSON not in req.content_type.split(";")[0].strip().lower():
         raise falcon.HTTPUnsupportedMediaType(description="send the body as application/json")
-    return guard.read_body(req)
+    try:
+        return guard.read_body(req)
+    except falcon.MediaMalformedError as exc:
+        subs.refused(req, InvalidParameter(f"the body is not JSON this service can take: {exc.description}", None))
 
 
 def _created(resp, data):
@@ -72,7 +84,7 @@ class ReportsApi:
 
     def on_post(self, req, resp, measure_id):
         measure_summary(self.holder, measure_id)
-        message, email = submissions.check_report(_json_body(req))
+        message, email = submissions.check_report(_json_body(req, self.subs))
         report = self.subs.store.add_report(measure_id, message, email, self.subs.client(req), self.subs.limit)
         _created(resp, {"report": {k: report[k] for k in ("id", "measure_id", "status", "created_at")}})
 
@@ -84,7 +96,7 @@ class ProposalsApi:
         self.subs = subs
 
     def on_post(self, req, resp):
-        data = _json_body(req)
+        data = _json_body(req, self.subs)
         record, source_url, email = submissions.check_proposal(data, self.subs.names())
         proposal = self.subs.store.add_proposal({**record, "source_url": source_url}, email, self.subs.client(req),
                                                 self.subs.limit)

@@ -3,11 +3,23 @@
 JSON goes out through `resp.media` and the app's one JSON handler (app.py).
 """
 
+import contextlib
+import json
+import threading
+
+import falcon
+
 from measuresearch.search import service as search
-from measuresearch.errors import InvalidParameter
+from measuresearch.errors import ExportsBusy, InvalidParameter
 from measuresearch.web.views import exports
 from measuresearch.web.openapi import document as openapi
 from measuresearch.web.http.params import refuse_unknown, search_request, single
+
+
+# A full export holds a worker thread (and the GIL) for as long as it takes: at most this many at a time
+# per process, so that the other threads keep answering searches and /healthz; the rest get a 429
+EXPORT_SLOTS = 2
+EXPORT_RETRY_SECONDS = 5
 
 
 class SearchResource:
@@ -15,25 +27,40 @@ class SearchResource:
 
     def __init__(self, holder):
         self.holder = holder
+        self.export_slots = threading.BoundedSemaphore(EXPORT_SLOTS)
 
     def on_get(self, req, resp):
         resp.media = search.search(self.holder, search_request(req))
 
+    @contextlib.contextmanager
+    def _export(self):
+        if not self.export_slots.acquire(blocking=False):
+            raise ExportsBusy(EXPORT_RETRY_SECONDS, EXPORT_SLOTS)
+        try:
+            yield
+        finally:
+            self.export_slots.release()
+
     def on_get_csv(self, req, resp):
-        _, records = search.export(self.holder, search_request(req))
+        request = search_request(req)
+        with self._export():
+            _, records = search.export(self.holder, request)
+            resp.text = exports.to_csv(records, base_url=req.context.base_url)
         resp.content_type = "text/csv; charset=utf-8"
         resp.downloadable_as = "measures.csv"
-        resp.text = exports.to_csv(records, base_url=req.context.base_url)
 
     def on_get_json(self, req, resp):
         request = search_request(req)
-        total, records = search.export(self.holder, request)
-        result = {"query": {"q": request.q, "filters": search.filters_echo(request),
-                            "year_from": request.year_from, "year_to": request.year_to,
-                            "event": list(request.event), "in_force_on": request.in_force_on,
-                            "sort": request.effective_sort()}, "total": total}
+        with self._export():
+            total, records = search.export(self.holder, request)
+            result = {"query": {"q": request.q, "filters": search.filters_echo(request),
+                                "year_from": request.year_from, "year_to": request.year_to,
+                                "event": list(request.event), "in_force_on": request.in_force_on,
+                                "sort": request.effective_sort()}, "total": total}
+            # written here, inside the slot (as the app's JSON handler writes: UTF-8, not \u escapes)
+            resp.text = json.dumps(exports.to_json_export(result, records), ensure_ascii=False)
+        resp.content_type = falcon.MEDIA_JSON
         resp.downloadable_as = "measures.json"
-        resp.media = exports.to_json_export(result, records)
 
 
 class MeasureResource:

@@ -1,0 +1,70 @@
+"""Behind a proxy, through a real `measuresearch serve`: waitress believes X-Forwarded-For and -Proto only from
+MEASURESEARCH_TRUSTED_PROXIES. The test stands in for nginx from 127.0.0.2 (all of 127/8 is loopback) and for a
+stranger from 127.0.0.1."""
+
+import pytest
+
+from serving import call, running, set_cookies
+
+pytestmark = pytest.mark.e2e
+PROXY, STRANGER = "127.0.0.2", "127.0.0.1"
+MESSAGE = {"message": "The law was repealed in 2023."}
+
+
+@pytest.fixture(scope="module", params=["127.0.0.2", "127.0.0.2/31 10.0.0.0/8"], ids=["address", "networks"])
+def proxied(request, real_index, real_measures, tmp_path_factory):
+    """A server behind a trusted proxy (one address: waitress's own trusted_proxy; networks: '*' and our filter)."""
+    data = tmp_path_factory.mktemp("data")
+    with running(real_index, env={"MEASURESEARCH_TRUSTED_PROXIES": request.param, "MEASURESEARCH_REPORT_LIMIT": "1",
+                                  "MEASURESEARCH_DATA": str(data)}) as base:
+        yield base, f"/api/measures/{real_measures[0].id}/reports"
+
+
+def post(proxied, forwarded=None, source=PROXY):
+    base, path = proxied
+    headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+    return call(base, "POST", path, MESSAGE, headers, source=source)[0]
+
+
+def test_each_forwarded_client_has_its_own_limit(proxied):
+    assert [post(proxied, "203.0.113.1"), post(proxied, "203.0.113.2"), post(proxied, "203.0.113.1")] == \
+        [201, 201, 429]
+    # a client that sends its own X-Forwarded-For through the proxy: nginx appends the real address last,
+    # and waitress takes the last hop, so the made-up first one changes nothing
+    assert post(proxied, "198.51.100.99, 203.0.113.2") == 429
+
+
+def test_a_stranger_cannot_pick_its_address(proxied):
+    assert post(proxied, "203.0.113.50", source=STRANGER) == 201
+    assert post(proxied, "203.0.113.51", source=STRANGER) == 429  # still 127.0.0.1, whatever it says
+    assert post(proxied, source=PROXY) == 201  # the proxy's own requests are the proxy's
+
+
+def test_an_ipv6_client_counts_by_its_64(proxied):
+    assert post(proxied, "2001:db8:1:2::1") == 201
+    assert post(proxied, "2001:db8:1:2:ffff:ffff:ffff:fffe") == 429  # same /64: one subscriber
+    assert post(proxied, "2001:db8:1:3::1") == 201  # the next /64
+
+
+def cookie_of(proxied, headers, source):
+    base, _ = proxied
+    status, answer, _ = call(base, "GET", "/propose", headers=headers, source=source)
+    assert status == 200
+    [cookie] = [c for c in set_cookies(answer) if c.startswith("ms_csrf=")]
+    return cookie
+
+
+def test_cookies_are_secure_behind_tls_and_only_then(proxied):
+    tls = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+    assert "Secure" in cookie_of(proxied, tls, PROXY)
+    assert "Secure" not in cookie_of(proxied, {"X-Forwarded-For": "203.0.113.7"}, PROXY)
+    assert "Secure" not in cookie_of(proxied, tls, STRANGER)  # a stranger's header is dropped
+
+
+def test_without_trusted_proxies_the_headers_are_ignored(real_index, real_measures, tmp_path):
+    with running(real_index, env={"MEASURESEARCH_REPORT_LIMIT": "1", "MEASURESEARCH_DATA": str(tmp_path)}) as base:
+        path = f"/api/measures/{real_measures[0].id}/reports"
+        statuses = [call(base, "POST", path, MESSAGE, {"X-Forwarded-For": f"203.0.113.{n}"}, source=PROXY)[0]
+                    for n in (1, 2)]
+        assert statuses == [201, 429]
+        assert "Secure" not in cookie_of((base, path), {"X-Forwarded-Proto": "https"}, PROXY)
