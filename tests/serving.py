@@ -3,15 +3,19 @@
 import contextlib
 import http.client
 import json
+import subprocess
 import urllib.parse
 
 from devtools import localserver
 
 
 @contextlib.contextmanager
-def running(index, env=None, args=()):
-    """Start `serve` on the index with these MEASURESEARCH_* settings; yield its base URL; stop it."""
-    process, base, _ = localserver.start(index, threads=4, env=env, args=args)
+def running(index, env=None, args=(), log=subprocess.DEVNULL):
+    """Start `serve` on the index with these MEASURESEARCH_* settings; yield its base URL; stop it.
+
+    log: a file for its standard output and error.
+    """
+    process, base, _ = localserver.start(index, threads=4, env=env, args=args, output=log)
     try:
         yield base
     finally:

@@ -37,10 +37,11 @@ def from_environment(environ=None):
         index=environ.get("MEASURESEARCH_INDEX") or "index",
         data=environ.get("MEASURESEARCH_DATA") or "data",
         admin_token=environ.get("MEASURESEARCH_ADMIN_TOKEN") or None,
-        report_limit=whole_number(environ, "MEASURESEARCH_REPORT_LIMIT", 10),
+        report_limit=whole_number(environ.get("MEASURESEARCH_REPORT_LIMIT"), "MEASURESEARCH_REPORT_LIMIT", 10),
         base_url=checked_base_url(environ.get("MEASURESEARCH_BASE_URL") or None, "MEASURESEARCH_BASE_URL"),
         trusted_proxies=proxy_networks(_words(environ.get("MEASURESEARCH_TRUSTED_PROXIES"))),
-        trusted_proxy_count=whole_number(environ, "MEASURESEARCH_TRUSTED_PROXY_COUNT", 1, low=1),
+        trusted_proxy_count=whole_number(environ.get("MEASURESEARCH_TRUSTED_PROXY_COUNT"),
+                                         "MEASURESEARCH_TRUSTED_PROXY_COUNT", 1, low=1),
         allowed_hosts=allowed_hosts(_words(environ.get("MEASURESEARCH_ALLOWED_HOSTS"))),
     )
 
@@ -49,9 +50,9 @@ def _words(value):
     return tuple(word for word in (value or "").replace(",", " ").split() if word)
 
 
-def whole_number(environ, name, default, low=0):
-    """Return a numeric setting written in ASCII digits (not ², not ٣, not -1), at least `low`."""
-    value = environ.get(name) or str(default)
+def whole_number(value, name, default, low=0):
+    """Return the numeric setting `name` written in ASCII digits (not ², not ٣, not -1), at least `low`."""
+    value = value or str(default)
     if not (value.isascii() and value.isdigit()) or int(value) < low or len(value) > 9:
         raise InvalidParameter(f"{name} must be a whole number >= {low} written in digits 0-9, not {value!r}", name)
     return int(value)

@@ -126,12 +126,19 @@ def test_backup_copies_every_row(api, data, real_measures, tmp_path, capsys):
 
 @pytest.mark.parametrize("name, value", [("MEASURESEARCH_REPORT_LIMIT", "ten"),
                                          ("MEASURESEARCH_REPORT_LIMIT", "-1"),
+                                         ("MEASURESEARCH_REPORT_LIMIT", "²"),  # str.isdigit() says yes
+                                         ("MEASURESEARCH_REPORT_LIMIT", "٣"),  # int() reads it as 3
+                                         ("MEASURESEARCH_REPORT_LIMIT", "9" * 40),
+                                         ("MEASURESEARCH_TRUSTED_PROXY_COUNT", "0"),
+                                         ("MEASURESEARCH_TRUSTED_PROXY_COUNT", "1.5"),
+                                         ("MEASURESEARCH_ALLOWED_HOSTS", "a},note={pwn"),
+                                         ("MEASURESEARCH_BASE_URL", "https://a.example/{x}"),
                                          ("MEASURESEARCH_TRUSTED_PROXIES", "not-an-address")])
 def test_a_bad_setting_is_a_message_not_a_traceback(monkeypatch, capsys, name, value, tmp_path):
     monkeypatch.setenv(name, value)
     status, _, err = run(capsys, "serve", "--port", "1", "--index", str(tmp_path)) if "PROXIES" in name \
         else run(capsys, "reports", "--data", str(tmp_path))
-    assert status == 2 and name in err and "Traceback" not in err
+    assert status == 2 and name in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
 # --- proposals never overwrite (issue 18) -------------------------------------------------------

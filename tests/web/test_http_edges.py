@@ -161,3 +161,71 @@ def test_quiet_silences_the_access_log_but_not_the_builds(tmp_path, real_index):
     text = log.read_text()
     assert not any(LINE.fullmatch(line) for line in text.splitlines())
     assert " picked up: 15 measures" in text and "Traceback" not in text
+
+
+@pytest.mark.parametrize("keep_alive", ["Connection: keep-alive\r\n", ""])
+def test_http_1_0_with_transfer_encoding_is_answered_then_closed(server, keep_alive):
+    # RFC 9112 6.1: HTTP/1.0 framing with Transfer-Encoding is faulty; before, its chunked body (here a whole
+    # request) was served as a second request on the kept-alive connection
+    smuggled = "GET /api/search?q=smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
+    payload = (f"POST /api/search HTTP/1.0\r\nHost: x\r\n{keep_alive}Transfer-Encoding: chunked\r\n\r\n"
+               f"{smuggled}").encode()
+    responses, closed = exchange(server, payload)
+    assert len(responses) == 1 and responses[0][0] in (400, 405) and closed
+    assert b"smuggled" not in responses[0][2]
+
+
+def test_http_1_0_keep_alive_without_transfer_encoding_stays_open(server):
+    # the control: the same client framing its body with Content-Length keeps its connection
+    payload = (b"GET /healthz HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n\r\n"
+               b"GET /healthz HTTP/1.0\r\nHost: x\r\n\r\n")
+    responses, closed = exchange(server, payload)
+    assert [status for status, _, _ in responses] == [200, 200]
+
+
+@pytest.mark.parametrize("folded", ["X-Note: a\r\n Content-Length: 40\r\n", "X-Note: a\r\n\tb\r\n",
+                                    "Content-Length:\r\n 5\r\n"])
+def test_a_folded_header_is_400_and_closes(server, folded):
+    payload = (f"POST /api/search HTTP/1.1\r\nHost: x\r\n{folded}\r\nhello"
+               "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").encode()
+    responses, closed = exchange(server, payload)
+    assert [status for status, _, _ in responses] == [400] and closed
+    assert b"folding" in responses[0][2]
+
+
+@pytest.fixture(scope="module")
+def big_index(tmp_path_factory):
+    from devtools import synthetic
+    root = tmp_path_factory.mktemp("big") / "index"
+    indexer.build(None, root, measures=synthetic.Generator(seed=5, tail=3000, countries=30).measures(4000))
+    return root
+
+
+def test_full_exports_go_a_few_at_a_time_and_healthz_keeps_answering(big_index):
+    import concurrent.futures
+    from measuresearch.web.views.resources import EXPORT_SLOTS
+    process, base, _ = localserver.start(big_index, threads=8)
+    try:
+        def export(n):
+            return _get_with_headers(f"{base}/api/search.{'csv' if n % 2 else 'json'}")
+        with concurrent.futures.ThreadPoolExecutor(max_workers=40) as pool:
+            storm = [pool.submit(export, n) for n in range(40)]
+            health = [_get(base + "/healthz")[0] for _ in range(3)]  # while the storm is on
+            answers = [future.result() for future in storm]
+        assert health == [200, 200, 200]
+        statuses = [status for status, _, _ in answers]
+        assert set(statuses) == {200, 429} and statuses.count(200) >= EXPORT_SLOTS
+        for status, headers, body in answers:
+            if status == 429:
+                assert headers["Retry-After"].isdigit() and json.loads(body)["error"]["code"] == "exports_busy"
+        assert _get(base + "/api/search.csv")[0] == 200  # the slots are given back
+    finally:
+        localserver.stop(process)
+
+
+def _get_with_headers(url):
+    try:
+        with urllib.request.urlopen(url, timeout=120) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()

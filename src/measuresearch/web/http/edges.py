@@ -55,13 +55,14 @@ class StrictParser(HTTPRequestParser):
     Transfer-Encoding closed after its answer; a JSON 414 for long URLs."""
 
     def parse_header(self, header_plus):
+        super().parse_header(header_plus)
         head_end = header_plus.find(b"\r\n\r\n")
         if _FOLDED.search(header_plus, 0, head_end if head_end >= 0 else len(header_plus)):
-            # RFC 9112 5.2: obsolete line folding; waitress would join the lines (a Content-Length folded
-            # onto another header's value included), a proxy in front may have read them apart
+            # RFC 9112 5.2: obsolete line folding; waitress joins the lines (a Content-Length folded onto
+            # another header's value included), a proxy in front may have read them apart
+            self.headers["CONNECTION"] = "close"
             self.connection_close = True
             raise ParsingError("a header line may not begin with a space or a tab (obsolete line folding)")
-        super().parse_header(header_plus)
         if self.version == "1.0" and "TRANSFER_ENCODING" in self.headers:
             # RFC 9112 6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing; answer it, then close,
             # so that its body is never read as a request of its own (keep-alive asked for or not)

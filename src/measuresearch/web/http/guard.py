@@ -107,7 +107,7 @@ def check_admin(req, token, signer):
                        "'Authorization: Bearer <MEASURESEARCH_ADMIN_TOKEN>'")
 
 
-MAX_JSON_DEPTH = 16  # a proposal is two levels deep; more is a body no person wrote
+MAX_JSON_DEPTH = 16  # arrays and objects in one another; a proposal has two, more is a body no person wrote
 
 
 def loads_untrusted(text):
@@ -123,7 +123,7 @@ def loads_untrusted(text):
     pending = [(data, 1)]
     while pending:  # no recursion here either
         value, depth = pending.pop()
-        if depth > MAX_JSON_DEPTH:
+        if depth > MAX_JSON_DEPTH and isinstance(value, (dict, list)):
             raise ValueError(f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep")
         if isinstance(value, dict):
             pending.extend((item, depth + 1) for pair in value.items() for item in pair)

@@ -63,6 +63,12 @@ def _responses(ok):
             "503": {"description": "no index", "content": {"application/json": {"schema": _ERROR}}}}
 
 
+_EXPORTS_BUSY = {"429": {"description": "the process is writing as many full exports as it takes at a time "
+                                         "(code `exports_busy`)",
+                          "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait"}},
+                          "content": {"application/json": {"schema": _ERROR}}}}
+
+
 def _json_ok(schema):
     return {"description": "OK", "content": {"application/json": {"schema": schema}}}
 
@@ -107,11 +113,11 @@ def document():
             "/api/search": {"get": {"operationId": "search", "parameters": _search_params(),
                                     "responses": _responses(_json_ok(search_result))}},
             "/api/search.csv": {"get": {"operationId": "searchCsv", "parameters": _search_params(export=True),
-                                        "responses": _responses({"description": "CSV", "content": {
-                                            "text/csv": {"schema": {"type": "string"}}}})}},
+                                        "responses": {**_responses({"description": "CSV", "content": {
+                                            "text/csv": {"schema": {"type": "string"}}}}), **_EXPORTS_BUSY}}},
             "/api/search.json": {"get": {"operationId": "searchExport", "parameters": _search_params(export=True),
-                                         "responses": _responses(_json_ok({"type": "object", "required": [
-                                             "query", "total", "measures"]}))}},
+                                         "responses": {**_responses(_json_ok({"type": "object", "required": [
+                                             "query", "total", "measures"]})), **_EXPORTS_BUSY}}},
             "/api/measures/{measure_id}": {"get": {
                 "operationId": "measure", "parameters": [measure_id],
                 "responses": {**_responses(_json_ok({"type": "object", "required": ["id", "titles", "related"]})),

@@ -1,15 +1,17 @@
-"""The curator's queue: reports and proposals behind the admin bearer token (HTML and JSON)."""
+"""The curator's queue: reports and proposals behind the admin token (HTML and JSON), paged; the sign-in form."""
 
 import falcon
 
 from measuresearch.curation import edits
 from measuresearch.search import service as search
-from measuresearch.errors import MeasureSearchError, NotFound
+from measuresearch.errors import InvalidParameter, MeasureSearchError, NotFound, RateLimited
 from measuresearch.web.http import guard
+from measuresearch.web.views import forms
 from measuresearch.web.views import pages
 from measuresearch.web.http import params
 
 STATUSES = {"report": ("open", "closed"), "proposal": ("open", "accepted", "rejected")}
+PER_PAGE, MAX_PER_PAGE = 50, 200
 
 
 def _measure_title(holder, measure_id, cache):
@@ -31,39 +33,51 @@ def _records(holder, country, sub_pillar):
         return []
 
 
-def queue(holder, store, status=None, measure_id=None):
-    """Return the queue as plain data: reports grouped by measure (with its title), then proposals."""
+def queue(holder, store, status=None, measure_id=None, page=1, per_page=PER_PAGE):
+    """Return one page of the queue as plain data: reports grouped by measure (with its title), then proposals.
+
+    A page holds up to per_page reports (newest first) and, beside them, the same page of proposals.
+    """
+    everything = store.reports(status=status, measure_id=measure_id)
+    all_proposals = [] if measure_id else store.proposals(status=status if status == "open" else None)
+    start = (page - 1) * per_page
     groups, titles = {}, {}
-    for report in store.reports(status=status, measure_id=measure_id):
+    for report in everything[start:start + per_page]:
         group = groups.setdefault(report["measure_id"], {"measure_id": report["measure_id"], "reports": []})
         group["reports"].append(report)
     for group in groups.values():
         group["title"] = _measure_title(holder, group["measure_id"], titles)
         group["open"] = sum(1 for r in group["reports"] if r["status"] == "open")
-    proposals = [] if measure_id else store.proposals(status=status if status == "open" else None)
+    pages_count = max(1, -(-max(len(everything), len(all_proposals)) // per_page))
+    proposals = all_proposals[start:start + per_page]
     edits.annotate(proposals, lambda country, sub: _records(holder, country, sub))
     return {"status": status, "measure_id": measure_id, "measures": list(groups.values()),
-            "reports": sum(len(g["reports"]) for g in groups.values()), "proposals": proposals}
+            "reports": sum(len(g["reports"]) for g in groups.values()), "proposals": proposals,
+            "page": page, "per_page": per_page, "pages": pages_count,
+            "total_reports": len(everything), "total_proposals": len(all_proposals)}
 
 
 class AdminReports:
-    """GET /admin/reports (HTML) and /admin/reports.json: what the curator has to look at."""
+    """GET /admin/reports (HTML) and /admin/reports.json: what the curator has to look at, a page at a time."""
 
     def __init__(self, holder, subs):
         self.holder, self.subs = holder, subs
 
     def _queue(self, req):
         guard.check_admin(req, self.subs.admin_token, self.subs.signer)
-        params.refuse_unknown(req, ("status", "measure"))
+        params.refuse_unknown(req, ("status", "measure", "page", "per_page"))
         # blanks are "not given": the queue's filter form sends its empty fields
         status = params.choice(req, "status", STATUSES["report"], strict=False)
-        return queue(self.holder, self.subs.store, status, params.single(req, "measure") or None)
+        page = params.whole_number(req, "page", 1, 1, 1_000_000, strict=False)
+        per_page = params.whole_number(req, "per_page", PER_PAGE, 1, MAX_PER_PAGE, strict=False)
+        return queue(self.holder, self.subs.store, status, params.single(req, "measure") or None, page, per_page)
 
     def on_get(self, req, resp):
         data = self._queue(req)
         resp.content_type = falcon.MEDIA_HTML
         resp.cache_control = ["no-store"]
-        resp.text = pages.render(req, "admin.html", language="en", queue=data)
+        resp.text = pages.render(req, "admin.html", language="en", queue=data, csrf=self.subs.csrf.token(req, resp),
+                                 page_url=_page_url(req))
 
     def on_get_json(self, req, resp):
         data = self._queue(req)
@@ -71,8 +85,73 @@ class AdminReports:
         resp.media = data
 
 
+def _page_url(req):
+    """Return a function of a page number: this queue's URL on that page (other parameters kept)."""
+    kept = [(name, value) for name, value in req.params.items() if name in ("status", "measure", "per_page") and value]
+
+    def url(page):
+        return "/admin/reports" + falcon.to_query_str(dict(kept + [("page", str(page))]), prefix=True)
+    return url
+
+
+def _configured(subs):
+    """404 when no admin token is configured: then the admin pages do not exist."""
+    if not subs.admin_token:
+        raise NotFound("no page here")
+
+
+class AdminLogin:
+    """GET/POST /admin/login: the admin token typed once gives an expiring session cookie."""
+
+    def __init__(self, subs):
+        self.subs = subs
+
+    def _form(self, req, resp, status=falcon.HTTP_200, error=None):
+        _configured(self.subs)
+        resp.status, resp.content_type, resp.cache_control = status, falcon.MEDIA_HTML, ["no-store"]
+        resp.text = pages.render(req, "admin_login.html", language="en", error=error,
+                                 csrf=self.subs.csrf.token(req, resp))
+
+    def on_get(self, req, resp):
+        self._form(req, resp)
+
+    def on_post(self, req, resp):
+        _configured(self.subs)
+        form = self.subs.form(req)
+        given = form.get("token")
+        if not isinstance(given, str) or not guard.token_matches(given, self.subs.admin_token):
+            # a wrong token counts like a post: guessing is as slow as the rate limit
+            try:
+                self.subs.store.count_submission(self.subs.client(req), self.subs.limit)
+                exc = InvalidParameter("that is not the admin token", "token")
+            except RateLimited as limited:
+                exc = limited
+                resp.set_headers(limited.headers)
+            status = falcon.HTTP_401 if exc.status == 400 else falcon.code_to_http_status(exc.status)
+            self._form(req, resp, status, forms.form_error(exc, {}, "en"))
+            return
+        session = self.subs.signer.issue("admin", guard.admin_binding(self.subs.admin_token))
+        guard.set_private_cookie(req, resp, guard.ADMIN_COOKIE, session, guard.ADMIN_SECONDS)
+        raise falcon.HTTPSeeOther("/admin/reports")
+
+
+class AdminLogout:
+    """POST /admin/logout: ends the session in this browser."""
+
+    def __init__(self, subs):
+        self.subs = subs
+
+    def on_post(self, req, resp):
+        _configured(self.subs)
+        self.subs.form(req)
+        resp.unset_cookie(guard.ADMIN_COOKIE, path="/")
+        raise falcon.HTTPSeeOther("/admin/login")
+
+
 def add_routes(app, holder, subs):
     """Add the curator's routes (they answer 404 when no admin token is configured)."""
     resource = AdminReports(holder, subs)
     app.add_route("/admin/reports", resource)
     app.add_route("/admin/reports.json", resource, suffix="json")
+    app.add_route("/admin/login", AdminLogin(subs))
+    app.add_route("/admin/logout", AdminLogout(subs))

@@ -37,6 +37,14 @@ class Submissions:
         """Return the address the rate limit counts."""
         return guard.client_address(req)
 
+    def form(self, req):
+        """Return the posted form fields after the CSRF check (403 first: a forged post learns nothing)."""
+        if req.content_type is None or "application/x-www-form-urlencoded" not in req.content_type.lower():
+            raise falcon.HTTPUnsupportedMediaType(description="post the form as application/x-www-form-urlencoded")
+        form = guard.single_values(guard.read_body(req))
+        self.csrf.check(req, form)
+        return form
+
     def refused(self, req, exc):
         """Count a body that could not be read against the client's limit (429 over it), then raise exc."""
         self.store.count_submission(self.client(req), self.limit)
@@ -121,15 +129,6 @@ def _thanks(req, path):
     raise falcon.HTTPSeeOther(urls.localized(path, i18n.chosen(req)))
 
 
-def _form(req, subs):
-    """Return the posted form fields after the CSRF check (403 first: a forged post learns nothing)."""
-    if req.content_type is None or "application/x-www-form-urlencoded" not in req.content_type.lower():
-        raise falcon.HTTPUnsupportedMediaType(description="post the form as application/x-www-form-urlencoded")
-    form = guard.single_values(guard.read_body(req))
-    subs.csrf.check(req, form)
-    return form
-
-
 class ReportForm:
     """GET/POST /measures/{id}/report: the report form, which works without JavaScript."""
 
@@ -142,7 +141,7 @@ class ReportForm:
 
     def on_post(self, req, resp, measure_id):
         measure = measure_summary(self.holder, measure_id)
-        form = _form(req, self.subs)
+        form = self.subs.form(req)
         values = forms.form_values(form, submissions.REPORT_FIELDS)
         try:
             if form.get(HONEYPOT):
@@ -182,7 +181,7 @@ class ProposeForm:
         self._render(req, resp, falcon.HTTP_200, {}, None)
 
     def on_post(self, req, resp):
-        form = _form(req, self.subs)
+        form = self.subs.form(req)
         values = forms.form_values(form, submissions.PROPOSAL_FIELDS)
         try:
             if form.get(HONEYPOT):
