@@ -9,6 +9,7 @@ from serving import call, running, set_cookies
 pytestmark = pytest.mark.e2e
 PROXY, STRANGER = "127.0.0.2", "127.0.0.1"
 MESSAGE = {"message": "The law was repealed in 2023."}
+ADMIN = "curator-token-behind-the-proxy-0123456789"
 
 
 @pytest.fixture(scope="module", params=["127.0.0.2", "127.0.0.2/31 10.0.0.0/8"], ids=["address", "networks"])
@@ -16,7 +17,7 @@ def proxied(request, real_index, real_measures, tmp_path_factory):
     """A server behind a trusted proxy (one address: waitress's own trusted_proxy; networks: '*' and our filter)."""
     data = tmp_path_factory.mktemp("data")
     with running(real_index, env={"MEASURESEARCH_TRUSTED_PROXIES": request.param, "MEASURESEARCH_REPORT_LIMIT": "1",
-                                  "MEASURESEARCH_DATA": str(data)}) as base:
+                                  "MEASURESEARCH_DATA": str(data), "MEASURESEARCH_ADMIN_TOKEN": ADMIN}) as base:
         yield base, f"/api/measures/{real_measures[0].id}/reports"
 
 
@@ -50,15 +51,19 @@ def cookie_of(proxied, headers, source):
     base, _ = proxied
     status, answer, _ = call(base, "GET", "/propose", headers=headers, source=source)
     assert status == 200
-    [cookie] = [c for c in set_cookies(answer) if c.startswith("ms_csrf=")]
+    [cookie] = set_cookies(answer)
     return cookie
 
 
 def test_cookies_are_secure_behind_tls_and_only_then(proxied):
     tls = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
-    assert "Secure" in cookie_of(proxied, tls, PROXY)
-    assert "Secure" not in cookie_of(proxied, {"X-Forwarded-For": "203.0.113.7"}, PROXY)
-    assert "Secure" not in cookie_of(proxied, tls, STRANGER)  # a stranger's header is dropped
+    secure = cookie_of(proxied, tls, PROXY)
+    # __Host-: a browser takes it only from this host, Secure, for path / (no subdomain can plant one)
+    assert secure.startswith("__Host-ms_csrf=") and "Secure" in secure and "Path=/" in secure
+    assert "Domain" not in secure
+    for plain in (cookie_of(proxied, {"X-Forwarded-For": "203.0.113.7"}, PROXY),
+                  cookie_of(proxied, tls, STRANGER)):  # a stranger's header is dropped
+        assert plain.startswith("ms_csrf=") and "Secure" not in plain
 
 
 def test_without_trusted_proxies_the_headers_are_ignored(real_index, real_measures, tmp_path):
@@ -68,3 +73,21 @@ def test_without_trusted_proxies_the_headers_are_ignored(real_index, real_measur
                     for n in (1, 2)]
         assert statuses == [201, 429]
         assert "Secure" not in cookie_of((base, path), {"X-Forwarded-Proto": "https"}, PROXY)
+
+
+def test_the_admin_session_cookie_is_secure_behind_tls(proxied):
+    import re
+    import urllib.parse
+    base, _ = proxied
+    tls = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.80"}
+    _, answer, page = call(base, "GET", "/admin/login", headers=tls, source=PROXY)
+    token = re.search(rb'name="csrf_token" value="([^"]+)"', page).group(1).decode()
+    cookie = set_cookies(answer)[0].split(";")[0]
+    form = urllib.parse.urlencode({"token": ADMIN, "csrf_token": token}).encode()
+    status, answer, _ = call(base, "POST", "/admin/login", form, {**tls, "Cookie": cookie,
+                             "Content-Type": "application/x-www-form-urlencoded"}, source=PROXY)
+    [session] = [c for c in set_cookies(answer) if c.startswith("__Host-ms_admin=")]
+    assert status == 303 and "Secure" in session and "HttpOnly" in session and "SameSite=Strict" in session
+    status, _, _ = call(base, "GET", "/admin/reports.json", headers={**tls, "Cookie": session.split(";")[0]},
+                        source=PROXY)
+    assert status == 200

@@ -69,7 +69,7 @@ def test_two_servers_take_200_concurrent_reports_and_keep_them_across_restart_an
     expected = {f"Report number {n:03d} from the concurrency test." for n in range(200)}
 
     def stored(base):
-        queue = get_json(f"{base}/admin/reports.json")
+        queue = get_json(f"{base}/admin/reports.json?per_page=200")  # the whole queue: one page of 200
         return {r["message"] for group in queue["measures"] for r in group["reports"]}
     assert stored(bases[0]) == stored(bases[1]) == expected
 

@@ -1,5 +1,6 @@
 """The defences of the writable pages: CSRF tokens, the client's address, the admin's token and session, body size."""
 
+import datetime
 import hashlib
 import hmac
 import ipaddress
@@ -22,10 +23,26 @@ def behind_tls(req):
     return req.scheme == "https"
 
 
-def set_private_cookie(req, resp, name, value, max_age):
-    """Set an HttpOnly, SameSite=Strict cookie for the whole site, Secure behind TLS."""
-    resp.set_cookie(name, value, max_age=max_age, path="/", http_only=True, same_site="Strict",
-                    secure=behind_tls(req))
+def cookie_name(req, name):
+    """Return the name of one of our cookies: behind TLS with the __Host- prefix, which browsers accept only
+    from this very host, Secure and for path /, so that a sibling subdomain cannot plant one of its own."""
+    return "__Host-" + name if behind_tls(req) else name
+
+
+def cookie_values(req, name):
+    """Return every value the browser sent for one of our cookies (see cookie_name)."""
+    return req.get_cookie_values(cookie_name(req, name)) or ()
+
+
+def set_private_cookie(req, resp, name, value, max_age, **expiry):
+    """Set an HttpOnly, SameSite=Strict cookie for the whole site, Secure (and __Host-) behind TLS."""
+    resp.set_cookie(cookie_name(req, name), value, max_age=max_age, path="/", http_only=True, same_site="Strict",
+                    secure=behind_tls(req), **expiry)
+
+
+def unset_private_cookie(req, resp, name):
+    """Remove one of our cookies (with the same attributes: a browser drops a __Host- cookie only so)."""
+    set_private_cookie(req, resp, name, "", None, expires=datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC))
 
 
 class Csrf:
@@ -41,7 +58,7 @@ class Csrf:
         self.signer = signer
 
     def _cookies(self, req, max_age=CSRF_SECONDS):
-        return [v for v in req.get_cookie_values(CSRF_COOKIE) or () if self.signer.valid("csrf", v, max_age)]
+        return [v for v in cookie_values(req, CSRF_COOKIE) if self.signer.valid("csrf", v, max_age)]
 
     def token(self, req, resp):
         """Return the form token for this browser, issuing a cookie when it has none with an hour left."""
@@ -101,7 +118,7 @@ def check_admin(req, token, signer):
     if scheme.lower() == "bearer" and token_matches(given.strip(), token):
         return
     if any(signer.valid("admin", value, ADMIN_SECONDS, admin_binding(token))
-           for value in req.get_cookie_values(ADMIN_COOKIE) or ()):
+           for value in cookie_values(req, ADMIN_COOKIE)):
         return
     raise Unauthorized("the curator's pages need a session (sign in at /admin/login) or the header "
                        "'Authorization: Bearer <MEASURESEARCH_ADMIN_TOKEN>'")

@@ -144,7 +144,7 @@ class AdminLogout:
     def on_post(self, req, resp):
         _configured(self.subs)
         self.subs.form(req)
-        resp.unset_cookie(guard.ADMIN_COOKIE, path="/")
+        guard.unset_private_cookie(req, resp, guard.ADMIN_COOKIE)
         raise falcon.HTTPSeeOther("/admin/login")
 
 
