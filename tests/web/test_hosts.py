@@ -5,6 +5,9 @@ import csv
 import datetime
 import io
 import json
+import os
+import subprocess
+import sys
 
 import bibtexparser
 import feedparser
@@ -64,21 +67,21 @@ def test_allowed_hosts_answer_only_for_themselves(real_index, measure_id):
             assert status == 400 and b"evil.example" in body, path
             assert call(base, "GET", path, headers={"Host": "Measures.Example.org:8443"})[0] == 200, path
         _, _, bib = call(base, "GET", paths(measure_id)[0], headers={"Host": "measures.example.org"})
-        assert bibtexparser.loads(bib.decode()).entries[0]["url"] == f"http://measures.example.org/measures/{measure_id}"
+        [entry] = bibtexparser.loads(bib.decode()).entries
+        assert entry["url"] == f"http://measures.example.org/measures/{measure_id}"
 
 
 def test_a_base_url_is_used_whatever_the_host(real_index, measure_id):
     with running(real_index, args=("--base-url", "https://trade.example.org/dti/")) as base:
         _, _, bib = call(base, "GET", paths(measure_id)[0], headers={"Host": "other.example"})
-        assert bibtexparser.loads(bib.decode()).entries[0]["url"] == f"https://trade.example.org/dti/measures/{measure_id}"
+        [entry] = bibtexparser.loads(bib.decode()).entries
+        assert entry["url"] == f"https://trade.example.org/dti/measures/{measure_id}"
 
 
 def test_bad_host_settings_stop_serve_with_one_line(real_index):
-    import subprocess
-    import sys
     for env, args in (({"MEASURESEARCH_ALLOWED_HOSTS": "a},b"}, ()), ({}, ("--base-url", "https://a}.example/"))):
         result = subprocess.run([sys.executable, "-m", "measuresearch.cli", "serve", "--port", "1", "--index",
-                                 str(real_index), *args], env={**__import__("os").environ, **env},
+                                 str(real_index), *args], env={**os.environ, **env},
                                 capture_output=True, text=True, timeout=60)
         assert result.returncode == 2 and "Traceback" not in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
