@@ -1,0 +1,219 @@
+"""Issue 18, the whole loop: pages of one economy imported one by one, proposals sent to a real server,
+accepted (a new measure and an edit), the pages re-imported with --prune, the index rebuilt under the
+running server; then every record, every link and every citation is checked.
+
+Everything runs as the curator runs it: the CLI in subprocesses (`python -m measuresearch.cli`) and
+`measuresearch serve` under waitress (devtools/localserver.py). The pages are the seed page split per
+sub-pillar (text unchanged); the proposals are made up by the test and live only in temporary folders.
+"""
+
+import http.cookiejar
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+import yaml
+
+from devtools import localserver
+
+from conftest import CORPUS, SEED
+
+CLI = [sys.executable, "-m", "measuresearch.cli"]
+TOKEN = "curator-loop-token-0123456789abcdef"
+DTI = "Digital Trade Integration"
+SUB_PILLAR = re.compile(r"^Pillar .+?\|\s*Sub-pillar\s+(.+?)\s*$", re.M)
+NEW_URL = "https://example.org/test-only/order-77-q?lang=en&x=1"
+EDIT_URL = "https://example.org/test-only/de-minimis-2025"
+NEW = {"country": "Kazakhstan", "pillar": "Content access", "sub_pillar": "Presence of Internet shutdowns",
+       "titles": "Test-only Order No. 77-Q on regional connectivity pauses", "dates": "Reported in 2024",
+       "description": "Test-only text: a reader reports two regional connectivity pauses in 2024.",
+       "coverage": "Horizontal", "source_url": NEW_URL}
+EDIT_OF = "kazakhstan-threshold-for-de-minimis-rule-283a48c4"
+EDIT = {"country": "Kazakhstan", "pillar": "Online sales and transactions",
+        "sub_pillar": "Threshold for ‘De Minimis’ rule", "titles": ["De minimis threshold"],
+        "dates": ["Reported in 2021, last reported in 2025"],
+        "description": "Test-only text: a reader says the de minimis threshold changed in 2025.",
+        "coverage": "Horizontal", "source_url": EDIT_URL}
+PRUNED = "kazakhstan-presence-of-internet-shutdowns-f645e4fa"  # its block is left off the re-imported page
+
+
+def cli(*argv, ok=True):
+    done = subprocess.run(CLI + [str(a) for a in argv], capture_output=True, text=True, timeout=300)
+    if ok:
+        assert done.returncode == 0, f"{argv}: {done.stderr}"
+    return done
+
+
+def seed_pages(folder):
+    """Split the seed page into one page per sub-pillar (blocks unchanged); return {sub-pillar: path}."""
+    text = SEED.read_text(encoding="utf-8")
+    starts = [m.start() for m in re.finditer(r"^KAZAKHSTAN$", text, re.M)]
+    blocks = [text[a:b] for a, b in zip(starts, starts[1:] + [len(text)])]
+    by_sub = {}
+    for block in blocks:
+        by_sub.setdefault(SUB_PILLAR.search(block).group(1), []).append(block)
+    pages = {}
+    for n, (sub, group) in enumerate(by_sub.items()):
+        pages[sub] = folder / f"kz-{n:02}.txt"
+        pages[sub].write_text("Browse Database\n\n" + "".join(group), encoding="utf-8")
+    return pages, by_sub
+
+
+def fetch(url, data=None, headers=None, opener=None):
+    """Return (status, headers, body text) of one request, errors included."""
+    request = urllib.request.Request(url, data=data, headers=headers or {})
+    try:
+        with (opener or urllib.request.build_opener()).open(request, timeout=30) as response:
+            return response.status, response.headers, response.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers, exc.read().decode("utf-8")
+
+
+def propose_through_the_form(base, fields):
+    """Post the HTML form as a browser does (CSRF cookie and token); return the thank-you page's status."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    _, _, page = fetch(base + "/propose", opener=opener)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    body = urllib.parse.urlencode({**fields, "csrf_token": token}).encode()
+    status, _, page = fetch(base + "/propose", body, {"Content-Type": "application/x-www-form-urlencoded"}, opener)
+    return status, page
+
+
+def wait_for_build(base, old_id):
+    for _ in range(300):
+        index_id = json.loads(fetch(base + "/healthz")[2])["index_id"]
+        if index_id != old_id:
+            return index_id
+        time.sleep(0.1)
+    raise TimeoutError("the server did not pick up the new build")
+
+
+@pytest.fixture()
+def loop(tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("taxonomy.yaml", "groups.yaml"):
+        shutil.copy(CORPUS / name, corpus / name)
+    for name, value in {"MEASURESEARCH_DATA": tmp_path / "data", "MEASURESEARCH_CORPUS": corpus,
+                        "MEASURESEARCH_ADMIN_TOKEN": TOKEN, "MEASURESEARCH_REPORT_LIMIT": "0"}.items():
+        monkeypatch.setenv(name, str(value))
+    (tmp_path / "pages").mkdir()
+    return corpus, tmp_path / "index", tmp_path / "pages"
+
+
+def test_the_curators_loop_end_to_end(loop):
+    corpus, index, page_folder = loop
+    pages, by_sub = seed_pages(page_folder)
+    assert len(pages) == 14 and sum(map(len, by_sub.values())) == 15
+
+    # 1. each page in a run of its own, with --prune: no page prunes another's measures
+    for sub, path in pages.items():
+        out = cli("import", path, "--out", corpus, "--prune").stdout
+        assert out.endswith(f"{len(by_sub[sub])} added, 0 changed, 0 unchanged, 0 missing from the page\n"), out
+    first = {m["id"]: m for m in yaml.safe_load((corpus / "kazakhstan.yaml").read_text())["measures"]}
+    assert set(first) == {m["id"] for m in yaml.safe_load((CORPUS / "kazakhstan.yaml").read_text())["measures"]}
+    assert {(m["source"]["kind"], m["source"]["name"]) for m in first.values()} == \
+        {("dti_page", path.name) for path in pages.values()}
+    cli("check", "--corpus", corpus)
+    cli("index", "--corpus", corpus, "--index", index)
+
+    process, base, _ = localserver.start(index)
+    try:
+        # 2. a reader proposes a new measure through the form, another an edit through the JSON API
+        status, page = propose_through_the_form(base, NEW)
+        assert status == 200 and "Thank you" in page
+        status, _, body = fetch(base + "/api/proposals", json.dumps(EDIT).encode(),
+                                {"Content-Type": "application/json"})
+        assert status == 201, body
+        queue = json.loads(fetch(base + "/admin/reports.json", headers={"Authorization": f"Bearer {TOKEN}"})[2])
+        edit, new = sorted(queue["proposals"], key=lambda p: p["proposal"]["titles"][0])
+        assert new["edit_of"] is None and edit["edit_of"]["id"] == EDIT_OF
+        assert {c["field"] for c in edit["edit_of"]["changes"]} == {"dates", "description"}
+        listed = cli("proposals").stdout
+        assert f"edit of {EDIT_OF}" in listed and listed.count("edit of ") == 1
+
+        # 3. the curator accepts both: the edit only as an edit, the new one only as new
+        refused = cli("proposals", "accept", edit["id"], ok=False)
+        assert refused.returncode == 2 and f"is an edit of {EDIT_OF}" in refused.stderr
+        assert cli("proposals", "accept", new["id"], "--as-edit", ok=False).returncode == 2
+        accepted = cli("proposals", "accept", new["id"]).stdout
+        new_id = re.search(r"accepted as (\S+);", accepted).group(1)
+        assert new_id not in first and "1 added, 0 changed" in accepted
+        assert f"accepted as {EDIT_OF};" in cli("proposals", "accept", edit["id"], "--as-edit").stdout
+        edited = {m["id"]: m for m in yaml.safe_load((corpus / "kazakhstan.yaml").read_text())["measures"]}
+        assert edited[EDIT_OF]["description"] == EDIT["description"] and edited[EDIT_OF]["sources"] == [EDIT_URL]
+        assert edited[EDIT_OF]["source"] == first[EDIT_OF]["source"] and len(edited) == 16
+
+        # 4. the shutdowns page again, without one of its two DTI entries, with --prune
+        shutdowns = pages["Presence of Internet shutdowns"]
+        blocks = by_sub["Presence of Internet shutdowns"]
+        shutdowns.write_text("Browse Database\n\n" + "".join(b for b in blocks if "Reported in 2019" not in b),
+                             encoding="utf-8")
+        # (every page of the economy, in one run: the de minimis page brings the DTI's text back over the
+        # accepted edit of a DTI record, and says so; the contributed measure is no page's to prune)
+        out = cli("import", *pages.values(), "--out", corpus, "--prune").stdout
+        assert out.endswith("0 added, 1 changed, 13 unchanged, 1 missing from the page "
+                            "(removed, tombstones kept)\n"), out
+        assert cli("import", *pages.values(), "--out", corpus, "--prune", "--dry-run").stdout.splitlines()[0] \
+            .endswith("0 added, 0 changed, 14 unchanged, 0 missing from the page")
+        cli("check", "--corpus", corpus)
+        old_build = json.loads(fetch(base + "/healthz")[2])["index_id"]
+        cli("index", "--corpus", corpus, "--index", index)
+        wait_for_build(base, old_build)
+
+        # 5. every record, every link, every citation
+        document = yaml.safe_load((corpus / "kazakhstan.yaml").read_text())
+        records = {m["id"]: m for m in document["measures"]}
+        assert set(records) == set(first) - {PRUNED} | {new_id}
+        for measure_id, record in records.items():
+            check_record(base, record, first.get(measure_id))
+        assert records[EDIT_OF]["description"] == first[EDIT_OF]["description"]  # the page's text again
+        assert records[new_id]["sources"] == [NEW_URL]
+        (tomb,) = document["removed"]
+        assert tomb["id"] == PRUNED and tomb["reason"] == "pruned" and tomb["record"] == first[PRUNED]
+        check_removed(base, shutdowns.name)
+    finally:
+        localserver.stop(process)
+
+
+def check_record(base, record, before):
+    """A live record: its page and JSON answer 200 with its source; its citations credit the right source."""
+    measure_id = record["id"]
+    status, _, body = fetch(f"{base}/api/measures/{measure_id}")
+    assert status == 200, measure_id
+    served = json.loads(body)
+    assert served["source"] == record["source"] and served["description"] == record["description"]
+    if before is not None:  # a DTI record: the source of its first import, kept
+        assert record["source"] == before["source"] and record["source"]["kind"] == "dti_page"
+    status, _, page = fetch(f"{base}/measures/{measure_id}")
+    assert status == 200
+    contributed = record["source"]["kind"] == "proposal"
+    for fmt in ("bibtex", "ris", "csl-json", "text"):
+        status, _, citation = fetch(f"{base}/api/measures/{measure_id}/cite?format={fmt}")
+        assert status == 200 and f"/measures/{measure_id}" in citation
+        if contributed:
+            assert DTI not in citation and f"contributed ({record['source']['name']})" in citation, fmt
+        else:
+            assert DTI in citation and "contributed" not in citation, fmt
+    if contributed:
+        assert record["source"]["url"] == NEW_URL
+        assert f'contributed ({record["source"]["name"]}), source <a href="{NEW_URL.replace("&", "&amp;")}"' in page
+
+
+def check_removed(base, page_name):
+    """The pruned measure: 410, and its message says which page no longer lists it."""
+    status, _, body = fetch(f"{base}/api/measures/{PRUNED}")
+    assert status == 410
+    message = json.loads(body)["error"]["message"]
+    assert f"the DTI page {page_name} no longer lists it" in message
+    status, _, page = fetch(f"{base}/measures/{PRUNED}")
+    assert status == 410 and f"the DTI page {page_name} no longer lists it" in page
+    assert fetch(f"{base}/api/measures/{PRUNED}/cite?format=text")[0] == 410
