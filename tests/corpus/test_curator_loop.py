@@ -151,32 +151,41 @@ def test_the_curators_loop_end_to_end(loop):
         edited = {m["id"]: m for m in yaml.safe_load((corpus / "kazakhstan.yaml").read_text())["measures"]}
         assert edited[EDIT_OF]["description"] == EDIT["description"] and edited[EDIT_OF]["sources"] == [EDIT_URL]
         assert edited[EDIT_OF]["source"] == first[EDIT_OF]["source"] and len(edited) == 16
+        assert edited[EDIT_OF]["edited"]["by"] == f"proposal {edit['id']}"
 
         # 4. the shutdowns page again, without one of its two DTI entries, with --prune
         shutdowns = pages["Presence of Internet shutdowns"]
         blocks = by_sub["Presence of Internet shutdowns"]
         shutdowns.write_text("Browse Database\n\n" + "".join(b for b in blocks if "Reported in 2019" not in b),
                              encoding="utf-8")
-        # (every page of the economy, in one run: the de minimis page brings the DTI's text back over the
-        # accepted edit of a DTI record, and says so; the contributed measure is no page's to prune)
+        # (every page of the economy, in one run: the de minimis page still says what the accepted edit
+        # replaced, so the edit stands; the contributed measure is no page's to prune)
         out = cli("import", *pages.values(), "--out", corpus, "--prune").stdout
-        assert out.endswith("0 added, 1 changed, 13 unchanged, 1 missing from the page "
-                            "(removed, tombstones kept)\n"), out
-        assert cli("import", *pages.values(), "--out", corpus, "--prune", "--dry-run").stdout.splitlines()[0] \
-            .endswith("0 added, 0 changed, 14 unchanged, 0 missing from the page")
+        assert out.endswith("0 added, 0 changed, 14 unchanged, 1 missing from the page (removed, tombstones kept); "
+                            "1 accepted edit(s) kept (their page still says what they replaced)\n"), out
+        kept = {m["id"]: m for m in yaml.safe_load((corpus / "kazakhstan.yaml").read_text())["measures"]}
+        assert kept[EDIT_OF] == {**edited[EDIT_OF], "last_imported": kept[EDIT_OF]["last_imported"]}
+
+        # 5. the DTI changes the de minimis page (a figure, in this temporary copy): its text replaces the edit
+        de_minimis = pages["Threshold for ‘De Minimis’ rule"]
+        de_minimis.write_text(de_minimis.read_text(encoding="utf-8").replace("is USD 580.", "is USD 600."),
+                              encoding="utf-8")
+        out = cli("import", de_minimis, "--out", corpus, "--prune").stdout
+        assert out.endswith("0 added, 1 changed, 0 unchanged, 0 missing from the page; "
+                            f"the page's new text replaces the accepted edit of {EDIT_OF}\n"), out
         cli("check", "--corpus", corpus)
         old_build = json.loads(fetch(base + "/healthz")[2])["index_id"]
         cli("index", "--corpus", corpus, "--index", index)
         wait_for_build(base, old_build)
 
-        # 5. every record, every link, every citation
+        # 6. every record, every link, every citation
         document = yaml.safe_load((corpus / "kazakhstan.yaml").read_text())
         records = {m["id"]: m for m in document["measures"]}
         assert set(records) == set(first) - {PRUNED} | {new_id}
         for measure_id, record in records.items():
             check_record(base, record, first.get(measure_id))
-        assert records[EDIT_OF]["description"] == first[EDIT_OF]["description"]  # the page's text again
-        assert records[new_id]["sources"] == [NEW_URL]
+        assert records[EDIT_OF]["description"] == first[EDIT_OF]["description"].replace("USD 580", "USD 600")
+        assert "edited" not in records[EDIT_OF] and records[new_id]["sources"] == [NEW_URL]
         (tomb,) = document["removed"]
         assert tomb["id"] == PRUNED and tomb["reason"] == "pruned" and tomb["record"] == first[PRUNED]
         check_removed(base, shutdowns.name)

@@ -8,6 +8,7 @@ import pytest
 
 from measuresearch.cli import main as cli
 from measuresearch.corpus import files as corpus
+from measuresearch.corpus import merge
 from measuresearch.index.build import indexer
 from measuresearch.config import Config
 from measuresearch.index.engine import IndexHolder
@@ -152,6 +153,7 @@ EDIT = {"titles": ["Advertisement Law"], "dates": ["Since December 2003, last am
 def test_a_proposal_with_an_existing_title_is_an_edit_refused_without_as_edit(api, data, corpus_copy, capsys):
     proposal_id = propose(api, **EDIT)
     before = (corpus_copy / "kazakhstan.yaml").read_bytes()
+    before_edit = {m.id: m for m in corpus.load(corpus_copy)}[ADVERTISING_ID]
     status, out, _ = run(capsys, "proposals", "--data", str(data), "--corpus", str(corpus_copy))
     assert status == 0 and f"edit of {ADVERTISING_ID}" in out and "      description: " in out
     status, out, _ = run(capsys, "proposals", "--json", "--data", str(data), "--corpus", str(corpus_copy))
@@ -172,6 +174,8 @@ def test_a_proposal_with_an_existing_title_is_an_edit_refused_without_as_edit(ap
     assert edited.description == EDIT["description"] and edited.dates == EDIT["dates"]
     assert edited.source["kind"] == "dti_page"  # set once and kept: the record is still the DTI's
     assert edited.sources == [PROPOSAL["source_url"]]
+    assert edited.edited == {"by": f"proposal {proposal_id}", "on": edited.last_imported, "url": PROPOSAL["source_url"],
+                             "replaced": merge.digest(before_edit)}
 
 
 def test_a_new_proposal_is_always_a_new_record_with_its_source(api, data, corpus_copy, capsys):

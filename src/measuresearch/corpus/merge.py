@@ -7,9 +7,13 @@ measure with its sub-pillar and titles but other text is refused, naming both. M
 and --prune look only at the (economy, sub-pillar, kind) triples of the run (its scope),
 so importing one of an economy's pages leaves the rest of the economy alone. A proposal
 is merged as a new record (`add_only`), or as an edit of one named record (`edit_of`).
+An edited record keeps the edit while its page still says what the edit replaced; once
+the page says something else, the page's text replaces the edit, and the report says so.
 """
 
 import dataclasses
+import hashlib
+import json
 
 from measuresearch.corpus import files as corpus
 from measuresearch.corpus import identity
@@ -28,6 +32,7 @@ class FileReport:
     unchanged: int = 0
     missing: list = dataclasses.field(default_factory=list)
     restored: list = dataclasses.field(default_factory=list)  # new measures that got a removed id back
+    kept_edits: list = dataclasses.field(default_factory=list)  # edited records whose page did not change
     pruned: bool = False
 
     def line(self):
@@ -36,18 +41,26 @@ class FileReport:
                 f"{self.unchanged} unchanged, {len(self.missing)} missing from the page")
         if self.missing:
             text += " (removed, tombstones kept)" if self.pruned else " (kept; --prune removes them)"
+        replacing = [old.id for old, _, how, _ in self.changed if how == "edit replaced"]
+        if replacing:
+            text += f"; the page's new text replaces the accepted edit of {', '.join(replacing)}"
+        if self.kept_edits:
+            text += f"; {len(self.kept_edits)} accepted edit(s) kept (their page still says what they replaced)"
         return text
 
     def details(self):
         """Return one line per added, changed, restored and missing measure, changes with old and new text."""
         out = []
         for old, new, how, fields in self.changed:
-            note = " (titles changed: matched by the closest description in its sub-pillar)" \
-                if how == "description" else ""
+            note = {"description": " (titles changed: matched by the closest description in its sub-pillar)",
+                    "edit replaced": f" (the page changed since the edit of {(old.edited or {}).get('by')}: "
+                                     "its text replaces the edit)"}.get(how, "")
             out.append(f"  ~ {old.id}{note}")
             for name, before, after in fields:
                 out.append(f"      {name}: {_show(before)}")
                 out.append(f"      {' ' * len(name)}  -> {_show(after)}")
+        out.extend(f"  = {m.id}: kept the edit of {m.edited['by']} (the page still says what it replaced)"
+                   for m in self.kept_edits)
         out.extend(f"  + {m.id}: {m.titles[0]}" for m in self.added)
         out.extend(f"  + {m.id}: {m.titles[0]} (removed earlier; its id is back)" for m in self.restored)
         verb = "removed, tombstone kept" if self.pruned else "kept"
@@ -137,8 +150,12 @@ def merge(path, country, old, tombstones, incoming, run, problems):
     for before, after, how in matching.pairs:
         fields = identity.changes(before, after)
         now = _updated(before, after, run.today)
+        if fields and before.edited and digest(after) == before.edited["replaced"]:
+            report.kept_edits.append(before)  # the page is as the edit found it: the edit stands
+            now = dataclasses.replace(before, last_imported=run.today)
+            fields = []
         if fields:
-            report.changed.append((before, now, how, fields))
+            report.changed.append((before, now, "edit replaced" if before.edited else how, fields))
         else:
             report.unchanged += 1
             touched = touched or (before.source, before.last_imported) != (now.source, now.last_imported)
@@ -158,6 +175,12 @@ def merge(path, country, old, tombstones, incoming, run, problems):
     return report, corpus.document(measures, country=country, removed=graves)
 
 
+def digest(measure):
+    """Return the SHA-1 of a measure's compared fields (what an accepted edit replaced)."""
+    text = json.dumps(identity.content(measure), ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
 def _updated(before, after, today):
     """Return the incoming measure under the old record's id, with its first source kept."""
     return dataclasses.replace(after, id=before.id, source=before.source or after.source, last_imported=today)
@@ -171,7 +194,9 @@ def _edit(path, country, old, tombstones, proposal, run, problems):
         problems.append(Problem(str(path), 0, f"no measure {run.edit_of!r} to edit; nothing was changed"))
         return report, None
     sources = target.sources + [url for url in proposal.sources if url not in target.sources]
-    now = dataclasses.replace(_updated(target, proposal, run.today), sources=sources)
+    first = (target.edited or {}).get("replaced") or digest(target)  # the text of its source, before any edit
+    edited = {"by": proposal.source["name"], "on": run.today, "url": proposal.source["url"], "replaced": first}
+    now = dataclasses.replace(_updated(target, proposal, run.today), sources=sources, edited=edited)
     report.changed.append((target, now, "edit", identity.changes(target, now)))
     measures = [now if m.id == target.id else m for m in old]
     return report, corpus.document(measures, country=country, removed=tombstones)

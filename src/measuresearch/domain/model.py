@@ -36,16 +36,18 @@ _CLAUSE = re.compile(
 
 FIELDS = (
     "id", "country", "pillar", "sub_pillar", "titles", "dates", "events",
-    "year", "description", "coverage", "sources", "source", "last_imported", "synthetic",
+    "year", "description", "coverage", "sources", "source", "last_imported", "edited", "synthetic",
 )
 REQUIRED = ("id", "country", "pillar", "sub_pillar", "titles", "dates", "description")
 # Where a record came from (`source`): set at its first import and kept; `last_imported` moves.
 SOURCE_KINDS = ("dti_page", "sheet", "proposal", "manual")
 SOURCE_KEYS = ("kind", "name", "url", "first_imported")
+# An accepted edit of a record (`proposals accept --as-edit`): who, when, and the digest of the text it replaced.
+EDITED_KEYS = ("by", "on", "url", "replaced")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _URL = re.compile(r"https?://\S+")
 # Keys written only when they hold something (records made before provenance have none).
-_OPTIONAL = {"sources": [], "source": None, "last_imported": None, "synthetic": False}
+_OPTIONAL = {"sources": [], "source": None, "last_imported": None, "edited": None, "synthetic": False}
 
 
 class DateError(ValueError):
@@ -69,6 +71,7 @@ class Measure:
     sources: list = dataclasses.field(default_factory=list)
     source: dict | None = None
     last_imported: str | None = None
+    edited: dict | None = None
     synthetic: bool = False
 
     def to_dict(self):
@@ -171,6 +174,9 @@ def _validate_provenance(data):
             and isinstance(source["first_imported"], str) and _DAY.fullmatch(source["first_imported"])):
         problems.append(("source", f"source must be {{kind: {' | '.join(SOURCE_KINDS)}, name, url, "
                                    "first_imported: YYYY-MM-DD}"))
+    edited = data.get("edited")
+    if edited is not None and not (isinstance(edited, dict) and set(edited) == set(EDITED_KEYS)):
+        problems.append(("edited", f"edited must be {{{', '.join(EDITED_KEYS)}}}"))
     day = data.get("last_imported")
     if day is not None and not (isinstance(day, str) and _DAY.fullmatch(day)):
         problems.append(("last_imported", "last_imported must be a date YYYY-MM-DD"))
@@ -210,5 +216,6 @@ def from_dict(data):
         sources=list(data.get("sources") or []),
         source=dict(data["source"]) if data.get("source") else None,
         last_imported=data.get("last_imported"),
+        edited=dict(data["edited"]) if data.get("edited") else None,
         synthetic=bool(data.get("synthetic", False)),
     )
