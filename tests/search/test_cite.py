@@ -96,6 +96,14 @@ def test_csv_export_has_absolute_urls_and_its_build(proxied):
     for row in rows:
         assert row["url"] == f"https://trade.example.org/dti/measures/{row['id']}"
         assert (row["index_id"], row["index_built_at"]) == (health["index_id"], health["index_built_at"])
+        # where the record came from, as the corpus says (the real corpus: the seed page)
+        record = proxied.simulate_get(f"/api/measures/{row['id']}").json
+        assert (row["source_kind"], row["source_name"], row["source_url"], row["first_imported"],
+                row["last_imported"]) == (record["source"]["kind"], record["source"]["name"], "",
+                                          record["source"]["first_imported"], record["last_imported"])
+        assert row["source_kind"] == "dti_page"
+    exported = proxied.simulate_get("/api/search.json", params={"q": "internet"}).json["measures"]
+    assert {m["source"]["name"] for m in exported} == {"dti_kazakhstan.txt"}
 
 
 @pytest.mark.parametrize("value", ["ftp://x.org", "example.org", "https://", "https://x.org/?a=1"])

@@ -7,7 +7,8 @@ from measuresearch.domain.dates import describe
 
 # index_id and index_built_at (the build the rows come from) are repeated on every row, so the file stays one table
 COLUMNS = ("id", "url", "country", "pillar", "sub_pillar", "coverage", "year", "dates", "events", "titles",
-           "description", "index_id", "index_built_at")
+           "description", "source_kind", "source_name", "source_url", "first_imported", "last_imported", "sources",
+           "index_id", "index_built_at")
 # A cell starting with one of these is read as a formula by spreadsheets.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -30,8 +31,11 @@ def to_csv(hits, base_url=""):
     writer.writerow(COLUMNS)
     for hit in hits:
         # one event a line, as a reader says it: "in_force: since July 2018"
+        source = hit.get("source") or {}
         row = dict(hit, url=base_url + hit["url"],
-                   events=[f"{e['event']}: {describe(e)}" for e in hit.get("events", [])])
+                   events=[f"{e['event']}: {describe(e)}" for e in hit.get("events", [])],
+                   source_kind=source.get("kind"), source_name=source.get("name"), source_url=source.get("url"),
+                   first_imported=source.get("first_imported"))
         writer.writerow([safe_cell(row.get(column)) for column in COLUMNS])
     return out.getvalue()
 
@@ -39,6 +43,6 @@ def to_csv(hits, base_url=""):
 def to_json_export(result, hits):
     """Return the JSON export document: the query, the total and every record."""
     fields = ("id", "url", "country", "pillar", "sub_pillar", "coverage", "titles", "dates", "year", "events",
-              "description")
+              "description", "source", "last_imported", "sources")
     return {"query": result["query"], "total": result["total"],
             "measures": [{f: hit.get(f) for f in fields} for hit in hits]}
