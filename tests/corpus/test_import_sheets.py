@@ -111,3 +111,24 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused_with_its_name(tmp_path):
     fake.write_text("not a zip")
     with pytest.raises(InputProblems, match="fake.xlsx:1: cannot read .* as a spreadsheet"):
         importer.import_files([fake], tmp_path / "out")
+
+
+def test_a_sheet_never_overwrites_a_record_of_a_page_and_prunes_only_its_own(tmp_path, seed_measures):
+    out = tmp_path / "corpus"
+    importer.import_files([SEED], out)
+    before = {p.name: p.read_bytes() for p in out.glob("*.yaml")}
+    rows = _rows(seed_measures)
+    # the first measure's sub-pillar and titles with another figure: not the sheet's record to change
+    rows[0] = rows[0][:5] + [rows[0][5].replace("USD 580", "USD 600")] + rows[0][6:]
+    sheet = _csv(tmp_path / "dti.csv", HEADER, rows[:1])
+    with pytest.raises(InputProblems) as caught:
+        importer.import_files([sheet], out, prune=True)
+    (problem,) = caught.value.problems
+    assert f"has the titles of {seed_measures[0].id}, which came from the DTI page {SEED.name}" in problem.message
+    assert "never overwrites a record of another source" in problem.message
+    assert {p.name: p.read_bytes() for p in out.glob("*.yaml")} == before
+    # a sheet of another measure of that sub-pillar, with --prune: the page's records are not the sheet's to prune
+    new = rows[0][:3] + ["Test-only sheet title", rows[0][4], "Test-only sheet description.", rows[0][6]]
+    report = importer.import_files([_csv(tmp_path / "new.csv", HEADER, [new])], out, prune=True)
+    assert report.lines()[0].endswith("1 added, 0 changed, 0 unchanged, 0 missing from the page")
+    assert len(corpus.load(out)) == len(seed_measures) + 1

@@ -209,3 +209,24 @@ def test_the_queue_says_edit_of_with_the_diff(data, holder, tmp_path):
     assert {"field": "coverage", "old": "Horizontal", "new": None} in edit["edit_of"]["changes"]
     page = client.simulate_get("/admin/reports", headers=auth).text
     assert page.count("edit of <a") == 1 and f"proposals accept {edit['id']} --as-edit" in page
+
+
+def test_a_withdrawn_contribution_answers_410_saying_so(api, data, corpus_copy, tmp_path, capsys):
+    import yaml
+    proposal_id = propose(api, titles=["Test-only Order to withdraw"])
+    assert run(capsys, "proposals", "--data", str(data), "accept", str(proposal_id), "--corpus", str(corpus_copy))[0] == 0
+    (added,) = [m for m in corpus.load(corpus_copy) if m.titles == ["Test-only Order to withdraw"]]
+    status, out, _ = run(capsys, "withdraw", added.id, "--corpus", str(corpus_copy))
+    assert status == 0 and f"withdrew {added.id}" in out
+    status, _, err = run(capsys, "withdraw", added.id, "--corpus", str(corpus_copy))
+    assert status == 1 and f"no measure {added.id!r} in this corpus" in err
+    (tomb,) = yaml.safe_load((corpus_copy / "kazakhstan.yaml").read_text(encoding="utf-8"))["removed"]
+    assert tomb["reason"] == "withdrawn" and tomb["record"] == added.to_dict()
+    indexer.build(corpus_copy, tmp_path / "index")
+    holder = IndexHolder(tmp_path / "index")
+    try:
+        client = falcon.testing.TestClient(create_app(holder))
+        answer = client.simulate_get(f"/api/measures/{added.id}")
+        assert answer.status_code == 410 and "withdrawn by the curator" in answer.json["error"]["message"]
+    finally:
+        holder.close()

@@ -38,6 +38,13 @@ def add_parsers(sub, cfg):
     reject = actions.add_parser("reject", help="refuse the proposal", description="Mark a proposal rejected.")
     reject.add_argument("id", type=int, metavar="ID", help="the proposal's number")
 
+    p = sub.add_parser("withdraw", help="remove one measure from the corpus, leaving a tombstone",
+                       description="Remove one measure (a withdrawn proposal, a record entered by mistake) from the "
+                                   "corpus; its tombstone keeps the whole record and says it was withdrawn, and its "
+                                   "link answers 410 after the next `make index`.")
+    p.add_argument("id", metavar="ID", help="the measure's id")
+    p.add_argument("--corpus", default=cfg.corpus, help=f"corpus folder (default: {cfg.corpus})")
+
     p = sub.add_parser("backup", help="copy the reports database (SQLite online backup)",
                        description="Copy measuresearch.sqlite3 consistently, even while servers write to it.")
     p.add_argument("--data", default=cfg.data, help=data_help)
@@ -150,4 +157,11 @@ def cmd_backup(args):
     return 0
 
 
-COMMANDS = {"reports": cmd_reports, "proposals": cmd_proposals, "backup": cmd_backup}
+def cmd_withdraw(args):
+    from measuresearch.corpus import importer
+    gone = importer.withdraw(args.corpus, args.id)
+    print(f"withdrew {gone.id} ({_one_line(gone.titles[0], 60)}); its link answers 410 after `make index`")
+    return 0
+
+
+COMMANDS = {"reports": cmd_reports, "proposals": cmd_proposals, "withdraw": cmd_withdraw, "backup": cmd_backup}

@@ -157,6 +157,26 @@ def import_measures(measures, out_dir, names, dry_run=False, wait=60.0, waiting=
     return report
 
 
+def withdraw(out_dir, measure_id, wait=60.0, today=None):
+    """Remove one record from the corpus, leaving a tombstone `withdrawn` with its whole record; return it."""
+    names = taxonomy.load(out_dir)
+    day = (today or datetime.date.today()).isoformat()
+    with transaction.locked(out_dir, wait):
+        for path in corpus.corpus_files(out_dir):
+            problems = []
+            measures, tombstones = _existing(path, names, problems, remember=False)
+            if problems:
+                raise InputProblems(problems)
+            gone = next((m for m in measures if m.id == measure_id), None)
+            if gone is None:
+                continue
+            document = corpus.document([m for m in measures if m is not gone], country=gone.country,
+                                       removed=[*tombstones, provenance.tombstone(gone.to_dict(), "withdrawn", day)])
+            transaction.commit(out_dir, {path.name: yamlout.dump(document)})
+            return gone
+    raise InputProblems([Problem(str(out_dir), 0, f"no measure {measure_id!r} in this corpus; nothing was changed")])
+
+
 def existing(out_dir, country, names):
     """Return (measures, tombstones) of an economy's corpus file, or raise InputProblems."""
     problems = []

@@ -129,7 +129,8 @@ def _other_kind(old, added, path, problems):
             problems.append(Problem(str(path), 0, (
                 f"{measure.source['name']}: {measure.titles[0]!r} ({measure.sub_pillar}) has the titles of "
                 f"{other.id}, which came from {provenance.KIND_WORDS[kind_of(other)]} {other.source['name']}; "
-                "an import never overwrites a record of another source (edit the corpus file or withdraw it); "
+                "an import never overwrites a record of another source (edit the corpus file, or "
+                f"`measuresearch withdraw {other.id}`); "
                 "nothing was changed")))
     return kept, unchanged
 
