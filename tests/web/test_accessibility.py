@@ -58,6 +58,20 @@ def test_no_serious_or_critical_violations(browser, server, name, width):
     assert serious(results) == []
 
 
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+@pytest.mark.parametrize("name", ["start", "drill-down", "measure", "error", "compare", "propose", "report"])
+def test_the_russian_and_kazakh_pages_have_no_serious_or_critical_violations(browser, server, name, lang):
+    extra = {"propose": "/propose", "report": first_hit(server, q="trading activities")["url"] + "/report"}
+    path = {**pages(server), **extra}[name]
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, extra_http_headers={"Accept-Language": lang})
+    page = context.new_page()
+    page.goto(server + path)
+    assert page.get_attribute("html", "lang") == lang
+    results = Axe().run(page)
+    context.close()
+    assert serious(results) == []
+
+
 def test_axe_finds_a_known_violation(browser, server):
     """The check can fail: a page with an image without alt text and an unlabeled input is reported."""
     context = browser.new_context()

@@ -221,7 +221,11 @@
     }, 350);
   });
 
+  // Enter, a chosen completion, Back or Escape close the list for good: a request still on its way is dropped.
+  var asked = 0;
   function closeList() {
+    asked += 1;
+    clearTimeout(suggestTimer);
     list.hidden = true;
     list.innerHTML = "";
     active = -1;
@@ -232,10 +236,11 @@
   function suggest() {
     var prefix = input.value;
     if (!prefix.trim()) { closeList(); return; }
+    var request = asked;
     fetch("/api/suggest?" + new URLSearchParams({ q: prefix }))
       .then(function (response) { return response.ok ? response.json() : { suggestions: [] }; })
       .then(function (body) {
-        if (input.value !== prefix) { return; }
+        if (input.value !== prefix || request !== asked) { return; }
         list.innerHTML = "";
         body.suggestions.forEach(function (text, i) {
           var item = document.createElement("li");

@@ -41,7 +41,9 @@
     var length = Array.from(text).length;
     var solid = Array.from(text.trim()).length;
     var most = Number(counter.dataset.max);
-    var number = new Intl.NumberFormat(counter.dataset.lang).format(length);
+    // grouped with the page language's separator from the server (CLDR through Babel), as its numbers are
+    var grouped = function (n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, counter.dataset.group); };
+    var number = grouped(length);
     var message = counter.dataset.count;
     counter.classList.remove("warn", "over");
     if (length > most) {
@@ -49,7 +51,7 @@
       counter.classList.add("over");
     } else if (solid > 0 && solid < Number(counter.dataset.min)) {
       message = counter.dataset.short;
-      number = new Intl.NumberFormat(counter.dataset.lang).format(solid);
+      number = grouped(solid);
       counter.classList.add("warn");
     } else if (length >= most * 0.9) {
       counter.classList.add("warn");

@@ -4,6 +4,7 @@ import functools
 
 import re
 
+import babel.numbers
 import jinja2
 from markupsafe import Markup, escape
 
@@ -34,7 +35,8 @@ def environment(lang):
     env.globals.update(urls=urls, lang=lang, lang_of=functools.partial(i18n.lang_attribute, page_lang=lang),
                        in_lang=functools.partial(i18n.in_language, page_lang=lang),
                        runs=functools.partial(i18n.cyrillic_runs, page_lang=lang),
-                       other_lang=lang != "en", describe_event=describe)
+                       other_lang=lang != "en", describe_event=describe,
+                       group_symbol=babel.numbers.get_group_symbol(lang))
     return env
 
 
