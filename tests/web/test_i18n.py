@@ -307,3 +307,18 @@ def test_the_queue_links_source_addresses_and_addresses_in_messages(app, real_me
             'https://example.org/law?a=1&amp;b=</a>&#34;2&#34;') in cell
     assert "&lt;script&gt;" in cell and "<script>" not in cell
     assert html_lang(queue) == "en"
+
+
+@pytest.mark.parametrize("lang, lines", [
+    ("en", ["since July 2018", "entry into force in July 2019", "last amended in January 2020"]),
+    ("ru", ["начало действия — июль 2018", "вступление в силу — июль 2019", "последние изменения — январь 2020"]),
+    ("kk", ["қолданыла бастауы — шілде 2018", "күшіне енуі — шілде 2019", "соңғы өзгертілуі — қаңтар 2020"]),
+])
+def test_date_events_are_said_in_the_page_language(client, real_measures, lang, lines):
+    (measure,) = [m for m in real_measures if m.dates == ["Since July 2018, entry into force in July 2019, "
+                                                          "last amended in January 2020"]]
+    text = page(client, f"/measures/{measure.id}", lang=lang).text
+    events = re.search(r'<ul class="events plain">(.*?)</ul>', text, re.S).group(1)
+    said = [html.unescape(TEXT.sub("", item)).split(": ", 1)[1] for item in re.findall(r"<li>(.*?)</li>", events)]
+    assert said == lines
+    assert "Since July 2018, entry into force in July 2019, last amended in January 2020" in text  # the DTI's line

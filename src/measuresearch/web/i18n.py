@@ -134,3 +134,17 @@ def cyrillic_runs(html, page_lang):
         pieces.append(CYRILLIC_RUN.sub(lambda run: f'<span lang="{text_language(run.group(0))}">{run.group(0)}</span>',
                                        piece))
     return Markup("".join(pieces))
+
+
+# a date event in the page's language: "last amended in January 2020" (domain.dates.describe, in English)
+EVENT_PHRASES = {"since": N_("since %(when)s"), "entry_into_force": N_("entry into force in %(when)s"),
+                 "amended": N_("amended in %(when)s"), "last_amended": N_("last amended in %(when)s"),
+                 "reported": N_("reported in %(when)s"), "last_reported": N_("last reported in %(when)s")}
+
+
+def month_year(event, lang):
+    """Return an event's month and year as the language names them ("January 2020", "январь 2020"), or its year."""
+    if not event.get("month"):
+        return str(event["year"])
+    named = babel.dates.format_date(datetime.date(event["year"], event["month"], 1), "LLLL y", locale=lang)
+    return named if lang == DEFAULT else named.lower()

@@ -35,9 +35,17 @@ def environment(lang):
     env.globals.update(urls=urls, lang=lang, lang_of=functools.partial(i18n.lang_attribute, page_lang=lang),
                        in_lang=functools.partial(i18n.in_language, page_lang=lang),
                        runs=functools.partial(i18n.cyrillic_runs, page_lang=lang),
-                       other_lang=lang != "en", describe_event=describe,
+                       other_lang=lang != "en", describe_event=functools.partial(_describe, lang=lang),
                        group_symbol=babel.numbers.get_group_symbol(lang))
     return env
+
+
+def _describe(event, lang):
+    """Return a date event in the page's language ("last amended in January 2020", "последние изменения — ...")."""
+    if lang == i18n.DEFAULT:
+        return describe(event)  # the domain's own wording, unchanged
+    phrase = i18n.translations(lang).gettext(i18n.EVENT_PHRASES[event["kind"]])
+    return phrase % {"when": i18n.month_year(event, lang)}
 
 
 def linkify(text):
