@@ -296,3 +296,16 @@ def test_a_corpus_file_keeps_its_mode(tmp_path, out, mode):
     (out / "kazakhstan.yaml").chmod(mode)
     _reimport(tmp_path, out, _seed().replace("is USD 580.", "is USD 600."))
     assert (out / "kazakhstan.yaml").stat().st_mode & 0o777 == mode
+
+
+def test_a_dry_run_writes_nothing_at_all(tmp_path, out):
+    def state(folder):
+        return {p.relative_to(folder): (p.stat().st_mtime_ns, p.read_bytes() if p.is_file() else None)
+                for p in folder.rglob("*")}
+    before = state(out)
+    report = _reimport(tmp_path, out, _seed().replace("is USD 580.", "is USD 600."), dry_run=True, prune=True,
+                       today=datetime.date(2031, 1, 1))
+    assert _counts(report) == (0, 1, 14, 0) and state(out) == before  # no lock file, cache, journal or rename
+    fresh = tmp_path / "never-made"
+    importer.import_files([SEED], fresh, dry_run=True)
+    assert not fresh.exists()

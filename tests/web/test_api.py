@@ -138,6 +138,9 @@ def test_missing_index_is_503_saying_make_index(tmp_path):
         response = client.simulate_get(path)
         assert response.status_code == 503
         assert "make index" in response.json["error"]["message"]
+        assert str(tmp_path) not in response.text and "/empty" not in response.text  # no server folder named
+    page = client.simulate_get("/")
+    assert page.status_code == 503 and str(tmp_path) not in page.text and "make index" in page.text
 
 
 def test_healthz(client):

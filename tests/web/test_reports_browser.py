@@ -134,3 +134,23 @@ def test_report_link_on_the_measure_page(page, site, js_on, real_measures):
         assert page.locator(".report-inline").count() == 0
     else:
         assert page.url.endswith(f"{real_measures[0].id}/report")
+
+
+def test_the_proposal_form_shows_the_sub_pillars_of_the_chosen_pillar(page, site, js_on):
+    page.goto(site + "/propose")
+    groups = page.locator("#sub_pillar optgroup")
+    labels = groups.evaluate_all("groups => groups.map(g => g.label)")
+    assert len(labels) > 2
+    visible = "groups => groups.filter(g => !g.hidden && !g.disabled).map(g => g.label)"
+    assert groups.evaluate_all(visible) == labels  # no pillar chosen: every group, under its pillar
+    page.select_option("#pillar", label="Content access")
+    page.select_option("#sub_pillar", label="Presence of Internet shutdowns")
+    if not js_on:  # without JavaScript the grouped list stays whole and works
+        assert groups.evaluate_all(visible) == labels
+        return
+    assert groups.evaluate_all(visible) == ["Content access"]
+    # choosing another pillar drops a sub-pillar that is not its own
+    other = next(label for label in labels if label != "Content access")
+    page.select_option("#pillar", label=other)
+    assert groups.evaluate_all(visible) == [other]
+    assert page.locator("#sub_pillar").input_value() == ""

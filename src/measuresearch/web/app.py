@@ -4,6 +4,7 @@ import functools
 import html
 import json
 import logging
+import re
 
 import falcon
 import falcon.media
@@ -54,9 +55,21 @@ def _render_error(req, resp, status, code, message, parameter=None):
         resp.text = pages.error_page(req, status, message, parameter)
 
 
+# An absolute server path in a message ("the index in /srv/app/index is incomplete").
+_SERVER_PATH = re.compile(r"(?<![\w/.])/(?:[^\s/()'\"]+/)*[^\s/()'\":,;]+")
+
+
+def public_message(exc):
+    """Return what the public may read of an error: a server-side one names no server file (logged whole)."""
+    if exc.status < 500:
+        return exc.message  # the client's own input, echoed
+    log.warning("%s: %s", exc.code, exc.message)
+    return _SERVER_PATH.sub("(a server folder)", exc.message)
+
+
 def _domain_error(req, resp, exc, params):
     resp.set_headers(exc.headers)
-    _render_error(req, resp, exc.status, exc.code, exc.message, exc.parameter)
+    _render_error(req, resp, exc.status, exc.code, public_message(exc), exc.parameter)
 
 
 def _unexpected_error(req, resp, exc, params):
