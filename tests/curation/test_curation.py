@@ -46,6 +46,21 @@ def propose(api, **change):
     return result.json["proposal"]["id"]
 
 
+@pytest.mark.parametrize("before_action", [True, False])
+def test_accept_writes_into_the_corpus_given_before_or_after_the_action(api, data, corpus_copy, capsys, before_action,
+                                                                       monkeypatch, tmp_path):
+    (tmp_path / "cwd" / "corpus").mkdir(parents=True)  # a ./corpus that must stay untouched
+    monkeypatch.chdir(tmp_path / "cwd")
+    proposal_id = propose(api)
+    where = ["--corpus", str(corpus_copy)]
+    argv = ["proposals", "--data", str(data), *(where if before_action else []), "accept", str(proposal_id),
+            *([] if before_action else where)]
+    status, out, err = run(capsys, *argv)
+    assert status == 0, err
+    assert any(m.titles == PROPOSAL["titles"] for m in corpus.load(corpus_copy))
+    assert list((tmp_path / "cwd" / "corpus").iterdir()) == []
+
+
 def test_accepted_proposal_is_found_by_the_next_search(api, data, corpus_copy, tmp_path, capsys):
     proposal_id = propose(api)
     status, out, _ = run(capsys, "proposals", "--json", "--data", str(data))

@@ -1,5 +1,6 @@
 """The curator's commands: `reports`, `proposals` and `backup`, over store.py and curation.py."""
 
+import argparse
 import json
 import sys
 import time
@@ -32,7 +33,8 @@ def add_parsers(sub, cfg):
                                             "new measure with a new id; a proposal with the sub-pillar and titles "
                                             "of an existing measure is an edit of it, accepted only with --as-edit.")
     accept.add_argument("id", type=int, metavar="ID", help="the proposal's number")
-    accept.add_argument("--corpus", default=cfg.corpus, help=f"corpus folder (default: {cfg.corpus})")
+    # SUPPRESS: without it the action's default would replace a --corpus given before the action
+    accept.add_argument("--corpus", default=argparse.SUPPRESS, help=f"corpus folder (default: {cfg.corpus})")
     accept.add_argument("--as-edit", action="store_true",
                         help="the proposal is an edit of the measure listed as 'edit of <id>': change that measure")
     reject = actions.add_parser("reject", help="refuse the proposal", description="Mark a proposal rejected.")
