@@ -60,6 +60,10 @@ class Snapshot:
         self._users = 0
         self._retired = False
 
+    def stamp(self):
+        """Return which build answers, as exports, feeds, matrices and /healthz say it."""
+        return {"index_id": self.meta["index_id"], "index_built_at": self.meta["built_at"]}
+
     def searcher(self):
         """Return this thread's searcher on the snapshot."""
         searcher = getattr(self._local, "searcher", None)

@@ -83,7 +83,7 @@ def changes(holder, request, since=None):
                           if i in docnum and run.allowed[docnum[i]]]
             found += [{"id": e["id"], "kind": "removed", **at} for e in sorted(build["removed"], key=lambda e: e["id"])
                       if _removed_passes(e, request, groups)]
-        live = {"index_id": snapshot.meta["index_id"], "index_built_at": snapshot.meta["built_at"]}
+        live = snapshot.stamp()
     for change in found:
         change["url"] = f"/measures/{change['id']}"
     return {"since": since, "builds": [{"index_id": b["index_id"], "built_at": b["built_at"]} for b in builds],
@@ -110,5 +110,5 @@ def feed_entries(holder, request, limit=FEED_ENTRIES):
                         key=lambda item: (_instant(item[0]), item[1]), reverse=True)[:limit]
         entries = [snapshot.records.get(docnum[measure_id]) | {"updated": at, "kind": kind}
                    for at, measure_id, kind in chosen]
-        build = {"index_id": snapshot.meta["index_id"], "index_built_at": snapshot.meta["built_at"]}
+        build = snapshot.stamp()
     return entries, build

@@ -99,7 +99,7 @@ def matrix(holder, request, rows, cols):
         row, col, row_counts, col_counts, cells = crosstab(data, run.allowed, rows, cols,
                                                            request.date_filter().groups)
         selected = {data.groups.canonical(v) or v for v in request.filters.get("group", ())}
-        build = {"index_id": snapshot.meta["index_id"], "index_built_at": snapshot.meta["built_at"]}
+        build = snapshot.stamp()
     keep = {name: set(request.filters.get(name, ())) for name in DIMENSIONS} | {"group": selected}
     row_axis, col_axis = _axis(row, row_counts, keep[rows]), _axis(col, col_counts, keep[cols])
     return {

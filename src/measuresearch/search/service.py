@@ -304,7 +304,7 @@ def export(holder, request):
     with holder.using() as snapshot:
         run = _Evaluated(snapshot, request, parsed)
         records = [run.record(d) for d, _ in run.ranked(request, snapshot.facets, 0, run.total)]
-        build = {"index_id": snapshot.meta["index_id"], "index_built_at": snapshot.meta["built_at"]}
+        build = snapshot.stamp()
     for record in records:
         record.update(build)  # the CSV export says which build it comes from
         record["url"] = f"/measures/{record['id']}"
@@ -375,5 +375,4 @@ def suggest(holder, prefix, limit=10):
 def health(holder):
     """Return the /healthz document of the live index."""
     with holder.using() as snapshot:
-        return {"status": "ok", "documents": snapshot.facets.size,
-                "index_id": snapshot.meta["index_id"], "index_built_at": snapshot.meta["built_at"]}
+        return {"status": "ok", "documents": snapshot.facets.size, **snapshot.stamp()}
