@@ -70,6 +70,27 @@ class EmptyCorpus(MeasureSearchError):
     code = "empty_corpus"
 
 
+class BuildLocked(MeasureSearchError):
+    """Raised when another build holds the index folder's lock."""
+
+    status = 409
+    code = "build_running"
+
+
+class ImportLocked(MeasureSearchError):
+    """Raised when another import holds the corpus folder's lock for longer than we wait."""
+
+    status = 409
+    code = "import_running"
+
+
+class Unfinished(MeasureSearchError):
+    """Raised when a corpus folder holds the journal of an import killed between its renames."""
+
+    status = 409
+    code = "import_unfinished"
+
+
 class Conflict(MeasureSearchError):
     """Raised when a curator decides a proposal that was already decided, or accepts an edit as new (or back)."""
 

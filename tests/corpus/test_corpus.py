@@ -2,6 +2,7 @@
 
 import textwrap
 
+from measuresearch import storage
 from measuresearch.corpus import files as corpus
 
 
@@ -66,8 +67,8 @@ def test_duplicate_keys_and_wrong_shapes(tmp_path):
                                                             "expected a measure (a mapping of fields)"}
 
 
-def test_write_atomic_leaves_no_temporary_files(tmp_path):
-    corpus.write_atomic(tmp_path / "x.yaml", "a: 1\n")
-    corpus.write_atomic(tmp_path / "x.yaml", "a: 2\n")
+def test_a_durable_write_leaves_no_temporary_files(tmp_path):
+    storage.write_text(tmp_path / "x.yaml", "a: 1\n")
+    storage.write_text(tmp_path / "x.yaml", "a: 2\n")
     assert [p.name for p in tmp_path.iterdir()] == ["x.yaml"]
     assert (tmp_path / "x.yaml").read_text() == "a: 2\n"

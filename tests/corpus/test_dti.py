@@ -2,6 +2,7 @@
 
 import pytest
 
+from measuresearch import storage
 from measuresearch.corpus import files as corpus
 from measuresearch.corpus.sources import dti_page as dti
 from measuresearch.corpus import importer
@@ -91,7 +92,7 @@ def test_the_committed_corpus_is_exactly_the_import_of_the_seed(parsed, real_mea
 
 def test_round_trip_import_write_read(tmp_path, parsed):
     path = tmp_path / "kazakhstan.yaml"
-    corpus.write_atomic(path, corpus.dump(parsed))
+    storage.write_text(path, corpus.dump(parsed))
     assert [m.to_dict() for m in corpus.load(tmp_path)] == [m.to_dict() for m in parsed]
 
 
@@ -111,7 +112,7 @@ def test_import_updates_a_measure_whose_text_differs_under_its_id(tmp_path, seed
     out.mkdir()
     changed = parsed[0].to_dict() | {"description": "A different text.", "id": "kazakhstan-first-cited-id"}
     from measuresearch.domain.model import from_dict
-    corpus.write_atomic(out / "kazakhstan.yaml", corpus.dump([from_dict(changed)]))
+    storage.write_text(out / "kazakhstan.yaml", corpus.dump([from_dict(changed)]))
     page = tmp_path / "page.txt"
     page.write_text(seed_text, encoding="utf-8")
     report = importer.import_pages([page], out)

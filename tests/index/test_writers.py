@@ -5,6 +5,7 @@ import os
 
 import pytest
 
+from measuresearch import storage
 from measuresearch.corpus import files as corpus
 from measuresearch.index.build import indexer
 from measuresearch.index.format import layout
@@ -25,7 +26,7 @@ def write_synthetic_corpus(folder, count, seed=5):
     for measure in Generator(seed=seed).measures(count):
         by_country[measure.country].append(measure)
     for number, (_, group) in enumerate(sorted(by_country.items())):
-        corpus.write_atomic(folder / f"{number:03d}.yaml", corpus.dump(group))
+        storage.write_text(folder / f"{number:03d}.yaml", corpus.dump(group))
     return folder
 
 

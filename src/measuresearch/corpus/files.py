@@ -1,8 +1,6 @@
 """Read and write corpus YAML; every problem names its file and line."""
 
-import os
 import pathlib
-import tempfile
 
 import yaml
 
@@ -11,6 +9,7 @@ from measuresearch.domain.provenance import REASONS
 from measuresearch.domain import taxonomy
 from measuresearch.corpus import yamlout
 from measuresearch.corpus.transaction import JOURNAL
+from measuresearch import storage
 from measuresearch.errors import InputProblems, Problem
 
 TOP_KEYS = ("country", "measures", "removed")
@@ -20,8 +19,6 @@ TOMBSTONE_KEYS = ("id", "sub_pillar", "titles", "removed_on")
 TOMBSTONE_MORE = ("reason", "record")
 # Files of the corpus folder that hold no measures.
 DATA_FILES = ("taxonomy.yaml", "groups.yaml")
-# libyaml's loader when PyYAML was built with it: the same nodes and marks, ten times faster.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Located:
@@ -31,21 +28,6 @@ class _Located:
         self.data = data
         self.line = line
         self.key_lines = key_lines
-
-
-def _compose(text, path):
-    loader = _LOADER(text)
-    try:
-        node = loader.get_single_node()
-        value = loader.construct_document(node) if node is not None else None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark else 1
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InputProblems([Problem(path, line, f"YAML error: {problem}")]) from None
-    finally:
-        loader.dispose()
-    return node, value
 
 
 def _duplicate_keys(node, path):
@@ -75,7 +57,7 @@ def read_document(path):
     except (OSError, UnicodeDecodeError) as exc:
         return [], [], [Problem(path, 1, f"cannot read file: {exc}")]
     try:
-        node, value = _compose(text, path)
+        node, value = storage.parse_yaml(text, path)
     except InputProblems as exc:
         return [], [], exc.problems
     if not isinstance(value, dict) or not isinstance(node, yaml.MappingNode):
@@ -233,18 +215,3 @@ def dump(measures, country=None, removed=()):
     """Return the YAML text of one country file: its measures, then its tombstones if any."""
     return yamlout.dump(document(measures, country, removed))  # the bytes yaml.dump would write, faster
 
-
-def write_atomic(path, text):
-    """Write text to path through a temporary file and a rename."""
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        pathlib.Path(tmp).unlink(missing_ok=True)
-        raise

@@ -15,8 +15,6 @@ import hashlib
 import json
 import pathlib
 
-import yaml
-
 from measuresearch.corpus import files as corpus
 from measuresearch.corpus.sources import dti_page as dti
 from measuresearch.corpus import identity
@@ -29,10 +27,10 @@ from measuresearch.corpus.sources import sheets
 from measuresearch.domain import taxonomy
 from measuresearch.corpus import transaction
 from measuresearch.corpus import yamlout
+from measuresearch import storage
 from measuresearch.errors import InputProblems, Problem
 from measuresearch.domain.model import slugify
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclasses.dataclass
@@ -199,7 +197,7 @@ def _cache_path(path):
 def _remember(path, raw, document):
     """Keep a JSON copy of a checked corpus file, keyed by its bytes' SHA-1: JSON reads ten times faster."""
     try:
-        corpus.write_atomic(_cache_path(path), json.dumps(
+        storage.write_text(_cache_path(path), json.dumps(
             {"sha1": hashlib.sha1(raw).hexdigest(), "document": document}, ensure_ascii=False))
     except OSError:
         pass  # only a cache
@@ -224,11 +222,11 @@ def _existing(path, names, problems, remember=True):
         if cached:  # a copy of a file this module checked (names are checked again)
             measures = [None if names.check_measure(data) else model.Measure(**data) for data in document["measures"]]
         else:
-            document = yaml.load(raw.decode("utf-8"), Loader=_LOADER)
+            document = storage.load_yaml(raw.decode("utf-8"))
             measures = [_valid(data, names) for data in document["measures"]]
         if set(document) - set(corpus.TOP_KEYS) or None in measures:
             raise ValueError
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, TypeError, KeyError):
+    except (OSError, UnicodeDecodeError, storage.YAMLError, ValueError, TypeError, KeyError):
         checker = corpus.Checker(names)
         checker.file(path)  # the slow reader, for file:line messages
         problems.extend(checker.problems or [Problem(str(path), 1, "cannot read this corpus file")])

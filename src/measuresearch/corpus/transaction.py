@@ -13,30 +13,15 @@ their mode; a new file gets the mode the umask gives.
 """
 
 import contextlib
-import fcntl
+import functools
 import json
 import os
 import pathlib
-import tempfile
-import time
 
-from measuresearch.errors import MeasureSearchError
+from measuresearch import storage
+from measuresearch.errors import ImportLocked, Unfinished
 
 LOCK, JOURNAL, SUFFIX = ".import.lock", ".import-journal", ".import-tmp"
-
-
-class ImportLocked(MeasureSearchError):
-    """Raised when another import holds the folder's lock for longer than we wait."""
-
-    status = 409
-    code = "import_running"
-
-
-class Unfinished(MeasureSearchError):
-    """Raised when a folder holds the journal of an import killed between its renames."""
-
-    status = 409
-    code = "import_unfinished"
 
 
 def unfinished(folder):
@@ -54,40 +39,28 @@ def finish(folder, wait=60.0):
         return True  # locked() recovered it
 
 
-@contextlib.contextmanager
 def locked(folder, wait=60.0, waiting=None, dry_run=False):
     """Hold the folder's import lock; wait up to `wait` seconds, calling waiting() once if we must.
 
     A dry run holds it shared, creates nothing and refuses a folder with an unfinished import.
     """
     folder = pathlib.Path(folder)
-    if dry_run:
-        handle = open(folder / LOCK) if (folder / LOCK).exists() else None
-    else:
+    if not dry_run:
         folder.mkdir(parents=True, exist_ok=True)
-        handle = open(folder / LOCK, "a+")
-    try:
-        deadline = time.monotonic() + wait
-        while handle is not None:
-            try:
-                fcntl.flock(handle, (fcntl.LOCK_SH if dry_run else fcntl.LOCK_EX) | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise ImportLocked(f"another import into {folder} is running; nothing was changed "
-                                       f"(waited {wait:g} s; try again when it has finished)") from None
-                if waiting:
-                    waiting()
-                    waiting = None
-                time.sleep(0.1)
+    busy = functools.partial(ImportLocked, f"another import into {folder} is running; nothing was changed "
+                             f"(waited {wait:g} s; try again when it has finished)")
+    lock = storage.locked(folder / LOCK, busy, wait, waiting, shared=dry_run)
+    return _checked(lock, folder, dry_run)
+
+
+@contextlib.contextmanager
+def _checked(lock, folder, dry_run):
+    with lock:
         if dry_run:
             unfinished(folder)
         else:
             recover(folder)
         yield
-    finally:
-        if handle is not None:
-            handle.close()
 
 
 def recover(folder):
@@ -98,9 +71,9 @@ def recover(folder):
         for tmp, target in json.loads(journal.read_text(encoding="utf-8")):
             if (folder / tmp).exists():
                 os.replace(folder / tmp, folder / target)
-        _fsync_dir(folder)
+        storage.fsync_dir(folder)
         journal.unlink()
-        _fsync_dir(folder)
+        storage.fsync_dir(folder)
     for stray in folder.glob(f".*{SUFFIX}"):
         stray.unlink()
 
@@ -111,13 +84,8 @@ def commit(folder, texts):
     renames = []
     try:
         for name, text in texts.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=SUFFIX, dir=folder)
-            renames.append((pathlib.Path(tmp).name, name))
-            os.fchmod(fd, _mode(folder / name))
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
+            tmp = storage.write_beside(folder / name, text, SUFFIX, _mode(folder / name))
+            renames.append((tmp.name, name))
         _write_journal(folder, renames)
     except BaseException:
         for tmp, _ in renames:
@@ -137,19 +105,7 @@ def _mode(target):
 
 
 def _write_journal(folder, renames):
-    fd, tmp = tempfile.mkstemp(prefix=".journal.", suffix=SUFFIX, dir=folder)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(renames, handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    _fsync_dir(folder)
+    tmp = storage.write_beside(folder / "journal", json.dumps(renames), SUFFIX)
+    storage.fsync_dir(folder)
     os.replace(tmp, folder / JOURNAL)
-    _fsync_dir(folder)
-
-
-def _fsync_dir(folder):
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    storage.fsync_dir(folder)

@@ -8,8 +8,7 @@ for taxonomy.yaml.
 
 import datetime
 
-import yaml
-
+from measuresearch import storage
 from measuresearch.domain import taxonomy
 from measuresearch.errors import InputProblems, Problem
 
@@ -31,12 +30,9 @@ def load(corpus_dir=None, names=None):
     path = path_for(corpus_dir)
     try:
         text = path.read_text(encoding="utf-8")
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputProblems([Problem(str(path), mark.line + 1 if mark else 1,
-                                     f"cannot read the groups: {exc}")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputProblems([Problem(str(path), 1, f"cannot read the groups: {exc}")]) from None
+    node, data = storage.parse_yaml(text, path, "cannot read the groups")
     if not isinstance(data, dict) or not isinstance(data.get("groups"), list):
         raise InputProblems([Problem(str(path), 1, "expected a mapping with a list 'groups'")])
     economies = set((names or taxonomy.load(corpus_dir)).economy_names)

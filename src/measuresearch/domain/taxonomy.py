@@ -11,8 +11,7 @@ import functools
 import pathlib
 import unicodedata
 
-import yaml
-
+from measuresearch import storage
 from measuresearch.errors import InputProblems, Problem
 
 FILE = "taxonomy.yaml"
@@ -146,15 +145,10 @@ def load(corpus_dir=None):
 @functools.lru_cache(maxsize=8)
 def _load(path, mtime_ns, size):
     try:
-        data = yaml.safe_load(pathlib.Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise InputProblems([Problem(path, _line(exc), f"cannot read the taxonomy: {exc}")]) from None
-    return _parse(path, data)
-
-
-def _line(exc):
-    mark = getattr(exc, "problem_mark", None)
-    return mark.line + 1 if mark else 1
+        text = pathlib.Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputProblems([Problem(path, 1, f"cannot read the taxonomy: {exc}")]) from None
+    return _parse(path, storage.parse_yaml(text, path, "cannot read the taxonomy")[1])
 
 
 def _parse(path, data):

@@ -3,9 +3,9 @@
 import dataclasses
 import pathlib
 
-import yaml
-
+from measuresearch import storage
 from measuresearch.search.service import SearchRequest, search
+
 
 @dataclasses.dataclass
 class Judgement:
@@ -43,7 +43,7 @@ def metrics(judgements):
 
 def load_queries(path):
     """Return the judged queries of a YAML file."""
-    return yaml.safe_load(pathlib.Path(path).read_text(encoding="utf-8"))["queries"]
+    return storage.load_yaml(pathlib.Path(path).read_text(encoding="utf-8"))["queries"]
 
 
 def report(judgements):

@@ -17,8 +17,8 @@ was, and the history survives rebuilds for as long as builds follow each other.
 
 import hashlib
 import json
-import os
 
+from measuresearch import storage
 from measuresearch.index.format.layout import FINGERPRINTS_FILE, HISTORY_FILE, current_build, read_meta
 from measuresearch.index.format.records import Records
 
@@ -89,13 +89,7 @@ def record(work, index_root, records_names, index_id, built_at):
     removed = [{key: r.get(key) for key in REMOVED_KEYS} for r in _live_records(index_root, gone)]
     builds = (builds + [{"index_id": index_id, "built_at": built_at, "added": added, "changed": altered,
                          "removed": removed}])[-MAX_BUILDS:]
-    _write(work / FINGERPRINTS_FILE, {"ids": ids, "fingerprints": prints, "first_indexed": first,
+    storage.write_json(work / FINGERPRINTS_FILE, {"ids": ids, "fingerprints": prints, "first_indexed": first,
                                       "last_changed": changed})
-    _write(work / HISTORY_FILE, {"builds": builds, "first_indexed": first, "last_changed": changed})
+    storage.write_json(work / HISTORY_FILE, {"builds": builds, "first_indexed": first, "last_changed": changed})
 
-
-def _write(path, data):
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False)
-        handle.flush()
-        os.fsync(handle.fileno())

@@ -7,9 +7,8 @@ until they refresh; older ones are removed.
 
 import dataclasses
 import datetime
-import fcntl
+import functools
 import gc
-import json
 import os
 import pathlib
 import shutil
@@ -22,17 +21,11 @@ from measuresearch.index.build import fingerprints
 from measuresearch.domain import groups
 from measuresearch.index.build import writers
 from measuresearch.index.format.codec import document_count
-from measuresearch.errors import MeasureSearchError
+from measuresearch import storage
+from measuresearch.errors import BuildLocked, MeasureSearchError
 from measuresearch.index.format.layout import (BUILD_PREFIX, CURRENT, FACETS_FILE, GROUPS_FILE, LOCK, META, REMOVED_FILE,
                                                WORDS_FILE, WORK_PREFIX, build_meta)
 from measuresearch.index.format.schema import build_schema, schema_fingerprint
-
-
-class BuildLocked(MeasureSearchError):
-    """Raised when another build holds the index lock."""
-
-    status = 409
-    code = "build_running"
 
 
 @dataclasses.dataclass
@@ -49,40 +42,6 @@ class BuildReport:
         return f"indexed {self.documents} measures in {self.seconds:.2f} s -> {self.path}"
 
 
-class _Lock:
-    def __init__(self, root):
-        self.path = pathlib.Path(root) / LOCK
-        self.handle = None
-
-    def __enter__(self):
-        self.handle = open(self.path, "a+")
-        try:
-            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self.handle.close()
-            raise BuildLocked(f"another build of {self.path.parent} is running") from None
-        return self
-
-    def __exit__(self, *exc):
-        fcntl.flock(self.handle, fcntl.LOCK_UN)
-        self.handle.close()
-
-
-def _fsync_dir(path):
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_json(path, data):
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
 def build(corpus_dir, index_root, measures=None, progress=None):
     """Read and check the corpus (or take the given measures), build a new index, make it current.
 
@@ -93,7 +52,8 @@ def build(corpus_dir, index_root, measures=None, progress=None):
     started = time.perf_counter()
     root = pathlib.Path(index_root)
     root.mkdir(parents=True, exist_ok=True)
-    with _Lock(root), _without_cyclic_gc():
+    busy = functools.partial(BuildLocked, f"another build of {root} is running")
+    with storage.locked(root / LOCK, busy), _without_cyclic_gc():
         _remove_stale(root)
         index_id = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
         work = root / f"{WORK_PREFIX}{index_id}"
@@ -104,14 +64,14 @@ def build(corpus_dir, index_root, measures=None, progress=None):
             columns, words, records, removed = writers.write(str(work), corpus_dir, measures, progress)
             _check_documents(str(work), len(columns.ids))
             built_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-            _write_json(work / FACETS_FILE, columns.data())
-            _write_json(work / WORDS_FILE, words.data())
-            _write_json(work / REMOVED_FILE, removed)
-            _write_json(work / GROUPS_FILE, {"groups": groups.load(corpus_dir)})
+            storage.write_json(work / FACETS_FILE, columns.data())
+            storage.write_json(work / WORDS_FILE, words.data())
+            storage.write_json(work / REMOVED_FILE, removed)
+            storage.write_json(work / GROUPS_FILE, {"groups": groups.load(corpus_dir)})
             fingerprints.record(work, root, records, index_id, built_at)
-            _write_json(work / META, build_meta(index_id, built_at, len(columns.ids), records,
+            storage.write_json(work / META, build_meta(index_id, built_at, len(columns.ids), records,
                                                 schema_fingerprint(schema)))
-            _fsync_dir(work)
+            storage.fsync_dir(work)
         except BaseException:
             shutil.rmtree(work, ignore_errors=True)
             raise
@@ -147,7 +107,7 @@ def _swap(root, name):
     tmp = root / f".current-{uuid.uuid4().hex[:6]}"
     os.symlink(name, tmp)
     os.replace(tmp, root / CURRENT)
-    _fsync_dir(root)
+    storage.fsync_dir(root)
 
 
 def _remove_stale(root):
