@@ -1,14 +1,18 @@
 """Shared fixtures: the real seed page, the real corpus and indexes built from them."""
 
+import dataclasses
 import os
 import pathlib
 import shutil
+import time
 
 import browsing
+import postgres
 import falcon.testing
 import pytest
 
 from measuresearch.corpus import files as corpus
+from measuresearch.curation.store import open_store
 from measuresearch.index.build import indexer
 from devtools import localserver
 from measuresearch.index.engine import IndexHolder
@@ -25,6 +29,7 @@ def reports_database(tmp_path_factory):
     """Keep every test's reports and proposals out of the repository's data/ folder."""
     folder = tmp_path_factory.mktemp("data")
     os.environ["MEASURESEARCH_DATA"] = str(folder)
+    os.environ.pop("MEASURESEARCH_DATABASE_URL", None)  # a developer's own database is never written
     return folder
 
 
@@ -122,3 +127,46 @@ def page(browser, browser_errors):
     yield page
     context.close()
     assert browser_errors == []
+
+
+# --- the reports store on both engines (tests/postgres.py: a throwaway PostgreSQL cluster) ---
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """One PostgreSQL cluster for the run, stopped at the end (skipped without the server, failed under CI)."""
+    cluster = postgres.Cluster(postgres.require())
+    try:
+        yield cluster.start()
+    finally:
+        cluster.stop()
+
+
+@dataclasses.dataclass
+class StoreBackend:
+    """An empty reports database on one engine: SQLite in `data`, or PostgreSQL at `url`."""
+
+    engine: str
+    data: pathlib.Path
+    url: str | None
+    opened: list = dataclasses.field(default_factory=list)
+
+    def store(self, clock=time.time):
+        """Return a new Store on this database (as a new process would open it)."""
+        self.opened.append(open_store(self.data, self.url, clock=clock))
+        return self.opened[-1]
+
+    def environ(self):
+        """Return the environment of a process that uses this database."""
+        environ = {**os.environ, "MEASURESEARCH_DATA": str(self.data)}
+        environ.pop("MEASURESEARCH_DATABASE_URL", None)
+        return {**environ, "MEASURESEARCH_DATABASE_URL": self.url} if self.url else environ
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_backend(request, tmp_path):
+    """Each test that takes it runs twice: on a fresh SQLite file and on a fresh PostgreSQL database."""
+    url = request.getfixturevalue("postgres_cluster").database() if request.param == "postgresql" else None
+    backend = StoreBackend(request.param, tmp_path / "data", url)
+    yield backend
+    for store in backend.opened:
+        store.close()

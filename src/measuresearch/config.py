@@ -27,6 +27,7 @@ class Config:
     trusted_proxy_count: int = 1  # how many proxies stand in front (the client is that many hops from the right)
     base_url: str | None = None  # the public address behind a proxy, for absolute URLs in exports
     allowed_hosts: tuple = ()  # Host header values (lower case, without port) answered; empty: any well-formed one
+    database_url: str | None = None  # postgresql://...: the reports database is there instead of in `data`
 
 
 def from_environment(environ=None):
@@ -43,6 +44,7 @@ def from_environment(environ=None):
         trusted_proxy_count=whole_number(environ.get("MEASURESEARCH_TRUSTED_PROXY_COUNT"),
                                          "MEASURESEARCH_TRUSTED_PROXY_COUNT", 1, low=1),
         allowed_hosts=allowed_hosts(_words(environ.get("MEASURESEARCH_ALLOWED_HOSTS"))),
+        database_url=checked_database_url(environ.get("MEASURESEARCH_DATABASE_URL") or None),
     )
 
 
@@ -88,6 +90,18 @@ def allowed_hosts(entries):
                                    "(such as measures.example.org or 127.0.0.1)", "MEASURESEARCH_ALLOWED_HOSTS")
         names.append(name)
     return tuple(names)
+
+
+def checked_database_url(value, name="MEASURESEARCH_DATABASE_URL"):
+    """Return a postgresql:// URL as given; InvalidParameter (naming the scheme only: a URL may hold a password)."""
+    if value is None:
+        return None
+    scheme = value.split("://", 1)[0] if "://" in value else ""
+    if scheme not in ("postgresql", "postgres"):
+        shown = f"{scheme}://" if scheme.isascii() and scheme.isalnum() else "something else"
+        raise InvalidParameter(f"{name} must be a PostgreSQL URL such as postgresql://user@host/dbname "
+                               f"(or unset for SQLite in MEASURESEARCH_DATA), not one starting with {shown}", name)
+    return value
 
 
 def checked_base_url(value, name="--base-url"):

@@ -2,12 +2,10 @@
 
 import html
 import re
-import sqlite3
 
 import falcon.testing
 import pytest
 
-from measuresearch.curation import store as store_module
 from measuresearch.curation import submissions
 from measuresearch.domain import taxonomy
 from measuresearch.config import Config
@@ -341,18 +339,6 @@ def test_links_to_the_forms_on_hits_and_measure_pages(app, measure_id):
     assert search.text.count('class="report-link"') == search.text.count('class="hit"') > 0
     assert f'href="/measures/{measure_id}/report"' in app.simulate_get(f"/measures/{measure_id}").text
     assert 'href="/propose"' in search.text
-
-
-def test_schema_is_versioned_and_wal(tmp_path, clock):
-    store = store_module.Store(tmp_path, clock=clock)
-    assert store.migrate() == store_module.SCHEMA_VERSION
-    with sqlite3.connect(store.path) as db:
-        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert db.execute("PRAGMA user_version").fetchone()[0] == store_module.SCHEMA_VERSION
-        db.execute(f"PRAGMA user_version = {store_module.SCHEMA_VERSION + 1}")
-    from measuresearch.errors import StoreUnavailable
-    with pytest.raises(StoreUnavailable, match="newer"):
-        store_module.Store(tmp_path).migrate()
 
 
 def test_the_form_offers_only_pillars_that_can_pass_and_messages_name_no_server_file(holder, tmp_path, clock):

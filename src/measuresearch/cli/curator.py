@@ -8,13 +8,14 @@ import time
 
 def add_parsers(sub, cfg):
     """Add the curator's subcommands to the measuresearch parser."""
-    data_help = f"folder of measuresearch.sqlite3 (default: {cfg.data})"
+    data_help = f"folder of measuresearch.sqlite3 (default: {cfg.data}; unused with MEASURESEARCH_DATABASE_URL)"
     p = sub.add_parser("reports", help="list the reports readers sent; close one",
                        description="List reports (newest first), or `reports close ID` once a report is dealt with.")
     p.add_argument("--status", choices=("open", "closed"), help="only reports of this status")
     p.add_argument("--json", action="store_true", help="print JSON instead of lines")
     p.add_argument("--data", default=cfg.data, help=data_help)
     p.add_argument("--index", default=cfg.index, help=f"index whose titles name the measures (default: {cfg.index})")
+    p.set_defaults(database_url=cfg.database_url)
     actions = p.add_subparsers(dest="action", metavar="ACTION")
     close = actions.add_parser("close", help="mark a report closed", description="Mark a report closed.")
     close.add_argument("id", type=int, metavar="ID", help="the report's number")
@@ -27,6 +28,7 @@ def add_parsers(sub, cfg):
     p.add_argument("--data", default=cfg.data, help=data_help)
     p.add_argument("--corpus", default=cfg.corpus,
                    help=f"corpus folder that open proposals are compared with (default: {cfg.corpus})")
+    p.set_defaults(database_url=cfg.database_url)
     actions = p.add_subparsers(dest="action", metavar="ACTION")
     accept = actions.add_parser("accept", help="write the proposed measure into the corpus",
                                 description="Check the proposal like an import and write it into the corpus as a "
@@ -48,14 +50,16 @@ def add_parsers(sub, cfg):
     p.add_argument("--corpus", default=cfg.corpus, help=f"corpus folder (default: {cfg.corpus})")
 
     p = sub.add_parser("backup", help="copy the reports database (SQLite online backup)",
-                       description="Copy measuresearch.sqlite3 consistently, even while servers write to it.")
+                       description="Copy measuresearch.sqlite3 consistently, even while servers write to it "
+                                   "(a PostgreSQL database is copied with pg_dump).")
     p.add_argument("--data", default=cfg.data, help=data_help)
+    p.set_defaults(database_url=cfg.database_url)
     p.add_argument("--to", help="target file (default: DATA/backups/measuresearch-<UTC time>.sqlite3)")
 
 
 def _store(args):
-    from measuresearch.curation.store import Store
-    return Store(args.data)
+    from measuresearch.curation.store import open_store
+    return open_store(args.data, args.database_url)
 
 
 def _one_line(text, width=100):
@@ -155,7 +159,8 @@ def _edit_lines(edit):
 def cmd_backup(args):
     store = _store(args)
     target = args.to or f"{args.data}/backups/measuresearch-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.sqlite3"
-    print(f"copied {store.path} to {store.backup(target)}")
+    copied = store.backup(target)
+    print(f"copied {store.engine.where} to {copied}")
     return 0
 
 

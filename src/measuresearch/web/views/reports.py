@@ -11,7 +11,7 @@ from measuresearch.domain import taxonomy
 from measuresearch.errors import InvalidParameter, RateLimited
 from measuresearch.web import i18n
 from measuresearch.web.http import urls
-from measuresearch.curation.store import Store
+from measuresearch.curation.store import open_store
 from measuresearch.web.http import guard
 from measuresearch.web.views import forms
 from measuresearch.web.http import signing
@@ -57,7 +57,7 @@ class Submissions:
 
 def from_config(cfg, clock=time.time):
     """Return the Submissions of a Config (nothing is opened until the first request needs it)."""
-    store = Store(cfg.data, clock=clock)
+    store = open_store(cfg.data, cfg.database_url, clock=clock)
     return Submissions(store=store, limit=cfg.report_limit, admin_token=cfg.admin_token,
                        signer=signing.Signer(lambda: store.secret("csrf"), clock), corpus=cfg.corpus)
 

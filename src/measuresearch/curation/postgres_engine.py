@@ -1,0 +1,120 @@
+"""The PostgreSQL engine of the store, chosen by MEASURESEARCH_DATABASE_URL=postgresql://... (psycopg 3).
+
+Each process keeps a few idle connections and runs every call in one transaction
+(READ COMMITTED). Work that must not interleave across processes takes a transaction-scoped
+advisory lock on its key: the rate limit of one client (so that two processes cannot both
+pass its last slot) and the migration (so that a fresh database is created once).
+The SQL of store.py is written with `?` placeholders, which this module turns into psycopg's.
+"""
+
+import contextlib
+import hashlib
+import logging
+import threading
+
+from measuresearch.curation import migrations
+from measuresearch.errors import InvalidParameter, StoreUnavailable
+
+CONNECT_TIMEOUT_S = 10
+KEPT_IDLE = 8
+log = logging.getLogger("measuresearch.store")
+
+
+def unavailable(what, exc):
+    """Return the StoreUnavailable of a failed call; the log has psycopg's text, the message no host or path."""
+    log.warning("reports database (PostgreSQL) %s: %s", what, exc)
+    primary = getattr(getattr(exc, "diag", None), "message_primary", None)  # sent by the server
+    return StoreUnavailable(f"the reports database (PostgreSQL) {what}: {primary or type(exc).__name__}")
+
+
+def lock_key(key):
+    """Return the signed 64-bit advisory lock number of a text key."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+class _Connection:
+    """A psycopg connection that takes store.py's `?` placeholders."""
+
+    def __init__(self, raw):
+        self.raw = raw
+
+    def execute(self, sql, args=()):
+        return self.raw.execute(sql.replace("?", "%s"), tuple(args) or None)
+
+
+class PostgresEngine:
+    """The database at one postgresql:// URL."""
+
+    name = "PostgreSQL"
+    where = "PostgreSQL (MEASURESEARCH_DATABASE_URL)"
+
+    def __init__(self, url):
+        import psycopg  # only a deployment on PostgreSQL needs it loaded
+        self.psycopg = psycopg
+        self.url = url
+        self._idle = []
+        self._guard = threading.Lock()
+
+    @contextlib.contextmanager
+    def transaction(self, write=False):
+        """Yield a connection inside one transaction; commit on success, roll back on any error."""
+        raw = self._take()
+        try:
+            with raw.transaction():
+                yield _Connection(raw)
+        except self.psycopg.Error as exc:
+            self._give_back(raw)
+            raise unavailable("failed", exc) from None
+        except BaseException:
+            self._give_back(raw)
+            raise
+        self._give_back(raw)
+
+    def lock(self, db, key):
+        """Wait until no other transaction holds `key`; hold it until this one ends."""
+        db.execute("SELECT pg_advisory_xact_lock(?)", (lock_key(key),))
+
+    def try_lock(self, db, key):
+        """Take `key` for this transaction if nobody holds it; return whether it was taken."""
+        return db.execute("SELECT pg_try_advisory_xact_lock(?) AS taken", (lock_key(key),)).fetchone()["taken"]
+
+    def _take(self):
+        with self._guard:
+            raw = self._idle.pop() if self._idle else None
+        if raw is not None:
+            return raw
+        try:
+            info = self.psycopg.conninfo.conninfo_to_dict(self.url)
+            info.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
+            return self.psycopg.connect(autocommit=True, row_factory=self.psycopg.rows.dict_row, **info)
+        except self.psycopg.Error as exc:
+            raise unavailable("cannot be reached", exc) from None
+
+    def _give_back(self, raw):
+        if raw.closed or raw.broken or raw.info.transaction_status != self.psycopg.pq.TransactionStatus.IDLE:
+            raw.close()
+            return
+        with self._guard:
+            if len(self._idle) < KEPT_IDLE:
+                self._idle.append(raw)
+                return
+        raw.close()
+
+    def close(self):
+        """Close the idle connections (the next call opens new ones)."""
+        with self._guard:
+            idle, self._idle = self._idle, []
+        for raw in idle:
+            raw.close()
+
+    def migrate(self):
+        """Create the tables or bring them up to date in one transaction, one process at a time."""
+        with self.transaction(write=True) as db:
+            self.lock(db, "measuresearch migrate")
+            return migrations.apply(db, migrations.POSTGRES)
+
+    def backup(self, target):
+        """Refuse: a PostgreSQL database is copied with PostgreSQL's own tool."""
+        raise InvalidParameter("the reports database is PostgreSQL (MEASURESEARCH_DATABASE_URL): back it up with "
+                               "pg_dump, e.g. pg_dump --format=custom --file=measuresearch.dump "
+                               "\"$MEASURESEARCH_DATABASE_URL\"", "MEASURESEARCH_DATABASE_URL")

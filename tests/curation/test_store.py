@@ -1,0 +1,215 @@
+"""The reports store on both engines (SQLite and PostgreSQL), written to by real processes at once.
+
+Each test takes `store_backend` (tests/conftest.py) and so runs on a fresh SQLite file and on a
+fresh PostgreSQL database of a throwaway cluster. The writers are separate processes
+(store_worker.py) that print a report's id only after the store acknowledged it.
+"""
+
+import json
+import os
+import pathlib
+import signal
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from measuresearch.curation import migrations
+from measuresearch.curation import sqlite_engine
+from measuresearch.curation import store as store_module
+from measuresearch.errors import Conflict, NotFound, StoreUnavailable
+
+WORKER = pathlib.Path(__file__).with_name("store_worker.py")
+
+
+def start_worker(backend, *args):
+    """Start a writer process; return it once it printed `ready` (store opened, nothing written yet)."""
+    process = subprocess.Popen([sys.executable, str(WORKER), *args], env=backend.environ(), text=True,
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    line = process.stdout.readline()
+    assert line == "ready\n", process.stderr.read()
+    return process
+
+
+def run_together(processes):
+    """Let waiting workers go at once; return each one's output lines after it exits."""
+    for process in processes:
+        process.stdin.write("go\n")
+        process.stdin.flush()
+    outputs = []
+    for process in processes:
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err
+        outputs.append(out.splitlines())
+    return outputs
+
+
+def acknowledged(lines):
+    """Return {report id: measure id} of the `ok` lines."""
+    return {int(line.split()[1]): line.split()[2] for line in lines if line.startswith("ok ")}
+
+
+def stored(backend):
+    """Return {report id: measure id} of every report, read through a new Store."""
+    return {r["id"]: r["measure_id"] for r in backend.store().reports()}
+
+
+def test_two_processes_write_1000_reports_each_at_once_and_lose_none(store_backend):
+    workers = [start_worker(store_backend, "--wait", "--count", "1000", "--tag", tag) for tag in ("a", "b")]
+    outputs = run_together(workers)
+    acks = [acknowledged(lines) for lines in outputs]
+    assert [len(a) for a in acks] == [1000, 1000] and not set(acks[0]) & set(acks[1])
+    assert stored(store_backend) == {**acks[0], **acks[1]}
+    assert sorted(stored(store_backend).values()) == sorted(f"{t}-{n}" for t in "ab" for n in range(1000))
+
+
+def test_the_limit_is_exact_across_processes(store_backend):
+    workers = [start_worker(store_backend, "--wait", "--count", "40", "--limit", "10", "--tag", tag)
+               for tag in ("a", "b")]
+    outputs = run_together(workers)
+    lines = [line for out in outputs for line in out if line != "done"]
+    assert sum(line.startswith("ok ") for line in lines) == 10
+    assert lines.count("limited") == 70
+    assert len(stored(store_backend)) == 10
+    # another client still has its own ten slots
+    other = start_worker(store_backend, "--count", "11", "--limit", "10", "--client", "198.51.100.5")
+    (out,) = run_together([other])
+    assert len(acknowledged(out)) == 10 and out.count("limited") == 1
+
+
+def test_a_restart_keeps_everything(store_backend):
+    first = store_backend.store()
+    secret = first.secret("csrf")
+    proposal = first.add_proposal({"titles": ["Т", "<b>"]}, "a@example.org", "192.0.2.9", 0)
+    first.close()
+    (out,) = run_together([start_worker(store_backend, "--count", "50")])
+    written = acknowledged(out)
+    again = store_backend.store()  # a new process's view: migrate again, nothing lost or changed
+    assert again.migrate() == store_module.SCHEMA_VERSION
+    assert again.secret("csrf") == secret
+    assert again.proposals() == [proposal]
+    assert stored(store_backend) == written and len(written) == 50
+
+
+def test_kill_9_during_a_burst_keeps_every_acknowledged_write(store_backend):
+    worker = start_worker(store_backend, "--count", "100000", "--tag", "k")
+    seen = []
+    while len(seen) < 300:
+        line = worker.stdout.readline()
+        assert line, worker.stderr.read()
+        seen.append(line)
+    os.kill(worker.pid, signal.SIGKILL)
+    rest, _ = worker.communicate(timeout=60)
+    assert worker.returncode == -signal.SIGKILL
+    acks = acknowledged(seen + rest.splitlines())
+    found = stored(store_backend)
+    assert len(acks) >= 300 and all(found.get(i) == m for i, m in acks.items())
+    # at most the writes in flight when it died are there without an answer, and the database goes on
+    assert len(found) - len(acks) <= 8
+    after = store_backend.store().add_report("k-after", "Written after the kill.", None, "192.0.2.2", 0)
+    assert after["id"] > max(found)
+    if store_backend.engine == "sqlite":
+        with sqlite3.connect(store_backend.data / sqlite_engine.FILENAME) as db:
+            assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_twelve_processes_on_a_fresh_database_all_succeed(store_backend):
+    # before the migration lock, about one run in fifteen had a "database is locked" among them
+    workers = [start_worker(store_backend, "--wait", "--count", "1", "--tag", f"p{n}") for n in range(12)]
+    outputs = run_together(workers)
+    assert all(len(acknowledged(out)) == 1 for out in outputs)
+    assert len(stored(store_backend)) == 12
+
+
+def test_the_schema_is_versioned_and_a_newer_one_is_refused(store_backend):
+    store = store_backend.store()
+    assert store.migrate() == store.migrate() == migrations.SCHEMA_VERSION
+    with store.connect(write=True) as db:
+        versions = [row["version"] for row in db.execute("SELECT version FROM schema_version ORDER BY version")]
+        assert versions == list(range(1, migrations.SCHEMA_VERSION + 1))
+        db.execute("INSERT INTO schema_version (version, applied_at) VALUES (?, 'later')",
+                   (migrations.SCHEMA_VERSION + 1,))
+    with pytest.raises(StoreUnavailable, match="newer") as refused:
+        store_backend.store().migrate()
+    assert "/" not in refused.value.message
+
+
+def test_decisions_conflict_and_missing_ids(store_backend):
+    store = store_backend.store()
+    proposal = store.add_proposal({"titles": ["x"]}, None, "192.0.2.3", 0)
+    assert store.decide_proposal(proposal["id"], "rejected")["status"] == "rejected"
+    with pytest.raises(Conflict, match="already rejected"):
+        store.decide_proposal(proposal["id"], "accepted")
+    with pytest.raises(NotFound, match="no proposal with id 999"):
+        store.decide_proposal(999, "accepted")
+    with pytest.raises(NotFound, match="no report with id 5"):
+        store.close_report(5)
+
+
+def test_a_file_of_the_first_schema_upgrades_in_place(tmp_path):
+    # what measuresearch wrote before the schema_version table: migration 1's tables, PRAGMA user_version = 1
+    path = tmp_path / sqlite_engine.FILENAME
+    with sqlite3.connect(path) as db:
+        db.executescript(migrations.SQLITE[0])
+        db.execute("INSERT INTO reports (measure_id, message, client, created_at) "
+                   "VALUES ('m1', 'Kept across the upgrade.', '192.0.2.4', '2026-01-01T00:00:00Z')")
+        db.execute("PRAGMA user_version = 1")
+    store = store_module.open_store(tmp_path)
+    assert store.migrate() == migrations.SCHEMA_VERSION
+    assert [r["message"] for r in store.reports()] == ["Kept across the upgrade."]
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT min(version) FROM schema_version").fetchone()[0] == 1
+        assert db.execute("PRAGMA user_version").fetchone()[0] == migrations.SCHEMA_VERSION
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_unavailable_databases_say_so_without_server_paths(tmp_path, postgres_cluster):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the data folder should be")
+    gone = postgres_cluster.url("no_such_database")
+    nowhere = f"postgresql://nobody@/x?host={tmp_path}/no-socket-here"
+    for store in (store_module.open_store(blocked), store_module.open_store(None, gone),
+                  store_module.open_store(None, nowhere)):
+        with pytest.raises(StoreUnavailable) as failed:
+            store.reports()
+        assert str(tmp_path) not in failed.value.message and "/tmp" not in failed.value.message
+        assert failed.value.message.startswith("the reports database (")
+
+
+def run_cli(backend, capsys, monkeypatch, *argv):
+    """Run the measuresearch command in this process with the backend's environment."""
+    from measuresearch.cli import main as cli
+    for name in ("MEASURESEARCH_DATA", "MEASURESEARCH_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in backend.environ().items():
+        if name.startswith("MEASURESEARCH_"):
+            monkeypatch.setenv(name, value)
+    status = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_the_curator_commands_use_the_configured_engine(store_backend, capsys, monkeypatch, tmp_path):
+    report = store_backend.store().add_report("m-cli", "Seen by the curator's CLI.", None, "192.0.2.7", 0)
+    status, out, _ = run_cli(store_backend, capsys, monkeypatch, "reports", "--json")
+    assert status == 0 and [r["id"] for r in json.loads(out)["reports"]] == [report["id"]]
+    status, out, _ = run_cli(store_backend, capsys, monkeypatch, "reports", "close", str(report["id"]))
+    assert status == 0 and store_backend.store().reports(status="closed")[0]["id"] == report["id"]
+    target = tmp_path / "copy.sqlite3"
+    status, out, err = run_cli(store_backend, capsys, monkeypatch, "backup", "--to", str(target))
+    if store_backend.engine == "sqlite":
+        assert status == 0 and str(target) in out
+        with sqlite3.connect(target) as copy:
+            assert copy.execute("SELECT count(*) FROM reports").fetchone()[0] == 1
+    else:
+        assert status == 2 and "pg_dump" in err and "Traceback" not in err and not target.exists()
+
+
+@pytest.mark.parametrize("value", ["mysql://user:hunter2@db/x", "user:hunter2@db/x", "sqlite:///data.db"])
+def test_a_database_url_that_is_not_postgresql_is_refused_without_echoing_it(value, capsys, monkeypatch):
+    from measuresearch.cli import main as cli
+    monkeypatch.setenv("MEASURESEARCH_DATABASE_URL", value)
+    assert cli.main(["reports"]) == 2
+    err = capsys.readouterr().err
+    assert "MEASURESEARCH_DATABASE_URL must be a PostgreSQL URL" in err and "hunter2" not in err
