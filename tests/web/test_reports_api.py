@@ -31,15 +31,19 @@ def clock():
     return Clock()
 
 
-def make_client(holder, data, clock, token=TOKEN, limit=10):
-    cfg = Config(corpus="corpus", index="unused", data=str(data), admin_token=token, report_limit=limit)
+def make_client(holder, backend, clock, token=TOKEN, limit=10, corpus="corpus"):
+    """Return a test client and its Submissions on the backend's database (SQLite or PostgreSQL)."""
+    cfg = Config(corpus=str(corpus), index="unused", data=str(backend.data), admin_token=token, report_limit=limit,
+                 database_url=backend.url)
     subs = reports.from_config(cfg, clock=clock)
+    backend.opened.append(subs.store)  # closed by the fixture
     return falcon.testing.TestClient(create_app(holder, subs)), subs
 
 
 @pytest.fixture()
-def app(holder, tmp_path, clock):
-    client, subs = make_client(holder, tmp_path / "data", clock)
+def app(holder, store_backend, clock):
+    """The app on a fresh reports database; every test that takes it runs on SQLite and on PostgreSQL."""
+    client, subs = make_client(holder, store_backend, clock)
     return client
 
 
@@ -122,8 +126,8 @@ def test_not_json_and_oversized_bodies_are_refused(app, measure_id):
     assert admin_json(app)["reports"] == 0
 
 
-def test_rate_limit_then_accepted_after_the_window(holder, tmp_path, clock, measure_id):
-    client, _ = make_client(holder, tmp_path / "data", clock, limit=3)
+def test_rate_limit_then_accepted_after_the_window(holder, store_backend, clock, measure_id):
+    client, _ = make_client(holder, store_backend, clock, limit=3)
     assert [report(client, measure_id).status_code for _ in range(3)] == [201] * 3
     clock.now += 1200
     refused = client.simulate_post("/api/proposals", json=PROPOSAL)  # proposals count against the same limit
@@ -137,15 +141,15 @@ def test_rate_limit_then_accepted_after_the_window(holder, tmp_path, clock, meas
     assert admin_json(client)["reports"] == 4
 
 
-def test_rate_limit_zero_turns_it_off(holder, tmp_path, clock, measure_id):
-    client, _ = make_client(holder, tmp_path / "data", clock, limit=0)
+def test_rate_limit_zero_turns_it_off(holder, store_backend, clock, measure_id):
+    client, _ = make_client(holder, store_backend, clock, limit=0)
     assert {report(client, measure_id).status_code for _ in range(25)} == {201}
 
 
-def test_forwarded_for_is_not_read_by_the_app(holder, tmp_path, clock, measure_id):
+def test_forwarded_for_is_not_read_by_the_app(holder, store_backend, clock, measure_id):
     # waitress reads X-Forwarded-For from a trusted proxy (tests/web/test_proxy.py, through `serve`); the app
     # itself never does, so a client talking to it directly cannot pick a fresh address
-    client, _ = make_client(holder, tmp_path / "a", clock, limit=1)
+    client, _ = make_client(holder, store_backend, clock, limit=1)
 
     def post(forwarded):
         return client.simulate_post(f"/api/measures/{measure_id}/reports", remote_addr="198.51.100.7",
@@ -307,14 +311,14 @@ def test_script_in_every_field_is_shown_as_text_on_the_admin_page(app, measure_i
         assert value in html.unescape(re.sub(r"</?(ul|li)[^>]*>", "", cell)), css
 
 
-def test_admin_pages_need_the_token(app, holder, tmp_path, clock):
+def test_admin_pages_need_the_token(app, holder, store_backend, clock):
     for path in ("/admin/reports", "/admin/reports.json"):
         missing = app.simulate_get(path)
         assert missing.status_code == 401 and missing.headers["www-authenticate"].startswith("Bearer")
         for header in (f"Bearer {TOKEN}x", f"Bearer {TOKEN[:-1]}", TOKEN, f"Basic {TOKEN}", "Bearer "):
             assert app.simulate_get(path, headers={"Authorization": header}).status_code == 401, header
         assert app.simulate_get(path, headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
-    closed, _ = make_client(holder, tmp_path / "none", clock, token=None)
+    closed, _ = make_client(holder, store_backend, clock, token=None)
     for path in ("/admin/reports", "/admin/reports.json"):
         assert closed.simulate_get(path, headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 404
     assert app.simulate_get("/admin/reports.json").json["error"]["code"] == "unauthorized"
@@ -341,7 +345,8 @@ def test_links_to_the_forms_on_hits_and_measure_pages(app, measure_id):
     assert 'href="/propose"' in search.text
 
 
-def test_the_form_offers_only_pillars_that_can_pass_and_messages_name_no_server_file(holder, tmp_path, clock):
+def test_the_form_offers_only_pillars_that_can_pass_and_messages_name_no_server_file(holder, store_backend, tmp_path,
+                                                                                       clock):
     import yaml
     folder = tmp_path / "corpus"
     folder.mkdir()
@@ -349,8 +354,7 @@ def test_the_form_offers_only_pillars_that_can_pass_and_messages_name_no_server_
     # made up by the test, in a temporary folder: a pillar of which no sub-pillar is known yet
     data["pillars"].append({"name": "Test-only pillar without sub-pillars", "sub_pillars": []})
     (folder / "taxonomy.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    cfg = Config(corpus=str(folder), index="unused", data=str(tmp_path / "data"), report_limit=0)
-    app = falcon.testing.TestClient(create_app(holder, reports.from_config(cfg, clock=clock)))
+    app, _ = make_client(holder, store_backend, clock, limit=0, corpus=folder)
     names = taxonomy.load(folder)
     empty = [pillar for pillar, subs in names.pillars.items() if not subs]
     assert empty == ["Test-only pillar without sub-pillars"]
@@ -374,3 +378,19 @@ def test_the_form_offers_only_pillars_that_can_pass_and_messages_name_no_server_
         assert not re.search(r"/\w|\.yaml|\\\\", message), message  # no path, no file name
     assert "no sub-pillar in this database yet" in \
         app.simulate_post("/api/proposals", json={**good, "pillar": empty[0]}).json["error"]["message"]
+
+
+def test_an_unreachable_database_is_a_503_that_names_no_server_path(holder, store_backend, clock, measure_id,
+                                                                     tmp_path):
+    if store_backend.url:  # the cluster answers, but it has no such database
+        store_backend.url = store_backend.url.rsplit("/", 1)[0] + "/no_such_database?" + store_backend.url.split("?")[1]
+    else:  # a file where the data folder should be
+        store_backend.data.write_text("not a folder")
+    client, _ = make_client(holder, store_backend, clock)
+    for answer in (report(client, measure_id), client.simulate_post("/api/proposals", json=PROPOSAL),
+                   client.simulate_get("/admin/reports.json", headers={"Authorization": f"Bearer {TOKEN}"})):
+        assert answer.status_code == 503 and answer.json["error"]["code"] == "store_unavailable"
+        message = answer.json["error"]["message"]
+        assert message.startswith("the reports database (") and "/tmp" not in message and str(tmp_path) not in message
+    page = client.simulate_get(f"/measures/{measure_id}/report")  # the form needs the CSRF secret
+    assert page.status_code == 503 and "/tmp" not in page.text
