@@ -49,7 +49,7 @@ def test_masks_and_scores_equal_whoosh(synthetic_holder, q):
     snapshot = synthetic_holder.acquire()
     try:
         searcher = snapshot.index.searcher(weighting=scoring.BM25F())
-        evaluation = Evaluation(searcher, snapshot.lengths)
+        evaluation = Evaluation(searcher, snapshot.lengths, snapshot.columns)
         mask = evaluation.matching(parsed)
         # BM25F alone: the proximity term (parsed.pairs) is checked in test_differential.py
         scores = evaluation.scores(ParsedQuery(parsed.clauses))
@@ -68,7 +68,7 @@ def test_postings_equal_whoosh_postings(synthetic_holder):
     snapshot = synthetic_holder.acquire()
     try:
         searcher = snapshot.searcher()
-        evaluation = Evaluation(searcher, snapshot.lengths)
+        evaluation = Evaluation(searcher, snapshot.lengths, snapshot.columns)
         reader = searcher.reader()
         for text in ("data", "govern", "internet", "zzzz"):
             ids, weights = evaluation.postings("text", text)
@@ -105,10 +105,51 @@ def test_phrases_equal_whoosh_phrase_query(synthetic_holder, q):
     snapshot = synthetic_holder.acquire()
     try:
         searcher = snapshot.searcher()
-        ours = set(np.flatnonzero(Evaluation(searcher, snapshot.lengths).matching(parsed)).tolist())
+        ours = set(np.flatnonzero(Evaluation(searcher, snapshot.lengths, snapshot.columns).matching(parsed)).tolist())
         stems = [w.text.lower() for w in phrase.words]
         from measuresearch.text.analysis import stem
         whoosh = set(wq.Phrase("text", [stem(s) for s in stems]).docs(searcher))
         assert ours == whoosh
+    finally:
+        synthetic_holder.release(snapshot)
+
+
+def _whoosh_postings(leaf, field, term, positions):
+    """Return [(docnum, weight, positions or None)] of one term in one segment, by Whoosh's own matcher."""
+    matcher, found = leaf.postings(field, term), []
+    while matcher.is_active():
+        found.append((matcher.id(), matcher.weight(), matcher.value_as("positions") if positions else None))
+        matcher.next()
+    return found
+
+
+def test_columns_hold_every_posting_of_the_whoosh_segments(synthetic_holder):
+    """The columnar copy the engine reads (index/format/columns.py) against Whoosh's reader: every field,
+    every term, every posting of each of the three segments: documents, weights and positions."""
+    snapshot = synthetic_holder.acquire()
+    try:
+        reader = snapshot.index.reader()
+        segments = dict(zip([base for _, base in reader.leaf_readers()], snapshot.columns.segments))
+        checked = 0
+        for leaf, base in reader.leaf_readers():
+            columns, column_base = segments[base]
+            assert column_base == base
+            for field in ("text", "exact", "roman", "id", "country"):
+                table = columns.fields[field]
+                terms = [table.term(i) for i in range(table.size)]
+                assert terms == list(leaf.lexicon(field))
+                for number, term in enumerate(terms):
+                    start, end = table.extent(number)
+                    expected = _whoosh_postings(leaf, field, term, table.has_positions)
+                    assert table.docs[start:end].tolist() == [d for d, _, _ in expected]
+                    assert table.weights[start:end].tolist() == [w for _, w, _ in expected]
+                    if table.has_positions:
+                        stored = table.positions[table.position_starts[start]: table.position_starts[end]]
+                        assert stored.tolist() == [p for _, _, ps in expected for p in ps]
+                        assert np.diff(table.position_starts[start: end + 1]).tolist() == [
+                            len(ps) for _, _, ps in expected]
+                    checked += end - start
+        reader.close()
+        assert checked > 100_000
     finally:
         synthetic_holder.release(snapshot)

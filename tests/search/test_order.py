@@ -63,7 +63,7 @@ def exact_scores(holder, q):
     snapshot = holder.acquire()
     try:
         parsed = expand(parse(q), snapshot.vocabulary)
-        evaluation = Evaluation(snapshot.searcher(), snapshot.lengths)
+        evaluation = Evaluation(snapshot.searcher(), snapshot.lengths, snapshot.columns)
         scores = evaluation.scores(parsed)
         return {snapshot.facets.ids[d]: float(scores[d]) for d in range(snapshot.facets.size)}
     finally:

@@ -1,6 +1,7 @@
 """Open the live index once and keep it fresh: one snapshot per build.
 
-A Snapshot holds the Whoosh index of one build and its facet columns. Each
+A Snapshot holds the Whoosh index of one build, its facet columns and the
+columnar copy of its postings (columns.py, mapped once for all threads). Each
 thread gets its own Whoosh searcher on the snapshot (opened once, reused);
 when `current` points to a new build, new requests get a new snapshot and
 the old one is closed after its last request ends. No writer is ever opened.
@@ -18,11 +19,11 @@ from whoosh.filedb.filestore import FileStorage
 
 from measuresearch.index.format import jurisdictions as grouping
 from measuresearch.index.format.history import History
-from measuresearch.index.format.codec import field_lengths
+from measuresearch.index.format.codec import field_lengths, segment_ids
+from measuresearch.index.format.columns import Columns
 from measuresearch.errors import IndexUnavailable
 from measuresearch.index.format.facets import FacetData
 from measuresearch.index.format.layout import CURRENT, FACETS_FILE, REMOVED_FILE, WORDS_FILE, read_meta, unusable
-from measuresearch.index.format.postings_cache import PostingCache
 from measuresearch.index.format.records import Records
 from measuresearch.index.format.vocabulary import Vocabulary
 
@@ -49,11 +50,16 @@ class Snapshot:
         self.index = FileStorage(str(self.folder), supports_mmap=False, readonly=True).open_index()
         with self.index.reader() as reader:
             self.lengths = field_lengths(reader)
+            segments = segment_ids(reader)
         self.records = Records(self.folder, self.meta["records"])
         if len(self.records) != self.facets.size:
             self.records.close()
             raise IndexUnavailable(f"the index in {self.folder} is incomplete (records)")
-        self.postings = PostingCache()
+        try:
+            self.columns = Columns(self.folder, segments)
+        except (OSError, ValueError) as exc:
+            self.records.close()
+            raise IndexUnavailable(f"the index in {self.folder} is incomplete (columns: {exc})") from None
         self._local = threading.local()
         self._searchers = []
         self._lock = threading.Lock()
@@ -101,6 +107,7 @@ class Snapshot:
             searcher.close()
         self.index.close()
         self.records.close()
+        self.columns.close()
 
 
 def _log_pick_up(snapshot):

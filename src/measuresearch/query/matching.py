@@ -1,13 +1,13 @@
 """Evaluate a parsed query on the posting lists: which documents match, and their BM25F scores.
 
 Whoosh's own matcher tree visits the matching documents one by one in Python,
-which is what makes it slow on common words. Here each posting list is read
-block by block from the Whoosh segments into numpy arrays (codec.term_blocks);
+which is what makes it slow on common words. Here each posting list is a
+slice of the build's columnar copy of the postings (index/format/columns.py);
 AND/OR/NOT become boolean masks and BM25F scores a vector sum, with Whoosh's own formula and
 statistics (idf, quantised field lengths, B=0.75, K1=1.2), so that part of
 the score is the one Whoosh's BM25F gives for the same terms and boosts. A
-phrase is checked on the positions of its words (PackedPositions), read in
-bulk for the documents that hold all of them, as one numpy intersection of
+phrase is checked on the positions of its words, gathered in bulk for the
+documents that hold all of them, as one numpy intersection of
 (document, position) keys; the proximity term (words typed together that
 stand together) uses the same intersection. Evaluation.scores states how a
 score is composed.
@@ -18,9 +18,8 @@ import math
 import numpy as np
 
 from measuresearch.text.analysis import forms
-from measuresearch.index.format.codec import term_blocks
 from measuresearch.query.parser import LawNumber, Phrase
-from measuresearch.index.format.schema import EXACT_BOOST, ROMAN_BOOST, PackedPositions
+from measuresearch.index.format.schema import EXACT_BOOST, ROMAN_BOOST
 
 B, K1 = 0.75, 1.2
 LAW_BOOST = 2.0
@@ -69,50 +68,31 @@ def _intersect_sorted(a, b):
 
 
 class Evaluation:
-    """One query evaluated on one thread's reader: masks and scores, postings read once."""
+    """One query evaluated on one thread's reader: masks and scores, each posting list read once.
 
-    def __init__(self, searcher, lengths, cache=None):
+    columns: the build's columnar postings (index/format/columns.py), which
+    hold what the Whoosh segments hold, as arrays.
+    """
+
+    def __init__(self, searcher, lengths, columns):
         self.searcher = searcher
         self.reader = searcher.reader()
         self.size = self.reader.doc_count_all()
         self.lengths = lengths
-        self.cache = cache
-        self._blocks = {}
+        self.columns = columns
         self._postings = {}
         self._phrases = {}
-
-    def blocks(self, field, text):
-        """Return the posting blocks of one term: [(docnums, weights, encoded values)], read once."""
-        key = (field, text)
-        if key not in self._blocks:
-            self._blocks[key] = self._read_blocks(field, text)
-        return self._blocks[key]
-
-    def _read_blocks(self, field, text):
-        blocks = []
-        for leaf, base in self.reader.leaf_readers():
-            if (field, text) in leaf:
-                blocks.extend(term_blocks(leaf, field, text, base))
-        return blocks
 
     def postings(self, field, text):
         """Return (docnums, weights) of one term as numpy arrays (empty when unknown)."""
         key = (field, text)
-        if key in self._postings:
-            return self._postings[key]
-        cached = self.cache.get(key) if self.cache is not None else None
-        if cached is not None:
-            postings = cached[0].astype(np.int64), cached[1].astype(np.float64)
-        else:
-            blocks = self.blocks(field, text)
-            if blocks:
-                postings = np.concatenate([b[0] for b in blocks]), np.concatenate([b[1] for b in blocks])
-            else:
-                postings = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-            if self.cache is not None:
-                self.cache.put(key, (postings[0].astype(np.int32), postings[1].astype(np.float32)))
-        self._postings[key] = postings
-        return postings
+        if key not in self._postings:
+            self._postings[key] = self.columns.postings(field, text)
+        return self._postings[key]
+
+    def doc_frequency(self, field, text):
+        """Return how many documents hold one term."""
+        return self.columns.doc_frequency(field, text)
 
     def term_mask(self, field, text):
         mask = np.zeros(self.size, dtype=bool)
@@ -161,17 +141,9 @@ class Evaluation:
 
     def _position_keys(self, text, candidates, shift):
         """Return document * STRIDE + position + shift (shift >= 0) for every occurrence of a term in candidates, sorted."""
-        docs, positions = [], []
-        for ids, _, values in self.blocks("text", text):
-            chosen = np.flatnonzero(candidates[ids])
-            if len(chosen):
-                picked = [values[i] for i in chosen.tolist()]
-                positions.append(np.frombuffer(b"".join(picked), dtype=PackedPositions.DTYPE))
-                docs.append(np.repeat(ids[chosen], [len(v) // 4 for v in picked]))
-        if not docs:
-            return np.zeros(0, dtype=np.int64)
-        # docnums ascend block by block and positions within a posting: the keys come out sorted
-        return np.concatenate(docs) * _STRIDE + (np.concatenate(positions).astype(np.int64) + shift)
+        docs, positions = self.columns.positions("text", text, candidates)
+        # documents ascend and positions within a document: the keys come out sorted
+        return docs * _STRIDE + (positions.astype(np.int64) + shift)
 
     def clause_mask(self, clause):
         """Return the documents one clause matches (its options OR-ed; none for no options)."""
@@ -234,7 +206,7 @@ class Evaluation:
                         self.term_scores(scores, field, text, boost)
         limit = proximity_limit(self.size)
         for first, second in parsed.pairs:
-            if any(sum(self.reader.doc_frequency("text", s) for s in forms(w.text).stems) > limit
+            if any(sum(self.doc_frequency("text", s) for s in forms(w.text).stems) > limit
                    for w in (first, second)):
                 continue
             near = self.adjacent_mask(first, second, within)

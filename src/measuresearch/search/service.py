@@ -215,16 +215,15 @@ def _hit(record, score, words, fields):
     }
 
 
-def _suggestion(searcher, vocabulary, parsed, text):
+def _suggestion(evaluation, vocabulary, parsed, text):
     """Return {"q": ...} replacing unknown words by close indexed words, else None."""
-    reader = searcher.reader()
     changed = text
     for unit in parsed.words():
         if not isinstance(unit, Word) or len(unit.text) < 3 or unit.text.isdigit():
             continue
         word = forms(unit.text)
-        known = any(reader.doc_frequency("text", s) for s in word.stems)
-        if known or any(reader.doc_frequency("roman", k) for k in word.roman):
+        known = any(evaluation.doc_frequency("text", s) for s in word.stems)
+        if known or any(evaluation.doc_frequency("roman", k) for k in word.roman):
             continue
         correction = vocabulary.correct(word.readings[0])
         if correction:
@@ -239,7 +238,7 @@ class _Evaluated:
         self.parsed = expand(parsed, snapshot.vocabulary)
         self.searcher = snapshot.searcher()
         self.records = snapshot.records
-        self.evaluation = Evaluation(self.searcher, snapshot.lengths, snapshot.postings)
+        self.evaluation = Evaluation(self.searcher, snapshot.lengths, snapshot.columns)
         self.matching, self.allowed, self.sets, self.relaxed = _select(
             self.evaluation, snapshot.facets, self.parsed, request)
         self.total = int(self.allowed.sum())
@@ -275,7 +274,7 @@ def search(holder, request, parents=False):
         hits = [_hit(record, score, words, f) for (record, score), f in zip(page, fields)]
         counts = facet_counts.counts(data, run.matching, run.sets, request.filters, request.date_filter(),
                                      request.exclusions)
-        suggestion = (_suggestion(run.searcher, snapshot.vocabulary, run.parsed, request.q)
+        suggestion = (_suggestion(run.evaluation, snapshot.vocabulary, run.parsed, request.q)
                       if run.parsed.clauses else None)
         extra = {"sub_pillar_parents": data.sub_pillar_parents()} if parents else {}
         notices = search_notices(request, parsed, data.numbers | {"group": data.groups.known()})

@@ -17,6 +17,7 @@ import uuid
 
 from whoosh import index as whoosh_index
 
+from measuresearch.index.build import columns as posting_columns
 from measuresearch.index.build import fingerprints
 from measuresearch.domain import groups
 from measuresearch.index.build import writers
@@ -63,6 +64,7 @@ def build(corpus_dir, index_root, measures=None, progress=None):
             whoosh_index.create_in(str(work), schema).close()
             columns, words, records, removed = writers.write(str(work), corpus_dir, measures, progress)
             _check_documents(str(work), len(columns.ids))
+            posting_columns.check(work)
             built_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
             storage.write_json(work / FACETS_FILE, columns.data())
             storage.write_json(work / WORDS_FILE, words.data())

@@ -21,6 +21,7 @@ from whoosh.formats import Frequency
 from whoosh.index import TOC, clean_files
 from whoosh.writing import SegmentWriter
 
+from measuresearch.index.build.columns import ColumnsWriter
 from measuresearch.index.build.postings import FieldPostings, SortedPostings
 from measuresearch.index.format.codec import stored_lengths
 from measuresearch.index.format.schema import PackedPositions
@@ -63,12 +64,16 @@ class ArraySegmentWriter(SegmentWriter):
     def _flush_segment(self):
         self.perdocwriter.close()
         lengths = self.per_document_reader()
+        columns = ColumnsWriter(self.storage.folder, self.newsegment.segment_id())
         try:
             for name in sorted(self._postings):
                 postings = self._postings.pop(name)
-                write_field(self.fieldwriter, self.codec, postings, stored_lengths(lengths, name, self.docnum))
+                write_field(self.fieldwriter, self.codec, postings, stored_lengths(lengths, name, self.docnum),
+                            columns)
+            columns.close()
         finally:
             lengths.close()
+            columns.abandon()
         self.fieldwriter.close()
 
     def finish_segment(self):
@@ -101,12 +106,17 @@ def commit_segments(ix, segments):
     ix.storage.temp_storage(f"{ix.indexname}.tmp").destroy()
 
 
-def write_field(fieldwriter, codec, postings, lengths):
-    """Write one field's FieldPostings: its terms in byte order, each posting list as W3 blocks."""
+def write_field(fieldwriter, codec, postings, lengths, columns=None):
+    """Write one field's FieldPostings: its terms in byte order, each posting list as W3 blocks.
+
+    columns: a ColumnsWriter that also gets the field's columnar copy.
+    """
     postings.group()
     if not postings.terms:
         return  # Whoosh's own writer never starts a field without postings
     table = SortedPostings(postings, codec._blocklimit)
+    if columns is not None:
+        columns.add(table)
     fieldwriter.start_field(postings.name, postings.field)
     blocks = BlockWriter(fieldwriter._postfile, blocklimit=codec._blocklimit,
                          compression=codec._compression, inlinelimit=codec._inlinelimit)

@@ -135,6 +135,11 @@ def term_blocks(leaf, field, text, base):
     return blocks
 
 
+def segment_ids(reader):
+    """Return [(segment id, first document number)] of an index reader's segments, in document order."""
+    return [(leaf.segment().segment_id(), base) for leaf, base in reader.leaf_readers()]
+
+
 def spelling_suggestions(corrector, word, maxdist, prefix):
     """Yield (score, word) of a Whoosh ListCorrector within maxdist edits, keeping `prefix` letters.
 

@@ -2,7 +2,7 @@
 
     index/current          symlink to the live build (replaced atomically)
     index/build-<id>/      a complete build: Whoosh files, meta.json, facets.json, words.json, records-*,
-                           groups.json
+                           groups.json, columns-<segment>.bin/.json (the postings, columnar: columns.py)
     index/.build-<id>/     a build in progress; left over only by a crash
     index/.lock            flock()ed while a build runs; the kernel drops it if we die
 
@@ -31,7 +31,7 @@ HISTORY_FILE = "history.json"  # the last builds' added / changed / removed meas
 BUILD_PREFIX = "build-"
 WORK_PREFIX = ".build-"
 # Bumped whenever the schema or the side files change; a service refuses older builds.
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8
 
 
 def current_build(index_root):

@@ -1,0 +1,163 @@
+"""A columnar copy of the posting lists, beside the Whoosh segments: what the engine reads.
+
+Whoosh keeps a posting list as pickled blocks of 128 postings; reading one
+back costs about 0.4 microseconds a posting, on every query that needs it. A
+build also writes, for each segment, one file `columns-<segment id>.bin` of
+plain little-endian arrays and its table of contents `columns-<segment id>.json`,
+for every indexed field (nothing here names a field):
+
+    terms          uint8   the field's terms (UTF-8), sorted by their bytes, end to end
+    term_offsets   int64   where term i starts in `terms` (one more entry than terms)
+    term_starts    int64   where term i's postings start (one more entry than terms)
+    docs           int32   each posting's document, numbered inside the segment
+    weights        float32 each posting's weight, as Whoosh's block stores it
+    position_starts int64  (fields with positions) where each posting's positions start
+    positions      uint32  (fields with positions) the positions, posting after posting
+
+A snapshot maps each file once (shared by its threads): reading a term is a
+binary search in `terms` and a slice of `docs` and `weights`, nothing
+decoded. The Whoosh segments stay the index that stock Whoosh searches; the
+build checks a sample of terms of the copy against them (index/build/columns.py)
+and tests/query/test_matching.py every term of a test index.
+"""
+
+import json
+import mmap
+import os
+
+import numpy as np
+
+ARRAYS = {"terms": "<u1", "term_offsets": "<i8", "term_starts": "<i8", "docs": "<i4", "weights": "<f4",
+          "position_starts": "<i8", "positions": "<u4"}
+ALIGN = 8  # every array starts at a multiple of 8 bytes of its file
+
+
+def file_names(segment_id):
+    """Return (data file, table of contents) of one segment's columns."""
+    return f"columns-{segment_id}.bin", f"columns-{segment_id}.json"
+
+
+class FieldColumns:
+    """One field of one segment: its sorted terms and their postings, as views of the mapped file."""
+
+    def __init__(self, data, table):
+        for name, (offset, count) in table.items():
+            setattr(self, name, np.frombuffer(data, dtype=ARRAYS[name], count=count, offset=offset))
+        self.size = len(self.term_starts) - 1
+        self.has_positions = hasattr(self, "positions")
+
+    def term(self, i):
+        return self.terms[self.term_offsets[i]: self.term_offsets[i + 1]].tobytes()
+
+    def find(self, term):
+        """Return the number of `term` (bytes) among the field's terms, or -1."""
+        lo, hi = 0, self.size
+        while lo < hi:
+            middle = (lo + hi) // 2
+            if self.term(middle) < term:
+                lo = middle + 1
+            else:
+                hi = middle
+        return lo if lo < self.size and self.term(lo) == term else -1
+
+    def extent(self, i):
+        return int(self.term_starts[i]), int(self.term_starts[i + 1])
+
+
+class SegmentColumns:
+    """The columns of one segment: one mapped file."""
+
+    def __init__(self, folder, segment_id):
+        data_name, table_name = file_names(segment_id)
+        with open(os.path.join(folder, table_name), encoding="utf-8") as handle:
+            tables = json.load(handle)
+        with open(os.path.join(folder, data_name), "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            self.map = mmap.mmap(handle.fileno(), size, access=mmap.ACCESS_READ) if size else b""
+        self.fields = {name: FieldColumns(self.map, table) for name, table in tables.items()}
+
+    def close(self):
+        self.fields = {}
+        if isinstance(self.map, mmap.mmap):
+            try:
+                self.map.close()
+            except BufferError:  # a request still holds a view: the map goes with its last reference
+                pass
+
+
+_EMPTY_DOCS, _EMPTY_WEIGHTS = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+
+
+class Columns:
+    """The columns of every segment of one build, documents numbered across segments."""
+
+    LOOKUPS = 200_000  # remembered term numbers; forgotten all at once past this
+
+    def __init__(self, folder, segments):
+        """segments: [(segment id, first document number)] in document order."""
+        self.segments = []
+        try:
+            for segment_id, base in segments:
+                self.segments.append((SegmentColumns(folder, segment_id), base))
+        except BaseException:
+            self.close()
+            raise
+        self._lookups = {}
+
+    def _terms(self, field, text):
+        """Yield (FieldColumns, term number, base) of every segment that has the term."""
+        key = (field, text)
+        found = self._lookups.get(key)
+        if found is None:
+            term = text if isinstance(text, bytes) else text.encode("utf-8")
+            found = [(columns.fields[field], number, base) for columns, base in self.segments
+                     if field in columns.fields for number in [columns.fields[field].find(term)] if number >= 0]
+            if len(self._lookups) >= self.LOOKUPS:
+                self._lookups = {}
+            self._lookups[key] = found
+        return found
+
+    def doc_frequency(self, field, text):
+        """Return how many documents hold the term."""
+        return sum(int(c.term_starts[n + 1] - c.term_starts[n]) for c, n, _ in self._terms(field, text))
+
+    def postings(self, field, text):
+        """Return (documents int64, weights float64) of one term, documents ascending."""
+        parts = []
+        for columns, number, base in self._terms(field, text):
+            start, end = columns.extent(number)
+            parts.append((columns.docs[start:end].astype(np.int64) + base, columns.weights[start:end]))
+        if not parts:
+            return _EMPTY_DOCS, _EMPTY_WEIGHTS
+        if len(parts) == 1:
+            return parts[0][0], parts[0][1].astype(np.float64)
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]).astype(np.float64)
+
+    def positions(self, field, text, candidates):
+        """Return (documents, positions) of every occurrence of a term in the `candidates` mask.
+
+        One entry per occurrence, ordered by document, then position (as indexed).
+        """
+        docs, positions = [], []
+        for columns, number, base in self._terms(field, text):
+            start, end = columns.extent(number)
+            ids = columns.docs[start:end].astype(np.int64) + base
+            chosen = np.flatnonzero(candidates[ids])
+            if not len(chosen):
+                continue
+            first = columns.position_starts[start + chosen]
+            counts = columns.position_starts[start + chosen + 1] - first
+            # the positions of the chosen postings: runs [first, first + count), gathered at once
+            total = int(counts.sum())
+            run_starts = np.cumsum(counts) - counts
+            where = np.repeat(first - run_starts, counts) + np.arange(total, dtype=np.int64)
+            positions.append(columns.positions[where])
+            docs.append(np.repeat(ids[chosen], counts))
+        if not docs:
+            return _EMPTY_DOCS, np.zeros(0, dtype=np.uint32)
+        return np.concatenate(docs), np.concatenate(positions)
+
+    def close(self):
+        segments, self.segments = self.segments, []
+        for columns, _ in segments:
+            columns.close()
