@@ -70,6 +70,7 @@ def render(req, name, language=None, **context):
     """Render one template in the request's language (or `language`); `link` keeps a language chosen with ?lang=."""
     lang = language or i18n.negotiate(req)
     chosen = None if language else i18n.chosen(req)
-    context.setdefault("languages", urls.language_links(req.relative_uri, lang))
+    # a page in one language only (the curator's) offers no other
+    context.setdefault("languages", [] if language else urls.language_links(req.relative_uri, lang))
     return environment(lang).get_template(name).render(
         link=functools.partial(urls.localized, lang=chosen), chosen_lang=chosen, **context)
