@@ -2,6 +2,7 @@
 
 import pytest
 
+from measuresearch.search import service as search
 from measuresearch.search.service import SearchRequest
 from measuresearch.web.http import urls
 
@@ -37,3 +38,20 @@ def test_replace_and_year_only():
 def test_without_filters_keeps_the_query():
     pairs = [("q", "x"), ("country", "K"), ("year_to", "2020"), ("sort", "oldest")]
     assert urls.without_filters(pairs) == "/?q=x&sort=oldest"
+
+
+@pytest.mark.parametrize("measure_id, below, expected", [
+    ("kz-licensing-1a2b", (), "/measures/kz-licensing-1a2b"),
+    ("kz-licensing-1a2b", ("report", "thanks"), "/measures/kz-licensing-1a2b/report/thanks"),
+    ("a/b?c#d", (), "/measures/a%2Fb%3Fc%23d"),
+])
+def test_a_measure_path_quotes_the_id_as_one_segment(measure_id, below, expected):
+    assert urls.measure_path(measure_id, *below) == expected
+
+
+def test_hits_are_linked_by_the_web_layer_with_the_one_measure_path(client, holder):
+    bare = search.search(holder, search.SearchRequest(q="licensing"))
+    served = client.simulate_get("/api/search", params={"q": "licensing"}).json
+    assert bare["hits"] and all("url" not in hit for hit in bare["hits"])
+    assert [hit["url"] for hit in served["hits"]] == [urls.measure_path(hit["id"]) for hit in bare["hits"]]
+    assert list(served["hits"][0])[:2] == ["id", "url"]

@@ -154,12 +154,13 @@ def cmd_index(args):
 def cmd_search(args):
     from measuresearch.index.engine import IndexHolder
     from measuresearch.search.service import SearchRequest, search
+    from measuresearch.web.http.urls import linked_result
     filters = {n: tuple(getattr(args, n)) for n in ("country", "pillar", "sub_pillar", "coverage") if getattr(args, n)}
     request = SearchRequest(q=args.query, filters=filters, year_from=args.year_from, year_to=args.year_to,
                             event=tuple(args.event), in_force_on=args.in_force_on, sort=args.sort, page=args.page, per_page=args.per_page)
     holder = IndexHolder(args.index)
     try:
-        result = search(holder, request)
+        result = linked_result(search(holder, request))
     finally:
         holder.close()
     if args.json:

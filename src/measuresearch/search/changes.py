@@ -84,8 +84,6 @@ def changes(holder, request, since=None):
             found += [{"id": e["id"], "kind": "removed", **at} for e in sorted(build["removed"], key=lambda e: e["id"])
                       if _removed_passes(e, request, groups)]
         live = snapshot.stamp()
-    for change in found:
-        change["url"] = f"/measures/{change['id']}"
     return {"since": since, "builds": [{"index_id": b["index_id"], "built_at": b["built_at"]} for b in builds],
             "changes": found} | live
 

@@ -195,7 +195,6 @@ def _match_page(words, records):
 def _hit(record, score, words, fields):
     return {
         "id": record["id"],
-        "url": f"/measures/{record['id']}",
         # unrounded: the order of hits is by this exact score (then id), so a client can check it
         "score": score,
         "country": record["country"],
@@ -306,7 +305,6 @@ def export(holder, request):
         build = snapshot.stamp()
     for record in records:
         record.update(build)  # the CSV export says which build it comes from
-        record["url"] = f"/measures/{record['id']}"
         record["events"] = date_events.public_events(record.get("events", []))
     return run.total, records
 
@@ -361,7 +359,7 @@ def _newest_first(data, facet, docnum, exclude, limit=50):
 
 
 def _summary(record):
-    return {"id": record["id"], "url": f"/measures/{record['id']}", "titles": record["titles"],
+    return {"id": record["id"], "titles": record["titles"],
             "country": record["country"], "sub_pillar": record["sub_pillar"], "year": record.get("year")}
 
 

@@ -1,4 +1,8 @@
-"""Build the URLs of the search page: every state is a plain query string (pure)."""
+"""Build the URLs of the site: a measure's pages, and the search page, whose every state is a plain query string (pure).
+
+The search layer returns measures by id; their `url` is added here, where pages,
+hits, feeds, citations and exports take it from.
+"""
 
 import urllib.parse
 
@@ -11,6 +15,21 @@ ORDER = ("q", *FILTER_PARAMS, "year_from", "year_to", "event", "in_force_on", "s
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "kk": "Қазақша"}
 PAGE_ONLY = ("page", "per_page", "lang")
 PAGE_EXTRAS = ("more", "rows", "cols", "status", "measure")  # parameters of the pages that are not a search  # what an export or feed of the same search leaves out
+
+
+def measure_path(measure_id, *below):
+    """Return the path of a measure's page, or of a page below it (measure_path(id, "report"))."""
+    return "/".join(("/measures", urllib.parse.quote(measure_id, safe=""), *below))
+
+
+def linked(measures):
+    """Return the measures (dicts with an `id`) each with the `url` of its page, after its id."""
+    return [{"id": m["id"], "url": measure_path(m["id"]), **m} for m in measures]
+
+
+def linked_result(result, key="hits"):
+    """Return a result of the search layer with the measures under `key` linked (see linked)."""
+    return {**result, key: linked(result[key])}
 
 
 def state_of(request, lang=None):

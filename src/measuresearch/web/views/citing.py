@@ -1,9 +1,8 @@
 """GET /api/measures/{id}/cite?format=F: a citation of one measure with its absolute permalink."""
 
-import urllib.parse
-
 from measuresearch.search import cite
 from measuresearch.search import service as search
+from measuresearch.web.http import urls
 from measuresearch.web.http.baseurl import absolute
 from measuresearch.web.i18n import N_
 from measuresearch.web.http.params import choice, refuse_unknown
@@ -11,16 +10,15 @@ from measuresearch.web.http.params import choice, refuse_unknown
 
 def permalink(req, measure_id):
     """Return the absolute permalink of a measure."""
-    return absolute(req, "/measures/" + urllib.parse.quote(measure_id, safe=""))
+    return absolute(req, urls.measure_path(measure_id))
 
 
 def citations(req, record):
     """Return [{"format", "label", "text", "url"}] of every format, for the measure page's citation box."""
     labels = {"text": N_("Text"), "bibtex": "BibTeX", "ris": "RIS", "csl-json": "CSL-JSON"}
     link = permalink(req, record["id"])
-    quoted = urllib.parse.quote(record["id"], safe="")
     return [{"format": fmt, "label": labels[fmt], "text": cite.cite(record, link, fmt),
-             "url": f"/api/measures/{quoted}/cite?format={fmt}",
+             "url": "/api" + urls.measure_path(record["id"], f"cite?format={fmt}"),
              "filename": f"{record['id']}.{cite.FORMATS[fmt][1]}"} for fmt in labels]
 
 

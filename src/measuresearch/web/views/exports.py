@@ -4,6 +4,7 @@ import csv
 import io
 
 from measuresearch.domain.dates import describe
+from measuresearch.web.http.urls import measure_path
 
 # index_id and index_built_at (the build the rows come from) are repeated on every row, so the file stays one table
 COLUMNS = ("id", "url", "country", "pillar", "sub_pillar", "coverage", "year", "dates", "events", "titles",
@@ -32,7 +33,7 @@ def to_csv(hits, base_url=""):
     for hit in hits:
         # one event a line, as a reader says it: "in_force: since July 2018"
         source = hit.get("source") or {}
-        row = dict(hit, url=base_url + hit["url"],
+        row = dict(hit, url=base_url + measure_path(hit["id"]),
                    events=[f"{e['event']}: {describe(e)}" for e in hit.get("events", [])],
                    source_kind=source.get("kind"), source_name=source.get("name"), source_url=source.get("url"),
                    first_imported=source.get("first_imported"))
@@ -45,4 +46,4 @@ def to_json_export(result, hits):
     fields = ("id", "url", "country", "pillar", "sub_pillar", "coverage", "titles", "dates", "year", "events",
               "description", "source", "last_imported", "sources")
     return {"query": result["query"], "total": result["total"],
-            "measures": [{f: hit.get(f) for f in fields} for hit in hits]}
+            "measures": [{f: hit.get(f) for f in fields} | {"url": measure_path(hit["id"])} for hit in hits]}

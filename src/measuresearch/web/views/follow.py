@@ -1,11 +1,11 @@
 """Following changes: /api/changes (JSON) and /api/search.atom (an Atom 1.0 feed of any search)."""
 
-import urllib.parse
 import xml.etree.ElementTree as ET
 
 from measuresearch.domain import provenance
 from measuresearch.search import changes
 from measuresearch.web.views import citing
+from measuresearch.web.http import urls
 from measuresearch.web.http.baseurl import absolute
 from measuresearch.web.http.params import SEARCH_PARAMS, search_request, text
 
@@ -42,7 +42,7 @@ def to_atom(entries, build, request, self_url, page_url, base_url):
     _add(_add(feed, "author"), "name", "measuresearch (data: Digital Trade Integration database)")
     _add(feed, "generator", "measuresearch")
     for record in entries:
-        permalink = base_url + f"/measures/{urllib.parse.quote(record['id'])}"
+        permalink = base_url + urls.measure_path(record["id"])
         entry = _add(feed, "entry")
         _add(entry, "id", permalink)
         _add(entry, "title", " / ".join(record["titles"]) or record["id"])
@@ -83,7 +83,7 @@ class ChangesResource:
 
     def on_get(self, req, resp):
         request = search_request(req, allowed=SEARCH_PARAMS | {"since"})
-        resp.media = changes.changes(self.holder, request, text(req, "since"))
+        resp.media = urls.linked_result(changes.changes(self.holder, request, text(req, "since")), "changes")
 
 
 def add_routes(app, holder):

@@ -160,7 +160,7 @@ class SearchPage:
         redirect_blanks(req)
         # the page reads only the parameters it knows: a shared link's utm_source or fbclid is ignored
         request = search_request(req, allowed=SEARCH_PARAMS | set(req.params), strict=False)
-        result = search.search(self.holder, request, parents=True)
+        result = urls.linked_result(search.search(self.holder, request, parents=True))
         pairs = urls.state_of(request, i18n.chosen(req))
         expanded = sidebar.expanded_facets(req, result["facets"])
         tree, orphans = sidebar.pillar_tree(result, pairs, expanded)
@@ -180,7 +180,7 @@ class MeasurePage:
 
     def on_get(self, req, resp, measure_id):
         try:
-            record = search.get_measure(self.holder, measure_id)
+            record = urls.linked_result(search.get_measure(self.holder, measure_id), "related")
         except Removed as exc:  # 410: say so, and offer a search for its title
             title = exc.tombstone["titles"][0] if exc.tombstone.get("titles") else ""
             resp.status = falcon.HTTP_410

@@ -154,7 +154,7 @@ class ReportForm:
             _html(req, resp, "report.html", falcon.code_to_http_status(exc.status), measure=measure, values=values,
                   error=error, csrf=self.subs.csrf.token(req, resp))
             return
-        _thanks(req, f"/measures/{measure_id}/report/thanks")
+        _thanks(req, urls.measure_path(measure_id, "report", "thanks"))
 
 
 class ReportThanks:

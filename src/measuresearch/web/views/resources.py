@@ -12,6 +12,7 @@ import falcon
 from measuresearch.search import service as search
 from measuresearch.errors import ExportsBusy, InvalidParameter
 from measuresearch.web.views import exports
+from measuresearch.web.http import urls
 from measuresearch.web.openapi import document as openapi
 from measuresearch.web.http.params import refuse_unknown, search_request, single
 
@@ -30,7 +31,7 @@ class SearchResource:
         self.export_slots = threading.BoundedSemaphore(EXPORT_SLOTS)
 
     def on_get(self, req, resp):
-        resp.media = search.search(self.holder, search_request(req))
+        resp.media = urls.linked_result(search.search(self.holder, search_request(req)))
 
     @contextlib.contextmanager
     def _export(self):
@@ -71,7 +72,7 @@ class MeasureResource:
 
     def on_get(self, req, resp, measure_id):
         refuse_unknown(req, ())
-        resp.media = search.get_measure(self.holder, measure_id)
+        resp.media = urls.linked_result(search.get_measure(self.holder, measure_id), "related")
 
 
 class SuggestResource:
