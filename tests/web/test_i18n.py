@@ -221,10 +221,10 @@ def test_the_form_pages_have_the_search_box(client, real_measures):
 
 
 @pytest.fixture()
-def limited(holder, tmp_path):
+def limited(holder, store_backend):
     from web.test_reports_api import Clock
     clock = Clock()
-    client, _ = make_client(holder, tmp_path / "data", clock, limit=1)
+    client, _ = make_client(holder, store_backend, clock, limit=1)
     return client, clock
 
 
