@@ -1,23 +1,25 @@
 """The OpenAPI paths of the compare endpoints (matrix), merged into openapi.document()."""
 
+from measuresearch.search.changes import KINDS
 from measuresearch.search.matrix import DIMENSIONS
+from measuresearch.web.openapi.parts import MEASURE_ID, error, json_ok, param, responses, search_params
 
 
-def _axis(param, name, description):
+def _axis(name, description):
     return param(name, {"type": "string", "enum": list(DIMENSIONS)}, description)
 
 
-def _matrix_params(param, search_params):
+def _matrix_params():
     # the search parameters without the paging and the order, which a matrix does not have
     params = [p for p in search_params() if p["name"] not in ("page", "per_page", "sort")]
-    return [_axis(param, "rows", "dimension of the rows (default country)"),
-            _axis(param, "cols", "dimension of the columns (default pillar); the same as rows gives the diagonal"),
+    return [_axis("rows", "dimension of the rows (default country)"),
+            _axis("cols", "dimension of the columns (default pillar); the same as rows gives the diagonal"),
             *params]
 
 
-def _follow_paths(param, search_params, responses, json_ok):
+def _follow_paths():
     change = {"type": "object", "required": ["id", "kind", "index_id", "at"], "properties": {
-        "id": {"type": "string"}, "kind": {"type": "string", "enum": ["added", "changed", "removed"]},
+        "id": {"type": "string"}, "kind": {"type": "string", "enum": list(KINDS)},
         "index_id": {"type": "string"}, "at": {"type": "string", "format": "date-time"}, "url": {"type": "string"}}}
     answer = {"type": "object", "required": ["since", "changes"], "properties": {
         "since": {"type": ["string", "null"]}, "changes": {"type": "array", "items": change},
@@ -37,28 +39,24 @@ def _follow_paths(param, search_params, responses, json_ok):
             "content": {kind: {"schema": {"type": "string"}} for kind in (
                 "application/x-bibtex", "application/x-research-info-systems",
                 "application/vnd.citationstyles.csl+json", "text/plain")}}
-    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-    measure_id = {"name": "measure_id", "in": "path", "required": True, "schema": {"type": "string"}}
     fmt = param("format", {"type": "string", "enum": ["bibtex", "ris", "csl-json", "text"]},
                 "citation format (default text)")
-    with_400 = {**responses(json_ok(answer)), "404": {"description": "since names a build the history does not "
-                                                                      "hold", "content": {"application/json": {
-                                                                          "schema": {"$ref": "#/components/schemas/Error"}}}}}
+    with_404 = {**responses(json_ok(answer)), "404": error("since names a build the history does not hold")}
     return {
         "/api/changes": {"get": {"operationId": "changes", "parameters": [since, *search_params(export=True)],
                                  "description": "measures added, changed or removed by the builds after `since`; "
                                                 "q and the date parameters do not apply to removed measures",
-                                 "responses": with_400}},
+                                 "responses": with_404}},
         "/api/search.atom": {"get": {"operationId": "searchAtom", "parameters": search_params(export=True),
                                      "responses": responses(atom)}},
         "/api/measures/{measure_id}/cite": {"get": {
-            "operationId": "cite", "parameters": [measure_id, fmt],
-            "responses": {**responses(cite), "404": {"description": "unknown id", **error},
-                          "410": {"description": "removed by a re-import with --prune", **error}}}},
+            "operationId": "cite", "parameters": [MEASURE_ID, fmt],
+            "responses": {**responses(cite), "404": error("unknown id"),
+                          "410": error("removed by a re-import with --prune")}}},
     }
 
 
-def paths(param, search_params, responses, json_ok):
+def paths():
     """Return the OpenAPI paths of the matrix and of following changes."""
     axis = {"type": "array", "items": {"type": "object", "required": ["value", "count"], "properties": {
         "value": {"type": ["string", "integer"]}, "count": {"type": "integer", "minimum": 0}}}}
@@ -73,12 +71,12 @@ def paths(param, search_params, responses, json_ok):
                           "index_built_at; a last row of column totals",
            "content": {"text/csv": {"schema": {"type": "string"}}}}
     return {
-        "/api/matrix": {"get": {"operationId": "matrix", "parameters": _matrix_params(param, search_params),
+        "/api/matrix": {"get": {"operationId": "matrix", "parameters": _matrix_params(),
                                 "description": "the measures of a search cross-tabulated: rows[].count and "
                                                "cols[].count are measures with that value, cells[].count "
                                                "measures with both",
                                 "responses": responses(json_ok(matrix))}},
-        "/api/matrix.csv": {"get": {"operationId": "matrixCsv", "parameters": _matrix_params(param, search_params),
+        "/api/matrix.csv": {"get": {"operationId": "matrixCsv", "parameters": _matrix_params(),
                                     "responses": responses(csv)}},
-        **_follow_paths(param, search_params, responses, json_ok),
+        **_follow_paths(),
     }

@@ -7,12 +7,7 @@ allows is a body the server stores, and the other way round.
 
 from measuresearch.curation import submissions
 from measuresearch.domain import taxonomy
-
-_ERROR = {"$ref": "#/components/schemas/Error"}
-
-
-def _error(description):
-    return {"description": description, "content": {"application/json": {"schema": _ERROR}}}
+from measuresearch.web.openapi.parts import MEASURE_ID, RETRY_AFTER, error
 
 
 def _created(name, required, properties):
@@ -38,12 +33,12 @@ def _lines(name, description):
 
 
 _WRITE_ERRORS = {
-    "400": _error("a bad field; `parameter` names the first one"),
-    "413": _error("body over 64 KB"),
-    "415": _error("the body is not application/json"),
-    "429": {**_error("over MEASURESEARCH_REPORT_LIMIT reports and proposals an hour from this client"),
-            "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait"}}},
-    "503": _error("the reports database cannot be opened"),
+    "400": error("a bad field; `parameter` names the first one"),
+    "413": error("body over 64 KB"),
+    "415": error("the body is not application/json"),
+    "429": error("over MEASURESEARCH_REPORT_LIMIT reports and proposals an hour from this client",
+                 headers=RETRY_AFTER),
+    "503": error("the reports database cannot be opened"),
 }
 _EMAIL = ("optional; for a curator's question (the server never sends mail). Blank is the same as absent.")
 
@@ -66,7 +61,7 @@ def _proposal(names):
             "oneOf": pairs}
 
 
-def paths(measure_id_parameter, names=None):
+def paths(names=None):
     """Return the path items of POST /api/measures/{id}/reports and POST /api/proposals."""
     names = names or taxonomy.load()
     report = {"type": "object", "required": ["message"], "additionalProperties": False, "properties": {
@@ -77,10 +72,10 @@ def paths(measure_id_parameter, names=None):
              "created_at": {"type": "string", "format": "date-time"}}
     return {
         "/api/measures/{measure_id}/reports": {"post": {
-            "operationId": "reportMeasure", "parameters": [measure_id_parameter], "requestBody": _body(report),
+            "operationId": "reportMeasure", "parameters": [MEASURE_ID], "requestBody": _body(report),
             "responses": {"201": _created("report", ["id", "measure_id", "status", "created_at"],
                                           {**stamp, "measure_id": {"type": "string"}}),
-                          "404": _error("unknown measure"), **_WRITE_ERRORS}}},
+                          "404": error("unknown measure"), **_WRITE_ERRORS}}},
         "/api/proposals": {"post": {
             "operationId": "proposeMeasure", "requestBody": _body(_proposal(names)),
             "responses": {"201": _created("proposal", ["id", "status", "created_at"], stamp), **_WRITE_ERRORS}}},
