@@ -125,6 +125,21 @@ def _refused(req, resp, exc, values):
     return forms.form_error(exc, values, i18n.negotiate(req))
 
 
+def _submit(req, resp, subs, form, values, store):
+    """Check and store a posted form with store(); a filled honeypot (a bot) is only counted.
+
+    Return (status, FormError) of a refusal, to show the form again with it, or None when it was taken.
+    """
+    try:
+        if form.get(HONEYPOT):
+            subs.store.count_submission(subs.client(req), subs.limit)
+        else:
+            store()
+    except (InvalidParameter, RateLimited) as exc:
+        return falcon.code_to_http_status(exc.status), _refused(req, resp, exc, values)
+    return None
+
+
 def _thanks(req, path):
     raise falcon.HTTPSeeOther(urls.localized(path, i18n.chosen(req)))
 
@@ -143,16 +158,15 @@ class ReportForm:
         measure = measure_summary(self.holder, measure_id)
         form = self.subs.form(req)
         values = forms.form_values(form, submissions.REPORT_FIELDS)
-        try:
-            if form.get(HONEYPOT):
-                self.subs.store.count_submission(self.subs.client(req), self.subs.limit)
-            else:
-                message, email = submissions.check_report(values)
-                self.subs.store.add_report(measure_id, message, email, self.subs.client(req), self.subs.limit)
-        except (InvalidParameter, RateLimited) as exc:
-            error = _refused(req, resp, exc, values)
-            _html(req, resp, "report.html", falcon.code_to_http_status(exc.status), measure=measure, values=values,
-                  error=error, csrf=self.subs.csrf.token(req, resp))
+
+        def store():
+            message, email = submissions.check_report(values)
+            self.subs.store.add_report(measure_id, message, email, self.subs.client(req), self.subs.limit)
+        refusal = _submit(req, resp, self.subs, form, values, store)
+        if refusal:
+            status, error = refusal
+            _html(req, resp, "report.html", status, measure=measure, values=values, error=error,
+                  csrf=self.subs.csrf.token(req, resp))
             return
         _thanks(req, urls.measure_path(measure_id, "report", "thanks"))
 
@@ -183,18 +197,17 @@ class ProposeForm:
     def on_post(self, req, resp):
         form = self.subs.form(req)
         values = forms.form_values(form, submissions.PROPOSAL_FIELDS)
-        try:
-            if form.get(HONEYPOT):
-                self.subs.store.count_submission(self.subs.client(req), self.subs.limit)
-            else:
-                data = {**values, "titles": submissions.form_lines(values["titles"]),
-                        "dates": submissions.form_lines(values["dates"])}
-                record, source_url, email = submissions.check_proposal(data, self.subs.names())
-                self.subs.store.add_proposal({**record, "source_url": source_url}, email, self.subs.client(req),
-                                             self.subs.limit)
-        except (InvalidParameter, RateLimited) as exc:
-            error = _refused(req, resp, exc, values)
-            self._render(req, resp, falcon.code_to_http_status(exc.status), values, error)
+
+        def store():
+            data = {**values, "titles": submissions.form_lines(values["titles"]),
+                    "dates": submissions.form_lines(values["dates"])}
+            record, source_url, email = submissions.check_proposal(data, self.subs.names())
+            self.subs.store.add_proposal({**record, "source_url": source_url}, email, self.subs.client(req),
+                                         self.subs.limit)
+        refusal = _submit(req, resp, self.subs, form, values, store)
+        if refusal:
+            status, error = refusal
+            self._render(req, resp, status, values, error)
             return
         _thanks(req, "/propose/thanks")
 
