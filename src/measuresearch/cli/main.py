@@ -7,7 +7,7 @@ import sys
 
 from measuresearch import config as configuration
 from measuresearch.cli import curator as curator_cli
-from measuresearch.errors import InputProblems, MeasureSearchError
+from measuresearch.errors import InputProblems, InvalidParameter, MeasureSearchError
 
 BOLD, RESET = "\033[1m", "\033[0m"
 DEFAULT_QUERIES = pathlib.Path(__file__).resolve().parents[1] / "search" / "judged_queries.yaml"
@@ -88,9 +88,8 @@ def cmd_import(args):
     from measuresearch.corpus.sources.sheets import parse_mapping
     try:
         mapping = parse_mapping(args.map)
-    except ValueError as exc:
-        print(f"measuresearch import: {exc}", file=sys.stderr)
-        return 2
+    except ValueError as exc:  # said as every refusal is (main): "measuresearch: ...", exit 2
+        raise InvalidParameter(f"import --map: {exc}") from None
     pages = sum(1 for f in args.files if not f.lower().endswith((".csv", ".xlsx")))
     # a progress bar on a terminal only: pages read, and sheet rows in thousands
     with tqdm(desc="importing", total=pages or None, unit=" pages/1k rows", disable=not sys.stderr.isatty(),
@@ -180,18 +179,15 @@ def cmd_serve(args):
 
 
 def cmd_evaluate(args):
-    import yaml
-
     from measuresearch.index.engine import IndexHolder
     from measuresearch.search.evaluate import judge, load_queries, report
+    from measuresearch.storage import YAMLError
     try:
         queries = load_queries(args.queries)
     except OSError as exc:
-        print(f"measuresearch: cannot read {args.queries}: {exc.strerror}", file=sys.stderr)
-        return 2
-    except (yaml.YAMLError, KeyError, TypeError) as exc:
-        print(f"measuresearch: {args.queries} is not a judged query file ({exc})", file=sys.stderr)
-        return 2
+        raise InvalidParameter(f"cannot read {args.queries}: {exc.strerror}") from None
+    except (YAMLError, KeyError, TypeError) as exc:
+        raise InvalidParameter(f"{args.queries} is not a judged query file ({exc})") from None
     holder = IndexHolder(args.index)
     try:
         judgements = judge(holder, queries)
