@@ -90,6 +90,14 @@ class Evaluation:
             self._postings[key] = self.columns.postings(field, text)
         return self._postings[key]
 
+    def holding(self, docs, field, terms):
+        """Return, for each of the documents `docs`, whether it holds any of the terms in `field`."""
+        docs = np.asarray(docs, dtype=np.int64)
+        held = np.zeros(len(docs), dtype=bool)
+        for term in terms:
+            held |= np.isin(docs, self.postings(field, term)[0])
+        return held.tolist()
+
     def doc_frequency(self, field, text):
         """Return how many documents hold one term."""
         return self.columns.doc_frequency(field, text)

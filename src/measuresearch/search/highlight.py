@@ -78,7 +78,7 @@ class QueryWords:
             self._add("stem", word.stems, unit)
             self._add("romanized", word.roman, unit)
         self._cache = {}
-        self._kinds = {False: {}, True: {}}  # by `titles`, then surface form
+        self._kinds = {(False, True): {}, (True, True): {}, (True, False): {}}  # by (titles, romanized), then word
         self._law_kinds = {}
         # the index romanizes every word of a title, so any query word with romanization keys
         # ("informatizaton" -> the key of "Informatization") may match an ASCII title word that way
@@ -93,20 +93,27 @@ class QueryWords:
         for key in keys:
             self.forms[kind].setdefault(key, unit)
 
+    def romanization_keys(self):
+        """Return every romanization key a word of the query (phrase words included) matches under."""
+        keys = set(self.forms["romanized"])
+        for matchers, _ in self._phrase_words:
+            keys.update(key for matcher in matchers for key in matcher.forms["romanized"])
+        return keys
+
     def kind_of(self, piece, titles=False):
         """Return (query unit, kind) for one text piece, or None (memoised per surface form)."""
-        kinds = self._law_kinds if piece.law else self._kinds[titles]
+        kinds = self._law_kinds if piece.law else self._kinds[(titles, True)]
         if piece.raw not in kinds:
             kinds[piece.raw] = self._kind_of(piece, titles)
         return kinds[piece.raw]
 
-    def _kind_of(self, piece, titles):
-        hit = self._unit_kind(piece, titles)
+    def _kind_of(self, piece, titles, romanized=True):
+        hit = self._unit_kind(piece, titles, romanized)
         if hit and isinstance(hit[0], Expansion):  # explained by what was typed
             return hit[0].source, hit[0].kind
         return hit
 
-    def _unit_kind(self, piece, titles):
+    def _unit_kind(self, piece, titles, romanized=True):
         raw, tables = piece.raw, self.forms
         if piece.law:
             table = tables["law_number"]
@@ -124,9 +131,10 @@ class QueryWords:
                 if key in table:
                     return table[key], kind
         # a romanized match, as the index has it: a word with non-ASCII letters anywhere,
-        # an ASCII word only in a title (the index romanizes every word of a title)
+        # an ASCII word only in a title (the index romanizes every word of a title); none
+        # in the titles of a measure whose "roman" postings hold no key of the query (romanized=False)
         table = tables["romanized"]
-        if table and (not raw.isascii() or titles):
+        if table and (romanized if titles else not raw.isascii()):
             for key in terms(raw, False, "roman"):
                 if key in table:
                     return table[key], "romanized"
@@ -144,12 +152,15 @@ class QueryWords:
             self._cache[key] = self._matches(text, titles)
         return self._cache[key]
 
-    def prime(self, texts, titles=False):
+    def prime(self, texts, titles=False, romanized=True):
         """Compute the matches of many texts at once (a page of hits): one scan, one regex.
 
         The texts are joined with a separator no word contains, matched on the
         common path, and the matches handed back to each text; phrases and law
-        numbers are then matched text by text as usual.
+        numbers are then matched text by text as usual. romanized=False: titles
+        of measures whose "roman" postings hold none of romanization_keys(), so
+        that no word of them can match by romanization (the index keeps the keys
+        of every title word); their keys are then not computed.
         """
         texts = [t for t in dict.fromkeys(texts) if (t, titles) not in self._cache]
         if self.forms["law_number"]:
@@ -161,7 +172,7 @@ class QueryWords:
             starts.append(offset)
             offset += len(text) + 1
         per_text = [[] for _ in texts]
-        for piece, unit, kind in self._word_matches(_SEPARATOR.join(texts), titles):
+        for piece, unit, kind in self._word_matches(_SEPARATOR.join(texts), titles, romanized):
             number = bisect.bisect_right(starts, piece.start) - 1
             shift = starts[number]
             per_text[number].append((piece._replace(start=piece.start - shift, end=piece.end - shift), unit, kind))
@@ -170,14 +181,14 @@ class QueryWords:
                 found.extend(self._phrase_matches(text, titles))
             self._cache[(text, titles)] = found
 
-    def _candidates(self, text, titles):
+    def _candidates(self, text, titles, romanized=True):
         """Return the distinct words of text that could match: a cheap necessary condition.
 
         An ASCII word must start with the first two letters (one, for a
         one-letter form) of a form the query matches under; words with other
         letters, and every word of a title for a query in two scripts, are tried.
         """
-        if (titles and self.cross_script) or COMBINING.search(text):
+        if (titles and romanized and self.cross_script) or COMBINING.search(text):
             return set(WORD.findall(text))
         prefixes = self.prefixes
         return {w for w in set(PLAIN_WORD.findall(text)) if w[:2] in prefixes or w[:1] in prefixes or not w.isascii()}
@@ -192,15 +203,15 @@ class QueryWords:
             found.extend(self._phrase_matches(text, titles))
         return found
 
-    def _word_matches(self, text, titles):
+    def _word_matches(self, text, titles, romanized=True):
         # the common case, kept in C as far as possible: the distinct words of the text are
         # classified once each, then a regex of the words that matched finds their places
-        kinds = self._kinds[titles]
+        kinds = self._kinds[(titles, romanized or not titles)]
         hits = set()
-        for raw in self._candidates(text, titles):
+        for raw in self._candidates(text, titles, romanized):
             hit = kinds.get(raw, _UNSEEN)
             if hit is _UNSEEN:
-                hit = kinds[raw] = self._kind_of(Piece(0, 0, 0, raw), titles)
+                hit = kinds[raw] = self._kind_of(Piece(0, 0, 0, raw), titles, romanized)
             if hit:
                 hits.add(raw)
         if not hits:

@@ -183,11 +183,17 @@ def _explained_fields(record):
     return fields
 
 
-def _match_page(words, records):
-    """Match every text of a page of hits in two joined scans (titles, then the rest)."""
+def _match_page(words, records, romanizable):
+    """Match every text of a page of hits in joined scans (titles, then the rest).
+
+    romanizable: for each record, whether its "roman" postings hold a romanization
+    key of the query (else its titles are matched without computing any).
+    """
     fields = [_explained_fields(record) for record in records]
-    words.prime([title for record in records for title in record["titles"]]
-                + [f["titles"] for f in fields], titles=True)
+    for romanized in (True, False):
+        chosen = [(record, f) for record, f, ok in zip(records, fields, romanizable) if ok == romanized]
+        words.prime([title for record, _ in chosen for title in record["titles"]]
+                    + [f["titles"] for _, f in chosen], titles=True, romanized=romanized)
     words.prime([text for f in fields for name, text in f.items() if name != "titles"])
     return fields
 
@@ -268,8 +274,10 @@ def search(holder, request, parents=False):
         data = snapshot.facets
         words = QueryWords(run.parsed.words())
         start = (request.page - 1) * request.per_page
-        page = [(run.record(d), score) for d, score in run.ranked(request, data, start, request.per_page)]
-        fields = _match_page(words, [record for record, _ in page])
+        ranked = run.ranked(request, data, start, request.per_page)
+        page = [(run.record(d), score) for d, score in ranked]
+        romanizable = run.evaluation.holding([d for d, _ in ranked], "roman", words.romanization_keys())
+        fields = _match_page(words, [record for record, _ in page], romanizable)
         hits = [_hit(record, score, words, f) for (record, score), f in zip(page, fields)]
         counts = facet_counts.counts(data, run.matching, run.sets, request.filters, request.date_filter(),
                                      request.exclusions)
