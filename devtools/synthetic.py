@@ -122,6 +122,7 @@ class Generator:
         dates = [self.date_line() for _ in range(len(titles) if rng.random() < 0.5 else 1)]
         if "N/A" in dates and len(dates) > 1:
             dates = [d for d in dates if d != "N/A"] or ["N/A"]
+        titles = titles[:len(dates)]  # the DTI dates each title by its own line (DTI-PAGES, layouts A and D)
         description = self.description()
         coverage = rng.choice(("Horizontal", "Horizontal", "Horizontal", "E-commerce sellers", "Telecom equipment",
                                "Internet service", "Domestic websites", "Internet intermediaries", None))

@@ -116,7 +116,8 @@ def test_import_updates_a_measure_whose_text_differs_under_its_id(tmp_path, seed
     page = tmp_path / "page.txt"
     page.write_text(seed_text, encoding="utf-8")
     report = importer.import_pages([page], out)
-    assert report.lines()[0].endswith(": 14 added, 1 changed, 0 unchanged, 0 missing from the page")
+    assert report.lines() == [f"{page}: read 15 entries: 15 measures, 0 indicators",
+                              f"{out / 'kazakhstan.yaml'}: 14 added, 1 changed, 0 unchanged, 0 missing from the page"]
     first = corpus.load(out)[0]
     assert first.id == "kazakhstan-first-cited-id" and first.description == parsed[0].description
 

@@ -82,7 +82,8 @@ def out(tmp_path):
     """A corpus folder holding the import of the real page (as corpus/ does)."""
     folder = tmp_path / "out"
     report = importer.import_files([_page(tmp_path, _seed(), "seed.txt")], folder)
-    assert report.lines() == [f"{folder / 'kazakhstan.yaml'}: 15 added, 0 changed, 0 unchanged, 0 missing from the page"]
+    assert report.lines() == [f"{tmp_path / 'seed.txt'}: read 15 entries: 15 measures, 0 indicators",
+                              f"{folder / 'kazakhstan.yaml'}: 15 added, 0 changed, 0 unchanged, 0 missing from the page"]
     return folder
 
 
@@ -136,7 +137,7 @@ def test_a_changed_date_line_updates_dates_events_and_year(tmp_path, out):
     edited = _seed().replace("Since July 2006\n", "Since July 2006, last amended in March 2024\n")
     report = _reimport(tmp_path, out, edited, dry_run=True)
     lines = report.lines(details=True)
-    assert lines[0].endswith("0 added, 1 changed, 14 unchanged, 0 missing from the page")
+    assert lines[1].endswith("0 added, 1 changed, 14 unchanged, 0 missing from the page")
     assert "      dates: ['Since July 2006']" in lines
     assert "             -> ['Since July 2006, last amended in March 2024']" in lines
     assert lines[-1] == "dry run: nothing was written"
@@ -165,12 +166,13 @@ def test_a_withdrawn_measure_is_kept_without_prune_and_tombstoned_with_it(tmp_pa
     withdrawn = seed.replace(_block(seed, SHUTDOWNS_2019), "")
     gone = SHUTDOWNS_2019_ID
     report = _reimport(tmp_path, out, withdrawn)
-    assert report.lines() == [f"{out / 'kazakhstan.yaml'}: 0 added, 0 changed, 14 unchanged, 1 missing from the page "
-                              "(kept; --prune removes them)"]
+    assert report.lines()[1:] == [f"{out / 'kazakhstan.yaml'}: 0 added, 0 changed, 14 unchanged, 1 missing from "
+                                  "the page (kept; --prune removes them)"]
+    assert report.lines()[0].endswith(": read 14 entries: 14 measures, 0 indicators")
     assert gone in _by_id(out)
     before = (out / "kazakhstan.yaml").read_text(encoding="utf-8")
     report = _reimport(tmp_path, out, withdrawn, prune=True, today=datetime.date(2026, 11, 28))
-    assert report.lines()[0].endswith("1 missing from the page (removed, tombstones kept)")
+    assert report.lines()[1].endswith("1 missing from the page (removed, tombstones kept)")
     assert gone not in _by_id(out)
     document = yaml.safe_load((out / "kazakhstan.yaml").read_text(encoding="utf-8"))
     (tomb,) = document["removed"]

@@ -33,6 +33,7 @@ def test_dry_run_prints_the_changes_and_writes_nothing(tmp_path, capsys):
     capsys.readouterr()
     assert main(["import", str(edited), "--out", str(out), "--dry-run"]) == 0
     lines = capsys.readouterr().out.splitlines()
+    assert lines.pop(0) == f"{edited}: read 15 entries: 15 measures, 0 indicators"
     assert lines[0] == f"{out / 'kazakhstan.yaml'}: 0 added, 1 changed, 14 unchanged, 0 missing from the page"
     assert lines[1] == "  ~ kazakhstan-threshold-for-de-minimis-rule-283a48c4"
     assert lines[2].startswith("      description: 'It is reported") and lines[2].endswith("is USD 580.'")

@@ -33,6 +33,8 @@ def _parser(cfg):
                         "from sheet column COLUMN (repeatable)")
     p.add_argument("--wait", type=float, default=60.0, metavar="SECONDS",
                    help="how long to wait for another import into the same folder (default 60)")
+    p.add_argument("--economy", metavar="NAME",
+                   help="the economy of a page's entries that no economy line (e.g. KAZAKHSTAN) precedes")
 
     p = sub.add_parser("check", help="validate the corpus", description="Validate the corpus; exit 1 with file:line messages.")
     p.add_argument("--corpus", default=cfg.corpus, help=f"corpus folder (default: {cfg.corpus})")
@@ -97,7 +99,7 @@ def cmd_import(args):
         report = import_files(args.files, args.out, dry_run=args.dry_run, prune=args.prune, mapping=mapping,
                               progress=lambda n: bar.update(1 if n == 1 else n // 1000), wait=args.wait,
                               waiting=lambda: print(f"waiting for another import into {args.out} to finish ...",
-                                                    file=sys.stderr))
+                                                    file=sys.stderr), economy=args.economy)
     for line in report.lines(details=args.dry_run):
         print(line)
     return 0

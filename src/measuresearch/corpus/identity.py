@@ -22,7 +22,7 @@ from measuresearch.text.writing_systems import lookalike_tables
 
 # The closest description must share at least this share of its words, in order.
 DESCRIPTION_CUTOFF = 0.6
-COMPARED = ("titles", "dates", "description", "coverage")
+COMPARED = ("titles", "dates", "description", "coverage", "kind", "status", "values", "sources")
 _QUOTES = str.maketrans({c: '"' for c in "“”„‟«»‘’‚‛'`´″"})
 
 
@@ -76,7 +76,8 @@ def content(measure):
 
 def _content(measure):
     return (measure.pillar, measure.sub_pillar, tuple(measure.titles), tuple(measure.dates),
-            measure.description, measure.coverage)
+            measure.description, measure.coverage, measure.kind, measure.status,
+            tuple(tuple(value.items()) for value in measure.values), tuple(measure.sources))
 
 
 def match(old, new, tombstones=()):

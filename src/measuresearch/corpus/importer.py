@@ -8,6 +8,7 @@ writes. Measures the pages no longer list are kept, or with `prune` removed
 and replaced by a tombstone (their permalinks answer 410).
 """
 
+import collections
 import dataclasses
 import datetime
 import gc
@@ -39,10 +40,15 @@ class ImportReport:
 
     files: list = dataclasses.field(default_factory=list)
     dry_run: bool = False
+    read: dict = dataclasses.field(default_factory=dict)  # source (page, sheet) -> Counter of kinds read
+    repeated: int = 0  # entries that were the same as another of the run, counted once
 
     def lines(self, details=False):
-        """Return one summary line per file, and with details the changes under it."""
-        out = []
+        """Return a line per source read (entries by kind), then a summary line per corpus file with details."""
+        out = [f"{source}: read {sum(kinds.values())} entries: {kinds['measure']} measures, "
+               f"{kinds['indicator']} indicators" for source, kinds in self.read.items()]
+        if self.repeated:
+            out.append(f"{self.repeated} entries repeated another entry of the run and were counted once")
         for report in self.files:
             out.append(report.line())
             if details:
@@ -52,10 +58,11 @@ class ImportReport:
         return out
 
 
-def read_sources(paths, names, mapping=None, progress=None, day=None):
+def read_sources(paths, names, mapping=None, progress=None, day=None, economy=None):
     """Read pages and sheets; return their entries, or raise InputProblems with every problem.
 
     Each measure's `source` names its file (kind dti_page or sheet) and `day` (YYYY-MM-DD, default today).
+    economy: the economy of page entries that no economy line precedes.
     """
     entries, problems = [], []
     day = day or datetime.date.today().isoformat()
@@ -69,7 +76,7 @@ def read_sources(paths, names, mapping=None, progress=None, day=None):
                 found, found_problems = sheets.read_sheet(path, names, mapping, progress)
             else:
                 text = pathlib.Path(path).read_text(encoding="utf-8")
-                found, found_problems = dti.parse_entries(text, str(path), names)
+                found, found_problems = dti.parse_entries(text, str(path), names, economy)
         except (OSError, UnicodeDecodeError, ValueError, KeyError) as exc:
             problems.append(Problem(str(path), 1, f"cannot read {path}: {exc}"))
             continue
@@ -102,25 +109,31 @@ def _too_big(path):
 
 
 def import_files(paths, out_dir, dry_run=False, prune=False, mapping=None, progress=None, wait=60.0,
-                 waiting=None, today=None):
+                 waiting=None, today=None, economy=None):
     """Import pages and sheets into out_dir; return an ImportReport. See the module docstring."""
     # The cyclic garbage collector would walk the millions of live objects of a large import
     # again and again (as in index builds); reference counting still frees everything else.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _import(paths, out_dir, dry_run, prune, mapping, progress, wait, waiting, today)
+        return _import(paths, out_dir, dry_run, prune, mapping, progress, wait, waiting, today, economy)
     finally:
         if enabled:
             gc.enable()
 
 
-def _import(paths, out_dir, dry_run, prune, mapping, progress, wait, waiting, today):
+def _import(paths, out_dir, dry_run, prune, mapping, progress, wait, waiting, today, economy):
     names = taxonomy.load(out_dir)
     day = (today or datetime.date.today()).isoformat()
-    measures = [entry.measure for entry in read_sources(paths, names, mapping, progress, day)]
-    return import_measures(measures, out_dir, names, dry_run, wait=wait, waiting=waiting,
-                           run=merge.Run.of(measures, day, prune=prune))
+    if economy is not None:
+        economy = names.economy(economy) or economy  # an unknown name is refused by the taxonomy check
+    entries = read_sources(paths, names, mapping, progress, day, economy)
+    measures = [entry.measure for entry in entries]
+    report = import_measures(measures, out_dir, names, dry_run, wait=wait, waiting=waiting,
+                             run=merge.Run.of(measures, day, prune=prune))
+    for entry in entries:
+        report.read.setdefault(entry.path, collections.Counter())[entry.measure.kind] += 1
+    return report
 
 
 def import_measures(measures, out_dir, names, dry_run=False, wait=60.0, waiting=None, run=None):
@@ -135,7 +148,7 @@ def import_measures(measures, out_dir, names, dry_run=False, wait=60.0, waiting=
         if content not in seen:  # the same measure twice in one run (a page given twice) is one measure
             seen.add(content)
             by_country.setdefault(measure.country, []).append(measure)
-    report, documents, problems = ImportReport(dry_run=dry_run), {}, []
+    report, documents, problems = ImportReport(dry_run=dry_run, repeated=len(measures) - len(seen)), {}, []
     with transaction.locked(out_dir, wait, waiting, dry_run=dry_run):
         for country, incoming in sorted(by_country.items()):
             name = f"{slugify(country, 8)}.yaml"

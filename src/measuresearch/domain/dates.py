@@ -19,6 +19,7 @@ from measuresearch.domain.model import MONTHS
 GROUP_OF_KIND = {
     "since": "in_force",
     "entry_into_force": "in_force",
+    "enforcement": "in_force",
     "amended": "amended",
     "last_amended": "amended",
     "reported": "reported",
@@ -26,8 +27,10 @@ GROUP_OF_KIND = {
 }
 GROUPS = ("in_force", "amended", "reported")
 GROUP_LABELS = {"in_force": "In force", "amended": "Amended", "reported": "Reported"}
-KIND_LABELS = {"since": "since", "entry_into_force": "entry into force", "amended": "amended",
-               "last_amended": "last amended", "reported": "reported", "last_reported": "last reported"}
+KIND_LABELS = {"since": "since", "entry_into_force": "entry into force", "enforcement": "enforcement from",
+               "amended": "amended", "last_amended": "last amended", "reported": "reported",
+               "last_reported": "last reported"}
+_NO_PREPOSITION = ("since", "enforcement")  # their label ends with its own preposition
 NO_DATE = -1  # a measure without events (its date line is "N/A")
 _DAY = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 
@@ -92,4 +95,4 @@ def public_events(events):
 def describe(event):
     """Return one event as a reader would say it: "last amended in January 2020"."""
     when = f"{MONTHS[event['month'] - 1].capitalize()} {event['year']}" if event.get("month") else str(event["year"])
-    return f"{KIND_LABELS[event['kind']]} {'' if event['kind'] == 'since' else 'in '}{when}"
+    return f"{KIND_LABELS[event['kind']]} {'' if event['kind'] in _NO_PREPOSITION else 'in '}{when}"

@@ -1,5 +1,6 @@
 """The Measure record, its date events and its validation; no I/O."""
 
+import copy
 import dataclasses
 import hashlib
 import re
@@ -18,6 +19,7 @@ _KINDS = (
     ("entry into force in", "entry_into_force"),
     ("entry into force", "entry_into_force"),
     ("in force since", "entry_into_force"),
+    ("enforcement from", "enforcement"),
     ("last amended in", "last_amended"),
     ("last amended", "last_amended"),
     ("as amended in", "amended"),
@@ -34,29 +36,39 @@ _CLAUSE = re.compile(
     re.IGNORECASE,
 )
 
-FIELDS = (
-    "id", "country", "pillar", "sub_pillar", "titles", "dates", "events",
-    "year", "description", "coverage", "sources", "source", "last_imported", "edited", "synthetic",
-)
-REQUIRED = ("id", "country", "pillar", "sub_pillar", "titles", "dates", "description")
 # Where a record came from (`source`): set at its first import and kept; `last_imported` moves.
 SOURCE_KINDS = ("dti_page", "sheet", "proposal", "manual")
 SOURCE_KEYS = ("kind", "name", "url", "first_imported")
 # An accepted edit of a record (`proposals accept --as-edit`): who, when, and the digest of the text it replaced.
 EDITED_KEYS = ("by", "on", "url", "replaced")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-_URL = re.compile(r"https?://\S+")
-# Keys written only when they hold something (records made before provenance have none).
-_OPTIONAL = {"sources": [], "source": None, "last_imported": None, "edited": None, "synthetic": False}
+SOURCE_URL = re.compile(r"https?://\S+")  # an address of `sources`
+KINDS = ("measure", "indicator")  # a legal measure or practice; a numeric indicator (pillar 1)
+UNITS = ("%", None)
 
 
 class DateError(ValueError):
     """Raised when a date line does not follow the DTI forms."""
 
 
-@dataclasses.dataclass
+def _optional(default, **roles):
+    """A field that the corpus leaves out while it holds its default."""
+    factory = (lambda: list(default)) if isinstance(default, list) else None
+    metadata = {"omitted_at": default, **roles}
+    if factory:
+        return dataclasses.field(default_factory=factory, metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+@dataclasses.dataclass(kw_only=True)
 class Measure:
-    """One DTI measure as the corpus stores it."""
+    """One DTI entry as the corpus stores it: a measure, or a numeric indicator (kind "indicator").
+
+    The fields in corpus key order; this declaration is the one list of them
+    (FIELDS, the corpus keys, the API record). events and year are derived
+    from dates. An indicator's titles are its values' labels, in order (the
+    page prints each label over its number); its description is empty.
+    """
 
     id: str
     country: str
@@ -64,23 +76,44 @@ class Measure:
     sub_pillar: str
     titles: list
     dates: list
-    description: str
-    coverage: str | None = None
     events: list = dataclasses.field(default_factory=list)
     year: int | None = None
-    sources: list = dataclasses.field(default_factory=list)
-    source: dict | None = None
-    last_imported: str | None = None
-    edited: dict | None = None
-    synthetic: bool = False
+    description: str = ""
+    coverage: str | None = None
+    kind: str = _optional("measure")
+    status: str | None = _optional(None)  # an indicator's status line, e.g. "ITA signatory? ..."
+    values: list = _optional([])  # an indicator's [{label, value, unit}]
+    sources: list = _optional([])  # the http(s) addresses listed under the entry, or a proposal's source_url
+    source: dict | None = _optional(None)  # where the record came from (SOURCE_KEYS), set at its first import
+    last_imported: str | None = _optional(None)
+    edited: dict | None = _optional(None)  # an accepted edit (EDITED_KEYS)
+    synthetic: bool = _optional(False, hidden=True)
 
-    def to_dict(self):
-        """Return the record as plain data in the corpus key order."""
-        data = {name: getattr(self, name) for name in FIELDS}
-        for name, empty in _OPTIONAL.items():
-            if data[name] == empty:
-                del data[name]
+    def to_dict(self, complete=False):
+        """Return the record as plain data in the corpus key order.
+
+        Optional fields at their default are left out, as the corpus writes
+        them (records made before provenance or indicators have none);
+        complete=True keeps them (the API's records), except `synthetic`.
+        """
+        data = {}
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if "omitted_at" in field.metadata and value == field.metadata["omitted_at"] and (
+                    not complete or field.metadata.get("hidden")):
+                continue
+            data[field.name] = value
         return data
+
+
+FIELDS = tuple(field.name for field in dataclasses.fields(Measure))
+# The optional fields and the value that stands for "not given" (records made before them have none).
+DEFAULTS = {field.name: field.metadata["omitted_at"] for field in dataclasses.fields(Measure)
+            if "omitted_at" in field.metadata}
+ENTRY_KEYS = ("kind", "status", "values", "sources")  # what a DTI entry says beyond a measure's first fields
+DERIVED = ("events", "year")
+REQUIRED = {"measure": ("id", "country", "pillar", "sub_pillar", "titles", "dates", "description"),
+            "indicator": ("id", "country", "pillar", "sub_pillar", "titles", "values")}
 
 
 def parse_date_line(line):
@@ -140,14 +173,15 @@ def validate(data):
     Shape only: the names of pillars, sub-pillars and economies are checked
     against the taxonomy (taxonomy.check_measure).
     """
-    problems = []
-    for key in data:
-        if key not in FIELDS:
-            problems.append((key, f"unknown key {key!r}"))
-    for key in REQUIRED:
+    problems = [(key, f"unknown key {key!r}") for key in data if key not in FIELDS]
+    kind = data.get("kind", "measure")
+    if kind not in KINDS:
+        problems.append(("kind", f"kind must be one of {', '.join(KINDS)}, not {kind!r}"))
+        kind = "measure"
+    for key in REQUIRED[kind]:
         if key not in data or data[key] in (None, "", []):
             problems.append((None, f"missing field {key!r}"))
-    for key in ("id", "country", "pillar", "sub_pillar", "description", "coverage"):
+    for key in ("id", "country", "pillar", "sub_pillar", "description", "coverage", "status"):
         if key in data and data[key] is not None and not isinstance(data[key], str):
             problems.append((key, f"{key} must be text"))
     for key in ("titles", "dates"):
@@ -158,6 +192,7 @@ def validate(data):
             problems.append((key, f"{key} must be a list of non-empty text lines"))
     if isinstance(data.get("id"), str) and not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,120}", data["id"]):
         problems.append(("id", f"id {data['id']!r} must be lowercase letters, digits and '-'"))
+    problems.extend(_validate_values(data, kind))
     problems.extend(_validate_dates(data))
     problems.extend(_validate_provenance(data))
     return problems
@@ -166,7 +201,7 @@ def validate(data):
 def _validate_provenance(data):
     problems, source = [], data.get("source")
     sources = data.get("sources", [])
-    if not (isinstance(sources, list) and all(isinstance(u, str) and _URL.fullmatch(u) for u in sources)):
+    if not (isinstance(sources, list) and all(isinstance(u, str) and SOURCE_URL.fullmatch(u) for u in sources)):
         problems.append(("sources", "sources must be a list of http(s) addresses"))
     if "source" in data and not (
             isinstance(source, dict) and set(source) == set(SOURCE_KEYS) and source["kind"] in SOURCE_KINDS
@@ -181,6 +216,26 @@ def _validate_provenance(data):
     if day is not None and not (isinstance(day, str) and _DAY.fullmatch(day)):
         problems.append(("last_imported", "last_imported must be a date YYYY-MM-DD"))
     return problems
+
+
+def _validate_values(data, kind):
+    """An indicator's values are [{label, value: number, unit}], its titles their labels; a measure has neither."""
+    values = data.get("values", [])
+    if kind == "measure":
+        return [(key, f"{key} belongs to an indicator (kind: indicator)")
+                for key in ("values", "status") if data.get(key) not in (None, [])]
+    if not isinstance(values, list) or not all(_is_value(v) for v in values):
+        return [("values", "values must be a list of {label: text, value: number, unit: '%' or null}")]
+    if data.get("titles") != [v["label"] for v in values]:
+        return [("titles", "an indicator's titles must be its values' labels, in order")]
+    return []
+
+
+def _is_value(item):
+    return (isinstance(item, dict) and set(item) == {"label", "value", "unit"}
+            and isinstance(item["label"], str) and item["label"].strip() != ""
+            and isinstance(item["value"], (int, float)) and not isinstance(item["value"], bool)
+            and item["unit"] in UNITS)
 
 
 def _validate_dates(data):
@@ -202,20 +257,6 @@ def _validate_dates(data):
 def from_dict(data):
     """Build a Measure from validated plain data, deriving events and year."""
     events = events_of(data["dates"])
-    return Measure(
-        id=data["id"],
-        country=data["country"],
-        pillar=data["pillar"],
-        sub_pillar=data["sub_pillar"],
-        titles=list(data["titles"]),
-        dates=list(data["dates"]),
-        description=data["description"],
-        coverage=data.get("coverage"),
-        events=events,
-        year=first_year(events),
-        sources=list(data.get("sources") or []),
-        source=dict(data["source"]) if data.get("source") else None,
-        last_imported=data.get("last_imported"),
-        edited=dict(data["edited"]) if data.get("edited") else None,
-        synthetic=bool(data.get("synthetic", False)),
-    )
+    given = {key: copy.deepcopy(value) for key, value in data.items() if key in FIELDS and key not in DERIVED}
+    return Measure(**given, events=events, year=first_year(events))
+

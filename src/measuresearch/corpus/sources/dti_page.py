@@ -1,19 +1,33 @@
-"""Parse text copied from the DTI "Browse Database" page into Measures."""
+"""Parse text copied from the DTI "Browse Database" page into Measures (every layout of DTI-PAGES).
+
+An entry is found by its classification line, `Pillar <P>  |  Sub-pillar <S>`
+(or `Indicator <S>`; the line may break after the bar). The lines above it,
+up to the end of the entry before, are its header: an optional economy line
+(an economy holds for the entries below it until the next one; a page without
+any is named with `economy`), an optional status line (`ITA signatory? ...`,
+numeric indicators only) and its date lines. The lines below it are read by
+dti_entry.py. Every line of the page is furniture, part of exactly one entry,
+or a problem with its line: nothing is absorbed or dropped.
+"""
 
 import dataclasses
 import re
 
+from measuresearch.corpus.sources.dti_entry import EntryError, is_tail, read_body
 from measuresearch.domain import taxonomy
+from measuresearch.domain.model import DATE_KEYWORDS, NOT_AVAILABLE, DateError, Measure, events_of, first_year, \
+    measure_id
 from measuresearch.errors import Problem
-from measuresearch.domain.model import DateError, Measure, events_of, first_year, measure_id
 
 # Lines of the page that are navigation, not data. Whitespace is normalised
 # before the comparison because the page uses runs of non-breaking spaces.
 FURNITURE = {"database", "browse database", "report issue", "report new measure",
              "report issue report new measure"}
-_PILLAR = re.compile(r"^Pillar\s+(?P<pillar>.+?)\s*\|\s*Sub-pillar\s+(?P<sub>.+?)\s*$")
-_DATE_START = re.compile(r"^(Since|Reported|Entry into force|In force|N/A\s*$)", re.IGNORECASE)
-_COVERAGE = "Coverage "
+_CLASS = r"(?P<word>Sub-pillar|Indicator)\s+(?P<sub>\S.*?)\s*$"
+_PILLAR_ONE_LINE = re.compile(r"^Pillar\s+(?P<pillar>\S.*?)\s*\|\s*" + _CLASS)
+_PILLAR_FIRST_HALF = re.compile(r"^Pillar\s+(?P<pillar>\S.*?)\s*\|?\s*$")
+_PILLAR_SECOND_HALF = re.compile(r"^\|?\s*" + _CLASS)
+_STATUS_LENGTH = 150  # a status line is short: a question and its answers
 
 
 def _squash(line):
@@ -23,6 +37,10 @@ def _squash(line):
 def is_furniture(line):
     """Return True for page navigation lines such as "Browse Database"."""
     return len(line) < 80 and _squash(line) in FURNITURE
+
+
+def _skip(text):
+    return not text or is_furniture(text)
 
 
 @dataclasses.dataclass
@@ -40,91 +58,174 @@ class Entry:
         return Problem(self.path, line, self.prefixes.get(key, "") + message)
 
 
-def _is_country_line(lines, index):
-    line = lines[index].strip()
-    if not line or len(line) > 120 or is_furniture(line):
-        return False
-    if line != line.upper() or not any(c.isalpha() for c in line):
-        return False
-    for following in lines[index + 1:index + 4]:
-        if following.strip():
-            return bool(_DATE_START.match(following.strip()))
-    return False
+@dataclasses.dataclass
+class _Header:
+    top: int  # first line of the entry (0-based)
+    economy: tuple | None = None  # (line, text)
+    status: tuple | None = None
+    dates: list = dataclasses.field(default_factory=list)  # [(line, text)]
 
 
-def parse_page(text, path="<page>", names=None):
+def is_date_line(text):
+    """Return True for a line that is meant as a date line ("Since ...", "Reported in ...", "N/A")."""
+    lower = text.lower()
+    return text == NOT_AVAILABLE or (len(text) <= _STATUS_LENGTH and lower.startswith(DATE_KEYWORDS))
+
+
+def _economy_line(text, names):
+    """Return the economy an economy line names (as written when unknown), else None."""
+    if len(text) > 120 or is_date_line(text):
+        return None
+    known = names.economy(text)
+    if known:
+        return known
+    if text == text.upper() and any(c.isalpha() for c in text) and not any(c.isdigit() for c in text):
+        return " ".join(text.split())
+    return None
+
+
+def _classifications(lines):
+    """Return ([(first, last, pillar, sub-pillar)] 0-based line numbers, problems as (line, message))."""
+    found, problems = [], []
+    i = 0
+    while i < len(lines):
+        text = lines[i].strip()
+        one = _PILLAR_ONE_LINE.match(text)
+        if one:
+            found.append((i, i, one.group("pillar"), one.group("sub")))
+        elif text.startswith("Pillar ") or re.search(r"\|\s*(Sub-pillar|Indicator)\b", text):
+            second = _next_filled(lines, i + 1)
+            half = _PILLAR_FIRST_HALF.match(text)
+            rest = _PILLAR_SECOND_HALF.match(lines[second].strip()) if half and second is not None else None
+            if rest:
+                found.append((i, second, half.group("pillar"), rest.group("sub")))
+                i = second
+            else:
+                problems.append((i, f"cannot read the classification {text[:80]!r}: expected "
+                                    "'Pillar <pillar>  |  Sub-pillar <sub-pillar>' (or '| Indicator <name>')"))
+        i += 1
+    return found, problems
+
+
+def _next_filled(lines, start):
+    for i in range(start, min(start + 3, len(lines))):
+        if lines[i].strip():
+            return i
+    return None
+
+
+def _header(lines, first, floor, names):
+    """Walk up from a classification line to the economy line or the end of the entry above."""
+    header = _Header(top=first)
+    i = first - 1
+    while i >= floor:
+        text = lines[i].strip()
+        if _skip(text):
+            i -= 1
+            continue
+        if is_date_line(text):
+            header.dates.insert(0, (i, text))
+        elif header.status is None and "?" in text and len(text) <= _STATUS_LENGTH and not is_tail(text):
+            header.status = (i, text)
+        else:
+            if _economy_line(text, names):
+                header.economy, header.top = (i, text), i
+            break
+        header.top = i
+        i -= 1
+    return header
+
+
+def parse_page(text, path="<page>", names=None, economy=None):
     """Parse one copied page; return (measures, problems), problems as Problem."""
-    entries, problems = parse_entries(text, path, names)
+    entries, problems = parse_entries(text, path, names, economy)
     return [entry.measure for entry in entries], problems
 
 
-def parse_entries(text, path="<page>", names=None):
+def parse_entries(text, path="<page>", names=None, economy=None):
     """Parse one copied page; return (entries, problems).
 
-    A country heading ("KAZAKHSTAN") becomes the economy's name in the taxonomy
-    `names` (default: the repository's); an unknown heading is kept as it is
-    written, for the taxonomy check to refuse with its line.
+    An economy line ("KAZAKHSTAN") becomes the economy's name in the taxonomy
+    `names` (default: the repository's); an unknown one is kept as it is
+    written, for the taxonomy check to refuse with its line. `economy` names the
+    economy of the entries that no economy line precedes.
     """
     names = names or taxonomy.load()
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    starts = [i for i in range(len(lines)) if _is_country_line(lines, i)]
-    measures, problems = [], []
-    if not starts:
-        problems.append(Problem(path, 1, "no measure found: expected an upper-case country line "
-                                         "followed by a date line such as 'Since July 2018'"))
-    for n, start in enumerate(starts):
-        end = starts[n + 1] if n + 1 < len(starts) else len(lines)
+    found, bad = _classifications(lines)
+    problems = [Problem(path, n + 1, message) for n, message in bad]
+    if not found and not bad:
+        first = next((n for n, line in enumerate(lines) if not _skip(line.strip())), 0)
+        return [], [Problem(path, first + 1, "no measure found: expected a line 'Pillar ... | Sub-pillar ...' "
+                                             "after an entry's date lines")]
+    headers, floor = [], 0
+    for first, last, _, _ in found:
+        headers.append(_header(lines, first, floor, names))
+        floor = last + 1
+    problems.extend(_preamble(lines, headers[0].top if headers else len(lines), names, path))
+    current = economy
+    if headers and headers[0].economy is None:
+        current = _page_economy(lines, headers[0].top, names) or current
+    entries = []
+    for n, (header, (first, last, pillar, sub)) in enumerate(zip(headers, found)):
+        if header.economy:
+            current = _economy_line(header.economy[1], names)
+        end = headers[n + 1].top if n + 1 < len(headers) else len(lines)
+        label = header.economy[1] if header.economy else current or "no economy"
         try:
-            measures.append(_parse_measure(lines, start, end, names))
-            measures[-1].path = path
-        except _MeasureError as exc:
-            problems.append(Problem(path, exc.line, f"measure {n + 1} ({lines[start].strip()}): {exc}"))
-    return measures, problems
+            entry = _entry(lines, header, (first, last, pillar, sub), end, current, names)
+        except EntryError as exc:
+            problems.append(Problem(path, exc.line + 1, f"measure {n + 1} ({label}): {exc}"))
+            continue
+        entry.path = path
+        entries.append(entry)
+    return entries, problems
 
 
-class _MeasureError(ValueError):
-    def __init__(self, line, message):
-        super().__init__(message)
-        self.line = line
+def _preamble(lines, top, names, path):
+    """Problems of the lines above the first entry: only furniture and an economy line belong there."""
+    return [Problem(path, n + 1, f"unexpected line above the first entry: {lines[n].strip()[:60]!r}")
+            for n in range(top) if not _skip(lines[n].strip()) and not _economy_line(lines[n].strip(), names)]
 
 
-def _parse_measure(lines, start, end, names):
-    heading = " ".join(lines[start].split())
-    country = names.economy(heading) or heading
-    i = start + 1
-    dates = []
-    while i < end and not _PILLAR.match(lines[i].strip()):
-        if lines[i].strip():
-            dates.append((i, lines[i].strip()))
-        i += 1
-    if i >= end:
-        raise _MeasureError(start + 1, "expected a line 'Pillar ... | Sub-pillar ...' after the date lines")
-    if not dates:
-        raise _MeasureError(i + 1, "expected at least one date line (or 'N/A') before the pillar line")
-    pillar_match = _PILLAR.match(lines[i].strip())
-    body, coverage = _body_lines(lines, i + 1, end)
-    titles, description = _titles_and_description(body, i + 1)
+def _page_economy(lines, top, names):
+    """The economy the page names once above its first entry (layout E), if it does."""
+    for n in range(top - 1, -1, -1):
+        found = _economy_line(lines[n].strip(), names)
+        if found:
+            return found
+    return None
+
+
+def _entry(lines, header, classification, end, economy, names):
+    first, last, pillar, sub_pillar = classification
+    if economy is None:
+        raise EntryError(header.top, "no economy line above this entry: give the page's economy with "
+                                     "--economy NAME")
+    body = read_body(lines, last + 1, end, len(header.dates), _skip,
+                     lambda text: names.economy(text) is not None or not _bad_date(text))
+    if body.kind == "measure" and not header.dates:
+        raise EntryError(first, "expected at least one date line (or 'N/A') before the pillar line")
+    if body.kind == "measure" and header.status:
+        raise EntryError(header.status[0], f"a status line ({header.status[1][:60]!r}) belongs to a numeric "
+                                           "indicator, and this entry has titles and a description")
+    date_lines = [text for _, text in header.dates]
     try:
-        events = events_of([line for _, line in dates])
+        events = events_of(date_lines)
     except DateError as exc:
-        bad = next(n for n, line in dates if _bad_date(line))
-        raise _MeasureError(bad + 1, f"expected a date line such as 'Since July 2018': {exc}") from None
-    pillar, sub_pillar = pillar_match.group("pillar"), pillar_match.group("sub")
-    date_lines = [line for _, line in dates]
+        bad = next(n for n, text in header.dates if _bad_date(text))
+        raise EntryError(bad, f"expected a date line such as 'Since July 2018': {exc}") from None
     measure = Measure(
-        id=measure_id(country, pillar, sub_pillar, titles, date_lines, description),
-        country=country, pillar=pillar, sub_pillar=sub_pillar, titles=titles,
-        dates=date_lines, description=description, coverage=coverage,
-        events=events, year=first_year(events),
+        id=measure_id(economy, pillar, sub_pillar, body.titles, date_lines, body.description),
+        country=economy, pillar=pillar, sub_pillar=sub_pillar, titles=body.titles, dates=date_lines,
+        description=body.description, coverage=body.coverage, events=events, year=first_year(events),
+        kind=body.kind, status=header.status[1] if header.status else None, values=body.values,
+        sources=body.sources,
     )
-    body = [number for number, line in _nonblank(lines, i + 1, end)]
-    where = {"country": start + 1, "dates": dates[0][0] + 1, "pillar": i + 1, "sub_pillar": i + 1,
-             "titles": body[0] + 1 if body else i + 1}
+    where = {"country": (header.economy or (header.top, ""))[0] + 1, "pillar": first + 1,
+             "sub_pillar": last + 1, "titles": body.first + 1,
+             "dates": header.dates[0][0] + 1 if header.dates else first + 1}
     return Entry(measure, where)
-
-
-def _nonblank(lines, first, end):
-    return [(n, lines[n]) for n in range(first, end) if lines[n].strip() and not is_furniture(lines[n])]
 
 
 def _bad_date(line):
@@ -133,45 +234,3 @@ def _bad_date(line):
     except DateError:
         return True
     return False
-
-
-def _body_lines(lines, first, end):
-    """Return the (line number, text) pairs between the pillar line and Coverage."""
-    body, coverage = [], None
-    for i in range(first, end):
-        line = lines[i]
-        if is_furniture(line):
-            continue
-        if line.startswith(_COVERAGE):
-            coverage = line[len(_COVERAGE):].strip()
-            break
-        body.append((i, line.rstrip("\n")))
-    while body and not body[-1][1].strip():
-        body.pop()
-    while body and not body[0][1].strip():
-        body.pop(0)
-    return body, coverage
-
-
-def _titles_and_description(body, pillar_line):
-    groups, current = [], []
-    for number, line in body:
-        if line.strip():
-            current.append((number, line))
-        elif current:
-            groups.append(current)
-            current = []
-    if current:
-        groups.append(current)
-    if not groups:
-        raise _MeasureError(pillar_line + 1, "expected a legal title and a description after the pillar line")
-    last = groups[-1]
-    if len(last) < 2 and len(groups) < 2:
-        raise _MeasureError(last[0][0] + 1, "expected a description line after the title")
-    if len(last) >= 2:
-        titles = [line for group in groups[:-1] for _, line in group] + [last[0][1]]
-        description = "\n".join(line for _, line in last[1:])
-    else:
-        titles = [line for group in groups[:-1] for _, line in group]
-        description = last[0][1]
-    return titles, description

@@ -1,0 +1,155 @@
+"""Read the lines under one entry's classification: titles and description, or a numeric indicator's values.
+
+An entry of a DTI page, below its "Pillar ... | Sub-pillar ..." line (see
+dti_page.py for the lines above it):
+
+- a measure: as many titles as date lines (the n-th date line dates the n-th
+  title), blank lines between them or none, then the description;
+- a numeric indicator (pillar 1): pairs of lines `<label>` / `<number>%`;
+- then `Coverage X` or `Coverage: X`, and sources `- https://...` (`- Show more...`
+  is page furniture).
+
+Anything that would be guessed (a blank line setting apart more titles than
+there are date lines, a lone number as a description, a line after the
+coverage that is not a source) is refused with its line instead.
+"""
+
+import dataclasses
+import re
+
+_COVERAGE = re.compile(r"^Coverage(?::\s*|\s+)(?P<coverage>\S.*)$")
+_SOURCE = re.compile(r"^-\s+(?P<url>https?://\S+)\s*$", re.IGNORECASE)
+_SHOW_MORE = re.compile(r"^-\s*Show more\s*(\.\.\.|…)?\s*$", re.IGNORECASE)
+_NUMBER = re.compile(r"^(?P<number>[-+]?\d+(?:\.\d+)?)\s*(?P<unit>%)?$")
+
+
+class EntryError(ValueError):
+    """Raised for an entry that cannot be read without guessing; `line` is 0-based."""
+
+    def __init__(self, line, message):
+        super().__init__(message)
+        self.line = line
+
+
+@dataclasses.dataclass
+class Body:
+    """What an entry says below its classification, each part with its first line (0-based)."""
+
+    kind: str = "measure"
+    titles: list = dataclasses.field(default_factory=list)
+    description: str = ""
+    values: list = dataclasses.field(default_factory=list)
+    coverage: str | None = None
+    sources: list = dataclasses.field(default_factory=list)
+    first: int | None = None  # line of the first title or label
+
+
+def number(text):
+    """Return (value, unit) of a value line such as `1.53%` or `12`, else None."""
+    match = _NUMBER.match(text.strip())
+    if not match:
+        return None
+    digits = match.group("number")
+    return (float(digits) if "." in digits else int(digits)), match.group("unit")
+
+
+def read_body(lines, first, end, date_count, skip, foreign):
+    """Read lines[first:end] of one entry; return a Body or raise EntryError.
+
+    date_count: its date lines (as many titles); skip(text): page furniture;
+    foreign(text): a line that starts an entry (a date line, an economy line).
+    """
+    content, body = [], Body()
+    i = first
+    while i < end:
+        text = lines[i].strip()
+        if text and skip(text):
+            i += 1
+            continue
+        coverage = _COVERAGE.match(text)
+        if is_tail(text):
+            if coverage:
+                body.coverage = coverage.group("coverage").strip()
+                i += 1
+            _read_sources(lines, i, end, body, skip)
+            break
+        if foreign(text):
+            raise EntryError(i, f"{text[:60]!r} starts another entry (a date or economy line), but no "
+                                "'Pillar ... | Sub-pillar ...' line follows it")
+        content.append((i, text))
+        i += 1
+    while content and not content[-1][1]:
+        content.pop()
+    while content and not content[0][1]:
+        content.pop(0)
+    if not content:
+        raise EntryError(first - 1, "expected a legal title and a description after the pillar line")
+    body.first = content[0][0]
+    if _looks_numeric(content):
+        _read_values(content, body)
+    else:
+        _read_titles(content, date_count, body)
+    return body
+
+
+def _read_sources(lines, start, end, body, skip):
+    for i in range(start, end):
+        text = lines[i].strip()
+        source = _SOURCE.match(text)
+        if source:
+            body.sources.append(source.group("url"))
+        elif text and not skip(text) and not _SHOW_MORE.match(text):
+            raise EntryError(i, f"expected a source line '- https://...' or the next entry after the coverage, "
+                                f"found {text[:60]!r} (is an entry missing its 'Pillar ... | Sub-pillar ...' line?)")
+
+
+def _looks_numeric(content):
+    return any(number(text) for _, text in content if text)
+
+
+def _read_values(content, body):
+    """Pairs of lines `<label>` / `<number>` (blank lines between them are allowed)."""
+    filled = [(n, text) for n, text in content if text]
+    for k in range(0, len(filled), 2):
+        n, label = filled[k]
+        if k + 1 == len(filled) and not number(label):
+            raise EntryError(n, f"expected a number such as '1.53%' under the label {label!r}")
+        if number(label) or not number(filled[k + 1][1]):
+            n, text = next((n, text) for n, text in filled[k:] if number(text))
+            raise EntryError(n, f"the number {text!r} stands where a label, title or description is expected: "
+                                "a numeric indicator is pairs of lines (label, number) and nothing else")
+        value, unit = number(filled[k + 1][1])
+        body.values.append({"label": label, "value": value, "unit": unit})
+    body.kind = "indicator"
+    body.titles = [v["label"] for v in body.values]
+
+
+def is_tail(text):
+    """Return True for the lines that end an entry: its coverage, a source, "- Show more..."."""
+    return bool(_COVERAGE.match(text) or _SOURCE.match(text) or _SHOW_MORE.match(text))
+
+
+def _read_titles(content, date_count, body):
+    """The first date_count lines are titles; blank lines between titles are all there or all absent."""
+    filled = [k for k, (_, text) in enumerate(content) if text]
+    if len(filled) <= date_count:
+        last = content[filled[-1]][0]
+        raise EntryError(last, f"expected a description line after the title: {date_count} date line(s) date "
+                               f"{date_count} title(s), and {len(filled)} line(s) follow the pillar line")
+    titles = [content[k] for k in filled[:date_count]]
+    gaps = [filled[k + 1] - filled[k] > 1 for k in range(date_count)]  # a blank line after title k+1
+    if gaps[-1] or (any(gaps[:-1]) and not all(gaps[:-1])):
+        n = titles[-1][0]
+        raise EntryError(n, f"the blank lines set apart a different number of titles than the {date_count} "
+                            "date line(s): each title needs its own date line, in the same order")
+    body.titles = [text for _, text in titles]
+    description = content[filled[date_count]:]
+    body.description = "\n".join(text for _, text in _collapse_blanks(description))
+
+
+def _collapse_blanks(lines):
+    out = []
+    for n, text in lines:
+        if text or (out and out[-1][1]):
+            out.append((n, text))
+    return out
