@@ -67,7 +67,9 @@ def read_body(lines, first, end, date_count, skip, foreign):
             i += 1
             continue
         coverage = _COVERAGE.match(text)
-        if is_tail(text):
+        if coverage and _next_is_number(lines, i + 1, end):
+            coverage = None  # a label such as "Coverage rate of zero tariffs" over its number
+        elif is_tail(text):
             if coverage:
                 body.coverage = coverage.group("coverage").strip()
                 i += 1
@@ -90,6 +92,11 @@ def read_body(lines, first, end, date_count, skip, foreign):
     else:
         _read_titles(content, date_count, body)
     return body
+
+
+def _next_is_number(lines, start, end):
+    following = next((lines[n].strip() for n in range(start, end) if lines[n].strip()), "")
+    return number(following) is not None
 
 
 def _read_sources(lines, start, end, body, skip):
