@@ -133,5 +133,18 @@ def test_a_sheet_never_overwrites_a_record_of_a_page_and_prunes_only_its_own(tmp
     # a sheet of another measure of that sub-pillar, with --prune: the page's records are not the sheet's to prune
     new = rows[0][:3] + ["Test-only sheet title", rows[0][4], "Test-only sheet description.", rows[0][6]]
     report = importer.import_files([_csv(tmp_path / "new.csv", HEADER, [new])], out, prune=True)
-    assert report.lines()[0].endswith("1 added, 0 changed, 0 unchanged, 0 missing from the page")
+    assert report.lines()[1].endswith("1 added, 0 changed, 0 unchanged, 0 missing from the page")
     assert len(corpus.load(out)) == len(seed_measures) + 1
+
+
+def test_a_sources_column_is_kept_one_address_a_line_and_checked(tmp_path, seed_measures):
+    rows = [row + [source] for row, source in zip(_rows(seed_measures[:2]),
+                                                   ["https://example.org/a\nhttp://example.org/b", ""])]
+    sheet = _csv(tmp_path / "with-sources.csv", HEADER + ["Sources"], rows)
+    importer.import_files([sheet], tmp_path / "out")
+    assert [m.sources for m in corpus.load(tmp_path / "out")] == [["https://example.org/a", "http://example.org/b"],
+                                                                   []]
+    rows[1][-1] = "example.org/no-scheme"
+    bad = _csv(tmp_path / "bad-sources.csv", HEADER + ["Sources"], rows)
+    with pytest.raises(InputProblems, match=r"bad-sources.csv:3: column 'Sources': expected one http\(s\) address"):
+        importer.import_files([bad], tmp_path / "out")

@@ -14,7 +14,7 @@ import numpy as np
 from measuresearch.domain import dates as date_events
 from measuresearch.index.format import facets as facet_counts
 from measuresearch.text.analysis import forms
-from measuresearch.domain import provenance
+from measuresearch.domain import model, provenance
 from measuresearch.errors import InvalidParameter, NotFound, QueryTooComplex, Removed
 from measuresearch.search.highlight import QueryWords, explain, highlight, snippet
 from measuresearch.query.matching import Evaluation
@@ -212,6 +212,8 @@ def _hit(record, score, words, fields):
         "year": record.get("year"),
         "events": date_events.public_events(record.get("events", [])),
         "description": record["description"],
+        # an indicator (kind) shows its values; its titles are their labels
+        **{key: record.get(key, model.DEFAULTS[key]) for key in model.ENTRY_KEYS},
         "highlights": {
             "titles": [highlight(t, words, titles=True) for t in record["titles"]],
             "description": snippet(record["description"], words),

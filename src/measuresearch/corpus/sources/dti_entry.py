@@ -18,7 +18,7 @@ import dataclasses
 import re
 
 _COVERAGE = re.compile(r"^Coverage(?::\s*|\s+)(?P<coverage>\S.*)$")
-_SOURCE = re.compile(r"^-\s+(?P<url>https?://\S+)\s*$", re.IGNORECASE)
+_SOURCE = re.compile(r"^-\s+(?P<url>https?://\S+)\s*$")
 _SHOW_MORE = re.compile(r"^-\s*Show more\s*(\.\.\.|…)?\s*$", re.IGNORECASE)
 _NUMBER = re.compile(r"^(?P<number>[-+]?\d+(?:\.\d+)?)\s*(?P<unit>%)?$")
 

@@ -1,9 +1,12 @@
 """Read measures from a spreadsheet: .xlsx (openpyxl, read-only) or .csv with a header row.
 
 The header names the columns; by default Country, Pillar, Sub-pillar, Title,
-Date, Description and Coverage (any case; plurals too). `--map COLUMN=field`
-names another column for a field. A Title or Date cell may hold several lines,
-one title or date line each. Every problem names the sheet, row and column.
+Date, Description, Coverage and Sources (any case; plurals too; Coverage and
+Sources may be left out). `--map COLUMN=field` names another column for a
+field. A Title, Date or Sources cell may hold several lines, one title, date
+line or http(s) address each. Every problem names the sheet, row and column.
+Sheets hold measures: a numeric indicator's values (kind, values, status)
+have no columns, as no sheet of the DTI's shows how it would write them.
 An .xlsx is read by the rows it holds, never by the dimension it declares
 (`A1:XFD1048576` in a small file), at most limits.SHEET_ROWS rows and
 limits.SHEET_COLUMNS columns, after its unpacked size is checked.
@@ -17,12 +20,13 @@ from measuresearch.domain import limits
 
 from measuresearch.corpus.sources.dti_page import Entry
 from measuresearch.errors import Problem
-from measuresearch.domain.model import DateError, Measure, events_of, first_year, measure_id
+from measuresearch.domain.model import SOURCE_URL, DateError, Measure, events_of, first_year, measure_id
 
-FIELDS = ("country", "pillar", "sub_pillar", "titles", "dates", "description", "coverage")
-REQUIRED = FIELDS[:-1]
+FIELDS = ("country", "pillar", "sub_pillar", "titles", "dates", "description", "coverage", "sources")
+REQUIRED = FIELDS[:-2]
+_LINES = ("titles", "dates", "sources")  # one item a line of the cell
 DEFAULT_COLUMNS = {"country": "Country", "pillar": "Pillar", "sub_pillar": "Sub-pillar", "titles": "Title",
-                   "dates": "Date", "description": "Description", "coverage": "Coverage"}
+                   "dates": "Date", "description": "Description", "coverage": "Coverage", "sources": "Sources"}
 _ALSO = {"titles": ("titles",), "dates": ("dates",), "country": ("economy",), "sub_pillar": ("subpillar", "sub pillar")}
 
 
@@ -142,12 +146,14 @@ def _entry(label, number, row, columns, header, names):
                                                    f"({cell}); write the date line as text, e.g. 'Since July 2018'"))
             continue
         text = "" if cell is None else str(cell).strip()
-        if field in ("titles", "dates"):
+        if field in _LINES:
             values[field] = [line.strip() for line in text.splitlines() if line.strip()]
         else:
             values[field] = text or None
         if field in REQUIRED and not values[field]:
             problems.append(Problem(label, number, f"{where[field]}empty; every measure needs its {field}"))
+    problems.extend(Problem(label, number, f"{where['sources']}expected one http(s) address a line, found {url!r}")
+                    for url in values.get("sources", []) if not SOURCE_URL.fullmatch(url))
     if problems:
         return None, problems
     try:
@@ -159,5 +165,6 @@ def _entry(label, number, row, columns, header, names):
                                     values["dates"], values["description"]),
                       country=country, pillar=values["pillar"], sub_pillar=values["sub_pillar"],
                       titles=values["titles"], dates=values["dates"], description=values["description"],
-                      coverage=values.get("coverage"), events=events, year=first_year(events))
+                      coverage=values.get("coverage"), events=events, year=first_year(events),
+                      sources=values.get("sources", []))
     return Entry(measure, {field: number for field in FIELDS}, label, where), []

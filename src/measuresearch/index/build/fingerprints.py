@@ -19,6 +19,7 @@ import hashlib
 import json
 
 from measuresearch import storage
+from measuresearch.domain.model import DEFAULTS, ENTRY_KEYS
 from measuresearch.index.format.layout import FINGERPRINTS_FILE, HISTORY_FILE, current_build, read_meta
 from measuresearch.index.format.records import Records
 
@@ -26,15 +27,14 @@ MAX_BUILDS = 50
 # What a measure says, as the corpus holds it; derived fields (events, year) are left out,
 # so that a new date parser does not make every measure "changed".
 CONTENT = ("country", "pillar", "sub_pillar", "coverage", "titles", "dates", "description", "source_url")
-# Later keys count only when they say something, so that their arrival does not make every measure "changed".
-ADDED_CONTENT = {"kind": "measure", "status": None, "values": [], "sources": []}
 REMOVED_KEYS = ("id", "country", "pillar", "sub_pillar", "coverage", "titles")
 
 
 def fingerprint(record):
     """Return the content fingerprint of one record (sha256 of its content fields, 20 hex digits)."""
     content = {key: record.get(key) for key in CONTENT}
-    content.update((key, record[key]) for key, default in ADDED_CONTENT.items() if record.get(key, default) != default)
+    # later keys count only when they say something, so that their arrival does not make every measure "changed"
+    content.update((key, record[key]) for key in ENTRY_KEYS if record.get(key, DEFAULTS[key]) != DEFAULTS[key])
     text = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 

@@ -126,7 +126,7 @@ def section_texts(measure):
 
 def record_json(measure):
     """Return the record of one Measure as shown in hits and on its page (records.py keeps it)."""
-    return json.dumps(measure.to_dict(), ensure_ascii=False)
+    return json.dumps(measure.to_dict(complete=True), ensure_ascii=False)
 
 
 def document(measure, sections=None):

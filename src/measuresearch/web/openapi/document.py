@@ -32,6 +32,13 @@ def document():
                "dates": {"type": "array", "items": {"type": "string"}}, "year": {"type": ["integer", "null"]},
                "events": {"type": "array", "items": _EVENT},
                "description": {"type": "string"},
+               "kind": {"type": "string", "enum": ["measure", "indicator"]},
+               "status": {"type": ["string", "null"]},
+               "values": {"type": "array", "items": {"type": "object", "required": ["label", "value", "unit"],
+                                                      "properties": {"label": {"type": "string"},
+                                                                     "value": {"type": "number"},
+                                                                     "unit": {"type": ["string", "null"]}}}},
+               "sources": {"type": "array", "items": {"type": "string"}},
                "highlights": {"type": "object"},
                "matched": {"type": "array", "items": {"type": "object", "properties": {
                    "word": {"type": "string"}, "field": {"type": "string"},

@@ -8,8 +8,8 @@ from measuresearch.web.http.urls import measure_path
 
 # index_id and index_built_at (the build the rows come from) are repeated on every row, so the file stays one table
 COLUMNS = ("id", "url", "country", "pillar", "sub_pillar", "coverage", "year", "dates", "events", "titles",
-           "description", "source_kind", "source_name", "source_url", "first_imported", "last_imported", "sources",
-           "index_id", "index_built_at")
+           "description", "kind", "status", "values", "source_kind", "source_name", "source_url", "first_imported",
+           "last_imported", "sources", "index_id", "index_built_at")
 # A cell starting with one of these is read as a formula by spreadsheets.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -36,7 +36,8 @@ def to_csv(hits, base_url=""):
         row = dict(hit, url=base_url + measure_path(hit["id"]),
                    events=[f"{e['event']}: {describe(e)}" for e in hit.get("events", [])],
                    source_kind=source.get("kind"), source_name=source.get("name"), source_url=source.get("url"),
-                   first_imported=source.get("first_imported"))
+                   first_imported=source.get("first_imported"),
+                   values=[f"{v['label']}: {v['value']}{v['unit'] or ''}" for v in hit.get("values", [])])
         writer.writerow([safe_cell(row.get(column)) for column in COLUMNS])
     return out.getvalue()
 
@@ -44,6 +45,6 @@ def to_csv(hits, base_url=""):
 def to_json_export(result, hits):
     """Return the JSON export document: the query, the total and every record."""
     fields = ("id", "url", "country", "pillar", "sub_pillar", "coverage", "titles", "dates", "year", "events",
-              "description", "source", "last_imported", "sources")
+              "description", "kind", "status", "values", "source", "last_imported", "sources")
     return {"query": result["query"], "total": result["total"],
             "measures": [{f: hit.get(f) for f in fields} | {"url": measure_path(hit["id"])} for hit in hits]}

@@ -1,0 +1,98 @@
+"""Numeric indicators and an entry's sources, from a page read by the importer to every place that shows them.
+
+The page is made up at test time (placeholder names and numbers, example.org
+addresses), read with the page reader, indexed, and served by the app.
+"""
+
+import csv
+import io
+
+import falcon.testing
+import pytest
+
+from measuresearch.corpus.sources import dti_page
+from measuresearch.web.app import create_app
+
+P1 = "Tariffs and trade defence measures applied on Information and Communication Technology (ICT) goods"
+PAGE = f"""KAZAKHSTAN
+
+ITA signatory? I II
+
+Pillar {P1}  |  Indicator Effective tariff rate on ICT goods (applied weighted average)
+Placeholder effective tariff rate
+1.53%
+Placeholder coverage rate of zero tariffs
+62.40%
+Coverage: Placeholder ICT goods
+
+KAZAKHSTAN
+
+Since March 2015, as amended in 2019, enforcement from 2019
+Reported in 2020
+
+Pillar Content access  |  Sub-pillar Restrictions on online advertising
+Placeholder first law
+Placeholder second law
+Placeholder description of an advertising rule.
+Coverage Horizontal
+- https://example.org/law?a=1&b=<b>
+- Show more...
+"""
+
+
+@pytest.fixture()
+def served(make_index):
+    measures, problems = dti_page.parse_page(PAGE, "page.txt")
+    assert problems == []
+    indicator, measure = measures
+    return falcon.testing.TestClient(create_app(make_index(measures))), indicator, measure
+
+
+def test_an_indicator_is_found_by_its_label_with_its_values(served):
+    client, indicator, _ = served
+    hits = client.simulate_get("/api/search", params={"q": "zero tariffs"}).json["hits"]
+    assert [h["id"] for h in hits] == [indicator.id]
+    hit = hits[0]
+    assert hit["kind"] == "indicator" and hit["status"] == "ITA signatory? I II"
+    assert hit["values"] == [{"label": "Placeholder effective tariff rate", "value": 1.53, "unit": "%"},
+                             {"label": "Placeholder coverage rate of zero tariffs", "value": 62.4, "unit": "%"}]
+    assert any(m["field"] == "titles" for m in hit["matched"])
+    page = client.simulate_get("/", params={"q": "zero tariffs"}).text
+    assert "<b>62.4%</b>" in page and "<b>1.53%</b>" in page and "ITA signatory? I II" in page
+    assert "<mark>zero</mark> <mark>tariffs</mark>" in page
+
+
+def test_the_measure_page_shows_values_sources_and_each_title_with_its_dates(served):
+    client, indicator, measure = served
+    page = client.simulate_get(f"/measures/{indicator.id}").text
+    assert "<th scope=\"row\">Placeholder effective tariff rate</th><td>1.53%</td>" in page
+    page = client.simulate_get(f"/measures/{measure.id}").text
+    assert '<a href="https://example.org/law?a=1&amp;b=&lt;b&gt;" rel="nofollow noopener">' in page
+    assert "<b>" not in page.split('class="plain sources"')[1].split("</dd>")[0]
+    assert "Placeholder first law: Since March 2015, as amended in 2019, enforcement from 2019" in page
+    assert "Placeholder second law: Reported in 2020" in page
+    assert "enforcement from 2019" in page.split("Date events")[1]
+    record = client.simulate_get(f"/api/measures/{measure.id}").json
+    assert record["sources"] == ["https://example.org/law?a=1&b=<b>"] and record["kind"] == "measure"
+    assert [e["kind"] for e in record["events"]] == ["since", "amended", "enforcement", "reported"]
+    assert [e["event"] for e in record["events"]] == ["in_force", "amended", "in_force", "reported"]
+
+
+def test_exports_carry_kind_status_values_and_sources(served):
+    client, indicator, measure = served
+    rows = list(csv.DictReader(io.StringIO(client.simulate_get("/api/search.csv").text.lstrip("\ufeff"))))
+    by_id = {row["id"]: row for row in rows}
+    assert by_id[indicator.id]["kind"] == "indicator" and by_id[indicator.id]["status"] == "ITA signatory? I II"
+    assert by_id[indicator.id]["values"] == ("Placeholder effective tariff rate: 1.53%\n"
+                                             "Placeholder coverage rate of zero tariffs: 62.4%")
+    assert by_id[measure.id]["sources"] == "https://example.org/law?a=1&b=<b>"
+    exported = {m["id"]: m for m in client.simulate_get("/api/search.json").json["measures"]}
+    assert exported[indicator.id]["values"] == indicator.values and exported[measure.id]["kind"] == "measure"
+
+
+def test_the_matrix_counts_indicators_like_measures(served):
+    client, _, _ = served
+    matrix = client.simulate_get("/api/matrix", params={"rows": "country", "cols": "pillar"}).json
+    assert matrix["total"] == 2
+    assert {(c["row"], c["col"]): c["count"] for c in matrix["cells"]} == {
+        ("Kazakhstan", P1): 1, ("Kazakhstan", "Content access"): 1}
