@@ -117,7 +117,8 @@ def test_a_sheet_is_read_by_its_rows_never_by_its_declared_dimension(tmp_path, o
     present = [list(row[:7]) for row in rows if row]
     assert present == [HEADER, ROW, [None] * 7] and max(map(len, rows)) == limits.SHEET_COLUMNS
     report = importer.import_files([path], out)
-    assert report.lines()[0].endswith("1 added, 0 changed, 0 unchanged, 0 missing from the page")
+    assert report.lines()[1].endswith("1 added, 0 changed, 0 unchanged, 0 missing from the page")
+    assert report.lines()[0].endswith("[Sheet]: read 1 entries: 1 measures, 0 indicators")
 
 
 def test_a_small_workbook_that_unpacks_to_a_huge_string_is_refused_unread(tmp_path, out, monkeypatch):

@@ -67,7 +67,7 @@ def test_the_measure_page_shows_values_sources_and_each_title_with_its_dates(ser
     page = client.simulate_get(f"/measures/{indicator.id}").text
     assert "<th scope=\"row\">Placeholder effective tariff rate</th><td>1.53%</td>" in page
     page = client.simulate_get(f"/measures/{measure.id}").text
-    assert '<a href="https://example.org/law?a=1&amp;b=&lt;b&gt;" rel="nofollow noopener">' in page
+    assert '<a href="https://example.org/law?a=1&amp;b=&lt;b&gt;" rel="nofollow noopener noreferrer">' in page
     assert "<b>" not in page.split('class="plain sources"')[1].split("</dd>")[0]
     assert "Placeholder first law: Since March 2015, as amended in 2019, enforcement from 2019" in page
     assert "Placeholder second law: Reported in 2020" in page
