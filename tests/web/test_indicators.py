@@ -6,12 +6,18 @@ addresses), read with the page reader, indexed, and served by the app.
 
 import csv
 import io
+import json
+import shutil
+import subprocess
+import sys
 
 import falcon.testing
 import pytest
 
 from measuresearch.corpus.sources import dti_page
 from measuresearch.web.app import create_app
+
+from conftest import CORPUS
 
 P1 = "Tariffs and trade defence measures applied on Information and Communication Technology (ICT) goods"
 PAGE = f"""KAZAKHSTAN
@@ -96,3 +102,28 @@ def test_the_matrix_counts_indicators_like_measures(served):
     assert matrix["total"] == 2
     assert {(c["row"], c["col"]): c["count"] for c in matrix["cells"]} == {
         ("Kazakhstan", P1): 1, ("Kazakhstan", "Content access"): 1}
+
+
+def test_through_the_command_line_import_index_and_search(tmp_path):
+    """The same page without its economy lines, through real processes: import --economy, index, search."""
+    corpus_dir, index_dir, page = tmp_path / "corpus", tmp_path / "index", tmp_path / "page.txt"
+    corpus_dir.mkdir()
+    for name in ("taxonomy.yaml", "groups.yaml"):
+        shutil.copy(CORPUS / name, corpus_dir / name)
+    page.write_text(PAGE.replace("KAZAKHSTAN\n", ""), encoding="utf-8")
+    cli = [sys.executable, "-m", "measuresearch.cli"]
+    refused = subprocess.run(cli + ["import", str(page), "--out", str(corpus_dir)], capture_output=True, text=True)
+    assert refused.returncode != 0 and f"{page}:2: " in refused.stderr and "--economy" in refused.stderr
+    done = subprocess.run(cli + ["import", str(page), "--out", str(corpus_dir), "--economy", "Kazakhstan"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == f"{page}: read 2 entries: 1 measures, 1 indicators"
+    assert done.stdout.splitlines()[1].endswith("kazakhstan.yaml: 2 added, 0 changed, 0 unchanged, "
+                                                "0 missing from the page")
+    subprocess.run(cli + ["index", "--corpus", str(corpus_dir), "--index", str(index_dir)], check=True,
+                   capture_output=True)
+    found = subprocess.run(cli + ["search", "coverage rate", "--json", "--index", str(index_dir)],
+                           capture_output=True, text=True, check=True)
+    (hit,) = json.loads(found.stdout)["hits"]
+    assert hit["kind"] == "indicator" and hit["country"] == "Kazakhstan" and hit["status"] == "ITA signatory? I II"
+    assert [v["value"] for v in hit["values"]] == [1.53, 62.4]
