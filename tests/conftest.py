@@ -1,9 +1,11 @@
 """Shared fixtures: the real seed page, the real corpus and indexes built from them."""
 
+import contextlib
 import dataclasses
 import os
 import pathlib
 import shutil
+import sqlite3
 import time
 
 import browsing
@@ -154,6 +156,15 @@ class StoreBackend:
         """Return a new Store on this database (as a new process would open it)."""
         self.opened.append(open_store(self.data, self.url, clock=clock))
         return self.opened[-1]
+
+    def rows(self, sql):
+        """Return the rows of a query read past the store: sqlite3 on the file, or psycopg on the database."""
+        if self.url:
+            import psycopg
+            with psycopg.connect(self.url) as db:
+                return [tuple(row) for row in db.execute(sql).fetchall()]
+        with contextlib.closing(sqlite3.connect(self.data / "measuresearch.sqlite3")) as db:
+            return db.execute(sql).fetchall()
 
     def environ(self):
         """Return the environment of a process that uses this database."""

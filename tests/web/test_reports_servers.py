@@ -1,8 +1,11 @@
-"""Real `measuresearch serve` processes sharing one reports database: concurrency, restarts, rebuilds."""
+"""Real `measuresearch serve` processes sharing one reports database: concurrency, restarts, rebuilds.
+
+The servers share the `store_backend` database, so each test runs on SQLite and on PostgreSQL;
+what they stored is read back past the store (sqlite3 on the file, psycopg on the database).
+"""
 
 import concurrent.futures
 import json
-import sqlite3
 import urllib.error
 import urllib.request
 
@@ -32,11 +35,15 @@ def get_json(url):
 
 
 @pytest.fixture()
-def servers(tmp_path, real_measures, monkeypatch):
-    """Start two servers on one index and one data folder; yield (start, stop, index, data)."""
-    index, data = tmp_path / "index", tmp_path / "data"
+def servers(tmp_path, real_measures, monkeypatch, store_backend):
+    """Start servers on one index and one reports database; yield (start, stop, index, store_backend)."""
+    index = tmp_path / "index"
     indexer.build(None, index, measures=real_measures)
-    monkeypatch.setenv("MEASURESEARCH_DATA", str(data))
+    for name, value in store_backend.environ().items():
+        if name.startswith("MEASURESEARCH_"):
+            monkeypatch.setenv(name, value)
+    if not store_backend.url:
+        monkeypatch.delenv("MEASURESEARCH_DATABASE_URL", raising=False)
     monkeypatch.setenv("MEASURESEARCH_ADMIN_TOKEN", TOKEN)
     running = []
 
@@ -49,7 +56,7 @@ def servers(tmp_path, real_measures, monkeypatch):
     def stop():
         while running:
             localserver.stop(running.pop())
-    yield start, stop, index, data
+    yield start, stop, index, store_backend
     stop()
 
 
@@ -74,10 +81,9 @@ def test_two_servers_take_200_concurrent_reports_and_keep_them_across_restart_an
     assert stored(bases[0]) == stored(bases[1]) == expected
 
     stop()
-    with sqlite3.connect(data / "measuresearch.sqlite3") as db:  # an independent reader of the file
-        assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == 200
+    assert data.rows("SELECT count(*) FROM reports") == [(200,)]  # an independent reader of the database
     indexer.build(None, index, measures=real_measures)  # a rebuild swaps index/current, never touches data/
-    assert not list(index.rglob("*.sqlite3*"))
+    assert not list(index.rglob("*.sqlite3*")) and not list(index.rglob("*lock"))
     base = start()
     assert stored(base) == expected
     assert post_json(f"{base}/api/measures/{ids[0]}/reports", {"message": "One more after the restart."})[0] == 201
@@ -95,6 +101,7 @@ def test_the_rate_limit_is_shared_by_the_servers(servers, real_measures):
     assert statuses == [201] * 5 + [429] * 7
 
 
+@pytest.mark.parametrize("store_backend", ["sqlite"], indirect=True)  # the contract, not the engine: once
 def test_the_schema_and_the_server_accept_the_same_bodies(servers, real_measures, tmp_path):
     """Schemathesis: every body the OpenAPI schema allows is stored (201), every other one refused (4xx)."""
     import pathlib
@@ -111,9 +118,9 @@ def test_the_schema_and_the_server_accept_the_same_bodies(servers, real_measures
                              "--include-path-regex", "reports|proposals"],
                             capture_output=True, text=True, cwd=tmp_path, timeout=600)
     assert result.returncode == 0, result.stdout[-4000:]
-    with sqlite3.connect(data / "measuresearch.sqlite3") as db:  # positive cases were really stored
-        assert db.execute("SELECT count(*) FROM reports").fetchone()[0] > 10
-        assert db.execute("SELECT count(*) FROM proposals").fetchone()[0] > 10
+    # positive cases were really stored
+    assert data.rows("SELECT count(*) FROM reports")[0][0] > 10
+    assert data.rows("SELECT count(*) FROM proposals")[0][0] > 10
 
 
 def test_a_form_from_one_server_posts_to_the_other(servers, real_measures):
@@ -142,5 +149,4 @@ def test_a_form_from_one_server_posts_to_the_other(servers, real_measures):
     except urllib.error.HTTPError as exc:
         status = exc.code
     assert status == 303
-    with sqlite3.connect(data / "measuresearch.sqlite3") as db:
-        assert db.execute("SELECT message FROM reports").fetchall() == [("Posted to the other server.",)]
+    assert data.rows("SELECT message FROM reports") == [("Posted to the other server.",)]

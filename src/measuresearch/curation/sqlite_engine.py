@@ -9,11 +9,11 @@ file to WAL while another process opens it fails at once with "database is locke
 """
 
 import contextlib
-import fcntl
 import logging
 import pathlib
 import sqlite3
 
+from measuresearch import storage
 from measuresearch.curation import migrations
 from measuresearch.errors import StoreUnavailable
 
@@ -79,36 +79,33 @@ class SQLiteEngine:
 
     def migrate(self):
         """Create the file or bring its schema up to date, one process at a time; return the version."""
-        with self._migration_lock():
-            connection = self._open()
-            try:
-                # WAL is a property of the file: set once, kept by every later connection
-                connection.execute("PRAGMA journal_mode = WAL")
-                connection.execute("BEGIN IMMEDIATE")
-                before = connection.execute("PRAGMA user_version").fetchone()[0]
-                version = migrations.apply(connection, migrations.SQLITE, before=before)
-                # an older measuresearch reads user_version: it refuses a file newer than itself
-                connection.execute(f"PRAGMA user_version = {version}")
-                connection.execute("COMMIT")
-            except sqlite3.Error as exc:
-                raise unavailable("cannot be prepared", exc, self.where) from None
-            finally:
-                _rollback(connection)
-                connection.close()
-        return version
-
-    @contextlib.contextmanager
-    def _migration_lock(self):
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            handle = open(self.folder / LOCKNAME, "a")
+            with storage.locked(self.folder / LOCKNAME, self._busy, wait=BUSY_TIMEOUT_MS / 1000):
+                return self._migrate()
         except OSError as exc:
             raise unavailable("cannot be opened", exc, self.where) from None
+
+    def _busy(self):
+        return StoreUnavailable("the reports database (SQLite) is being prepared by another process; try again")
+
+    def _migrate(self):
+        connection = self._open()
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            yield
+            # WAL is a property of the file: set once, kept by every later connection
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("BEGIN IMMEDIATE")
+            before = connection.execute("PRAGMA user_version").fetchone()[0]
+            version = migrations.apply(connection, migrations.SQLITE, before=before)
+            # an older measuresearch reads user_version: it refuses a file newer than itself
+            connection.execute(f"PRAGMA user_version = {version}")
+            connection.execute("COMMIT")
+            return version
+        except sqlite3.Error as exc:
+            raise unavailable("cannot be prepared", exc, self.where) from None
         finally:
-            handle.close()  # closing releases the lock
+            _rollback(connection)
+            connection.close()
 
     def backup(self, target):
         """Copy the file to target with SQLite's online backup (consistent while others write)."""
