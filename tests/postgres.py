@@ -66,6 +66,7 @@ class Cluster:
         self.made = 0
 
     def _run(self, *argv):
+        # the server that pg_ctl starts writes to its -l log: pg_ctl's own pipes close when pg_ctl exits
         as_other = {"user": self.uid, "group": self.gid, "extra_groups": []} if self.uid != os.getuid() else {}
         done = subprocess.run([str(self.programs / argv[0]), *argv[1:]], capture_output=True, text=True,
                               cwd=self.root, **as_other)
@@ -79,6 +80,11 @@ class Cluster:
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"), "-w", "-t", "60",
                   "-o", options, "start")
         return self
+
+    def restart(self):
+        """Stop the server at once (as a crash would) and start it again with the same options."""
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"), "-m", "immediate", "-w",
+                  "-t", "60", "restart")
 
     def url(self, name):
         return f"postgresql://{SUPERUSER}@/{name}?host={self.root}"

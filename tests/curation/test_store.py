@@ -5,6 +5,7 @@ fresh PostgreSQL database of a throwaway cluster. The writers are separate proce
 (store_worker.py) that print a report's id only after the store acknowledged it.
 """
 
+import concurrent.futures
 import json
 import os
 import pathlib
@@ -90,6 +91,20 @@ def test_a_restart_keeps_everything(store_backend):
     assert again.secret("csrf") == secret
     assert again.proposals() == [proposal]
     assert stored(store_backend) == written and len(written) == 50
+
+
+def test_a_restart_of_the_postgresql_server_keeps_everything_and_the_store_reconnects(postgres_cluster):
+    url = postgres_cluster.database()
+    store = store_module.open_store(None, url)
+    try:
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:  # four connections kept idle
+            before = list(pool.map(lambda n: store.add_report(f"r-{n}", "Before the restart.", None, "c", 0), range(8)))
+        postgres_cluster.restart()  # every kept connection is now dead
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            after = list(pool.map(lambda n: store.add_report(f"r-{n}", "After the restart.", None, "c", 0), range(8)))
+        assert [r["id"] for r in store.reports()] == sorted((r["id"] for r in before + after), reverse=True)
+    finally:
+        store.close()
 
 
 def test_kill_9_during_a_burst_keeps_every_acknowledged_write(store_backend):

@@ -83,7 +83,7 @@ def test_two_servers_take_200_concurrent_reports_and_keep_them_across_restart_an
     stop()
     assert data.rows("SELECT count(*) FROM reports") == [(200,)]  # an independent reader of the database
     indexer.build(None, index, measures=real_measures)  # a rebuild swaps index/current, never touches data/
-    assert not list(index.rglob("*.sqlite3*")) and not list(index.rglob("*lock"))
+    assert not list(index.rglob("*.sqlite3*")) and not list(index.rglob("*migrate-lock"))
     base = start()
     assert stored(base) == expected
     assert post_json(f"{base}/api/measures/{ids[0]}/reports", {"message": "One more after the restart."})[0] == 201

@@ -58,17 +58,35 @@ class PostgresEngine:
     @contextlib.contextmanager
     def transaction(self, write=False):
         """Yield a connection inside one transaction; commit on success, roll back on any error."""
-        raw = self._take()
+        raw = self._begin()
         try:
-            with raw.transaction():
-                yield _Connection(raw)
+            yield _Connection(raw)
+            raw.execute("COMMIT")
         except self.psycopg.Error as exc:
-            self._give_back(raw)
+            self._give_back(raw, rollback=True)
             raise unavailable("failed", exc) from None
         except BaseException:
-            self._give_back(raw)
+            self._give_back(raw, rollback=True)
             raise
         self._give_back(raw)
+
+    def _begin(self):
+        """Return a connection in a new transaction; a kept one that died (the server restarted) is replaced once."""
+        with self._guard:
+            raw = self._idle.pop() if self._idle else None
+        if raw is not None:
+            try:
+                raw.execute("BEGIN")
+                return raw
+            except self.psycopg.OperationalError:
+                raw.close()
+        raw = self._connect()
+        try:
+            raw.execute("BEGIN")
+        except self.psycopg.Error as exc:
+            raw.close()
+            raise unavailable("cannot be reached", exc) from None
+        return raw
 
     def lock(self, db, key):
         """Wait until no other transaction holds `key`; hold it until this one ends."""
@@ -78,11 +96,7 @@ class PostgresEngine:
         """Take `key` for this transaction if nobody holds it; return whether it was taken."""
         return db.execute("SELECT pg_try_advisory_xact_lock(?) AS taken", (lock_key(key),)).fetchone()["taken"]
 
-    def _take(self):
-        with self._guard:
-            raw = self._idle.pop() if self._idle else None
-        if raw is not None:
-            return raw
+    def _connect(self):
         try:
             info = self.psycopg.conninfo.conninfo_to_dict(self.url)
             info.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
@@ -90,7 +104,13 @@ class PostgresEngine:
         except self.psycopg.Error as exc:
             raise unavailable("cannot be reached", exc) from None
 
-    def _give_back(self, raw):
+    def _give_back(self, raw, rollback=False):
+        """Keep a connection for the next call if it is sound and out of any transaction, else close it."""
+        if rollback and not (raw.closed or raw.broken):
+            try:
+                raw.execute("ROLLBACK")
+            except self.psycopg.Error:
+                raw.close()
         if raw.closed or raw.broken or raw.info.transaction_status != self.psycopg.pq.TransactionStatus.IDLE:
             raw.close()
             return
