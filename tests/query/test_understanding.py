@@ -74,11 +74,8 @@ def test_suggestion_in_either_script(holder):
 
 
 # Judged queries not at rank 1 today, each for a reason stated: the floor lets none of the others fall.
-KNOWN_MISSES = {
-    # both words match, in two measures: "закон" in the currency law's title, "информатизации" in the
-    # local-content measure's; typed in this order, no pair of words stands together in either
-    "информатизации закон",
-}
+# ("информатизации закон" was one: in a partial answer the rare word now outweighs "закон".)
+KNOWN_MISSES: set = set()
 
 
 def test_judged_queries_keep_their_level(real_index):
@@ -99,4 +96,4 @@ def test_judged_queries_keep_their_level(real_index):
     fallen = sorted(set(missed) - KNOWN_MISSES)
     assert not fallen, [(q, missed[q].rank, missed[q].top) for q in fallen]
     result = metrics(judgements)
-    assert result["success@1"] >= 1 - len(KNOWN_MISSES) / len(queries), result  # 71 of 72
+    assert result["success@1"] >= 1 - len(KNOWN_MISSES) / len(queries), result

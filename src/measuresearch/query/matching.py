@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 from measuresearch.text.analysis import forms
+from measuresearch.text.frequency import ZIPF_CEILING, rarity
 from measuresearch.query.parser import LawNumber, Phrase
 from measuresearch.index.format.schema import EXACT_BOOST, ROMAN_BOOST
 
@@ -47,6 +48,18 @@ def word_terms(unit):
     word = forms(unit.text)
     return ([("text", s, 1.0) for s in word.stems] + [("exact", e, EXACT_BOOST) for e in word.exact]
             + [("roman", k, ROMAN_BOOST) for k in word.roman])
+
+
+def clause_rarity(clause):
+    """Return how rare a clause's words are in their language: its rarest option's frequency.rarity.
+
+    A law number counts as rarest; a phrase as its rarest word.
+    """
+    def of(option):
+        if isinstance(option, Phrase):
+            return max(rarity(word.text) for word in option.words)
+        return ZIPF_CEILING if isinstance(option, LawNumber) else rarity(option.text)
+    return max(map(of, clause.options))
 
 
 def _sorted_unique(arrays):
@@ -184,7 +197,20 @@ class Evaluation:
             bm25 = np.where(only[ids], bm25, 0.0)
         scores[ids] += boost * bm25  # a term has one posting per document
 
-    def scores(self, parsed, within=None):
+    def _clause_scores(self, scores, clause):
+        """Add the BM25F of one clause's options to scores (in place)."""
+        for option in clause.options:
+            if isinstance(option, Phrase):
+                inside = self.option_mask(option)
+                for word in option.words:
+                    for field, text, boost in word_terms(word):
+                        if field != "roman":
+                            self.term_scores(scores, field, text, boost, only=inside)
+            else:
+                for field, text, boost in word_terms(option):
+                    self.term_scores(scores, field, text, boost)
+
+    def scores(self, parsed, within=None, relaxed=False):
         """Return the score of every document for the positive clauses: BM25F, plus the proximity term.
 
         Each word scores boost x BM25F of each of its terms (word_terms: its
@@ -198,20 +224,19 @@ class Evaluation:
         the two words' "text" and "exact" terms again, x PROXIMITY_BOOST (Solr's
         pf2), unless a word's stems are in more than proximity_limit(N)
         documents (summed document frequencies). `within`: only these
-        documents need the proximity term.
+        documents need the proximity term. `relaxed` (no measure has every
+        word, so measures with some are ranked): each clause's BM25F is
+        multiplied by clause_rarity, so that the rarer word outweighs a common
+        one ("информатизации" over "закон").
         """
         scores = np.zeros(self.size, dtype=np.float64)
         for clause in parsed.positive:
-            for option in clause.options:
-                if isinstance(option, Phrase):
-                    inside = self.option_mask(option)
-                    for word in option.words:
-                        for field, text, boost in word_terms(word):
-                            if field != "roman":
-                                self.term_scores(scores, field, text, boost, only=inside)
-                else:
-                    for field, text, boost in word_terms(option):
-                        self.term_scores(scores, field, text, boost)
+            if relaxed:  # measures with some of the words: each word weighs by its rarity in the language
+                part = np.zeros(self.size, dtype=np.float64)
+                self._clause_scores(part, clause)
+                scores += clause_rarity(clause) * part
+            else:
+                self._clause_scores(scores, clause)
         limit = proximity_limit(self.size)
         for first, second in parsed.pairs:
             if any(sum(self.doc_frequency("text", s) for s in forms(w.text).stems) > limit

@@ -1,7 +1,12 @@
-"""Parse the search box: words, "phrases", OR, -excluded, law numbers, prefix* and fuzzy~.
+"""Parse the search box: words, "phrases", OR, NOT or -excluded, law numbers, prefix* and fuzzy~.
 
 Pure: text in, a ParsedQuery out. Anything that is not syntax is text, so a
 stray quote or bracket never fails; only documented limits raise.
+
+Operators are written in capitals: `OR` joins alternatives, `NOT x` excludes
+x as `-x` does, `AND` between two words is the default and changes nothing.
+Where an operator has nothing to act on (`NOT` last, `AND` alone, `NOT OR x`)
+it is the word it spells; `not` and `and` in lower case are always words.
 
 Limits (each a 400 that names it): MAX_QUERY_CHARS characters, MAX_CLAUSES
 terms, MAX_PHRASE_WORDS words in a phrase, a wildcard only at the end of a
@@ -140,20 +145,26 @@ def clean(text):
     return _CONTROL.sub(" ", text.translate(_QUOTES))
 
 
+_NOT_BEFORE_PHRASE = re.compile(r"(?:^|(?<=\s))(?:-|NOT\s+)$")
+
+
 def _split_quotes(text):
-    """Yield (is_phrase, text, negated) segments; an unpaired quote is text."""
+    """Yield (is_phrase, text, negated) segments; an unpaired quote is text.
+
+    A phrase right after `-` or after the word `NOT` is excluded.
+    """
     if text.count('"') % 2:
         last = text.rindex('"')
         text = text[:last] + " " + text[last + 1:]
     parts = text.split('"')
+    negated = False
     for i, part in enumerate(parts):
         if i % 2:
-            negated = parts[i - 1].endswith("-") and (len(parts[i - 1]) == 1 or parts[i - 1][-2].isspace())
             yield True, part, negated
         else:
-            if i + 1 < len(parts) and part.endswith("-"):
-                part = part[:-1]
-            yield False, part, False
+            before_phrase = _NOT_BEFORE_PHRASE.search(part) if i + 1 < len(parts) else None
+            negated = bool(before_phrase) and bool(parts[i + 1].strip())
+            yield False, part[:before_phrase.start()] if negated else part, False
 
 
 def parse(text):
@@ -197,17 +208,42 @@ def _pairs(items):
     return pairs
 
 
+OPERATORS = ("OR", "AND", "NOT")
+
+
+def _operator(chunks, i):
+    """Return the operator chunks[i] is ("OR", "AND", "NOT"), or None when it is a word.
+
+    `OR` is always an operator (as before); `NOT` only before a word, `AND`
+    only between two words: otherwise they are the words they spell.
+    """
+    chunk = chunks[i]
+    following = chunks[i + 1] if i + 1 < len(chunks) else None
+    if chunk == "OR":
+        return "OR"
+    if chunk == "NOT":
+        return "NOT" if following is not None and following not in OPERATORS else None
+    if chunk == "AND":
+        return "AND" if i > 0 and following is not None and following not in OPERATORS else None
+    return None
+
+
 def _segment_items(segment):
     items = []
     chunks = segment.split()
+    excluding = False  # the chunk before was the operator NOT
     for i, chunk in enumerate(chunks):
-        if chunk == "OR":
+        operator = _operator(chunks, i)
+        if operator == "OR":
             items.append("OR")
+        if operator is not None:
+            excluding = operator == "NOT"
             continue
         if _NUMBER_SIGN.match(chunk) and i + 1 < len(chunks) and chunks[i + 1][:1].isdigit():
             continue
-        negated = chunk.startswith("-") and len(chunk) > 1
-        body = chunk[1:] if negated else chunk
+        negated = (chunk.startswith("-") and len(chunk) > 1) or excluding
+        body = chunk[1:] if chunk.startswith("-") and len(chunk) > 1 else chunk
+        excluding = False
         special = _special_unit(body)
         if special is not None:
             if special is not _NOTHING:

@@ -48,3 +48,31 @@ def search_notices(request, parsed, known_values):
             continue
         found.extend(_unknown_value(name, value, known) for value in values if value not in known)
     return found
+
+
+def only_excluded(request):
+    """Every word of the query is excluded (`-data`, `NOT data`): nothing scores, so the order is a browse."""
+    return notice("only_excluded", f"Every word of “{request.q.strip()}” is excluded, so nothing is ranked: "
+                                   f"showing the measures without them, {request.effective_sort()} first.")
+
+
+def page_out_of_range(page, last_page, total):
+    """The page asked for is past the last one; the answer keeps the true total."""
+    found = f"{total:,} {'measure matches' if total == 1 else 'measures match'}"
+    return notice("page_out_of_range", f"There is no page {page}: {found}, on {last_page} "
+                                       f"{'page' if last_page == 1 else 'pages'}.") | {"last_page": last_page}
+
+
+def group_filter(word, group, q):
+    """A query word names a jurisdiction group: offer the group filter instead (`q`: the query without it)."""
+    return notice("group_filter", f"“{word}” is the name of a jurisdiction group, which measures do not "
+                                  f"mention by name: filter by the group {group} instead.") | {"group": group,
+                                                                                               "q": q}
+
+
+def english_descriptions(words, english):
+    """Cyrillic query words can only match titles; `english`: the English words the vocabulary has for them."""
+    typed, q = " ".join(words), " ".join(english)
+    offer = f" Search the descriptions in English: “{q}”." if english else ""
+    return notice("english_descriptions", f"Descriptions are in English, so “{typed}” can only match titles."
+                                          f"{offer}") | {"words": list(english), "q": q or None}

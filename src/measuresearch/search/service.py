@@ -18,6 +18,7 @@ from measuresearch.domain import model, provenance
 from measuresearch.errors import InvalidParameter, NotFound, QueryTooComplex, Removed
 from measuresearch.search.highlight import QueryWords, explain, highlight, snippet
 from measuresearch.query.matching import Evaluation
+from measuresearch.search.meaning import meaning_notices, named_groups, resolve_filters
 from measuresearch.search.notices import search_notices
 from measuresearch.query.parser import Clause, Expansion, Fuzzy, ParsedQuery, Prefix, Word, parse
 from measuresearch.search.suggest import complete, texts_of
@@ -47,8 +48,15 @@ class SearchRequest:
     per_page: int = 20
 
     def effective_sort(self):
-        """Return the sort in force: relevance when the query has words, else newest."""
-        return self.sort or ("relevance" if has_words(self.q) else "newest")
+        """Return the sort in force: relevance when the query has words to score, else newest.
+
+        A query whose words are all excluded (`-data`) scores nothing: it is browsed newest first even
+        when relevance was asked for, and the answer names the sort it used.
+        """
+        searched = has_words(self.q)
+        if self.sort == "relevance" and not searched:
+            return "newest"
+        return self.sort or ("relevance" if searched else "newest")
 
     def date_filter(self):
         """Return the request's date parameters as facets.DateFilter (call validate() first)."""
@@ -78,9 +86,9 @@ class SearchRequest:
 
 
 def has_words(q):
-    """Return whether query text has anything to search for (not only punctuation or blanks)."""
+    """Return whether query text has words to score (not only punctuation, blanks or excluded words)."""
     try:
-        return bool(parse(q).clauses)
+        return bool(parse(q).positive)
     except InvalidParameter:
         return True  # too long or malformed, but typed: the request is refused later anyway
 
@@ -139,7 +147,7 @@ def _select(evaluation, data, parsed, request):
     return matching, facet_counts.intersect(matching, sets.values()), sets, relaxed
 
 
-def _ranked(evaluation, parsed, allowed, request, data, start, count):
+def _ranked(evaluation, parsed, allowed, request, data, start, count, relaxed=False):
     """Return [(docnum, score)] of `count` hits from `start` in the requested order.
 
     Every order is total: equal keys (score, or date) are ordered by measure
@@ -149,7 +157,7 @@ def _ranked(evaluation, parsed, allowed, request, data, start, count):
     if not len(docs):
         return []
     if request.effective_sort() == "relevance" and parsed.positive:
-        scores = evaluation.scores(parsed, within=allowed)[docs]
+        scores = evaluation.scores(parsed, within=allowed, relaxed=relaxed)[docs]
         wanted = min(len(docs), start + count)
         if wanted < len(docs):  # only the top of the list needs sorting: every document that scores
             # at least the wanted-th best score, so that the ids decide among those tied at the cut
@@ -174,22 +182,25 @@ def _date_key(data, docs, sort):
     return np.where(missing, 0, months if oldest else -months), missing
 
 
-def _explained_fields(record):
-    """Return {field: text} of one record, as hits[].matched names them."""
+def _explained_fields(record, economies):
+    """Return {field: text} of one record, as hits[].matched names them (the country by all its names)."""
     fields = {"titles": "\n".join(record["titles"]), "description": record["description"]}
     for source in ("sub_pillar", "pillar", "coverage", "country"):
         if record.get(source):
             fields[source] = record[source]
+    if record.get("country"):
+        fields["country"] = "\n".join(economies.names(record["country"]))
     return fields
 
 
-def _match_page(words, records, romanizable):
+def _match_page(words, records, romanizable, economies):
     """Match every text of a page of hits in joined scans (titles, then the rest).
 
     romanizable: for each record, whether its "roman" postings hold a romanization
-    key of the query (else its titles are matched without computing any).
+    key of the query (else its titles are matched without computing any);
+    economies: the build's EconomyNames (a country is matched by all its names).
     """
-    fields = [_explained_fields(record) for record in records]
+    fields = [_explained_fields(record, economies) for record in records]
     for romanized in (True, False):
         chosen = [(record, f) for record, f, ok in zip(records, fields, romanizable) if ok == romanized]
         words.prime([title for record, _ in chosen for title in record["titles"]]
@@ -222,18 +233,25 @@ def _hit(record, score, words, fields):
     }
 
 
-def _suggestion(evaluation, vocabulary, parsed, text):
-    """Return {"q": ...} replacing unknown words by close indexed words, else None."""
+def _suggestion(evaluation, vocabulary, parsed, text, data):
+    """Return {"q": ...} replacing unknown words by close indexed words, else None.
+
+    Left alone: a field name (`title:`), a group's name (its notice offers the filter), a word that
+    begins a known word (the completions finish it); a word is never shrunk to one or two letters.
+    """
     changed = text
+    groups = {word for word, _ in named_groups(parsed, data)}
     for unit in parsed.words():
-        if not isinstance(unit, Word) or len(unit.text) < 3 or unit.text.isdigit():
+        if not isinstance(unit, Word) or len(unit.text) < 3 or unit.text.isdigit() or unit.text in groups \
+                or f"{unit.text}:" in text:
             continue
         word = forms(unit.text)
         known = any(evaluation.doc_frequency("text", s) for s in word.stems)
-        if known or any(evaluation.doc_frequency("roman", k) for k in word.roman):
+        if known or any(evaluation.doc_frequency("roman", k) for k in word.roman) \
+                or vocabulary.expand_prefix(word.readings[0], 1):
             continue
         correction = vocabulary.correct(word.readings[0])
-        if correction:
+        if correction and len(correction) >= 3:
             changed = changed.replace(unit.text, correction, 1)
     return {"q": changed} if changed != text else None
 
@@ -242,6 +260,7 @@ class _Evaluated:
     """One request evaluated on one snapshot: the expanded query, matches and filters."""
 
     def __init__(self, snapshot, request, parsed):
+        resolve_filters(request, snapshot.facets)
         self.parsed = expand(parsed, snapshot.vocabulary)
         self.searcher = snapshot.searcher()
         self.records = snapshot.records
@@ -251,7 +270,7 @@ class _Evaluated:
         self.total = int(self.allowed.sum())
 
     def ranked(self, request, data, start, count):
-        return _ranked(self.evaluation, self.parsed, self.allowed, request, data, start, count)
+        return _ranked(self.evaluation, self.parsed, self.allowed, request, data, start, count, self.relaxed)
 
     def record(self, docnum):
         return self.records.get(docnum)
@@ -279,14 +298,15 @@ def search(holder, request, parents=False):
         ranked = run.ranked(request, data, start, request.per_page)
         page = [(run.record(d), score) for d, score in ranked]
         romanizable = run.evaluation.holding([d for d, _ in ranked], "roman", words.romanization_keys())
-        fields = _match_page(words, [record for record, _ in page], romanizable)
+        fields = _match_page(words, [record for record, _ in page], romanizable, data.economies)
         hits = [_hit(record, score, words, f) for (record, score), f in zip(page, fields)]
         counts = facet_counts.counts(data, run.matching, run.sets, request.filters, request.date_filter(),
                                      request.exclusions)
-        suggestion = (_suggestion(run.evaluation, snapshot.vocabulary, run.parsed, request.q)
+        suggestion = (_suggestion(run.evaluation, snapshot.vocabulary, run.parsed, request.q, data)
                       if run.parsed.clauses else None)
         extra = {"sub_pillar_parents": data.sub_pillar_parents()} if parents else {}
-        notices = search_notices(request, parsed, data.numbers | {"group": data.groups.known()})
+        notices = (search_notices(request, parsed, data.numbers | {"group": data.groups.known()})
+                   + meaning_notices(request, parsed, data, snapshot.vocabulary, run.total))
     return extra | {
         "query": {"q": request.q, "filters": filters_echo(request),
                   "year_from": request.year_from, "year_to": request.year_to,

@@ -19,13 +19,13 @@ from whoosh import index as whoosh_index
 
 from measuresearch.index.build import columns as posting_columns
 from measuresearch.index.build import fingerprints
-from measuresearch.domain import groups
+from measuresearch.domain import economy_names, groups, taxonomy
 from measuresearch.index.build import writers
 from measuresearch.index.format.codec import document_count
 from measuresearch import storage
 from measuresearch.errors import BuildLocked, MeasureSearchError
-from measuresearch.index.format.layout import (BUILD_PREFIX, CURRENT, FACETS_FILE, GROUPS_FILE, LOCK, META, REMOVED_FILE,
-                                               WORDS_FILE, WORK_PREFIX, build_meta)
+from measuresearch.index.format.layout import (BUILD_PREFIX, CURRENT, ECONOMIES_FILE, FACETS_FILE, GROUPS_FILE, LOCK,
+                                               META, REMOVED_FILE, WORDS_FILE, WORK_PREFIX, build_meta)
 from measuresearch.index.format.schema import build_schema, schema_fingerprint
 
 
@@ -62,6 +62,8 @@ def build(corpus_dir, index_root, measures=None, progress=None):
         try:
             schema = build_schema()
             whoosh_index.create_in(str(work), schema).close()
+            # the writers index each record's economy under all its names (economy_names.py)
+            _write_json(work / ECONOMIES_FILE, economy_names.table(taxonomy.load(corpus_dir)))
             columns, words, records, removed = writers.write(str(work), corpus_dir, measures, progress)
             _check_documents(str(work), len(columns.ids))
             posting_columns.check(work)

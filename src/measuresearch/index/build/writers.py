@@ -21,6 +21,7 @@ from whoosh import index as whoosh_index
 
 from measuresearch.corpus import files as corpus
 from measuresearch.index.build.segments import ArraySegmentWriter, commit_segments
+from measuresearch.index.format import names as economy_names
 from measuresearch.errors import EmptyCorpus, InputProblems, MeasureSearchError
 from measuresearch.index.format.facets import FacetColumns
 from measuresearch.index.format.records import RecordWriter
@@ -157,6 +158,7 @@ def _batches(run, checker, measures):
 def _write_run(folder, number, run, shared, measures=None, progress=None):
     """Read, check and write one run; return its RunResult."""
     result, checker, writer, records = RunResult(), corpus.Checker(), None, None
+    names = economy_names.read(folder)
     try:
         for batch, work in _batches(run, checker, measures):
             if checker.problems:
@@ -164,7 +166,7 @@ def _write_run(folder, number, run, shared, measures=None, progress=None):
             if not shared.failed[0] and batch:
                 writer = writer or ArraySegmentWriter(whoosh_index.open_dir(folder), _lk=False)
                 records = records or RecordWriter(folder, f"records-{number}")
-                _add(writer, records, batch, result)
+                _add(writer, records, batch, result, names)
                 if writer.postings_bytes() >= SEGMENT_BYTES:
                     result.segments.extend(writer.finish_segment())
                     writer = None
@@ -186,10 +188,10 @@ def _write_run(folder, number, run, shared, measures=None, progress=None):
     return result
 
 
-def _add(writer, records, measures, result):
+def _add(writer, records, measures, result, names):
     for measure in measures:
-        sections = section_texts(measure)
-        writer.add_document(**document(measure, sections))
+        sections = section_texts(measure, names)
+        writer.add_document(**document(measure, sections, names))
         records.add(record_json(measure))
         result.words.add(document_words(text for _, text in sections))
         result.columns.add(measure)

@@ -7,6 +7,7 @@ import numpy as np
 
 from measuresearch.domain import dates as events
 from measuresearch.domain.dates import GROUPS, NO_DATE
+from measuresearch.domain.economy_names import EconomyNames, key
 from measuresearch.index.format.jurisdictions import Groups
 from measuresearch.index.format.schema import FACETS
 
@@ -81,10 +82,27 @@ class FacetData:
         self._parents = None
         self._id_rank = None
         self.groups = Groups([], {})  # the build's jurisdiction groups, set by the snapshot
+        self.economies = EconomyNames({})  # the build's names of economies, set by the snapshot
+        self._folded = {name: {key(v): v for v in reversed(vals) if isinstance(v, str)}
+                        for name, vals in self.values.items()}
 
     def set_groups(self, groups):
         """Take the build's jurisdiction groups (plain data of groups.json)."""
         self.groups = Groups(groups, self.numbers["country"])
+
+    def canonical(self, name, value):
+        """Return the value a filter value stands for, in any case, by alias (country=kz, group=eu); else None.
+
+        Countries go by every name of their economy (economies.json) and its ISO code.
+        """
+        if name == "group":
+            return self.groups.canonical(value)
+        known = self.numbers.get(name, {})
+        if value in known:
+            return value
+        if name == "country" and self.economies.economy(value) in known:
+            return self.economies.economy(value)
+        return self._folded.get(name, {}).get(key(value))
 
     @property
     def id_rank(self):

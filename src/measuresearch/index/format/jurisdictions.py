@@ -10,6 +10,7 @@ import pathlib
 
 import numpy as np
 
+from measuresearch.domain.economy_names import key
 from measuresearch.index.format.layout import GROUPS_FILE
 
 
@@ -29,13 +30,16 @@ class Groups:
         self.info = {g["name"]: g for g in groups}
         self.names = [g["name"] for g in groups]
         self._alias = {alias: g["name"] for g in groups for alias in (g["name"], *g.get("aliases", ()))}
+        self._folded = {}
+        for alias, name in self._alias.items():
+            self._folded.setdefault(key(alias), name)
         self.members = {g["name"]: np.array(sorted(country_numbers[m] for m in g["members"]
                                                    if m in country_numbers), dtype=np.int32)
                         for g in groups}
 
     def canonical(self, name):
-        """Return the group's name for a name or alias (EU-27 -> EU), or None when unknown."""
-        return self._alias.get(name)
+        """Return the group's name for a name or alias in any case (EU-27, eu -> EU), or None when unknown."""
+        return self._alias.get(name) or (self._folded.get(key(name)) if isinstance(name, str) else None)
 
     def known(self):
         """Return every name and alias that a group= value may use."""

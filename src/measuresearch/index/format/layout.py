@@ -2,7 +2,8 @@
 
     index/current          symlink to the live build (replaced atomically)
     index/build-<id>/      a complete build: Whoosh files, meta.json, facets.json, words.json, records-*,
-                           groups.json, columns-<segment>.bin/.json (the postings, columnar: columns.py)
+                           groups.json, economies.json, columns-<segment>.bin/.json (the postings, columnar:
+                           columns.py)
     index/.build-<id>/     a build in progress; left over only by a crash
     index/.lock            flock()ed while a build runs; the kernel drops it if we die
 
@@ -25,13 +26,14 @@ WORDS_FILE = "words.json"
 # A build without it (made before tombstones existed) has none.
 REMOVED_FILE = "removed.json"
 GROUPS_FILE = "groups.json"  # the jurisdiction groups the build was checked against (groups.py)
+ECONOMIES_FILE = "economies.json"  # every name of each economy, indexed with its records (economy_names.py)
 # The change history, carried from build to build inside the build folders (fingerprints.py):
 FINGERPRINTS_FILE = "fingerprints.json"  # per measure: content fingerprint, first indexed, last changed
 HISTORY_FILE = "history.json"  # the last builds' added / changed / removed measures, for the service
 BUILD_PREFIX = "build-"
 WORK_PREFIX = ".build-"
 # Bumped whenever the schema or the side files change; a service refuses older builds.
-FORMAT_VERSION = 8
+FORMAT_VERSION = 9
 
 
 def current_build(index_root):

@@ -101,25 +101,44 @@ def field_text(record, source):
     return value or ""
 
 
-def roman_text(record):
+def roman_text(record, names=()):
     """Return the text whose romanization keys are indexed.
 
     Titles in full (so a Cyrillic query finds a romanized title); elsewhere
     only words with non-ASCII letters, since the English prose would add
-    nothing but noise.
+    nothing but noise. names: the economy's names (its Cyrillic ones give
+    "Qazaqstan" its key).
     """
     words = []
-    for source in ("coverage", "description"):
-        text = field_text(record, source)
+    for text in (field_text(record, "coverage"), field_text(record, "description"), *names):
         words.extend(w for w in WORD.findall(text) if not w.isascii())
     return field_text(record, "titles") + "\n" + " ".join(words)
 
 
-def section_texts(measure):
-    """Return [(section letter, text)] of the searched parts of one Measure."""
+@functools.cache
+def _repository_names():
+    from measuresearch.domain import economy_names, taxonomy  # YAML and CLDR only when a document is made
+    return economy_names.EconomyNames(economy_names.table(taxonomy.load(None)))
+
+
+def country_names(country, names=None):
+    """Return every name of an economy as its records' text holds it (names: a build's EconomyNames).
+
+    Without names, the repository's taxonomy (what a corpus folder without its own uses).
+    """
+    return (names or _repository_names()).names(country)
+
+
+def section_texts(measure, names=None):
+    """Return [(section letter, text)] of the searched parts of one Measure.
+
+    The country section holds every name of the economy (country_names), one a line.
+    """
     texts = []
     for letter, key, _ in SECTIONS:
         value = getattr(measure, key)
+        if key == "country" and value:
+            value = country_names(value, names)
         texts.append((letter, TITLE_SEPARATOR.join(value) if isinstance(value, list) else value or ""))
     return texts
 
@@ -129,17 +148,18 @@ def record_json(measure):
     return json.dumps(measure.to_dict(complete=True), ensure_ascii=False)
 
 
-def document(measure, sections=None):
+def document(measure, sections=None, names=None):
     """Return the Whoosh document of one Measure.
 
-    sections: section_texts(measure), when the caller already has them.
+    sections: section_texts(measure, names), when the caller already has them;
+    names: the build's EconomyNames (default: the repository's taxonomy).
     """
-    text = join_sections(sections or section_texts(measure))
+    text = join_sections(sections or section_texts(measure, names))
     doc = dict(
         text=text,
         exact=text,
         id=measure.id,
-        roman=roman_text(measure.to_dict()),
+        roman=roman_text(measure.to_dict(), country_names(measure.country, names)),
         country=measure.country,
         pillar=measure.pillar,
         sub_pillar=measure.sub_pillar,

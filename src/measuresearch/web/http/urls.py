@@ -130,3 +130,22 @@ def without_blanks(path, query_string):
     if len(kept) == len(pairs):
         return None
     return path + ("?" + urllib.parse.urlencode(kept) if kept else "")
+
+
+def with_notice_links(result, request, lang=None):
+    """Give the notices that offer another search their `url` (the page links it, the API returns it).
+
+    group_filter: the query without the group's name, filtered by the group; page_out_of_range: the
+    last page; english_descriptions: the English words offered, when there are any.
+    """
+    pairs = state_of(request, lang)
+    for notice in result["notices"]:
+        code = notice["code"]
+        if code == "group_filter":
+            kept = [p for p in _without_page(pairs) if p[0] != "q" and p != ("group", notice["group"])]
+            notice["url"] = href(kept + ([("q", notice["q"])] if notice["q"] else []) + [("group", notice["group"])])
+        elif code == "page_out_of_range":
+            notice["url"] = replace(pairs, page=notice["last_page"])
+        elif code == "english_descriptions" and notice["q"]:
+            notice["url"] = replace(pairs, q=notice["q"], page=None)
+    return result

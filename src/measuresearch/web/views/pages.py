@@ -33,6 +33,9 @@ SOURCE_WORDS = provenance.KIND_WORDS
 SOURCE_LABELS = (N_("the DTI page"), N_("the sheet"), N_("the proposal"), N_("the file"))
 # domain.dates.GROUP_LABELS, named here for the catalogs: the templates translate them where they are shown
 EVENT_LABELS = (N_("In force"), N_("Amended"), N_("Reported"))
+# the link text of notices that offer another search (urls.with_notice_links)
+NOTICE_LINKS = {"group_filter": N_("Filter by the group"), "page_out_of_range": N_("Go to the last page"),
+                "english_descriptions": N_("Search in English")}
 # kept as hidden fields of the search box, so that typing a new query keeps them
 FORM_STATE = (*urls.FILTER_PARAMS, "sort", "per_page", "lang")
 # the date boxes of the search page's year facet; other pages carry them as hidden fields
@@ -50,7 +53,7 @@ def render(req, name, **context):
     """Render one template in the request's language, with the page-wide names."""
     return rendering.render(req, name, FORM_STATE=FORM_STATE, DATE_BOXES=DATE_BOXES, FACET_LABELS=FACET_LABELS,
                             KIND_LABELS=KIND_LABELS, FIELD_LABELS=FIELD_LABELS, EVENT_GROUPS=GROUP_LABELS,
-                            SOURCE_WORDS=SOURCE_WORDS, **context)
+                            SOURCE_WORDS=SOURCE_WORDS, NOTICE_LINKS=NOTICE_LINKS, **context)
 
 
 def heading(status, searching):
@@ -160,7 +163,8 @@ class SearchPage:
         redirect_blanks(req)
         # the page reads only the parameters it knows: a shared link's utm_source or fbclid is ignored
         request = search_request(req, allowed=SEARCH_PARAMS | set(req.params), strict=False)
-        result = urls.linked_result(search.search(self.holder, request, parents=True))
+        result = urls.with_notice_links(urls.linked_result(search.search(self.holder, request, parents=True)),
+                                        request, i18n.chosen(req))
         pairs = urls.state_of(request, i18n.chosen(req))
         expanded = sidebar.expanded_facets(req, result["facets"])
         tree, orphans = sidebar.pillar_tree(result, pairs, expanded)

@@ -14,6 +14,7 @@ from measuresearch.errors import ExportsBusy, InvalidParameter
 from measuresearch.web.views import exports
 from measuresearch.web.http import urls
 from measuresearch.web.openapi import document as openapi
+from measuresearch.web.http import urls
 from measuresearch.web.http.params import refuse_unknown, search_request, single
 
 
@@ -31,7 +32,8 @@ class SearchResource:
         self.export_slots = threading.BoundedSemaphore(EXPORT_SLOTS)
 
     def on_get(self, req, resp):
-        resp.media = urls.linked_result(search.search(self.holder, search_request(req)))
+        request = search_request(req)
+        resp.media = urls.with_notice_links(urls.linked_result(search.search(self.holder, request)), request)
 
     @contextlib.contextmanager
     def _export(self):

@@ -1,0 +1,104 @@
+"""What a request meant beyond its literal text, read against one build's data (pure).
+
+- Filter values in any case or by alias (`country=kz`, `country=Казахстан`, `group=eu`) stand for the
+  canonical value, which the answer echoes.
+- A query word that names a jurisdiction group (`EAEU`) is offered as the group filter.
+- Russian or Kazakh words can only match titles (descriptions are in English): the English words of the
+  vocabulary that their romanization points to are offered.
+"""
+
+import os
+
+from measuresearch.query.parser import Word
+from measuresearch.search import notices
+from measuresearch.text.writing_systems import is_cyrillic, roman_letters
+
+MIN_SHARED = 5  # letters an English word must share with a romanized one, from the start
+SHARED_RATIO = 0.6  # ... and at least this share of the shorter of the two
+
+
+def resolve_filters(request, data):
+    """Replace the request's filter and exclusion values by the canonical ones the build knows (in place).
+
+    A value no spelling of which the build knows is kept as typed (the unknown_value notice names it).
+    Links built from the request afterwards carry the canonical values.
+    """
+    for chosen in (request.filters, request.exclusions):
+        for name, values in chosen.items():
+            canonical = [data.canonical(name, value) or value for value in values]
+            chosen[name] = list(dict.fromkeys(canonical))
+    return request
+
+
+def named_groups(parsed, data):
+    """Return [(word as typed, group)] for the plain query words that name a jurisdiction group."""
+    found = []
+    for clause in parsed.positive:
+        for option in clause.options:
+            group = data.groups.canonical(option.text) if type(option) is Word else None
+            if group is not None:
+                found.append((option.text, group))
+    return found
+
+
+def without_word(q, word):
+    """Return query text with the whitespace-separated word left out."""
+    return " ".join(chunk for chunk in q.split() if chunk != word)
+
+
+def cyrillic_words(parsed, data):
+    """Return the plain query words written in Cyrillic that do not name an economy."""
+    return [option.text for clause in parsed.positive for option in clause.options
+            if type(option) is Word and not option.is_stop and any(is_cyrillic(c) for c in option.text)
+            and data.economies.economy(option.text) is None]
+
+
+def _latin(word):
+    """Return a Cyrillic word in Latin letters (the informal romanization people type)."""
+    letters = roman_letters()
+    return "".join(letters.get(char, char) for char in word.casefold())
+
+
+def _english_spelling(latin):
+    """Return a romanized word spelled the way English borrows it (elektronnaya -> electronnaia)."""
+    return latin.replace("kh", "h").replace("ts", "c").replace("k", "c").replace("y", "i")
+
+
+def english_word(word, vocabulary, scan=500):
+    """Return the English word of the vocabulary that a Cyrillic word's romanization points to, else None.
+
+    informatizatsii -> informatization, elektronnaya -> electronic: the English word that shares
+    the longest beginning with the romanized word (at least MIN_SHARED letters and SHARED_RATIO of
+    the shorter word), the commonest among equals.
+    """
+    latin = _latin(word)
+    target = _english_spelling(latin)
+    best = None
+    for start in dict.fromkeys((latin[:4], target[:4])):
+        for candidate in vocabulary.expand_prefix(start, scan)[:scan]:
+            spelled = _english_spelling(candidate)
+            shared = len(os.path.commonprefix([spelled, target]))
+            if (candidate.isascii() and shared >= MIN_SHARED
+                    and shared >= SHARED_RATIO * min(len(target), len(spelled))):
+                key = (shared, vocabulary.df[candidate], candidate)
+                best = max(best, key) if best else key
+    return best[2] if best else None
+
+
+def meaning_notices(request, parsed, data, vocabulary, total):
+    """Return the notices of what the request meant: only excluded words, a page past the end, a group
+    named in the query, Cyrillic words that only titles can answer."""
+    found = []
+    if parsed.negative and not parsed.positive:
+        found.append(notices.only_excluded(request))
+    last_page = max(1, -(-total // request.per_page))
+    if request.page > last_page:
+        found.append(notices.page_out_of_range(request.page, last_page, total))
+    chosen = set(request.filters.get("group", ()))
+    found.extend(notices.group_filter(word, group, without_word(request.q, word))
+                 for word, group in named_groups(parsed, data) if group not in chosen)
+    words = cyrillic_words(parsed, data)
+    if words:
+        english = [w for w in dict.fromkeys(english_word(word, vocabulary) for word in words) if w]
+        found.append(notices.english_descriptions(words, english))
+    return found
