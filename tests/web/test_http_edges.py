@@ -84,6 +84,32 @@ def test_an_overlong_url_of_a_page_is_414_and_overlong_headers_431(server):
     assert status == 431 and json.loads(body)["error"]["code"] == "headers_too_large"
 
 
+@pytest.mark.parametrize("path, json_answer", [("/api/proposals", True), ("/propose", False)])
+def test_an_oversized_body_is_413_and_json_under_api(server, path, json_answer):
+    limit = WAITRESS_SETTINGS["max_request_body_size"]
+    # the declared length alone is refused, before a byte of the body is read (sending it would only
+    # race the server's close)
+    payload = (f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+               f"Content-Length: {limit + 10}\r\nConnection: close\r\n\r\n").encode()
+    (status, headers, answer), = exchange(server, payload)[0]
+    assert status == 413
+    if json_answer:
+        assert headers["content-type"] == "application/json"
+        error = json.loads(answer)["error"]
+        assert error["status"] == 413 and error["code"] == "body_too_large" and str(limit) in error["message"]
+    else:
+        assert headers["content-type"].startswith("text/plain")
+
+
+def test_a_body_that_is_not_json_is_415_with_its_documented_code(server):
+    request = urllib.request.Request(server + "/api/proposals", data=b"country=x", method="POST",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 415
+    assert json.loads(refused.value.read())["error"]["code"] == "unsupported_media_type"
+
+
 def test_the_longest_url_under_the_limit_reaches_the_app(server):
     # just under the limit, the app (not the server) names what is wrong
     target = "/api/search?q=" + "a" * (HEAD_LIMIT - 200)

@@ -11,6 +11,7 @@ import os
 
 from measuresearch.query.parser import Word
 from measuresearch.search import notices
+from measuresearch.text.analysis import forms
 from measuresearch.text.writing_systems import is_cyrillic, roman_letters
 
 MIN_SHARED = 5  # letters an English word must share with a romanized one, from the start
@@ -67,11 +68,11 @@ def _english_spelling(latin):
 def english_word(word, vocabulary, scan=500):
     """Return the English word of the vocabulary that a Cyrillic word's romanization points to, else None.
 
-    informatizatsii -> informatization, elektronnaya -> electronic: the English word that shares
-    the longest beginning with the romanized word (at least MIN_SHARED letters and SHARED_RATIO of
-    the shorter word), the commonest among equals.
+    информатизации -> informatization, электронная -> electronic: the English word that shares
+    the longest beginning with the romanized stem (at least MIN_SHARED letters and SHARED_RATIO of
+    the shorter word), the closest in length among equals, then the commonest.
     """
-    latin = _latin(word)
+    latin = _latin(forms(word).stems[0])
     target = _english_spelling(latin)
     best = None
     for start in dict.fromkeys((latin[:4], target[:4])):
@@ -80,9 +81,9 @@ def english_word(word, vocabulary, scan=500):
             shared = len(os.path.commonprefix([spelled, target]))
             if (candidate.isascii() and shared >= MIN_SHARED
                     and shared >= SHARED_RATIO * min(len(target), len(spelled))):
-                key = (shared, vocabulary.df[candidate], candidate)
+                key = (shared, -len(spelled), vocabulary.df[candidate], candidate)
                 best = max(best, key) if best else key
-    return best[2] if best else None
+    return best[-1] if best else None
 
 
 def meaning_notices(request, parsed, data, vocabulary, total):

@@ -15,7 +15,7 @@ from measuresearch.domain import dates as date_events
 from measuresearch.index.format import facets as facet_counts
 from measuresearch.text.analysis import forms
 from measuresearch.domain import model, provenance
-from measuresearch.errors import InvalidParameter, NotFound, QueryTooComplex, Removed
+from measuresearch.errors import IndexUnavailable, InvalidParameter, NotFound, QueryTooComplex, Removed
 from measuresearch.search.highlight import QueryWords, explain, highlight, snippet
 from measuresearch.query.matching import Evaluation
 from measuresearch.search.meaning import meaning_notices, named_groups, resolve_filters
@@ -397,6 +397,15 @@ def suggest(holder, prefix, limit=10):
     """Return up to `limit` completions of prefix as typed (see suggest.py)."""
     with holder.using() as snapshot:
         return complete(texts_of(snapshot), prefix, limit)
+
+
+def example_id(holder):
+    """Return the first measure id (code-point order) of the live index, or None without a usable index."""
+    try:
+        with holder.using() as snapshot:
+            return min(snapshot.facets.ids, default=None)
+    except IndexUnavailable:
+        return None
 
 
 def health(holder):

@@ -78,7 +78,8 @@ def _unexpected_error(req, resp, exc, params):
 
 
 def _http_error_serializer(req, resp, exc):
-    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    code = {404: "not_found", 405: "method_not_allowed", 411: "length_required", 413: "body_too_large",
+            415: "unsupported_media_type"}.get(exc.status_code, "http_error")
     # Falcon's bare 404 and 405 carry only a title ("404 Not Found"): say what it means
     plain = {404: f"there is no page at {req.path}", 405: f"{req.method} is not answered at {req.path}"}
     message = exc.description or plain.get(exc.status_code) or exc.title or "error"
@@ -111,7 +112,7 @@ def create_app(holder, subs=None, base_url=None):
     app.add_route("/api/measures/{measure_id}", resources.MeasureResource(holder))
     app.add_route("/api/suggest", resources.SuggestResource(holder))
     app.add_route("/healthz", resources.HealthResource(holder))
-    app.add_route("/openapi.json", resources.OpenAPIResource())
+    app.add_route("/openapi.json", resources.OpenAPIResource(holder))
     pages.add_routes(app, holder)
     compare.add_routes(app, holder)
     follow.add_routes(app, holder)

@@ -16,7 +16,7 @@ from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser, ParsingError
 from waitress.proxy_headers import PROXY_HEADERS
 from waitress.task import ErrorTask, WSGITask
-from waitress.utilities import BadRequest
+from waitress.utilities import BadRequest, RequestEntityTooLarge
 
 access_log = logging.getLogger("measuresearch.access")
 ERROR_HEADERS = [("X-Content-Type-Options", "nosniff"), ("Cache-Control", "no-store")]
@@ -29,7 +29,22 @@ MAX_DROPPED_BYTES = 1024 * 1024
 _FOLDED = re.compile(rb"\r\n[ \t]")
 
 
-class HeadTooLarge(BadRequest):
+class RefusedByServer(BadRequest):
+    """A request waitress refuses before the app sees it: the app's JSON error shape under /api/, else text."""
+
+    code, reason, error_code, message, target = 400, "Bad Request", "http_error", "", "/"
+
+    def to_response(self, ident=None):
+        if urllib.parse.urlsplit(self.target).path.startswith("/api/"):
+            body = json.dumps({"error": {"status": self.code, "code": self.error_code, "message": self.message,
+                                         "parameter": None}})
+            content_type = "application/json"
+        else:
+            body, content_type = f"{self.reason}: {self.message}\r\n", "text/plain; charset=utf-8"
+        return f"{self.code} {self.reason}", [("Content-Type", content_type), *ERROR_HEADERS], body.encode()
+
+
+class HeadTooLarge(RefusedByServer):
     """A request line or header block longer than the server reads: 414 or 431, as JSON under /api/."""
 
     def __init__(self, target, limit, url):
@@ -40,14 +55,16 @@ class HeadTooLarge(BadRequest):
         super().__init__(self.message)
         self.target = target
 
-    def to_response(self, ident=None):
-        if urllib.parse.urlsplit(self.target).path.startswith("/api/"):
-            body = json.dumps({"error": {"status": self.code, "code": self.error_code, "message": self.message,
-                                         "parameter": None}})
-            content_type = "application/json"
-        else:
-            body, content_type = f"{self.reason}: {self.message}\r\n", "text/plain; charset=utf-8"
-        return f"{self.code} {self.reason}", [("Content-Type", content_type), *ERROR_HEADERS], body.encode()
+
+class BodyTooLarge(RefusedByServer):
+    """A body longer than the server reads (waitress's max_request_body_size): 413, as JSON under /api/."""
+
+    code, reason, error_code = 413, "Content Too Large", "body_too_large"
+
+    def __init__(self, target, limit):
+        self.message = f"the body may be at most {limit} bytes"
+        super().__init__(self.message)
+        self.target = target
 
 
 class StrictParser(HTTPRequestParser):
@@ -94,7 +111,10 @@ class StrictParser(HTTPRequestParser):
                 self.overlong = HeadTooLarge(target, limit, url=len(request_line) >= limit)
                 self.tail, self.dropped, self.header_plus = self.header_plus[-3:], 0, b""
                 return self._drop(data)
-        return super().received(data)
+        consumed = super().received(data)
+        if isinstance(self.error, RequestEntityTooLarge):  # waitress's own 413 is plain text
+            self.error = BodyTooLarge(self.path or "/", self.adj.max_request_body_size)
+        return consumed
 
     def _drop(self, data):
         """Read the rest of an over-long head without keeping it, then answer 414 or 431.

@@ -36,9 +36,11 @@ def _follow_paths():
             "content": {"application/atom+xml": {"schema": {"type": "string"}}}}
     cite = {"description": "the citation: BibTeX, RIS, CSL-JSON or plain text, with the measure's absolute "
                            "permalink, the DTI as source and today's date (UTC) as access date",
-            "content": {kind: {"schema": {"type": "string"}} for kind in (
-                "application/x-bibtex", "application/x-research-info-systems",
-                "application/vnd.citationstyles.csl+json", "text/plain")}}
+            "content": {**{kind: {"schema": {"type": "string"}} for kind in (
+                "application/x-bibtex", "application/x-research-info-systems", "text/plain")},
+                # CSL-JSON is JSON: a list of one item
+                "application/vnd.citationstyles.csl+json": {"schema": {
+                    "type": "array", "minItems": 1, "maxItems": 1, "items": {"type": "object"}}}}}
     fmt = param("format", {"type": "string", "enum": ["bibtex", "ris", "csl-json", "text"]},
                 "citation format (default text)")
     with_404 = {**responses(json_ok(answer)), "404": error("since names a build the history does not hold")}

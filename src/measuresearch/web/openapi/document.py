@@ -18,8 +18,36 @@ _EXPORTS_BUSY = {"429": error("the process is writing as many full exports as it
                               "(code `exports_busy`)", headers=RETRY_AFTER)}
 
 
-def document():
-    """Return the OpenAPI document as plain data."""
+# a hit's id is the measure_id of the operations on one measure: links let a client (and schemathesis) follow it
+_HIT_LINKS = {name: {"operationId": operation, "parameters": {"measure_id": "$response.body#/hits/0/id"},
+                     "description": f"the first hit's {what}"}
+              for name, operation, what in (("measure", "measure", "whole record"), ("cite", "cite", "citation"),
+                                            ("report", "reportMeasure", "report form (POST)"))}
+_NOTICE = {"type": "object", "required": ["code", "message"], "properties": {
+    "code": {"type": "string", "enum": ["no_words", "empty_year_range", "unknown_value", "only_excluded",
+                                        "page_out_of_range", "group_filter", "english_descriptions"]},
+    "message": {"type": "string"},
+    "url": {"type": "string", "description": "the search the notice offers (group_filter, page_out_of_range, "
+                                             "english_descriptions with words)"},
+    "group": {"type": "string"}, "last_page": {"type": "integer", "minimum": 1},
+    "q": {"type": ["string", "null"]}, "words": {"type": "array", "items": {"type": "string"}}}}
+
+
+def _with_example(paths, example_id):
+    """Give every measure_id parameter an id of the live index as its example (none: left as it is)."""
+    if example_id is not None:
+        for item in paths.values():
+            for operation in item.values():
+                operation["parameters"] = [{**p, "example": example_id} if p.get("name") == "measure_id" else p
+                                           for p in operation.get("parameters", [])]
+    return paths
+
+
+def document(example_id=None):
+    """Return the OpenAPI document as plain data.
+
+    example_id: a measure id of the live index, the example of every measure_id.
+    """
     facet_value = {"type": "object", "required": ["value", "count", "selected"],
                    "properties": {"value": {"type": ["string", "integer"]}, "count": {"type": "integer"},
                                   "selected": {"type": "boolean"}, "excluded": {"type": "boolean"}}}
@@ -54,15 +82,13 @@ def document():
                          "facets": {"type": "object", "additionalProperties": {"type": "array", "items": facet_value}},
                          "suggestion": {"type": ["object", "null"]},
                          "notices": {"type": "array", "description": "what the search did that its numbers alone "
-                                     "would not say (no_words, empty_year_range, unknown_value)",
-                                     "items": {"type": "object", "required": ["code", "message"], "properties": {
-                                         "code": {"type": "string"}, "message": {"type": "string"}}}}}}
+                                     "would not say", "items": _NOTICE}}}
     return {
         "openapi": "3.1.0",
         "info": {"title": "measuresearch", "version": "1", "description": "Search the DTI database of measures."},
-        "paths": {
+        "paths": _with_example({
             "/api/search": {"get": {"operationId": "search", "parameters": search_params(),
-                                    "responses": responses(json_ok(search_result))}},
+                                    "responses": responses({**json_ok(search_result), "links": _HIT_LINKS})}},
             "/api/search.csv": {"get": {"operationId": "searchCsv", "parameters": search_params(export=True),
                                         "responses": {**responses({"description": "CSV", "content": {
                                             "text/csv": {"schema": {"type": "string"}}}}), **_EXPORTS_BUSY}}},
@@ -85,7 +111,7 @@ def document():
             "/healthz": {"get": {"operationId": "health", "responses": responses(json_ok({
                 "type": "object", "required": ["status", "documents", "index_id", "index_built_at"]}))}},
             **reports_openapi.paths(),
-        },
+        }, example_id),
         "components": {"schemas": {"Error": {"type": "object", "required": ["error"], "properties": {"error": {
             "type": "object", "required": ["status", "code", "message"],
             "properties": {"status": {"type": "integer"}, "code": {"type": "string"},

@@ -45,7 +45,11 @@ def responses(ok):
 
 def search_params(export=False):
     """Return the parameters of a search; export: paging is checked, then ignored."""
-    params = [param("q", {"type": "string", "maxLength": 500}, "query text, any script")]
+    params = [param("q", {"type": "string", "maxLength": 500},
+                    "query text, any script. Refused (400, code query_too_complex, parameter q) although the "
+                    "type allows it: a * or ? inside a word or a * after fewer than 2 letters (`*tion`, `a*b`), "
+                    "more than 32 terms, more than 16 words in a phrase, a wildcard or fuzzy term standing for "
+                    "more than 200 words")]
     value = {"type": "string", "maxLength": MAX_VALUE_CHARS}
     params += [param(n, value, f"exact {n} value; repeatable, OR-ed", True, MAX_FACET_VALUES) for n in FILTER_NAMES]
     params += [param(EXCLUDE_PREFIX + n, value, f"leave out measures with this {n} value; repeatable",

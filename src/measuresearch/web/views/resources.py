@@ -104,7 +104,10 @@ class HealthResource:
 
 
 class OpenAPIResource:
-    """GET /openapi.json: the OpenAPI 3 document of the JSON endpoints."""
+    """GET /openapi.json: the OpenAPI 3 document of the JSON endpoints, with an id of the live index as example."""
+
+    def __init__(self, holder):
+        self.holder = holder
 
     def on_get(self, req, resp):
-        resp.media = openapi.document()
+        resp.media = openapi.document(example_id=search.example_id(self.holder))

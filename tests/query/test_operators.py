@@ -1,0 +1,45 @@
+"""The capitalised operators of the search box, as a table: NOT excludes like -, AND is the default, OR joins."""
+
+import pytest
+
+from measuresearch.query.parser import parse
+
+
+def shape(q):
+    """Return the clauses of a query as comparable data: ((option texts...), negated) in order."""
+    def text(option):
+        return getattr(option, "text", None) or " ".join(w.text for w in option.words)
+    return [(tuple(text(o) for o in c.options), c.negated) for c in parse(q).clauses]
+
+
+@pytest.mark.parametrize("typed, same_as", [
+    ("internet NOT shutdowns", "internet -shutdowns"),
+    ("NOT shutdowns internet", "-shutdowns internet"),
+    ("data NOT \"internet shutdowns\"", "data -\"internet shutdowns\""),
+    ("data AND localisation", "data localisation"),
+    ("licence AND NOT data", "licence -data"),
+    ("a NOT b OR c", "a -b OR c"),
+    ("NOT data", "-data"),
+])
+def test_operators_mean_what_their_symbols_mean(typed, same_as):
+    assert shape(typed) == shape(same_as)
+
+
+@pytest.mark.parametrize("q, expected", [
+    # in lower case they are words (stop words: kept only when nothing else is left)
+    ("not data", [(("data",), False)]),
+    ("data and not", [(("data",), False)]),
+    # with nothing to act on, an operator is the word it spells
+    ("NOT", [(("NOT",), False)]),
+    ("AND", [(("AND",), False)]),
+    ("data NOT", [(("data",), False)]),
+    ("NOT OR x", [(("NOT", "x"), False)]),
+    ("AND data", [(("data",), False)]),
+])
+def test_operators_without_an_operand_and_lower_case_words(q, expected):
+    assert shape(q) == expected
+
+
+def test_not_breaks_the_proximity_sequence_like_minus():
+    assert parse("internet NOT shutdowns data").pairs == parse("internet -shutdowns data").pairs == []
+    assert [(a.text, b.text) for a, b in parse("internet AND shutdowns").pairs] == [("internet", "shutdowns")]
