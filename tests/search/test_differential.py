@@ -29,6 +29,7 @@ from measuresearch.index.build import indexer
 from measuresearch.query import matching as ms_matching
 from measuresearch.index.format import schema as ms_schema
 from measuresearch.text.analysis import STOP_WORDS
+from measuresearch.text.writing_systems import fold_readings
 from measuresearch.index.engine import IndexHolder
 from measuresearch.search.service import SearchRequest, search
 from devtools.synthetic import Generator
@@ -59,6 +60,10 @@ class Corpus:
             self.positions[m.id] = table
             self.roman[m.id] = {t.text for t in self.schema["roman"].analyzer(doc["roman"], mode="index")}
         self.words = sorted({w.lower() for m in measures for w in re.findall(r"[^\W\d_]+", _all_text(m))})
+        # what a prefix* or fuzzy~ may stand for: every reading of every indexed word, as the index's
+        # vocabulary holds it (the economies' names included; "ва" in "о-ва" is also read "ba")
+        self.readings = sorted({r for m in measures for w in re.findall(r"[^\W\d_]+", _indexed_text(m))
+                                for r in fold_readings(w.lower())})
 
     def alternatives(self, word):
         """Return (text tokens, roman keys) that one query word stands for, from the index's analyzers."""
@@ -112,6 +117,11 @@ def date_events(lines):
 
 def _all_text(m):
     return " ".join([*m.titles, m.description, m.sub_pillar, m.pillar, m.coverage or "", m.country])
+
+
+def _indexed_text(m):
+    """Every text a measure is indexed with: its economy under all its names (schema.country_names)."""
+    return " ".join([_all_text(m), *ms_schema.country_names(m.country)])
 
 
 def _is_stop(word):
@@ -249,7 +259,7 @@ def generate_queries(corpus, rng, count=300):
         elif kind == 9 and words:  # a prefix: every word of the corpus that starts with it
             w = rng.choice(words).lower()
             stem = w[:rng.randint(3, 5)]
-            expansions = [v for v in corpus.words if v.startswith(stem)]
+            expansions = [v for v in corpus.readings if v.startswith(stem)]
             if len(expansions) <= 150:
                 queries.append(Query(f"{stem}*", any_of=expansions, filters=filters(m)))
         elif kind == 10 and words:  # a typo with ~: every word of the corpus within the edit distance
@@ -259,7 +269,7 @@ def generate_queries(corpus, rng, count=300):
             i = rng.randrange(1, len(w) - 1)
             typo, distance = w[:i] + w[i + 1:], rng.choice((1, 2))
             # Whoosh's FuzzyTerm keeps the first letter (prefixlength=1), and so does the search box
-            near = [v for v in corpus.words if v[:1] == typo[:1] and abs(len(v) - len(typo)) <= distance
+            near = [v for v in corpus.readings if v[:1] == typo[:1] and abs(len(v) - len(typo)) <= distance
                     and _edits(v, typo) <= distance]
             queries.append(Query(f"{typo}~{distance}", any_of=near, filters=filters(m)))
         elif kind == 12:  # two words that stand next to each other in a description, typed without quotes
