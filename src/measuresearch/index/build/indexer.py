@@ -63,7 +63,7 @@ def build(corpus_dir, index_root, measures=None, progress=None):
             schema = build_schema()
             whoosh_index.create_in(str(work), schema).close()
             # the writers index each record's economy under all its names (economy_names.py)
-            _write_json(work / ECONOMIES_FILE, economy_names.table(taxonomy.load(corpus_dir)))
+            storage.write_json(work / ECONOMIES_FILE, economy_names.table(taxonomy.load(corpus_dir)))
             columns, words, records, removed = writers.write(str(work), corpus_dir, measures, progress)
             _check_documents(str(work), len(columns.ids))
             posting_columns.check(work)
