@@ -17,6 +17,7 @@ import pytest
 from measuresearch.domain import dates as events
 from measuresearch.domain.model import MONTHS
 from measuresearch.search.service import SearchRequest, export, search
+from measuresearch.web.http.urls import measure_path
 from devtools.synthetic import Generator
 
 from conftest import make_measure
@@ -346,7 +347,7 @@ def test_csv_export_has_the_events(client):
 
 def test_measure_page_lists_the_events_in_words(client, holder):
     hit = search(holder, SearchRequest(q="167-VІ"))["hits"][0]
-    html = client.simulate_get(hit["url"]).text
+    html = client.simulate_get(measure_path(hit["id"])).text
     for line in ("<strong>In force</strong>: since July 2018", "<strong>In force</strong>: entry into force in July 2019",
                  "<strong>Amended</strong>: last amended in January 2020"):
         assert line in html
@@ -354,7 +355,9 @@ def test_measure_page_lists_the_events_in_words(client, holder):
 
 
 def test_the_page_reads_an_empty_date_box_as_not_given_and_refuses_a_bad_date(client):
-    assert client.simulate_get("/?in_force_on=&event=&q=payments").status_code == 200
+    blank = client.simulate_get("/?in_force_on=&event=&q=payments")
+    assert blank.status_code == 303 and blank.headers["location"].endswith("/?q=payments")  # blanks are not given
+    assert client.simulate_get("/?q=payments").status_code == 200
     page = client.simulate_get("/?in_force_on=2021-02-30")
     assert page.status_code == 400 and "in_force_on" in page.text
 
@@ -376,4 +379,5 @@ def test_the_page_has_date_boxes_that_keep_their_values_once(client):
     state = state[:state.index("</div>")]
     assert not re.search(r'name="(event|in_force_on)"', state)
     # the form as a browser submits it, boxes left empty: every kind, no day
-    assert client.simulate_get("/?q=payments&year_from=&year_to=&in_force_on=").status_code == 200
+    blank = client.simulate_get("/?q=payments&year_from=&year_to=&in_force_on=")
+    assert blank.status_code == 303 and blank.headers["location"].endswith("/?q=payments")
