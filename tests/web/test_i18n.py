@@ -55,6 +55,15 @@ def test_the_language_is_the_url_choice_then_accept_language(client, params, acc
     assert response.status_code == 200 and html_lang(response.text) == expected
 
 
+@pytest.mark.parametrize("path", ["/", "/?q=law", "/compare", "/propose", "/no-such-page"])
+def test_pages_say_that_they_vary_with_accept_language_and_the_api_does_not(client, path):
+    """A shared cache must not hand a Russian page to someone who asked for English."""
+    page = client.simulate_get(path, headers={"Accept-Language": "ru"})
+    assert "Accept-Language" in page.headers.get("vary", ""), path
+    api = client.simulate_get("/api/search", params={"q": "law"}, headers={"Accept-Language": "ru"})
+    assert "Accept-Language" not in api.headers.get("vary", "")  # the JSON API is English whatever is asked
+
+
 def page_links(text):
     """Return the site's own page links of a page (not the API, static files or the language switcher)."""
     switcher = re.search(r'<nav class="languages".*?</nav>', text, re.S).group(0)

@@ -33,10 +33,13 @@ SECURITY_HEADERS = {
 
 
 class SecurityHeaders:
-    """Adds the security headers to every response, errors included."""
+    """Adds the security headers to every response, errors included; HTML varies with Accept-Language."""
 
     def process_response(self, req, resp, resource, req_succeeded):
         resp.set_headers(SECURITY_HEADERS)
+        if (resp.content_type or "").startswith("text/html"):
+            # the page's language comes from ?lang= or else this header: a cache must keep one copy per language
+            resp.append_header("Vary", "Accept-Language")
 
 
 def _error_body(status, code, message, parameter=None):
