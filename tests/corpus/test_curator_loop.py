@@ -4,7 +4,9 @@ running server; then every record, every link and every citation is checked.
 
 Everything runs as the curator runs it: the CLI in subprocesses (`python -m measuresearch.cli`) and
 `measuresearch serve` under waitress (devtools/localserver.py). The pages are the seed page split per
-sub-pillar (text unchanged); the proposals are made up by the test and live only in temporary folders.
+sub-pillar (text unchanged), first in the seed's layout A, then again in the DTI's layouts E (one economy
+line per page, or none and `--economy`) and G (`Coverage:`); the proposals are made up by the test and live
+only in temporary folders.
 """
 
 import http.cookiejar
@@ -64,6 +66,23 @@ def seed_pages(folder):
         pages[sub] = folder / f"kz-{n:02}.txt"
         pages[sub].write_text("Browse Database\n\n" + "".join(group), encoding="utf-8")
     return pages, by_sub
+
+
+def other_layouts(pages, by_sub, left_off):
+    """Write the pages again in layouts E and G of the DTI (shared DTI-PAGES.md), the seed's entries unchanged.
+
+    E: the economy line once above the first entry, none on the entries (the first page: no economy line at
+    all, for `import --economy`); G: `Coverage: <C>`. `left_off` names blocks the DTI no longer lists.
+    Return the page that has no economy line.
+    """
+    bare = None
+    for sub, path in pages.items():
+        blocks = [b.replace("KAZAKHSTAN\n\n", "", 1).replace("\nCoverage ", "\nCoverage: ")
+                  for b in by_sub[sub] if not any(text in b for text in left_off)]
+        economy = "" if bare is None else "KAZAKHSTAN\n\n"
+        bare = bare or path
+        path.write_text("Browse Database\n\n" + economy + "\n".join(blocks), encoding="utf-8")
+    return bare
 
 
 def fetch(url, data=None, headers=None, opener=None):
@@ -153,16 +172,20 @@ def test_the_curators_loop_end_to_end(loop):
         assert edited[EDIT_OF]["source"] == first[EDIT_OF]["source"] and len(edited) == 16
         assert edited[EDIT_OF]["edited"]["by"] == f"proposal {edit['id']}"
 
-        # 4. the shutdowns page again, without one of its two DTI entries, with --prune
+        # 4. every page again, now in the DTI's layouts E and G, the shutdowns page without one of its two
+        # entries, with --prune, in two runs: the page without economy line (--economy), then the rest
+        # (the de minimis page still says what the accepted edit replaced, so the edit stands; the
+        # contributed measure is no page's to prune)
         shutdowns = pages["Presence of Internet shutdowns"]
-        blocks = by_sub["Presence of Internet shutdowns"]
-        shutdowns.write_text("Browse Database\n\n" + "".join(b for b in blocks if "Reported in 2019" not in b),
-                             encoding="utf-8")
-        # (every page of the economy, in one run: the de minimis page still says what the accepted edit
-        # replaced, so the edit stands; the contributed measure is no page's to prune)
-        out = cli("import", *pages.values(), "--out", corpus, "--prune").stdout
-        assert out.endswith("0 added, 0 changed, 14 unchanged, 1 missing from the page (removed, tombstones kept); "
+        bare = other_layouts(pages, by_sub, left_off=["Reported in 2019, last reported in 2022"])
+        assert bare != shutdowns and not bare.read_text(encoding="utf-8").count("KAZAKHSTAN")
+        assert bare == pages["Threshold for ‘De Minimis’ rule"]  # the page of the edited record
+        out = cli("import", bare, "--out", corpus, "--prune", "--economy", "Kazakhstan").stdout
+        assert out.endswith("0 added, 0 changed, 1 unchanged, 0 missing from the page; "
                             "1 accepted edit(s) kept (their page still says what they replaced)\n"), out
+        rest = [path for path in pages.values() if path != bare]
+        out = cli("import", *rest, "--out", corpus, "--prune").stdout
+        assert out.endswith("0 added, 0 changed, 13 unchanged, 1 missing from the page (removed, tombstones kept)\n")
         kept = {m["id"]: m for m in yaml.safe_load((corpus / "kazakhstan.yaml").read_text())["measures"]}
         assert kept[EDIT_OF] == {**edited[EDIT_OF], "last_imported": kept[EDIT_OF]["last_imported"]}
 
@@ -170,7 +193,7 @@ def test_the_curators_loop_end_to_end(loop):
         de_minimis = pages["Threshold for ‘De Minimis’ rule"]
         de_minimis.write_text(de_minimis.read_text(encoding="utf-8").replace("is USD 580.", "is USD 600."),
                               encoding="utf-8")
-        out = cli("import", de_minimis, "--out", corpus, "--prune").stdout
+        out = cli("import", de_minimis, "--out", corpus, "--prune", "--economy", "Kazakhstan").stdout
         assert out.endswith("0 added, 1 changed, 0 unchanged, 0 missing from the page; "
                             f"the page's new text replaces the accepted edit of {EDIT_OF}\n"), out
         cli("check", "--corpus", corpus)
