@@ -66,6 +66,20 @@ def test_content_length_with_transfer_encoding_is_400_and_the_connection_closes(
     assert responses[0][1]["connection"] == "close" and closed
 
 
+@pytest.mark.parametrize("word", ["Казахстан", "Қазақстан", "53/НК"])
+def test_a_query_sent_as_raw_utf8_bytes_is_read_as_a_browser_would_send_it(server, word):
+    """curl and scripts send `?q=Казахстан` as UTF-8 bytes, browsers as %D0%9A...: the same answer."""
+    raw = f"GET /api/search?q={word} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
+    (status, headers, body), = exchange(server, raw)[0]
+    assert status == 200 and headers["content-type"].startswith("application/json")
+    quoted = urllib.parse.quote(word)
+    (_, _, browser_body), = exchange(server, f"GET /api/search?q={quoted} HTTP/1.1\r\nHost: x\r\n"
+                                             "Connection: close\r\n\r\n".encode())[0]
+    answer, expected = json.loads(body), json.loads(browser_body)
+    assert answer["query"]["q"] == word and answer["total"] == expected["total"]
+    assert [h["id"] for h in answer["hits"]] == [h["id"] for h in expected["hits"]]
+
+
 def test_an_overlong_url_under_api_is_the_json_error_414(server):
     target = "/api/search?q=" + "a" * HEAD_LIMIT
     responses, closed = exchange(server, f"GET {target} HTTP/1.1\r\nHost: x\r\n\r\n".encode())

@@ -27,6 +27,22 @@ KEPT_TARGET_BYTES = 4096
 # an over-long head is read and dropped up to this size before the 414 goes out
 MAX_DROPPED_BYTES = 1024 * 1024
 _FOLDED = re.compile(rb"\r\n[ \t]")
+_NOT_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+def _escaped_request_line(header_plus):
+    """Percent-encode the bytes past ASCII in the request line (the rest of the head is left as it is).
+
+    Browsers send `?q=%D0%9A...`, but curl and scripts send the UTF-8 bytes of
+    `?q=Казахстан` as they are; waitress would answer those "400 Bad URI" in
+    plain text. %XX of the same bytes is what a browser would have sent.
+    """
+    line_end = header_plus.find(b"\n")
+    line = header_plus if line_end < 0 else header_plus[:line_end]
+    if not _NOT_ASCII.search(line):
+        return header_plus
+    escaped = _NOT_ASCII.sub(lambda m: b"%%%02X" % m.group()[0], line)
+    return escaped if line_end < 0 else escaped + header_plus[line_end:]
 
 
 class RefusedByServer(BadRequest):
@@ -72,6 +88,7 @@ class StrictParser(HTTPRequestParser):
     Transfer-Encoding closed after its answer; a JSON 414 for long URLs."""
 
     def parse_header(self, header_plus):
+        header_plus = _escaped_request_line(header_plus)
         super().parse_header(header_plus)
         head_end = header_plus.find(b"\r\n\r\n")
         if _FOLDED.search(header_plus, 0, head_end if head_end >= 0 else len(header_plus)):
