@@ -18,6 +18,7 @@ import json
 import os
 import pathlib
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -56,9 +57,14 @@ def summary(latencies):
 
 
 def index_with_cli(corpus_dir, index_dir):
+    """Index with the CLI: wall seconds, CPU seconds of the build's processes (the machine is shared), peak memory."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     seconds, peak, out = procs.run_measured([sys.executable, "-m", "measuresearch.cli", "index", "--corpus",
                                              str(corpus_dir), "--index", str(index_dir)])
-    return {"seconds": round(seconds, 1), "peak_mb": round(peak), "output": out.strip()}
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return {"seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1), "peak_mb": round(peak),
+            "output": out.strip()}
 
 
 def load(base, urls_file, clients, requests):
@@ -82,15 +88,17 @@ def passes(answer, labelled, open_index):
         latencies = timed(lambda r: answer(handle, r), requests)
         figures[name] = summary(latencies)
         figures[f"{name}_by_kind"] = by_kind(labelled, latencies)
+        figures[f"{name}_by_kind_p95"] = by_kind(labelled, latencies, percentile=95)
     return handle, figures
 
 
-def by_kind(labelled, latencies):
-    """Return {query kind: p50 ms} of one pass."""
+def by_kind(labelled, latencies, percentile=50):
+    """Return {query kind: p50 ms (or another percentile)} of one pass."""
     kinds = {}
     for (kind, _), latency in zip(labelled, latencies):
         kinds.setdefault(kind, []).append(latency)
-    return {kind: round(statistics.median(values), 2) for kind, values in sorted(kinds.items())}
+    pick = statistics.median if percentile == 50 else (lambda values: stats.percentile(values, percentile))
+    return {kind: round(pick(values), 2) for kind, values in sorted(kinds.items())}
 
 
 def bench_size(size, query_count, tmp, http, scale_out):
@@ -126,8 +134,9 @@ def bench_size(size, query_count, tmp, http, scale_out):
     row["fts5"], row["fts5_by_kind"] = summary(latencies), by_kind(labelled, latencies)
     db.close()
     for name in ("cold", "warm"):
-        row[f"ratio_tantivy_p50_{name}"] = round(row["measuresearch"][name]["p50_ms"]
-                                                 / row["tantivy"][name]["p50_ms"], 2)
+        for figure in ("p50", "p95"):
+            row[f"ratio_tantivy_{figure}_{name}"] = round(row["measuresearch"][name][f"{figure}_ms"]
+                                                          / row["tantivy"][name][f"{figure}_ms"], 2)
     row["ratio_p50"] = round(row["inprocess"]["p50_ms"] / row["fts5"]["p50_ms"], 2)
     row["ratio_p95"] = round(row["inprocess"]["p95_ms"] / row["fts5"]["p95_ms"], 2)
     print(f"fts5: {row['fts5']} ratio p50 {row['ratio_p50']}", flush=True)
@@ -195,6 +204,7 @@ def table(results):
         if any(cell.strip() != "-" for cell in cells):  # rows of parts not run (--no-http) are left out
             lines.append(f"{label:<44}" + "".join(cells))
     line("index build (CLI, YAML files), s", lambda r: r["index"]["seconds"])
+    line("index build CPU (all its processes), s", lambda r: r["index"]["cpu_seconds"])
     line("index build peak memory (PSS), MB", lambda r: r["index"]["peak_mb"])
     line("index build (measures in memory), s", lambda r: r["index_from_memory_s"])
     line("tantivy build (measures in memory), s", lambda r: r["tantivy_build_s"])
@@ -208,6 +218,8 @@ def table(results):
     line("FTS5 same work p50 / p95, ms", lambda r: _pair(r["fts5"]))
     line("ratio to tantivy p50, cold", lambda r: r["ratio_tantivy_p50_cold"])
     line("ratio to tantivy p50, warm", lambda r: r["ratio_tantivy_p50_warm"])
+    line("ratio to tantivy p95, cold", lambda r: r["ratio_tantivy_p95_cold"])
+    line("ratio to tantivy p95, warm", lambda r: r["ratio_tantivy_p95_warm"])
     line("ratio to FTS5 p50", lambda r: r["ratio_p50"])
     line("ratio to FTS5 p95", lambda r: r["ratio_p95"])
     kinds = sorted({k for r in results["runs"] for k in r.get("fts5_by_kind", {})})
@@ -215,6 +227,8 @@ def table(results):
         line(f"p50 {kind} (cold: ms/tantivy/FTS5)", lambda r, k=kind: "/".join(
             str(v) for v in (r["measuresearch"]["cold_by_kind"][k], r["tantivy"]["cold_by_kind"][k],
                              r["fts5_by_kind"][k])))
+        line(f"p95 {kind} (cold: ms/tantivy)", lambda r, k=kind: "/".join(
+            str(v) for v in (r["measuresearch"]["cold_by_kind_p95"][k], r["tantivy"]["cold_by_kind_p95"][k])))
     line("HTTP 1 client rps", lambda r: r["http_1"]["rps"])
     line("HTTP 1 client p50 / p95, ms", lambda r: f"{r['http_1']['p50_ms']} / {r['http_1']['p95_ms']}")
     line("HTTP 8 clients rps", lambda r: r["http_8"]["rps"])
@@ -262,7 +276,10 @@ def main():
         for size in sizes:
             over_http = size == min(sizes) and not args.no_http
             results["runs"].append(bench_size(size, queries, pathlib.Path(tmp), http=over_http, scale_out=over_http))
+    results["machine"]["load_average_end"] = os.getloadavg()
     print(table(results))
+    print(f"load average (1, 5, 15 min) at the start {results['machine']['load_average']}, "
+          f"at the end {results['machine']['load_average_end']} on {results['machine']['cpus']} cores")
     RESULTS.mkdir(exist_ok=True)
     previous = sorted(RESULTS.glob("bench-*.json"))
     print(compare(results, json.loads(previous[-1].read_text()) if previous and not args.quick else None))

@@ -5,6 +5,7 @@ import random
 import re
 import urllib.parse
 
+from measuresearch import storage
 from measuresearch.corpus import files as corpus
 from measuresearch.domain.model import slugify
 from measuresearch.search.service import SearchRequest
@@ -19,7 +20,7 @@ def write_corpus(measures, folder):
     for measure in measures:
         by_country[measure.country].append(measure)
     for country, group in by_country.items():
-        corpus.write_atomic(folder / f"{slugify(country, 8)}.yaml", corpus.dump(group))
+        storage.write_text(folder / f"{slugify(country, 8)}.yaml", corpus.dump(group))
 
 
 KINDS = ("common words", "common and rare", "3-4 words", "phrase", "Cyrillic", "law number")
