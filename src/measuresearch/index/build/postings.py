@@ -6,11 +6,13 @@ turns the sorted postings into Whoosh's on-disk blocks.
 """
 
 from array import array
+from itertools import chain, repeat
 
 import numpy as np
 from whoosh.formats import Existence, Frequency
 
-from measuresearch.text.analysis import analyzer_settings, index_terms
+from measuresearch.text.analysis import (COMBINING, LAW_HINT, PLAIN_WORD, SECTION_GAP, WORD, analyzer_settings,
+                                         index_terms, sections, terms)
 from measuresearch.index.format.schema import PackedPositions
 
 
@@ -34,6 +36,7 @@ class FieldPostings:
         if self.analysis is None and not isinstance(field.format, Existence):
             raise TypeError(f"field {name!r}: only our analyzers are written with positions or frequencies")
         self.term_ids = {}
+        self.word_ids = {}  # word -> the tuple of its term ids
         self.tokens = (array("i"), array("i"), array("I"), array("d"))  # term, document, position, boost
         self.terms, self.docs, self.weights = array("i"), array("i"), array("d")
         self.frequencies, self.starts, self.positions = array("I"), array("I"), array("I")
@@ -41,20 +44,54 @@ class FieldPostings:
     def add(self, docnum, value):
         """Add one document's value; return its length as Whoosh counts it (tokens, if scored)."""
         if self.analysis:
-            terms, positions, boosts = index_terms(value, *self.analysis)
+            term_ids, positions, boosts = self._analysed(value)
         else:  # ID and NUMERIC fields: Whoosh's own terms, one posting each
             items = list(self.field.index(value))
-            terms = [term for term, _, _, _ in items]
+            term_ids = self._ids([term for term, _, _, _ in items])
             positions, boosts = [0] * len(items), [weight for _, _, weight, _ in items]
-        ids = self.term_ids
         token_terms, token_docs, token_positions, token_boosts = self.tokens
-        token_terms.extend([ids[t] if t in ids else ids.setdefault(t, len(ids)) for t in terms])
-        token_docs.extend([docnum] * len(terms))
+        token_terms.extend(term_ids)
+        token_docs.extend([docnum] * len(term_ids))
         token_positions.extend(positions)
         token_boosts.extend(boosts)
         if len(token_terms) >= self.BATCH:
             self.group()
-        return len(terms) if self.field.scorable else 0
+        return len(term_ids) if self.field.scorable else 0
+
+    def _ids(self, terms):
+        ids = self.term_ids
+        return [ids[t] if t in ids else ids.setdefault(t, len(ids)) for t in terms]
+
+    def _analysed(self, value):
+        """Return (term ids, positions, boosts): the tokens of index_terms(value, kind, boosts), as term ids.
+
+        Each distinct word is analysed once per build (the corpus repeats its
+        vocabulary) into the tuple of its term ids; a section is then one dict
+        lookup per word and C-level joins (chain, repeat). Sections with law
+        numbers take index_terms' general path.
+        """
+        kind, section_boosts = self.analysis
+        word_ids = self.word_ids
+        pattern = WORD if COMBINING.search(value) else PLAIN_WORD
+        ids, positions, boosts, pos = [], [], [], 0
+        for boost, text, _ in sections(value, section_boosts or {}):
+            words = pattern.findall(text)
+            if LAW_HINT.search(text):
+                found, at, _ = index_terms(text, kind)
+                ids.extend(self._ids(found))
+                positions.extend([pos + p for p in at])
+            else:
+                found = [word_ids[w] if w in word_ids else self._word(w, kind) for w in words]
+                ids.extend(chain.from_iterable(found))
+                positions.extend(chain.from_iterable(map(repeat, range(pos, pos + len(words)), map(len, found))))
+            boosts.extend([boost] * (len(ids) - len(boosts)))
+            pos += len(words) + SECTION_GAP
+        return ids, positions, boosts
+
+    def _word(self, word, kind):
+        """Return the tuple of a word's term ids, remembered."""
+        found = self.word_ids[word] = tuple(self._ids(terms(word, False, kind)))
+        return found
 
     def nbytes(self):
         """Return the memory of the tokens, postings and positions gathered so far."""
