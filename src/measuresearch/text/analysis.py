@@ -20,20 +20,26 @@ from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
 from whoosh.analysis import Filter, Token, Tokenizer
 from whoosh.lang.stopwords import stoplists
 
-from measuresearch.text.writing_systems import fold_readings, is_cyrillic, lookalike_tables, roman_keys, roman_letters
+from measuresearch.text.writing_systems import (fold_readings, is_cyrillic, lookalike_tables, roman_keys, roman_letters,
+                                                russian_stem)
 
+# One character of a word: a letter or digit, or a combining mark kept inside the word.
+WORD_CHAR = r"(?:[^\W_]|[\u0300-\u036f])"
+# The "-" or "/" part of a law number: "-V" of "418-V", "/НК" of "53/НК".
+LAW_TAIL = rf"(?:[-/]{WORD_CHAR}+)"
 # A word: letters and digits, with combining marks kept inside the word.
-WORD = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+")
+WORD = re.compile(rf"{WORD_CHAR}+")
 # The same words in a text without combining marks, twice as fast to scan.
 PLAIN_WORD = re.compile(r"[^\W_]+")
 COMBINING = re.compile(r"[\u0300-\u036f]")
 # A law number: digits, then one or more "-" or "/" parts ("418-V", "53/НК",
 # "167-VІ", "567-II"). Stored as one extra term at the number's position.
-LAW_NUMBER = re.compile(r"(?<![^\W_])\d+(?:[-/](?:[^\W_]|[\u0300-\u036f])+)+")
+LAW_NUMBER = re.compile(rf"(?<![^\W_])\d+{LAW_TAIL}+")
+# What every law number holds: a text without it has none (a cheap test before LAW_NUMBER).
+LAW_HINT = re.compile(r"\d[-/]")
 STOP_WORDS = frozenset(stoplists["en"]) | frozenset(stoplists["ru"])
 
 _EN_STEMMER = Stemmer.Stemmer("english")
-_RU_STEMMER = Stemmer.Stemmer("russian")
 # -isation/-isations/... forms are derived from the -ise verb that the table
 # holds, so "localisation" meets "localization" although only "localise" is listed.
 _BRITISH_SUFFIXES = (("isations", "izations"), ("isation", "ization"), ("ising", "izing"),
@@ -75,7 +81,7 @@ def stem(reading):
     """Stem one folded word with the stemmer of its script (Russian or English)."""
     script = script_of(reading)
     if script == "cyrillic":
-        return _RU_STEMMER.stemWord(reading)
+        return russian_stem(reading)
     if script == "latin":
         return _EN_STEMMER.stemWord(american(reading))
     return reading
@@ -111,16 +117,25 @@ class Piece(typing.NamedTuple):
     law: bool = False
 
 
+def word_matches(text):
+    """Yield (position, regex match, is a law number) of each word and law number of text, in order.
+
+    The one split into words under the index (WordTokenizer), the query and the
+    highlighter (pieces): a law number ("418-V") has the position of the word
+    it starts with and comes just before it.
+    """
+    laws = {m.start(): m for m in LAW_NUMBER.finditer(text)} if LAW_HINT.search(text) else None
+    for pos, match in enumerate(WORD.finditer(text)):
+        if laws:
+            law = laws.get(match.start())
+            if law is not None:
+                yield pos, law, True
+        yield pos, match, False
+
+
 def pieces(text):
     """Split text into word pieces and law-number pieces, in text order."""
-    laws = {m.start(): m for m in LAW_NUMBER.finditer(text)}
-    result = []
-    for pos, match in enumerate(WORD.finditer(text)):
-        law = laws.get(match.start())
-        if law is not None:
-            result.append(Piece(law.start(), law.end(), pos, law.group(), True))
-        result.append(Piece(match.start(), match.end(), pos, match.group()))
-    return result
+    return [Piece(m.start(), m.end(), pos, m.group(), law) for pos, m, law in word_matches(text)]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -145,8 +160,6 @@ def forms(raw, law=False):
     return Forms(raw, raw.casefold(), fold_readings(raw), terms(raw, False, "text"), terms(raw, False, "roman"), (),
                  terms(raw, False, "exact"))
 
-
-LAW_HINT = re.compile(r"\d[-/]")
 
 # A field value may hold several sections, each "\x1f" + boost letter + text:
 # one Whoosh field then holds titles, sub-pillar, ... and description, each
@@ -189,15 +202,12 @@ class WordTokenizer(Tokenizer):
         pos = start_pos
         for boost, text, offset in sections(value, self.boosts):
             token.boost = boost
+            words = 0
             # the hot path of indexing: plain regex matches, no Piece objects
-            laws = {m.start(): m for m in LAW_NUMBER.finditer(text)} if LAW_HINT.search(text) else None
-            for match in WORD.finditer(text):
-                law = laws.get(match.start()) if laws else None
-                if law is not None:
-                    yield _filled(token, law, True, pos, positions, chars, start_char + offset)
-                yield _filled(token, match, False, pos, positions, chars, start_char + offset)
-                pos += 1
-            pos += SECTION_GAP
+            for at, match, law in word_matches(text):
+                yield _filled(token, match, law, pos + at, positions, chars, start_char + offset)
+                words = at + 1
+            pos += words + SECTION_GAP
 
 
 def _filled(token, match, law, pos, positions, chars, start_char):

@@ -51,6 +51,11 @@ def roman_letters():
 _RU_STEMMER = Stemmer.Stemmer("russian")
 
 
+def russian_stem(word):
+    """Return the Snowball stem of one Russian word: the one Russian stemmer (index, query, highlight)."""
+    return _RU_STEMMER.stemWord(word)
+
+
 def is_cyrillic(char):
     """Return True for a letter of the Cyrillic script."""
     return "CYRILLIC" in unicodedata.name(char, "")
@@ -208,4 +213,4 @@ def roman_keys(reading):
         return ()
     has_latin = any(c in string.ascii_lowercase or (c.isalpha() and not is_cyrillic(c)) for c in reading)
     spellings = cyrillic_readings(reading) if has_latin else (reading,)
-    return tuple(dict.fromkeys(_RU_STEMMER.stemWord(skeleton(s)) for s in spellings))
+    return tuple(dict.fromkeys(russian_stem(skeleton(s)) for s in spellings))
