@@ -15,12 +15,12 @@ import re
 import threading
 import weakref
 
+from measuresearch.text.analysis import LAW_TAIL, WORD, WORD_CHAR
 from measuresearch.text.writing_systems import is_cyrillic, lookalike_tables
 
-# the rest of a word: letters and digits, then law-number tails such as -V, /НК
-_REST = re.compile(r"(?:[^\W_]|[\u0300-\u036f])*(?:[-/](?:[^\W_]|[\u0300-\u036f])+)*")
-_NEXT_WORD = re.compile(r"[ ]?((?:[^\W_]|[\u0300-\u036f])+(?:[-/](?:[^\W_]|[\u0300-\u036f])+)*)")
-_WORD = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+")
+# the rest of a word, as the index splits words: letters and digits, then law-number tails such as -V, /НК
+_REST = re.compile(rf"{WORD_CHAR}*{LAW_TAIL}*")
+_NEXT_WORD = re.compile(rf"[ ]?({WORD_CHAR}+{LAW_TAIL}*)")
 MAX_MATCHES = 5000  # occurrences looked at per request: enough to rank, bounded for one-letter prefixes
 MAX_WHOLE = 5  # whole texts offered before word completions
 # descriptions are scanned up to this many characters (a 10k corpus has about 11 million): the scan
@@ -44,7 +44,7 @@ def _key(text, table=[]):
 
 def mixes_scripts(text):
     """Return whether a word of text has both Latin and Cyrillic letters."""
-    for word in _WORD.findall(text):
+    for word in WORD.findall(text):
         cyrillic = any(is_cyrillic(c) for c in word)
         if cyrillic and any("a" <= c.lower() <= "z" for c in word):
             return True
@@ -106,7 +106,7 @@ def _completion(texts, typed, offset):
     rest = _REST.match(texts.text, end).group(0)
     if rest:
         # a word begun in lower case is finished in lower case ("ict", not "iCT"), one in capitals in capitals
-        begun = _WORD.findall(typed)[-1] if typed[-1:].isalnum() else ""
+        begun = WORD.findall(typed)[-1] if typed[-1:].isalnum() else ""
         if begun.islower():
             return rest.lower()
         return rest.upper() if begun.isupper() and len(begun) > 1 else rest
