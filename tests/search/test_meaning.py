@@ -160,3 +160,9 @@ def test_the_app_serves_the_notices_with_their_links(holder):
     client = falcon.testing.TestClient(create_app(holder))
     page = client.simulate_get("/", params={"q": "EAEU"})
     assert 'data-code="group_filter"' in page.text and 'href="/?group=EAEU"' in page.text
+
+
+def test_a_partial_answer_with_a_wildcard_of_no_word_is_ranked(holder):
+    # "zzqx*" stands for no word: the answer is relaxed to the other word and its clause weighs nothing
+    result = search(holder, SearchRequest(q="shutdowns zzqx*"))
+    assert result["relaxed"] and result["total"] == search(holder, SearchRequest(q="shutdowns"))["total"] > 0

@@ -59,7 +59,7 @@ def clause_rarity(clause):
         if isinstance(option, Phrase):
             return max(rarity(word.text) for word in option.words)
         return ZIPF_CEILING if isinstance(option, LawNumber) else rarity(option.text)
-    return max(map(of, clause.options))
+    return max(map(of, clause.options), default=ZIPF_CEILING)  # no options (a prefix* of no word): scores 0
 
 
 def _sorted_unique(arrays):
