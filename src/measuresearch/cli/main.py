@@ -7,6 +7,7 @@ import sys
 
 from measuresearch import config as configuration
 from measuresearch.cli import curator as curator_cli
+from measuresearch.domain.fields import STRING_FACETS
 from measuresearch.errors import InputProblems, InvalidParameter, MeasureSearchError
 
 BOLD, RESET = "\033[1m", "\033[0m"
@@ -48,7 +49,7 @@ def _parser(cfg):
 
     p = sub.add_parser("search", help="search from the terminal", description="Search the index and print ranked hits.")
     p.add_argument("query", nargs="?", default="", metavar="QUERY", help="query text (empty: every measure)")
-    for name in ("country", "pillar", "sub_pillar", "coverage"):
+    for name in STRING_FACETS:
         p.add_argument(f"--{name.replace('_', '-')}", dest=name, action="append", default=[], metavar=name.upper(),
                        help=f"keep only this {name.replace('_', '-')} (repeatable)")
     p.add_argument("--year-from", type=int, help="first year, inclusive")
@@ -156,7 +157,7 @@ def cmd_search(args):
     from measuresearch.index.engine import IndexHolder
     from measuresearch.search.service import SearchRequest, search
     from measuresearch.web.http.urls import linked_result
-    filters = {n: tuple(getattr(args, n)) for n in ("country", "pillar", "sub_pillar", "coverage") if getattr(args, n)}
+    filters = {n: tuple(getattr(args, n)) for n in STRING_FACETS if getattr(args, n)}
     request = SearchRequest(q=args.query, filters=filters, year_from=args.year_from, year_to=args.year_to,
                             event=tuple(args.event), in_force_on=args.in_force_on, sort=args.sort, page=args.page, per_page=args.per_page)
     holder = IndexHolder(args.index)

@@ -18,11 +18,12 @@ import functools
 import re
 import unicodedata
 
+from measuresearch.domain import fields
 from measuresearch.text.writing_systems import lookalike_tables
 
 # The closest description must share at least this share of its words, in order.
 DESCRIPTION_CUTOFF = 0.6
-COMPARED = ("titles", "dates", "description", "coverage", "kind", "status", "values", "sources")
+COMPARED = fields.names("compared")
 _QUOTES = str.maketrans({c: '"' for c in "“”„‟«»‘’‚‛'`´″"})
 
 

@@ -10,11 +10,12 @@ that have both values.
 
 import numpy as np
 
+from measuresearch.domain import fields
 from measuresearch.errors import InvalidParameter
 from measuresearch.query.parser import parse
 from measuresearch.search.service import evaluate, filters_echo
 
-DIMENSIONS = ("country", "pillar", "sub_pillar", "coverage", "year", "group")
+DIMENSIONS = (*fields.FACETS, "group")
 
 
 class Dimension:

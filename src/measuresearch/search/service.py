@@ -14,7 +14,7 @@ import numpy as np
 from measuresearch.domain import dates as date_events
 from measuresearch.index.format import facets as facet_counts
 from measuresearch.text.analysis import forms
-from measuresearch.domain import model, provenance
+from measuresearch.domain import fields, model, provenance
 from measuresearch.errors import IndexUnavailable, InvalidParameter, NotFound, QueryTooComplex, Removed
 from measuresearch.search.highlight import QueryWords, explain, highlight, snippet
 from measuresearch.query.matching import Evaluation
@@ -24,7 +24,7 @@ from measuresearch.query.parser import Clause, Expansion, Fuzzy, ParsedQuery, Pr
 from measuresearch.search.suggest import complete, texts_of
 
 SORTS = ("relevance", "newest", "oldest")
-FILTER_NAMES = ("country", "pillar", "sub_pillar", "coverage", "group")
+FILTER_NAMES = (*fields.STRING_FACETS, "group")  # group: the groups of economies (groups.yaml)
 EXCLUDE_PREFIX = "not_"  # not_country=X leaves out the measures of X
 MAX_PER_PAGE = 100
 MAX_DEPTH = 10_000  # page * per_page

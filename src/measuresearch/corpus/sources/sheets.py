@@ -20,13 +20,13 @@ from measuresearch.domain import limits
 
 from measuresearch.corpus.sources.dti_page import Entry
 from measuresearch.errors import Problem
+from measuresearch.domain.fields import SHEET_COLUMNS
 from measuresearch.domain.model import SOURCE_URL, DateError, Measure, events_of, first_year, measure_id
 
-FIELDS = ("country", "pillar", "sub_pillar", "titles", "dates", "description", "coverage", "sources")
+FIELDS = tuple(SHEET_COLUMNS)
 REQUIRED = FIELDS[:-2]
 _LINES = ("titles", "dates", "sources")  # one item a line of the cell
-DEFAULT_COLUMNS = {"country": "Country", "pillar": "Pillar", "sub_pillar": "Sub-pillar", "titles": "Title",
-                   "dates": "Date", "description": "Description", "coverage": "Coverage", "sources": "Sources"}
+DEFAULT_COLUMNS = SHEET_COLUMNS  # field -> the heading its column has unless --map says otherwise
 _ALSO = {"titles": ("titles",), "dates": ("dates",), "country": ("economy",), "sub_pillar": ("subpillar", "sub pillar")}
 
 

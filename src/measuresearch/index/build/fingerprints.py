@@ -19,6 +19,7 @@ import hashlib
 import json
 
 from measuresearch import storage
+from measuresearch.domain import fields
 from measuresearch.domain.model import DEFAULTS, ENTRY_KEYS
 from measuresearch.index.format.layout import FINGERPRINTS_FILE, HISTORY_FILE, current_build, read_meta
 from measuresearch.index.format.records import Records
@@ -26,8 +27,8 @@ from measuresearch.index.format.records import Records
 MAX_BUILDS = 50
 # What a measure says, as the corpus holds it; derived fields (events, year) are left out,
 # so that a new date parser does not make every measure "changed".
-CONTENT = ("country", "pillar", "sub_pillar", "coverage", "titles", "dates", "description", "source_url")
-REMOVED_KEYS = ("id", "country", "pillar", "sub_pillar", "coverage", "titles")
+CONTENT = fields.names("fingerprint")
+REMOVED_KEYS = fields.names("kept_when_removed")
 
 
 def fingerprint(record):

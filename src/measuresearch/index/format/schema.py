@@ -10,6 +10,7 @@ import numpy as np
 from whoosh.fields import ID, NUMERIC, TEXT, Schema
 from whoosh.formats import Positions
 
+from measuresearch.domain import fields
 from measuresearch.text.analysis import WORD, exact_analyzer, join_sections, roman_analyzer, text_analyzer
 
 # Every searchable section of a measure goes into one field, "text"; each
@@ -28,7 +29,7 @@ ROMAN_BOOST = 0.6
 # "exact" holds the same sections as "text", each word unstemmed (folded, American spelling): a query word
 # also scores on its own form there, so a measure with the form typed outranks one with only its stem
 EXACT_BOOST = 1.0
-FACETS = ("country", "pillar", "sub_pillar", "coverage", "year")
+FACETS = fields.FACETS
 SCORED_FIELDS = ("text", "roman", "exact")  # the fields whose lengths BM25F reads
 TITLE_SEPARATOR = "\n\n"
 

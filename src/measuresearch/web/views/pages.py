@@ -6,6 +6,7 @@ import falcon
 
 from measuresearch.search import service as search
 from measuresearch.search.highlight import KINDS
+from measuresearch.domain import fields
 from measuresearch.domain import provenance
 from measuresearch.errors import Removed
 from measuresearch.domain.dates import GROUP_LABELS
@@ -18,8 +19,7 @@ from measuresearch.web.http import urls
 from measuresearch.web.http.params import SEARCH_PARAMS, search_request
 
 STATIC = pathlib.Path(__file__).resolve().parent.parent / "static"
-FACET_LABELS = {"pillar": N_("Pillar"), "sub_pillar": N_("Sub-pillar"), "country": N_("Country"),
-                "coverage": N_("Coverage"), "year": N_("Year"), "group": N_("Group")}
+FACET_LABELS = {**fields.FACET_LABELS, "group": N_("Group")}
 _KIND_WORDS = {"exact": N_("exact"), "stem": N_("word form"), "lookalike": N_("look-alike letters"),
                "romanized": N_("romanized"), "law_number": N_("law number"), "number": N_("number"),
                "prefix": N_("prefix"), "fuzzy": N_("fuzzy")}
