@@ -28,3 +28,9 @@ def test_a_change_counts_in_the_history_exactly_for_the_fingerprint_fields(real_
     changed = {**record, name: ["something else"]}
     assert (fingerprints.fingerprint(changed) != fingerprints.fingerprint(record)) == (
         name in fields.names("fingerprint") or name in model.ENTRY_KEYS)
+
+
+def test_each_searchable_section_has_its_own_letter_and_a_record_field():
+    letters = [letter for letter, _, _ in fields.SECTIONS]
+    assert len(set(letters)) == len(letters)
+    assert {name for _, name, _ in fields.SECTIONS} <= set(model.FIELDS)

@@ -16,14 +16,8 @@ from measuresearch.text.analysis import WORD, exact_analyzer, join_sections, rom
 # Every searchable section of a measure goes into one field, "text"; each
 # section weighs its words (BM25F): the instrument's title and the indicator
 # (sub-pillar, pillar) say what a measure is, the description only mentions.
-SECTIONS = (  # letter, record key, boost
-    ("t", "titles", 4.0),
-    ("s", "sub_pillar", 2.5),
-    ("p", "pillar", 2.0),
-    ("v", "coverage", 1.5),
-    ("c", "country", 1.5),
-    ("d", "description", 1.0),
-)
+# Declared with each field (domain/fields.py): (letter, record key, boost).
+SECTIONS = fields.SECTIONS
 SECTION_BOOSTS = {letter: boost for letter, _, boost in SECTIONS}
 ROMAN_BOOST = 0.6
 # "exact" holds the same sections as "text", each word unstemmed (folded, American spelling): a query word
