@@ -15,8 +15,8 @@ def clock():
 
 
 @pytest.fixture()
-def app(holder, tmp_path, clock):
-    return make_client(holder, tmp_path / "data", clock)[0]
+def app(holder, store_backend, clock):
+    return make_client(holder, store_backend, clock)[0]
 
 
 @pytest.fixture()
@@ -84,30 +84,30 @@ def test_sign_in_gives_an_expiring_session_and_sign_out_ends_it(app, clock):
     assert out.status_code == 303 and removed.value == "" and removed.expires.year == 1970
 
 
-def test_a_wrong_token_is_401_and_counts_against_the_limit(holder, tmp_path, clock):
-    app = make_client(holder, tmp_path / "data", clock, limit=2)[0]
+def test_a_wrong_token_is_401_and_counts_against_the_limit(holder, store_backend, clock):
+    app = make_client(holder, store_backend, clock, limit=2)[0]
     first = sign_in(app, "guess")
     assert first.status_code == 401 and "that is not the admin token" in first.text and "ms_admin" not in first.cookies
     assert [sign_in(app, "guess").status_code for _ in range(2)] == [401, 429]
 
 
-def test_a_session_is_bound_to_its_purpose_and_to_the_token(holder, tmp_path, clock, report_path):
-    app, subs = make_client(holder, tmp_path / "data", clock)
+def test_a_session_is_bound_to_its_purpose_and_to_the_token(holder, store_backend, clock, report_path):
+    app, subs = make_client(holder, store_backend, clock)
     _, csrf_cookie = form_token(app, report_path)
     assert app.simulate_get("/admin/reports.json", cookies={"ms_admin": csrf_cookie}).status_code == 401
     session = sign_in(app, TOKEN).cookies["ms_admin"].value
-    other, _ = make_client(holder, tmp_path / "data", clock, token=TOKEN + "-rotated")
+    other, _ = make_client(holder, store_backend, clock, token=TOKEN + "-rotated")
     assert other.simulate_get("/admin/reports.json", cookies={"ms_admin": session}).status_code == 401
 
 
-def test_sign_in_does_not_exist_without_an_admin_token(holder, tmp_path, clock):
-    app = make_client(holder, tmp_path / "data", clock, token=None)[0]
+def test_sign_in_does_not_exist_without_an_admin_token(holder, store_backend, clock):
+    app = make_client(holder, store_backend, clock, token=None)[0]
     assert app.simulate_get("/admin/login").status_code == 404
     assert app.simulate_post("/admin/login", body="token=x", headers=FORM).status_code == 404
 
 
-def test_the_queue_comes_a_page_at_a_time(holder, tmp_path, clock, real_measures):
-    app = make_client(holder, tmp_path / "data", clock, limit=0)[0]
+def test_the_queue_comes_a_page_at_a_time(holder, store_backend, clock, real_measures):
+    app = make_client(holder, store_backend, clock, limit=0)[0]
     ids = [m.id for m in real_measures]
     for n in range(120):
         assert app.simulate_post(f"/api/measures/{ids[n % len(ids)]}/reports",
