@@ -22,8 +22,16 @@ CORPUS = ROOT / "corpus"
 def installed(tmp_path_factory):
     """Build the wheel, install it into a new venv whose dependencies come from this interpreter's."""
     folder = tmp_path_factory.mktemp("wheel")
+    # built from a copy: pip builds in the source tree, and would leave build/ and *.egg-info in the repository
+    source = folder / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    shutil.copytree(ROOT / "src", source / "src", symlinks=True, ignore=ignore)  # data/ links into corpus/
+    shutil.copytree(ROOT / "corpus", source / "corpus", ignore=ignore)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-                    "--wheel-dir", str(folder / "dist"), str(ROOT)], check=True, capture_output=True)
+                    "--wheel-dir", str(folder / "dist"), str(source)], check=True, capture_output=True)
     [wheel] = (folder / "dist").glob("measuresearch-*.whl")
     venv = folder / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)

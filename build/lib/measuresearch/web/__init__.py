@@ -1,1 +1,0 @@
-"""The Falcon web layer: JSON API and HTML pages over search.py."""
