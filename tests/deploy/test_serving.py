@@ -2,7 +2,7 @@
 
 The replicas run the systemd unit's own ExecStart (measuresearch@.service, %i = a free port)
 on an index built by measuresearch-index.service's ExecStart, with the unit's environment
-file (less MEASURESEARCH_DATABASE_URL: no PostgreSQL here, so SQLite in a temporary folder).
+file, MEASURESEARCH_DATABASE_URL pointing at the suite's throwaway PostgreSQL cluster.
 nginx runs deploy/nginx.conf with only its ports, certificate and log paths changed.
 """
 
@@ -50,10 +50,17 @@ def healthy(port, env):
 
 
 @pytest.fixture(scope="module")
-def replicas(state):
+def database(postgres_cluster):
+    """The replicas' shared PostgreSQL database (an empty one of the suite's cluster): its URL."""
+    return postgres_cluster.database()
+
+
+@pytest.fixture(scope="module")
+def replicas(state, database):
     """Two `measuresearch serve` replicas from measuresearch@.service; yields [(base URL, log path)]."""
     unit_env = rig.read_env_file(rig.DEPLOY / "systemd" / "measuresearch.env")
-    unit_env.pop("MEASURESEARCH_DATABASE_URL")
+    assert unit_env["MEASURESEARCH_DATABASE_URL"].startswith("postgresql://")
+    unit_env["MEASURESEARCH_DATABASE_URL"] = database
     started = []
     try:
         for _ in range(2):
@@ -175,6 +182,32 @@ def test_requests_are_spread_over_both_replicas(proxy, replicas):
     upstreams = {line.split("upstream=")[1].split()[0]
                  for line in (proxy["folder"] / "logs" / "access.log").read_text().splitlines() if "spread" in line}
     assert upstreams == {base.removeprefix("http://") for base, _ in replicas}
+
+
+def post_json(port, path, body, context, name=rig.SERVER_NAME):
+    """POST a JSON body over TLS through nginx; return the status."""
+    data = json.dumps(body).encode()
+    raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+    with context.wrap_socket(raw, server_hostname=name) as conn:
+        conn.sendall(f"POST {path} HTTP/1.1\r\nHost: {name}\r\nContent-Type: application/json\r\n"
+                     f"Content-Length: {len(data)}\r\nConnection: close\r\n\r\n".encode() + data)
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    return int(answer.split(b" ", 2)[1])
+
+
+def test_reports_sent_through_nginx_to_both_replicas_are_all_in_postgresql(proxy, replicas, database, state):
+    import psycopg
+    measure_id = json.loads(get(proxy["https"], "/api/search?per_page=1", proxy["context"])[2])["hits"][0]["id"]
+    statuses = [post_json(proxy["https"], f"/api/measures/{measure_id}/reports",
+                          {"message": f"deploy test report number {i}, made up by the test"},
+                          proxy["context"]) for i in range(6)]
+    assert statuses == [201] * 6
+    with psycopg.connect(database) as db:  # read past the service: the one database both replicas share
+        stored = db.execute("SELECT count(*) FROM reports WHERE message LIKE 'deploy test report%'").fetchone()[0]
+    assert stored == 6
+    assert not list(state.glob("**/measuresearch.sqlite3"))  # no replica fell back to a SQLite file
 
 
 def latencies(port, context, seconds, every):
