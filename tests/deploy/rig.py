@@ -8,13 +8,14 @@ import os
 import pathlib
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tomllib
 
 import browsing
 import pytest
+
+from devtools.localserver import free_port, stop  # noqa: F401  (the tests use rig.free_port, rig.stop)
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -43,23 +44,6 @@ def measuresearch_command():
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
     module, _, function = scripts["measuresearch"].partition(":")
     return [sys.executable, "-c", f"import sys; from {module} import {function} as main; sys.exit(main())"]
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def stop(process):
-    """Stop a process this test started (its own pid only)."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def self_signed(folder, name=SERVER_NAME):
