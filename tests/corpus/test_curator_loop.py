@@ -69,7 +69,7 @@ def seed_pages(folder):
 
 
 def other_layouts(pages, by_sub, left_off):
-    """Write the pages again in layouts E and G of the DTI (shared DTI-PAGES.md), the seed's entries unchanged.
+    """Write the pages again in the DTI's layouts E and G, the seed's entries unchanged.
 
     E: the economy line once above the first entry, none on the entries (the first page: no economy line at
     all, for `import --economy`); G: `Coverage: <C>`. `left_off` names blocks the DTI no longer lists.

@@ -184,7 +184,7 @@ def _page(draw):
 
 
 def _write(entries):
-    """Write entries as a DTI page would show them (DTI-PAGES.md), independently of the reader."""
+    """Write entries as a DTI page would show them (README, Importing), independently of the reader."""
     out = ["Database", "", "Browse Database", ""]
     for e in entries:
         layout, gap = e["layout"], [""] if e["layout"]["blanks"] else []

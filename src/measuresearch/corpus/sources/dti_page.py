@@ -1,4 +1,4 @@
-"""Parse text copied from the DTI "Browse Database" page into Measures (every layout of DTI-PAGES).
+"""Parse text copied from the DTI "Browse Database" pages, in every layout they use, into Measures.
 
 An entry is found by its classification line, `Pillar <P>  |  Sub-pillar <S>`
 (or `Indicator <S>`; the line may break after the bar). The lines above it,
