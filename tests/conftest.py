@@ -131,6 +131,19 @@ def page(browser, browser_errors):
     assert browser_errors == []
 
 
+@pytest.fixture(params=[True, False], ids=["js", "nojs"])
+def js_page(request, browser, browser_errors):
+    """A wide page with JavaScript on, then off (page.js says which); no page error or console error."""
+    context = browser.new_context(java_script_enabled=request.param, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.on("pageerror", lambda error: browser_errors.append(str(error)))
+    page.on("console", lambda m: browser_errors.append(m.text) if m.type == "error" else None)
+    page.js = request.param
+    yield page
+    context.close()
+    assert browser_errors == []
+
+
 # --- the reports store on both engines (tests/postgres.py: a throwaway PostgreSQL cluster) ---
 
 @pytest.fixture(scope="session")

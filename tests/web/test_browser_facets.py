@@ -32,24 +32,12 @@ def api(base, **params):
         return json.load(r)
 
 
-@pytest.fixture(params=[True, False], ids=["js", "nojs"])
-def big_page(request, browser, browser_errors):
-    context = browser.new_context(java_script_enabled=request.param, viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.on("pageerror", lambda error: browser_errors.append(str(error)))
-    page.on("console", lambda m: browser_errors.append(m.text) if m.type == "error" else None)
-    page.js = request.param
-    yield page
-    context.close()
-    assert browser_errors == []
-
-
 def visible_values(page, facet):
     return [v.inner_text() for v in page.locator(f"a.facet-value[data-facet={facet}] .value").all() if v.is_visible()]
 
 
-def test_a_long_facet_shows_its_top_ten_and_more_shows_the_rest(big_page, big_server):
-    page = big_page
+def test_a_long_facet_shows_its_top_ten_and_more_shows_the_rest(js_page, big_server):
+    page = js_page
     expected = [v["value"] for v in api(big_server, per_page=1)["facets"]["country"]]
     assert len(expected) == 146
     page.goto(big_server + "/")
@@ -68,8 +56,8 @@ def test_a_long_facet_shows_its_top_ten_and_more_shows_the_rest(big_page, big_se
     assert visible_values(page, "country") == expected
 
 
-def test_a_selected_value_is_shown_wherever_it_ranks(big_page, big_server):
-    page = big_page
+def test_a_selected_value_is_shown_wherever_it_ranks(js_page, big_server):
+    page = js_page
     counts = api(big_server, per_page=1)["facets"]["country"]
     last = counts[-1]["value"]
     page.goto(big_server + "/?" + urllib.parse.urlencode({"country": last}))
@@ -78,8 +66,8 @@ def test_a_selected_value_is_shown_wherever_it_ranks(big_page, big_server):
     assert page.get_attribute(f"a.facet-value[data-facet=country][aria-checked=true]", "href") is not None
 
 
-def test_sub_pillars_fold_under_their_pillar(big_page, big_server):
-    page = big_page
+def test_sub_pillars_fold_under_their_pillar(js_page, big_server):
+    page = js_page
     facets = api(big_server, per_page=1)["facets"]
     page.goto(big_server + "/")
     assert visible_values(page, "sub_pillar") == []

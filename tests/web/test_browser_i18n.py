@@ -3,7 +3,6 @@
 Each scenario runs against a real `measuresearch serve`, JavaScript on and off where the page works both ways.
 """
 
-import os
 import re
 import urllib.parse
 
@@ -88,15 +87,8 @@ def test_a_facet_is_ticked_from_the_keyboard_and_keeps_the_focus(page, server, k
     expect(page.locator("a.facet-value[data-facet=pillar][data-value='Intermediary liability']")).to_be_focused()
 
 
-@pytest.fixture(params=[True, False], ids=["js", "nojs"])
-def any_page(browser, request):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=request.param)
-    yield context.new_page()
-    context.close()
-
-
-def test_the_form_makes_no_empty_parameters(any_page, server):
-    page = any_page
+def test_the_form_makes_no_empty_parameters(js_page, server):
+    page = js_page
     page.goto(server + "/?lang=ru")
     page.fill("#q", "реклама")
     page.click("#search-form button[type=submit]")
@@ -125,13 +117,8 @@ def test_the_compare_view_scrolls_inside_its_table_on_a_phone(browser, server, l
 @pytest.fixture(scope="module")
 def limited(real_index, tmp_path_factory):
     """A server of the real index allowing one report or proposal an hour per client."""
-    saved = {k: os.environ.get(k) for k in ("MEASURESEARCH_DATA", "MEASURESEARCH_REPORT_LIMIT")}
-    os.environ.update(MEASURESEARCH_DATA=str(tmp_path_factory.mktemp("limited-data")), MEASURESEARCH_REPORT_LIMIT="1")
-    try:
-        process, base, _ = localserver.start(real_index)
-    finally:
-        for key, value in saved.items():
-            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+    process, base, _ = localserver.start(real_index, env={
+        "MEASURESEARCH_DATA": str(tmp_path_factory.mktemp("limited-data")), "MEASURESEARCH_REPORT_LIMIT": "1"})
     yield base
     localserver.stop(process)
 

@@ -13,18 +13,6 @@ expect = browsing.require().expect
 REJECTED = ["*tion", ("Internet shutdowns and data localisation rules " * 13)[:600]]
 
 
-@pytest.fixture(params=[True, False], ids=["js", "nojs"])
-def any_page(request, browser, browser_errors):
-    context = browser.new_context(java_script_enabled=request.param, viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.on("pageerror", lambda error: browser_errors.append(str(error)))
-    page.on("console", lambda m: browser_errors.append(m.text) if m.type == "error" else None)
-    page.js = request.param
-    yield page
-    context.close()
-    assert browser_errors == []
-
-
 def api(server, **params):
     with urllib.request.urlopen(server + "/api/search?" + urllib.parse.urlencode(params, doseq=True)) as r:
         return json.load(r)
@@ -49,8 +37,8 @@ def hit_urls(page):
 
 # 5. relevance whenever the query has words
 
-def test_a_query_typed_on_the_start_page_is_sorted_by_relevance(any_page, server):
-    page = any_page
+def test_a_query_typed_on_the_start_page_is_sorted_by_relevance(js_page, server):
+    page = js_page
     page.goto(server + "/")
     assert page.input_value("#sort") == "newest"  # browsing
     submit(page, "internet shutdowns")
@@ -62,8 +50,8 @@ def test_a_query_typed_on_the_start_page_is_sorted_by_relevance(any_page, server
     assert hit_urls(page) == [hit["url"] for hit in expected["hits"]]
 
 
-def test_a_chosen_sort_stays_with_the_next_query(any_page, server):
-    page = any_page
+def test_a_chosen_sort_stays_with_the_next_query(js_page, server):
+    page = js_page
     page.goto(server + "/?q=law")
     if page.js:
         page.select_option("#sort", "oldest")
@@ -81,8 +69,8 @@ def test_a_chosen_sort_stays_with_the_next_query(any_page, server):
 # 6. a rejected query shows the no-JavaScript message, not stale results
 
 @pytest.mark.parametrize("text", REJECTED, ids=["wildcard", "paragraph"])
-def test_a_rejected_query_shows_its_message_instead_of_results(any_page, browser_errors, server, text):
-    page = any_page
+def test_a_rejected_query_shows_its_message_instead_of_results(js_page, browser_errors, server, text):
+    page = js_page
     page.goto(server + "/?q=shutdowns")
     expect(page.locator(".hit").first).to_be_visible()
     submit(page, text)
@@ -113,8 +101,8 @@ def test_typing_a_rejected_query_replaces_the_results(page, browser_errors, serv
 
 # 7. Escape closes the suggestions only
 
-def test_escape_closes_the_suggestions_and_keeps_the_box(any_page, server):
-    page = any_page
+def test_escape_closes_the_suggestions_and_keeps_the_box(js_page, server):
+    page = js_page
     page.goto(server + "/?q=internet")
     page.evaluate("() => { window.__sameDocument = true; }") if page.js else None
     before = page.url
@@ -140,8 +128,8 @@ def test_escape_closes_the_suggestions_and_keeps_the_box(any_page, server):
 
 # 8. tracking parameters on a shared link
 
-def test_a_shared_link_with_tracking_parameters_opens(any_page, server):
-    page = any_page
+def test_a_shared_link_with_tracking_parameters_opens(js_page, server):
+    page = js_page
     response = page.goto(server + "/?q=shutdowns&utm_source=newsletter&utm_campaign=x&fbclid=IwAR&gclid=Cj0K")
     assert response.status == 200
     expect(page.locator("#total")).to_have_text("2")

@@ -1,7 +1,6 @@
 """The report and proposal forms in a real browser (Debian's Chromium via Playwright), JavaScript on and off."""
 
 import json
-import os
 import urllib.request
 import uuid
 
@@ -19,15 +18,9 @@ TOKEN = "curator-token-for-browser-tests-7"
 @pytest.fixture(scope="module")
 def site(real_index, tmp_path_factory):
     """A server of the real index with its own reports database and an admin token."""
-    saved = {k: os.environ.get(k) for k in ("MEASURESEARCH_DATA", "MEASURESEARCH_ADMIN_TOKEN",
-                                            "MEASURESEARCH_REPORT_LIMIT")}
-    os.environ.update(MEASURESEARCH_DATA=str(tmp_path_factory.mktemp("browser-data")),
-                      MEASURESEARCH_ADMIN_TOKEN=TOKEN, MEASURESEARCH_REPORT_LIMIT="0")
-    try:
-        process, base, _ = localserver.start(real_index)
-    finally:
-        for key, value in saved.items():
-            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+    process, base, _ = localserver.start(real_index, env={
+        "MEASURESEARCH_DATA": str(tmp_path_factory.mktemp("browser-data")),
+        "MEASURESEARCH_ADMIN_TOKEN": TOKEN, "MEASURESEARCH_REPORT_LIMIT": "0"})
     yield base
     localserver.stop(process)
 
