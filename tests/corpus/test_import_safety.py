@@ -82,6 +82,21 @@ def _finish_and_compare(pages, out, b):
     assert not list(out.glob(f".*{transaction.SUFFIX}")) and not (out / transaction.JOURNAL).exists()
 
 
+def _import_killed_at_rename(monkeypatch, page, out, renames):
+    """Import page into out as a process that dies at its `renames`-th rename (the journal's own is the first)."""
+    real_replace, calls = os.replace, []
+
+    def dying_replace(src, dst):
+        calls.append(dst)
+        if len(calls) == renames:
+            raise SystemExit("killed")
+        return real_replace(src, dst)
+    monkeypatch.setattr(os, "replace", dying_replace)
+    with pytest.raises(SystemExit):
+        importer.import_files(page, out)
+    monkeypatch.setattr(os, "replace", real_replace)
+
+
 def test_an_import_killed_while_writing_leaves_the_previous_files_whole(tmp_path, versions):
     pages, a, b, state_a = versions
     out = tmp_path / "out"
@@ -118,17 +133,8 @@ def test_a_crash_during_the_renames_is_finished_by_the_next_import(tmp_path, ver
     pages, a, b, state_a = versions
     out = tmp_path / "out"
     shutil.copytree(state_a, out)
-    real_replace, calls = os.replace, []
-
-    def dying_replace(src, dst):  # the process "dies" at the 4th rename: journal written, 3 files renamed
-        calls.append(dst)
-        if len(calls) == 5:  # the journal's own rename, then 3 files
-            raise SystemExit("killed")
-        return real_replace(src, dst)
-    monkeypatch.setattr(os, "replace", dying_replace)
-    with pytest.raises(SystemExit):
-        importer.import_files(pages["b"], out)
-    monkeypatch.setattr(os, "replace", real_replace)
+    # the process "dies" at the 4th file rename: journal written, 3 files renamed
+    _import_killed_at_rename(monkeypatch, pages["b"], out, renames=5)
     assert (out / transaction.JOURNAL).exists()
     assert _assert_whole_and_one_version(out, a, b, allow_mixed=True) == {"a", "b"}
     mixed = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
@@ -185,17 +191,7 @@ def test_check_and_index_finish_an_interrupted_import_first_and_say_so(tmp_path,
     pages, a, b, state_a = versions
     out = tmp_path / "out"
     shutil.copytree(state_a, out)
-    real_replace, calls = os.replace, []
-
-    def dying_replace(src, dst):
-        calls.append(dst)
-        if len(calls) == 3:  # the journal's own rename, then 1 file
-            raise SystemExit("killed")
-        return real_replace(src, dst)
-    monkeypatch.setattr(os, "replace", dying_replace)
-    with pytest.raises(SystemExit):
-        importer.import_files(pages["b"], out)
-    monkeypatch.setattr(os, "replace", real_replace)
+    _import_killed_at_rename(monkeypatch, pages["b"], out, renames=3)  # journal written, 1 file renamed
     assert (out / transaction.JOURNAL).exists()
     extra = ["--index", str(tmp_path / "index")] if command == "index" else []
     done = subprocess.run(CLI + [command, "--corpus", str(out), *extra], capture_output=True, text=True)
