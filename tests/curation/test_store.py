@@ -162,6 +162,30 @@ def test_decisions_conflict_and_missing_ids(store_backend):
         store.close_report(5)
 
 
+def test_a_page_of_the_queue_is_read_in_sql_and_equals_that_slice_of_the_whole(store_backend):
+    store = store_backend.store()
+    for n in range(23):
+        report = store.add_report(f"m-{n % 4}", f"Report {n}.", None, "192.0.2.4", 0)
+        if n % 3 == 0:
+            store.close_report(report["id"])
+    for n in range(11):
+        proposal = store.add_proposal({"titles": [f"P{n}"]}, None, "192.0.2.5", 0)
+        if n % 2:
+            store.decide_proposal(proposal["id"], "rejected")
+    for status in (None, "open", "closed"):
+        for measure_id in (None, "m-1"):
+            whole = store.reports(status=status, measure_id=measure_id)
+            assert store.count_reports(status=status, measure_id=measure_id) == len(whole)
+            for offset in (0, 5, 20, 40):
+                assert store.reports(status=status, measure_id=measure_id, limit=5, offset=offset) == \
+                    whole[offset:offset + 5]
+    for status in (None, "open", "rejected"):
+        whole = store.proposals(status=status)
+        assert store.count_proposals(status=status) == len(whole) > 0
+        assert [store.proposals(status=status, limit=4, offset=o) for o in (0, 4, 8)] == \
+            [whole[0:4], whole[4:8], whole[8:12]]
+
+
 def test_a_file_of_the_first_schema_upgrades_in_place(tmp_path):
     # what measuresearch wrote before the schema_version table: migration 1's tables, PRAGMA user_version = 1
     path = tmp_path / sqlite_engine.FILENAME

@@ -103,23 +103,32 @@ class Store:
                              "RETURNING *", (json.dumps(data, ensure_ascii=False), email, client, iso(now))).fetchone()
         return _proposal(row)
 
-    def reports(self, status=None, measure_id=None):
-        """Return reports, newest first, optionally of one status and one measure."""
-        sql, args = "SELECT * FROM reports WHERE 1 = 1", []
-        if status:
-            sql, args = sql + " AND status = ?", args + [status]
-        if measure_id:
-            sql, args = sql + " AND measure_id = ?", args + [measure_id]
+    def reports(self, status=None, measure_id=None, limit=None, offset=0):
+        """Return reports, newest first, optionally of one status and one measure; limit/offset: one page of them."""
+        where, args = _where(status=status, measure_id=measure_id)
         with self.connect() as db:
-            return [_report(row) for row in db.execute(sql + " ORDER BY id DESC", args).fetchall()]
+            rows = db.execute(f"SELECT * FROM reports{where} ORDER BY id DESC{_page(limit, offset, args)}", args)
+            return [_report(row) for row in rows.fetchall()]
 
-    def proposals(self, status=None):
-        """Return proposals, newest first, optionally of one status."""
-        sql, args = "SELECT * FROM proposals", []
-        if status:
-            sql, args = sql + " WHERE status = ?", [status]
+    def count_reports(self, status=None, measure_id=None):
+        """Return how many reports reports(status, measure_id) would return without a page."""
+        return self._count("reports", status=status, measure_id=measure_id)
+
+    def proposals(self, status=None, limit=None, offset=0):
+        """Return proposals, newest first, optionally of one status; limit/offset: one page of them."""
+        where, args = _where(status=status)
         with self.connect() as db:
-            return [_proposal(row) for row in db.execute(sql + " ORDER BY id DESC", args).fetchall()]
+            rows = db.execute(f"SELECT * FROM proposals{where} ORDER BY id DESC{_page(limit, offset, args)}", args)
+            return [_proposal(row) for row in rows.fetchall()]
+
+    def count_proposals(self, status=None):
+        """Return how many proposals proposals(status) would return without a page."""
+        return self._count("proposals", status=status)
+
+    def _count(self, table, **conditions):
+        where, args = _where(**conditions)
+        with self.connect() as db:
+            return db.execute(f"SELECT count(*) AS n FROM {table}{where}", args).fetchone()["n"]
 
     def proposal(self, proposal_id):
         """Return one proposal or raise NotFound."""
@@ -156,6 +165,20 @@ class Store:
         if not self._ready:
             self.migrate()
         return self.engine.backup(target)
+
+
+def _where(**conditions):
+    """Return (" WHERE a = ? AND ...", [values]) of the conditions given (a None value is no condition)."""
+    given = {name: value for name, value in conditions.items() if value}
+    return ((" WHERE " + " AND ".join(f"{name} = ?" for name in given)) if given else "", list(given.values()))
+
+
+def _page(limit, offset, args):
+    """Return the LIMIT/OFFSET clause of one page (its values appended to args), or "" for all rows."""
+    if limit is None:
+        return ""
+    args += [int(limit), int(offset)]
+    return " LIMIT ? OFFSET ?"
 
 
 def _report(row):

@@ -38,23 +38,25 @@ def queue(holder, store, status=None, measure_id=None, page=1, per_page=PER_PAGE
 
     A page holds up to per_page reports (newest first) and, beside them, the same page of proposals.
     """
-    everything = store.reports(status=status, measure_id=measure_id)
-    all_proposals = [] if measure_id else store.proposals(status=status if status == "open" else None)
     start = (page - 1) * per_page
+    proposal_status = status if status == "open" else None
+    reports = store.reports(status=status, measure_id=measure_id, limit=per_page, offset=start)
+    proposals = [] if measure_id else store.proposals(status=proposal_status, limit=per_page, offset=start)
+    total_reports = store.count_reports(status=status, measure_id=measure_id)
+    total_proposals = 0 if measure_id else store.count_proposals(status=proposal_status)
     groups, titles = {}, {}
-    for report in everything[start:start + per_page]:
+    for report in reports:
         group = groups.setdefault(report["measure_id"], {"measure_id": report["measure_id"], "reports": []})
         group["reports"].append(report)
     for group in groups.values():
         group["title"] = _measure_title(holder, group["measure_id"], titles)
         group["open"] = sum(1 for r in group["reports"] if r["status"] == "open")
-    pages_count = max(1, -(-max(len(everything), len(all_proposals)) // per_page))
-    proposals = all_proposals[start:start + per_page]
+    pages_count = max(1, -(-max(total_reports, total_proposals) // per_page))
     edits.annotate(proposals, lambda country, sub: _records(holder, country, sub))
     return {"status": status, "measure_id": measure_id, "measures": list(groups.values()),
             "reports": sum(len(g["reports"]) for g in groups.values()), "proposals": proposals,
             "page": page, "per_page": per_page, "pages": pages_count,
-            "total_reports": len(everything), "total_proposals": len(all_proposals)}
+            "total_reports": total_reports, "total_proposals": total_proposals}
 
 
 class AdminReports:
