@@ -15,10 +15,10 @@ A choice between candidates that are equally close is refused, listing them.
 import dataclasses
 import difflib
 import functools
-import re
 import unicodedata
 
 from measuresearch.domain import fields
+from measuresearch.text.analysis import WORD
 from measuresearch.text.writing_systems import lookalike_tables
 
 # The closest description must share at least this share of its words, in order.
@@ -62,7 +62,7 @@ def changes(old, new):
 
 @functools.lru_cache(maxsize=4096)
 def _words(text):
-    return tuple(re.findall(r"\w+", fold(text)))
+    return tuple(WORD.findall(fold(text)))
 
 
 def similarity(a, b):
