@@ -2,12 +2,14 @@
 
     python bench/import_bench.py [--measures 100000] [--rows 20000] [--quick]
 
-Generates synthetic measures (measuresearch.synthetic, from corpus/taxonomy.yaml)
+Generates synthetic measures (devtools/synthetic.py, from corpus/taxonomy.yaml)
 at run time, in a temporary folder, never in corpus/: one DTI page per economy
 (146 pages), a CSV and an .xlsx sheet. Each case runs the real CLI in a fresh
 process: a first import into an empty folder (everything added), the same again
 (everything unchanged), and the pages with one description in 50 changed. Prints
-a table and writes it under bench/results/import-*.json.
+a table of wall and CPU seconds and peak memory (the machine may be shared: the
+load average before and after is kept too) and writes it under
+bench/results/import-*.json.
 """
 
 import argparse
@@ -15,7 +17,9 @@ import csv
 import datetime
 import json
 import pathlib
+import os
 import platform
+import resource
 import shutil
 import sys
 import tempfile
@@ -67,14 +71,19 @@ def write_xlsx(measures, path):
 
 
 def run_import(files, out):
+    """Run the CLI once; return wall and CPU seconds (the machine is shared), peak memory and the totals."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     seconds, peak, output = procs.run_measured([sys.executable, "-m", "measuresearch.cli", "import", *files,
                                                 "--out", str(out), "--wait", "0"])
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     totals = [0, 0, 0, 0]
     for line in output.splitlines():
-        numbers = [int(word) for word in line.replace(",", "").split() if word.isdigit()]
-        totals = [a + b for a, b in zip(totals, numbers[:4])]
-    return {"seconds": round(seconds, 2), "peak_mb": round(peak), "added": totals[0], "changed": totals[1],
-            "unchanged": totals[2], "missing": totals[3]}
+        if " added, " in line:  # a corpus file's summary line (the "read N entries" lines are not)
+            numbers = [int(word) for word in line.replace(",", "").split() if word.isdigit()]
+            totals = [a + b for a, b in zip(totals, numbers[:4])]
+    return {"seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "peak_mb": round(peak),
+            "added": totals[0], "changed": totals[1], "unchanged": totals[2], "missing": totals[3]}
 
 
 def changed_copy(measures, every=50):
@@ -93,7 +102,7 @@ def main(argv=None):
     if args.quick:
         args.measures, args.rows = 10_000, 2_000
     results = {"when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-               "machine": platform.platform(), "measures": args.measures, "rows": args.rows, "cases": {}}
+               "machine": platform.platform(), "load_before": os.getloadavg(), "measures": args.measures, "rows": args.rows, "cases": {}}
     with tempfile.TemporaryDirectory(prefix="import-bench-") as tmp:
         root = pathlib.Path(tmp)
         measures = synthetic.Generator(seed=21).measures(args.measures)
@@ -114,9 +123,11 @@ def main(argv=None):
                 shutil.rmtree(out)
             result = run_import(files, out)
             results["cases"][label] = result
-            print(f"{label:<55} {result['seconds']:>7.2f} s {result['peak_mb']:>6} MB   "
+            print(f"{label:<55} {result['seconds']:>7.2f} s {result['cpu_seconds']:>7.2f} s CPU "
+                  f"{result['peak_mb']:>6} MB   "
                   f"{result['added']} added, {result['changed']} changed, {result['unchanged']} unchanged",
                   flush=True)
+    results["load_after"] = os.getloadavg()
     (HERE / "results").mkdir(exist_ok=True)
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H%M%S%z")
     path = HERE / "results" / f"import-{stamp}.json"
