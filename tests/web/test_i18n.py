@@ -331,3 +331,65 @@ def test_date_events_are_said_in_the_page_language(client, real_measures, lang, 
     said = [html.unescape(TEXT.sub("", item)).split(": ", 1)[1] for item in re.findall(r"<li>(.*?)</li>", events)]
     assert said == lines
     assert "Since July 2018, entry into force in July 2019, last amended in January 2020" in text  # the DTI's line
+
+
+# one search per notice code, on the real corpus (the JSON API says which notices each one gives)
+NOTICE_SEARCHES = {
+    "no_words": {"q": "!!!"},
+    "empty_year_range": {"q": "data", "year_from": "2030", "year_to": "2000"},
+    "unknown_value": {"q": "data", "country": "Kazakstan"},
+    "only_excluded": {"q": "-data"},
+    "page_out_of_range": {"q": "data", "page": "40"},
+    "group_filter": {"q": "EAEU data"},
+    "english_descriptions": {"q": "электронная коммерция"},
+}
+NOTICE = re.compile(r'<p class="notice notice-([a-z_]+)"[^>]*><span>(.*?)</span>', re.S)
+LATIN_WORD = re.compile(r"[A-Za-z]+")
+CYRILLIC_WORD = "[а-яА-ЯёЁәқңөұүһіғӘҚҢӨҰҮҺІҒ]{3}"
+
+
+def json_notices(client, params):
+    return {n["code"]: n for n in client.simulate_get("/api/search", params=params).json["notices"]}
+
+
+@pytest.mark.parametrize("code", sorted(NOTICE_SEARCHES))
+def test_a_notice_is_said_in_the_page_language_and_the_english_page_says_the_api_message(client, code):
+    params = NOTICE_SEARCHES[code]
+    notices = json_notices(client, params)
+    assert code in notices
+    english = dict(NOTICE.findall(page(client, "/", lang="en", **params).text))
+    assert html.unescape(english[code]) == notices[code]["message"]
+    # the words a translation may keep in Latin letters: what the reader typed and the values the notice names
+    notice = notices[code]
+    kept = {w.lower() for text in (params.get("q", ""), notice.get("value"), notice.get("suggestion"),
+                                   notice.get("group"), notice.get("word"), notice.get("q"))
+            if text for w in LATIN_WORD.findall(text)}
+    for lang in ("ru", "kk"):
+        said = dict(NOTICE.findall(page(client, "/", lang=lang, **params).text))
+        assert set(said) == set(english), lang  # the same notices, no more, no fewer
+        text = html.unescape(TEXT.sub("", said[code]))
+        assert text != notice["message"] and re.search(CYRILLIC_WORD, text), (lang, text)
+        assert {w.lower() for w in LATIN_WORD.findall(text)} <= kept, (lang, text)
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_an_error_page_names_the_refused_parameter_in_the_page_language_and_keeps_the_detail(client, lang):
+    response = page(client, "/", lang=lang, q="data", year_from="abc")
+    json = client.simulate_get("/api/search", params={"q": "data", "year_from": "abc"}).json["error"]
+    lead = html.unescape(re.search(r'<p class="error-parameter">(.*?)</p>', response.text).group(1))
+    assert json["parameter"] in lead and not LATIN_WORD.search(lead.replace(json["parameter"], ""))
+    assert re.search(CYRILLIC_WORD, lead)
+    detail = re.search(r'<p class="error-message" lang="en">(.*?)</p>', response.text).group(1)
+    assert html.unescape(detail).rstrip(".").lower() == json["message"].rstrip(".").lower()
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_a_form_without_its_token_is_refused_in_the_page_language(app, lang):  # noqa: F811 (fixture)
+    response = app.simulate_post("/propose", params={"lang": lang}, body="message=hello",
+                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 403
+    message = re.search(r'<p class="error-message"([^>]*)>(.*?)</p>', response.text)
+    assert 'lang="en"' not in message.group(1) and not LATIN_WORD.search(html.unescape(message.group(2)))
+    refused = app.simulate_post("/propose", body="message=hello",
+                                headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert "CSRF" in refused.text  # the English page keeps the whole English reason

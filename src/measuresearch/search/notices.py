@@ -28,7 +28,8 @@ def _unknown_value(name, value, known):
     label = name.replace("_", "-")
     close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
     hint = f" Did you mean “{close[0]}”?" if close else ""
-    return notice("unknown_value", f"No measure has the {label} “{value}”, so this filter matches nothing.{hint}")
+    found = notice("unknown_value", f"No measure has the {label} “{value}”, so this filter matches nothing.{hint}")
+    return found | {"parameter": name, "value": value, "suggestion": close[0] if close else None}
 
 
 def search_notices(request, parsed, known_values):
@@ -66,8 +67,8 @@ def page_out_of_range(page, last_page, total):
 def group_filter(word, group, q):
     """A query word names a jurisdiction group: offer the group filter instead (`q`: the query without it)."""
     return notice("group_filter", f"“{word}” is the name of a jurisdiction group, which measures do not "
-                                  f"mention by name: filter by the group {group} instead.") | {"group": group,
-                                                                                               "q": q}
+                                  f"mention by name: filter by the group {group} instead.") | {
+        "word": word, "group": group, "q": q}
 
 
 def english_descriptions(words, english):
@@ -75,4 +76,5 @@ def english_descriptions(words, english):
     typed, q = " ".join(words), " ".join(english)
     offer = f" Search the descriptions in English: “{q}”." if english else ""
     return notice("english_descriptions", f"Descriptions are in English, so “{typed}” can only match titles."
-                                          f"{offer}") | {"words": list(english), "q": q or None}
+                                          f"{offer}") | {"typed": list(words), "words": list(english),
+                                                         "q": q or None}

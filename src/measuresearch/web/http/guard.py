@@ -74,10 +74,10 @@ class Csrf:
         cookies = self._cookies(req)
         if not cookies or not isinstance(token, str):
             raise Forbidden("this form has expired or was not sent from this site (no CSRF token); "
-                            "reload the form and send it again")
+                            "reload the form and send it again", parameter=CSRF_FIELD)
         if not any(hmac.compare_digest(token.encode(), self.signer.mac("csrf-token", v).encode()) for v in cookies):
             raise Forbidden("this form was not sent from this site (wrong CSRF token); reload the form and send it "
-                            "again")
+                            "again", parameter=CSRF_FIELD)
 
 
 def client_address(req):

@@ -30,7 +30,13 @@ _NOTICE = {"type": "object", "required": ["code", "message"], "properties": {
     "url": {"type": "string", "description": "the search the notice offers (group_filter, page_out_of_range, "
                                              "english_descriptions with words)"},
     "group": {"type": "string"}, "last_page": {"type": "integer", "minimum": 1},
-    "q": {"type": ["string", "null"]}, "words": {"type": "array", "items": {"type": "string"}}}}
+    "q": {"type": ["string", "null"]}, "words": {"type": "array", "items": {"type": "string"}},
+    "parameter": {"type": "string", "description": "unknown_value: the filter"},
+    "value": {"type": "string", "description": "unknown_value: the value no measure has"},
+    "suggestion": {"type": ["string", "null"], "description": "unknown_value: the closest known value, if close"},
+    "word": {"type": "string", "description": "group_filter: the query's word that names the group"},
+    "typed": {"type": "array", "items": {"type": "string"},
+              "description": "english_descriptions: the query's Russian or Kazakh words"}}}
 
 
 def _with_example(paths, example_id):

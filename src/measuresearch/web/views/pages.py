@@ -15,7 +15,7 @@ from measuresearch.web.i18n import N_
 from measuresearch.web.views import citing
 from measuresearch.web.views import rendering
 from measuresearch.web.views import sidebar
-from measuresearch.web.http import urls
+from measuresearch.web.http import guard, urls
 from measuresearch.web.http.params import SEARCH_PARAMS, search_request
 
 STATIC = pathlib.Path(__file__).resolve().parent.parent / "static"
@@ -40,6 +40,9 @@ NOTICE_LINKS = {"group_filter": N_("Filter by the group"), "page_out_of_range": 
 FORM_STATE = (*urls.FILTER_PARAMS, "sort", "per_page", "lang")
 # the date boxes of the search page's year facet; other pages carry them as hidden fields
 DATE_BOXES = ("year_from", "year_to", "event", "in_force_on")
+# errors of a parameter that a page says whole in its own language (others: which parameter, then the English)
+PAGE_ERRORS = {guard.CSRF_FIELD: N_("This form has expired or was not sent from this site. "
+                                   "Reload the form and send it again.")}
 # an error page is headed by what happened, not by its status number
 HEADINGS = {400: N_("This request could not be used"), 401: N_("Sign-in required"),
             403: N_("This form could not be accepted"), 404: N_("Page not found"), 405: N_("Not available here"),
@@ -100,7 +103,8 @@ def error_page(req, status, message, parameter=None):
     q = params.get("q") if isinstance(params.get("q"), str) else ""
     state = _state_of_params(params, drop=parameter) + ([("lang", i18n.chosen(req))] if i18n.chosen(req) else [])
     return render(req, "error.html", status=status, heading=heading(status, searching), message=sentence(message),
-                  q=q, back=urls.href(state), pairs=[pair for pair in state if pair[0] != "q"])
+                  q=q, back=urls.href(state), pairs=[pair for pair in state if pair[0] != "q"], parameter=parameter,
+                  said=PAGE_ERRORS.get(parameter))
 
 
 def chips(request, pairs):
