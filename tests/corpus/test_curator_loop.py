@@ -5,8 +5,8 @@ running server; then every record, every link and every citation is checked.
 Everything runs as the curator runs it: the CLI in subprocesses (`python -m measuresearch.cli`) and
 `measuresearch serve` under waitress (devtools/localserver.py). The pages are the seed page split per
 sub-pillar (text unchanged), first in the seed's layout A, then again in the DTI's layouts E (one economy
-line per page, or none and `--economy`) and G (`Coverage:`); the proposals are made up by the test and live
-only in temporary folders.
+line per page, or none and `--economy`) and G (`Coverage:`), each page also in B, C or D (the classification
+and titles written otherwise); the proposals are made up by the test and live only in temporary folders.
 """
 
 import http.cookiejar
@@ -31,6 +31,7 @@ CLI = [sys.executable, "-m", "measuresearch.cli"]
 TOKEN = "curator-loop-token-0123456789abcdef"
 DTI = "Digital Trade Integration"
 SUB_PILLAR = re.compile(r"^Pillar .+?\|\s*Sub-pillar\s+(.+?)\s*$", re.M)
+CLASSIFICATION = re.compile(r"(^Pillar .+?\|)(\s*)Sub-pillar ", re.M)
 NEW_URL = "https://example.org/test-only/order-77-q?lang=en&x=1"
 EDIT_URL = "https://example.org/test-only/de-minimis-2025"
 NEW = {"country": "Kazakhstan", "pillar": "Content access", "sub_pillar": "Presence of Internet shutdowns",
@@ -69,20 +70,33 @@ def seed_pages(folder):
 
 
 def other_layouts(pages, by_sub, left_off):
-    """Write the pages again in the DTI's layouts E and G, the seed's entries unchanged.
+    """Write the pages again in the DTI's other layouts, the seed's entries unchanged.
 
-    E: the economy line once above the first entry, none on the entries (the first page: no economy line at
-    all, for `import --economy`); G: `Coverage: <C>`. `left_off` names blocks the DTI no longer lists.
-    Return the page that has no economy line.
+    Every page: E (the economy line once above the first entry, none on the entries; the first page: no
+    economy line at all, for `import --economy`) and G (`Coverage: <C>`). Then, page by page in turn, B
+    (`Indicator` for `Sub-pillar`), C (the classification over two lines, no blank line anywhere, so the
+    titles too stand line under line as in D) or D alone (no blank line between the titles). `left_off` names
+    blocks the DTI no longer lists. Return the page that has no economy line.
     """
     bare = None
-    for sub, path in pages.items():
-        blocks = [b.replace("KAZAKHSTAN\n\n", "", 1).replace("\nCoverage ", "\nCoverage: ")
+    for n, (sub, path) in enumerate(pages.items()):
+        blocks = [relayout(b.replace("KAZAKHSTAN\n\n", "", 1).replace("\nCoverage ", "\nCoverage: "), "BCD"[n % 3])
                   for b in by_sub[sub] if not any(text in b for text in left_off)]
         economy = "" if bare is None else "KAZAKHSTAN\n\n"
         bare = bare or path
         path.write_text("Browse Database\n\n" + economy + "\n".join(blocks), encoding="utf-8")
     return bare
+
+
+def relayout(block, layout):
+    """Return one entry (no economy line) in layout B, C or D of the DTI's pages."""
+    if layout == "B":
+        return CLASSIFICATION.sub(r"\1\2Indicator ", block)
+    if layout == "C":
+        return "\n".join(line for line in CLASSIFICATION.sub(r"\1\nSub-pillar ", block).split("\n") if line.strip())
+    head, classification, rest = block.partition(CLASSIFICATION.search(block).group(0))
+    # after the classification: the titles, the description, the coverage if any, each on its own line
+    return head + classification + "\n".join(line for line in rest.split("\n") if line.strip()) + "\n\n"
 
 
 def fetch(url, data=None, headers=None, opener=None):
@@ -172,7 +186,7 @@ def test_the_curators_loop_end_to_end(loop):
         assert edited[EDIT_OF]["source"] == first[EDIT_OF]["source"] and len(edited) == 16
         assert edited[EDIT_OF]["edited"]["by"] == f"proposal {edit['id']}"
 
-        # 4. every page again, now in the DTI's layouts E and G, the shutdowns page without one of its two
+        # 4. every page again, now in the DTI's layouts E and G and one of B, C, D, the shutdowns page without one of its two
         # entries, with --prune, in two runs: the page without economy line (--economy), then the rest
         # (the de minimis page still says what the accepted edit replaced, so the edit stands; the
         # contributed measure is no page's to prune)
