@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from measuresearch.text.analysis import pieces
-from measuresearch.search.highlight import QueryWords, highlight, snippet
+from measuresearch.search.highlight import highlight, snippet
+from measuresearch.search.query_words import QueryWords
 from measuresearch.query.parser import Phrase, parse
 
 VOCABULARY = ["data", "Data", "localisation", "localization", "licence", "paediatric", "pediatric", "of", "the",

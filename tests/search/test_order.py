@@ -6,7 +6,9 @@ import pytest
 
 from measuresearch.query.matching import Evaluation
 from measuresearch.query.parser import parse
-from measuresearch.search.service import SORTS, SearchRequest, expand, search
+from measuresearch.search.request import SORTS
+from measuresearch.search.selection import expand
+from measuresearch.search.service import SearchRequest, search
 
 from conftest import make_measure
 

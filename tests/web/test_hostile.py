@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from hostile_inputs import requests
 from invariants import assert_consistent
 from measuresearch.errors import InvalidParameter
-from measuresearch.search.highlight import QueryWords, highlight, snippet
+from measuresearch.search.highlight import highlight, snippet
+from measuresearch.search.query_words import QueryWords
 from measuresearch.query.parser import parse
 from measuresearch.search.service import SearchRequest, search
 

@@ -12,7 +12,7 @@ import re
 
 from measuresearch.errors import InvalidParameter, NotFound
 from measuresearch.query.parser import parse
-from measuresearch.search.service import evaluate
+from measuresearch.search.selection import evaluate
 
 INDEX_ID = re.compile(r"^[0-9]{8}T[0-9]{6}-[0-9a-f]{6}$")
 FEED_ENTRIES = 50

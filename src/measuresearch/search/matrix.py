@@ -13,7 +13,8 @@ import numpy as np
 from measuresearch.domain import fields
 from measuresearch.errors import InvalidParameter
 from measuresearch.query.parser import parse
-from measuresearch.search.service import evaluate, filters_echo
+from measuresearch.search.request import filters_echo
+from measuresearch.search.selection import evaluate
 
 DIMENSIONS = (*fields.FACETS, "group")
 

@@ -7,7 +7,7 @@ HTML page all call search_request(), so they accept and refuse the same things.
 import falcon
 
 from measuresearch.errors import InvalidParameter
-from measuresearch.search.service import EXCLUDE_PREFIX, FILTER_NAMES, MAX_DEPTH, MAX_PER_PAGE, SORTS, SearchRequest
+from measuresearch.search.request import EXCLUDE_PREFIX, FILTER_NAMES, MAX_DEPTH, MAX_PER_PAGE, SORTS, SearchRequest
 
 EXCLUSION_NAMES = tuple(EXCLUDE_PREFIX + name for name in FILTER_NAMES)
 SEARCH_PARAMS = frozenset(("q", "year_from", "year_to", "event", "in_force_on", "sort", "page", "per_page",

@@ -6,7 +6,7 @@ hits, feeds, citations and exports take it from.
 
 import urllib.parse
 
-from measuresearch.search.service import EXCLUDE_PREFIX, FILTER_NAMES
+from measuresearch.search.request import EXCLUDE_PREFIX, FILTER_NAMES
 
 EXCLUSIONS = tuple(EXCLUDE_PREFIX + name for name in FILTER_NAMES)
 FILTER_PARAMS = (*FILTER_NAMES, *EXCLUSIONS)  # what the search form carries as hidden fields

@@ -1,7 +1,7 @@
 """The OpenAPI 3 document of the JSON endpoints (kept beside API.md)."""
 
 from measuresearch.domain.dates import GROUP_OF_KIND, GROUPS
-from measuresearch.search.highlight import KINDS
+from measuresearch.search.query_words import KINDS
 from measuresearch.web.openapi import compare as openapi_compare
 from measuresearch.web.openapi import reports as reports_openapi
 from measuresearch.web.openapi.parts import (MEASURE_ID, RETRY_AFTER, error, json_ok, param, responses,

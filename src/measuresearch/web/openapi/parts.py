@@ -5,7 +5,7 @@ parameter or an error answer is written once and reads the same in every path.
 """
 
 from measuresearch.domain.dates import GROUPS
-from measuresearch.search.service import EXCLUDE_PREFIX, FILTER_NAMES, MAX_PER_PAGE, SORTS
+from measuresearch.search.request import EXCLUDE_PREFIX, FILTER_NAMES, MAX_PER_PAGE, SORTS
 from measuresearch.web.http.params import MAX_FACET_VALUES, MAX_PAGE, MAX_VALUE_CHARS
 
 ERROR = {"$ref": "#/components/schemas/Error"}

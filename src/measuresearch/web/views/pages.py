@@ -5,7 +5,8 @@ import pathlib
 import falcon
 
 from measuresearch.search import service as search
-from measuresearch.search.highlight import KINDS
+from measuresearch.search.query_words import KINDS
+from measuresearch.search.request import EXCLUDE_PREFIX, FILTER_NAMES
 from measuresearch.domain import fields
 from measuresearch.domain import provenance
 from measuresearch.errors import Removed
@@ -110,14 +111,14 @@ def error_page(req, status, message, parameter=None):
 def chips(request, pairs):
     """Return the active filters as removable chips: label, value, URL without it, URL to exclude instead."""
     found = []
-    for name in search.FILTER_NAMES:
+    for name in FILTER_NAMES:
         for value in request.filters.get(name, ()):
             found.append({"label": FACET_LABELS[name], "value": value, "url": urls.toggle(pairs, name, value),
                           "exclude_url": urls.exclude(pairs, name, value)})
-    for name in search.FILTER_NAMES:
+    for name in FILTER_NAMES:
         for value in request.exclusions.get(name, ()):
             found.append({"label": FACET_LABELS[name], "value": value, "excluded": True,
-                          "url": urls.toggle(pairs, search.EXCLUDE_PREFIX + name, value)})
+                          "url": urls.toggle(pairs, EXCLUDE_PREFIX + name, value)})
     if request.year_from is not None or request.year_to is not None:
         span = f"{request.year_from or '…'}–{request.year_to or '…'}"
         found.append({"label": N_("Year"), "value": span, "url": urls.replace(pairs, year_from=None, year_to=None,

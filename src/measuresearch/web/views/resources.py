@@ -10,6 +10,7 @@ import threading
 import falcon
 
 from measuresearch.search import service as search
+from measuresearch.search.request import filters_echo
 from measuresearch.errors import ExportsBusy, InvalidParameter
 from measuresearch.web.views import exports
 from measuresearch.web.http import urls
@@ -56,7 +57,7 @@ class SearchResource:
         request = search_request(req)
         with self._export():
             total, records = search.export(self.holder, request)
-            result = {"query": {"q": request.q, "filters": search.filters_echo(request),
+            result = {"query": {"q": request.q, "filters": filters_echo(request),
                                 "year_from": request.year_from, "year_to": request.year_to,
                                 "event": list(request.event), "in_force_on": request.in_force_on,
                                 "sort": request.effective_sort()}, "total": total}

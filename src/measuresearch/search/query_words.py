@@ -1,0 +1,246 @@
+"""The query's words indexed by every form they match under, and where they occur in a text.
+
+The same forms() the index uses decide what matches, so a word is marked
+exactly when it was indexed under one of the query's terms, and the marked
+characters are the source's own, at their own offsets (highlight.py marks them).
+"""
+
+import bisect
+import functools
+import itertools
+import re
+
+from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
+
+from measuresearch.query.parser import Expansion, LawNumber, Phrase
+from measuresearch.text.analysis import COMBINING, LAW_HINT, PLAIN_WORD, WORD, Piece, forms, law_keys, pieces, terms
+from measuresearch.text.writing_systems import fold_readings, lookalike_tables
+
+# The kinds of match, strongest first: a word that matches in several ways
+# is reported under the first.
+# number: the bare number of a law number typed ("No. 485-VII" finding "No. 485-V");
+# prefix, fuzzy: a word that "regul*" or "goverment~" stands for.
+KINDS = ("law_number", "exact", "lookalike", "stem", "romanized", "number", "prefix", "fuzzy")
+_UNSEEN = object()
+_SEPARATOR = "\x00"  # joins texts for QueryWords.prime(); never part of a word
+# British words whose American spelling starts with two other letters ("paediatric"/"pediatric").
+PREFIX_CHANGERS = frozenset(b for b, a in BRITISH_ENGLISH_SPELLINGS.items() if a[:2] != b[:2])
+
+
+@functools.lru_cache(maxsize=4096)
+def _surface_regex(words):
+    """Return a regex that finds these whole words (longest first, so no word hides a longer one)."""
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(r"(?<![^\W_]|[\u0300-\u036f])(?:" + alternatives + r")(?![^\W_]|[\u0300-\u036f])")
+
+
+def _prefixes(tables):
+    """Return the first two letters (one for one-letter forms) of every form the query matches
+    under, each letter also as its look-alike in the other script.
+
+    Folding, stemming and American spelling keep a word's first two letters
+    (bar PREFIX_CHANGERS), so an ASCII word of the text can only match one of
+    these forms if it starts with one of these prefixes.
+    """
+    lat2cyr, cyr2lat = lookalike_tables()
+    prefixes = set()
+    for kind in ("exact", "lookalike", "stem", "number"):
+        for key in tables[kind]:
+            letters = [(c, lat2cyr.get(c, c), cyr2lat.get(c, c)) for c in key[:2]]
+            prefixes.update(map("".join, itertools.product(*letters)))
+    return frozenset(prefixes)
+
+
+class QueryWords:
+    """The query's words and law numbers, indexed by every form they match under."""
+
+    def __init__(self, units):
+        self.units = list(units)
+        self.phrases = [u for u in self.units if isinstance(u, Phrase)]
+        # one matcher per phrase word, built once and memoising across the texts of a request
+        self._phrase_words = [([QueryWords([w]) for w in p.words], p.required()) for p in self.phrases]
+        self.forms = {kind: {} for kind in KINDS}
+        # words typed come before the words a prefix* or fuzzy~ stands for: a form both share is the typed word's
+        for unit in sorted(self.units, key=lambda u: isinstance(u, Expansion)):
+            if isinstance(unit, Phrase):
+                continue
+            if isinstance(unit, LawNumber):
+                keys = forms(unit.text, True).law
+                self._add("law_number", keys, unit)
+                self._add("number", (keys[0].split("-")[0],), unit)  # as matching.word_terms
+                continue
+            word = forms(unit.text)
+            self._add("exact", (word.lower,), unit)
+            self._add("lookalike", word.readings, unit)
+            self._add("stem", word.stems, unit)
+            self._add("romanized", word.roman, unit)
+        self._cache = {}
+        self._kinds = {(False, True): {}, (True, True): {}, (True, False): {}}  # by (titles, romanized), then word
+        self._law_kinds = {}
+        # the index romanizes every word of a title, so any query word with romanization keys
+        # ("informatizaton" -> the key of "Informatization") may match an ASCII title word that way
+        self.cross_script = bool(self.forms["romanized"])
+        # with the first letters of the British words whose American spelling starts otherwise;
+        # in every letter case, so that a word's own first letters can be looked up
+        prefixes = _prefixes(self.forms) | {word[:2] for word in PREFIX_CHANGERS}
+        self.prefixes = frozenset("".join(cased) for prefix in prefixes if prefix.isascii()
+                                  for cased in itertools.product(*({c, c.upper()} for c in prefix)))
+
+    def _add(self, kind, keys, unit):
+        for key in keys:
+            self.forms[kind].setdefault(key, unit)
+
+    def romanization_keys(self):
+        """Return every romanization key a word of the query (phrase words included) matches under."""
+        keys = set(self.forms["romanized"])
+        for matchers, _ in self._phrase_words:
+            keys.update(key for matcher in matchers for key in matcher.forms["romanized"])
+        return keys
+
+    def kind_of(self, piece, titles=False):
+        """Return (query unit, kind) for one text piece, or None (memoised per surface form)."""
+        kinds = self._law_kinds if piece.law else self._kinds[(titles, True)]
+        if piece.raw not in kinds:
+            kinds[piece.raw] = self._kind_of(piece, titles)
+        return kinds[piece.raw]
+
+    def _kind_of(self, piece, titles, romanized=True):
+        hit = self._unit_kind(piece, titles, romanized)
+        if hit and isinstance(hit[0], Expansion):  # explained by what was typed
+            return hit[0].source, hit[0].kind
+        return hit
+
+    def _unit_kind(self, piece, titles, romanized=True):
+        raw, tables = piece.raw, self.forms
+        if piece.law:
+            table = tables["law_number"]
+            hit = next((table[k] for k in law_keys(raw) if k in table), None)
+            return (hit, "law_number") if hit else None
+        # cheapest forms first (each is cached), romanization keys only when they can matter
+        lower = raw.casefold()
+        if lower in tables["exact"]:
+            return tables["exact"][lower], "exact"
+        if lower in tables["number"]:
+            return tables["number"][lower], "number"
+        for kind, keys in (("lookalike", fold_readings(raw)), ("stem", terms(raw, False, "text"))):
+            table = tables[kind]
+            for key in keys:
+                if key in table:
+                    return table[key], kind
+        # a romanized match, as the index has it: a word with non-ASCII letters anywhere,
+        # an ASCII word only in a title (the index romanizes every word of a title); none
+        # in the titles of a measure whose "roman" postings hold no key of the query (romanized=False)
+        table = tables["romanized"]
+        if table and (romanized if titles else not raw.isascii()):
+            for key in terms(raw, False, "roman"):
+                if key in table:
+                    return table[key], "romanized"
+        return None
+
+    def matches(self, text, titles=False):
+        """Return [(piece, word, kind)] for every piece of text a query unit matches.
+
+        A word or law number matches wherever it occurs; the words of a
+        phrase only where they occur in order. titles: the text is a title
+        (the index romanizes every word of a title, elsewhere only non-ASCII words).
+        """
+        key = (text, titles)
+        if key not in self._cache:
+            self._cache[key] = self._matches(text, titles)
+        return self._cache[key]
+
+    def prime(self, texts, titles=False, romanized=True):
+        """Compute the matches of many texts at once (a page of hits): one scan, one regex.
+
+        The texts are joined with a separator no word contains, matched on the
+        common path, and the matches handed back to each text; phrases and law
+        numbers are then matched text by text as usual. romanized=False: titles
+        of measures whose "roman" postings hold none of romanization_keys(), so
+        that no word of them can match by romanization (the index keeps the keys
+        of every title word); their keys are then not computed.
+        """
+        texts = [t for t in dict.fromkeys(texts) if (t, titles) not in self._cache]
+        if self.forms["law_number"]:
+            texts = [t for t in texts if not LAW_HINT.search(t)]
+        if len(texts) < 2:
+            return
+        starts, offset = [], 0
+        for text in texts:
+            starts.append(offset)
+            offset += len(text) + 1
+        per_text = [[] for _ in texts]
+        for piece, unit, kind in self._word_matches(_SEPARATOR.join(texts), titles, romanized):
+            number = bisect.bisect_right(starts, piece.start) - 1
+            shift = starts[number]
+            per_text[number].append((piece._replace(start=piece.start - shift, end=piece.end - shift), unit, kind))
+        for text, found in zip(texts, per_text):
+            if self.phrases:
+                found.extend(self._phrase_matches(text, titles))
+            self._cache[(text, titles)] = found
+
+    def _candidates(self, text, titles, romanized=True):
+        """Return the distinct words of text that could match: a cheap necessary condition.
+
+        An ASCII word must start with the first two letters (one, for a
+        one-letter form) of a form the query matches under; words with other
+        letters, and every word of a title for a query in two scripts, are tried.
+        """
+        if (titles and romanized and self.cross_script) or COMBINING.search(text):
+            return set(WORD.findall(text))
+        prefixes = self.prefixes
+        return {w for w in set(PLAIN_WORD.findall(text)) if w[:2] in prefixes or w[:1] in prefixes or not w.isascii()}
+
+    def _matches(self, text, titles):
+        # law numbers of the text only matter when the query has one
+        if self.forms["law_number"] and LAW_HINT.search(text):
+            found = self._piece_matches(text, titles)
+        else:
+            found = self._word_matches(text, titles)
+        if self.phrases:
+            found.extend(self._phrase_matches(text, titles))
+        return found
+
+    def _word_matches(self, text, titles, romanized=True):
+        # the common case, kept in C as far as possible: the distinct words of the text are
+        # classified once each, then a regex of the words that matched finds their places
+        kinds = self._kinds[(titles, romanized or not titles)]
+        hits = set()
+        for raw in self._candidates(text, titles, romanized):
+            hit = kinds.get(raw, _UNSEEN)
+            if hit is _UNSEEN:
+                hit = kinds[raw] = self._kind_of(Piece(0, 0, 0, raw), titles, romanized)
+            if hit:
+                hits.add(raw)
+        if not hits:
+            return []
+        return [(Piece(m.start(), m.end(), 0, m.group()), *kinds[m.group()])
+                for m in _surface_regex(frozenset(hits)).finditer(text)]
+
+    def _piece_matches(self, text, titles):
+        found = []
+        for piece in pieces(text):
+            hit = self.kind_of(piece, titles)
+            if hit:
+                found.append((piece, hit[0], hit[1]))
+        return found
+
+    def _phrase_matches(self, text, titles):
+        """Return the matches of phrase words where the whole phrase occurs (stop words may differ).
+
+        Each phrase word's own matches (the fast path) give its word positions;
+        a phrase is tried only where its first required word occurs.
+        """
+        position = {m.start(): i for i, m in enumerate(WORD.finditer(text))}
+        found = []
+        for matchers, required in self._phrase_words:
+            at = [{position[p.start]: match for match in m.matches(text, titles) for p in match[:1]}
+                  for m in matchers]
+            anchor = required.index(True)  # a phrase always has a required word
+            # stop words only hold places: before the first or after the last required word they
+            # may stand outside the text ("the resolution" matches a text that starts "Resolution")
+            for start in [i - anchor for i in at[anchor]]:
+                hits = [at[k].get(start + k) for k in range(len(matchers))]
+                if all(hit or not required[k] for k, hit in enumerate(hits)):
+                    found.extend(hit for hit in hits if hit)
+        return found
+
