@@ -153,3 +153,13 @@ def test_a_stop_word_in_a_phrase_holds_its_place(make_index):
     titles = sorted(h["titles"][0] for h in search(holder, SearchRequest(q='"law on informatization"'))["hits"])
     assert titles == ["Law of Informatization", "Law on Informatization"]
     assert [h["titles"][0] for h in search(holder, SearchRequest(q='"of on"'))["hits"]] == []
+
+
+@pytest.mark.parametrize("q", ["data localization", "-data", "\"personal data\" OR licens*", "!!!", ""])
+def test_a_search_parses_its_query_once(holder, monkeypatch, q):
+    from measuresearch.search import request as request_module
+    calls = []
+    real = request_module.parse
+    monkeypatch.setattr(request_module, "parse", lambda text: calls.append(text) or real(text))
+    result = search(holder, SearchRequest(q=q, sort="relevance", page=1))
+    assert calls == [q] and result["query"]["sort"] in ("relevance", "newest")

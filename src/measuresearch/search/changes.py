@@ -11,7 +11,6 @@ import datetime
 import re
 
 from measuresearch.errors import InvalidParameter, NotFound
-from measuresearch.query.parser import parse
 from measuresearch.search.selection import evaluate
 
 INDEX_ID = re.compile(r"^[0-9]{8}T[0-9]{6}-[0-9a-f]{6}$")
@@ -69,7 +68,7 @@ def _docnums(data):
 def changes(holder, request, since=None):
     """Return the /api/changes answer: the changes of the builds after `since` that the search keeps."""
     request.validate()
-    parsed = parse(request.q)
+    parsed = request.parsed()
     with holder.using() as snapshot:
         builds = builds_after(snapshot.history.data()["builds"], since)
         run = evaluate(snapshot, request, parsed)
@@ -94,7 +93,7 @@ def feed_entries(holder, request, limit=FEED_ENTRIES):
     Each entry is the measure's record with "updated" (when its build was made) and "kind".
     """
     request.validate()
-    parsed = parse(request.q)
+    parsed = request.parsed()
     with holder.using() as snapshot:
         run = evaluate(snapshot, request, parsed)
         docnum = _docnums(snapshot.facets)

@@ -12,7 +12,6 @@ import numpy as np
 
 from measuresearch.domain import fields
 from measuresearch.errors import InvalidParameter
-from measuresearch.query.parser import parse
 from measuresearch.search.request import filters_echo
 from measuresearch.search.selection import evaluate
 
@@ -94,7 +93,7 @@ def matrix(holder, request, rows, cols):
     """Return the matrix of one search as plain data (the /api/matrix shape) and the build it comes from."""
     check_axes(rows, cols)
     request.validate()
-    parsed = parse(request.q)
+    parsed = request.parsed()
     with holder.using() as snapshot:
         run = evaluate(snapshot, request, parsed)
         data = snapshot.facets

@@ -29,6 +29,17 @@ class SearchRequest:
     sort: str | None = None
     page: int = 1
     per_page: int = 20
+    # the query as parsed, once per request (matching, scoring, highlighting, notices and the sort share it)
+    _parsed: tuple = dataclasses.field(default=(None, None), init=False, repr=False, compare=False)
+
+    def parsed(self):
+        """Return the query text parsed (query/parser.parse), parsing it only the first time; InvalidParameter
+        for a query that cannot be used."""
+        q, parsed = self._parsed
+        if parsed is None or q != self.q:
+            parsed = parse(self.q)
+            self._parsed = (self.q, parsed)
+        return parsed
 
     def effective_sort(self):
         """Return the sort in force: relevance when the query has words to score, else newest.
@@ -36,7 +47,10 @@ class SearchRequest:
         A query whose words are all excluded (`-data`) scores nothing: it is browsed newest first even
         when relevance was asked for, and the answer names the sort it used.
         """
-        searched = has_words(self.q)
+        try:
+            searched = bool(self.parsed().positive)  # not only punctuation, blanks or excluded words
+        except InvalidParameter:
+            searched = True  # too long or malformed, but typed: the request is refused later anyway
         if self.sort == "relevance" and not searched:
             return "newest"
         return self.sort or ("relevance" if searched else "newest")
@@ -66,14 +80,6 @@ class SearchRequest:
             raise InvalidParameter(f"per_page must be between 1 and {MAX_PER_PAGE}", "per_page")
         if self.page * self.per_page > MAX_DEPTH:
             raise InvalidParameter(f"page x per_page may be at most {MAX_DEPTH}; narrow the search instead", "page")
-
-
-def has_words(q):
-    """Return whether query text has words to score (not only punctuation, blanks or excluded words)."""
-    try:
-        return bool(parse(q).positive)
-    except InvalidParameter:
-        return True  # too long or malformed, but typed: the request is refused later anyway
 
 
 def filters_echo(request):

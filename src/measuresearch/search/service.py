@@ -11,7 +11,7 @@ from measuresearch.domain import dates as date_events
 from measuresearch.domain import provenance
 from measuresearch.errors import IndexUnavailable, NotFound, Removed
 from measuresearch.index.format import facets as facet_counts
-from measuresearch.query.parser import Word, parse
+from measuresearch.query.parser import Word
 from measuresearch.search.hits import hit, match_page
 from measuresearch.search.meaning import meaning_notices, named_groups
 from measuresearch.search.notices import search_notices
@@ -56,7 +56,7 @@ def search(holder, request, parents=False):
     """
     started = time.perf_counter()
     request.validate()  # bad input is a 400 even when there is no index
-    parsed = parse(request.q)
+    parsed = request.parsed()
     with holder.using() as snapshot:
         run = evaluate(snapshot, request, parsed)
         data = snapshot.facets
@@ -95,7 +95,7 @@ def search(holder, request, parents=False):
 def export(holder, request):
     """Return (total, records) of every matching measure in the requested order, unpaged."""
     request.validate()
-    parsed = parse(request.q)
+    parsed = request.parsed()
     with holder.using() as snapshot:
         run = evaluate(snapshot, request, parsed)
         records = [run.record(d) for d, _ in run.ranked(request, snapshot.facets, 0, run.total)]
