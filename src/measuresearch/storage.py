@@ -43,12 +43,16 @@ def parse_yaml(text, path, what="YAML error"):
     return node, data
 
 
-def write_text(path, text):
-    """Replace the file at path with text durably (its folder is made if missing)."""
+def write_text(path, text, durable=True):
+    """Replace the file at path with text (str, or bytes already UTF-8) durably (its folder is made if missing).
+
+    durable=False for a cache that a reader checks: no fsync, so a crash may leave it empty, never half old.
+    """
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(write_beside(path, text, ".tmp"), path)
-    fsync_dir(path.parent)
+    os.replace(write_beside(path, text, ".tmp", durable=durable), path)
+    if durable:
+        fsync_dir(path.parent)
 
 
 def write_json(path, data):
@@ -56,8 +60,8 @@ def write_json(path, data):
     write_text(path, json.dumps(data, ensure_ascii=False))
 
 
-def write_beside(path, text, suffix, mode=None):
-    """Write text into a new file `.<name>.*<suffix>` beside path and fsync it; return its path.
+def write_beside(path, text, suffix, mode=None, durable=True):
+    """Write text (str or UTF-8 bytes) into a new file `.<name>.*<suffix>` beside path, fsync it; return its path.
 
     mode: the new file's permissions (default mkstemp's 0600). Nothing is left behind on failure.
     """
@@ -66,10 +70,11 @@ def write_beside(path, text, suffix, mode=None):
     try:
         if mode is not None:
             os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text if isinstance(text, bytes) else text.encode("utf-8"))
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
     except BaseException:
         pathlib.Path(tmp).unlink(missing_ok=True)
         raise

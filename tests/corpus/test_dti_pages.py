@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from measuresearch.corpus.sources import dti_page as dti
+from measuresearch.domain import model
 
 P1 = "Tariffs and trade defence measures applied on Information and Communication Technology (ICT) goods"
 P12 = "Online sales and transactions"
@@ -213,3 +214,28 @@ def test_random_pages_in_every_layout_read_back_exactly(entries):
     assert problems == []
     keys = ("country", "kind", "dates", "status", "values", "titles", "description", "coverage", "sources")
     assert [{k: getattr(m, k) for k in keys} for m in measures] == [{k: e[k] for k in keys} for e in entries]
+
+
+def _date_like():
+    """Lines near the date grammar: keywords in any case, months, years, commas, spaces, and noise."""
+    keyword = st.sampled_from([*model.DATE_KEYWORDS, model.NOT_AVAILABLE, "n/a", "since the", "amended", ""])
+    case = st.sampled_from([str, str.upper, str.title, str.lower])
+    clause = st.builds(lambda k, c, month, year: " ".join(part for part in (c(k), month, year) if part),
+                       keyword, case, st.sampled_from(["", "July", "jULY", "Juli"]),
+                       st.sampled_from(["2018", "18", "20190", ""]))
+    return st.builds(lambda pad, clauses, tail: pad + ", ".join(clauses) + tail,
+                     st.sampled_from(["", " ", "\u00a0"]), st.lists(clause, min_size=1, max_size=3),
+                     st.sampled_from(["", " ", ".", " and more"]))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(_date_like(), st.text(max_size=30)))
+def test_a_line_is_refused_as_a_date_line_exactly_when_the_date_grammar_refuses_it(line):
+    # The reader asks this of every title and description line; most are known as no date line by their
+    # first word without parsing. The reference is the grammar itself.
+    try:
+        model.parse_date_line(line)
+        refused = False
+    except model.DateError:
+        refused = True
+    assert dti._bad_date(line) == refused

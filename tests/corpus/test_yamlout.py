@@ -45,3 +45,14 @@ def test_any_text_is_written_like_pyyaml_and_reads_back(texts):
     text = yamlout.dump(document)
     assert yaml.safe_load(text) == document
     assert text == _reference(document)
+
+
+def test_equal_values_of_other_types_in_repeated_mappings_are_written_apart_like_pyyaml():
+    # Events and sources repeat, and their lines are kept by their values: 1, 1.0 and True are equal keys.
+    values = [1, True, 1.0, "1", 0, False, None, "null"]
+    measures = [{"id": f"x-{n}", "events": [{"kind": "since", "year": 2021, "line": value}],
+                 "source": {"kind": "dti_page", "url": value}} for n, value in enumerate(values * 2)]
+    document = {"country": "K", "measures": measures}
+    text = yamlout.dump(document)
+    assert text == _reference(document)
+    assert yaml.safe_load(text) == document

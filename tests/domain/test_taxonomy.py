@@ -1,9 +1,12 @@
 """corpus/taxonomy.yaml: the pillars, sub-pillars and economies every check reads."""
 
 import re
+import string
+import unicodedata
 
 import pytest
 import yaml
+from hypothesis import given, settings, strategies as st
 
 from measuresearch.corpus import files as corpus
 from devtools import synthetic
@@ -111,3 +114,26 @@ def test_every_iso_code_is_pycountrys_and_names_it():
         assert country is not None, economy
         assert economy.name in {country.name, getattr(country, "common_name", None)}
         assert economy.name.upper() in economy.aliases
+
+
+def _folded(text):
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def _spelling_variants():
+    names = taxonomy.load()
+    spellings = [s for e in names.economies for s in (e.name, *e.aliases)]
+    spacing = st.sampled_from([" ", "  ", "\t", "\u00a0", "\x1f"])
+    return st.builds(lambda s, upper, gap, extra: (gap + (s.upper() if upper else s).replace(" ", gap) + extra),
+                     st.sampled_from(spellings), st.booleans(), spacing, st.sampled_from(["", " x", "x", " "]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(_spelling_variants(), st.text(max_size=40), st.text(alphabet=string.printable, max_size=40)))
+def test_an_economy_is_found_in_any_case_and_spacing_as_a_scan_of_every_spelling_finds_it(text):
+    # The lookup refuses most ASCII lines by their first word without folding them (the page reader asks
+    # it of every line): the reference folds every spelling and the text, and takes the first in file order.
+    names = taxonomy.load()
+    expected = next((e.name for e in names.economies for s in (e.name, *e.aliases) if _folded(s) == _folded(text)),
+                    None)
+    assert names.economy(text) == expected

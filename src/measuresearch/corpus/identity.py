@@ -105,7 +105,7 @@ def match(old, new, tombstones=()):
     for tomb in tombstones:
         graves.setdefault((tomb.get("sub_pillar"), tuple(fold(t) for t in tomb["titles"])), []).append(tomb)
     for measure in new_left:
-        found = graves.get((measure.sub_pillar, title_key(measure)[2]), [])
+        found = graves.get((measure.sub_pillar, title_key(measure)[2]), []) if graves else []
         if len(found) == 1 and found[0] not in [t for t, _ in result.restored]:
             result.restored.append((found[0], measure))
         else:
@@ -115,6 +115,8 @@ def match(old, new, tombstones=()):
 
 def _assign(result, new, old, key, how, cutoff):
     """Pair new with old measures of the same key, closest descriptions first; return what is left."""
+    if not new or not old:  # nothing to pair (a first import): no key to compute
+        return list(new), list(old)
     groups = {}
     for measure in old:
         groups.setdefault(key(measure), []).append(measure)

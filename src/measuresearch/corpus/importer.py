@@ -16,6 +16,8 @@ import hashlib
 import json
 import pathlib
 
+import orjson
+
 from measuresearch.corpus import files as corpus
 from measuresearch.corpus.sources import dti_page as dti
 from measuresearch.corpus import identity
@@ -164,7 +166,7 @@ def import_measures(measures, out_dir, names, dry_run=False, wait=60.0, waiting=
             texts = {name: yamlout.dump(document) for name, document in documents.items()}
             transaction.commit(out_dir, texts)
             for name, document in documents.items():
-                _remember(pathlib.Path(out_dir) / name, texts[name].encode("utf-8"), document)
+                _remember(pathlib.Path(out_dir) / name, texts[name].encode("utf-8"), document, dumped=True)
     return report
 
 
@@ -207,19 +209,35 @@ def _cache_path(path):
     return path.parent / CACHE / (path.name + ".json")
 
 
-def _remember(path, raw, document):
-    """Keep a JSON copy of a checked corpus file, keyed by its bytes' SHA-1: JSON reads ten times faster."""
+def _remember(path, raw, document, dumped=False):
+    """Keep a JSON copy of a checked corpus file, keyed by its bytes' SHA-1: JSON reads ten times faster.
+
+    dumped: raw is yamlout's text of document, which shows every infinite or NaN number as `.inf`/`.nan`.
+    """
+    cache = {"sha1": hashlib.sha1(raw).hexdigest(), "document": document}
     try:
-        storage.write_text(_cache_path(path), json.dumps(
-            {"sha1": hashlib.sha1(raw).hexdigest(), "document": document}, ensure_ascii=False))
+        storage.write_text(_cache_path(path), _json(cache, raw if dumped else None), durable=False)  # checked by SHA-1
     except OSError:
         pass  # only a cache
 
 
+def _json(cache, dumped):
+    """Return the cache as UTF-8 JSON: orjson's, ten times faster, for yamlout's text without `.inf` or `.nan`
+    (orjson writes those numbers as null, and refuses an integer past 64 bits), else json's."""
+    if dumped is not None and not (b".inf" in (lower := dumped.lower()) or b".nan" in lower):
+        try:
+            return orjson.dumps(cache)
+        except orjson.JSONEncodeError:
+            pass
+    return json.dumps(cache, ensure_ascii=False).encode("utf-8")
+
+
 def _cached(path, raw):
     try:
-        cache = json.loads(_cache_path(path).read_text(encoding="utf-8"))
+        cache = json.loads(_cache_path(path).read_bytes())  # (orjson would read an integer past 64 bits as a float)
     except (OSError, ValueError):
+        return None
+    if not isinstance(cache, dict):
         return None
     return cache["document"] if cache.get("sha1") == hashlib.sha1(raw).hexdigest() else None
 

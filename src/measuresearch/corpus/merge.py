@@ -114,6 +114,8 @@ def match(old, incoming, tombstones):
 
 def _other_kind(old, added, path, problems):
     """Drop added measures that repeat a record of another kind word for word; refuse other clashes."""
+    if not added or not old:  # nothing to compare (a first import, a re-import that adds nothing)
+        return list(added), 0
     by_key = {}
     for record in old:
         by_key.setdefault(identity.title_key(record), []).append(record)
@@ -162,7 +164,7 @@ def merge(path, country, old, tombstones, incoming, run, problems):
             touched = touched or (before.source, before.last_imported) != (now.source, now.last_imported)
         replaced[before.id] = now
     taken = {m.id for m in old} | {t["id"] for t in tombstones}
-    report.added = [dataclasses.replace(m, id=fresh_id(m.id, taken)) for m in added]
+    report.added = _with_fresh_ids(added, taken)
     for tomb, measure in matching.restored:
         first = (tomb.get("record") or {}).get("source") or measure.source
         report.restored.append(dataclasses.replace(measure, id=tomb["id"], source=first))
@@ -201,6 +203,15 @@ def _edit(path, country, old, tombstones, proposal, run, problems):
     report.changed.append((target, now, "edit", identity.changes(target, now)))
     measures = [now if m.id == target.id else m for m in old]
     return report, corpus.document(measures, country=country, removed=tombstones)
+
+
+def _with_fresh_ids(added, taken):
+    """Return the added measures, each under fresh_id of its id (a copy only where the id changes)."""
+    out = []
+    for measure in added:
+        fresh = fresh_id(measure.id, taken)
+        out.append(measure if fresh == measure.id else dataclasses.replace(measure, id=fresh))
+    return out
 
 
 def fresh_id(candidate, taken):

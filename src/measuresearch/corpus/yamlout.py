@@ -21,6 +21,10 @@ _RESOLVER = yaml.resolver.Resolver()
 # Printable characters that never need an escape: no breaks, tabs, controls, BOM or surrogates.
 _ORDINARY = re.compile(r"[^\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]*\Z")
 _FIRST = set("#,[]{}&*!|>'\"%@`")
+# The first characters PyYAML looks its implicit types (bool, int, float, null, timestamp ...) up by; a text
+# starting otherwise is text, unless a resolver takes any first character (None) or a path.
+_IMPLICIT_FIRST = frozenset(_RESOLVER.yaml_implicit_resolvers)
+_BY_FIRST = None not in _IMPLICIT_FIRST and not _RESOLVER.yaml_path_resolvers
 
 
 class _Fallback(Exception):
@@ -70,7 +74,7 @@ def _scalar(value):
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
-    if not isinstance(value, str) or not _ORDINARY.match(value):
+    if not isinstance(value, str) or not (value.isprintable() or _ORDINARY.match(value)):  # printable: ordinary
         raise _Fallback
     if _plain(value):
         return value
@@ -84,13 +88,17 @@ def _plain(text):
         return False
     if ": " in text or text.endswith(":") or " #" in text:
         return False
+    if _BY_FIRST and text[0] not in _IMPLICIT_FIRST:
+        return True
     return _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == _STR
 
 
 def _mapping(data, pad):
     lines = []
     for key, value in data.items():
-        if isinstance(value, (list, dict)):
+        if type(value) is str and type(key) is str:  # most values: one line `key: text`, the key's part kept
+            lines.append(_head(pad, key) + (_short(value) if len(value) < 300 else _scalar(value)))
+        elif isinstance(value, (list, dict)):
             if not value:
                 lines.append(f"{pad}{scalar(key)}: {'[]' if isinstance(value, list) else '{}'}")
             elif isinstance(value, list):
@@ -98,17 +106,35 @@ def _mapping(data, pad):
                 lines.extend(_sequence(value, pad))
             else:
                 lines.append(f"{pad}{scalar(key)}:")
-                lines.extend(_mapping(value, pad + "  "))
+                lines.extend(_small_mapping(value, pad + "  "))
         else:
             lines.append(f"{pad}{scalar(key)}: {scalar(value)}")
     return lines
+
+
+def _small_mapping(data, pad):
+    """Return _mapping's lines of a mapping of scalars (an event, a source), kept: the same ones repeat."""
+    try:  # the type is part of the key: 1, 1.0 and True are equal keys, written apart
+        return _kept(pad, tuple((key, value.__class__, value) for key, value in data.items()))
+    except TypeError:  # a list or a mapping inside (unhashable): written each time
+        return _mapping(data, pad)
+
+
+@functools.lru_cache(maxsize=4096)
+def _kept(pad, items):
+    return tuple(_mapping({key: value for key, _, value in items}, pad))
+
+
+@functools.lru_cache(maxsize=1024)
+def _head(pad, key):
+    return f"{pad}{scalar(key)}: "
 
 
 def _sequence(items, pad):
     lines = []
     for item in items:
         if isinstance(item, dict) and item:
-            inner = _mapping(item, pad + "  ")
+            inner = _small_mapping(item, pad + "  ") if pad else _mapping(item, pad + "  ")
             lines.append(f"{pad}- {inner[0][len(pad) + 2:]}")
             lines.extend(inner[1:])
         elif isinstance(item, (list, dict)):

@@ -2,6 +2,7 @@
 
 import copy
 import dataclasses
+import functools
 import hashlib
 import re
 import unicodedata
@@ -97,16 +98,17 @@ class Measure:
         complete=True keeps them (the API's records), except `synthetic`.
         """
         data = {}
-        for field in dataclasses.fields(self):
-            value = getattr(self, field.name)
-            if "omitted_at" in field.metadata and value == field.metadata["omitted_at"] and (
-                    not complete or field.metadata.get("hidden")):
+        for name, metadata in _FIELD_METADATA:
+            value = getattr(self, name)
+            if "omitted_at" in metadata and value == metadata["omitted_at"] and (
+                    not complete or metadata.get("hidden")):
                 continue
-            data[field.name] = value
+            data[name] = value
         return data
 
 
 FIELDS = tuple(field.name for field in dataclasses.fields(Measure))
+_FIELD_METADATA = tuple((field.name, field.metadata) for field in dataclasses.fields(Measure))  # once, not per record
 # The optional fields and the value that stands for "not given" (records made before them have none).
 DEFAULTS = {field.name: field.metadata["omitted_at"] for field in dataclasses.fields(Measure)
             if "omitted_at" in field.metadata}
@@ -142,9 +144,15 @@ def events_of(date_lines):
     """Parse every date line; each event also names its line (0-based)."""
     events = []
     for number, line in enumerate(date_lines):
-        for event in parse_date_line(line):
+        for event in _parsed(line):
             events.append({**event, "line": number})
     return events
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(line):
+    """parse_date_line of a line, kept: a page repeats its date lines (events_of copies each event)."""
+    return tuple(parse_date_line(line))
 
 
 def first_year(events):
@@ -152,6 +160,7 @@ def first_year(events):
     return events[0]["year"] if events else None
 
 
+@functools.lru_cache(maxsize=4096)  # economies and sub-pillars, once per measure
 def slugify(text, words=6):
     """Return a lowercase ASCII slug of the first few words of text."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()

@@ -45,10 +45,17 @@ class Taxonomy:
         for economy in self.economies:
             for spelling in (economy.name, *economy.aliases):
                 self._lookup.setdefault(_key(spelling), economy.name)
+        self._first_words = {key.split(" ", 1)[0] for key in self._lookup}
 
     def economy(self, spelling):
         """Return the economy's name for a name or alias in any case and spacing, else None."""
-        return self._lookup.get(_key(spelling)) if isinstance(spelling, str) else None
+        if not isinstance(spelling, str):
+            return None
+        if spelling.isascii():  # its own NFKC form, casefolded by lower(): its first word can refuse it at once
+            first = spelling.split(None, 1)  # (the page reader asks this of every line of every entry)
+            if first and first[0].lower() not in self._first_words:
+                return None
+        return self._lookup.get(_key(spelling))
 
     def pairs(self):
         """Return every (pillar, sub-pillar) in taxonomy order."""

@@ -28,6 +28,11 @@ _PILLAR_ONE_LINE = re.compile(r"^Pillar\s+(?P<pillar>\S.*?)\s*\|\s*" + _CLASS)
 _PILLAR_FIRST_HALF = re.compile(r"^Pillar\s+(?P<pillar>\S.*?)\s*\|?\s*$")
 _PILLAR_SECOND_HALF = re.compile(r"^\|?\s*" + _CLASS)
 _STATUS_LENGTH = 150  # a status line is short: a question and its answers
+_BAR_CLASS = re.compile(r"\|\s*(Sub-pillar|Indicator)\b")
+# What every date line that model.parse_date_line reads begins with ("N/A" or a clause's keyword): the
+# other lines, titles and descriptions above all, need no parse to be known as no date line.
+_DATE_START = re.compile(r"\s*(?:" + "|".join(re.escape(k) for k in (NOT_AVAILABLE, *DATE_KEYWORDS)) + ")",
+                         re.IGNORECASE)
 
 
 def _squash(line):
@@ -93,7 +98,7 @@ def _classifications(lines):
         one = _PILLAR_ONE_LINE.match(text)
         if one:
             found.append((i, i, one.group("pillar"), one.group("sub")))
-        elif text.startswith("Pillar ") or re.search(r"\|\s*(Sub-pillar|Indicator)\b", text):
+        elif text.startswith("Pillar ") or ("|" in text and _BAR_CLASS.search(text)):
             second = _next_filled(lines, i + 1)
             half = _PILLAR_FIRST_HALF.match(text)
             rest = _PILLAR_SECOND_HALF.match(lines[second].strip()) if half and second is not None else None
@@ -229,6 +234,8 @@ def _entry(lines, header, classification, end, economy, names):
 
 
 def _bad_date(line):
+    if not _DATE_START.match(line):
+        return True
     try:
         events_of([line])
     except DateError:
