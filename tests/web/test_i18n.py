@@ -15,6 +15,7 @@ from babel.messages import extract, pofile
 from babel.messages.checkers import python_format
 from babel.messages.plurals import get_plural
 
+from measuresearch.domain import fields as registry
 from measuresearch.web import i18n
 from conftest import make_measure
 from web.test_reports_api import TOKEN, app, clock, form_token, make_client, post_form  # noqa: F401 (fixtures)
@@ -192,11 +193,16 @@ def test_error_pages_are_headed_by_what_happened_in_the_page_language(client, la
 
 
 def catalog_messages():
-    """Return the msgids Babel's own extractors find in the templates and code (babel.cfg's method map)."""
+    """Return the msgids Babel's own extractors find in the templates and code (babel.cfg's method map).
+
+    The web package, and the field registry's labels (domain/fields.py), which pages show translated.
+    """
     found = set()
     methods = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
     options = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
-    for _, _, message, _, _ in extract.extract_from_dir(str(i18n.LOCALE_DIR.parent), methods, options):
+    messages = [*extract.extract_from_dir(str(i18n.LOCALE_DIR.parent), methods, options),
+                *((None, *item) for item in extract.extract_from_file("python", registry.__file__))]
+    for _, _, message, _, _ in messages:
         found.add(message[0] if isinstance(message, tuple) else message)
     return found
 

@@ -7,7 +7,7 @@ import sys
 
 from measuresearch import config as configuration
 from measuresearch.cli import curator as curator_cli
-from measuresearch.domain.fields import STRING_FACETS
+from measuresearch.domain.fields import SHEET_COLUMNS, STRING_FACETS
 from measuresearch.errors import InputProblems, InvalidParameter, MeasureSearchError
 
 BOLD, RESET = "\033[1m", "\033[0m"
@@ -20,7 +20,7 @@ def _parser(cfg):
 
     p = sub.add_parser("import", help="turn DTI pages or sheets into corpus YAML, keeping every measure's id",
                        description="Import text copied from the DTI 'Browse Database' page, or .xlsx/.csv sheets "
-                                   "(columns Country, Pillar, Sub-pillar, Title, Date, Description, Coverage; "
+                                   f"(columns {', '.join(SHEET_COLUMNS.values())}; "
                                    "several titles or dates in one cell, one a line), into one YAML file per "
                                    "economy. Measures already in the corpus keep their id and are updated in place; "
                                    "all files are written or none.")
@@ -30,7 +30,7 @@ def _parser(cfg):
     p.add_argument("--prune", action="store_true",
                    help="remove measures the pages no longer list, leaving a tombstone (their links answer 410)")
     p.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
-                   help="read FIELD (country, pillar, sub_pillar, titles, dates, description, coverage) "
+                   help=f"read FIELD ({', '.join(SHEET_COLUMNS)}) "
                         "from sheet column COLUMN (repeatable)")
     p.add_argument("--wait", type=float, default=60.0, metavar="SECONDS",
                    help="how long to wait for another import into the same folder (default 60)")

@@ -76,9 +76,14 @@ def content(measure):
 
 
 def _content(measure):
-    return (measure.pillar, measure.sub_pillar, tuple(measure.titles), tuple(measure.dates),
-            measure.description, measure.coverage, measure.kind, measure.status,
-            tuple(tuple(value.items()) for value in measure.values), tuple(measure.sources))
+    return (measure.pillar, measure.sub_pillar, *(_frozen(getattr(measure, name)) for name in COMPARED))
+
+
+def _frozen(value):
+    """Return a field's value as a hashable tuple (a list of lines, or of {label, value, unit})."""
+    if isinstance(value, list):
+        return tuple(tuple(item.items()) if isinstance(item, dict) else item for item in value)
+    return value
 
 
 def match(old, new, tombstones=()):

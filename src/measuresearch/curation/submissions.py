@@ -10,21 +10,22 @@ would write and passes the import's checks (model.validate and the taxonomy's).
 
 import re
 
+from measuresearch.domain import fields as registry
 from measuresearch.domain import limits
 from measuresearch.domain import model
 from measuresearch.errors import InvalidParameter
 
 MESSAGE_MIN, MESSAGE_MAX = 10, limits.TEXT_LIMITS["message"]
-DESCRIPTION_MIN = 20  # a measure described in fewer characters tells a curator nothing to check
 EMAIL_MAX = limits.TEXT_LIMITS["email"]
 # field -> most characters as sent; most lines and characters a line (shared with imports: domain/limits.py)
 TEXT_LIMITS = limits.TEXT_LIMITS
 LIST_LIMITS = limits.LIST_LIMITS
 REPORT_FIELDS = ("message", "email")
-PROPOSAL_FIELDS = ("country", "pillar", "sub_pillar", "titles", "dates", "description", "coverage", "source_url",
-                   "email")
-REQUIRED = ("country", "pillar", "sub_pillar", "titles", "dates", "description", "source_url")
-TAXONOMY_FIELDS = ("country", "pillar", "sub_pillar")
+# the record's fields the form asks (domain/fields.py), then the proposer's address
+PROPOSAL_FIELDS = (*registry.FORM, "email")
+REQUIRED = tuple(name for name in registry.FORM if registry.BY_NAME[name].form.required)
+TAXONOMY_FIELDS = registry.names("taxonomy")
+DESCRIPTION_MIN = registry.BY_NAME["description"].form.least
 
 # Character classes of domain/limits.py: control and bidi control characters are refused everywhere; tab,
 # CR and LF only inside multi-line texts. Spaces around a value are allowed and stripped.
@@ -46,29 +47,31 @@ def _date_line():
     return rf"^\s*(?:N/A|{first}(?:,{then})*)\s*$"
 
 
+def shape_pattern(shape, least=0):
+    """Return the pattern of a shape of value (fields.Form.shape); prose has at least `least` characters."""
+    return {
+        "line": rf"^\s*{_SOLID}{_LINE_CHAR}*\s*$",
+        "optional_line": rf"^\s*(?:{_SOLID}{_LINE_CHAR}*)?\s*$",
+        "date_line": _date_line(),
+        "prose": rf"^\s*{_SOLID}{_TEXT_CHAR}{{{least - 2},}}{_SOLID}\s*$",
+        "address": (r"^\s*https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?"
+                    r"(?:[/?#][^\s\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*)?\s*$"),
+    }[shape]
+
+
+_ASKED = [(name, registry.BY_NAME[name].form) for name in registry.FORM if registry.BY_NAME[name].form.shape]
 PATTERNS = {
-    "message": rf"^\s*{_SOLID}{_TEXT_CHAR}{{{MESSAGE_MIN - 2},}}{_SOLID}\s*$",
+    "message": shape_pattern("prose", MESSAGE_MIN),
     "email": (r"^\s*$|^\s*[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@"
               r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\s*$"),
-    "titles": rf"^\s*{_SOLID}{_LINE_CHAR}*\s*$",
-    "dates": _date_line(),
-    "description": rf"^\s*{_SOLID}{_TEXT_CHAR}{{{DESCRIPTION_MIN - 2},}}{_SOLID}\s*$",
-    "coverage": rf"^\s*(?:{_SOLID}{_LINE_CHAR}*)?\s*$",
-    "source_url": (r"^\s*https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?"
-                   r"(?:[/?#][^\s\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*)?\s*$"),
+    **{name: shape_pattern(form.shape, form.least) for name, form in _ASKED},
 }
 _COMPILED = {name: re.compile(pattern) for name, pattern in PATTERNS.items()}
 HINTS = {
     "message": f"message must be {MESSAGE_MIN} to {MESSAGE_MAX} characters saying what is wrong (no control "
                "characters)",
     "email": "email is not an e-mail address (name@example.org); leave it empty to stay anonymous",
-    "titles": "each title is one line of text",
-    "dates": "each date line is written as the DTI writes them: 'Since July 2018', 'Reported in 2021', "
-             "'Since 2019, last amended in March 2022' or 'N/A'",
-    "description": f"description must be {DESCRIPTION_MIN} to {TEXT_LIMITS['description']} characters of text "
-                   "(line breaks allowed, no control characters)",
-    "coverage": "coverage is one line of text, or empty",
-    "source_url": "source_url must be the http:// or https:// address where the measure can be read",
+    **{name: form.hint.format(name=name, least=form.least, most=TEXT_LIMITS.get(name)) for name, form in _ASKED},
 }
 
 
@@ -175,10 +178,10 @@ def measure_record(fields):
     record = {
         "id": model.measure_id(fields["country"], fields["pillar"], fields["sub_pillar"], fields["titles"],
                                fields["dates"], fields["description"]),
-        "country": fields["country"], "pillar": fields["pillar"], "sub_pillar": fields["sub_pillar"],
-        "titles": fields["titles"], "dates": fields["dates"], "events": events, "year": model.first_year(events),
-        "description": fields["description"], "coverage": fields["coverage"],
+        **{name: fields[name] for name in registry.FORM if name in model.FIELDS},
+        "events": events, "year": model.first_year(events),
     }
+    record = {key: record[key] for key in model.FIELDS if key in record}  # in the record's key order
     problems = model.validate(record)
     if problems:
         key, message = problems[0]

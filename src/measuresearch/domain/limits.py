@@ -9,11 +9,18 @@ everywhere. The marks LRM, RLM and ALM stay allowed: right-to-left titles need t
 
 import re
 
-# field -> most characters (surrounding spaces included)
-TEXT_LIMITS = {"description": 10_000, "coverage": 500, "source_url": 2000, "email": 254, "message": 5000}
-LIST_LIMITS = {"titles": (20, 1000), "dates": (10, 300)}  # most lines, most characters a line
-NAME_LIMIT = 300  # economy, pillar, sub-pillar (the taxonomy's names are far shorter)
-NAME_FIELDS = ("country", "pillar", "sub_pillar")
+from measuresearch.domain import fields
+
+# field -> most characters (surrounding spaces included): the record's (domain/fields.py), a report's
+TEXT_LIMITS = {**{f.name: f.limit for f in fields.FIELDS if isinstance(f.limit, int) and not f.taxonomy},
+               "email": 254, "message": 5000}
+# field -> (most lines, most characters a line)
+LIST_LIMITS = {f.name: f.limit for f in fields.FIELDS if isinstance(f.limit, tuple)}
+NAME_LIMIT = fields.NAME_LIMIT
+NAME_FIELDS = fields.names("taxonomy")
+# the record's fields an intake checks as text, names first (an address is checked where it is read)
+_CHECKED_TEXTS = (*NAME_FIELDS,
+                  *(f.name for f in fields.FIELDS if f.value in ("text", "prose") and f.name in TEXT_LIMITS))
 # Files: a page or CSV file; an .xlsx file as stored and unpacked (a small zip can hold a huge shared string).
 FILE_BYTES = 50 * 2**20
 XLSX_UNPACKED_BYTES = 100 * 2**20
@@ -30,7 +37,7 @@ SOLID = rf"[^\s\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI}]"
 GAP = rf"[^\S\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI}]*"  # spaces inside a line (no tab, no line break)
 _BAD_IN_LINE = re.compile(LINE_CHAR.replace("[^", "[", 1))
 _BAD_IN_TEXT = re.compile(TEXT_CHAR.replace("[^", "[", 1))
-MULTILINE = ("description", "message")
+MULTILINE = (*(f.name for f in fields.FIELDS if f.value == "prose"), "message")
 
 
 def bad_character(text, multiline=False):
@@ -49,12 +56,9 @@ def _text_problems(name, value, most):
 def check_record(data):
     """Return [(key, message)] of a measure's plain data over the limits or with a refused character."""
     problems = []
-    for name in NAME_FIELDS:
+    for name in _CHECKED_TEXTS:
         if isinstance(data.get(name), str):
-            problems += _text_problems(name, data[name], NAME_LIMIT)
-    for name in ("description", "coverage"):
-        if isinstance(data.get(name), str):
-            problems += _text_problems(name, data[name], TEXT_LIMITS[name])
+            problems += _text_problems(name, data[name], fields.BY_NAME[name].limit)
     for name, (most_lines, most_chars) in LIST_LIMITS.items():
         lines = data.get(name)
         if isinstance(lines, list) and len(lines) > most_lines:

@@ -7,6 +7,8 @@ import hashlib
 import re
 import unicodedata
 
+from measuresearch.domain import fields
+
 MONTHS = (
     "january", "february", "march", "april", "may", "june", "july",
     "august", "september", "october", "november", "december",
@@ -114,6 +116,9 @@ DEFAULTS = {field.name: field.metadata["omitted_at"] for field in dataclasses.fi
             if "omitted_at" in field.metadata}
 ENTRY_KEYS = ("kind", "status", "values", "sources")  # what a DTI entry says beyond a measure's first fields
 DERIVED = ("events", "year")
+# the keys whose value is text, or a list of one-line texts (domain/fields.py)
+TEXT_KEYS = tuple(f.name for f in fields.FIELDS if f.value in ("text", "prose") and f.name in FIELDS)
+LINES_KEYS = tuple(f.name for f in fields.FIELDS if f.value == "lines")
 REQUIRED = {"measure": ("id", "country", "pillar", "sub_pillar", "titles", "dates", "description"),
             "indicator": ("id", "country", "pillar", "sub_pillar", "titles", "values")}
 
@@ -190,10 +195,10 @@ def validate(data):
     for key in REQUIRED[kind]:
         if key not in data or data[key] in (None, "", []):
             problems.append((None, f"missing field {key!r}"))
-    for key in ("id", "country", "pillar", "sub_pillar", "description", "coverage", "status"):
+    for key in TEXT_KEYS:
         if key in data and data[key] is not None and not isinstance(data[key], str):
             problems.append((key, f"{key} must be text"))
-    for key in ("titles", "dates"):
+    for key in LINES_KEYS:
         value = data.get(key)
         if value is not None and not (
             isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)

@@ -20,12 +20,13 @@ from measuresearch.domain import limits
 
 from measuresearch.corpus.sources.dti_page import Entry
 from measuresearch.errors import Problem
-from measuresearch.domain.fields import SHEET_COLUMNS
+from measuresearch.domain.fields import BY_NAME, SHEET_COLUMNS
+from measuresearch.domain import model
 from measuresearch.domain.model import SOURCE_URL, DateError, Measure, events_of, first_year, measure_id
 
 FIELDS = tuple(SHEET_COLUMNS)
-REQUIRED = FIELDS[:-2]
-_LINES = ("titles", "dates", "sources")  # one item a line of the cell
+REQUIRED = tuple(field for field in FIELDS if field in model.REQUIRED["measure"])
+_LINES = tuple(field for field in FIELDS if BY_NAME[field].value in ("lines", "addresses"))  # one item a line
 DEFAULT_COLUMNS = SHEET_COLUMNS  # field -> the heading its column has unless --map says otherwise
 _ALSO = {"titles": ("titles",), "dates": ("dates",), "country": ("economy",), "sub_pillar": ("subpillar", "sub pillar")}
 
@@ -161,10 +162,7 @@ def _entry(label, number, row, columns, header, names):
     except DateError as exc:
         return None, [Problem(label, number, f"{where['dates']}expected a date line such as 'Since July 2018': {exc}")]
     country = names.economy(values["country"]) or values["country"]
-    measure = Measure(id=measure_id(country, values["pillar"], values["sub_pillar"], values["titles"],
-                                    values["dates"], values["description"]),
-                      country=country, pillar=values["pillar"], sub_pillar=values["sub_pillar"],
-                      titles=values["titles"], dates=values["dates"], description=values["description"],
-                      coverage=values.get("coverage"), events=events, year=first_year(events),
-                      sources=values.get("sources", []))
+    measure = Measure(**{**values, "country": country}, events=events, year=first_year(events),
+                      id=measure_id(country, values["pillar"], values["sub_pillar"], values["titles"],
+                                    values["dates"], values["description"]))
     return Entry(measure, {field: number for field in FIELDS}, label, where), []

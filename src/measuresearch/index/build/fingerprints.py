@@ -5,7 +5,7 @@ Each build writes, beside its other side files,
     fingerprints.json  {"ids": [...], "fingerprints": [...], "first_indexed": [...], "last_changed": [...]}
                        in document order (times as ISO 8601), read only by the next build;
     history.json       {"builds": [{"index_id", "built_at", "added": [ids], "changed": [ids],
-                       "removed": [{"id", "country", "pillar", "sub_pillar", "coverage", "titles"}]}],
+                       "removed": [{the fields kept_when_removed (domain/fields.py)}]}],
                        "first_indexed": [...], "last_changed": [...]} for the service (changes.py).
 
 Both live INSIDE the build folder: the next build reads the live build's files and

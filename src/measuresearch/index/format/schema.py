@@ -53,19 +53,16 @@ def build_schema():
     # Hits and facets read records.py's and facets.json's files, not Whoosh's stored
     # fields. The id alone stays stored so that stock Whoosh, searching the same
     # index (the tests' independent reference), can name a hit's measure by itself.
-    fields = dict(
+    schema = dict(
         text=TEXT(analyzer=text_analyzer(SECTION_BOOSTS), phrase=True),
         id=ID(stored=True, unique=True),
         roman=TEXT(analyzer=roman_analyzer(), phrase=False),
         exact=TEXT(analyzer=exact_analyzer(SECTION_BOOSTS), phrase=False),
-        country=ID,
-        pillar=ID,
-        sub_pillar=ID,
-        coverage=ID,
-        year=NUMERIC(bits=32),
+        # each facet (domain/fields.py) as Whoosh's own filter field: a value, or a number (the year)
+        **{name: NUMERIC(bits=32) if fields.BY_NAME[name].numeric else ID for name in FACETS},
     )
-    fields["text"].format = PackedPositions(field_boost=fields["text"].format.field_boost)
-    return Schema(**fields)
+    schema["text"].format = PackedPositions(field_boost=schema["text"].format.field_boost)
+    return Schema(**schema)
 
 
 def schema_fingerprint(schema):
@@ -155,12 +152,9 @@ def document(measure, sections=None, names=None):
         exact=text,
         id=measure.id,
         roman=roman_text(measure.to_dict(), country_names(measure.country, names)),
-        country=measure.country,
-        pillar=measure.pillar,
-        sub_pillar=measure.sub_pillar,
     )
-    if measure.coverage:
-        doc["coverage"] = measure.coverage
-    if measure.year is not None:
-        doc["year"] = measure.year
+    for name in FACETS:  # a facet without a value is left out
+        value = getattr(measure, name)
+        if value is not None and value != "":
+            doc[name] = value
     return doc

@@ -1,6 +1,8 @@
 """The OpenAPI 3 document of the JSON endpoints (kept beside API.md)."""
 
 from measuresearch.domain.dates import GROUP_OF_KIND, GROUPS
+from measuresearch.domain import fields as registry
+from measuresearch.domain import model
 from measuresearch.search.query_words import KINDS
 from measuresearch.web.openapi import compare as openapi_compare
 from measuresearch.web.openapi import reports as reports_openapi
@@ -14,6 +16,17 @@ _EVENT = {"type": "object", "required": ["kind", "event", "year", "month"],
                          "year": {"type": "integer"}, "month": {"type": ["integer", "null"], "minimum": 1,
                                                                 "maximum": 12},
                          "line": {"type": ["integer", "null"], "minimum": 0}}}
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+# the schema of each kind of value a record field holds (domain/fields.py: Field.value)
+_VALUES = {"text": {"type": "string"}, "prose": {"type": "string"}, "lines": _STRINGS, "addresses": _STRINGS,
+           "integer": {"type": "integer"}, "events": {"type": "array", "items": _EVENT},
+           "kind": {"type": "string", "enum": list(model.KINDS)},
+           "values": {"type": "array", "items": {"type": "object", "required": ["label", "value", "unit"],
+                                                 "properties": {"label": {"type": "string"},
+                                                                "value": {"type": "number"},
+                                                                "unit": {"type": ["string", "null"]}}}}}
+# a hit has every field a measure must have (an indicator's description is empty, not missing)
+_REQUIRED_IN_HITS = [name for name in registry.HIT if name != "id" and name in model.REQUIRED["measure"]]
 _EXPORTS_BUSY = {"429": error("the process is writing as many full exports as it takes at a time "
                               "(code `exports_busy`)", headers=RETRY_AFTER)}
 
@@ -39,6 +52,13 @@ _NOTICE = {"type": "object", "required": ["code", "message"], "properties": {
               "description": "english_descriptions: the query's Russian or Kazakh words"}}}
 
 
+def value_schema(name):
+    """Return the JSON schema of a record field's value in hits (null too where the field allows it)."""
+    field = registry.BY_NAME[name]
+    schema = _VALUES[field.value]
+    return {**schema, "type": [schema["type"], "null"]} if field.nullable else schema
+
+
 def _with_example(paths, example_id):
     """Give every measure_id parameter an id of the live index as its example (none: left as it is)."""
     if example_id is not None:
@@ -57,22 +77,10 @@ def document(example_id=None):
     facet_value = {"type": "object", "required": ["value", "count", "selected"],
                    "properties": {"value": {"type": ["string", "integer"]}, "count": {"type": "integer"},
                                   "selected": {"type": "boolean"}, "excluded": {"type": "boolean"}}}
-    hit = {"type": "object", "required": ["id", "url", "country", "pillar", "sub_pillar", "titles", "dates",
-                                          "description", "highlights", "matched"],
+    hit = {"type": "object", "required": ["id", "url", *_REQUIRED_IN_HITS, "highlights", "matched"],
            "properties": {
                "id": {"type": "string"}, "url": {"type": "string"}, "score": {"type": ["number", "null"]},
-               "country": {"type": "string"}, "pillar": {"type": "string"}, "sub_pillar": {"type": "string"},
-               "coverage": {"type": ["string", "null"]}, "titles": {"type": "array", "items": {"type": "string"}},
-               "dates": {"type": "array", "items": {"type": "string"}}, "year": {"type": ["integer", "null"]},
-               "events": {"type": "array", "items": _EVENT},
-               "description": {"type": "string"},
-               "kind": {"type": "string", "enum": ["measure", "indicator"]},
-               "status": {"type": ["string", "null"]},
-               "values": {"type": "array", "items": {"type": "object", "required": ["label", "value", "unit"],
-                                                      "properties": {"label": {"type": "string"},
-                                                                     "value": {"type": "number"},
-                                                                     "unit": {"type": ["string", "null"]}}}},
-               "sources": {"type": "array", "items": {"type": "string"}},
+               **{name: value_schema(name) for name in registry.HIT if name != "id"},
                "highlights": {"type": "object"},
                "matched": {"type": "array", "items": {"type": "object", "properties": {
                    "word": {"type": "string"}, "field": {"type": "string"},

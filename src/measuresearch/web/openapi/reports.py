@@ -6,6 +6,7 @@ allows is a body the server stores, and the other way round.
 """
 
 from measuresearch.curation import submissions
+from measuresearch.domain import fields as registry
 from measuresearch.domain import taxonomy
 from measuresearch.web.openapi.parts import MEASURE_ID, RETRY_AFTER, error
 
@@ -43,21 +44,23 @@ _WRITE_ERRORS = {
 _EMAIL = ("optional; for a curator's question (the server never sends mail). Blank is the same as absent.")
 
 
+def _asked(name, names):
+    """Return the schema of one field of the proposal form (domain/fields.py)."""
+    field = registry.BY_NAME[name]
+    if field.taxonomy:
+        choices = {"enum": list(names.economy_names)} if name == "country" else {}
+        return {"type": "string", **choices, "description": field.form.description}
+    if name in submissions.LIST_LIMITS:
+        return _lines(name, field.form.description)
+    return _text(name, nullable=field.nullable, description=field.form.description)
+
+
 def _proposal(names):
     pairs = [{"properties": {"pillar": {"const": pillar}, "sub_pillar": {"enum": list(subs)}}}
              for pillar, subs in names.pillars.items() if subs]
     return {"type": "object", "additionalProperties": False, "required": list(submissions.REQUIRED),
-            "properties": {
-                "country": {"type": "string", "enum": list(names.economy_names),
-                            "description": "an economy of corpus/taxonomy.yaml, exactly"},
-                "pillar": {"type": "string", "description": "a pillar of corpus/taxonomy.yaml"},
-                "sub_pillar": {"type": "string", "description": "a sub-pillar of that pillar"},
-                "titles": _lines("titles", "the measure's titles, one a line"),
-                "dates": _lines("dates", "DTI date lines: 'Since July 2018', 'Reported in 2021', 'N/A'"),
-                "description": _text("description"),
-                "coverage": _text("coverage", nullable=True, description="optional, e.g. Horizontal"),
-                "source_url": _text("source_url", description="where a curator can read the measure"),
-                "email": _text("email", nullable=True, description=_EMAIL)},
+            "properties": {**{name: _asked(name, names) for name in registry.FORM},
+                           "email": _text("email", nullable=True, description=_EMAIL)},
             "oneOf": pairs}
 
 

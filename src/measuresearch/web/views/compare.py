@@ -6,6 +6,7 @@ import urllib.parse
 
 import falcon
 
+from measuresearch.domain.fields import STRING_FACETS
 from measuresearch.search import matrix as crosstab
 from measuresearch.search import service as search
 from measuresearch.web import i18n
@@ -17,6 +18,9 @@ from measuresearch.web.http.params import SEARCH_PARAMS, choice, search_request
 MATRIX_PARAMS = (SEARCH_PARAMS - {"sort", "page", "per_page"}) | {"rows", "cols"}
 PAGE_ROWS = ("country", "group")  # the compare view: economies or groups by pillar (or sub-pillar)
 PAGE_COLS = ("pillar", "sub_pillar")
+# the compare view's filter lists, in order: groups and pillars (shown open), the other facets (domain/fields.py)
+# but the sub-pillars (columns of the table), the economies last
+FILTERS = ("group", "pillar", *(name for name in STRING_FACETS if name not in ("country", *PAGE_COLS)), "country")
 HEAT_STEPS = 6
 
 
@@ -129,7 +133,7 @@ class ComparePage:
                       exclude_url=_on_compare(chip["exclude_url"], rows, cols) if chip.get("exclude_url") else None)
                  for chip in pages.chips(request, pairs)]
         filters = {name: [dict(v, url=_compare_url(_toggled(pairs, name, v["value"]), rows, cols))
-                          for v in facets[name]] for name in ("group", "pillar", "coverage", "country")}
+                          for v in facets[name]] for name in FILTERS}
         switch = {f"{r}-{c}": _compare_url([p for p in pairs if p[0] != "page"], r, c)
                   for r in PAGE_ROWS for c in PAGE_COLS}
         resp.content_type = falcon.MEDIA_HTML

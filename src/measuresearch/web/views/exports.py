@@ -3,13 +3,17 @@
 import csv
 import io
 
+from measuresearch.domain import fields as registry
 from measuresearch.domain.dates import describe
 from measuresearch.web.http.urls import measure_path
 
-# index_id and index_built_at (the build the rows come from) are repeated on every row, so the file stays one table
-COLUMNS = ("id", "url", "country", "pillar", "sub_pillar", "coverage", "year", "dates", "events", "titles",
-           "description", "kind", "status", "values", "source_kind", "source_name", "source_url", "first_imported",
-           "last_imported", "sources", "index_id", "index_built_at")
+# a record field shown as several columns: the id with the measure's address, the source by its keys
+_SPREAD = {"id": ("id", "url"), "source": ("source_kind", "source_name", "source_url", "first_imported")}
+# the record's columns (domain/fields.py), then index_id and index_built_at (the build the rows come from),
+# repeated on every row so that the file stays one table
+COLUMNS = (*(column for name in registry.CSV for column in _SPREAD.get(name, (name,))), "index_id", "index_built_at")
+# a JSON export's measure: the record's keys, the address after the id
+JSON_KEYS = tuple(key for name in registry.EXPORTED for key in (_SPREAD["id"] if name == "id" else (name,)))
 # A cell starting with one of these is read as a formula by spreadsheets.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -44,7 +48,5 @@ def to_csv(hits, base_url=""):
 
 def to_json_export(result, hits):
     """Return the JSON export document: the query, the total and every record."""
-    fields = ("id", "url", "country", "pillar", "sub_pillar", "coverage", "titles", "dates", "year", "events",
-              "description", "kind", "status", "values", "source", "last_imported", "sources")
     return {"query": result["query"], "total": result["total"],
-            "measures": [{f: hit.get(f) for f in fields} | {"url": measure_path(hit["id"])} for hit in hits]}
+            "measures": [{f: hit.get(f) for f in JSON_KEYS} | {"url": measure_path(hit["id"])} for hit in hits]}

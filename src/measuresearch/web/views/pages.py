@@ -26,9 +26,8 @@ _KIND_WORDS = {"exact": N_("exact"), "stem": N_("word form"), "lookalike": N_("l
                "prefix": N_("prefix"), "fuzzy": N_("fuzzy")}
 # one label for each kind of match highlight.KINDS declares (a kind without one fails here, at import)
 KIND_LABELS = {kind: _KIND_WORDS[kind] for kind in KINDS}
-# hits[].matched's fields, as the "Why:" line names them (the record's keys otherwise)
-FIELD_LABELS = {"titles": N_("titles"), "sub_pillar": N_("sub-pillar"), "pillar": N_("pillar"),
-                "coverage": N_("coverage"), "country": N_("country"), "description": N_("description")}
+# hits[].matched's fields, as the "Why:" line names them (domain/fields.py)
+FIELD_LABELS = {name: fields.BY_NAME[name].section.label for name in fields.EXPLAINED}
 # domain.provenance.KIND_WORDS, named here for the catalogs (a record's source on the measure page)
 SOURCE_WORDS = provenance.KIND_WORDS
 SOURCE_LABELS = (N_("the DTI page"), N_("the sheet"), N_("the proposal"), N_("the file"))

@@ -199,8 +199,7 @@ class ProposeForm:
         values = forms.form_values(form, submissions.PROPOSAL_FIELDS)
 
         def store():
-            data = {**values, "titles": submissions.form_lines(values["titles"]),
-                    "dates": submissions.form_lines(values["dates"])}
+            data = {**values, **{name: submissions.form_lines(values[name]) for name in submissions.LIST_LIMITS}}
             record, source_url, email = submissions.check_proposal(data, self.subs.names())
             self.subs.store.add_proposal({**record, "source_url": source_url}, email, self.subs.client(req),
                                          self.subs.limit)

@@ -15,7 +15,7 @@ from measuresearch.web.http import urls
 TOP = 10
 TREE = ("pillar", "sub_pillar")  # shown as one tree
 OWN_VIEW = ("year",)  # the histogram
-FIRST = ("country", "group", "coverage")  # the order of the lists; any other facet follows
+FIRST = ("country", "group")  # the order of the lists; the other facets follow in their order (domain/fields.py)
 OPTIONAL = ("group",)  # left out when it has no value (a corpus without groups.yaml)
 
 
