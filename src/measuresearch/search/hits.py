@@ -1,18 +1,22 @@
 """The hits of one page: their fields, highlights and why each matched (only the page's hits are matched)."""
 
 from measuresearch.domain import dates as date_events
+from measuresearch.domain import fields as registry
 from measuresearch.domain import model
 from measuresearch.search.highlight import explain, highlight, snippet
 
 
 def _explained_fields(record, economies):
-    """Return {field: text} of one record, as hits[].matched names them (the country by all its names)."""
-    fields = {"titles": "\n".join(record["titles"]), "description": record["description"]}
-    for source in ("sub_pillar", "pillar", "coverage", "country"):
-        if record.get(source):
-            fields[source] = record[source]
-    if record.get("country"):
-        fields["country"] = "\n".join(economies.names(record["country"]))
+    """Return {field: text} of one record, as hits[].matched names them, in its order (domain/fields.py).
+
+    A list's lines are joined, one a line; the country is matched by all its names.
+    """
+    fields = {}
+    for name in registry.EXPLAINED:
+        value = record.get(name) or ""
+        if name == "country" and value:
+            value = economies.names(value)
+        fields[name] = value if isinstance(value, str) else "\n".join(value)
     return fields
 
 
@@ -38,17 +42,10 @@ def hit(record, score, words, fields):
         "id": record["id"],
         # unrounded: the order of hits is by this exact score (then id), so a client can check it
         "score": score,
-        "country": record["country"],
-        "pillar": record["pillar"],
-        "sub_pillar": record["sub_pillar"],
-        "coverage": record.get("coverage"),
-        "titles": record["titles"],
-        "dates": record["dates"],
-        "year": record.get("year"),
+        # the record's fields a hit shows (domain/fields.py); an indicator (kind) shows its values, its titles are
+        # their labels
+        **{name: record.get(name, model.DEFAULTS.get(name)) for name in registry.HIT},
         "events": date_events.public_events(record.get("events", [])),
-        "description": record["description"],
-        # an indicator (kind) shows its values; its titles are their labels
-        **{key: record.get(key, model.DEFAULTS[key]) for key in model.ENTRY_KEYS},
         "highlights": {
             "titles": [highlight(t, words, titles=True) for t in record["titles"]],
             "description": snippet(record["description"], words),
