@@ -3,6 +3,7 @@
 import csv
 import re
 import shutil
+import sys
 import zipfile
 
 import openpyxl
@@ -136,3 +137,12 @@ def test_rows_past_the_limit_are_refused(tmp_path, out, monkeypatch):
     with open(path, "w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows([HEADER] + [ROW[:3] + [f"Test-only title {n}"] + ROW[4:] for n in range(5)])
     assert f"{path}:4: more than 3 rows; split the sheet" in _refused([path], out)
+
+
+def test_every_refused_character_is_unprintable_so_printable_text_needs_no_scan():
+    # bad_character answers None for printable text without its patterns: that holds while no character
+    # the published classes (LINE_CHAR, TEXT_CHAR) refuse is printable. Every code point, both classes.
+    line, text = re.compile(limits.LINE_CHAR), re.compile(limits.TEXT_CHAR)
+    refused = [chr(c) for c in range(sys.maxunicode + 1) if not (line.fullmatch(chr(c)) and text.fullmatch(chr(c)))]
+    assert len(refused) > 60 and not [c for c in refused if c.isprintable()]
+    assert limits.bad_character("a\u202eb") == "refused character U+202E at position 2"

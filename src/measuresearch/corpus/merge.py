@@ -149,20 +149,7 @@ def merge(path, country, old, tombstones, incoming, run, problems):
     missing = [m for m in matching.missing if run.covers(m)] if not run.add_only else []
     report = FileReport(str(path), pruned=run.prune, missing=missing)
     added, report.unchanged = _other_kind(old, matching.added, path, problems)
-    replaced, touched = {}, False
-    for before, after, how in matching.pairs:
-        fields = identity.changes(before, after)
-        now = _updated(before, after, run.today)
-        if fields and before.edited and digest(after) == before.edited["replaced"]:
-            report.kept_edits.append(before)  # the page is as the edit found it: the edit stands
-            now = dataclasses.replace(before, last_imported=run.today)
-            fields = []
-        if fields:
-            report.changed.append((before, now, "edit replaced" if before.edited else how, fields))
-        else:
-            report.unchanged += 1
-            touched = touched or (before.source, before.last_imported) != (now.source, now.last_imported)
-        replaced[before.id] = now
+    pending, touched = _sort_pairs(report, matching.pairs, run.today)
     taken = {m.id for m in old} | {t["id"] for t in tombstones}
     report.added = _with_fresh_ids(added, taken)
     for tomb, measure in matching.restored:
@@ -172,10 +159,44 @@ def merge(path, country, old, tombstones, incoming, run, problems):
     if not (report.changed or report.added or report.restored or gone or touched):
         return report, None
     back = {m.id for m in report.restored}
+    replaced = {key: _record(value, run.today) for key, value in pending.items()}
     measures = [replaced.get(m.id, m) for m in old if m.id not in gone] + report.added + report.restored
     graves = [t for t in tombstones if t["id"] not in back] + [
         provenance.tombstone(m.to_dict(), "pruned", run.today) for m in missing if m.id in gone]
     return report, corpus.document(measures, country=country, removed=graves)
+
+
+def _sort_pairs(report, pairs, today):
+    """Count each matched pair as changed, a kept edit or unchanged; return ({old id: record}, touched).
+
+    The record of an unchanged pair is left as (before, after, kept edit) for _record to make only if
+    the file is written: a re-import of unchanged pages writes nothing. touched: a record's source or
+    last import moves, so the file is written.
+    """
+    pending, touched = {}, False
+    for before, after, how in pairs:
+        fields = identity.changes(before, after)
+        kept = bool(fields and before.edited and digest(after) == before.edited["replaced"])
+        if kept:
+            report.kept_edits.append(before)  # the page is as the edit found it: the edit stands
+        elif fields:
+            now = _updated(before, after, today)
+            report.changed.append((before, now, "edit replaced" if before.edited else how, fields))
+            pending[before.id] = now
+            continue
+        report.unchanged += 1
+        source = before.source if kept else before.source or after.source
+        touched = touched or (before.source, before.last_imported) != (source, today)
+        pending[before.id] = (before, after, kept)
+    return pending, touched
+
+
+def _record(pending, today):
+    """Return the record of a pair _sort_pairs left pending (an unchanged one made now), or the record made."""
+    if not isinstance(pending, tuple):
+        return pending
+    before, after, kept = pending
+    return dataclasses.replace(before, last_imported=today) if kept else _updated(before, after, today)
 
 
 def digest(measure):

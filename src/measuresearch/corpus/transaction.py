@@ -79,7 +79,7 @@ def recover(folder):
 
 
 def commit(folder, texts):
-    """Replace the files named in texts ({file name: text}) all or nothing; hold the lock first."""
+    """Replace the files named in texts ({file name: text, str or UTF-8 bytes}) all or nothing; hold the lock first."""
     folder = pathlib.Path(folder)
     renames = []
     try:

@@ -42,6 +42,8 @@ MULTILINE = (*(f.name for f in fields.FIELDS if f.value == "prose"), "message")
 
 def bad_character(text, multiline=False):
     """Return a message naming the first refused character of text, or None."""
+    if text.isprintable():  # no control, separator or format character at all (a scan several times faster)
+        return None
     found = (_BAD_IN_TEXT if multiline else _BAD_IN_LINE).search(text)
     return f"refused character U+{ord(found.group()):04X} at position {found.start() + 1}" if found else None
 

@@ -69,7 +69,7 @@ def read_body(lines, first, end, date_count, skip, foreign):
         coverage = _COVERAGE.match(text)
         if coverage and _next_is_number(lines, i + 1, end):
             coverage = None  # a label such as "Coverage rate of zero tariffs" over its number
-        elif is_tail(text):
+        elif coverage or _SOURCE.match(text) or _SHOW_MORE.match(text):  # is_tail(text), its coverage matched
             if coverage:
                 body.coverage = coverage.group("coverage").strip()
                 i += 1

@@ -67,6 +67,7 @@ class Entry:
 class _Header:
     top: int  # first line of the entry (0-based)
     economy: tuple | None = None  # (line, text)
+    economy_name: str | None = None  # what the economy line names (_economy_line)
     status: tuple | None = None
     dates: list = dataclasses.field(default_factory=list)  # [(line, text)]
 
@@ -133,8 +134,9 @@ def _header(lines, first, floor, names):
         elif header.status is None and "?" in text and len(text) <= _STATUS_LENGTH and not is_tail(text):
             header.status = (i, text)
         else:
-            if _economy_line(text, names):
-                header.economy, header.top = (i, text), i
+            name = _economy_line(text, names)
+            if name:
+                header.economy, header.economy_name, header.top = (i, text), name, i
             break
         header.top = i
         i -= 1
@@ -174,7 +176,7 @@ def parse_entries(text, path="<page>", names=None, economy=None):
     entries = []
     for n, (header, (first, last, pillar, sub)) in enumerate(zip(headers, found)):
         if header.economy:
-            current = _economy_line(header.economy[1], names)
+            current = header.economy_name
         end = headers[n + 1].top if n + 1 < len(headers) else len(lines)
         label = header.economy[1] if header.economy else current or "no economy"
         try:
