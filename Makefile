@@ -56,10 +56,12 @@ eval: $(INSTALLED)
 
 # Benchmarks against tantivy and SQLite FTS5 at 10k and 100k synthetic measures (about 15
 # minutes); BENCH_ARGS=--quick for a one-minute smoke run, --no-http for in-process figures only.
+# Then the memory and HTTP latency of a `serve` process over 100k (service_memory.py; --quick: 10k).
 bench: $(INSTALLED)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	command -v nginx >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nginx)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/service_memory.py $(filter --quick,$(BENCH_ARGS))
 
 # `measuresearch import` of 146 synthetic pages (100,000 measures) and a 20,000-row sheet:
 # time and peak memory of each run (BENCH_ARGS=--quick for 10,000 measures).

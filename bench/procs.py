@@ -43,6 +43,13 @@ def pss_mb(pid):
     return rss_mb(pid) if pss is None else pss
 
 
+def memory_mb(pid):
+    """Return one process's memory in MB: RSS, its anonymous part (the heap: Python objects, arrays read into
+    memory), its file-backed part (mapped files, such as an index's) and PSS."""
+    return {"rss_mb": round(rss_mb(pid)), "anon_mb": round(_proc_kb(pid, "status", "RssAnon:") or 0),
+            "file_mb": round(_proc_kb(pid, "status", "RssFile:") or 0), "pss_mb": round(pss_mb(pid))}
+
+
 def tree_rss_mb(pid):
     """Return the memory of a process and all its descendants in MB (PSS, so that pages
     the writer processes share with their parent after fork() count once)."""
