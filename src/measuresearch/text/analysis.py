@@ -242,29 +242,48 @@ def terms(raw, law, kind):
     return tuple(dict.fromkeys(k for r in readings for k in roman_keys(r)))
 
 
+def word_runs(value, boosts=None):
+    """Yield (boost, words, positions) of each section of a field value: what WordTokenizer(boosts) yields.
+
+    words: the section's words and law numbers in token order (a law number just
+    before the word it starts with, at its position); positions: theirs, a
+    range when the section has no law number. The one split into words under
+    index_terms and the segment writer's hot path.
+    """
+    pattern = WORD if COMBINING.search(value) else PLAIN_WORD
+    pos = 0
+    for boost, text, _ in sections(value, boosts or {}):
+        words = pattern.findall(text)
+        if LAW_HINT.search(text):
+            found = pieces(text)
+            yield boost, [p.raw for p in found], [pos + p.pos for p in found]
+        else:
+            yield boost, words, range(pos, pos + len(words))
+        pos += len(words) + SECTION_GAP
+
+
+def is_law_number(raw):
+    """Return whether a word of word_runs() is a law number (a word never holds "-" or "/")."""
+    return "-" in raw or "/" in raw
+
+
 def index_terms(value, kind, boosts=None):
     """Return (terms, positions, boosts): what the analyzer of `kind` yields for a field value.
 
     The same tokens as WordTokenizer(boosts) | TermsFilter(kind), as three flat
-    lists instead of one Token per term: the segment writer's hot path.
+    lists instead of one Token per term.
     """
     out_terms, out_positions, out_boosts = [], [], []
     cache = _WORD_TERMS.setdefault(kind, {})
-    word_pattern = WORD if COMBINING.search(value) else PLAIN_WORD
-    pos = 0
-    for boost, text, _ in sections(value, boosts or {}):
-        words = word_pattern.findall(text)
-        if LAW_HINT.search(text):
-            found = [(pos + p.pos, terms(p.raw, p.law, kind)) for p in pieces(text)]
-        else:
-            found = enumerate([cache[w] if w in cache else cache.setdefault(w, terms(w, False, kind))
-                               for w in words], pos)
+    for boost, words, positions in word_runs(value, boosts):
         start = len(out_terms)
-        for at, word_terms in found:
+        for word, at in zip(words, positions):
+            word_terms = cache.get(word)
+            if word_terms is None:
+                word_terms = cache[word] = terms(word, is_law_number(word), kind)
             out_terms.extend(word_terms)
             out_positions.extend([at] * len(word_terms))
         out_boosts.extend([boost] * (len(out_terms) - start))
-        pos += len(words) + SECTION_GAP
     return out_terms, out_positions, out_boosts
 
 

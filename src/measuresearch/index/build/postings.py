@@ -6,27 +6,83 @@ turns the sorted postings into Whoosh's on-disk blocks.
 """
 
 from array import array
-from itertools import chain, repeat
+from typing import NamedTuple
 
 import numpy as np
 from whoosh.formats import Existence, Frequency
 
-from measuresearch.text.analysis import (COMBINING, LAW_HINT, PLAIN_WORD, SECTION_GAP, WORD, analyzer_settings,
-                                         index_terms, sections, terms)
+from measuresearch.text.analysis import analyzer_settings, is_law_number, terms, word_runs
 from measuresearch.index.format.schema import PackedPositions
+
+
+class WordTable(dict):
+    """Every word (or law number) met by one writer -> its word id, given in order of first sight.
+
+    Shared by the analysed fields: "text" and "exact" split the same value into
+    the same words once (Words), and each field turns a word id into its own
+    terms once per build. Looking a word up is one C-level dict access.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.words = []
+        self.last = (None, None, None)  # (value, boosts, Words) of the last split
+        self.lowered = []  # word id -> the word lowercased, None for numbers and law numbers
+
+    def __missing__(self, word):
+        number = self[word] = len(self.words)
+        self.words.append(word)
+        return number
+
+    def split(self, value, boosts):
+        """Return the Words of one field value (the last one's again when the same value comes with the same boosts)."""
+        last_value, last_boosts, last_words = self.last
+        if value is last_value and boosts == last_boosts:
+            return last_words
+        ids, positions, runs = array("i"), array("I"), []
+        for boost, words, at in word_runs(value, boosts):
+            ids.extend(map(self.__getitem__, words))
+            positions.extend(at)
+            runs.append((len(words), boost))
+        self.last = (value, boosts, Words(ids, positions, runs))
+        return self.last[2]
+
+
+    def lowercased(self, words):
+        """Return the set of lowercased words (no numbers) of Words: vocabulary.document_words of their text.
+
+        A letter or digit lowercases to letters or digits only, and nothing else
+        to either, so the words of a lowercased text are its words lowercased.
+        """
+        lowered = self.lowered
+        for word in self.words[len(lowered):]:
+            low = word.casefold()
+            lowered.append(None if is_law_number(word) or low.isdigit() else low)
+        found = set(map(lowered.__getitem__, set(words.ids)))
+        found.discard(None)
+        return found
+
+
+class Words(NamedTuple):
+    """One field value split into words: their ids, positions, and (word count, boost) per section."""
+
+    ids: array
+    positions: array
+    runs: list
 
 
 class FieldPostings:
     """One field's postings as documents are added, in flat arrays.
 
-    Tokens are buffered for a batch of documents, then grouped into postings
-    (term, document, weight, frequency, where its positions start); positions
-    are kept grouped by posting, so a posting's value is one slice of them.
+    Words (an analysed field) or tokens (ID and NUMERIC fields) are buffered
+    for a batch of documents, then grouped into postings (term, document,
+    weight, frequency, where its positions start); positions are kept grouped
+    by posting, so a posting's value is one slice of them.
     """
 
-    BATCH = 200_000  # tokens grouped into postings at a time
+    BATCH = 200_000  # words or tokens grouped into postings at a time
 
-    def __init__(self, name, field):
+    def __init__(self, name, field, tables=None):
         if field.vector or field.separate_spelling():
             raise TypeError(f"field {name!r}: term vectors and spelling fields are not written")
         if not isinstance(field.format, (PackedPositions, Frequency, Existence)):
@@ -36,71 +92,77 @@ class FieldPostings:
         if self.analysis is None and not isinstance(field.format, Existence):
             raise TypeError(f"field {name!r}: only our analyzers are written with positions or frequencies")
         self.term_ids = {}
-        self.word_ids = {}  # word -> the tuple of its term ids
-        self.tokens = (array("i"), array("i"), array("I"), array("d"))  # term, document, position, boost
+        # fields that split words alike share a WordTable, from tables: {boosts of the tokenizer: WordTable}
+        tokenizer = tuple(sorted((self.analysis[1] or {}).items())) if self.analysis else None
+        self.table = WordTable() if tables is None else tables.setdefault(tokenizer, WordTable())
+        self.word_terms, self.word_counts = array("i"), []  # each word's term ids, flat; how many per word
+        self.items = {}  # ID and NUMERIC fields: value -> (term ids, boosts)
+        self.last = None  # the Words of the value added last
+        self._new_batch()
         self.terms, self.docs, self.weights = array("i"), array("i"), array("d")
         self.frequencies, self.starts, self.positions = array("I"), array("I"), array("I")
 
+    def _new_batch(self):
+        # analysed: word ids, positions, (words, document, boost) per section; else tokens: term, document, boost
+        self.buffered = (array("i"), array("I"), array("i"), array("i"), array("d"))
+
     def add(self, docnum, value):
         """Add one document's value; return its length as Whoosh counts it (tokens, if scored)."""
+        ids, positions, run_words, run_docs, run_boosts = self.buffered
         if self.analysis:
-            term_ids, positions, boosts = self._analysed(value)
-        else:  # ID and NUMERIC fields: Whoosh's own terms, one posting each
-            items = list(self.field.index(value))
-            term_ids = self._ids([term for term, _, _, _ in items])
-            positions, boosts = [0] * len(items), [weight for _, _, weight, _ in items]
-        token_terms, token_docs, token_positions, token_boosts = self.tokens
-        token_terms.extend(term_ids)
-        token_docs.extend([docnum] * len(term_ids))
-        token_positions.extend(positions)
-        token_boosts.extend(boosts)
-        if len(token_terms) >= self.BATCH:
+            words = self.last = self.table.split(value, self.analysis[1] or {})
+            if len(self.word_counts) < len(self.table.words):
+                self._learn()
+            ids.extend(words.ids)
+            positions.extend(words.positions)
+            for count, boost in words.runs:
+                run_words.append(count)
+                run_docs.append(docnum)
+                run_boosts.append(boost)
+            length = sum(map(self.word_counts.__getitem__, words.ids))
+        else:  # ID and NUMERIC fields: Whoosh's own terms, one token each
+            term_ids, boosts = self.items.get(value) or self._item(value, remember=not self.field.unique)
+            ids.extend(term_ids)
+            run_docs.extend([docnum] * len(term_ids))
+            run_boosts.extend(boosts)
+            length = len(term_ids)
+        if len(ids) >= self.BATCH:
             self.group()
-        return len(term_ids) if self.field.scorable else 0
+        return length if self.field.scorable else 0
 
     def _ids(self, terms):
         ids = self.term_ids
         return [ids[t] if t in ids else ids.setdefault(t, len(ids)) for t in terms]
 
-    def _analysed(self, value):
-        """Return (term ids, positions, boosts): the tokens of index_terms(value, kind, boosts), as term ids.
-
-        Each distinct word is analysed once per build (the corpus repeats its
-        vocabulary) into the tuple of its term ids; a section is then one dict
-        lookup per word and C-level joins (chain, repeat). Sections with law
-        numbers take index_terms' general path.
-        """
-        kind, section_boosts = self.analysis
-        word_ids = self.word_ids
-        pattern = WORD if COMBINING.search(value) else PLAIN_WORD
-        ids, positions, boosts, pos = [], [], [], 0
-        for boost, text, _ in sections(value, section_boosts or {}):
-            words = pattern.findall(text)
-            if LAW_HINT.search(text):
-                found, at, _ = index_terms(text, kind)
-                ids.extend(self._ids(found))
-                positions.extend([pos + p for p in at])
-            else:
-                found = [word_ids[w] if w in word_ids else self._word(w, kind) for w in words]
-                ids.extend(chain.from_iterable(found))
-                positions.extend(chain.from_iterable(map(repeat, range(pos, pos + len(words)), map(len, found))))
-            boosts.extend([boost] * (len(ids) - len(boosts)))
-            pos += len(words) + SECTION_GAP
-        return ids, positions, boosts
-
-    def _word(self, word, kind):
-        """Return the tuple of a word's term ids, remembered."""
-        found = self.word_ids[word] = tuple(self._ids(terms(word, False, kind)))
+    def _item(self, value, remember):
+        """Return (term ids, boosts) of a value of an ID or NUMERIC field (remembered unless values are unique)."""
+        items = list(self.field.index(value))
+        found = (self._ids([term for term, _, _, _ in items]), [w for _, _, w, _ in items])
+        if remember:
+            self.items[value] = found
         return found
 
+    def _learn(self):
+        """Analyse the words met since the last call into this field's term ids."""
+        kind = self.analysis[0]
+        for word in self.table.words[len(self.word_counts):]:
+            found = self._ids(terms(word, is_law_number(word), kind))
+            self.word_terms.extend(found)
+            self.word_counts.append(len(found))
+
     def nbytes(self):
-        """Return the memory of the tokens, postings and positions gathered so far."""
-        arrays = (*self.tokens, self.terms, self.docs, self.weights, self.frequencies, self.starts, self.positions)
+        """Return the memory of the words, tokens, postings and positions gathered so far."""
+        arrays = (*self.buffered, self.terms, self.docs, self.weights, self.frequencies, self.starts, self.positions)
         return sum(a.itemsize * len(a) for a in arrays)
 
     def group(self):
-        """Turn the buffered tokens into postings (one per term and document)."""
-        terms, docs, positions, boosts = (np.frombuffer(a, dtype=a.typecode) for a in self.tokens)
+        """Turn the buffered words or tokens into postings (one per term and document)."""
+        if self.analysis:
+            terms, docs, positions, boosts = self._tokens()
+        else:
+            terms, _, _, docs, boosts = (np.frombuffer(a, dtype=a.typecode) for a in self.buffered)
+            positions = np.zeros(len(terms), dtype=np.uint32)
+        self._new_batch()
         if not len(terms):
             return
         order = np.argsort((docs.astype(np.int64) << 32) | terms, kind="stable")  # token order kept
@@ -117,7 +179,20 @@ class FieldPostings:
         self.frequencies.frombytes(np.diff(first, append=len(terms)).astype(np.uint32).tobytes())
         self.starts.frombytes((first + len(self.positions)).astype(np.uint32).tobytes())
         self.positions.frombytes(positions[order].tobytes())
-        self.tokens = tuple(array(a.typecode) for a in self.tokens)
+
+    def _tokens(self):
+        """Return the buffered words as tokens: (term ids, documents, positions, boosts), in token order."""
+        ids, positions, run_words, run_docs, run_boosts = (np.frombuffer(a, dtype=a.typecode) for a in self.buffered)
+        counts = np.array(self.word_counts, dtype=np.int64)
+        firsts = np.cumsum(counts) - counts  # where each word's terms start in word_terms
+        per_word = counts[ids]
+        total = int(per_word.sum())
+        ends = np.cumsum(per_word)
+        where = np.repeat(firsts[ids] - (ends - per_word), per_word) + np.arange(total, dtype=np.int64)
+        terms = np.frombuffer(self.word_terms, dtype=np.int32)[where]
+        docs = np.repeat(np.repeat(run_docs, run_words), per_word)
+        boosts = np.repeat(np.repeat(run_boosts, run_words), per_word)
+        return terms, docs, np.repeat(positions, per_word), boosts
 
 
 class SortedPostings:

@@ -26,7 +26,7 @@ from measuresearch.errors import EmptyCorpus, InputProblems, MeasureSearchError
 from measuresearch.index.format.facets import FacetColumns
 from measuresearch.index.format.records import RecordWriter
 from measuresearch.index.format.schema import document, record_json, section_texts
-from measuresearch.index.format.vocabulary import WordCounts, document_words
+from measuresearch.index.format.vocabulary import WordCounts
 
 # Several processes pay off from about 5,000 measures (or this much YAML).
 PARALLEL_FROM = 5_000
@@ -193,7 +193,7 @@ def _add(writer, records, measures, result, names):
         sections = section_texts(measure, names)
         writer.add_document(**document(measure, sections, names))
         records.add(record_json(measure))
-        result.words.add(document_words(text for _, text in sections))
+        result.words.add(writer.document_words("text"))  # document_words of the sections, from their word ids
         result.columns.add(measure)
 
 

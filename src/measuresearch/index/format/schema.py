@@ -103,7 +103,8 @@ def roman_text(record, names=()):
     """
     words = []
     for text in (field_text(record, "coverage"), field_text(record, "description"), *names):
-        words.extend(w for w in WORD.findall(text) if not w.isascii())
+        if not text.isascii():  # an ASCII text has no such word (most descriptions)
+            words.extend(w for w in WORD.findall(text) if not w.isascii())
     return field_text(record, "titles") + "\n" + " ".join(words)
 
 
