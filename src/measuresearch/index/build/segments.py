@@ -14,17 +14,15 @@ format Whoosh writes and reads: tests/index/test_codec.py compares the posting
 blocks, lengths and stored fields byte for byte with Whoosh's own writer.
 """
 
-import numpy as np
-from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import UnknownFieldError
-from whoosh.formats import Frequency
 from whoosh.index import TOC, clean_files
 from whoosh.writing import SegmentWriter
 
+from measuresearch.index.build.blocks import FieldBlocks
 from measuresearch.index.build.columns import ColumnsWriter
 from measuresearch.index.build.postings import FieldPostings, SortedPostings
 from measuresearch.index.format.codec import stored_lengths
-from measuresearch.index.format.schema import PackedPositions
 
 
 class ArraySegmentWriter(SegmentWriter):
@@ -115,7 +113,7 @@ def commit_segments(ix, segments):
 
 
 def write_field(fieldwriter, codec, postings, lengths, columns=None):
-    """Write one field's FieldPostings: its terms in byte order, each posting list as W3 blocks.
+    """Write one field's FieldPostings: its terms in byte order, each posting list as W3 blocks (blocks.py).
 
     columns: a ColumnsWriter that also gets the field's columnar copy.
     """
@@ -126,63 +124,5 @@ def write_field(fieldwriter, codec, postings, lengths, columns=None):
     if columns is not None:
         columns.add(table)
     fieldwriter.start_field(postings.name, postings.field)
-    blocks = BlockWriter(fieldwriter._postfile, blocklimit=codec._blocklimit,
-                         compression=codec._compression, inlinelimit=codec._inlinelimit)
-    fieldwriter._postwriter = blocks
-    window = None
-    for term, start, end in table.terms():
-        if window is None or end > window.end:
-            window = Window(table, start, max(end, start + table.WINDOW), lengths)
-        fieldwriter.start_term(term)
-        blocks.write_postings(window, start, end)
-        fieldwriter.finish_term()
+    FieldBlocks(fieldwriter, codec, table, lengths).write()
     fieldwriter.finish_field()
-
-
-class Window:
-    """Sorted postings start:end as Python lists, ready to be cut into blocks."""
-
-    def __init__(self, table, start, end, lengths):
-        postings = table.postings
-        self.start, self.end = start, min(end, len(table.docs))
-        index = table.order[self.start: self.end]
-        self.docs = table.docs[self.start: self.end].tolist()
-        self.deltas = table.deltas[self.start: self.end].tolist()
-        weights = np.frombuffer(postings.weights, dtype=np.float64)[index]
-        self.weights = weights.tolist()
-        self.weights32 = weights.astype(np.float32).tolist()  # as the block's array("f") reads back
-        self.lengths = lengths[table.docs[self.start: self.end]].tolist()
-        frequencies = np.frombuffer(postings.frequencies, dtype=np.uint32)[index]
-        fmt = postings.field.format
-        if isinstance(fmt, PackedPositions):  # the positions as PackedPositions.encode writes them
-            positions = np.frombuffer(postings.positions, dtype=np.uint32).astype(PackedPositions.DTYPE, copy=False)
-            data = memoryview(positions).cast("B")
-            starts = (np.frombuffer(postings.starts, dtype=np.uint32)[index].astype(np.int64) * 4).tolist()
-            self.values = [data[a: a + 4 * n].tobytes() for a, n in zip(starts, frequencies.tolist())]
-        elif isinstance(fmt, Frequency):  # pack_uint(frequency): a big-endian uint32
-            data = frequencies.astype(">u4").tobytes()
-            self.values = [data[i: i + 4] for i in range(0, len(data), 4)]
-        else:
-            self.values = None
-
-
-class BlockWriter(W3PostingsWriter):
-    """Whoosh's W3 postings writer, given a block's postings at once instead of one by one."""
-
-    def write_postings(self, window, start, end):
-        """Write postings start:end (held by window) as blocks of `blocklimit`, the last marked last."""
-        start, end = start - window.start, end - window.start
-        for first in range(start, end, self._blocklimit):
-            last = min(first + self._blocklimit, end)
-            self._ids = window.docs[first:last]
-            self._block_deltas = window.deltas[first:last]
-            self._weights = window.weights32[first:last]
-            self._values = window.values[first:last] if window.values is not None else []
-            self._maxweight = max(0, max(window.weights[first:last]))
-            lengths = [n for n in window.lengths[first:last] if n]  # Whoosh ignores a length of 0
-            self._minlength = min(lengths) if lengths else None
-            self._maxlength = max(lengths) if lengths else 0
-            self._write_block(last=last == end)
-
-    def _mini_ids(self):
-        return tuple(self._block_deltas)
