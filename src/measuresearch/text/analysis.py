@@ -32,6 +32,8 @@ WORD = re.compile(rf"{WORD_CHAR}+")
 # The same words in a text without combining marks, twice as fast to scan.
 PLAIN_WORD = re.compile(r"[^\W_]+")
 COMBINING = re.compile(r"[\u0300-\u036f]")
+# Every ASCII character that is not a letter or digit, as a space: what separates the words of an ASCII text.
+ASCII_GAPS = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum()})
 # A law number: digits, then one or more "-" or "/" parts ("418-V", "53/НК",
 # "167-VІ", "567-II"). Stored as one extra term at the number's position.
 LAW_NUMBER = re.compile(rf"(?<![^\W_])\d+{LAW_TAIL}+")
@@ -253,7 +255,8 @@ def word_runs(value, boosts=None):
     pattern = WORD if COMBINING.search(value) else PLAIN_WORD
     pos = 0
     for boost, text, _ in sections(value, boosts or {}):
-        words = pattern.findall(text)
+        # the words of an ASCII text are its runs of ASCII letters and digits: a C-level split, twice the regex's speed
+        words = text.translate(ASCII_GAPS).split() if text.isascii() else pattern.findall(text)
         if LAW_HINT.search(text):
             found = pieces(text)
             yield boost, [p.raw for p in found], [pos + p.pos for p in found]
