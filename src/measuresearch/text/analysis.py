@@ -39,6 +39,7 @@ ASCII_GAPS = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnu
 LAW_NUMBER = re.compile(rf"(?<![^\W_])\d+{LAW_TAIL}+")
 # What every law number holds: a text without it has none (a cheap test before LAW_NUMBER).
 LAW_HINT = re.compile(r"\d[-/]")
+ASCII_LOWERCASE = re.compile("[a-z]")
 STOP_WORDS = frozenset(stoplists["en"]) | frozenset(stoplists["ru"])
 
 _EN_STEMMER = Stemmer.Stemmer("english")
@@ -65,6 +66,8 @@ def american(word):
 
 def script_of(reading):
     """Return "cyrillic", "latin" or "other" for a folded word."""
+    if reading.isascii():  # no Cyrillic letter: no per-letter name lookups
+        return "latin" if ASCII_LOWERCASE.search(reading) else "other"
     for char in reading:
         if is_cyrillic(char):
             return "cyrillic"

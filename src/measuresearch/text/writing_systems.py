@@ -9,6 +9,7 @@ from qazaq_transliterator.
 import functools
 import json
 import pathlib
+import re
 import string
 import unicodedata
 
@@ -110,8 +111,12 @@ def fold_readings(raw):
     as Latin (the majority wins when it has both); a word made only of letters
     that exist in both scripts ("o", "SAM", "VІ") has both readings.
     """
-    lower = unicodedata.normalize("NFKC", raw).casefold().replace("ё", "е")
     lat2cyr, cyr2lat = lookalike_tables()
+    if raw.isascii() and raw.lower().translate(_only_plain_latin()):
+        # the common case at C speed: an ASCII word (NFKC and casefold are lower()) with
+        # a Latin letter that has no Cyrillic look-alike reads as Latin
+        return ("".join(cyr2lat.get(c, c) for c in raw.lower()),)
+    lower = unicodedata.normalize("NFKC", raw).casefold().replace("ё", "е")
     classes = [_char_class(c, lat2cyr, cyr2lat) for c in lower]
     latin, cyrillic = classes.count("latin"), classes.count("cyrillic")
     to_cyr = "".join(lat2cyr.get(c, c) for c in lower)
@@ -123,6 +128,14 @@ def fold_readings(raw):
     if latin == cyrillic == 0 and "ambiguous" in classes:
         return tuple(dict.fromkeys((to_lat, to_cyr)))
     return (lower,)
+
+
+@functools.cache
+def _only_plain_latin():
+    """Return a str.translate table that deletes every ASCII character but the Latin letters without look-alikes."""
+    lat2cyr, cyr2lat = lookalike_tables()
+    return {code: None for code in range(128)
+            if not (chr(code) in string.ascii_lowercase and chr(code) not in lat2cyr and chr(code) not in cyr2lat)}
 
 
 def _reverse(mapping):
@@ -168,28 +181,28 @@ def _strip_marks(text):
     return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
 
 
-def _read_back(word, table, longest):
-    out, i = [], 0
-    while i < len(word):
-        for size in range(min(longest, len(word) - i), 0, -1):
-            piece = word[i:i + size]
-            if piece in table:
-                out.append(table[piece])
-                i += size
-                break
-        else:
-            char = word[i]
-            out.append(table.get(_strip_marks(char), char))
-            i += 1
-    return "".join(out)
+@functools.cache
+def _back_readers():
+    """Return (pattern, table) per romanization of reverse_tables().
+
+    At each place the pattern matches the longest Latin sequence the table
+    reads back (its keys come longest first, and an alternation takes the
+    first that matches), else one character.
+    """
+    return tuple((re.compile("|".join(re.escape(key) for key in table if key) + "|.", re.DOTALL), table)
+                 for table in reverse_tables())
 
 
 def cyrillic_readings(word):
-    """Return the Cyrillic spellings a Latin (or mixed) word has under each romanization."""
+    """Return the Cyrillic spellings a Latin (or mixed) word has under each romanization.
+
+    Read from the left, each time the longest sequence a romanization's table
+    holds; a character it does not hold is read without its marks, else kept.
+    """
     readings = []
-    for table in reverse_tables():
-        longest = max(map(len, table))
-        readings.append(_read_back(word, table, longest))
+    for pattern, table in _back_readers():
+        readings.append("".join([table[piece] if piece in table else table.get(_strip_marks(piece), piece)
+                                 for piece in pattern.findall(word)]))
     return tuple(dict.fromkeys(readings))
 
 
