@@ -1,24 +1,39 @@
-"""The segment writer's words of a document against vocabulary.document_words of its texts."""
+"""The segment writer's document frequencies of words against vocabulary.document_words of the texts."""
 
+import collections
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import index as whoosh_index
 
 from devtools.synthetic import Generator
+from measuresearch.index.build.postings import FieldPostings
 from measuresearch.index.build.segments import ArraySegmentWriter
 from measuresearch.index.format.schema import build_schema, document, join_sections, section_texts
 from measuresearch.index.format.vocabulary import document_words
 
 
-def test_document_words_of_the_word_ids_are_those_of_the_texts(tmp_path, real_measures):
-    writer = ArraySegmentWriter(whoosh_index.create_in(str(tmp_path), build_schema()), _lk=False)
-    try:
-        for measure in list(real_measures) + Generator(seed=3).measures(200):
-            sections = section_texts(measure)
-            writer.add_document(**document(measure, sections))
-            assert writer.document_words("text") == document_words(text for _, text in sections)
-    finally:
-        writer.cancel()
+def frequencies(folder, texts_of_documents):
+    """Return (the writer's document frequencies, those of document_words) of documents given by their sections."""
+    writer = ArraySegmentWriter(whoosh_index.create_in(str(folder), build_schema()), _lk=False, words_of="text")
+    expected = collections.Counter()
+    for number, sections in enumerate(texts_of_documents):
+        value = join_sections(sections)
+        writer.add_document(id=str(number), text=value, exact=value)
+        expected.update(document_words(text for _, text in sections))
+    writer.finish_segment()
+    return writer.document_frequencies(), dict(expected)
+
+
+@pytest.mark.parametrize("batch", [None, 50], ids=["one-batch", "small-batches"])
+def test_document_frequencies_of_the_word_ids_are_those_of_the_texts(tmp_path, real_measures, monkeypatch, batch):
+    if batch:
+        monkeypatch.setattr(FieldPostings, "BATCH", batch)
+    measures = list(real_measures) + Generator(seed=3).measures(300)
+    got, expected = frequencies(tmp_path, [section_texts(measure) for measure in measures])
+    assert got == expected
+    assert max(expected.values()) > 1
 
 
 # letters whose lowercase is longer or odd (ß, İ, ﬁ), combining marks, law numbers, digits
@@ -26,11 +41,7 @@ section_text = st.text(alphabet=st.sampled_from("abzAБвқоßİﬁΣς-/012345
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from("tspvcd"), section_text), min_size=1, max_size=4))
-def test_document_words_of_any_text(tmp_path_factory, sections):
-    writer = ArraySegmentWriter(whoosh_index.create_in(str(tmp_path_factory.mktemp("w")), build_schema()), _lk=False)
-    try:
-        writer.add_document(id="x", text=join_sections(sections), exact=join_sections(sections))
-        assert writer.document_words("text") == document_words(text for _, text in sections)
-    finally:
-        writer.cancel()
+@given(st.lists(st.lists(st.tuples(st.sampled_from("tspvcd"), section_text), min_size=1, max_size=4), max_size=4))
+def test_document_frequencies_of_any_text(tmp_path_factory, documents):
+    got, expected = frequencies(tmp_path_factory.mktemp("w"), documents)
+    assert got == expected

@@ -27,7 +27,9 @@ class WordTable(dict):
         super().__init__()
         self.words = []
         self.last = (None, None, None)  # (value, boosts, Words) of the last split
-        self.lowered = []  # word id -> the word lowercased, None for numbers and law numbers
+        self.lowered = {}  # lowercased word -> its number, in order of first sight (count_documents)
+        self.lowered_ids = array("i")  # word id -> the number of its lowercased word, -1 for numbers and law numbers
+        self.frequencies = np.zeros(0, dtype=np.int64)  # documents of each lowercased word
 
     def __missing__(self, word):
         number = self[word] = len(self.words)
@@ -48,19 +50,30 @@ class WordTable(dict):
         return self.last[2]
 
 
-    def lowercased(self, words):
-        """Return the set of lowercased words (no numbers) of Words: vocabulary.document_words of their text.
+    def count_documents(self, ids, docs):
+        """Count the documents of each lowercased word (no numbers) among words `ids` of documents `docs`.
 
-        A letter or digit lowercases to letters or digits only, and nothing else
-        to either, so the words of a lowercased text are its words lowercased.
+        The counts are vocabulary.document_words' (a document counts once per
+        word): a letter or digit lowercases to letters or digits only, and
+        nothing else to either, so the words of a lowercased text are its words
+        lowercased.
         """
-        lowered = self.lowered
-        for word in self.words[len(lowered):]:
+        numbers = self.lowered_ids
+        for word in self.words[len(numbers):]:
             low = word.casefold()
-            lowered.append(None if is_law_number(word) or low.isdigit() else low)
-        found = set(map(lowered.__getitem__, set(words.ids)))
-        found.discard(None)
-        return found
+            numbers.append(-1 if is_law_number(word) or low.isdigit() else self.lowered.setdefault(low, len(self.lowered)))
+        found = np.frombuffer(numbers, dtype=np.int32)[ids]
+        kept, size = found >= 0, len(self.lowered)
+        if not kept.any():
+            return
+        pairs = np.unique(docs[kept].astype(np.int64) * size + found[kept])  # (document, word) once
+        counts = np.bincount(pairs % size, minlength=size)
+        counts[:len(self.frequencies)] += self.frequencies
+        self.frequencies = counts
+
+    def document_frequencies(self):
+        """Return {lowercased word: documents} counted so far (count_documents)."""
+        return {word: count for word, count in zip(self.lowered, self.frequencies.tolist()) if count}
 
 
 class Words(NamedTuple):
@@ -97,7 +110,7 @@ class FieldPostings:
         self.table = WordTable() if tables is None else tables.setdefault(tokenizer, WordTable())
         self.word_terms, self.word_counts = array("i"), []  # each word's term ids, flat; how many per word
         self.items = {}  # ID and NUMERIC fields: value -> (term ids, boosts)
-        self.last = None  # the Words of the value added last
+        self.counts_documents = False  # whether the WordTable counts the documents of this field's words
         self._new_batch()
         self.terms, self.docs, self.weights = array("i"), array("i"), array("d")
         self.frequencies, self.starts, self.positions = array("I"), array("I"), array("I")
@@ -110,7 +123,7 @@ class FieldPostings:
         """Add one document's value; return its length as Whoosh counts it (tokens, if scored)."""
         ids, positions, run_words, run_docs, run_boosts = self.buffered
         if self.analysis:
-            words = self.last = self.table.split(value, self.analysis[1] or {})
+            words = self.table.split(value, self.analysis[1] or {})
             if len(self.word_counts) < len(self.table.words):
                 self._learn()
             ids.extend(words.ids)
@@ -190,7 +203,10 @@ class FieldPostings:
         ends = np.cumsum(per_word)
         where = np.repeat(firsts[ids] - (ends - per_word), per_word) + np.arange(total, dtype=np.int64)
         terms = np.frombuffer(self.word_terms, dtype=np.int32)[where]
-        docs = np.repeat(np.repeat(run_docs, run_words), per_word)
+        word_docs = np.repeat(run_docs, run_words)
+        if self.counts_documents:
+            self.table.count_documents(ids, word_docs)
+        docs = np.repeat(word_docs, per_word)
         boosts = np.repeat(np.repeat(run_boosts, run_words), per_word)
         return terms, docs, np.repeat(positions, per_word), boosts
 

@@ -164,17 +164,17 @@ def _write_run(folder, number, run, shared, measures=None, progress=None):
             if checker.problems:
                 shared.failed[0] = 1
             if not shared.failed[0] and batch:
-                writer = writer or ArraySegmentWriter(whoosh_index.open_dir(folder), _lk=False)
+                writer = writer or ArraySegmentWriter(whoosh_index.open_dir(folder), _lk=False, words_of="text")
                 records = records or RecordWriter(folder, f"records-{number}")
                 _add(writer, records, batch, result, names)
                 if writer.postings_bytes() >= SEGMENT_BYTES:
-                    result.segments.extend(writer.finish_segment())
+                    _finish(writer, result)
                     writer = None
             shared.done[number] += work
             if progress:
                 progress(shared)
         if writer and not shared.failed[0]:
-            result.segments.extend(writer.finish_segment())
+            _finish(writer, result)
             writer = None
         if records and not shared.failed[0]:
             records.close()
@@ -188,12 +188,17 @@ def _write_run(folder, number, run, shared, measures=None, progress=None):
     return result
 
 
+def _finish(writer, result):
+    """Write a writer's segment; count the documents of its words (vocabulary.document_words of the sections)."""
+    result.segments.extend(writer.finish_segment())
+    result.words.counter.update(writer.document_frequencies())
+
+
 def _add(writer, records, measures, result, names):
     for measure in measures:
         sections = section_texts(measure, names)
         writer.add_document(**document(measure, sections, names))
         records.add(record_json(measure))
-        result.words.add(writer.document_words("text"))  # document_words of the sections, from their word ids
         result.columns.add(measure)
 
 
