@@ -1,15 +1,16 @@
 """Whoosh's on-disk layout, written: segments with the files Whoosh itself writes, at array speed.
 
 Relies on private parts of Whoosh-Reloaded 2.7.5 (checked on import by
-index/format/codec.py): SegmentWriter's per-document writer, field writer and
-its postings file (`_postfile`, `_postwriter`), W3PostingsWriter's block
-buffers and `_write_block`, the codec's block settings, the TOC written by commit.
+index/format/codec.py): SegmentWriter's per-document writer, field writer, its
+postings file and terms table (`_postfile`, `_fieldid`, `_tindex`, an
+OrderedHashWriter), the W3 block and term info layout (blocks.py), the codec's
+block settings, the TOC written by commit.
 
 Whoosh's SegmentWriter pickles every posting into a temporary run file,
 merges the runs, and hands the codec one posting at a time: about ten
 microseconds a posting, nearly the whole cost of a build. ArraySegmentWriter
 gathers each field's postings in flat arrays (postings.py), sorts them once by
-term, and gives the W3 block writer 128 postings at a time. The files are the
+term, and writes their W3 blocks a window at a time (blocks.py). The files are the
 format Whoosh writes and reads: tests/index/test_codec.py compares the posting
 blocks, lengths and stored fields byte for byte with Whoosh's own writer.
 """
