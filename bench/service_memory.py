@@ -55,7 +55,8 @@ def main(argv=None):
     if args.quick:
         args.measures, args.searches = 10_000, 100
     results = {"when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"), "cpus": os.cpu_count(),
-               "load_before": os.getloadavg(), "measures": args.measures, "searches": args.searches}
+               "load_before": os.getloadavg(), "measures": args.measures, "searches": args.searches,
+               "malloc_arena_max": os.environ.get("MALLOC_ARENA_MAX")}  # glibc's arenas: one per thread by default
     generator, measures = workload.generator_and_measures(args.measures)
     labelled = workload.labelled_query_mix(measures, generator, args.searches)
     with tempfile.TemporaryDirectory(prefix="service-bench-") as tmp:
