@@ -93,8 +93,11 @@ def _economy_line(text, names):
 def _classifications(lines):
     """Return ([(first, last, pillar, sub-pillar)] 0-based line numbers, problems as (line, message))."""
     found, problems = [], []
-    i = 0
-    while i < len(lines):
+    after = -1  # the last line a two-line classification took
+    # only a line with "Pillar" or a bar can be (part of) one: the others are passed over in one sweep
+    for i in [n for n, line in enumerate(lines) if "Pillar" in line or "|" in line]:
+        if i <= after:
+            continue
         text = lines[i].strip()
         one = _PILLAR_ONE_LINE.match(text)
         if one:
@@ -105,11 +108,10 @@ def _classifications(lines):
             rest = _PILLAR_SECOND_HALF.match(lines[second].strip()) if half and second is not None else None
             if rest:
                 found.append((i, second, half.group("pillar"), rest.group("sub")))
-                i = second
+                after = second
             else:
                 problems.append((i, f"cannot read the classification {text[:80]!r}: expected "
                                     "'Pillar <pillar>  |  Sub-pillar <sub-pillar>' (or '| Indicator <name>')"))
-        i += 1
     return found, problems
 
 
