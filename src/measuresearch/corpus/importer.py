@@ -134,7 +134,10 @@ def _import(paths, out_dir, dry_run, prune, mapping, progress, wait, waiting, to
     report = import_measures(measures, out_dir, names, dry_run, wait=wait, waiting=waiting,
                              run=merge.Run.of(measures, day, prune=prune))
     for entry in entries:
-        report.read.setdefault(entry.path, collections.Counter())[entry.measure.kind] += 1
+        kinds = report.read.get(entry.path)
+        if kinds is None:  # (not setdefault: that would make a Counter for every entry)
+            kinds = report.read[entry.path] = collections.Counter()
+        kinds[entry.measure.kind] += 1
     return report
 
 
