@@ -8,7 +8,6 @@ characters are the source's own, at their own offsets (highlight.py marks them).
 import bisect
 import functools
 import itertools
-import re
 
 from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
 
@@ -27,11 +26,49 @@ _SEPARATOR = "\x00"  # joins texts for QueryWords.prime(); never part of a word
 PREFIX_CHANGERS = frozenset(b for b, a in BRITISH_ENGLISH_SPELLINGS.items() if a[:2] != b[:2])
 
 
-@functools.lru_cache(maxsize=4096)
-def _surface_regex(words):
-    """Return a regex that finds these whole words (longest first, so no word hides a longer one)."""
-    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    return re.compile(r"(?<![^\W_]|[\u0300-\u036f])(?:" + alternatives + r")(?![^\W_]|[\u0300-\u036f])")
+@functools.lru_cache(maxsize=200_000)
+def _word_keys(raw):
+    """Return (casefolded, look-alike readings, stems) of one word of a text: one cached look-up per word."""
+    return raw.casefold(), fold_readings(raw), terms(raw, False, "text")
+
+
+@functools.lru_cache(maxsize=16)  # a page's joined texts, split once for the query and each of its phrase words
+def _distinct_words(text, pattern):
+    """Return the distinct words of text as pattern (WORD or PLAIN_WORD) finds them.
+
+    No word spans white space: the text is split at white space in C, and only the
+    pieces that are not all letters and digits (a word and its comma) go through the regex.
+    """
+    pieces = set(text.split())
+    words = {piece for piece in pieces if piece.isalnum()}  # str.isalnum is the regex's [^\W_], letter by letter
+    for piece in pieces:
+        if not piece.isalnum():
+            words.update(pattern.findall(piece))
+    return frozenset(words)
+
+
+def _joins(char):
+    """Return whether char belongs to a word (a letter or digit, as [^\\W_], or a combining mark)."""
+    return char.isalnum() or "\u0300" <= char <= "\u036f"
+
+
+def _whole_words(text, words):
+    """Return [(start, end, word)] of every occurrence of `words` in text as a whole word, in text order.
+
+    A substring search per word (in C) and a look at the two characters around each
+    occurrence: a whole word never begins inside another occurrence of itself, nor overlaps
+    an occurrence of another whole word, so the search goes on after each occurrence.
+    """
+    found, length = [], len(text)
+    for word in words:
+        size, at = len(word), text.find(word)
+        while at >= 0:
+            end = at + size
+            if not (at and _joins(text[at - 1])) and not (end < length and _joins(text[end])):
+                found.append((at, end, word))
+            at = text.find(word, end)
+    found.sort()
+    return found
 
 
 def _prefixes(tables):
@@ -57,8 +94,12 @@ class QueryWords:
     def __init__(self, units):
         self.units = list(units)
         self.phrases = [u for u in self.units if isinstance(u, Phrase)]
-        # one matcher per phrase word, built once and memoising across the texts of a request
-        self._phrase_words = [([QueryWords([w]) for w in p.words], p.required()) for p in self.phrases]
+        # one matcher per distinct phrase word, built once and memoising across the texts of a request
+        # (a word that comes back, "the ... the" or in two phrases, is matched once)
+        matchers = {}
+        self._phrase_words = [([matchers[w] if w in matchers else matchers.setdefault(w, QueryWords([w]))
+                                for w in p.words], p.required()) for p in self.phrases]
+        self._matchers = list(matchers.values())
         self.forms = {kind: {} for kind in KINDS}
         # words typed come before the words a prefix* or fuzzy~ stands for: a form both share is the typed word's
         for unit in sorted(self.units, key=lambda u: isinstance(u, Expansion)):
@@ -116,13 +157,13 @@ class QueryWords:
             table = tables["law_number"]
             hit = next((table[k] for k in law_keys(raw) if k in table), None)
             return (hit, "law_number") if hit else None
-        # cheapest forms first (each is cached), romanization keys only when they can matter
-        lower = raw.casefold()
+        # cheapest forms first (cached), romanization keys only when they can matter
+        lower, readings, stems = _word_keys(raw)
         if lower in tables["exact"]:
             return tables["exact"][lower], "exact"
         if lower in tables["number"]:
             return tables["number"][lower], "number"
-        for kind, keys in (("lookalike", fold_readings(raw)), ("stem", terms(raw, False, "text"))):
+        for kind, keys in (("lookalike", readings), ("stem", stems)):
             table = tables[kind]
             for key in keys:
                 if key in table:
@@ -173,6 +214,8 @@ class QueryWords:
             number = bisect.bisect_right(starts, piece.start) - 1
             shift = starts[number]
             per_text[number].append((piece._replace(start=piece.start - shift, end=piece.end - shift), unit, kind))
+        for matcher in self._matchers:  # each phrase word's own matches, in one scan as well
+            matcher.prime(texts, titles)
         for text, found in zip(texts, per_text):
             if self.phrases:
                 found.extend(self._phrase_matches(text, titles))
@@ -186,9 +229,10 @@ class QueryWords:
         letters, and every word of a title for a query in two scripts, are tried.
         """
         if (titles and romanized and self.cross_script) or COMBINING.search(text):
-            return set(WORD.findall(text))
+            return _distinct_words(text, WORD)
         prefixes = self.prefixes
-        return {w for w in set(PLAIN_WORD.findall(text)) if w[:2] in prefixes or w[:1] in prefixes or not w.isascii()}
+        return {w for w in _distinct_words(text, PLAIN_WORD) if w[:2] in prefixes or w[:1] in prefixes
+                or not w.isascii()}
 
     def _matches(self, text, titles):
         # law numbers of the text only matter when the query has one
@@ -202,7 +246,7 @@ class QueryWords:
 
     def _word_matches(self, text, titles, romanized=True):
         # the common case, kept in C as far as possible: the distinct words of the text are
-        # classified once each, then a regex of the words that matched finds their places
+        # classified once each, then a substring search of each word that matched finds its places
         kinds = self._kinds[(titles, romanized or not titles)]
         hits = set()
         for raw in self._candidates(text, titles, romanized):
@@ -213,8 +257,7 @@ class QueryWords:
                 hits.add(raw)
         if not hits:
             return []
-        return [(Piece(m.start(), m.end(), 0, m.group()), *kinds[m.group()])
-                for m in _surface_regex(frozenset(hits)).finditer(text)]
+        return [(Piece(start, end, 0, word), *kinds[word]) for start, end, word in _whole_words(text, hits)]
 
     def _piece_matches(self, text, titles):
         found = []
@@ -230,11 +273,14 @@ class QueryWords:
         Each phrase word's own matches (the fast path) give its word positions;
         a phrase is tried only where its first required word occurs.
         """
-        position = {m.start(): i for i, m in enumerate(WORD.finditer(text))}
-        found = []
+        position, found = None, []
         for matchers, required in self._phrase_words:
-            at = [{position[p.start]: match for match in m.matches(text, titles) for p in match[:1]}
-                  for m in matchers]
+            words = [m.matches(text, titles) for m in matchers]
+            if not all(hits or not needed for hits, needed in zip(words, required)):
+                continue  # a required word is not in the text
+            if position is None:
+                position = {m.start(): i for i, m in enumerate(WORD.finditer(text))}
+            at = [{position[match[0].start]: match for match in hits} for hits in words]
             anchor = required.index(True)  # a phrase always has a required word
             # stop words only hold places: before the first or after the last required word they
             # may stand outside the text ("the resolution" matches a text that starts "Resolution")

@@ -171,15 +171,22 @@ def counts(data, matching, sets, filters, dates, exclusions=None):
     """Return the disjunctive facet counts: each facet ignores its own filter (and exclusions)."""
     exclusions = exclusions or {}
     result = {}
+    narrowed, tallies = {}, {}  # facets whose filters apply -> (mask, docnums); (column, facets) -> tally
     for name in (*FACETS, "group"):
-        docs = intersect(matching, [mask for facet, mask in sets.items() if facet != name])
+        others = tuple(facet for facet in sets if facet != name)  # without a filter of its own: every filter
+        if others not in narrowed:
+            docs = intersect(matching, [sets[facet] for facet in others])
+            narrowed[others] = docs, np.flatnonzero(docs)  # gathered by number, once for every column
+        docs, numbers = narrowed[others]
         if name == "year":
             result[name] = _year_facet(data.dates, docs, dates)
             continue
-        column = data.columns["country" if name == "group" else name]
-        # shift by one so that "no value" (-1) has a bin of its own
-        tally = np.bincount(column[docs] + 1, minlength=len(data.values["country" if name == "group" else name])
-                            + 1)[1:]
+        source = "country" if name == "group" else name
+        if (source, others) not in tallies:  # the groups and the countries count the same measures
+            # shift by one so that "no value" (-1) has a bin of its own
+            tallies[source, others] = np.bincount(data.columns[source][numbers] + 1,
+                                                  minlength=len(data.values[source]) + 1)[1:]
+        tally = tallies[source, others]
         selected, excluded = set(filters.get(name, ())), set(exclusions.get(name, ()))
         if name == "group":
             selected, excluded = _canonical(data, selected), _canonical(data, excluded)
