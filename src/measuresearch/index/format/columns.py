@@ -147,6 +147,10 @@ class Columns:
                 continue
             first = columns.position_starts[start + chosen]
             counts = columns.position_starts[start + chosen + 1] - first
+            if len(chosen) == end - start:  # every posting (a common word): its positions are one slice
+                positions.append(columns.positions[first[0]:first[-1] + counts[-1]])
+                docs.append(np.repeat(ids, counts))
+                continue
             # the positions of the chosen postings: runs [first, first + count), gathered at once
             total = int(counts.sum())
             run_starts = np.cumsum(counts) - counts
