@@ -9,9 +9,11 @@ pread(2), from any thread.
 import bisect
 import json
 import os
+import re
 from array import array
 
 import numpy as np
+import orjson
 
 JSONL, OFFSETS = ".jsonl", ".offsets"
 
@@ -69,9 +71,22 @@ class Records:
         offsets = self._offsets[run]
         local = docnum - self._bases[run]
         start, end = int(offsets[local]), int(offsets[local + 1])
-        return json.loads(os.pread(self._fds[run], end - start, start))
+        return _parsed(os.pread(self._fds[run], end - start, start))
 
     def close(self):
         fds, self._fds = self._fds, []
         for fd in fds:
             os.close(fd)
+
+
+_LONG_NUMBER = re.compile(rb"\d{19}")  # orjson reads an integer past 64 bits as a float, json as an int
+
+
+def _parsed(data):
+    """Return one record's JSON as json.loads does: orjson's parse (a few times faster) where it is the same."""
+    if not _LONG_NUMBER.search(data):
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:  # NaN or Infinity, which json writes and reads
+            pass
+    return json.loads(data)
