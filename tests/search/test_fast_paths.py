@@ -1,0 +1,62 @@
+"""The query path's shortcuts give what the plain code they replace gives (hypothesis against the reference)."""
+
+import json
+import re
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from measuresearch.index.format.records import _parsed
+from measuresearch.query.matching import _intersect_sorted, _sorted_unique
+from measuresearch.search.query_words import _distinct_words, _whole_words
+from measuresearch.text.analysis import PLAIN_WORD, WORD
+
+# letters of both scripts, digits of other kinds, combining marks, "_", separators and white space of several kinds
+TEXT = st.text(alphabet="ab AБбé\u0301_1²Ⅳ-.,\x00\t\n\u00a0\u2003İıßſKзЗ", max_size=40)
+
+
+def _regex_whole_words(text, words):
+    """The highlighter's former way: one regex of the words, longest first, not inside a word."""
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    pattern = re.compile(r"(?<![^\W_]|[\u0300-\u036f])(?:" + alternatives + r")(?![^\W_]|[\u0300-\u036f])")
+    return [(m.start(), m.end(), m.group()) for m in pattern.finditer(text)]
+
+
+@settings(max_examples=400)
+@given(TEXT, st.data())
+def test_whole_words_are_where_the_regex_finds_them(text, data):
+    words = sorted(set(WORD.findall(text)) | set(PLAIN_WORD.findall(text)))
+    if not words:
+        return
+    chosen = data.draw(st.sets(st.sampled_from(words), min_size=1))
+    assert _whole_words(text, chosen) == _regex_whole_words(text, chosen)
+
+
+@settings(max_examples=400)
+@given(TEXT)
+def test_distinct_words_are_the_regex_words(text):
+    for pattern in (WORD, PLAIN_WORD):
+        assert _distinct_words(text, pattern) == set(pattern.findall(text))
+
+
+KEYS = st.lists(st.integers(0, 60), max_size=30).map(lambda keys: np.unique(np.array(keys, dtype=np.int64)))
+
+
+@given(KEYS, KEYS, KEYS)
+def test_sorted_keys_merge_and_intersect_as_numpy_does(a, b, c):
+    assert _sorted_unique([a, b, c]).tolist() == np.union1d(np.union1d(a, b), c).tolist()
+    assert _sorted_unique([a, a.copy()]).tolist() == a.tolist()
+    assert _intersect_sorted(a, b).tolist() == np.intersect1d(a, b).tolist()
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers(-2**80, 2**80) | st.floats() | st.text(max_size=5),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4),
+                    max_leaves=12)
+
+
+@given(JSON)
+def test_a_record_parses_as_json_reads_it(value):
+    data = json.dumps({"value": value}, ensure_ascii=False).encode("utf-8")
+    # repr tells 1 from 1.0 and -0.0 from 0.0; NaN is not equal to itself
+    assert repr(_parsed(data)) == repr(json.loads(data))
