@@ -160,3 +160,11 @@ def test_every_environment_variable_read_is_documented():
     read = set(re.findall(r"environ\.get\(\"(MEASURESEARCH_[A-Z_]+)\"", source))
     documented = set(re.findall(r"^\| `(MEASURESEARCH_[A-Z_]+)` \|", API_MD.read_text(encoding="utf-8"), re.M))
     assert read and read == documented
+
+
+def test_the_csv_header_row_is_the_one_the_reference_lists(client):
+    text = (ROOT / "docs" / "API.md").read_text(encoding="utf-8")
+    section = text.split("### `GET /api/search.csv`", 1)[1].split("###", 1)[0]
+    listed = re.search(r"a header row `([^`]+)`", " ".join(section.split())).group(1)
+    served = client.simulate_get("/api/search.csv", params={"q": "data"}).text.lstrip("\ufeff").splitlines()[0]
+    assert [c.strip() for c in listed.split(",")] == served.split(",")

@@ -157,9 +157,17 @@ def test_a_stop_word_in_a_phrase_holds_its_place(make_index):
 
 @pytest.mark.parametrize("q", ["data localization", "-data", "\"personal data\" OR licens*", "!!!", ""])
 def test_a_search_parses_its_query_once(holder, monkeypatch, q):
-    from measuresearch.search import request as request_module
+    import sys
+    from measuresearch.query import parser
     calls = []
-    real = request_module.parse
-    monkeypatch.setattr(request_module, "parse", lambda text: calls.append(text) or real(text))
+    real = parser.parse
+
+    def counted(text):
+        calls.append(text)
+        return real(text)
+
+    # the parser's own name and every loaded module that imported it
+    for module in [parser, *(m for m in list(sys.modules.values()) if vars(m).get("parse") is real)]:
+        monkeypatch.setattr(module, "parse", counted)
     result = search(holder, SearchRequest(q=q, sort="relevance", page=1))
     assert calls == [q] and result["query"]["sort"] in ("relevance", "newest")

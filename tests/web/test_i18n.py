@@ -376,6 +376,9 @@ def test_a_notice_is_said_in_the_page_language_and_the_english_page_says_the_api
         text = html.unescape(TEXT.sub("", said[code]))
         assert text != notice["message"] and re.search(CYRILLIC_WORD, text), (lang, text)
         assert {w.lower() for w in LATIN_WORD.findall(text)} <= kept, (lang, text)
+        if code == "page_out_of_range":  # the count and the last page, as the API's message says them
+            answer = client.simulate_get("/api/search", params=params).json
+            assert re.search(rf"\b{answer['total']}\b.*\b{notice['last_page']}\b", text), (lang, text)
 
 
 @pytest.mark.parametrize("lang", ["ru", "kk"])

@@ -114,15 +114,15 @@ def _mapping(data, pad):
 
 def _small_mapping(data, pad):
     """Return _mapping's lines of a mapping of scalars (an event, a source), kept: the same ones repeat."""
-    try:  # the type is part of the key: 1, 1.0 and True are equal keys, written apart
-        return _kept(pad, tuple((key, value.__class__, value) for key, value in data.items()))
+    try:  # types are part of the key: 1, 1.0 and True are equal keys and values, written apart
+        return _kept(pad, tuple((key, key.__class__, value, value.__class__) for key, value in data.items()))
     except TypeError:  # a list or a mapping inside (unhashable): written each time
         return _mapping(data, pad)
 
 
 @functools.lru_cache(maxsize=4096)
 def _kept(pad, items):
-    return tuple(_mapping({key: value for key, _, value in items}, pad))
+    return tuple(_mapping({key: value for key, _, value, _ in items}, pad))
 
 
 @functools.lru_cache(maxsize=1024)
