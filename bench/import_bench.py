@@ -15,7 +15,6 @@ bench/results/import-*.json.
 import argparse
 import csv
 import datetime
-import json
 import pathlib
 import os
 import platform
@@ -128,11 +127,7 @@ def main(argv=None):
                   f"{result['added']} added, {result['changed']} changed, {result['unchanged']} unchanged",
                   flush=True)
     results["load_after"] = os.getloadavg()
-    (HERE / "results").mkdir(exist_ok=True)
-    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H%M%S%z")
-    path = HERE / "results" / f"import-{stamp}.json"
-    path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(f"written to {path}")
+    procs.write_results("import", results)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 """Process helpers for the benchmarks: servers (measuresearch.localserver), memory of a process tree."""
 
+import datetime
+import json
 import os
 import pathlib
 import subprocess
@@ -94,3 +96,14 @@ def run_measured(argv, env=None):
     if process.returncode:
         raise RuntimeError(f"{argv} failed: {err.decode(errors='replace')[-2000:]}")
     return seconds, memory.peak, out.decode()
+
+
+def write_results(kind, results):
+    """Write one run's figures as bench/results/<kind>-<UTC time>.json beside the earlier runs; return the path."""
+    folder = pathlib.Path(__file__).resolve().parent / "results"
+    folder.mkdir(exist_ok=True)
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H%M%S%z")
+    path = folder / f"{kind}-{stamp}.json"
+    path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"written to {path}")
+    return path

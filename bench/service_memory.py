@@ -12,7 +12,6 @@ of both passes. Writes bench/results/service-*.json.
 
 import argparse
 import datetime
-import json
 import os
 import pathlib
 import sys
@@ -75,11 +74,7 @@ def main(argv=None):
         print(f"{name:<16} p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, {figures['rps']} rps, "
               f"{figures['errors']} errors")
     print(f"load average before {results['load_before']}, after {results['load_after']}")
-    (HERE / "results").mkdir(exist_ok=True)
-    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H%M%S%z")
-    path = HERE / "results" / f"service-{stamp}.json"
-    path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(f"written to {path}")
+    procs.write_results("service", results)
 
 
 if __name__ == "__main__":
