@@ -107,7 +107,7 @@ def test_phrases_equal_whoosh_phrase_query(synthetic_holder, q):
         searcher = snapshot.searcher()
         ours = set(np.flatnonzero(Evaluation(searcher, snapshot.lengths, snapshot.columns).matching(parsed)).tolist())
         stems = [w.text.lower() for w in phrase.words]
-        from measuresearch.text.analysis import stem
+        from measuresearch.text.stemming import stem
         whoosh = set(wq.Phrase("text", [stem(s) for s in stems]).docs(searcher))
         assert ours == whoosh
     finally:

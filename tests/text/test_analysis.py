@@ -2,7 +2,8 @@
 
 import pytest
 
-from measuresearch.text.analysis import american, forms, law_keys, pieces, stem, text_analyzer
+from measuresearch.text.analysis import forms, law_keys, pieces, text_analyzer
+from measuresearch.text.stemming import american, stem
 from measuresearch.text.writing_systems import cyrillic_readings, fold_readings, lookalike_tables, roman_keys, skeleton
 
 

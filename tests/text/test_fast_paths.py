@@ -6,7 +6,7 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from measuresearch.text import analysis, writing_systems
+from measuresearch.text import stemming, writing_systems
 from measuresearch.text.writing_systems import is_cyrillic, lookalike_tables, reverse_tables
 
 LATIN_WORD = st.text(alphabet=st.sampled_from(string.ascii_letters + string.digits + "šžčəıñüöäáéíóúýʼ'’-ḥ\u0301"),
@@ -71,10 +71,10 @@ def test_cyrillic_readings_read_the_longest_key_first(word):
 @given(ANY_WORD)
 def test_fold_readings_and_script_of_take_the_ascii_shortcut_unchanged(word):
     assert writing_systems.fold_readings(word) == fold_readings(word)
-    assert analysis.script_of(word.lower()) == script_of(word.lower())
+    assert stemming.script_of(word.lower()) == script_of(word.lower())
 
 
 def test_the_shortcuts_meet_words_of_every_kind():
     for word in ("data", "DATA", "Hoc", "CAM", "418", "ход", "Qazaqstan", "x", ""):
         assert writing_systems.fold_readings(word) == fold_readings(word)
-        assert analysis.script_of(word) == script_of(word)
+        assert stemming.script_of(word) == script_of(word)

@@ -12,16 +12,13 @@ highlighter calls too, so a word is marked exactly when it was indexed.
 import dataclasses
 import functools
 import re
-import string
 import typing
 
-import Stemmer
-from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
 from whoosh.analysis import Filter, Token, Tokenizer
 from whoosh.lang.stopwords import stoplists
 
-from measuresearch.text.writing_systems import (fold_readings, is_cyrillic, lookalike_tables, roman_keys, roman_letters,
-                                                russian_stem)
+from measuresearch.text.stemming import spelled, stem
+from measuresearch.text.writing_systems import fold_readings, lookalike_tables, roman_keys, roman_letters
 
 # One character of a word: a letter or digit, or a combining mark kept inside the word.
 WORD_CHAR = r"(?:[^\W_]|[\u0300-\u036f])"
@@ -39,57 +36,7 @@ ASCII_GAPS = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnu
 LAW_NUMBER = re.compile(rf"(?<![^\W_])\d+{LAW_TAIL}+")
 # What every law number holds: a text without it has none (a cheap test before LAW_NUMBER).
 LAW_HINT = re.compile(r"\d[-/]")
-ASCII_LOWERCASE = re.compile("[a-z]")
 STOP_WORDS = frozenset(stoplists["en"]) | frozenset(stoplists["ru"])
-
-_EN_STEMMER = Stemmer.Stemmer("english")
-# -isation/-isations/... forms are derived from the -ise verb that the table
-# holds, so "localisation" meets "localization" although only "localise" is listed.
-_BRITISH_SUFFIXES = (("isations", "izations"), ("isation", "ization"), ("ising", "izing"),
-                     ("ised", "ized"), ("ises", "izes"), ("iser", "izer"), ("isers", "izers"))
-
-
-@functools.lru_cache(maxsize=100_000)
-def american(word):
-    """Return the American spelling of a lowercase British word, else the word."""
-    if word in BRITISH_ENGLISH_SPELLINGS:
-        return BRITISH_ENGLISH_SPELLINGS[word]
-    for british, us in _BRITISH_SUFFIXES:
-        if word.endswith(british) and word[: -len(british)] + "ise" in BRITISH_ENGLISH_SPELLINGS:
-            return word[: -len(british)] + us
-    # -isation has no other reading in English, so it is safe without the table
-    # ("informatisation", "digitalisation" are in no dictionary yet).
-    if word.endswith(("isation", "isations")) and len(word) > 9:
-        return word.replace("isation", "ization")
-    return word
-
-
-def script_of(reading):
-    """Return "cyrillic", "latin" or "other" for a folded word."""
-    if reading.isascii():  # no Cyrillic letter: no per-letter name lookups
-        return "latin" if ASCII_LOWERCASE.search(reading) else "other"
-    for char in reading:
-        if is_cyrillic(char):
-            return "cyrillic"
-    if any(c in string.ascii_lowercase for c in reading):
-        return "latin"
-    return "other"
-
-
-def spelled(reading):
-    """Return a folded word as the "exact" field holds it: unstemmed, British spelling made American."""
-    return american(reading) if script_of(reading) == "latin" else reading
-
-
-@functools.lru_cache(maxsize=200_000)
-def stem(reading):
-    """Stem one folded word with the stemmer of its script (Russian or English)."""
-    script = script_of(reading)
-    if script == "cyrillic":
-        return russian_stem(reading)
-    if script == "latin":
-        return _EN_STEMMER.stemWord(american(reading))
-    return reading
 
 
 @functools.lru_cache(maxsize=100_000)
