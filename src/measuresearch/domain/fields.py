@@ -69,6 +69,8 @@ class Field:
     kept_when_removed: bool = False  # kept in the history of a removed measure
     sheet_column: str | None = None  # the heading of its column in an imported sheet
     section: Section | None = None  # searchable: its words weigh this much in the text field (index/format/schema)
+    # romanization keys in the index's "roman" field: "whole" its text, "words" only its non-ASCII words
+    roman: str | None = None
     export: Export | None = None  # shown in hits and exports
     limit: int | tuple | None = None  # most characters an intake accepts; a list: (most lines, most characters)
     form: Form | None = None  # asked by the proposal form
@@ -89,7 +91,7 @@ FIELDS = (
           kept_when_removed=True, sheet_column="Sub-pillar", section=Section(1, "s", 2.5, 2, N_("sub-pillar")),
           export=Export(3, 3), limit=NAME_LIMIT, form=Form(None, description="a sub-pillar of that pillar")),
     Field("titles", "lines", compared=True, fingerprint=True, kept_when_removed=True, sheet_column="Title",
-          section=Section(0, "t", 4.0, 0, N_("titles")), export=Export(5, 8), limit=(20, 1000),
+          section=Section(0, "t", 4.0, 0, N_("titles")), roman="whole", export=Export(5, 8), limit=(20, 1000),
           form=Form("line", "each title is one line of text", description="the measure's titles, one a line")),
     Field("dates", "lines", compared=True, fingerprint=True, sheet_column="Date", export=Export(6, 6),
           limit=(10, 300), form=Form("date_line", "each date line is written as the DTI writes them: 'Since July "
@@ -98,12 +100,12 @@ FIELDS = (
     Field("events", "events", export=Export(8, 7)),
     Field("year", "integer", nullable=True, label=N_("Year"), facet=4, numeric=True, export=Export(7, 5)),
     Field("description", "prose", compared=True, fingerprint=True, sheet_column="Description",
-          section=Section(5, "d", 1.0, 1, N_("description")), export=Export(9, 9), limit=10_000,
+          section=Section(5, "d", 1.0, 1, N_("description")), roman="words", export=Export(9, 9), limit=10_000,
           form=Form("prose", "description must be {least} to {most} characters of text (line breaks allowed, no "
                              "control characters)", least=20)),  # fewer characters tell a curator nothing to check
     Field("coverage", "text", nullable=True, label=N_("Coverage"), facet=3, compared=True, fingerprint=True,
           kept_when_removed=True, sheet_column="Coverage", section=Section(3, "v", 1.5, 4, N_("coverage")),
-          export=Export(4, 4), limit=500,
+          roman="words", export=Export(4, 4), limit=500,
           form=Form("optional_line", _LINE_HINT, required=False, description="optional, e.g. Horizontal")),
     Field("kind", "kind", compared=True, export=Export(10, 10)),
     Field("status", "text", nullable=True, compared=True, export=Export(11, 11)),
@@ -144,3 +146,5 @@ EXPORTED = _ordered("export", lambda f: f.export.json)  # a JSON export's measur
 HIT = tuple(name for name in EXPORTED if BY_NAME[name].export.hit)  # a hit's record keys, in its key order
 CSV = _ordered("export", lambda f: f.export.csv)  # the CSV export's record columns, in their order
 FORM = names("form")  # the proposal's fields, in the form's order
+ROMAN_WHOLE = tuple(f.name for f in FIELDS if f.roman == "whole")  # romanized in full (the titles)
+ROMAN_WORDS = tuple(f.name for f in FIELDS if f.roman == "words")  # only their non-ASCII words

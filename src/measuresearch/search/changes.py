@@ -3,7 +3,7 @@
 The history is written by each build into its own folder (fingerprints.py); the
 service reads it lazily, once per build (index/format/history.py). Added and changed measures are filtered
 by the search as they are now; a removed measure is no longer in the index, so
-only the facet filters (country, pillar, sub-pillar, coverage, group and their
+only the facet filters (the string facets of domain/fields.py, group, and their
 not_*) apply to it, with the values it had: the query text and the date filters do not.
 """
 

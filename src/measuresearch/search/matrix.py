@@ -1,7 +1,7 @@
 """Cross-tabulate the measures of a search: /api/matrix, /api/matrix.csv and the compare view.
 
 A dimension is a list of (document, code) pairs and a 0/1 map from codes to the
-dimension's values: the identity for country, pillar, sub-pillar and coverage (one
+dimension's values: the identity for the string facets of domain/fields.py (one
 code per document), membership for groups (a group is a set of countries), and
 one pair per event year for `year` (a measure counts in every year it has an
 event of the asked kinds, as the year facet counts). A cell counts the measures

@@ -94,7 +94,7 @@ def field_text(record, source):
 
 
 def roman_text(record, names=()):
-    """Return the text whose romanization keys are indexed.
+    """Return the text whose romanization keys are indexed (the fields' `roman` role, domain/fields.py).
 
     Titles in full (so a Cyrillic query finds a romanized title); elsewhere
     only words with non-ASCII letters, since the English prose would add
@@ -102,10 +102,10 @@ def roman_text(record, names=()):
     "Qazaqstan" its key).
     """
     words = []
-    for text in (field_text(record, "coverage"), field_text(record, "description"), *names):
+    for text in (*(field_text(record, name) for name in fields.ROMAN_WORDS), *names):
         if not text.isascii():  # an ASCII text has no such word (most descriptions)
             words.extend(w for w in WORD.findall(text) if not w.isascii())
-    return field_text(record, "titles") + "\n" + " ".join(words)
+    return "\n".join((*(field_text(record, name) for name in fields.ROMAN_WHOLE), " ".join(words)))
 
 
 @functools.cache
