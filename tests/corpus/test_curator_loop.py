@@ -6,7 +6,9 @@ Everything runs as the curator runs it: the CLI in subprocesses (`python -m meas
 `measuresearch serve` under waitress (devtools/localserver.py). The pages are the seed page split per
 sub-pillar (text unchanged), first in the seed's layout A, then again in the DTI's layouts E (one economy
 line per page, or none and `--economy`) and G (`Coverage:`), each page also in B, C or D (the classification
-and titles written otherwise); the proposals are made up by the test and live only in temporary folders.
+and titles written otherwise); last the DTI changes one page: a date clause of layout I, sources of layout F
+and a new indicator entry of layout H. The proposals and those changes are made up by the test and live only
+in temporary folders.
 """
 
 import http.cookiejar
@@ -44,7 +46,19 @@ EDIT = {"country": "Kazakhstan", "pillar": "Online sales and transactions",
         "dates": ["Reported in 2021, last reported in 2025"],
         "description": "Test-only text: a reader says the de minimis threshold changed in 2025.",
         "coverage": "Horizontal", "source_url": EDIT_URL}
-PRUNED = "kazakhstan-presence-of-internet-shutdowns-f645e4fa"  # its block is left off the re-imported page
+PRUNED = "kazakhstan-presence-of-internet-shutdowns-f645e4fa"
+# What the DTI's page says in step 5 (made up by the test, in a temporary copy): a date clause of layout I,
+# sources of layout F, and an indicator entry of layout H (status line, classification, label / number pairs).
+REPORTED_AGAIN = "Reported in 2021, last reported in 2025"
+PAGE_SOURCES = ["https://example.org/test-only/de-minimis-page", "https://example.org/test-only/customs-code"]
+INDICATOR_VALUES = [("Effective tariff placeholder rate (test-only label)", 1.53, "%"),
+                    ("Coverage rate of zero tariffs (test-only label)", 62.4, "%")]
+INDICATOR_ENTRY = ["ITA signatory? No",
+                   "Pillar Tariffs and trade defence measures applied on Information and Communication Technology "
+                   "(ICT) goods  |  Indicator Effective tariff rate on ICT goods (applied weighted average)",
+                   INDICATOR_VALUES[0][0], "1.53%", INDICATOR_VALUES[1][0], "62.40%",
+                   "Coverage: Test-only indicator coverage"]
+  # its block is left off the re-imported page
 
 
 def cli(*argv, ok=True):
@@ -203,12 +217,17 @@ def test_the_curators_loop_end_to_end(loop):
         kept = {m["id"]: m for m in yaml.safe_load((corpus / "kazakhstan.yaml").read_text())["measures"]}
         assert kept[EDIT_OF] == {**edited[EDIT_OF], "last_imported": kept[EDIT_OF]["last_imported"]}
 
-        # 5. the DTI changes the de minimis page (a figure, in this temporary copy): its text replaces the edit
+        # 5. the DTI changes the de minimis page (in this temporary copy): a figure, a date clause of layout I,
+        # sources of layout F; and the page gains an indicator entry of layout H. Its text replaces the edit.
         de_minimis = pages["Threshold for ‘De Minimis’ rule"]
-        de_minimis.write_text(de_minimis.read_text(encoding="utf-8").replace("is USD 580.", "is USD 600."),
-                              encoding="utf-8")
+        text = de_minimis.read_text(encoding="utf-8").replace("is USD 580.", "is USD 600.")
+        text = text.replace("Reported in 2021\n", f"{REPORTED_AGAIN}\n", 1)
+        text = text.replace("\nCoverage: Horizontal\n", "\nCoverage: Horizontal\n" + "".join(
+            f"- {address}\n" for address in PAGE_SOURCES) + "- Show more...\n", 1)
+        de_minimis.write_text(text.rstrip("\n") + "\n\n" + "\n".join(INDICATOR_ENTRY) + "\n", encoding="utf-8")
         out = cli("import", de_minimis, "--out", corpus, "--prune", "--economy", "Kazakhstan").stdout
-        assert out.endswith("0 added, 1 changed, 0 unchanged, 0 missing from the page; "
+        assert f"{de_minimis}: read 2 entries: 1 measures, 1 indicators" in out, out
+        assert out.endswith("1 added, 1 changed, 0 unchanged, 0 missing from the page; "
                             f"the page's new text replaces the accepted edit of {EDIT_OF}\n"), out
         cli("check", "--corpus", corpus)
         old_build = json.loads(fetch(base + "/healthz")[2])["index_id"]
@@ -218,10 +237,17 @@ def test_the_curators_loop_end_to_end(loop):
         # 6. every record, every link, every citation
         document = yaml.safe_load((corpus / "kazakhstan.yaml").read_text())
         records = {m["id"]: m for m in document["measures"]}
-        assert set(records) == set(first) - {PRUNED} | {new_id}
+        (indicator_id,) = set(records) - set(first) - {new_id}
+        assert set(records) == set(first) - {PRUNED} | {new_id, indicator_id}
         for measure_id, record in records.items():
             check_record(base, record, first.get(measure_id))
         assert records[EDIT_OF]["description"] == first[EDIT_OF]["description"].replace("USD 580", "USD 600")
+        assert records[EDIT_OF]["dates"] == [REPORTED_AGAIN] and records[EDIT_OF]["sources"] == PAGE_SOURCES
+        indicator = records[indicator_id]
+        assert indicator["kind"] == "indicator" and indicator["status"] == INDICATOR_ENTRY[0]
+        assert [(v["label"], v["value"], v["unit"]) for v in indicator["values"]] == INDICATOR_VALUES
+        served = json.loads(fetch(f"{base}/api/search?q=tariff+placeholder")[2])
+        assert [hit["id"] for hit in served["hits"]] == [indicator_id]
         assert "edited" not in records[EDIT_OF] and records[new_id]["sources"] == [NEW_URL]
         (tomb,) = document["removed"]
         assert tomb["id"] == PRUNED and tomb["reason"] == "pruned" and tomb["record"] == first[PRUNED]
