@@ -1,6 +1,7 @@
 """Never a 500 from a stranger, through a real `measuresearch serve`: bodies the JSON parser or the store cannot
 take are 400s counted by the rate limit, and hypothesis posts arbitrary JSON and bytes to every write endpoint."""
 
+import contextlib
 import json
 
 import pytest
@@ -18,13 +19,20 @@ def body_of(value):
     return json.dumps(value).encode()  # ensure_ascii: a lone surrogate goes out as the escape \ud800
 
 
+@contextlib.contextmanager
+def serving(real_index, folder, report_limit):
+    """Run `serve` with its own data folder, an admin token and a report limit; yield (base URL, its log)."""
+    log = (folder / "serve.log").open("w")
+    with running(real_index, env={"MEASURESEARCH_REPORT_LIMIT": str(report_limit),
+                                  "MEASURESEARCH_DATA": str(folder / "data"),
+                                  "MEASURESEARCH_ADMIN_TOKEN": "t" * 40}, log=log) as base:
+        yield base, folder / "serve.log"
+
+
 @pytest.fixture(scope="module")
 def limited(real_index, real_measures, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("limited")
-    log = (folder / "serve.log").open("w")
-    with running(real_index, env={"MEASURESEARCH_REPORT_LIMIT": "3", "MEASURESEARCH_DATA": str(folder / "data"),
-                                  "MEASURESEARCH_ADMIN_TOKEN": "t" * 40}, log=log) as base:
-        yield base, f"/api/measures/{real_measures[0].id}/reports", folder / "serve.log"
+    with serving(real_index, tmp_path_factory.mktemp("limited"), 3) as (base, log):
+        yield base, f"/api/measures/{real_measures[0].id}/reports", log
 
 
 def post(base, path, body, source, content_type="application/json"):
@@ -79,14 +87,11 @@ CONTENT_TYPES = st.sampled_from(["application/json", "application/json; charset=
 @pytest.fixture(scope="module")
 def open_server(real_index, real_measures, tmp_path_factory):
     """A server without a rate limit, so that every body reaches the checks and the store."""
-    folder = tmp_path_factory.mktemp("open")
-    log = (folder / "serve.log").open("w")
-    with running(real_index, env={"MEASURESEARCH_REPORT_LIMIT": "0", "MEASURESEARCH_DATA": str(folder / "data"),
-                                  "MEASURESEARCH_ADMIN_TOKEN": "t" * 40}, log=log) as base:
+    with serving(real_index, tmp_path_factory.mktemp("open"), 0) as (base, log):
         measure = real_measures[0].id
         yield base, [f"/api/measures/{measure}/reports", "/api/proposals", f"/measures/{measure}/report",
                      "/propose", "/admin/login", "/admin/logout", "/api/measures/no-such-measure/reports"]
-    assert "Traceback" not in (folder / "serve.log").read_text()
+    assert "Traceback" not in log.read_text()
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
