@@ -1,13 +1,16 @@
 """Builds cut into runs (processes) and segments answer exactly like a one-segment build."""
 
 import collections
+import json
 import os
+import pathlib
 
 import pytest
 
 from measuresearch import storage
 from measuresearch.corpus import files as corpus
-from measuresearch.index.build import indexer
+from measuresearch.index.build import fingerprints, indexer
+from measuresearch.index.format.records import Records
 from measuresearch.index.format import layout
 from measuresearch.index.build import writers
 from measuresearch.index.engine import IndexHolder
@@ -67,6 +70,25 @@ def test_runs_and_segments_answer_like_one_segment(tmp_path, synthetic_corpus, m
         assert [h["score"] or 0.0 for h in many["hits"]] == pytest.approx(scores, rel=1e-5)
         assert (many["total"], many["facets"]) == (one["total"], one["facets"])
     assert one_results[0]["total"] > 0
+
+
+def test_fingerprints_of_several_runs_are_those_of_the_records_read_back(tmp_path, synthetic_corpus, monkeypatch):
+    """The writers fingerprint each record as they write it; the reference reads the finished build's records."""
+    monkeypatch.setattr(writers, "PARALLEL_FROM_BYTES", 1)
+    monkeypatch.setattr(writers, "SEGMENT_BYTES", 300_000)
+    report = indexer.build(synthetic_corpus, tmp_path / "many")
+    folder = pathlib.Path(report.path)
+    meta = layout.read_meta(folder)
+    assert len(meta["records"]) == 2  # two runs, each its own records file
+    records = Records(folder, meta["records"])
+    try:
+        read_back = [records.get(n) for n in range(len(records))]
+    finally:
+        records.close()
+    written = json.loads((folder / layout.FINGERPRINTS_FILE).read_text(encoding="utf-8"))
+    assert written["ids"] == [r["id"] for r in read_back] == [m.id for m in corpus.load(synthetic_corpus)]
+    assert written["fingerprints"] == [fingerprints.fingerprint(r) for r in read_back]
+    assert len(set(written["fingerprints"])) == len(read_back)
 
 
 def test_problems_of_every_run_are_reported_and_the_index_kept(tmp_path, synthetic_corpus, monkeypatch):

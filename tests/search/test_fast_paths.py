@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from measuresearch.index.format.records import _parsed
+from measuresearch.index.format.records import parsed_record
 from measuresearch.query.matching import _intersect_sorted, _sorted_unique
 from measuresearch.search.query_words import _distinct_words, _whole_words
 from measuresearch.text.analysis import PLAIN_WORD, WORD
@@ -59,4 +59,4 @@ JSON = st.recursive(st.none() | st.booleans() | st.integers(-2**80, 2**80) | st.
 def test_a_record_parses_as_json_reads_it(value):
     data = json.dumps({"value": value}, ensure_ascii=False).encode("utf-8")
     # repr tells 1 from 1.0 and -0.0 from 0.0; NaN is not equal to itself
-    assert repr(_parsed(data)) == repr(json.loads(data))
+    assert repr(parsed_record(data)) == repr(json.loads(data))

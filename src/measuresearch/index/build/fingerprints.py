@@ -68,16 +68,13 @@ def _live_records(index_root, gone):
         records.close()
 
 
-def record(work, index_root, records_names, index_id, built_at):
-    """Compare the new build in `work` with the live one; write its fingerprints.json and history.json."""
-    records = Records(work, records_names)
-    try:
-        current = [records.get(n) for n in range(len(records))]
-    finally:
-        records.close()
+def record(work, index_root, ids, prints, index_id, built_at):
+    """Compare the new build in `work` with the live one; write its fingerprints.json and history.json.
+
+    ids, prints: each document's measure id and fingerprint(record), in document order, as the writers
+    computed them while they wrote the records.
+    """
     previous, builds = _previous(index_root)
-    ids = [r["id"] for r in current]
-    prints = [fingerprint(r) for r in current]
     first, changed, added, altered = [], [], [], []
     for measure_id, mark in zip(ids, prints):
         before = (previous or {}).get(measure_id)
@@ -96,4 +93,3 @@ def record(work, index_root, records_names, index_id, built_at):
     storage.write_json(work / FINGERPRINTS_FILE, {"ids": ids, "fingerprints": prints, "first_indexed": first,
                                       "last_changed": changed})
     storage.write_json(work / HISTORY_FILE, {"builds": builds, "first_indexed": first, "last_changed": changed})
-

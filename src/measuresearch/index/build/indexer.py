@@ -64,16 +64,17 @@ def build(corpus_dir, index_root, measures=None, progress=None):
             whoosh_index.create_in(str(work), schema).close()
             # the writers index each record's economy under all its names (economy_names.py)
             storage.write_json(work / ECONOMIES_FILE, economy_names.table(taxonomy.load(corpus_dir)))
-            columns, words, records, removed = writers.write(str(work), corpus_dir, measures, progress)
+            written = writers.write(str(work), corpus_dir, measures, progress)
+            columns = written.columns
             _check_documents(str(work), len(columns.ids))
             posting_columns.check(work)
             built_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
             storage.write_json(work / FACETS_FILE, columns.data())
-            storage.write_json(work / WORDS_FILE, words.data())
-            storage.write_json(work / REMOVED_FILE, removed)
+            storage.write_json(work / WORDS_FILE, written.words.data())
+            storage.write_json(work / REMOVED_FILE, written.removed)
             storage.write_json(work / GROUPS_FILE, {"groups": groups.load(corpus_dir)})
-            fingerprints.record(work, root, records, index_id, built_at)
-            storage.write_json(work / META, build_meta(index_id, built_at, len(columns.ids), records,
+            fingerprints.record(work, root, written.ids, written.prints, index_id, built_at)
+            storage.write_json(work / META, build_meta(index_id, built_at, len(columns.ids), written.records,
                                                 schema_fingerprint(schema)))
             storage.fsync_dir(work)
         except BaseException:

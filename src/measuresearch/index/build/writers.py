@@ -16,15 +16,17 @@ import os
 import signal
 from concurrent.futures import ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from typing import NamedTuple
 
 from whoosh import index as whoosh_index
 
 from measuresearch.corpus import files as corpus
+from measuresearch.index.build import fingerprints
 from measuresearch.index.build.segments import ArraySegmentWriter, commit_segments
 from measuresearch.index.format import names as economy_names
 from measuresearch.errors import EmptyCorpus, InputProblems, MeasureSearchError
 from measuresearch.index.format.facets import FacetColumns
-from measuresearch.index.format.records import RecordWriter
+from measuresearch.index.format.records import RecordWriter, parsed_record
 from measuresearch.index.format.schema import document, record_json, section_texts
 from measuresearch.index.format.vocabulary import WordCounts
 
@@ -52,6 +54,19 @@ class RunResult:
     seen: dict = dataclasses.field(default_factory=dict)  # id -> (path, line) where first met
     records: list = dataclasses.field(default_factory=list)  # names of its records files
     removed: dict = dataclasses.field(default_factory=dict)  # tombstones of --prune: id -> record
+    ids: list = dataclasses.field(default_factory=list)  # each document's measure id, in document order
+    prints: list = dataclasses.field(default_factory=list)  # and its fingerprints.fingerprint
+
+
+class Written(NamedTuple):
+    """What a corpus's writers wrote, all runs together in document order."""
+
+    columns: FacetColumns
+    words: WordCounts
+    records: list  # names of the records files
+    removed: dict  # tombstones of --prune: id -> record
+    ids: list  # each document's measure id
+    prints: list  # each document's fingerprints.fingerprint of its record
 
 
 class Shared:
@@ -65,7 +80,7 @@ class Shared:
 def write(folder, corpus_dir=None, measures=None, progress=None):
     """Write the corpus (or the given measures) into the new index in folder.
 
-    Return (FacetColumns, WordCounts, names of the records files, tombstones {id: record}). Raise InputProblems with
+    Return a Written. Raise InputProblems with
     every problem of the corpus, or EmptyCorpus. progress(done, total) counts
     bytes of corpus files, or measures when they are given.
     """
@@ -87,8 +102,10 @@ def write(folder, corpus_dir=None, measures=None, progress=None):
     ix = whoosh_index.open_dir(folder)
     commit_segments(ix, [segment for result in results for segment in result.segments])
     ix.close()
-    removed = {measure_id: tomb for result in results for measure_id, tomb in result.removed.items()}
-    return columns, words, [name for result in results for name in result.records], removed
+    return Written(columns, words, [name for result in results for name in result.records],
+                   {measure_id: tomb for result in results for measure_id, tomb in result.removed.items()},
+                   [measure_id for result in results for measure_id in result.ids],
+                   [mark for result in results for mark in result.prints])
 
 
 def _file_runs(corpus_dir):
@@ -198,7 +215,11 @@ def _add(writer, records, measures, result, names):
     for measure in measures:
         sections = section_texts(measure, names)
         writer.add_document(**document(measure, sections, names))
-        records.add(record_json(measure))
+        text = record_json(measure).encode("utf-8")
+        records.add(text)
+        # the fingerprint of the record as a reader parses it back (fingerprints.py compares builds by it)
+        result.ids.append(measure.id)
+        result.prints.append(fingerprints.fingerprint(parsed_record(text)))
         result.columns.add(measure)
 
 
