@@ -55,6 +55,23 @@ def test_bad_page_is_refused_without_traceback(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("command", ["check", "index"])
+def test_a_value_its_yaml_tag_cannot_read_is_a_problem_not_a_traceback(command, tmp_path):
+    """PyYAML raises ValueError for `!!int 'x'` (and AttributeError for a bad !!timestamp), not a YAML error."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("taxonomy.yaml", "groups.yaml"):
+        (corpus / name).write_text((CORPUS / name).read_text(encoding="utf-8"), encoding="utf-8")
+    (corpus / "kz.yaml").write_text("country: Kazakhstan\nmeasures:\n  - id: x\n    year: !!int 'x'\n",
+                                    encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "measuresearch.cli", command, "--corpus", str(corpus),
+                             *(["--index", str(tmp_path / "index")] if command == "index" else [])],
+                            capture_output=True, text=True)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"{corpus / 'kz.yaml'}:4: YAML error: cannot read 'x' as tag:yaml.org,2002:int" in result.stderr
+    assert not (tmp_path / "index" / "current").exists()
+
+
 def test_search_without_index_says_make_index(tmp_path, capsys):
     assert main(["search", "x", "--index", str(tmp_path / "none")]) == 3  # index unavailable
     assert "make index" in capsys.readouterr().err

@@ -1,0 +1,118 @@
+"""storage.parse_yaml walks plain documents itself: its data must be PyYAML's, for every kind of document."""
+
+import datetime
+
+import pytest
+import yaml
+from hypothesis import given, settings, strategies as st
+
+from measuresearch import storage
+from measuresearch.errors import InputProblems
+
+
+def reference(text):
+    """PyYAML's own data of a document, with the pure-Python safe loader (no libyaml): the independent reference."""
+    return yaml.load(text, Loader=yaml.SafeLoader)
+
+
+def same(a, b):
+    """Equal data of the same types all the way down (1 == 1.0 == True is not enough)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    return a == b or (a != a and b != b)  # NaN
+
+
+EDGE_CASES = [
+    "a: 1\nb: [x, 'y', \"z\"]\nc: {d: null, e: ~, f: true, g: 0x1f, h: 1.5e3, i: .inf, j: .nan}\n",
+    "when: 2024-01-31\nat: 2001-12-14t21:59:43.10-05:00\nyes: no\non: off\n",
+    "base: &b {x: 1, y: [1, 2]}\nuse: *b\nlist: &l [a, b]\nagain: *l\n",
+    "base: &b {x: 1}\nmerged:\n  <<: *b\n  y: 2\n",  # a merge key
+    "=: value key\nother: 1\n",  # the value key (flatten_mapping makes it a string)
+    "&r\nself: *r\n",  # a recursive mapping
+    "&s [1, *s]\n",  # a recursive list
+    "? [a, b]\n: unhashable key\n",
+    "set: !!set {a, b}\nomap: !!omap [{a: 1}, {b: 2}]\npairs: !!pairs [{a: 1}, {a: 2}]\n",
+    "bin: !!binary aGVsbG8=\nstr: !!str 123\nint: !!int '7'\nfloat: !!float '2'\n",
+    "text: |\n  two\n  lines\nfolded: >\n  one\n  line\n",
+    "dup: 1\ndup: 2\n",
+    "- just\n- a list\n",
+    "a scalar\n",
+    "1: int key\n2.5: float key\nnull: null key\ntrue: bool key\n2024-01-01: date key\n",
+    "measures:\n- id: x\n  titles: ['Закон Республики Казахстан', 'Qazaqstan']\n  year: 2015\n",
+]
+
+
+@pytest.mark.parametrize("text", EDGE_CASES)
+def test_edge_cases_read_as_pyyaml_reads_them(text):
+    try:
+        expected = reference(text)
+    except yaml.YAMLError:
+        with pytest.raises(InputProblems):
+            storage.parse_yaml(text, "f.yaml")
+        return
+    node, data = storage.parse_yaml(text, "f.yaml")
+    if text.startswith("&"):  # recursive: compare the shape, not by ==
+        assert type(data) is type(expected) and (data["self"] is data if isinstance(data, dict) else data[1] is data)
+        return
+    assert same(data, expected), (data, expected)
+    assert isinstance(node, yaml.Node)
+
+
+def test_an_alias_is_the_same_object_as_its_anchor():
+    _, data = storage.parse_yaml("base: &b {x: [1]}\nuse: *b\n", "f.yaml")
+    assert data["use"] is data["base"]
+
+
+def test_unknown_tags_are_the_constructors_errors():
+    for text in ("a: !custom 1\n", "a: !!python/object:os.system x\n", "a: !!set [1]\n"):
+        with pytest.raises(InputProblems):
+            storage.parse_yaml(text, "f.yaml")
+        with pytest.raises(yaml.YAMLError):
+            reference(text)
+
+
+@pytest.mark.parametrize("text", ["a: 1\nb: !!int 'x'\n", "a: 1\nb: !!timestamp 'no'\n", "a: 1\nb: !!float abc\n"])
+def test_a_value_its_tag_cannot_read_is_a_problem_at_its_line(text):
+    """PyYAML raises ValueError or AttributeError there, which a build would show as a traceback."""
+    with pytest.raises(Exception) as raised:
+        reference(text)
+    assert not isinstance(raised.value, yaml.YAMLError)
+    with pytest.raises(InputProblems) as problems:
+        storage.parse_yaml(text, "f.yaml")
+    [problem] = problems.value.problems
+    assert (problem.path, problem.line) == ("f.yaml", 2) and "cannot read" in problem.message
+
+
+scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20), st.text(max_size=20),
+                    st.floats(allow_nan=False), st.dates(), st.datetimes(timezones=st.just(datetime.timezone.utc)),
+                    st.sampled_from(["yes", "No", "~", "null", "0o17", "0x1F", "1_000", "1e3", "-.inf", "2024-02-30",
+                                     "=", "<<", "", " ", "12:30:45", "+1", "0b101", ".5", "Закон", "418-V", "53/НК"]))
+documents = st.recursive(scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.one_of(st.text(max_size=8), st.integers(), st.booleans()),
+                                                 inner, max_size=4)), max_leaves=25)
+
+
+@settings(max_examples=300, deadline=None)
+@given(documents, st.sampled_from([None, False, True]))
+def test_generated_documents_read_as_pyyaml_reads_them(data, flow):
+    text = yaml.safe_dump(data, default_flow_style=flow, allow_unicode=True, sort_keys=False)
+    _, found = storage.parse_yaml(text, "f.yaml")
+    assert same(found, reference(text))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=12) | st.from_regex(r"[-+.~<=0-9a-zA-Z:_ ]{0,12}", fullmatch=True), st.booleans(),
+       st.booleans())
+def test_the_loaders_resolver_gives_pyyamls_tags(value, plain, quoted):
+    """The shortcut (a first character no implicit pattern starts is a string) against the safe loader's resolver."""
+    ours, theirs = storage.YAML_LOADER(""), yaml.SafeLoader("")
+    try:
+        for kind in (yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode):
+            assert ours.resolve(kind, value, (plain, quoted)) == theirs.resolve(kind, value, (plain, quoted))
+    finally:
+        ours.dispose()
+        theirs.dispose()
