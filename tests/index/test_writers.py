@@ -11,6 +11,9 @@ from measuresearch import storage
 from measuresearch.corpus import files as corpus
 from measuresearch.index.build import fingerprints, indexer
 from measuresearch.index.format.records import Records
+from measuresearch.index.format.schema import section_texts
+from measuresearch.index.format.vocabulary import document_words
+from measuresearch.text.writing_systems import fold_readings
 from measuresearch.index.format import layout
 from measuresearch.index.build import writers
 from measuresearch.index.engine import IndexHolder
@@ -70,6 +73,21 @@ def test_runs_and_segments_answer_like_one_segment(tmp_path, synthetic_corpus, m
         assert [h["score"] or 0.0 for h in many["hits"]] == pytest.approx(scores, rel=1e-5)
         assert (many["total"], many["facets"]) == (one["total"], one["facets"])
     assert one_results[0]["total"] > 0
+    one_words, many_words = (json.loads((layout.current_build(tmp_path / name) / layout.WORDS_FILE).read_text(
+        encoding="utf-8")) for name in ("one", "many"))
+    assert one_words == many_words == brute_force_words(corpus.load(synthetic_corpus))  # each run folds its own words
+
+
+def brute_force_words(measures):
+    """words.json of measures: each document's lowercased words counted once, then summed by look-alike reading."""
+    counts = collections.Counter()
+    for measure in measures:
+        counts.update(document_words(text for _, text in section_texts(measure)))
+    readings = collections.Counter()
+    for word, documents in counts.items():
+        for reading in fold_readings(word):
+            readings[reading] += documents
+    return {"words": sorted(readings), "df": [readings[word] for word in sorted(readings)]}
 
 
 def test_fingerprints_of_several_runs_are_those_of_the_records_read_back(tmp_path, synthetic_corpus, monkeypatch):

@@ -96,7 +96,7 @@ def write(folder, corpus_dir=None, measures=None, progress=None):
     columns, words = FacetColumns(), WordCounts()
     for result in results:
         columns.extend(result.columns)
-        words.counter.update(result.words.counter)
+        words.merge(result.words)
     if not columns.ids:
         raise EmptyCorpus(f"{corpus_dir or 'the corpus'} holds no measures; the index was not changed")
     ix = whoosh_index.open_dir(folder)
@@ -202,6 +202,7 @@ def _write_run(folder, number, run, shared, measures=None, progress=None):
         if records:
             records.abandon()  # no-op once closed; the failed build's folder is removed
     result.problems, result.seen, result.removed = checker.problems, checker.seen, checker.removed
+    result.words.fold()  # here, in parallel, rather than all in the parent once every run is done
     return result
 
 

@@ -26,23 +26,35 @@ class WordCounts:
     """Document frequencies of words, counted as documents are added.
 
     Documents are counted by their lowercased words (cheap, C-level sets);
-    look-alike folding is applied once per distinct word at the end.
+    look-alike folding is applied once per distinct word, by fold(): each
+    writer process folds its own words, and the build sums their readings.
     """
 
     def __init__(self):
-        self.counter = collections.Counter()
+        self.counter = collections.Counter()  # lowercased word -> documents, not folded yet
+        self.readings = collections.Counter()  # folded reading -> documents, of the words folded so far
 
     def add(self, words):
         self.counter.update(words)
 
-    def data(self):
-        """Return {"words": sorted folded words, "df": their document frequencies}."""
-        folded = collections.Counter()
+    def fold(self):
+        """Move the counted words into `readings`: a word's documents count for each of its readings."""
+        readings = self.readings
         for word, df in self.counter.items():
             for reading in fold_readings(word):
-                folded[reading] += df
-        words = sorted(folded)
-        return {"words": words, "df": [folded[w] for w in words]}
+                readings[reading] += df
+        self.counter.clear()
+
+    def merge(self, other):
+        """Add another WordCounts' documents (a reading's documents are the sum over its words)."""
+        other.fold()
+        self.readings.update(other.readings)
+
+    def data(self):
+        """Return {"words": sorted folded words, "df": their document frequencies}."""
+        self.fold()
+        words = sorted(self.readings)
+        return {"words": words, "df": [self.readings[w] for w in words]}
 
 
 class Vocabulary:
