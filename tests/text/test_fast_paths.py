@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from measuresearch.text import stemming, writing_systems
+from measuresearch.text.analysis import is_law_number, terms
 from measuresearch.text.writing_systems import is_cyrillic, lookalike_tables, reverse_tables
 
 LATIN_WORD = st.text(alphabet=st.sampled_from(string.ascii_letters + string.digits + "šžčəıñüöäáéíóúýʼ'’-ḥ\u0301"),
@@ -78,3 +79,15 @@ def test_the_shortcuts_meet_words_of_every_kind():
     for word in ("data", "DATA", "Hoc", "CAM", "418", "ход", "Qazaqstan", "x", ""):
         assert writing_systems.fold_readings(word) == fold_readings(word)
         assert stemming.script_of(word) == script_of(word)
+
+
+ASCII_WORD = st.text(alphabet=st.sampled_from(string.ascii_letters + string.digits + "-/"), min_size=1, max_size=14)
+
+
+@settings(max_examples=500, deadline=None)
+@given(ASCII_WORD)
+def test_an_ascii_word_has_the_terms_of_its_lowercase_form(word):
+    # FieldPostings._learn analyses "Data" as "data"
+    for kind in ("text", "exact", "roman"):
+        assert terms(word, is_law_number(word), kind) == terms(word.lower(), is_law_number(word.lower()), kind)
+

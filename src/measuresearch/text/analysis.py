@@ -187,6 +187,9 @@ def terms(raw, law, kind):
     if law:
         return law_keys(raw) if kind == "text" else ()
     readings = fold_readings(raw)
+    if len(readings) == 1:  # nearly every word: no duplicates to drop
+        reading = readings[0]
+        return (stem(reading),) if kind == "text" else (spelled(reading),) if kind == "exact" else roman_keys(reading)
     if kind == "text":
         return tuple(dict.fromkeys(stem(r) for r in readings))
     if kind == "exact":
