@@ -2,13 +2,14 @@
 
 import collections
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import index as whoosh_index
 
 from devtools.synthetic import Generator
-from measuresearch.index.build.postings import FieldPostings
+from measuresearch.index.build.postings import FieldPostings, distinct
 from measuresearch.index.build.segments import ArraySegmentWriter
 from measuresearch.index.format.schema import build_schema, document, join_sections, section_texts
 from measuresearch.index.format.vocabulary import document_words
@@ -45,3 +46,11 @@ section_text = st.text(alphabet=st.sampled_from("abzAБвқоßİﬁΣς-/012345
 def test_document_frequencies_of_any_text(tmp_path_factory, documents):
     got, expected = frequencies(tmp_path_factory.mktemp("w"), documents)
     assert got == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(min_value=-2**62, max_value=2**62) | st.integers(min_value=0, max_value=20), max_size=200))
+def test_distinct_is_numpy_unique(keys):
+    keys = np.array(keys, dtype=np.int64)
+    assert np.array_equal(distinct(keys), np.unique(keys))
+    assert distinct(keys).dtype == np.int64
