@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from measuresearch.text import stemming, writing_systems
-from measuresearch.text.analysis import is_law_number, terms
+from measuresearch.text.analysis import SECTION_GAP, is_law_number, join_sections, pieces, sections, terms, word_runs
 from measuresearch.text.writing_systems import is_cyrillic, lookalike_tables, reverse_tables
 
 LATIN_WORD = st.text(alphabet=st.sampled_from(string.ascii_letters + string.digits + "šžčəıñüöäáéíóúýʼ'’-ḥ\u0301"),
@@ -91,3 +91,28 @@ def test_an_ascii_word_has_the_terms_of_its_lowercase_form(word):
     for kind in ("text", "exact", "roman"):
         assert terms(word, is_law_number(word), kind) == terms(word.lower(), is_law_number(word.lower()), kind)
 
+
+def reference_runs(value, boosts):
+    """word_runs() as pieces() splits each section: every word by the regex, law numbers among them."""
+    runs, pos = [], 0
+    for boost, text, _ in sections(value, boosts):
+        found = pieces(text)
+        runs.append((boost, [p.raw for p in found], [pos + p.pos for p in found]))
+        pos += sum(not p.law for p in found) + SECTION_GAP
+    return runs
+
+
+SECTION_TEXT = st.text(alphabet=st.sampled_from("aZ Бвқ-/_.0123456789²\u0301ІoН"), max_size=40)
+SECTIONED = st.lists(st.tuples(st.sampled_from("tsd"), SECTION_TEXT), max_size=3).map(join_sections)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.one_of(SECTION_TEXT, SECTIONED))
+def test_word_runs_put_law_numbers_where_pieces_do(value):
+    boosts = {"t": 3.0, "s": 2.0}
+    assert [(b, w, list(p)) for b, w, p in word_runs(value, boosts)] == reference_runs(value, boosts)
+
+
+def test_word_runs_meet_law_numbers_of_every_kind():
+    for text in ("No. 738-II on 12/2020", "53/НК and 418-В", "x418-V", "_418-V", "²418-V", "1-2-3 4/5", "a 7-"):
+        assert [(b, w, list(p)) for b, w, p in word_runs(text)] == reference_runs(text, {})

@@ -210,12 +210,33 @@ def word_runs(value, boosts=None):
     for boost, text, _ in sections(value, boosts or {}):
         # the words of an ASCII text are its runs of ASCII letters and digits: a C-level split, twice the regex's speed
         words = text.translate(ASCII_GAPS).split() if text.isascii() else pattern.findall(text)
-        if LAW_HINT.search(text):
+        if LAW_HINT.search(text) and pattern is WORD:
             found = pieces(text)
             yield boost, [p.raw for p in found], [pos + p.pos for p in found]
+        elif LAW_HINT.search(text):
+            yield boost, *_with_law_numbers(text, words, pos)
         else:
             yield boost, words, range(pos, pos + len(words))
         pos += len(words) + SECTION_GAP
+
+
+def _with_law_numbers(text, words, pos):
+    """Return (words, positions) of a section without combining marks: its words, each law number put in.
+
+    What pieces() yields, without a regex match per word: without combining marks
+    a word is a run of letters and digits, so a law number (which none precedes)
+    starts the word that follows as many words as the text before it holds.
+    """
+    out, positions, done, char = [], [], 0, 0
+    for law in LAW_NUMBER.finditer(text):
+        before = done + len(PLAIN_WORD.findall(text, char, law.start()))
+        out += words[done:before]
+        out.append(law.group())
+        positions += range(pos + done, pos + before + 1)
+        done, char = before, law.start()
+    out += words[done:]
+    positions += range(pos + done, pos + len(words))
+    return out, positions
 
 
 def is_law_number(raw):
