@@ -1,32 +1,35 @@
 """A field's sorted postings written as W3 posting blocks and term infos, many blocks at a time.
 
 Whoosh's W3PostingsWriter takes one posting at a time and pickles each block
-(protocol 2). Pickle writes each posting's positions, a `bytes`, as a call of
-_codecs.encode on its latin-1 text: about 2 us a posting, the largest part of
-writing a segment. Here a window of postings is cut into blocks with numpy:
-each block's ids and weights are still pickled by pickle, while the positions
-part of every block's pickle is assembled for the whole window in arrays
-(_pickled_positions), byte for byte what pickle writes. The term infos and the
-terms table's records are written in bulk, with the file offsets counted
-instead of asked. tests/index/test_codec.py compares every block and term info
-with Whoosh's own writer.
+and its block info (protocol 2). Here a window of postings is cut into blocks
+with numpy, and every block's pickles are assembled for the whole window in
+arrays (pickles.py), byte for byte what pickle writes: ids and weights as
+ints, floats and tuples, a block's positions as pickle writes a `bytes` (a
+call of _codecs.encode on its latin-1 text). The term infos and the terms
+table's records are written in bulk, with the file offsets counted instead
+of asked. tests/index/test_codec.py compares every block and term info with
+Whoosh's own writer; tests/index/test_pickles.py the pickles with pickle's.
 """
 
 import zlib
-from pickle import dumps
 
 import numpy as np
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
-from whoosh.filedb.filetables import _lengths as HASH_LENGTHS
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 from whoosh.formats import Frequency
-from whoosh.system import pack_int, pack_long, pack_ushort
+from whoosh.system import pack_ushort
 from whoosh.util.numeric import _length_byte_cache
 
+from measuresearch.index.build.pickles import (Column, constant, fixed, floats, grouped, ints, join, masked,
+                                               memo_puts, pick, rows, starts_of, tobytes, tuples)
 from measuresearch.index.format.schema import PackedPositions
 
 BYTE_LIMITS = np.array(_length_byte_cache, dtype=np.int64)
 NO_LENGTH = np.iinfo(np.int64).max
-TERM_INFO = W3TermInfo._struct  # flags, weight, documents, length bytes, top weight, first and last document
+# W3TermInfo.to_bytes(): its struct (flags, weight, documents, length bytes, top weight, first and last
+# document), then pack_long(offset) and pack_int(length)
+TERM_INFO_ARRAY = np.dtype([("flags", "u1"), ("weight", ">f4"), ("documents", ">u4"), ("min_length", "u1"),
+                            ("max_length", "u1"), ("max_weight", ">f4"), ("min_id", ">u4"), ("max_id", ">u4"),
+                            ("offset", ">i8"), ("length", ">i4")])
 
 
 def length_bytes(lengths):
@@ -75,18 +78,37 @@ class FieldBlocks:
         docs, order = table.docs[start:end], table.order[start:end]
         weights = self.weights[order]
         stats = blocks.stats(weights, self.lengths[docs])
-        values = self._values(order, blocks, stats[4]) if self.positions or self.frequency else None
-        chunks, infos = self._blocks(blocks, docs, table.deltas[start:end], weights, stats, values)
-        self.fieldwriter._postfile.write(b"".join(chunks))
+        weights32 = weights.astype(np.float32).astype(np.float64)  # as the block's array("f") reads back
+        data = join(self._heads(blocks, table.deltas[start:end], weights32, stats[0]),
+                    self._values(order, blocks, stats[4]))
+        if self.compression:
+            data = _column([zlib.compress(block, self.compression) for block in rows(data)])
+        chunks, infos = self._chunks(blocks, docs, weights32, stats, data)
+        self.fieldwriter._postfile.write(chunks)
         names = [self.key_prefix + table.names[rank] for rank in table.term_ranks[first:last].tolist()]
         _add_terms(self.fieldwriter._tindex, names, infos)
 
+    @staticmethod
+    def _heads(blocks, deltas, weights32, kind):
+        """Each block's pickle up to its values: PROTO, the ids tuple (memo 0), then None, one float or a tuple (memo 1).
+
+        A block's weights are None when all are 1.0, one float when all are alike.
+        """
+        count, sizes, tupled = len(kind), blocks.ends - blocks.starts, kind == 2
+        ids = tuples(grouped(ints(deltas), blocks.starts, blocks.ends), sizes)
+        items = grouped(masked(floats(weights32), np.repeat(tupled, sizes)), blocks.starts, blocks.ends)
+        weights = join(masked(constant(b"N", count), kind == 0), masked(floats(weights32[blocks.starts]), kind == 1),
+                       masked(join(tuples(items, sizes), constant(b"q\x01", count)), tupled))
+        return join(constant(b"\x80\x02", count), ids, constant(b"q\x00", count), weights)
+
     def _values(self, order, blocks, tupled):
-        """Return what each block's pickle holds after its ids and weights (see _blocks)."""
-        postings = self.table.postings
+        """Each block's pickle from its values on: positions, frequencies or None, TUPLE3, its PUT, STOP."""
+        postings, memo = self.table.postings, tupled.astype(np.int64) + 1  # the next memo index
         counts = np.frombuffer(postings.frequencies, dtype=np.uint32)[order]
-        if self.frequency:  # pack_uint(frequency) of each posting, joined: one bytes a block
-            return counts.astype(">u4").tobytes()
+        if self.frequency:
+            return frequency_values(counts, blocks, tupled)
+        if not self.positions:
+            return join(constant(b"N\x87", len(memo)), memo_puts(memo), constant(b".", len(memo)))
         starts = np.frombuffer(postings.starts, dtype=np.uint32)[order].astype(np.int64)
         counts = counts.astype(np.int64)
         ends = np.cumsum(counts)
@@ -94,45 +116,32 @@ class FieldBlocks:
         data = np.frombuffer(postings.positions, dtype=np.uint32)[where].astype(PackedPositions.DTYPE)
         return self.pieces.pickled(data.view(np.uint8), counts * 4, blocks, tupled)
 
-    def _blocks(self, blocks, docs, deltas, weights, stats, values):
-        """Return (bytes to write, term info bytes of each term) of the window's blocks."""
-        docs, deltas = docs.tolist(), deltas.tolist()
-        weights32 = weights.astype(np.float32).tolist()  # as the block's array("f") reads back
-        mini, maxweights, min_bytes, max_bytes = (a.tolist() for a in stats[:4])
-        terms, term_starts, term_ends = blocks.term.tolist(), blocks.term_starts.tolist(), blocks.term_ends.tolist()
-        term_min, term_max_length = blocks.term_min_bytes.tolist(), blocks.term_max_bytes.tolist()
-        compression, positions = self.compression, self.positions
-        chunks, infos = [], []
-        offset, term_start, term_weight, term_max = self.offset, self.offset, 0, 0
-        for number, (a, b, first_block, last_block) in enumerate(blocks.items()):
-            if first_block:
-                chunks.append(WHOOSH3_HEADER_MAGIC)
-                offset += 4
-                term_start, term_weight, term_max = offset - 4, 0, 0
-            ids = tuple(deltas[a:b])
-            kind = mini[number]
-            block_weights = None if kind == 0 else weights32[a] if kind == 1 else tuple(weights32[a:b])
-            if positions:
-                data = dumps((ids, block_weights), 2)[:-4] + values[number]
-            else:
-                data = dumps((ids, block_weights, values[4 * a: 4 * b] if values else None), 2)
-            if compression:
-                data = zlib.compress(data, compression)
-            top = maxweights[number]
-            top = top if top > 0 else 0  # Whoosh's max(0, weights)
-            info = dumps((b - a, docs[b - 1], top, compression, min_bytes[number], max_bytes[number]), 2)
-            size = len(info) + len(data)
-            chunks += (pack_int(-size if last_block else size), info, data)
-            offset += 4 + size
-            term_weight += sum(weights32[a:b])
-            term_max = max(term_max, top)
-            if last_block:  # W3TermInfo.to_bytes()
-                term = terms[number]
-                a, b = term_starts[term], term_ends[term]
-                infos.append(TERM_INFO.pack(False, term_weight, b - a, term_min[term], term_max_length[term], term_max,
-                                            docs[a], docs[b - 1]) + pack_long(term_start) + pack_int(offset - term_start))
-        self.offset = offset
-        return chunks, infos
+    def _chunks(self, blocks, docs, weights32, stats, data):
+        """Return (bytes to write, term info bytes of each term) of the window's blocks, from their pickles."""
+        kind, maxweights, min_bytes, max_bytes, _ = stats
+        count, sizes = len(kind), blocks.ends - blocks.starts
+        positive = maxweights > 0
+        top = np.where(positive, maxweights, 0)  # Whoosh's max(0, weights), an int 0 in the pickle
+        info = join(constant(b"\x80\x02(", count), ints(sizes), ints(docs[blocks.ends - 1]),
+                    join(masked(floats(maxweights), positive), masked(constant(b"K\x00", count), ~positive)),
+                    ints(np.full(count, self.compression)), ints(min_bytes), ints(max_bytes),
+                    constant(b"tq\x00.", count))
+        size = info.sizes + data.sizes
+        chunks = join(masked(constant(WHOOSH3_HEADER_MAGIC, count), blocks.first),
+                      fixed(np.where(blocks.last, -size, size), ">i4"), info, data)
+        at = self.offset + starts_of(chunks.sizes)
+        first_blocks, last_blocks = np.flatnonzero(blocks.first), np.flatnonzero(blocks.last)
+        term_start, term_end = at[first_blocks], (at + chunks.sizes)[last_blocks]
+        self.offset = int(term_end[-1])
+        # W3TermInfo.to_bytes(): the weight summed as Whoosh sums it, block by block, in order
+        weight = sequential_sums(sequential_sums(weights32, blocks.starts, blocks.ends), first_blocks, last_blocks + 1)
+        infos = np.zeros(len(first_blocks), dtype=TERM_INFO_ARRAY)
+        infos["weight"], infos["documents"] = weight, blocks.term_ends - blocks.term_starts
+        infos["min_length"], infos["max_length"] = blocks.term_min_bytes, blocks.term_max_bytes
+        infos["max_weight"] = np.maximum.reduceat(top, first_blocks)
+        infos["min_id"], infos["max_id"] = docs[blocks.term_starts], docs[blocks.term_ends - 1]
+        infos["offset"], infos["length"] = term_start, term_end - term_start
+        return tobytes(chunks), infos
 
 
 class _Blocks:
@@ -192,7 +201,9 @@ class _PositionPieces:
     """
 
     def __init__(self, limit):
-        self.before, self.after = _table(limit, self._before), _table(limit, self._after)
+        self.limit = limit
+        self.before = [self._before(memo, k) for memo in (1, 2) for k in range(limit)]
+        self.after = [self._after(memo, k) for memo in (1, 2) for k in range(limit)]
 
     @staticmethod
     def _before(memo, k):
@@ -207,44 +218,49 @@ class _PositionPieces:
         return memo_put(put) + b"h" + bytes([memo + 2]) + b"\x86" + memo_put(put + 1) + b"R" + memo_put(put + 2)
 
     def pickled(self, data, sizes, blocks, tupled):
-        """Return each block's pickle from its weights on: the values tuple, TUPLE3, its PUT, STOP."""
+        """Return each block's pickle from its weights on (a Column): the values tuple, TUPLE3, its PUT, STOP."""
         text, text_sizes = _latin1_utf8(data, sizes)
-        in_block = np.arange(len(sizes)) - np.repeat(blocks.starts, blocks.ends - blocks.starts)
-        memo = np.repeat(tupled.astype(np.int64) + 1, blocks.ends - blocks.starts)
-        row = (memo - 1) * self.before[2] + in_block
-        head, tail = self.before[1][row], self.after[1][row]
-        sizes_out = head + 4 + text_sizes + tail
-        starts = np.cumsum(sizes_out) - sizes_out
-        out = np.empty(int(sizes_out.sum()), dtype=np.uint8)
-        _scatter(out, starts, self.before, row, head)
-        for byte in range(4):  # BINUNICODE's length, little-endian
-            out[starts + head + byte] = (text_sizes >> (8 * byte)) & 0xFF
-        text_starts = np.cumsum(text_sizes) - text_sizes
-        out[np.repeat(starts + head + 4 - text_starts, text_sizes) + np.arange(len(text))] = text
-        _scatter(out, starts + head + 4 + text_sizes, self.after, row, tail)
-        data, ends, starts = out.tobytes(), (starts + sizes_out).tolist(), starts.tolist()
-        result = []
-        for a, b, memo_base in zip(blocks.starts.tolist(), blocks.ends.tolist(), (tupled + 1).tolist()):
-            n, last_memo = b - a, memo_base + 3 * (b - a) + 2
-            close = (b"t" if n > 3 else b"\x85\x86\x87"[n - 1: n]) + memo_put(last_memo)
-            result.append((b"(" if n > 3 else b"") + data[starts[a]: ends[b - 1]] + close + b"\x87"
-                          + memo_put(last_memo + 1) + b".")
-        return result
+        counts = blocks.ends - blocks.starts
+        in_block = np.arange(len(sizes)) - np.repeat(blocks.starts, counts)
+        row = np.repeat(tupled.astype(np.int64), counts) * self.limit + in_block
+        values = join(pick(self.before, row), fixed(text_sizes, "<u4"), Column(text, text_sizes), pick(self.after, row))
+        last_memo = tupled.astype(np.int64) + 1 + 3 * counts + 2
+        return join(tuples(grouped(values, blocks.starts, blocks.ends), counts), memo_puts(last_memo),
+                    constant(b"\x87", len(counts)), memo_puts(last_memo + 1), constant(b".", len(counts)))
 
 
-def _table(limit, piece):
-    """Return (rows as a 2-D uint8 array, row lengths, rows per memo) of piece(memo, k), memo 1 and 2, k < limit."""
-    rows = [piece(memo, k) for memo in (1, 2) for k in range(limit)]
-    array = np.zeros((len(rows), max(map(len, rows))), dtype=np.uint8)
-    for number, row in enumerate(rows):
-        array[number, :len(row)] = np.frombuffer(row, dtype=np.uint8)
-    return array, np.array([len(row) for row in rows], dtype=np.int64), limit
+def frequency_values(counts, blocks, tupled):
+    """A Frequency field's blocks from their values on: pack_uint(frequency) of each posting joined, TUPLE3, PUT, STOP."""
+    memo = tupled.astype(np.int64) + 1
+    text, text_sizes = _latin1_utf8(counts.astype(">u4").view(np.uint8), 4 * (blocks.ends - blocks.starts))
+    return join(_encoded(memo, text, text_sizes), constant(b"\x87", len(memo)), memo_puts(memo + 5),
+                constant(b".", len(memo)))
 
 
-def _scatter(out, starts, table, rows, sizes):
-    """Copy row rows[i] of table (its first sizes[i] bytes) to out[starts[i]:], for every i."""
-    within = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    out[np.repeat(starts, sizes) + within] = table[0][np.repeat(rows, sizes), within]
+def _encoded(memo, text, text_sizes):
+    """pickle's _codecs.encode(text, 'latin1') of one bytes a row (protocol 2), memo indices from `memo` on."""
+    count = len(memo)
+    return join(constant(b"c_codecs\nencode\n", count), memo_puts(memo), constant(b"X", count),
+                fixed(text_sizes, "<u4"), Column(text, text_sizes), memo_puts(memo + 1),
+                constant(b"X\x06\x00\x00\x00latin1", count), memo_puts(memo + 2), constant(b"\x86", count),
+                memo_puts(memo + 3), constant(b"R", count), memo_puts(memo + 4))
+
+
+def _column(rows):
+    """Return the Column of a list of bytes."""
+    return Column(np.frombuffer(b"".join(rows), dtype=np.uint8), np.array(list(map(len, rows)), dtype=np.int64))
+
+
+def sequential_sums(values, starts, ends):
+    """Sums of values[starts[j]:ends[j]] added left to right as Python's sum() of floats adds them.
+
+    numpy's add.reduceat sums pairwise, whose last bit can differ.
+    """
+    sums, sizes = np.zeros(len(starts)), ends - starts
+    for k in range(int(sizes.max()) if len(sizes) else 0):
+        more = np.flatnonzero(sizes > k)
+        sums[more] += values[starts[more] + k]
+    return sums
 
 
 def _latin1_utf8(data, sizes):
@@ -261,17 +277,21 @@ def _latin1_utf8(data, sizes):
 
 
 def _add_terms(tindex, keys, infos):
-    """Add term records to Whoosh's OrderedHashWriter as its add() does, counting positions instead of asking."""
+    """Add term records to Whoosh's OrderedHashWriter as its add() does, counting positions instead of asking.
+
+    infos: the term info of each key, a TERM_INFO_ARRAY.
+    """
     if not keys:
         return
     if keys[0] <= tindex.lastkey:
         raise ValueError(f"Keys must increase: {tindex.lastkey!r}..{keys[0]!r}")
-    position, records = tindex.dbfile.tell(), []
-    for key, info in zip(keys, infos):
+    key_sizes = np.array(list(map(len, keys)), dtype=np.int64)
+    records = join(fixed(key_sizes, ">i4"), fixed(np.full(len(keys), infos.itemsize), ">i4"),
+                   Column(np.frombuffer(b"".join(keys), dtype=np.uint8), key_sizes), fixed(infos, infos.dtype))
+    positions = (tindex.dbfile.tell() + starts_of(records.sizes)).tolist()
+    for key, position in zip(keys, positions):
         tindex.index.append(position)
         h = tindex.hashfn(key)
         tindex.buckets[h & 255].append((h, position))
-        records += (HASH_LENGTHS.pack(len(key), len(info)), key, info)
-        position += HASH_LENGTHS.size + len(key) + len(info)
-    tindex.dbfile.write(b"".join(records))
+    tindex.dbfile.write(tobytes(records))
     tindex.lastkey = keys[-1]
