@@ -82,3 +82,20 @@ def test_sequential_sums_add_as_python_sum(groups):
     sizes = np.array([len(g) for g in groups])
     ends = np.cumsum(sizes)
     assert sequential_sums(np.array(sum(groups, [])), ends - sizes, ends).tolist() == [sum(g) for g in groups]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.binary(max_size=70), min_size=1, max_size=30),
+       st.lists(st.integers(1, 2 ** 20), min_size=1, max_size=30), st.sampled_from([0, 60_000, 2 ** 31, 2 ** 40]))
+def test_terms_table_hashes_and_positions_as_whoosh_adds_them(keys, steps, start):
+    from whoosh.filedb.filetables import md5_hash
+    from whoosh.util.numlists import GrowableArray
+
+    from measuresearch.index.build.blocks import _extend, _md5_hashes
+    assert _md5_hashes(keys).tolist() == [md5_hash(key) for key in keys]
+    increasing = np.cumsum([start] + steps).tolist()
+    one_by_one, at_once = GrowableArray("H"), GrowableArray("H")
+    for n in increasing:
+        one_by_one.append(n)
+    _extend(at_once, increasing)
+    assert (at_once.typecode, list(at_once)) == (one_by_one.typecode, list(one_by_one))

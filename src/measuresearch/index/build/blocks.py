@@ -12,9 +12,12 @@ Whoosh's own writer; tests/index/test_pickles.py the pickles with pickle's.
 """
 
 import zlib
+from array import array
+from hashlib import md5
 
 import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
+from whoosh.filedb.filetables import md5_hash
 from whoosh.formats import Frequency
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import _length_byte_cache
@@ -288,10 +291,30 @@ def _add_terms(tindex, keys, infos):
     key_sizes = np.array(list(map(len, keys)), dtype=np.int64)
     records = join(fixed(key_sizes, ">i4"), fixed(np.full(len(keys), infos.itemsize), ">i4"),
                    Column(np.frombuffer(b"".join(keys), dtype=np.uint8), key_sizes), fixed(infos, infos.dtype))
-    positions = (tindex.dbfile.tell() + starts_of(records.sizes)).tolist()
-    for key, position in zip(keys, positions):
-        tindex.index.append(position)
-        h = tindex.hashfn(key)
-        tindex.buckets[h & 255].append((h, position))
+    positions = tindex.dbfile.tell() + starts_of(records.sizes)
+    hashes = _md5_hashes(keys) if tindex.hashfn is md5_hash else np.array(list(map(tindex.hashfn, keys)), np.int64)
+    buckets = hashes & 255
+    order = np.argsort(buckets, kind="stable")  # a bucket's entries in key order, as add() appends them
+    buckets = buckets[order]
+    bounds = np.flatnonzero(np.diff(buckets, prepend=-1, append=256))
+    hashes, positions_in_order = hashes[order].tolist(), positions[order].tolist()
+    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        tindex.buckets[int(buckets[a])].extend(zip(hashes[a:b], positions_in_order[a:b]))
+    _extend(tindex.index, positions.tolist())
     tindex.dbfile.write(tobytes(records))
     tindex.lastkey = keys[-1]
+
+
+def _md5_hashes(keys):
+    """Whoosh's md5_hash of each key (the digest's last four bytes, big-endian), in one pass."""
+    digests = b"".join([md5(key, usedforsecurity=False).digest() for key in keys])
+    return np.frombuffer(digests, dtype=">u4")[3::4].astype(np.int64)
+
+
+def _extend(growable, increasing):
+    """GrowableArray.extend of increasing ints: the array retyped once for the last, as appending one by one does."""
+    try:
+        array(growable.typecode, increasing[-1:])
+    except OverflowError:
+        growable._retype(increasing[-1])
+    growable.array.extend(increasing)
