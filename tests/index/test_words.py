@@ -54,3 +54,16 @@ def test_distinct_is_numpy_unique(keys):
     keys = np.array(keys, dtype=np.int64)
     assert np.array_equal(distinct(keys), np.unique(keys))
     assert distinct(keys).dtype == np.int64
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=20), st.sampled_from([1.0, 2.5]))
+def test_an_id_value_is_its_one_term_as_whoosh_indexes_it(value, boost):
+    from whoosh.fields import ID
+    field = ID(unique=True, field_boost=boost)
+    postings = FieldPostings("id", field)
+    assert postings.whole
+    term_ids, boosts = postings._item(value, remember=False)
+    expected = list(field.index(value))
+    assert [list(postings.term_ids)[i] for i in term_ids] == [term for term, _, _, _ in expected]
+    assert boosts == [weight for _, _, weight, _ in expected]

@@ -9,6 +9,8 @@ from array import array
 from typing import NamedTuple
 
 import numpy as np
+from whoosh.analysis import IDTokenizer
+from whoosh.fields import ID
 from whoosh.formats import Existence, Frequency
 
 from measuresearch.text.analysis import analyzer_settings, is_law_number, terms, word_runs
@@ -122,6 +124,9 @@ class FieldPostings:
         self.learned = {}  # a word (an ASCII word lowercased) -> its term ids
         self.items = {}  # ID and NUMERIC fields: value -> (term ids, boosts)
         self.counts_documents = False  # whether the WordTable counts the documents of this field's words
+        # an ID field whose value is its term: Whoosh's index() is six calls deep for it, and
+        # every document's unique id is new (12 us a document, up to four times that between adds)
+        self.whole = type(field) is ID and type(field.analyzer) is IDTokenizer and isinstance(field.format, Existence)
         self._new_batch()
         self.terms, self.docs, self.weights = array("i"), array("i"), array("d")
         self.frequencies, self.starts, self.positions = array("I"), array("I"), array("I")
@@ -160,8 +165,11 @@ class FieldPostings:
 
     def _item(self, value, remember):
         """Return (term ids, boosts) of a value of an ID or NUMERIC field (remembered unless values are unique)."""
-        items = list(self.field.index(value))
-        found = (self._ids([term for term, _, _, _ in items]), [w for _, _, w, _ in items])
+        if self.whole and isinstance(value, str):  # its one term, as Whoosh's ID field makes it
+            found = (self._ids([value.encode("utf-8")]), [self.field.format.field_boost])
+        else:
+            items = list(self.field.index(value))
+            found = (self._ids([term for term, _, _, _ in items]), [w for _, _, w, _ in items])
         if remember:
             self.items[value] = found
         return found
