@@ -7,10 +7,15 @@ import pytest
 
 from measuresearch.errors import MeasureSearchError
 from measuresearch.index.build import columns as posting_columns
-from measuresearch.index.build import indexer
+from measuresearch.index.build import indexer, writers
 
 
-def test_a_build_whose_columns_differ_from_whoosh_is_not_made_current(tmp_path, real_measures, monkeypatch):
+@pytest.mark.parametrize("processes", [False, True], ids=["one-run", "writer-processes"])
+def test_a_build_whose_columns_differ_from_whoosh_is_not_made_current(tmp_path, real_measures, monkeypatch, processes):
+    """Each writer checks the segments it wrote; a difference found in a forked writer fails the build too."""
+    if processes:
+        monkeypatch.setattr(writers, "PARALLEL_FROM", 1)
+        monkeypatch.setattr(writers, "writer_processes", lambda: 2)
     indexer.build(None, tmp_path, measures=real_measures)
     before = os.readlink(tmp_path / "current")
     written = posting_columns.ColumnsWriter._array

@@ -9,6 +9,7 @@ import os
 
 import numpy as np
 from whoosh import index as whoosh_index
+from whoosh.reading import SegmentReader
 
 from measuresearch.errors import MeasureSearchError
 from measuresearch.index.format.codec import segment_ids, term_blocks
@@ -68,22 +69,36 @@ class ColumnsWriter:
 
 
 def check(folder, terms=CHECKED_TERMS):
-    """Compare a sample of every field's terms in the columns with Whoosh's segments; raise on a difference.
-
-    The sample: evenly spread terms and each field's longest posting list.
-    """
+    """Check every segment of the index in folder (check_segment); raise on a difference."""
     ix = whoosh_index.open_dir(str(folder))
     try:
         with ix.reader() as reader:
-            for (segment_id, base), (leaf, _) in zip(segment_ids(reader), reader.leaf_readers()):
-                columns = SegmentColumns(folder, segment_id)
-                try:
-                    for field, table in columns.fields.items():
-                        _check_field(leaf, field, table, terms)
-                finally:
-                    columns.close()
+            for (segment_id, _), (leaf, _) in zip(segment_ids(reader), reader.leaf_readers()):
+                _check_leaf(folder, segment_id, leaf, terms)
     finally:
         ix.close()
+
+
+def check_segment(storage, schema, segment, terms=CHECKED_TERMS):
+    """Compare a sample of every field's terms in a new segment's columns with its Whoosh postings; raise on a difference.
+
+    The sample: evenly spread terms and each field's longest posting list. The
+    writer process that wrote the segment checks it, in parallel with the others.
+    """
+    leaf = SegmentReader(storage, schema, segment)
+    try:
+        _check_leaf(storage.folder, segment.segment_id(), leaf, terms)
+    finally:
+        leaf.close()
+
+
+def _check_leaf(folder, segment_id, leaf, terms):
+    columns = SegmentColumns(folder, segment_id)
+    try:
+        for field, table in columns.fields.items():
+            _check_field(leaf, field, table, terms)
+    finally:
+        columns.close()
 
 
 def _check_field(leaf, field, table, terms):

@@ -17,7 +17,6 @@ import uuid
 
 from whoosh import index as whoosh_index
 
-from measuresearch.index.build import columns as posting_columns
 from measuresearch.index.build import fingerprints
 from measuresearch.domain import economy_names, groups, taxonomy
 from measuresearch.index.build import writers
@@ -67,7 +66,6 @@ def build(corpus_dir, index_root, measures=None, progress=None):
             written = writers.write(str(work), corpus_dir, measures, progress)
             columns = written.columns
             _check_documents(str(work), len(columns.ids))
-            posting_columns.check(work)
             built_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
             storage.write_json(work / FACETS_FILE, columns.data())
             storage.write_json(work / WORDS_FILE, written.words.data())

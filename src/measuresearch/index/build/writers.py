@@ -23,6 +23,7 @@ from typing import NamedTuple
 from whoosh import index as whoosh_index
 
 from measuresearch.corpus import files as corpus
+from measuresearch.index.build import columns as posting_columns
 from measuresearch.index.build import fingerprints
 from measuresearch.index.build.segments import ArraySegmentWriter, commit_segments
 from measuresearch.index.format import names as economy_names
@@ -204,14 +205,14 @@ def _write_run(folder, number, run, shared, measures=None, progress=None):
                 records = records or RecordWriter(folder, f"records-{number}")
                 _add(writer, records, batch, result, names)
                 if writer.postings_bytes() >= SEGMENT_BYTES:
-                    _finish(writer, result)
-                    writer = None
+                    finished, writer = writer, None  # closed by finishing, even if its check then fails
+                    _finish(finished, result)
             shared.done[number] += work
             if progress:
                 progress(shared)
         if writer and not shared.failed[0]:
-            _finish(writer, result)
-            writer = None
+            finished, writer = writer, None
+            _finish(finished, result)
         if records and not shared.failed[0]:
             records.close()
             result.records.append(f"records-{number}")
@@ -226,8 +227,12 @@ def _write_run(folder, number, run, shared, measures=None, progress=None):
 
 
 def _finish(writer, result):
-    """Write a writer's segment; count the documents of its words (vocabulary.document_words of the sections)."""
-    result.segments.extend(writer.finish_segment())
+    """Write a writer's segment and check its columns; count the documents of its words (vocabulary.document_words
+    of the sections)."""
+    segments = writer.finish_segment()
+    for segment in segments:
+        posting_columns.check_segment(writer.storage, writer.schema, segment)
+    result.segments.extend(segments)
     result.words.counter.update(writer.document_frequencies())
 
 
