@@ -1,7 +1,6 @@
 """Builds cut into runs (processes) and segments answer exactly like a one-segment build."""
 
 import collections
-import gc
 import json
 import os
 import pathlib
@@ -148,13 +147,3 @@ def test_writer_processes_read_from_the_system():
     count = writers.writer_processes()
     assert 1 <= count <= len(os.sched_getaffinity(0))
     assert count == writers.writer_processes(len(os.sched_getaffinity(0)), writers._available_memory())
-
-
-def test_a_run_collects_garbage_less_often_and_restores_the_thresholds(tmp_path, monkeypatch):
-    seen = []
-    monkeypatch.setattr(writers.economy_names, "read", lambda folder: None)
-    monkeypatch.setattr(writers, "_batches", lambda *args: seen.append(gc.get_threshold()) or iter(()))
-    before = gc.get_threshold()
-    writers._write_run(str(tmp_path), 0, ("files", []), writers.Shared(1))
-    assert seen[0][0] == max(before[0], writers.YOUNG_COLLECTION) and seen[0][1:] == before[1:]
-    assert gc.get_threshold() == before

@@ -9,10 +9,8 @@ build then fails with every problem found, before the live index is touched.
 Segments in run order keep the documents in corpus order.
 """
 
-import contextlib
 import ctypes
 import dataclasses
-import gc
 import multiprocessing
 import os
 import signal
@@ -43,11 +41,6 @@ SEGMENT_BYTES = 160_000_000
 # sorted copies while its blocks are written, and the records of its file.
 PROCESS_BYTES = 3 * SEGMENT_BYTES
 MEASURE_BATCH = 500  # measures given in memory are written this many at a time
-# Objects allocated between two young collections while a run is written (Python's default: 700).
-# A writer's heap only grows (parsed measures, analysis caches, term tables), so with the
-# default each full collection walks it again: 1.4-1.7 s of a 10k writer's 12 s of CPU in
-# 1,286 collections, 0.12-0.14 s in 6 at 50,000, for 14 MB more at its peak.
-YOUNG_COLLECTION = 50_000
 PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
@@ -180,18 +173,6 @@ def _batches(run, checker, measures):
             yield batch, len(batch)
 
 
-@contextlib.contextmanager
-def _fewer_collections():
-    """Run the block with the garbage collector's young threshold at YOUNG_COLLECTION, then restore it."""
-    thresholds = gc.get_threshold()
-    gc.set_threshold(max(thresholds[0], YOUNG_COLLECTION), *thresholds[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-
-
-@_fewer_collections()
 def _write_run(folder, number, run, shared, measures=None, progress=None):
     """Read, check and write one run; return its RunResult."""
     result, checker, writer, records = RunResult(), corpus.Checker(), None, None
