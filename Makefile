@@ -46,9 +46,10 @@ system-packages: browser
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql)
 	command -v openssl >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq openssl)
 
-# One worker per core; a file's tests stay together (they share module fixtures such as built indexes).
+# One worker per core and one more: about a quarter of the suite's time is spent waiting on the servers,
+# browsers and databases it starts. A file's tests stay together (they share module fixtures such as built indexes).
 test: $(TEST_INSTALLED) system-packages
-	$(BIN)/python -m pytest -n auto --dist loadfile
+	$(BIN)/python -m pytest -n $$(( $$(nproc) + 1 )) --dist loadfile
 
 eval: $(INSTALLED)
 	$(BIN)/measuresearch index --if-needed
