@@ -181,7 +181,7 @@ def _content_words(text):
     return [w for w in re.findall(r"[^\W\d_]+", text) if len(w) >= 3 and not _is_stop(w) and w.isalpha()]
 
 
-def generate_queries(corpus, rng, count=300):
+def generate_queries(corpus, rng, count=200):
     ids = sorted(corpus.measures)
     queries = []
 
