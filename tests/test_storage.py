@@ -75,7 +75,9 @@ def test_unknown_tags_are_the_constructors_errors():
             reference(text)
 
 
-@pytest.mark.parametrize("text", ["a: 1\nb: !!int 'x'\n", "a: 1\nb: !!timestamp 'no'\n", "a: 1\nb: !!float abc\n"])
+@pytest.mark.parametrize("text", ["a: 1\nb: !!int 'x'\n", "a: 1\nb: !!timestamp 'no'\n", "a: 1\nb: !!float abc\n",
+                                  # a merge key: the document is left whole to PyYAML's construct_document
+                                  "a: &b {x: 1}\nm: {<<: *b, y: !!int x}\n"])
 def test_a_value_its_tag_cannot_read_is_a_problem_at_its_line(text):
     """PyYAML raises ValueError or AttributeError there, which a build would show as a traceback."""
     with pytest.raises(Exception) as raised:

@@ -40,6 +40,19 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
             return self.DEFAULT_SCALAR_TAG
         return super().resolve(kind, value, implicit)
 
+    def construct_object(self, node, deep=False):
+        """Return the data of one node; a value its tag cannot read ("!!int x") is a YAML error at its line.
+
+        PyYAML's constructors raise ValueError or AttributeError there, not a
+        YAMLError. Every node goes through here, in the plain walk
+        (_plain_data) and in construct_document alike.
+        """
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, AttributeError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(None, None, f"cannot read {node.value!r} as {node.tag}: {exc}",
+                                                    node.start_mark) from None
+
 
 YAML_LOADER = _Loader
 YAMLError = yaml.YAMLError
@@ -69,18 +82,6 @@ _STR, _MAP, _SEQ = (f"tag:yaml.org,2002:{kind}" for kind in ("str", "map", "seq"
 _FLATTENED = ("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value")  # keys the constructor's flatten_mapping rewrites
 
 
-def _constructed(loader, node):
-    """Return the constructor's data of one node; a value its tag cannot read ("!!int x") is a YAML error at its line.
-
-    (PyYAML's constructors raise ValueError or AttributeError there, not a YAMLError.)
-    """
-    try:
-        return loader.construct_object(node, deep=True)
-    except (ValueError, TypeError, AttributeError, OverflowError) as exc:
-        raise yaml.constructor.ConstructorError(None, None, f"cannot read {node.value!r} as {node.tag}: {exc}",
-                                                node.start_mark) from None
-
-
 class _General(Exception):
     """A node the plain walk leaves to PyYAML's constructor: a merge key, a recursive alias, an unhashable key."""
 
@@ -101,7 +102,7 @@ def _plain_data(loader, node):
         if tag == _STR and type(node) is yaml.ScalarNode:
             return node.value
         if type(node) is yaml.ScalarNode:
-            return _constructed(loader, node)
+            return loader.construct_object(node, deep=True)
         known = built.get(id(node))
         if known is not None:
             if known is _General:  # an alias to a node being walked: a recursive structure
@@ -121,7 +122,7 @@ def _plain_data(loader, node):
         elif tag == _SEQ and type(node) is yaml.SequenceNode:
             data = [plain(child) for child in node.value]
         else:  # !!set, !!omap, a custom tag...: the constructor's data, or its error
-            data = _constructed(loader, node)
+            data = loader.construct_object(node, deep=True)
         built[id(node)] = data
         return data
 
