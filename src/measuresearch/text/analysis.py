@@ -210,13 +210,13 @@ def word_runs(value, boosts=None):
     for boost, text, _ in sections(value, boosts or {}):
         # the words of an ASCII text are its runs of ASCII letters and digits: a C-level split, twice the regex's speed
         words = text.translate(ASCII_GAPS).split() if text.isascii() else pattern.findall(text)
-        if LAW_HINT.search(text) and pattern is WORD:
+        if not LAW_HINT.search(text):
+            yield boost, words, range(pos, pos + len(words))
+        elif pattern is WORD:
             found = pieces(text)
             yield boost, [p.raw for p in found], [pos + p.pos for p in found]
-        elif LAW_HINT.search(text):
-            yield boost, *_with_law_numbers(text, words, pos)
         else:
-            yield boost, words, range(pos, pos + len(words))
+            yield boost, *_with_law_numbers(text, words, pos)
         pos += len(words) + SECTION_GAP
 
 
