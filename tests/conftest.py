@@ -89,16 +89,30 @@ def make_measure(title, description, sub_pillar="Restrictions on online advertis
                    synthetic=True)
 
 
-@pytest.fixture()
-def make_index(tmp_path):
-    """Build an index of the given measures; return an IndexHolder on it."""
+def _index_builder(folder):
     holders = []
 
     def build(measures):
-        root = tmp_path / f"index{len(holders)}"
+        root = folder / f"index{len(holders)}"
         indexer.build(None, root, measures=list(measures))
         holders.append(IndexHolder(root))
         return holders[-1]
+    return build, holders
+
+
+@pytest.fixture()
+def make_index(tmp_path):
+    """Build an index of the given measures; return an IndexHolder on it."""
+    build, holders = _index_builder(tmp_path)
+    yield build
+    for h in holders:
+        h.close()
+
+
+@pytest.fixture(scope="module")
+def make_module_index(tmp_path_factory):
+    """make_index for a module's fixed data set, searched and never changed by its tests: built once."""
+    build, holders = _index_builder(tmp_path_factory.mktemp("module-index"))
     yield build
     for h in holders:
         h.close()

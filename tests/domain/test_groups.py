@@ -107,9 +107,9 @@ def spread():
     return Generator(seed=5, countries=len(names.economy_names)).measures(900)
 
 
-@pytest.fixture()
-def spread_client(make_index, spread):
-    return falcon.testing.TestClient(create_app(make_index(spread)))
+@pytest.fixture(scope="module")
+def spread_client(make_module_index, spread):
+    return falcon.testing.TestClient(create_app(make_module_index(spread)))
 
 
 def _get(client, params):

@@ -19,9 +19,9 @@ def measures():
     return Generator(seed=11).measures(600)
 
 
-@pytest.fixture()
-def synthetic_client(make_index, measures):
-    return falcon.testing.TestClient(create_app(make_index(measures)))
+@pytest.fixture(scope="module")
+def synthetic_client(make_module_index, measures):
+    return falcon.testing.TestClient(create_app(make_module_index(measures)))
 
 
 def _passes(measure, filters, exclusions, skip=None):

@@ -33,9 +33,9 @@ def group_members():
     return {g["name"]: set(g["members"]) for g in data["groups"]}
 
 
-@pytest.fixture()
-def app_client(make_index, measures):
-    return falcon.testing.TestClient(create_app(make_index(measures)))
+@pytest.fixture(scope="module")
+def app_client(make_module_index, measures):
+    return falcon.testing.TestClient(create_app(make_module_index(measures)))
 
 
 def values_of(measure, name, members, events=None):
