@@ -92,13 +92,37 @@ def test_threads_give_exactly_the_single_threaded_answers(server, real_measures)
     assert all(status in (200, 400) for status, *_ in single)
 
 
-def test_schemathesis_all_checks_against_the_openapi_document(server, tmp_path):
+def test_schemathesis_all_checks_against_the_openapi_document(real_index, real_measures, tmp_path):
+    """Every phase over the whole document; the report and proposal bodies the schema allows are stored.
+
+    The server has no report limit, so that the write operations answer 201 or a 4xx for what the
+    body says rather than 429, and their measure_id is a real measure, so that a valid body is
+    really stored (read back past the store with sqlite3). Every other parameter, and measure_id
+    of the read operations, is generated.
+    """
+    import contextlib
     import shutil
+    import sqlite3
     import subprocess
     import sys
+
+    from devtools import localserver
+    data = tmp_path / "data"
+    process, base, _ = localserver.start(real_index, env={"MEASURESEARCH_DATA": str(data),
+                                                          "MEASURESEARCH_REPORT_LIMIT": "0"})
+    config = tmp_path / "schemathesis.toml"
+    config.write_text('[[operations]]\ninclude-path-regex = "reports|proposals"\n'
+                      f'parameters = {{ measure_id = "{real_measures[0].id}" }}\n')
     command = shutil.which("schemathesis") or str(pathlib.Path(sys.executable).with_name("schemathesis"))
-    result = subprocess.run([command, "run", server + "/openapi.json", "--checks", "all", "--max-examples", "40",
-                             "--seed", "20261128", "--no-color"], capture_output=True, text=True, cwd=tmp_path,
-                            timeout=600, env={**os.environ, "SCHEMATHESIS_HOOKS": str(HERE / "schemathesis_hooks.py")})
+    try:
+        result = subprocess.run([command, "--config-file", str(config), "run", base + "/openapi.json",
+                                 "--checks", "all", "--max-examples", "40", "--seed", "20261128", "--no-color"],
+                                capture_output=True, text=True, cwd=tmp_path, timeout=900,
+                                env={**os.environ, "SCHEMATHESIS_HOOKS": str(HERE / "schemathesis_hooks.py")})
+    finally:
+        localserver.stop(process)
     assert result.returncode == 0, result.stdout[-4000:]
-    assert "passed" in result.stdout
+    assert "passed" in result.stdout and "Rate limited" not in result.stdout
+    with contextlib.closing(sqlite3.connect(data / "measuresearch.sqlite3")) as db:
+        assert db.execute("SELECT count(*) FROM reports").fetchone()[0] > 10  # positive cases really stored
+        assert db.execute("SELECT count(*) FROM proposals").fetchone()[0] > 10
