@@ -50,6 +50,7 @@ class Corpus:
         self.measures = {m.id: m for m in measures}
         self.root = root
         self.schema = ms_schema.build_schema()
+        self._alternatives = {}
         self.positions = {}  # id -> {token: [positions]} of the "text" field
         self.roman = {}  # id -> {key} of the "roman" field
         for m in measures:
@@ -66,10 +67,15 @@ class Corpus:
                                 for r in fold_readings(w.lower())})
 
     def alternatives(self, word):
-        """Return (text tokens, roman keys) that one query word stands for, from the index's analyzers."""
-        text = {t.text for t in self.schema["text"].analyzer(word, mode="query")}
-        roman = {t.text for t in self.schema["roman"].analyzer(word, mode="query")}
-        return text, roman
+        """Return (text tokens, roman keys) that one query word stands for, from the index's analyzers.
+
+        Read once per word (the scan asks for it for every measure).
+        """
+        if word not in self._alternatives:
+            text = {t.text for t in self.schema["text"].analyzer(word, mode="query")}
+            roman = {t.text for t in self.schema["roman"].analyzer(word, mode="query")}
+            self._alternatives[word] = text, roman
+        return self._alternatives[word]
 
     def has_word(self, mid, word):
         text, roman = self.alternatives(word)
@@ -359,6 +365,18 @@ def _all_hits(holder, query, sort, per_page=100):
     return first, hits
 
 
+@pytest.fixture(scope="module")
+def relevance_hits(holder):
+    """_all_hits of a query in relevance order, read page by page once and compared by several tests."""
+    read = {}
+
+    def hits(query):
+        if query not in read:
+            read[query] = _all_hits(holder, query, "relevance")
+        return read[query]
+    return hits
+
+
 # --- the comparisons -------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -366,11 +384,11 @@ def queries(corpus):
     return generate_queries(corpus, random.Random(SEED))
 
 
-def test_matching_sets_and_totals_equal_a_brute_force_scan(corpus, holder, queries):
+def test_matching_sets_and_totals_equal_a_brute_force_scan(corpus, relevance_hits, queries):
     differences = []
     for query in queries:
         expected = _filtered(corpus, brute_force(corpus, query), query.filters, query=query)
-        result, hits = _all_hits(holder, query, "relevance")
+        result, hits = relevance_hits(query)
         got = [h["id"] for h in hits]
         if result["total"] != len(expected) or set(got) != expected or len(got) != len(set(got)):
             differences.append((query, result["total"], len(expected), sorted(set(got) ^ expected)[:5]))
@@ -417,9 +435,9 @@ def test_pages_concatenate_to_one_big_page_without_repeats(corpus, holder, queri
     assert checked >= 20
 
 
-def test_relevance_order_is_by_score_then_id(corpus, holder, queries):
+def test_relevance_order_is_by_score_then_id(corpus, relevance_hits, queries):
     for query in queries[::4]:
-        _, hits = _all_hits(holder, query, "relevance")
+        _, hits = relevance_hits(query)
         keys = [(-h["score"], h["id"]) for h in hits]
         assert keys == sorted(keys), query
 
@@ -487,7 +505,7 @@ def _proximity(corpus, searcher, ids, query):
     return bonus
 
 
-def test_scores_and_sets_equal_stock_whoosh(corpus, holder, stock, queries):
+def test_scores_and_sets_equal_stock_whoosh(corpus, relevance_hits, stock, queries):
     searcher, ids = stock
     compared = with_proximity = 0
     for query in queries:
@@ -502,7 +520,7 @@ def test_scores_and_sets_equal_stock_whoosh(corpus, holder, stock, queries):
             bonus = _proximity(corpus, searcher, ids, query)
             expected = {mid: score + bonus[mid] for mid, score in expected.items()}
             with_proximity += any(bonus[mid] for mid in expected)
-        result, hits = _all_hits(holder, query, "relevance")
+        result, hits = relevance_hits(query)
         got = {h["id"]: h["score"] for h in hits}
         assert set(got) == set(expected), query
         for mid, score in got.items():
