@@ -1,6 +1,7 @@
 """Phrases against a brute-force scan of the positions Whoosh's own analyzer gives each document."""
 
 import collections
+import functools
 import random
 
 import pytest
@@ -26,16 +27,18 @@ def corpus(tmp_path_factory):
     holder.close()
 
 
+@functools.lru_cache(maxsize=None)  # each measure's text is scanned for every phrase: analysed once
 def positions(value):
-    """Return {position: set of terms} of one text value, from the schema's analyzer itself."""
+    """Return {position: frozenset of terms} of one text value, from the schema's analyzer itself."""
     found = collections.defaultdict(set)
     for token in SCHEMA["text"].analyzer(value, positions=True):
         found[token.pos].add(token.text)
-    return found
+    return {place: frozenset(terms) for place, terms in found.items()}
 
 
+@functools.lru_cache(maxsize=None)
 def analysed(word):
-    return {token.text for token in SCHEMA["text"].analyzer(word)}
+    return frozenset(token.text for token in SCHEMA["text"].analyzer(word))
 
 
 def brute_force(measures, phrase_words):
