@@ -53,12 +53,27 @@ def term_record(reader, fieldname, term):
 WRITES = [(0, None, None), (3, None, None), (0, 97, 300), (3, 1, 40)]
 
 
+@pytest.fixture(scope="module")
+def docs(real_measures):
+    return [document(measure) for measure in list(real_measures) + Generator(seed=11).measures(400)]
+
+
+@pytest.fixture(scope="module")
+def whoosh_builds(tmp_path_factory, docs):
+    """Stock Whoosh's index of the documents, built once per compression level."""
+    built = {}
+
+    def build(compression):
+        if compression not in built:
+            built[compression] = build_with_whoosh(tmp_path_factory.mktemp("whoosh"), docs, compression)
+        return built[compression]
+    return build
+
+
 @pytest.fixture(scope="module", params=WRITES, ids=["uncompressed", "zlib", "small-batches", "one-by-one"])
-def two_indexes(request, tmp_path_factory, real_measures):
+def two_indexes(request, tmp_path_factory, docs, whoosh_builds):
     compression, batch, window = request.param
-    measures = list(real_measures) + Generator(seed=11).measures(400)
-    docs = [document(measure) for measure in measures]
-    whoosh_ix = build_with_whoosh(tmp_path_factory.mktemp("whoosh"), docs, compression)
+    whoosh_ix = whoosh_builds(compression)
     with pytest.MonkeyPatch.context() as patch:
         if batch:
             patch.setattr(FieldPostings, "BATCH", batch)
