@@ -57,13 +57,21 @@ def answers(root):
     return stored_ids, snapshot.facets.ids, segments, results
 
 
-def test_runs_and_segments_answer_like_one_segment(tmp_path, synthetic_corpus, monkeypatch):
+@pytest.fixture(scope="module")
+def many_runs(tmp_path_factory, synthetic_corpus):
+    """The synthetic corpus built by several writer processes into many small segments: (root, report)."""
+    root = tmp_path_factory.mktemp("many")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(writers, "PARALLEL_FROM_BYTES", 1)
+        patch.setattr(writers, "SEGMENT_BYTES", 300_000)
+        patch.setattr(writers, "writer_processes", lambda: 2)  # two runs whatever the machine's cores
+        return root, indexer.build(synthetic_corpus, root)
+
+
+def test_runs_and_segments_answer_like_one_segment(tmp_path, synthetic_corpus, many_runs):
     indexer.build(synthetic_corpus, tmp_path / "one")
-    monkeypatch.setattr(writers, "PARALLEL_FROM_BYTES", 1)
-    monkeypatch.setattr(writers, "SEGMENT_BYTES", 300_000)
-    indexer.build(synthetic_corpus, tmp_path / "many")
     one_ids, one_facet_ids, one_segments, one_results = answers(tmp_path / "one")
-    many_ids, many_facet_ids, many_segments, many_results = answers(tmp_path / "many")
+    many_ids, many_facet_ids, many_segments, many_results = answers(many_runs[0])
     assert one_segments == 1 and many_segments >= 4
     corpus_order = [m.id for m in corpus.load(synthetic_corpus)]
     assert one_ids == one_facet_ids == many_ids == many_facet_ids == corpus_order
@@ -73,8 +81,8 @@ def test_runs_and_segments_answer_like_one_segment(tmp_path, synthetic_corpus, m
         assert [h["score"] or 0.0 for h in many["hits"]] == pytest.approx(scores, rel=1e-5)
         assert (many["total"], many["facets"]) == (one["total"], one["facets"])
     assert one_results[0]["total"] > 0
-    one_words, many_words = (json.loads((layout.current_build(tmp_path / name) / layout.WORDS_FILE).read_text(
-        encoding="utf-8")) for name in ("one", "many"))
+    one_words, many_words = (json.loads((layout.current_build(root) / layout.WORDS_FILE).read_text(
+        encoding="utf-8")) for root in (tmp_path / "one", many_runs[0]))
     assert one_words == many_words == brute_force_words(corpus.load(synthetic_corpus))  # each run folds its own words
 
 
@@ -90,11 +98,9 @@ def brute_force_words(measures):
     return {"words": sorted(readings), "df": [readings[word] for word in sorted(readings)]}
 
 
-def test_fingerprints_of_several_runs_are_those_of_the_records_read_back(tmp_path, synthetic_corpus, monkeypatch):
+def test_fingerprints_of_several_runs_are_those_of_the_records_read_back(synthetic_corpus, many_runs):
     """The writers fingerprint each record as they write it; the reference reads the finished build's records."""
-    monkeypatch.setattr(writers, "PARALLEL_FROM_BYTES", 1)
-    monkeypatch.setattr(writers, "SEGMENT_BYTES", 300_000)
-    report = indexer.build(synthetic_corpus, tmp_path / "many")
+    report = many_runs[1]
     folder = pathlib.Path(report.path)
     meta = layout.read_meta(folder)
     assert len(meta["records"]) == 2  # two runs, each its own records file
