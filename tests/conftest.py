@@ -25,11 +25,12 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 SEED = ROOT / "tests" / "data" / "dti_kazakhstan.txt"
 CORPUS = ROOT / "corpus"
 
-# The files that take a minute or more each (`--durations`): run first, so that the workers end
+# The files that take 40 s or more each (`--durations`): run first, so that the workers end
 # together on the short files instead of one of them running a long file alone at the end.
-LONG_FILES = ("web/test_server_hardening.py", "search/test_differential.py", "web/test_reports_servers.py",
-              "index/test_codec.py", "query/test_matching.py", "query/test_phrases.py", "deploy/test_serving.py",
-              "web/test_browser_facets.py")
+LONG_FILES = ("web/test_server_hardening.py", "search/test_differential.py", "curation/test_store.py",
+              "corpus/test_import_safety.py", "web/test_accessibility.py", "index/test_codec.py",
+              "query/test_matching.py", "web/test_browser_facets.py", "index/test_writers.py",
+              "corpus/test_dti_layouts.py", "deploy/test_serving.py")
 
 
 def pytest_collection_modifyitems(items):
