@@ -83,11 +83,14 @@
   function load(url, how) {
     if (!inPlace()) { location.href = url; return Promise.resolve(); }
     if (pending) { pending.abort(); }
-    pending = new AbortController();
+    var mine = pending = new AbortController();
     document.body.classList.add("loading");
-    return fetch(url, { signal: pending.signal, headers: { "Accept": "text/html" } })
+    return fetch(url, { signal: mine.signal, headers: { "Accept": "text/html" } })
       .then(function (response) { return response.text(); })
       .then(function (html) {
+        // a later load replaced this one: its page may have been read before abort() came, and it
+        // would show stale results and push a history entry of its own after the later one's
+        if (mine !== pending) { return; }
         // an error (a rejected query) is a page with the same #content: its message replaces the results
         if (!swap(html)) { location.href = url; return; }
         record(url, how);
@@ -95,7 +98,7 @@
         if (document.activeElement !== input || how === false) { input.value = params.get("q") || ""; }
       })
       .catch(function (error) { if (error.name !== "AbortError") { location.href = url; } })
-      .finally(function () { document.body.classList.remove("loading"); });
+      .finally(function () { if (mine === pending) { document.body.classList.remove("loading"); } });
   }
 
   // Long facets: "Show N more" unfolds in place (without JavaScript it is a link to the whole list),
