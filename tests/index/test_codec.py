@@ -1,5 +1,6 @@
 """ArraySegmentWriter against Whoosh's own SegmentWriter: the same segment, read back."""
 
+import functools
 import subprocess
 import sys
 
@@ -61,13 +62,7 @@ def docs(real_measures):
 @pytest.fixture(scope="module")
 def whoosh_builds(tmp_path_factory, docs):
     """Stock Whoosh's index of the documents, built once per compression level."""
-    built = {}
-
-    def build(compression):
-        if compression not in built:
-            built[compression] = build_with_whoosh(tmp_path_factory.mktemp("whoosh"), docs, compression)
-        return built[compression]
-    return build
+    return functools.cache(lambda compression: build_with_whoosh(tmp_path_factory.mktemp("whoosh"), docs, compression))
 
 
 @pytest.fixture(scope="module", params=WRITES, ids=["uncompressed", "zlib", "small-batches", "one-by-one"])

@@ -94,8 +94,8 @@ def test_field_lengths_equal_whoosh(synthetic_holder):
     try:
         reader = snapshot.searcher().reader()
         lengths, average = snapshot.lengths["text"]
-        for docnum in (0, SIZE // 3 - 1, SIZE // 3, 2 * SIZE // 3 - 1, 2 * SIZE // 3, SIZE - 1):  # both sides
-            # of each segment boundary
+        # both sides of each segment boundary (three segments of SIZE // 3 documents)
+        for docnum in (0, SIZE // 3 - 1, SIZE // 3, 2 * SIZE // 3 - 1, 2 * SIZE // 3, SIZE - 1):
             assert lengths[docnum] == reader.doc_field_length(docnum, "text")
         assert average == pytest.approx(reader.field_length("text") / reader.doc_count_all())
     finally:
@@ -154,6 +154,6 @@ def test_columns_hold_every_posting_of_the_whoosh_segments(synthetic_holder):
                             len(ps) for _, _, ps in expected]
                     checked += end - start
         reader.close()
-        assert checked > 50_000
+        assert checked > 100_000
     finally:
         synthetic_holder.release(snapshot)

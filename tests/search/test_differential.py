@@ -16,6 +16,7 @@ The corpus is synthetic (measuresearch.synthetic, seeded), a few thousand measur
 """
 
 import collections
+import functools
 import html
 import random
 import re
@@ -50,7 +51,7 @@ class Corpus:
         self.measures = {m.id: m for m in measures}
         self.root = root
         self.schema = ms_schema.build_schema()
-        self._alternatives = {}
+        self.alternatives = functools.cache(self.alternatives)  # asked for every measure: read once per word
         self.positions = {}  # id -> {token: [positions]} of the "text" field
         self.roman = {}  # id -> {key} of the "roman" field
         for m in measures:
@@ -67,15 +68,10 @@ class Corpus:
                                 for r in fold_readings(w.lower())})
 
     def alternatives(self, word):
-        """Return (text tokens, roman keys) that one query word stands for, from the index's analyzers.
-
-        Read once per word (the scan asks for it for every measure).
-        """
-        if word not in self._alternatives:
-            text = {t.text for t in self.schema["text"].analyzer(word, mode="query")}
-            roman = {t.text for t in self.schema["roman"].analyzer(word, mode="query")}
-            self._alternatives[word] = text, roman
-        return self._alternatives[word]
+        """Return (text tokens, roman keys) that one query word stands for, from the index's analyzers."""
+        text = {t.text for t in self.schema["text"].analyzer(word, mode="query")}
+        roman = {t.text for t in self.schema["roman"].analyzer(word, mode="query")}
+        return text, roman
 
     def has_word(self, mid, word):
         text, roman = self.alternatives(word)
@@ -368,13 +364,7 @@ def _all_hits(holder, query, sort, per_page=100):
 @pytest.fixture(scope="module")
 def relevance_hits(holder):
     """_all_hits of a query in relevance order, read page by page once and compared by several tests."""
-    read = {}
-
-    def hits(query):
-        if query not in read:
-            read[query] = _all_hits(holder, query, "relevance")
-        return read[query]
-    return hits
+    return functools.cache(lambda query: _all_hits(holder, query, "relevance"))
 
 
 # --- the comparisons -------------------------------------------------------------------------
