@@ -13,10 +13,10 @@ or a problem with its line: nothing is absorbed or dropped.
 import dataclasses
 import re
 
-from measuresearch.corpus.sources.dti_entry import EntryError, is_tail, read_body
+from measuresearch.corpus.sources.dti_entry import Body, EntryError, is_tail, read_body
 from measuresearch.domain import taxonomy
-from measuresearch.domain.model import DATE_KEYWORDS, NOT_AVAILABLE, DateError, Measure, events_of, first_year, \
-    measure_id
+from measuresearch.domain.model import DATE_KEYWORDS, FIELDS, NOT_AVAILABLE, DateError, Measure, events_of, \
+    first_year, measure_id
 from measuresearch.errors import Problem
 
 # Lines of the page that are navigation, not data. Whitespace is normalised
@@ -27,6 +27,8 @@ _CLASS = r"(?P<word>Sub-pillar|Indicator)\s+(?P<sub>\S.*?)\s*$"
 _PILLAR_ONE_LINE = re.compile(r"^Pillar\s+(?P<pillar>\S.*?)\s*\|\s*" + _CLASS)
 _PILLAR_FIRST_HALF = re.compile(r"^Pillar\s+(?P<pillar>\S.*?)\s*\|?\s*$")
 _PILLAR_SECOND_HALF = re.compile(r"^\|?\s*" + _CLASS)
+# what an entry's body reads that the record keeps as it is (titles, description, coverage, ...)
+_BODY_FIELDS = tuple(field.name for field in dataclasses.fields(Body) if field.name in FIELDS)
 _STATUS_LENGTH = 150  # a status line is short: a question and its answers
 _BAR_CLASS = re.compile(r"\|\s*(Sub-pillar|Indicator)\b")
 # What every date line that model.parse_date_line reads begins with ("N/A" or a clause's keyword): the
@@ -226,10 +228,9 @@ def _entry(lines, header, classification, end, economy, names):
         raise EntryError(bad, f"expected a date line such as 'Since July 2018': {exc}") from None
     measure = Measure(
         id=measure_id(economy, pillar, sub_pillar, body.titles, date_lines, body.description),
-        country=economy, pillar=pillar, sub_pillar=sub_pillar, titles=body.titles, dates=date_lines,
-        description=body.description, coverage=body.coverage, events=events, year=first_year(events),
-        kind=body.kind, status=header.status[1] if header.status else None, values=body.values,
-        sources=body.sources,
+        country=economy, pillar=pillar, sub_pillar=sub_pillar, dates=date_lines, events=events,
+        year=first_year(events), status=header.status[1] if header.status else None,
+        **{name: getattr(body, name) for name in _BODY_FIELDS},
     )
     where = {"country": (header.economy or (header.top, ""))[0] + 1, "pillar": first + 1,
              "sub_pillar": last + 1, "titles": body.first + 1,
