@@ -76,7 +76,10 @@ def test_the_limit_is_exact_across_processes(store_backend):
     # another client still has its own ten slots
     other = start_worker(store_backend, "--count", "11", "--limit", "10", "--client", "198.51.100.5")
     (out,) = run_together([other])
-    assert len(acknowledged(out)) == 10 and out.count("limited") == 1
+    # (one fresh-clone run saw 5 acknowledgements here, ids 16-20, not reproduced since: say what was stored)
+    assert len(acknowledged(out)) == 10 and out.count("limited") == 1, (
+        out, store_backend.rows("SELECT id, measure_id, client, created_at FROM reports ORDER BY id"),
+        store_backend.rows("SELECT client, at FROM submissions ORDER BY at"))
 
 
 def test_a_restart_keeps_everything(store_backend):

@@ -26,6 +26,16 @@ _SEPARATOR = "\x00"  # joins texts for QueryWords.prime(); never part of a word
 PREFIX_CHANGERS = frozenset(b for b, a in BRITISH_ENGLISH_SPELLINGS.items() if a[:2] != b[:2])
 
 
+@functools.lru_cache(maxsize=4096)
+def _in_every_case(prefix):
+    """Return an ASCII prefix in every mix of letter cases ("ab": "ab", "aB", "Ab", "AB")."""
+    return frozenset("".join(cased) for cased in itertools.product(*({c, c.upper()} for c in prefix)))
+
+
+# the first letters of those British words in every case, the same for every query
+_CHANGER_PREFIXES = frozenset().union(*(_in_every_case(word[:2]) for word in PREFIX_CHANGERS if word[:2].isascii()))
+
+
 @functools.lru_cache(maxsize=200_000)
 def _word_keys(raw):
     """Return (casefolded, look-alike readings, stems) of one word of a text: one cached look-up per word."""
@@ -45,6 +55,19 @@ def _distinct_words(text, pattern):
         if not piece.isalnum():
             words.update(pattern.findall(piece))
     return frozenset(words)
+
+
+def _word_numbers(text, starts):
+    """Return {start: the word's number in text} for the given word starts (WORD finds the words).
+
+    A word starts after a character that is not part of a word, so the words before
+    it are the words WORD finds up to it: counted in C, one stretch of text after another.
+    """
+    numbers, count, previous = {}, 0, 0
+    for start in sorted(starts):
+        count += len(WORD.findall(text, previous, start))
+        numbers[start], previous = count, start
+    return numbers
 
 
 def _joins(char):
@@ -123,9 +146,10 @@ class QueryWords:
         self.cross_script = bool(self.forms["romanized"])
         # with the first letters of the British words whose American spelling starts otherwise;
         # in every letter case, so that a word's own first letters can be looked up
-        prefixes = _prefixes(self.forms) | {word[:2] for word in PREFIX_CHANGERS}
-        self.prefixes = frozenset("".join(cased) for prefix in prefixes if prefix.isascii()
-                                  for cased in itertools.product(*({c, c.upper()} for c in prefix)))
+        self.prefixes = _CHANGER_PREFIXES.union(*(_in_every_case(prefix) for prefix in _prefixes(self.forms)
+                                                  if prefix.isascii()))
+        # a query of phrases alone: no word of a text matches outside them
+        self.words_alone = any(self.forms.values())
 
     def _add(self, kind, keys, unit):
         for key in keys:
@@ -247,6 +271,8 @@ class QueryWords:
     def _word_matches(self, text, titles, romanized=True):
         # the common case, kept in C as far as possible: the distinct words of the text are
         # classified once each, then a substring search of each word that matched finds its places
+        if not self.words_alone:
+            return []
         kinds = self._kinds[(titles, romanized or not titles)]
         hits = set()
         for raw in self._candidates(text, titles, romanized):
@@ -273,13 +299,12 @@ class QueryWords:
         Each phrase word's own matches (the fast path) give its word positions;
         a phrase is tried only where its first required word occurs.
         """
-        position, found = None, []
+        found = []
         for matchers, required in self._phrase_words:
             words = [m.matches(text, titles) for m in matchers]
             if not all(hits or not needed for hits, needed in zip(words, required)):
                 continue  # a required word is not in the text
-            if position is None:
-                position = {m.start(): i for i, m in enumerate(WORD.finditer(text))}
+            position = _word_numbers(text, {match[0].start for hits in words for match in hits})
             at = [{position[match[0].start]: match for match in hits} for hits in words]
             anchor = required.index(True)  # a phrase always has a required word
             # stop words only hold places: before the first or after the last required word they
