@@ -67,6 +67,24 @@ def test_masks_and_scores_equal_whoosh(synthetic_holder, q):
         synthetic_holder.release(snapshot)
 
 
+@pytest.mark.parametrize("q", QUERIES + ['"the data"', 'government "of the internet"', "internet localisation"])
+def test_scores_within_some_documents_are_those_of_the_whole_index(synthetic_holder, q):
+    # a page is ranked on the documents its filters allow: only those are scored, each to the same value
+    parsed = parse(q)
+    snapshot = synthetic_holder.acquire()
+    try:
+        evaluation = Evaluation(snapshot.searcher(), snapshot.lengths, snapshot.columns)
+        for relaxed in (False, True):
+            whole = evaluation.scores(parsed, relaxed=relaxed)
+            within = np.random.default_rng(5).random(SIZE) < 0.3  # some documents, matching or not,
+            within[np.flatnonzero(evaluation.matching(parsed, relaxed))[::2]] = True  # and every other match
+            assert (within & (whole > 0)).any() and (~within & (whole > 0)).any()
+            some = evaluation.scores(parsed, within=within, relaxed=relaxed)
+            assert np.array_equal(some[within], whole[within]) and not some[~within].any()
+    finally:
+        synthetic_holder.release(snapshot)
+
+
 def test_postings_equal_whoosh_postings(synthetic_holder):
     snapshot = synthetic_holder.acquire()
     try:

@@ -201,29 +201,39 @@ class Evaluation:
         return mask
 
     def term_scores(self, scores, field, text, boost, only=None):
-        """Add boost x BM25 of one term to scores (in place), optionally only where `only` is set."""
+        """Add boost x BM25 of one term to scores (in place), optionally only where `only` is set.
+
+        The postings outside `only` are dropped before the arithmetic: a phrase's or a filter's
+        few documents cost what they are, not what "the" costs. The sums of the others are the
+        same to the bit (what they skip is adding 0.0).
+        """
         ids, weights = self.postings(field, text)
         if not len(ids):
             return
-        idf = math.log(self.size / (len(ids) + 1)) + 1
+        idf = math.log(self.size / (len(ids) + 1)) + 1  # the term's document frequency, whatever `only` keeps
+        if only is not None:
+            kept = only[ids]
+            ids, weights = ids[kept], weights[kept]
+            if not len(ids):
+                return
         lengths, average = self.lengths[field]
         bm25 = idf * (weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * lengths[ids] / (average or 1)))
-        if only is not None:
-            bm25 = np.where(only[ids], bm25, 0.0)
         scores[ids] += boost * bm25  # a term has one posting per document
 
-    def _clause_scores(self, scores, clause):
-        """Add the BM25F of one clause's options to scores (in place)."""
+    def _clause_scores(self, scores, clause, within=None):
+        """Add the BM25F of one clause's options to scores (in place), of the documents `within` (None: all)."""
         for option in clause.options:
             if isinstance(option, Phrase):
                 inside = self.option_mask(option)
+                if within is not None:
+                    inside = inside & within
                 for word in option.words:
                     for field, text, boost in word_terms(word):
                         if field != "roman":
                             self.term_scores(scores, field, text, boost, only=inside)
             else:
                 for field, text, boost in word_terms(option):
-                    self.term_scores(scores, field, text, boost)
+                    self.term_scores(scores, field, text, boost, only=within)
 
     def scores(self, parsed, within=None, relaxed=False):
         """Return the score of every document for the positive clauses: BM25F, plus the proximity term.
@@ -238,20 +248,20 @@ class Evaluation:
         where a stem of the first stands just before a stem of the second score
         the two words' "text" and "exact" terms again, x PROXIMITY_BOOST (Solr's
         pf2), unless a word's stems are in more than proximity_limit(N)
-        documents (summed document frequencies). `within`: only these
-        documents need the proximity term. `relaxed` (no measure has every
+        documents (summed document frequencies). `relaxed` (no measure has every
         word, so measures with some are ranked): each clause's BM25F is
         multiplied by clause_rarity, so that the rarer word outweighs a common
-        one ("информатизации" over "закон").
+        one ("информатизации" over "закон"). `within`: only these documents are scored (the others
+        keep 0), each to the same value as without it.
         """
         scores = np.zeros(self.size, dtype=np.float64)
         for clause in parsed.positive:
             if relaxed:  # measures with some of the words: each word weighs by its rarity in the language
                 part = np.zeros(self.size, dtype=np.float64)
-                self._clause_scores(part, clause)
+                self._clause_scores(part, clause, within)
                 scores += clause_rarity(clause) * part
             else:
-                self._clause_scores(scores, clause)
+                self._clause_scores(scores, clause, within)
         limit = proximity_limit(self.size)
         for first, second in parsed.pairs:
             if any(sum(self.doc_frequency("text", s) for s in forms(w.text).stems) > limit
