@@ -74,10 +74,11 @@ def test_scores_within_some_documents_are_those_of_the_whole_index(synthetic_hol
     snapshot = synthetic_holder.acquire()
     try:
         evaluation = Evaluation(snapshot.searcher(), snapshot.lengths, snapshot.columns)
-        for relaxed in (False, True):
+        # many documents (postings picked by mask) and few (looked up one by one: columns.SPARSE_SHARE)
+        for relaxed, share, every in [(False, 0.3, 2), (True, 0.3, 2), (False, 0.001, 25), (True, 0.001, 25)]:
             whole = evaluation.scores(parsed, relaxed=relaxed)
-            within = np.random.default_rng(5).random(SIZE) < 0.3  # some documents, matching or not,
-            within[np.flatnonzero(evaluation.matching(parsed, relaxed))[::2]] = True  # and every other match
+            within = np.random.default_rng(5).random(SIZE) < share  # some documents, matching or not,
+            within[np.flatnonzero(evaluation.matching(parsed, relaxed))[::every]] = True  # and some matches
             assert (within & (whole > 0)).any() and (~within & (whole > 0)).any()
             some = evaluation.scores(parsed, within=within, relaxed=relaxed)
             assert np.array_equal(some[within], whole[within]) and not some[~within].any()

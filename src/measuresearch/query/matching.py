@@ -126,7 +126,7 @@ class Evaluation:
 
     def term_mask(self, field, text):
         mask = np.zeros(self.size, dtype=bool)
-        mask[self.postings(field, text)[0]] = True
+        self.columns.mark(mask, field, text)
         return mask
 
     def option_mask(self, option):
@@ -207,15 +207,13 @@ class Evaluation:
         few documents cost what they are, not what "the" costs. The sums of the others are the
         same to the bit (what they skip is adding 0.0).
         """
-        ids, weights = self.postings(field, text)
+        frequency = self.doc_frequency(field, text)  # of the whole list, whatever `only` keeps
+        if not frequency:
+            return
+        idf = math.log(self.size / (frequency + 1)) + 1
+        ids, weights = self.postings(field, text) if only is None else self.columns.postings(field, text, only)
         if not len(ids):
             return
-        idf = math.log(self.size / (len(ids) + 1)) + 1  # the term's document frequency, whatever `only` keeps
-        if only is not None:
-            kept = only[ids]
-            ids, weights = ids[kept], weights[kept]
-            if not len(ids):
-                return
         lengths, average = self.lengths[field]
         bm25 = idf * (weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * lengths[ids] / (average or 1)))
         scores[ids] += boost * bm25  # a term has one posting per document

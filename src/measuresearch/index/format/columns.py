@@ -85,6 +85,14 @@ class SegmentColumns:
                 pass
 
 
+def runs(first, counts):
+    """Return the indexes of the runs [first, first + count) one after another, made at once."""
+    run_starts = np.cumsum(counts) - counts
+    return np.repeat(first - run_starts, counts) + np.arange(int(counts.sum()), dtype=np.int64)
+
+
+# postings(only=...): documents looked up one by one in a list more than this many times as long as them
+SPARSE_SHARE = 8
 _EMPTY_DOCS, _EMPTY_WEIGHTS = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
 
 
@@ -121,17 +129,40 @@ class Columns:
         """Return how many documents hold the term."""
         return sum(int(c.term_starts[n + 1] - c.term_starts[n]) for c, n, _ in self._terms(field, text))
 
-    def postings(self, field, text):
-        """Return (documents int64, weights float64) of one term, documents ascending."""
-        parts = []
+    def postings(self, field, text, only=None):
+        """Return (documents int64, weights float64) of one term, documents ascending.
+
+        only: a mask of documents; the postings of the others are dropped while still in
+        the segment's own 32-bit numbers, so that a common word's list is not widened whole
+        for a few documents: a few documents are looked up in the list (binary search), more
+        are taken by the mask (`only[base:]` is the segment's part of it).
+        """
+        parts, wanted = [], None
+        if only is not None and np.count_nonzero(only) * SPARSE_SHARE < self.doc_frequency(field, text):
+            wanted = np.flatnonzero(only)
         for columns, number, base in self._terms(field, text):
             start, end = columns.extent(number)
-            parts.append((columns.docs[start:end].astype(np.int64) + base, columns.weights[start:end]))
+            ids, weights = columns.docs[start:end], columns.weights[start:end]
+            if wanted is not None:
+                inside = wanted[(wanted >= base) & (wanted - base <= ids[-1])] - base
+                at = np.searchsorted(ids, inside.astype(ids.dtype))
+                at = at[ids[at] == inside]
+                ids, weights = ids[at], weights[at]
+            elif only is not None:
+                kept = only[base:][ids]
+                ids, weights = ids[kept], weights[kept]
+            parts.append((ids.astype(np.int64) + base, weights))
         if not parts:
             return _EMPTY_DOCS, _EMPTY_WEIGHTS
         if len(parts) == 1:
             return parts[0][0], parts[0][1].astype(np.float64)
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]).astype(np.float64)
+
+    def mark(self, mask, field, text):
+        """Set the documents that hold one term in `mask` (a bool array over every document)."""
+        for columns, number, base in self._terms(field, text):
+            start, end = columns.extent(number)
+            mask[base:][columns.docs[start:end]] = True
 
     def positions(self, field, text, candidates):
         """Return (documents, positions) of every occurrence of a term in the `candidates` mask.
@@ -141,22 +172,18 @@ class Columns:
         docs, positions = [], []
         for columns, number, base in self._terms(field, text):
             start, end = columns.extent(number)
-            ids = columns.docs[start:end].astype(np.int64) + base
-            chosen = np.flatnonzero(candidates[ids])
+            ids = columns.docs[start:end]  # numbered inside the segment: widened once chosen
+            chosen = np.flatnonzero(candidates[base:][ids])
             if not len(chosen):
                 continue
             first = columns.position_starts[start + chosen]
             counts = columns.position_starts[start + chosen + 1] - first
             if len(chosen) == end - start:  # every posting (a common word): its positions are one slice
                 positions.append(columns.positions[first[0]:first[-1] + counts[-1]])
-                docs.append(np.repeat(ids, counts))
+                docs.append(np.repeat(ids.astype(np.int64) + base, counts))
                 continue
-            # the positions of the chosen postings: runs [first, first + count), gathered at once
-            total = int(counts.sum())
-            run_starts = np.cumsum(counts) - counts
-            where = np.repeat(first - run_starts, counts) + np.arange(total, dtype=np.int64)
-            positions.append(columns.positions[where])
-            docs.append(np.repeat(ids[chosen], counts))
+            positions.append(columns.positions[runs(first, counts)])  # the chosen postings' positions
+            docs.append(np.repeat(ids[chosen].astype(np.int64) + base, counts))
         if not docs:
             return _EMPTY_DOCS, np.zeros(0, dtype=np.uint32)
         return np.concatenate(docs), np.concatenate(positions)

@@ -8,6 +8,7 @@ import numpy as np
 from measuresearch.domain import dates as events
 from measuresearch.domain.dates import GROUPS, NO_DATE
 from measuresearch.domain.economy_names import EconomyNames, key
+from measuresearch.index.format.columns import runs
 from measuresearch.index.format.jurisdictions import Groups
 from measuresearch.index.format.schema import FACETS
 
@@ -179,7 +180,7 @@ def counts(data, matching, sets, filters, dates, exclusions=None):
             narrowed[others] = docs, np.flatnonzero(docs)  # gathered by number, once for every column
         docs, numbers = narrowed[others]
         if name == "year":
-            result[name] = _year_facet(data.dates, docs, dates)
+            result[name] = _year_facet(data.dates, docs, numbers, dates)
             continue
         source = "country" if name == "group" else name
         if (source, others) not in tallies:  # the groups and the countries count the same measures
@@ -204,6 +205,9 @@ def counts(data, matching, sets, filters, dates, exclusions=None):
 def _canonical(data, names):
     """Return group names with aliases replaced by the group's name (EU-27 -> EU)."""
     return {data.groups.canonical(n) or n for n in names}
+
+
+SPARSE_YEARS = 16  # year_counts: documents found by binary search while the pairs outnumber them this much
 
 
 @dataclasses.dataclass(frozen=True)
@@ -264,16 +268,24 @@ class DateColumns:
         pairs = np.unique(self.event_doc[keep].astype(np.int64) * 100_000 + years)
         return pairs // 100_000, pairs % 100_000
 
-    def year_counts(self, docs, groups):
-        """Return {year: number of documents of `docs` with an event of `groups` in that year}."""
+    def year_counts(self, docs, numbers, groups):
+        """Return {year: number of documents of `docs` with an event of `groups` in that year}.
+
+        numbers: the documents of the mask `docs`, ascending. The pairs are in document order:
+        a few documents find theirs by binary search, more are picked by the mask.
+        """
         pair_doc, pair_year = self.year_pairs(groups)
-        tally = np.bincount(pair_year[docs[pair_doc]])
+        if len(numbers) * SPARSE_YEARS < len(pair_doc):
+            first = np.searchsorted(pair_doc, numbers)
+            tally = np.bincount(pair_year[runs(first, np.searchsorted(pair_doc, numbers, "right") - first)])
+        else:
+            tally = np.bincount(pair_year[docs[pair_doc]])
         return {self.first_year + int(y): int(tally[y]) for y in np.flatnonzero(tally).tolist()}
 
 
-def _year_facet(columns, docs, dates):
+def _year_facet(columns, docs, numbers, dates):
     """Return the year facet: measures with an event in each year; the selected years listed even at 0."""
-    found = columns.year_counts(docs, dates.groups)
+    found = columns.year_counts(docs, numbers, dates.groups)
     low = -(10 ** 9) if dates.year_from is None else dates.year_from
     high = 10 ** 9 if dates.year_to is None else dates.year_to
     if dates.has_years() and low <= high:
