@@ -28,9 +28,25 @@ def start_worker(backend, *args):
     """Start a writer process; return it once it printed `ready` (store opened, nothing written yet)."""
     process = subprocess.Popen([sys.executable, str(WORKER), *args], env=backend.environ(), text=True,
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    line = process.stdout.readline()
+    line = read_line(process)
     assert line == "ready\n", process.stderr.read()
     return process
+
+
+def read_line(process):
+    """Return the next line of a worker's output, reading no further than its end.
+
+    Not process.stdout.readline(): that fills the text stream's buffer with what follows,
+    and communicate() reads the pipe itself, so the lines in that buffer were lost (a worker
+    that writes at once after `ready` had its first acknowledgements dropped, under load).
+    """
+    line = bytearray()
+    while not line.endswith(b"\n"):
+        byte = os.read(process.stdout.fileno(), 1)
+        if not byte:
+            break
+        line += byte
+    return line.decode("utf-8")
 
 
 def run_together(processes):
@@ -76,10 +92,7 @@ def test_the_limit_is_exact_across_processes(store_backend):
     # another client still has its own ten slots
     other = start_worker(store_backend, "--count", "11", "--limit", "10", "--client", "198.51.100.5")
     (out,) = run_together([other])
-    # (one fresh-clone run saw 5 acknowledgements here, ids 16-20, not reproduced since: say what was stored)
-    assert len(acknowledged(out)) == 10 and out.count("limited") == 1, (
-        out, store_backend.rows("SELECT id, measure_id, client, created_at FROM reports ORDER BY id"),
-        store_backend.rows("SELECT client, at FROM submissions ORDER BY at"))
+    assert len(acknowledged(out)) == 10 and out.count("limited") == 1
 
 
 def test_a_restart_keeps_everything(store_backend):
@@ -114,7 +127,7 @@ def test_kill_9_during_a_burst_keeps_every_acknowledged_write(store_backend):
     worker = start_worker(store_backend, "--count", "100000", "--tag", "k")
     seen = []
     while len(seen) < 300:
-        line = worker.stdout.readline()
+        line = read_line(worker)
         assert line, worker.stderr.read()
         seen.append(line)
     os.kill(worker.pid, signal.SIGKILL)
