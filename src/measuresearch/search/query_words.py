@@ -12,7 +12,8 @@ import itertools
 from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
 
 from measuresearch.query.parser import Expansion, LawNumber, Phrase
-from measuresearch.text.analysis import COMBINING, LAW_HINT, PLAIN_WORD, WORD, Piece, forms, law_keys, pieces, terms
+from measuresearch.text.analysis import (COMBINING, LAW_HINT, LAW_NUMBER, PLAIN_WORD, WORD, Piece, forms, law_keys,
+                                          terms)
 from measuresearch.text.writing_systems import fold_readings, lookalike_tables
 
 # The kinds of match, strongest first: a word that matches in several ways
@@ -225,8 +226,6 @@ class QueryWords:
         of every title word); their keys are then not computed.
         """
         texts = [t for t in dict.fromkeys(texts) if (t, titles) not in self._cache]
-        if self.forms["law_number"]:
-            texts = [t for t in texts if not LAW_HINT.search(t)]
         if len(texts) < 2:
             return
         starts, offset = [], 0
@@ -241,9 +240,7 @@ class QueryWords:
         for matcher in self._matchers:  # each phrase word's own matches, in one scan as well
             matcher.prime(texts, titles)
         for text, found in zip(texts, per_text):
-            if self.phrases:
-                found.extend(self._phrase_matches(text, titles))
-            self._cache[(text, titles)] = found
+            self._cache[(text, titles)] = self._with_laws_and_phrases(found, text, titles)
 
     def _candidates(self, text, titles, romanized=True):
         """Return the distinct words of text that could match: a cheap necessary condition.
@@ -259,11 +256,13 @@ class QueryWords:
                 or not w.isascii()}
 
     def _matches(self, text, titles):
-        # law numbers of the text only matter when the query has one
-        if self.forms["law_number"] and LAW_HINT.search(text):
-            found = self._piece_matches(text, titles)
-        else:
-            found = self._word_matches(text, titles)
+        return self._with_laws_and_phrases(self._word_matches(text, titles), text, titles)
+
+    def _with_laws_and_phrases(self, found, text, titles):
+        """Add to the word matches of text its law numbers' (in text order, each before its first word),
+        then its phrases'."""
+        if self.forms["law_number"] and LAW_HINT.search(text):  # only a query with a law number matches one
+            found = sorted(found + self._law_matches(text, titles), key=lambda match: (match[0].start, not match[0].law))
         if self.phrases:
             found.extend(self._phrase_matches(text, titles))
         return found
@@ -285,9 +284,14 @@ class QueryWords:
             return []
         return [(Piece(start, end, 0, word), *kinds[word]) for start, end, word in _whole_words(text, hits)]
 
-    def _piece_matches(self, text, titles):
+    def _law_matches(self, text, titles):
+        """Return the matches of the law numbers of text: those analysis.word_matches finds, at a word's start."""
         found = []
-        for piece in pieces(text):
+        for match in LAW_NUMBER.finditer(text):
+            start = match.start()
+            if start and _joins(text[start - 1]):  # a combining mark before it: the word starts earlier
+                continue
+            piece = Piece(start, match.end(), 0, match.group(), True)
             hit = self.kind_of(piece, titles)
             if hit:
                 found.append((piece, hit[0], hit[1]))
