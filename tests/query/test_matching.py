@@ -161,6 +161,9 @@ def test_columns_hold_every_posting_of_the_whoosh_segments(synthetic_holder):
                 table = columns.fields[field]
                 terms = [table.term(i) for i in range(table.size)]
                 assert terms == list(leaf.lexicon(field))
+                # a term is found at its number; a word before, between or after the terms is not found
+                assert [table.find(term) for term in terms] == list(range(len(terms)))
+                assert {table.find(t) for t in (b"", b"\xff\xff", *(term + b"\x00" for term in terms))} == {-1}
                 for number, term in enumerate(terms):
                     start, end = table.extent(number)
                     expected = _whoosh_postings(leaf, field, term, table.has_positions)

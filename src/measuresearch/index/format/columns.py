@@ -21,6 +21,7 @@ build checks a sample of terms of the copy against them (index/build/columns.py)
 and tests/query/test_matching.py every term of a test index.
 """
 
+import bisect
 import json
 import mmap
 import os
@@ -30,6 +31,7 @@ import numpy as np
 ARRAYS = {"terms": "<u1", "term_offsets": "<i8", "term_starts": "<i8", "docs": "<i4", "weights": "<f4",
           "position_starts": "<i8", "positions": "<u4"}
 ALIGN = 8  # every array starts at a multiple of 8 bytes of its file
+SAMPLE = 32  # FieldColumns.find: one term in this many is kept in memory
 
 
 def file_names(segment_id):
@@ -45,13 +47,26 @@ class FieldColumns:
             setattr(self, name, np.frombuffer(data, dtype=ARRAYS[name], count=count, offset=offset))
         self.size = len(self.term_starts) - 1
         self.has_positions = hasattr(self, "positions")
+        # the terms' bytes and offsets as memoryviews: a term is read in a third of numpy's time
+        self._bytes = memoryview(self.terms)
+        self._offsets = memoryview(self.term_offsets).cast("B").cast("q")
+        self._sample = None  # every SAMPLE-th term, made on the first look-up
 
     def term(self, i):
-        return self.terms[self.term_offsets[i]: self.term_offsets[i + 1]].tobytes()
+        return bytes(self._bytes[self._offsets[i]:self._offsets[i + 1]])
 
     def find(self, term):
-        """Return the number of `term` (bytes) among the field's terms, or -1."""
-        lo, hi = 0, self.size
+        """Return the number of `term` (bytes) among the field's terms, or -1.
+
+        The sample of every SAMPLE-th term (bisect, in C) names the stretch that holds it;
+        a binary search of that stretch finds it.
+        """
+        if self._sample is None:
+            self._sample = [self.term(i) for i in range(0, self.size, SAMPLE)]
+        stretch = bisect.bisect_right(self._sample, term) - 1
+        if stretch < 0:
+            return -1
+        lo, hi = stretch * SAMPLE, min((stretch + 1) * SAMPLE, self.size)
         while lo < hi:
             middle = (lo + hi) // 2
             if self.term(middle) < term:
