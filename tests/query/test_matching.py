@@ -1,5 +1,7 @@
 """Our posting-array evaluation against Whoosh's own matchers and BM25F on the same index."""
 
+import functools
+
 import numpy as np
 import pytest
 from whoosh import query as wq
@@ -177,5 +179,40 @@ def test_columns_hold_every_posting_of_the_whoosh_segments(synthetic_holder):
                     checked += end - start
         reader.close()
         assert checked > 100_000
+    finally:
+        synthetic_holder.release(snapshot)
+
+
+def test_terms_with_the_same_postings_are_told_apart_as_whoosh_reads_them(synthetic_holder):
+    """Columns.same_postings (a term scored or read once for another at the very same places, as
+    "тне" for "the") against Whoosh's own postings of both terms in every segment."""
+    snapshot = synthetic_holder.acquire()
+    try:
+        reader = snapshot.index.reader()
+        leaves = list(reader.leaf_readers())
+        for field in ("text", "exact", "roman"):
+            with_positions = snapshot.columns.segments[0][0].fields[field].has_positions
+            lexicon = sorted(set().union(*(leaf.lexicon(field) for leaf, _ in leaves)))
+            # the terms of 20+ documents, in pairs of equal document frequency (the only ones that can be alike)
+            by_frequency = {}
+            for term in lexicon:
+                frequency = reader.doc_frequency(field, term.decode("utf-8"))
+                if frequency >= 20:
+                    by_frequency.setdefault(frequency, []).append(term)
+            pairs = [(a, b) for terms in by_frequency.values() for a in terms[:4] for b in terms[:4] if a < b]
+            held = [set(leaf.lexicon(field)) for leaf, _ in leaves]
+            postings = functools.cache(lambda t: [_whoosh_postings(leaf, field, t, with_positions) if t in terms else None
+                                                  for (leaf, _), terms in zip(leaves, held)])
+            alike = 0
+            for a, b in pairs:
+                whoosh = [postings(a), postings(b)]
+                expected = whoosh[0] == whoosh[1]
+                weights_only = [[[(d, w) for d, w, _ in p] if p is not None else None for p in ps] for ps in whoosh]
+                assert snapshot.columns.same_postings(field, a, b, positions=True) == expected, (field, a, b)
+                assert snapshot.columns.same_postings(field, a, b) == (weights_only[0] == weights_only[1])
+                alike += expected
+            if field == "text":
+                assert alike and alike < len(pairs)  # both answers are met
+        reader.close()
     finally:
         synthetic_holder.release(snapshot)

@@ -102,6 +102,7 @@ class Evaluation:
         self.columns = columns
         self._postings = {}
         self._phrases = {}
+        self._added = {}  # term_scores: (field, documents, boost, id(only)) -> [(term, ids, what it added, only)]
 
     def postings(self, field, text):
         """Return (docnums, weights) of one term as numpy arrays (empty when unknown)."""
@@ -162,8 +163,10 @@ class Evaluation:
             # the phrase's last required word would stand, (position + last - i). Moving forward keeps
             # the key of a word at position 0 inside its own document when stop words lead the phrase
             # (moving back by i made it negative, and `// _STRIDE` named the previous document).
-            # A word that comes back ("the ... the") is read once.
-            word_keys = _sorted_unique([self._position_keys(s, candidates, read) + (last - offset) for s in variants])
+            # A word that comes back ("the ... the") is read once, and so is a reading at the very
+            # same places as another ("тне" of "the"): the same keys, taken once.
+            read_keys = {id(k): k for k in (self._position_keys(s, candidates, read) for s in variants)}
+            word_keys = _sorted_unique([k + (last - offset) for k in read_keys.values()])
             keys = word_keys if keys is None else _intersect_sorted(keys, word_keys)
             if not len(keys):
                 return mask
@@ -176,9 +179,13 @@ class Evaluation:
         read: the keys of this phrase's terms read so far (term -> keys), filled in here.
         """
         if text not in read:
-            docs, positions = self.columns.positions("text", text, candidates)
-            # documents ascend and positions within a document: the keys come out sorted
-            read[text] = docs * _STRIDE + positions.astype(np.int64)
+            twin = next((other for other in read if self.columns.same_postings("text", text, other, True)), None)
+            if twin is not None:
+                read[text] = read[twin]
+            else:
+                docs, positions = self.columns.positions("text", text, candidates)
+                # documents ascend and positions within a document: the keys come out sorted
+                read[text] = docs * _STRIDE + positions.astype(np.int64)
         return read[text]
 
     def clause_mask(self, clause):
@@ -210,13 +217,22 @@ class Evaluation:
         frequency = self.doc_frequency(field, text)  # of the whole list, whatever `only` keeps
         if not frequency:
             return
-        idf = math.log(self.size / (frequency + 1)) + 1
-        ids, weights = self.postings(field, text) if only is None else self.columns.postings(field, text, only)
-        if not len(ids):
-            return
-        lengths, average = self.lengths[field]
-        bm25 = idf * (weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * lengths[ids] / (average or 1)))
-        scores[ids] += boost * bm25  # a term has one posting per document
+        # a term with the very postings of one scored before ("тне", the Cyrillic reading of "the",
+        # stands wherever "the" does) adds what that one added, computed once
+        done = self._added.setdefault((field, frequency, boost, id(only)), [])
+        twin = next((entry for entry in done if self.columns.same_postings(field, text, entry[0])), None)
+        if twin is not None:
+            ids, added = twin[1], twin[2]
+        else:
+            idf = math.log(self.size / (frequency + 1)) + 1
+            ids, weights = self.postings(field, text) if only is None else self.columns.postings(field, text, only)
+            if not len(ids):
+                return
+            lengths, average = self.lengths[field]
+            bm25 = idf * (weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * lengths[ids] / (average or 1)))
+            added = boost * bm25
+            done.append((text, ids, added, only))  # `only` kept: its id names no other mask meanwhile
+        scores[ids] += added  # a term has one posting per document
 
     def _clause_scores(self, scores, clause, within=None):
         """Add the BM25F of one clause's options to scores (in place), of the documents `within` (None: all)."""

@@ -173,6 +173,27 @@ class Columns:
             return parts[0][0], parts[0][1].astype(np.float64)
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]).astype(np.float64)
 
+    def same_postings(self, field, text, other, positions=False):
+        """Return whether two terms have the same documents and weights in every segment (and positions)."""
+        mine, theirs = self._terms(field, text), self._terms(field, other)
+        if len(mine) != len(theirs):
+            return False
+        for (columns, number, _), (other_columns, other_number, _) in zip(mine, theirs):
+            if columns is not other_columns:
+                return False
+            (start, end), (other_start, other_end) = columns.extent(number), columns.extent(other_number)
+            if end - start != other_end - other_start:
+                return False
+            if not (np.array_equal(columns.docs[start:end], columns.docs[other_start:other_end])
+                    and np.array_equal(columns.weights[start:end], columns.weights[other_start:other_end])):
+                return False
+            if positions and columns.has_positions:
+                first, other_first = columns.position_starts[start:end + 1], columns.position_starts[other_start:other_end + 1]
+                if not (np.array_equal(first - first[0], other_first - other_first[0]) and np.array_equal(
+                        columns.positions[first[0]:first[-1]], columns.positions[other_first[0]:other_first[-1]])):
+                    return False
+        return True
+
     def mark(self, mask, field, text):
         """Set the documents that hold one term in `mask` (a bool array over every document)."""
         for columns, number, base in self._terms(field, text):
