@@ -71,7 +71,7 @@ def test_masks_and_scores_equal_whoosh(synthetic_holder, q):
 
 @pytest.mark.parametrize("q", QUERIES + ['"the data"', 'government "of the internet"', "internet localisation"])
 def test_scores_within_some_documents_are_those_of_the_whole_index(synthetic_holder, q):
-    # a page is ranked on the documents its filters allow: only those are scored, each to the same value
+    # a page is ranked on the documents its filters allow: only those are read, each the same value
     parsed = parse(q)
     snapshot = synthetic_holder.acquire()
     try:
@@ -83,7 +83,30 @@ def test_scores_within_some_documents_are_those_of_the_whole_index(synthetic_hol
             within[np.flatnonzero(evaluation.matching(parsed, relaxed))[::every]] = True  # and some matches
             assert (within & (whole > 0)).any() and (~within & (whole > 0)).any()
             some = evaluation.scores(parsed, within=within, relaxed=relaxed)
-            assert np.array_equal(some[within], whole[within]) and not some[~within].any()
+            assert np.array_equal(some[within], whole[within])
+    finally:
+        synthetic_holder.release(snapshot)
+
+
+def test_postings_of_some_documents_are_those_a_scan_of_the_whole_list_keeps(synthetic_holder):
+    # Columns.postings(only=mask): by binary search when the mask holds few documents, else by the mask
+    snapshot = synthetic_holder.acquire()
+    try:
+        columns = snapshot.columns
+        rng = np.random.default_rng(9)
+        table = columns.segments[0][0].fields["text"]
+        terms = [table.term(number) for number in range(table.size)]
+        frequency = {term: columns.doc_frequency("text", term) for term in terms}
+        # terms in nearly every document, in many, in some, in one
+        for text in [min(terms, key=lambda t: (abs(frequency[t] - target), t)) for target in (SIZE, 600, 150, 40, 1)]:
+            docs, weights = columns.postings("text", text)
+            assert len(docs)
+            for share in (0.001, 0.005, 0.01, 0.3, 1.0):
+                only = rng.random(SIZE) < share
+                only[docs[::37]] = True  # some documents that hold the term, some that do not
+                kept = only[docs]
+                got_docs, got_weights = columns.postings("text", text, only)
+                assert got_docs.tolist() == docs[kept].tolist() and got_weights.tolist() == weights[kept].tolist()
     finally:
         synthetic_holder.release(snapshot)
 

@@ -29,6 +29,9 @@ PROXIMITY_BOOST = 0.5  # words typed together that stand together count again, a
 # a word in more documents than this takes no part in proximity: reading the positions of "the"
 # in every document would cost more than the whole rest of a query, and say little
 PROXIMITY_MIN_DF, PROXIMITY_SHARE = 1000, 0.05
+# term_scores: the documents a page needs (or a phrase's) are picked out of a list of PICK_FROM postings
+# or more when they are fewer than the list's length / NEEDED_SHARE; a shorter list is scored whole
+PICK_FROM, NEEDED_SHARE = 4096, 2
 
 
 def proximity_limit(size):
@@ -127,7 +130,10 @@ class Evaluation:
 
     def term_mask(self, field, text):
         mask = np.zeros(self.size, dtype=bool)
-        self.columns.mark(mask, field, text)
+        if self.doc_frequency(field, text) < PICK_FROM:  # a short list: read as its scores will read it
+            mask[self.postings(field, text)[0]] = True
+        else:  # a long one may be scored on a few documents only (term_scores): marked without widening
+            self.columns.mark(mask, field, text)
         return mask
 
     def option_mask(self, option):
@@ -207,31 +213,38 @@ class Evaluation:
             mask &= ~self.clause_mask(clause)
         return mask
 
-    def term_scores(self, scores, field, text, boost, only=None):
+    def term_scores(self, scores, field, text, boost, only=None, needed=None):
         """Add boost x BM25 of one term to scores (in place), optionally only where `only` is set.
 
-        The postings outside `only` are dropped before the arithmetic: a phrase's or a filter's
-        few documents cost what they are, not what "the" costs. The sums of the others are the
-        same to the bit (what they skip is adding 0.0).
+        needed: the documents whose scores will be read (None: all); the others may be scored
+        or not. From a long list (PICK_FROM postings) the postings outside `only`, or outside
+        `needed`, are dropped before the arithmetic when they are most of it: a phrase's or a
+        filter's few documents cost what they are, not what "the" costs. The sums of the
+        others are the same to the bit (what they skip is adding 0.0).
         """
-        frequency = self.doc_frequency(field, text)  # of the whole list, whatever `only` keeps
+        frequency = self.doc_frequency(field, text)  # of the whole list, whatever is picked
         if not frequency:
             return
+        keep = only if only is not None else needed
+        pick = (keep is not None and frequency >= PICK_FROM
+                and np.count_nonzero(keep) * NEEDED_SHARE < frequency)
         # a term with the very postings of one scored before ("тне", the Cyrillic reading of "the",
         # stands wherever "the" does) adds what that one added, computed once
-        done = self._added.setdefault((field, frequency, boost, id(only)), [])
+        done = self._added.setdefault((field, frequency, boost, id(only), pick and id(needed)), [])
         twin = next((entry for entry in done if self.columns.same_postings(field, text, entry[0])), None)
         if twin is not None:
             ids, added = twin[1], twin[2]
         else:
             idf = math.log(self.size / (frequency + 1)) + 1
-            ids, weights = self.postings(field, text) if only is None else self.columns.postings(field, text, only)
+            ids, weights = self.columns.postings(field, text, keep) if pick else self.postings(field, text)
             if not len(ids):
                 return
             lengths, average = self.lengths[field]
             bm25 = idf * (weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * lengths[ids] / (average or 1)))
+            if only is not None and not pick:
+                bm25 = np.where(only[ids], bm25, 0.0)
             added = boost * bm25
-            done.append((text, ids, added, only))  # `only` kept: its id names no other mask meanwhile
+            done.append((text, ids, added, only, needed))  # the masks kept: their ids name no other meanwhile
         scores[ids] += added  # a term has one posting per document
 
     def _clause_scores(self, scores, clause, within=None):
@@ -247,7 +260,7 @@ class Evaluation:
                             self.term_scores(scores, field, text, boost, only=inside)
             else:
                 for field, text, boost in word_terms(option):
-                    self.term_scores(scores, field, text, boost, only=within)
+                    self.term_scores(scores, field, text, boost, needed=within)
 
     def scores(self, parsed, within=None, relaxed=False):
         """Return the score of every document for the positive clauses: BM25F, plus the proximity term.
@@ -265,8 +278,8 @@ class Evaluation:
         documents (summed document frequencies). `relaxed` (no measure has every
         word, so measures with some are ranked): each clause's BM25F is
         multiplied by clause_rarity, so that the rarer word outweighs a common
-        one ("информатизации" over "закон"). `within`: only these documents are scored (the others
-        keep 0), each to the same value as without it.
+        one ("информатизации" over "закон"). `within`: only these documents' scores are read
+        (the others may be scored or left at 0), each the same value as without it.
         """
         scores = np.zeros(self.size, dtype=np.float64)
         for clause in parsed.positive:

@@ -107,7 +107,7 @@ def runs(first, counts):
 
 
 # postings(only=...): documents looked up one by one in a list more than this many times as long as them
-SPARSE_SHARE = 8
+SPARSE_SHARE = 40
 _EMPTY_DOCS, _EMPTY_WEIGHTS = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
 
 

@@ -207,7 +207,7 @@ def _canonical(data, names):
     return {data.groups.canonical(n) or n for n in names}
 
 
-SPARSE_YEARS = 16  # year_counts: documents found by binary search while the pairs outnumber them this much
+SPARSE_YEARS = 128  # year_counts: documents found by binary search while the pairs outnumber them this much
 
 
 @dataclasses.dataclass(frozen=True)
