@@ -25,6 +25,7 @@ from whoosh.util.numeric import _length_byte_cache
 from measuresearch.index.build.pickles import (Column, constant, fixed, floats, grouped, ints, join, masked,
                                                memo_puts, pick, rows, starts_of, tobytes, tuples)
 from measuresearch.index.format.schema import PackedPositions
+from measuresearch.index.format.columns import runs
 
 BYTE_LIMITS = np.array(_length_byte_cache, dtype=np.int64)
 NO_LENGTH = np.iinfo(np.int64).max
@@ -114,9 +115,7 @@ class FieldBlocks:
             return join(constant(b"N\x87", len(memo)), memo_puts(memo), constant(b".", len(memo)))
         starts = np.frombuffer(postings.starts, dtype=np.uint32)[order].astype(np.int64)
         counts = counts.astype(np.int64)
-        ends = np.cumsum(counts)
-        where = np.repeat(starts - (ends - counts), counts) + np.arange(int(ends[-1]), dtype=np.int64)
-        data = np.frombuffer(postings.positions, dtype=np.uint32)[where].astype(PackedPositions.DTYPE)
+        data = np.frombuffer(postings.positions, dtype=np.uint32)[runs(starts, counts)].astype(PackedPositions.DTYPE)
         return self.pieces.pickled(data.view(np.uint8), counts * 4, blocks, tupled)
 
     def _chunks(self, blocks, docs, weights32, stats, data):

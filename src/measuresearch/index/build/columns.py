@@ -13,7 +13,7 @@ from whoosh.reading import SegmentReader
 
 from measuresearch.errors import MeasureSearchError
 from measuresearch.index.format.codec import segment_ids, term_blocks
-from measuresearch.index.format.columns import ALIGN, ARRAYS, SegmentColumns, file_names
+from measuresearch.index.format.columns import ALIGN, ARRAYS, SegmentColumns, file_names, runs
 from measuresearch.index.format.schema import PackedPositions
 
 CHECKED_TERMS = 24  # terms of each field and segment compared with Whoosh's blocks by every build
@@ -52,8 +52,7 @@ class ColumnsWriter:
             firsts = np.frombuffer(postings.starts, dtype=np.uint32)[table.order].astype(np.int64)
             ends = np.cumsum(counts)
             arrays["position_starts"] = np.concatenate(([0], ends))
-            where = np.repeat(firsts - (ends - counts), counts) + np.arange(int(ends[-1]), dtype=np.int64)
-            arrays["positions"] = np.frombuffer(postings.positions, dtype=np.uint32)[where]
+            arrays["positions"] = np.frombuffer(postings.positions, dtype=np.uint32)[runs(firsts, counts)]
         self.tables[postings.name] = dict(self._array(name, values) for name, values in arrays.items())
 
     def close(self):

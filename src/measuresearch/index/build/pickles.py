@@ -13,6 +13,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from measuresearch.index.format.columns import runs
+
 
 class Column(NamedTuple):
     """One piece of many pickles: the bytes of every row, end to end, and each row's size."""
@@ -22,7 +24,7 @@ class Column(NamedTuple):
 
     def write(self, out, at):
         """Copy row i to out[at[i]:]."""
-        out[np.repeat(at - starts_of(self.sizes), self.sizes) + np.arange(len(self.data))] = self.data
+        out[runs(at, self.sizes)] = self.data
 
 
 class Joined(NamedTuple):

@@ -14,6 +14,7 @@ from whoosh.fields import ID
 from whoosh.formats import Existence, Frequency
 
 from measuresearch.text.analysis import analyzer_settings, is_law_number, terms, word_runs
+from measuresearch.index.format.columns import runs
 from measuresearch.index.format.schema import PackedPositions
 
 
@@ -225,10 +226,7 @@ class FieldPostings:
         counts = np.array(self.word_counts, dtype=np.int64)
         firsts = np.cumsum(counts) - counts  # where each word's terms start in word_terms
         per_word = counts[ids]
-        total = int(per_word.sum())
-        ends = np.cumsum(per_word)
-        where = np.repeat(firsts[ids] - (ends - per_word), per_word) + np.arange(total, dtype=np.int64)
-        terms = np.frombuffer(self.word_terms, dtype=np.int32)[where]
+        terms = np.frombuffer(self.word_terms, dtype=np.int32)[runs(firsts[ids], per_word)]
         word_docs = np.repeat(run_docs, run_words)
         if self.counts_documents:
             self.table.count_documents(ids, word_docs)
