@@ -105,7 +105,9 @@ class Evaluation:
         self.columns = columns
         self._postings = {}
         self._phrases = {}
-        self._added = {}  # term_scores: (field, documents, boost, id(only)) -> [(term, ids, what it added, only)]
+        # term_scores: (field, documents, boost, id(only), id(needed) if picked) ->
+        # [(term, ids, what it added, only, needed)]
+        self._added = {}
 
     def postings(self, field, text):
         """Return (docnums, weights) of one term as numpy arrays (empty when unknown)."""

@@ -188,7 +188,8 @@ class Columns:
                     and np.array_equal(columns.weights[start:end], columns.weights[other_start:other_end])):
                 return False
             if positions and columns.has_positions:
-                first, other_first = columns.position_starts[start:end + 1], columns.position_starts[other_start:other_end + 1]
+                first = columns.position_starts[start:end + 1]
+                other_first = columns.position_starts[other_start:other_end + 1]
                 if not (np.array_equal(first - first[0], other_first - other_first[0]) and np.array_equal(
                         columns.positions[first[0]:first[-1]], columns.positions[other_first[0]:other_first[-1]])):
                     return False
