@@ -7,7 +7,7 @@ import pathlib
 
 import pytest
 
-from measuresearch import storage
+from measuresearch import processes, storage
 from measuresearch.corpus import files as corpus
 from measuresearch.index.build import fingerprints, indexer
 from measuresearch.index.format.records import Records
@@ -152,4 +152,4 @@ def test_writer_processes_one_per_core_up_to_the_memory(cores, available, expect
 def test_writer_processes_read_from_the_system():
     count = writers.writer_processes()
     assert 1 <= count <= len(os.sched_getaffinity(0))
-    assert count == writers.writer_processes(len(os.sched_getaffinity(0)), writers._available_memory())
+    assert count == writers.writer_processes(len(os.sched_getaffinity(0)), processes.available_memory())

@@ -9,6 +9,7 @@ and replaced by a tombstone (their permalinks answer 410).
 """
 
 import collections
+import contextlib
 import dataclasses
 import datetime
 import gc
@@ -30,10 +31,17 @@ from measuresearch.corpus.sources import sheets
 from measuresearch.domain import taxonomy
 from measuresearch.corpus import transaction
 from measuresearch.corpus import yamlout
-from measuresearch import storage
+from measuresearch import processes, storage
 from measuresearch.errors import InputProblems, Problem
 from measuresearch.domain.model import slugify
 
+# Pages are read, and corpus files written, in one forked process per core from this many bytes of pages
+# or this many measures (100,000 measures: 146 pages of 127 MB): below, forking costs more than it saves.
+PARALLEL_FROM_BYTES = 8_000_000
+PARALLEL_FROM = 5_000
+# What one such process may take at its peak beyond what it shares with the parent: a page's entries,
+# or a corpus file's text and JSON.
+PROCESS_BYTES = 200_000_000
 
 
 @dataclasses.dataclass
@@ -64,41 +72,82 @@ def read_sources(paths, names, mapping=None, progress=None, day=None, economy=No
     """Read pages and sheets; return their entries, or raise InputProblems with every problem.
 
     Each measure's `source` names its file (kind dti_page or sheet) and `day` (YYYY-MM-DD, default today).
-    economy: the economy of page entries that no economy line precedes.
+    economy: the economy of page entries that no economy line precedes. Pages
+    are read in forked processes when they are many (_processes); the entries
+    and problems come in the order of the paths either way.
     """
     entries, problems = [], []
     day = day or datetime.date.today().isoformat()
-    for path in paths:
-        try:
-            too_big = _too_big(path)
-            if too_big:
-                problems.append(Problem(str(path), 1, too_big))
-                continue
+
+    def read_page(path):  # in a forked worker, or here
+        return _read_source(path, names, mapping, None, day, economy)
+
+    with _page_readers(paths, read_page) as read:
+        for path in paths:
             if sheets.is_sheet(path):
-                found, found_problems = sheets.read_sheet(path, names, mapping, progress)
+                found, found_problems = _read_source(path, names, mapping, progress, day, economy)
             else:
-                text = pathlib.Path(path).read_text(encoding="utf-8")
-                found, found_problems = dti.parse_entries(text, str(path), names, economy)
-        except (OSError, UnicodeDecodeError, ValueError, KeyError) as exc:
-            problems.append(Problem(str(path), 1, f"cannot read {path}: {exc}"))
-            continue
-        except Exception as exc:  # a damaged .xlsx raises zipfile/openpyxl errors of many kinds
-            problems.append(Problem(str(path), 1, f"cannot read {path} as a spreadsheet: {exc}"))
-            continue
-        problems.extend(found_problems)
-        source = provenance.new_source("sheet" if sheets.is_sheet(path) else "dti_page", pathlib.Path(path).name,
-                                       None, day)
-        for entry in found:
-            entry.measure.source, entry.measure.last_imported = dict(source), day
-            data = entry.measure.to_dict()
-            problems.extend(entry.problem(key, message)
-                            for key, message in limits.check_record(data) or names.check_measure(data))
-        entries.extend(found)
-        if progress and not sheets.is_sheet(path):
-            progress(1)
+                found, found_problems = read(path)
+                if progress:
+                    progress(1)
+            entries.extend(found)
+            problems.extend(found_problems)
     if problems:
         raise InputProblems(problems)
     return entries
+
+
+def _read_source(path, names, mapping, progress, day, economy):
+    """Return (entries, problems) of one page or sheet, each measure given its source and checked."""
+    try:
+        too_big = _too_big(path)
+        if too_big:
+            return [], [Problem(str(path), 1, too_big)]
+        if sheets.is_sheet(path):
+            found, problems = sheets.read_sheet(path, names, mapping, progress)
+        else:
+            text = pathlib.Path(path).read_text(encoding="utf-8")
+            found, problems = dti.parse_entries(text, str(path), names, economy)
+    except (OSError, UnicodeDecodeError, ValueError, KeyError) as exc:
+        return [], [Problem(str(path), 1, f"cannot read {path}: {exc}")]
+    except Exception as exc:  # a damaged .xlsx raises zipfile/openpyxl errors of many kinds
+        return [], [Problem(str(path), 1, f"cannot read {path} as a spreadsheet: {exc}")]
+    source = provenance.new_source("sheet" if sheets.is_sheet(path) else "dti_page", pathlib.Path(path).name,
+                                   None, day)
+    problems = list(problems)
+    for entry in found:
+        entry.measure.source, entry.measure.last_imported = dict(source), day
+        data = entry.measure.to_dict()
+        problems.extend(entry.problem(key, message)
+                        for key, message in limits.check_record(data) or names.check_measure(data))
+    return found, problems
+
+
+@contextlib.contextmanager
+def _page_readers(paths, read_page):
+    """Yield read(path) -> read_page(path): from forked processes that start on every page at once, when
+    the pages are large enough to pay for them (PARALLEL_FROM_BYTES), else here."""
+    pages = [path for path in paths if not sheets.is_sheet(path)]
+    count = _processes(sum(map(_size, pages)) >= PARALLEL_FROM_BYTES) if len(pages) > 1 else 1
+    if count == 1:
+        yield read_page
+        return
+    died = "a page reader process died (killed, or out of memory); nothing was imported"
+    with processes.forked(read_page, count, died) as submit:
+        futures = collections.deque(submit(path) for path in pages)
+        yield lambda path: futures.popleft().result()  # asked for in the order submitted
+
+
+def _size(path):
+    try:
+        return pathlib.Path(path).stat().st_size
+    except OSError:
+        return 0  # _read_source says why
+
+
+def _processes(large):
+    """Return how many processes read pages or write corpus files: one per core if the work is large, else 1."""
+    return processes.count(PROCESS_BYTES) if large else 1
 
 
 def _too_big(path):
@@ -166,11 +215,31 @@ def import_measures(measures, out_dir, names, dry_run=False, wait=60.0, waiting=
         if problems:
             raise InputProblems(problems)
         if not dry_run and documents:
-            texts = {name: yamlout.dump(document).encode("utf-8") for name, document in documents.items()}
-            transaction.commit(out_dir, texts)
-            for name, document in documents.items():
-                _remember(pathlib.Path(out_dir) / name, texts[name], document, dumped=True)
+            texts = _dumped(documents)
+            transaction.commit(out_dir, {name: text for name, (text, _) in texts.items()})
+            for name, (_, cache) in texts.items():
+                _keep_cache(pathlib.Path(out_dir) / name, cache)
     return report
+
+
+def _dumped(documents):
+    """Return {name: (the YAML text of its document, its cache's JSON)} as UTF-8 bytes, in the order of documents.
+
+    Written in forked processes when the documents hold PARALLEL_FROM measures or more.
+    """
+    names = list(documents)
+
+    def dump(name):  # in a forked worker, or here
+        text = yamlout.dump(documents[name]).encode("utf-8")
+        return text, _cache_json(text, documents[name], dumped=True)
+
+    count = _processes(sum(len(document["measures"]) for document in documents.values()) >= PARALLEL_FROM)
+    if count == 1 or len(names) == 1:
+        return {name: dump(name) for name in names}
+    died = "a corpus file writer process died (killed, or out of memory); nothing was written"
+    with processes.forked(dump, count, died) as submit:
+        futures = [submit(name) for name in names]
+        return {name: future.result() for name, future in zip(names, futures)}
 
 
 def withdraw(out_dir, measure_id, wait=60.0, today=None):
@@ -212,14 +281,22 @@ def _cache_path(path):
     return path.parent / CACHE / (path.name + ".json")
 
 
-def _remember(path, raw, document, dumped=False):
-    """Keep a JSON copy of a checked corpus file, keyed by its bytes' SHA-1: JSON reads ten times faster.
+def _remember(path, raw, document):
+    """Keep a JSON copy of a checked corpus file, keyed by its bytes' SHA-1: JSON reads ten times faster."""
+    _keep_cache(path, _cache_json(raw, document))
+
+
+def _cache_json(raw, document, dumped=False):
+    """Return the cache of a corpus file's bytes raw and its document as UTF-8 JSON.
 
     dumped: raw is yamlout's text of document, which writes every infinite or NaN number `.inf`, `-.inf`, `.nan`.
     """
-    cache = {"sha1": hashlib.sha1(raw).hexdigest(), "document": document}
+    return _json({"sha1": hashlib.sha1(raw).hexdigest(), "document": document}, raw if dumped else None)
+
+
+def _keep_cache(path, cache):
     try:
-        storage.write_text(_cache_path(path), _json(cache, raw if dumped else None), durable=False)  # checked by SHA-1
+        storage.write_text(_cache_path(path), cache, durable=False)  # checked by SHA-1
     except OSError:
         pass  # only a cache
 

@@ -9,13 +9,9 @@ build then fails with every problem found, before the live index is touched.
 Segments in run order keep the documents in corpus order.
 """
 
-import ctypes
 import dataclasses
 import multiprocessing
-import os
-import signal
-from concurrent.futures import ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import wait
 from typing import NamedTuple
 
 from whoosh import index as whoosh_index
@@ -25,7 +21,8 @@ from measuresearch.index.build import columns as posting_columns
 from measuresearch.index.build import fingerprints
 from measuresearch.index.build.segments import ArraySegmentWriter, commit_segments
 from measuresearch.index.format import names as economy_names
-from measuresearch.errors import EmptyCorpus, InputProblems, MeasureSearchError
+from measuresearch import processes
+from measuresearch.errors import EmptyCorpus, InputProblems
 from measuresearch.index.format.facets import FacetColumns
 from measuresearch.index.format.records import RecordWriter, parsed_record
 from measuresearch.index.format.schema import document, record_json, section_texts
@@ -41,7 +38,6 @@ SEGMENT_BYTES = 160_000_000
 # sorted copies while its blocks are written, and the records of its file.
 PROCESS_BYTES = 3 * SEGMENT_BYTES
 MEASURE_BATCH = 500  # measures given in memory are written this many at a time
-PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 @dataclasses.dataclass
@@ -114,10 +110,10 @@ def _file_runs(corpus_dir):
     paths = corpus.corpus_files(corpus_dir)
     sizes = [path.stat().st_size for path in paths]
     total = sum(sizes)
-    processes = _processes(total >= PARALLEL_FROM_BYTES)
+    count = _processes(total >= PARALLEL_FROM_BYTES)
     runs, run, filled = [], [], 0
     for path, size in zip(paths, sizes):
-        if run and filled >= total * (len(runs) + 1) / processes:
+        if run and filled >= total * (len(runs) + 1) / count:
             runs.append(("files", run))
             run = []
         run.append(path)
@@ -127,8 +123,8 @@ def _file_runs(corpus_dir):
 
 
 def _measure_runs(measures):
-    processes = _processes(len(measures) >= PARALLEL_FROM)
-    cuts = [len(measures) * i // processes for i in range(processes + 1)]
+    count = _processes(len(measures) >= PARALLEL_FROM)
+    cuts = [len(measures) * i // count for i in range(count + 1)]
     return [("measures", (start, end)) for start, end in zip(cuts, cuts[1:])], len(measures)
 
 
@@ -143,21 +139,7 @@ def writer_processes(cores=None, available=None):
     cores and available (bytes of memory free for new processes) are read from
     the system when not given.
     """
-    cores = cores or len(os.sched_getaffinity(0))
-    available = _available_memory() if available is None else available
-    return max(1, min(cores, available // PROCESS_BYTES))
-
-
-def _available_memory():
-    """Return MemAvailable from /proc/meminfo in bytes (free pages elsewhere)."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    return processes.count(PROCESS_BYTES, cores, available)
 
 
 def _batches(run, checker, measures):
@@ -242,38 +224,17 @@ def _problems(results):
     return sorted(problems, key=lambda problem: (problem.path, problem.line))
 
 
-# What forked writer processes read: the measures given in memory, if any, and the
-# Shared state. Set only while a build's processes run; the fork hands it over.
-_FORKED = None
-
-
 def _write_in_processes(folder, runs, measures, progress):
-    global _FORKED
-    context = multiprocessing.get_context("fork")
-    shared = Shared(len(runs), context)
-    _FORKED = measures, shared
-    try:
-        with ProcessPoolExecutor(len(runs), mp_context=context, initializer=_die_with_parent) as pool:
-            futures = [pool.submit(_write_forked_run, folder, number, run) for number, run in enumerate(runs)]
-            while wait(futures, timeout=0.2).not_done:
-                if progress:
-                    progress(shared)
-            return [future.result() for future in futures]
-    except BrokenProcessPool:
-        raise MeasureSearchError("an index writer process died (killed, or out of memory); "
-                                 "the live index was not changed") from None
-    finally:
-        _FORKED = None
+    """Write each run in a forked process of its own; return their RunResults in run order."""
+    shared = Shared(len(runs), multiprocessing.get_context("fork"))
 
+    def write_run(number):  # in a worker, which inherits measures and shared by the fork
+        return _write_run(folder, number, runs[number], shared, measures)
 
-def _write_forked_run(folder, number, run):
-    measures, shared = _FORKED
-    return _write_run(folder, number, run, shared, measures)
-
-
-def _die_with_parent():
-    """Ask Linux to kill this writer process when the build that forked it dies."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
+    died = "an index writer process died (killed, or out of memory); the live index was not changed"
+    with processes.forked(write_run, len(runs), died) as submit:
+        futures = [submit(number) for number in range(len(runs))]
+        while wait(futures, timeout=0.2).not_done:
+            if progress:
+                progress(shared)
+        return [future.result() for future in futures]

@@ -1,0 +1,82 @@
+"""Forked worker processes for the batch commands (index builds, imports): one per core, as the memory allows.
+
+A job's function and what it reads are handed over by fork, not pickled:
+only each call's argument and its result cross a pipe. A worker asks Linux
+to kill it when its parent dies, so a killed command leaves no process behind.
+"""
+
+import contextlib
+import ctypes
+import multiprocessing
+import os
+import signal
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from measuresearch.errors import MeasureSearchError
+
+PR_SET_PDEATHSIG = 1  # prctl(2)
+
+
+def count(process_bytes, cores=None, available=None):
+    """Return one process per core this process may run on, as many as the free memory holds (at least one).
+
+    process_bytes: what one worker may take at its peak. cores and available
+    (bytes of memory free for new processes) are read from the system when not given.
+    """
+    cores = cores or len(os.sched_getaffinity(0))
+    available = available_memory() if available is None else available
+    return max(1, min(cores, available // process_bytes))
+
+
+def available_memory():
+    """Return MemAvailable from /proc/meminfo in bytes (free pages elsewhere)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+
+
+def die_with_parent():
+    """Ask Linux to kill this worker process when the process that forked it dies."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
+# The function of the pool being started: set only while forked() forks, so the workers inherit it.
+_FUNCTION = None
+
+
+def _call(item):
+    return _FUNCTION(item)
+
+
+@contextlib.contextmanager
+def forked(function, processes, died):
+    """Yield submit(item) -> a Future of function(item), run in `processes` forked workers.
+
+    function may be any callable (a closure over what the workers read); it is
+    inherited, never pickled. A worker that dies (killed, out of memory) is
+    MeasureSearchError(died), from submit or from a Future's result.
+    """
+    global _FUNCTION
+    context = multiprocessing.get_context("fork")
+    _FUNCTION = function
+    try:
+        with ProcessPoolExecutor(processes, mp_context=context, initializer=die_with_parent) as pool:
+            try:
+                # with fork, the pool starts all its workers at the first submit, while _FUNCTION is this job's
+                yield lambda item: pool.submit(_call, item)
+            except BaseException:
+                pool.shutdown(cancel_futures=True)  # what has not started will not be needed
+                raise
+    except BrokenProcessPool:
+        raise MeasureSearchError(died) from None
+    finally:
+        _FUNCTION = None

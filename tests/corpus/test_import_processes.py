@@ -1,0 +1,126 @@
+"""Issue 21: a large import reads its pages and writes its corpus files in forked processes; what it writes,
+reports and refuses is what the same import does in one process."""
+
+import csv
+import datetime
+import os
+import pathlib
+import signal
+
+import pytest
+
+from measuresearch.corpus import importer, yamlout
+from measuresearch.corpus.sources import dti_page
+from measuresearch.errors import InputProblems, MeasureSearchError
+from devtools import synthetic
+
+from conftest import SEED
+
+
+def _tree(folder):
+    """Every file under folder (the import cache's too) by its path inside it, with its bytes."""
+    folder = pathlib.Path(folder)
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and not p.name.endswith(".lock")}
+
+
+def _write_pages(measures, folder):
+    by_country = {}
+    for m in measures:
+        by_country.setdefault(m.country, []).append(m)
+    folder.mkdir()
+    paths = []
+    for n, (_, group) in enumerate(sorted(by_country.items())):
+        path = folder / f"{n:03}.txt"
+        path.write_text(synthetic.page_text(group), encoding="utf-8")
+        paths.append(str(path))
+    return paths
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory):
+    """Synthetic pages of 12 economies, the real Kazakhstan page, and a CSV sheet among them; then the same
+    pages with every fifth description changed and more measures."""
+    root = tmp_path_factory.mktemp("sources")
+    measures = synthetic.Generator(seed=21, tail=2000, countries=12).measures(1200)
+    pages = _write_pages(measures, root / "pages")
+    sheet = root / "rows.csv"
+    with open(sheet, "w", encoding="utf-8", newline="") as handle:
+        rows = [[m.country, m.pillar, m.sub_pillar, "\n".join(m.titles), "\n".join(m.dates), m.description,
+                 m.coverage or ""] for m in synthetic.Generator(seed=22, tail=500, countries=12).measures(60)]
+        csv.writer(handle).writerows([["Country", "Pillar", "Sub-pillar", "Title", "Date", "Description",
+                                       "Coverage"], *rows])
+    first = [*pages[:5], str(sheet), str(SEED), *pages[5:]]
+    changed = list(measures)
+    for i in range(0, len(changed), 5):
+        changed[i] = synthetic.Measure(**{**changed[i].__dict__, "description": changed[i].description + " Amended."})
+    more = synthetic.Generator(seed=23, tail=2000, countries=12).measures(150)
+    second = _write_pages(changed + more, root / "pages-changed")
+    return first, second
+
+
+def _import(monkeypatch, count, paths, out, **options):
+    with monkeypatch.context() as patch:
+        patch.setattr(importer, "_processes", lambda large: count)
+        return importer.import_files(paths, out, today=datetime.date(2026, 12, 3), **options)
+
+
+def test_processes_write_and_report_what_one_process_does(tmp_path, monkeypatch, sources):
+    first, second = sources
+    reads = []
+    for count in (1, 2):
+        out = tmp_path / f"out-{count}"
+        progress = []
+        report = _import(monkeypatch, count, first, out, progress=progress.append)
+        again = _import(monkeypatch, count, second, out, prune=True)
+        reads.append((report.lines(details=True), sum(progress), again.lines(details=True), _tree(out)))
+    one, two = reads
+    assert any("out-1" in line for line in one[0])  # the summary lines name their own folders
+    assert [line.replace("out-1", "out-2") for line in one[0]] == two[0]
+    assert one[1] == two[1] == len(first) - 1  # one a page (a sheet counts its rows by the thousand: none here)
+    assert [line.replace("out-1", "out-2") for line in one[2]] == two[2]
+    assert any(" changed" in line and not line.startswith("0 ") for line in two[2])
+    assert one[3] == two[3]
+    assert len([name for name in two[3] if name.endswith(".yaml")]) == 13
+    assert len([name for name in two[3] if name.startswith(".import-cache/")]) == 13
+
+
+def test_problems_come_in_the_order_of_the_pages_and_nothing_is_written(tmp_path, monkeypatch, sources):
+    first, _ = sources
+    bad = tmp_path / "bad.txt"
+    bad.write_text(SEED.read_text(encoding="utf-8").replace("KAZAKHSTAN", "KAZAKSTAN", 1), encoding="utf-8")
+    paths = [first[0], str(bad), first[1], str(tmp_path / "missing.txt"), *first[2:]]
+    found = []
+    for count in (1, 2):
+        with pytest.raises(InputProblems) as caught:
+            _import(monkeypatch, count, paths, tmp_path / f"out-{count}")
+        found.append([str(problem) for problem in caught.value.problems])
+        assert not (tmp_path / f"out-{count}").exists() or not list((tmp_path / f"out-{count}").glob("*.yaml"))
+    assert found[0] == found[1]
+    assert [p.split(":")[0] for p in found[0]][:2] == [str(bad), str(tmp_path / "missing.txt")]
+
+
+@pytest.mark.parametrize("where, message", [
+    ((dti_page, "parse_entries"), "a page reader process died"),
+    ((yamlout, "dump"), "a corpus file writer process died"),
+])
+def test_a_dead_process_fails_the_import_and_writes_nothing(tmp_path, monkeypatch, sources, where, message):
+    first, _ = sources
+    out = tmp_path / "out"
+    _import(monkeypatch, 2, first[:3], out)
+    before = _tree(out)
+    parent = os.getpid()
+    real = getattr(*where)
+
+    def dies_in_a_worker(*args, **kwargs):
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(*where, dies_in_a_worker)
+    with pytest.raises(MeasureSearchError, match=message):
+        _import(monkeypatch, 2, first, out)
+    assert _tree(out) == before
+    monkeypatch.undo()
+    _import(monkeypatch, 2, first, out)  # the next import takes the lock and does the whole job
+    assert len(list(out.glob("*.yaml"))) == 13
