@@ -35,12 +35,12 @@ from measuresearch import processes, storage
 from measuresearch.errors import InputProblems, Problem
 from measuresearch.domain.model import slugify
 
-# Pages are read, and corpus files written, in one forked process per core from this many bytes of pages
-# or this many measures (100,000 measures: 146 pages of 127 MB): below, forking costs more than it saves.
+# Pages are read in one forked process per core from this many bytes of them (100,000 measures: 146 pages
+# of 127 MB): below, forking costs more than it saves. The corpus files are written here: forked writers of
+# their YAML saved at most 0.6 s at 100k, but they copied the parent's documents (the peak memory of all
+# processes went from 630 to 1,300 MB).
 PARALLEL_FROM_BYTES = 8_000_000
-PARALLEL_FROM = 5_000
-# What one such process may take at its peak beyond what it shares with the parent: a page's entries,
-# or a corpus file's text and JSON.
+# What one page reader may take at its peak: a page's text and entries, and what it copies of the parent's.
 PROCESS_BYTES = 200_000_000
 
 
@@ -146,7 +146,7 @@ def _size(path):
 
 
 def _processes(large):
-    """Return how many processes read pages or write corpus files: one per core if the work is large, else 1."""
+    """Return how many processes read pages: one per core (as the memory allows) if the pages are large, else 1."""
     return processes.count(PROCESS_BYTES) if large else 1
 
 
@@ -215,31 +215,11 @@ def import_measures(measures, out_dir, names, dry_run=False, wait=60.0, waiting=
         if problems:
             raise InputProblems(problems)
         if not dry_run and documents:
-            texts = _dumped(documents)
-            transaction.commit(out_dir, {name: text for name, (text, _) in texts.items()})
-            for name, (_, cache) in texts.items():
-                _keep_cache(pathlib.Path(out_dir) / name, cache)
+            texts = {name: yamlout.dump(document).encode("utf-8") for name, document in documents.items()}
+            transaction.commit(out_dir, texts)
+            for name, document in documents.items():
+                _remember(pathlib.Path(out_dir) / name, texts[name], document, dumped=True)
     return report
-
-
-def _dumped(documents):
-    """Return {name: (the YAML text of its document, its cache's JSON)} as UTF-8 bytes, in the order of documents.
-
-    Written in forked processes when the documents hold PARALLEL_FROM measures or more.
-    """
-    names = list(documents)
-
-    def dump(name):  # in a forked worker, or here
-        text = yamlout.dump(documents[name]).encode("utf-8")
-        return text, _cache_json(text, documents[name], dumped=True)
-
-    count = _processes(sum(len(document["measures"]) for document in documents.values()) >= PARALLEL_FROM)
-    if count == 1 or len(names) == 1:
-        return {name: dump(name) for name in names}
-    died = "a corpus file writer process died (killed, or out of memory); nothing was written"
-    with processes.forked(dump, count, died) as submit:
-        futures = [submit(name) for name in names]
-        return {name: future.result() for name, future in zip(names, futures)}
 
 
 def withdraw(out_dir, measure_id, wait=60.0, today=None):
@@ -281,22 +261,14 @@ def _cache_path(path):
     return path.parent / CACHE / (path.name + ".json")
 
 
-def _remember(path, raw, document):
-    """Keep a JSON copy of a checked corpus file, keyed by its bytes' SHA-1: JSON reads ten times faster."""
-    _keep_cache(path, _cache_json(raw, document))
-
-
-def _cache_json(raw, document, dumped=False):
-    """Return the cache of a corpus file's bytes raw and its document as UTF-8 JSON.
+def _remember(path, raw, document, dumped=False):
+    """Keep a JSON copy of a checked corpus file, keyed by its bytes' SHA-1: JSON reads ten times faster.
 
     dumped: raw is yamlout's text of document, which writes every infinite or NaN number `.inf`, `-.inf`, `.nan`.
     """
-    return _json({"sha1": hashlib.sha1(raw).hexdigest(), "document": document}, raw if dumped else None)
-
-
-def _keep_cache(path, cache):
+    cache = {"sha1": hashlib.sha1(raw).hexdigest(), "document": document}
     try:
-        storage.write_text(_cache_path(path), cache, durable=False)  # checked by SHA-1
+        storage.write_text(_cache_path(path), _json(cache, raw if dumped else None), durable=False)  # checked by SHA-1
     except OSError:
         pass  # only a cache
 
