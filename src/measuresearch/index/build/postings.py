@@ -224,8 +224,9 @@ class FieldPostings:
         self._new_batch()
         if not len(terms):
             return
-        low = int(docs.min())  # a batch's documents are few and consecutive: (document, term) in fewer bits
-        order = stable_order(((docs - low).astype(np.int64) << int(terms.max()).bit_length()) | terms)  # token order kept
+        # (document, term) in token order; a batch's documents are few and consecutive, so the pair takes few bits
+        low = int(docs.min())
+        order = stable_order(((docs - low).astype(np.int64) << int(terms.max()).bit_length()) | terms)
         terms, docs = terms[order], docs[order]
         first = np.flatnonzero(np.r_[True, (terms[1:] != terms[:-1]) | (docs[1:] != docs[:-1])])
         self.terms.frombytes(terms[first].tobytes())
