@@ -42,11 +42,21 @@ def available_memory():
 
 
 def die_with_parent():
-    """Ask Linux to kill this worker process when the process that forked it dies."""
+    """Make this worker process end with the process that forked it, quietly.
+
+    Linux kills it when its parent dies; Ctrl-C (SIGINT to the whole process
+    group) ends it at once without a traceback of its own, while the parent
+    stops the command with its message.
+    """
+    signal.signal(signal.SIGINT, _interrupted)
     try:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):
         pass
+
+
+def _interrupted(signum, frame):
+    os._exit(128 + signum)
 
 
 # The function of the pool being started: set only while forked() forks, so the workers inherit it.
@@ -62,8 +72,9 @@ def forked(function, processes, died):
     """Yield submit(item) -> a Future of function(item), run in `processes` forked workers.
 
     function may be any callable (a closure over what the workers read); it is
-    inherited, never pickled. A worker that dies (killed, out of memory) is
-    MeasureSearchError(died), from submit or from a Future's result.
+    inherited, never pickled. When a worker dies (killed, out of memory),
+    submit and the Futures' results raise BrokenProcessPool inside the `with`
+    block, which leaves it as MeasureSearchError(died).
     """
     global _FUNCTION
     context = multiprocessing.get_context("fork")

@@ -3,12 +3,17 @@ the same import does in one process."""
 
 import csv
 import datetime
+import multiprocessing
 import os
 import pathlib
 import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
+from measuresearch import processes
 from measuresearch.corpus import importer
 from measuresearch.corpus.sources import dti_page
 from measuresearch.errors import InputProblems, MeasureSearchError
@@ -39,15 +44,16 @@ def _write_pages(measures, folder):
 
 @pytest.fixture(scope="module")
 def sources(tmp_path_factory):
-    """Synthetic pages of 12 economies, the real Kazakhstan page, and a CSV sheet among them; then the same
-    pages with every fifth description changed and more measures."""
+    """Synthetic pages of 12 economies, the real Kazakhstan page, and a CSV sheet of 1,200 rows among them (its
+    progress comes between the pages'); then the same pages with every fifth description changed and more
+    measures."""
     root = tmp_path_factory.mktemp("sources")
     measures = synthetic.Generator(seed=21, tail=2000, countries=12).measures(1200)
     pages = _write_pages(measures, root / "pages")
     sheet = root / "rows.csv"
     with open(sheet, "w", encoding="utf-8", newline="") as handle:
         rows = [[m.country, m.pillar, m.sub_pillar, "\n".join(m.titles), "\n".join(m.dates), m.description,
-                 m.coverage or ""] for m in synthetic.Generator(seed=22, tail=500, countries=12).measures(60)]
+                 m.coverage or ""] for m in synthetic.Generator(seed=22, tail=500, countries=12).measures(1200)]
         csv.writer(handle).writerows([["Country", "Pillar", "Sub-pillar", "Title", "Date", "Description",
                                        "Coverage"], *rows])
     first = [*pages[:5], str(sheet), str(SEED), *pages[5:]]
@@ -60,9 +66,22 @@ def sources(tmp_path_factory):
 
 
 def _import(monkeypatch, count, paths, out, **options):
+    """Import with `count` processes per import whatever the machine's cores (pages of any size)."""
     with monkeypatch.context() as patch:
         patch.setattr(importer, "_processes", lambda large: count)
         return importer.import_files(paths, out, today=datetime.date(2026, 12, 3), **options)
+
+
+def _forks(monkeypatch):
+    """Return the process counts that processes.forked is called with from now on."""
+    counts, real = [], processes.forked
+
+    def forked(function, count, died):
+        counts.append(count)
+        return real(function, count, died)
+
+    monkeypatch.setattr(processes, "forked", forked)
+    return counts
 
 
 def test_processes_write_and_report_what_one_process_does(tmp_path, monkeypatch, sources):
@@ -73,11 +92,11 @@ def test_processes_write_and_report_what_one_process_does(tmp_path, monkeypatch,
         progress = []
         report = _import(monkeypatch, count, first, out, progress=progress.append)
         again = _import(monkeypatch, count, second, out, prune=True)
-        reads.append((report.lines(details=True), sum(progress), again.lines(details=True), _tree(out)))
+        reads.append((report.lines(details=True), progress, again.lines(details=True), _tree(out)))
     one, two = reads
     assert any("out-1" in line for line in one[0])  # the summary lines name their own folders
     assert [line.replace("out-1", "out-2") for line in one[0]] == two[0]
-    assert one[1] == two[1] == len(first) - 1  # one a page (a sheet counts its rows by the thousand: none here)
+    assert one[1] == two[1] == [1] * 5 + [1000] + [1] * (len(first) - 6)  # one a page, the sheet by 1,000 rows
     assert [line.replace("out-1", "out-2") for line in one[2]] == two[2]
     assert any(" changed" in line and not line.startswith("0 ") for line in two[2])
     assert one[3] == two[3]
@@ -100,11 +119,27 @@ def test_problems_come_in_the_order_of_the_pages_and_nothing_is_written(tmp_path
     assert [p.split(":")[0] for p in found[0]][:2] == [str(bad), str(tmp_path / "missing.txt")]
 
 
-def test_a_dead_page_reader_fails_the_import_and_writes_nothing(tmp_path, monkeypatch, sources):
+def test_pages_are_read_in_processes_from_their_size_on_and_never_more_than_them(tmp_path, monkeypatch, sources):
+    first, _ = sources
+    size = sum(os.path.getsize(path) for path in first if path.endswith(".txt"))
+    counts = _forks(monkeypatch)
+    monkeypatch.setattr(processes, "count", lambda process_bytes: 8)  # an 8-core machine
+    monkeypatch.setattr(importer, "PARALLEL_FROM_BYTES", size + 1)
+    importer.import_files(first, tmp_path / "below", dry_run=True)
+    assert counts == []
+    monkeypatch.setattr(importer, "PARALLEL_FROM_BYTES", size)
+    importer.import_files(first, tmp_path / "at", dry_run=True)
+    assert counts == [8]
+    pages = [path for path in first if path.endswith(".txt")][:2]
+    monkeypatch.setattr(importer, "PARALLEL_FROM_BYTES", 0)
+    report = importer.import_files(iter(pages), tmp_path / "two", dry_run=True)  # an iterator is read once
+    assert counts == [8, 2]
+    assert len(report.files) == 2 and len(report.read) == 2
+
+
+def test_a_dead_page_reader_fails_the_import_and_leaves_no_process(tmp_path, monkeypatch, sources):
     first, _ = sources
     out = tmp_path / "out"
-    _import(monkeypatch, 2, first[:3], out)
-    before = _tree(out)
     parent = os.getpid()
     real = dti_page.parse_entries
 
@@ -116,7 +151,48 @@ def test_a_dead_page_reader_fails_the_import_and_writes_nothing(tmp_path, monkey
     monkeypatch.setattr(dti_page, "parse_entries", dies_in_a_worker)
     with pytest.raises(MeasureSearchError, match="a page reader process died"):
         _import(monkeypatch, 2, first, out)
-    assert _tree(out) == before
+    assert multiprocessing.active_children() == []
+    assert not out.exists() or not list(out.glob("*.yaml"))
     monkeypatch.undo()
-    _import(monkeypatch, 2, first, out)  # the next import takes the lock and does the whole job
+    _import(monkeypatch, 2, first, out)  # the next import does the whole job
     assert len(list(out.glob("*.yaml"))) == 13
+
+
+_INTERRUPTED = """
+import os, sys, time
+from measuresearch.corpus import importer
+from measuresearch.corpus.sources import dti_page
+from measuresearch.cli.main import main
+importer.PARALLEL_FROM_BYTES = 0
+parent, real = os.getpid(), dti_page.parse_entries
+def slow(*args, **kwargs):
+    if os.getpid() != parent:
+        open(os.path.join(sys.argv[1], f"reading-{os.getpid()}"), "w").close()
+        time.sleep(30)
+    return real(*args, **kwargs)
+dti_page.parse_entries = slow
+sys.exit(main(["import", *sys.argv[3:], "--out", sys.argv[2]]))
+"""
+
+
+def test_ctrl_c_stops_the_readers_quietly(tmp_path, sources):
+    first, _ = sources
+    process = subprocess.Popen([sys.executable, "-c", _INTERRUPTED, str(tmp_path), str(tmp_path / "out"), *first],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while len(list(tmp_path.glob("reading-*"))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(list(tmp_path.glob("reading-*"))) >= 2, "the page readers did not start"
+        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends: the whole process group
+        _, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode == 130
+    assert err == ""  # no traceback, from the command or from a reader
+    time.sleep(0.2)
+    with pytest.raises(ProcessLookupError):  # no reader is left in the group
+        os.killpg(process.pid, 0)
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.yaml"))

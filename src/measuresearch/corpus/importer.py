@@ -76,7 +76,7 @@ def read_sources(paths, names, mapping=None, progress=None, day=None, economy=No
     are read in forked processes when they are many (_processes); the entries
     and problems come in the order of the paths either way.
     """
-    entries, problems = [], []
+    paths, entries, problems = list(paths), [], []  # walked twice (_page_readers): an iterator would be spent
     day = day or datetime.date.today().isoformat()
 
     def read_page(path):  # in a forked worker, or here
@@ -88,7 +88,7 @@ def read_sources(paths, names, mapping=None, progress=None, day=None, economy=No
                 found, found_problems = _read_source(path, names, mapping, progress, day, economy)
             else:
                 found, found_problems = read(path)
-                if progress:
+                if progress:  # every page, a refused one too: the bar's total counts them all
                     progress(1)
             entries.extend(found)
             problems.extend(found_problems)
@@ -128,8 +128,8 @@ def _page_readers(paths, read_page):
     """Yield read(path) -> read_page(path): from forked processes that start on every page at once, when
     the pages are large enough to pay for them (PARALLEL_FROM_BYTES), else here."""
     pages = [path for path in paths if not sheets.is_sheet(path)]
-    count = _processes(sum(map(_size, pages)) >= PARALLEL_FROM_BYTES) if len(pages) > 1 else 1
-    if count == 1:
+    count = min(_processes(sum(map(_size, pages)) >= PARALLEL_FROM_BYTES), len(pages))
+    if count <= 1:
         yield read_page
         return
     died = "a page reader process died (killed, or out of memory); nothing was imported"
