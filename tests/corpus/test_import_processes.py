@@ -21,6 +21,8 @@ from devtools import synthetic
 
 from conftest import SEED
 
+from .test_dti_layouts import Page, layout_entry
+
 
 def _tree(folder):
     """Every file under folder (the import cache's too) by its path inside it, with its bytes."""
@@ -44,9 +46,9 @@ def _write_pages(measures, folder):
 
 @pytest.fixture(scope="module")
 def sources(tmp_path_factory):
-    """Synthetic pages of 12 economies, the real Kazakhstan page, and a CSV sheet of 1,200 rows among them (its
-    progress comes between the pages'); then the same pages with every fifth description changed and more
-    measures."""
+    """Synthetic pages of 12 economies, with the real Kazakhstan page, pages of every DTI layout and a CSV sheet
+    of 1,200 rows among them (its progress comes between the pages'); then the same synthetic pages with every
+    fifth description changed and more measures."""
     root = tmp_path_factory.mktemp("sources")
     measures = synthetic.Generator(seed=21, tail=2000, countries=12).measures(1200)
     pages = _write_pages(measures, root / "pages")
@@ -56,7 +58,14 @@ def sources(tmp_path_factory):
                  m.coverage or ""] for m in synthetic.Generator(seed=22, tail=500, countries=12).measures(1200)]
         csv.writer(handle).writerows([["Country", "Pillar", "Sub-pillar", "Title", "Date", "Description",
                                        "Coverage"], *rows])
-    first = [*pages[:5], str(sheet), str(SEED), *pages[5:]]
+    # entries of every layout of the DTI pages (test_dti_layouts.py's made-up entries), among the others
+    layouts = root / "layouts"
+    layouts.mkdir()
+    Page([layout_entry(layout, n) for n, layout in enumerate(["A", "B", "D", "F", "G", "H", "I", "N/A", "H-N/A"])]
+         ).write(layouts / "mixed.txt")
+    Page([layout_entry("C", 10), layout_entry("C", 11, titles=2)], blank_lines=False).write(layouts / "c.txt")
+    first = [*pages[:5], str(sheet), str(SEED), str(layouts / "mixed.txt"), *pages[5:8], str(layouts / "c.txt"),
+             *pages[8:]]
     changed = list(measures)
     for i in range(0, len(changed), 5):
         changed[i] = synthetic.Measure(**{**changed[i].__dict__, "description": changed[i].description + " Amended."})
