@@ -33,20 +33,6 @@ HERE = pathlib.Path(__file__).resolve().parent
 HEADER = ["Country", "Pillar", "Sub-pillar", "Title", "Date", "Description", "Coverage"]
 
 
-def write_pages(measures, folder):
-    """Write one page per economy; return their paths."""
-    by_country = {}
-    for m in measures:
-        by_country.setdefault(m.country, []).append(m)
-    folder.mkdir()
-    paths = []
-    for n, (_, group) in enumerate(sorted(by_country.items())):
-        path = folder / f"{n:03}.txt"
-        path.write_text(synthetic.page_text(group), encoding="utf-8")
-        paths.append(str(path))
-    return paths
-
-
 def rows(measures):
     return [[m.country, m.pillar, m.sub_pillar, "\n".join(m.titles), "\n".join(m.dates), m.description,
              m.coverage or ""] for m in measures]
@@ -105,8 +91,8 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(prefix="import-bench-") as tmp:
         root = pathlib.Path(tmp)
         measures = synthetic.Generator(seed=21).measures(args.measures)
-        pages = write_pages(measures, root / "pages")
-        edited = write_pages(changed_copy(measures), root / "pages-edited")
+        pages = synthetic.write_pages(measures, root / "pages")
+        edited = synthetic.write_pages(changed_copy(measures), root / "pages-edited")
         sheet_rows = synthetic.Generator(seed=22).measures(args.rows)
         cases = [
             (f"{len(pages)} pages, {args.measures:,} measures: first import", pages, "pages", True),

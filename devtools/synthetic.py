@@ -151,3 +151,18 @@ def page_text(measures):
         blocks.append(f"{m.country.upper()}\n\n" + "\n".join(m.dates)
                       + f"\n\nPillar {m.pillar}  |  Sub-pillar {m.sub_pillar}\n{body}{coverage}\n")
     return "\n".join(blocks) + "\nReport issue    Report new measure\n"
+
+
+def write_pages(measures, folder):
+    """Write one page per economy (page_text) into the new folder, as 000.txt, 001.txt ... in economy order;
+    return their paths as strings, in that order."""
+    by_country = {}
+    for m in measures:
+        by_country.setdefault(m.country, []).append(m)
+    folder.mkdir()
+    paths = []
+    for n, (_, group) in enumerate(sorted(by_country.items())):
+        path = folder / f"{n:03}.txt"
+        path.write_text(page_text(group), encoding="utf-8")
+        paths.append(str(path))
+    return paths

@@ -31,19 +31,6 @@ def _tree(folder):
             if p.is_file() and not p.name.endswith(".lock")}
 
 
-def _write_pages(measures, folder):
-    by_country = {}
-    for m in measures:
-        by_country.setdefault(m.country, []).append(m)
-    folder.mkdir()
-    paths = []
-    for n, (_, group) in enumerate(sorted(by_country.items())):
-        path = folder / f"{n:03}.txt"
-        path.write_text(synthetic.page_text(group), encoding="utf-8")
-        paths.append(str(path))
-    return paths
-
-
 @pytest.fixture(scope="module")
 def sources(tmp_path_factory):
     """Synthetic pages of 12 economies, with the real Kazakhstan page, pages of every DTI layout and a CSV sheet
@@ -51,7 +38,7 @@ def sources(tmp_path_factory):
     fifth description changed and more measures."""
     root = tmp_path_factory.mktemp("sources")
     measures = synthetic.Generator(seed=21, tail=2000, countries=12).measures(1200)
-    pages = _write_pages(measures, root / "pages")
+    pages = synthetic.write_pages(measures, root / "pages")
     sheet = root / "rows.csv"
     with open(sheet, "w", encoding="utf-8", newline="") as handle:
         rows = [[m.country, m.pillar, m.sub_pillar, "\n".join(m.titles), "\n".join(m.dates), m.description,
@@ -70,7 +57,7 @@ def sources(tmp_path_factory):
     for i in range(0, len(changed), 5):
         changed[i] = synthetic.Measure(**{**changed[i].__dict__, "description": changed[i].description + " Amended."})
     more = synthetic.Generator(seed=23, tail=2000, countries=12).measures(150)
-    second = _write_pages(changed + more, root / "pages-changed")
+    second = synthetic.write_pages(changed + more, root / "pages-changed")
     return first, second
 
 

@@ -37,14 +37,7 @@ def versions(tmp_path_factory):
     extra = synthetic.Generator(seed=12, tail=2000, countries=20).measures(100)
     pages = {}
     for name, items in (("a", measures), ("b", changed + extra)):
-        by_country = {}
-        for m in items:
-            by_country.setdefault(m.country, []).append(m)
-        folder = root / f"pages-{name}"
-        folder.mkdir()
-        for n, (country, group) in enumerate(sorted(by_country.items())):
-            (folder / f"{n:03}.txt").write_text(synthetic.page_text(group), encoding="utf-8")
-        pages[name] = sorted(str(p) for p in folder.iterdir())
+        pages[name] = synthetic.write_pages(items, root / f"pages-{name}")
     state_a, state_b = root / "state-a", root / "state-b"
     importer.import_files(pages["a"], state_a)
     shutil.copytree(state_a, state_b)
