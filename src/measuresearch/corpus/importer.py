@@ -73,8 +73,8 @@ def read_sources(paths, names, mapping=None, progress=None, day=None, economy=No
 
     Each measure's `source` names its file (kind dti_page or sheet) and `day` (YYYY-MM-DD, default today).
     economy: the economy of page entries that no economy line precedes. Pages
-    are read in forked processes when they are many (_processes); the entries
-    and problems come in the order of the paths either way.
+    are read in forked processes when they are large (_page_readers); the
+    entries and problems come in the order of the paths either way.
     """
     paths, entries, problems = list(paths), [], []  # walked twice (_page_readers): an iterator would be spent
     day = day or datetime.date.today().isoformat()
