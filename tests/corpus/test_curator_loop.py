@@ -8,11 +8,13 @@ sub-pillar (text unchanged), first in the seed's layout A, then again in the DTI
 line per page, or none and `--economy`) and G (`Coverage:`), each page also in B, C or D (the classification
 and titles written otherwise); last the DTI changes one page: a date clause of layout I, sources of layout F
 and a new indicator entry of layout H. The proposals and those changes are made up by the test and live only
-in temporary folders.
+in temporary folders. The loop runs twice: as it is, and with every import of several pages read in forked
+page readers (which a real run uses from 8 MB of pages), forced in the subprocesses by a sitecustomize.
 """
 
 import http.cookiejar
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -143,8 +145,24 @@ def wait_for_build(base, old_id):
     raise TimeoutError("the server did not pick up the new build")
 
 
-@pytest.fixture()
-def loop(tmp_path, monkeypatch):
+# Loaded at the start of every subprocess (PYTHONPATH): each `import` of two pages or more reads them in two
+# forked page readers whatever their size (real runs fork from 8 MB of pages), and leaves a file saying so.
+FORKED_READERS = """
+import os
+from measuresearch import processes
+from measuresearch.corpus import importer
+importer.PARALLEL_FROM_BYTES = 0
+importer._processes = lambda large: 2
+_forked = processes.forked
+def _noted(function, count, died):
+    open(os.path.join({forks!r}, f"forked-{{os.getpid()}}-{{count}}"), "w").close()
+    return _forked(function, count, died)
+processes.forked = _noted
+"""
+
+
+@pytest.fixture(params=["one process", "forked page readers"])
+def loop(tmp_path, monkeypatch, request):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for name in ("taxonomy.yaml", "groups.yaml"):
@@ -153,11 +171,17 @@ def loop(tmp_path, monkeypatch):
                         "MEASURESEARCH_ADMIN_TOKEN": TOKEN, "MEASURESEARCH_REPORT_LIMIT": "0"}.items():
         monkeypatch.setenv(name, str(value))
     (tmp_path / "pages").mkdir()
-    return corpus, tmp_path / "index", tmp_path / "pages"
+    forks = None
+    if request.param == "forked page readers":
+        forks, site = tmp_path / "forks", tmp_path / "site"
+        forks.mkdir(), site.mkdir()
+        (site / "sitecustomize.py").write_text(FORKED_READERS.format(forks=str(forks)), encoding="utf-8")
+        monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")])))
+    return corpus, tmp_path / "index", tmp_path / "pages", forks
 
 
 def test_the_curators_loop_end_to_end(loop):
-    corpus, index, page_folder = loop
+    corpus, index, page_folder, forks = loop
     pages, by_sub = seed_pages(page_folder)
     assert len(pages) == 14 and sum(map(len, by_sub.values())) == 15
 
@@ -252,6 +276,9 @@ def test_the_curators_loop_end_to_end(loop):
         (tomb,) = document["removed"]
         assert tomb["id"] == PRUNED and tomb["reason"] == "pruned" and tomb["record"] == first[PRUNED]
         check_removed(base, shutdowns.name)
+        if forks is not None:  # the runs of several pages (the 13 other pages...) went through two readers
+            noted = [path.name for path in forks.iterdir()]
+            assert noted and all(name.endswith("-2") for name in noted), noted
     finally:
         localserver.stop(process)
 
