@@ -13,7 +13,8 @@ from measuresearch.search.query_words import _distinct_words, _whole_words
 from measuresearch.text.analysis import PLAIN_WORD, WORD
 
 # letters of both scripts, digits of other kinds, combining marks, "_", separators and white space of several kinds
-TEXT = st.text(alphabet="ab AБбé\u0301_1²Ⅳ-.,\x00\t\n\u00a0\u2003İıßſKзЗ", max_size=40)
+# and what may stand around a word: brackets, quotes (query_words._PUNCTUATION) and a "*" or "/"
+TEXT = st.text(alphabet="ab AБбé\u0301_1²Ⅳ-.,\x00\t\n\u00a0\u2003İıßſKзЗ()«»\"'*/", max_size=40)
 
 
 def _regex_whole_words(text, words):

@@ -1,5 +1,6 @@
 """The highlighter's shortcuts (prefix filter, regex fast path, phrase anchors) against a plain reference."""
 
+import concurrent.futures
 import html
 import re
 
@@ -9,6 +10,7 @@ from hypothesis import strategies as st
 
 from measuresearch.text.analysis import pieces
 from measuresearch.search.highlight import highlight, snippet
+from measuresearch.search import query_words
 from measuresearch.search.query_words import QueryWords
 from measuresearch.query.parser import Phrase, parse
 
@@ -66,6 +68,70 @@ def test_a_primed_page_matches_like_each_text_alone(q, texts, titles):
     for text in texts:
         got = {(p.start, p.end, unit.text, kind) for p, unit, kind in query_words.matches(text, titles)}
         assert got == reference(query_words, text, titles)
+
+
+def _classifications(monkeypatch):
+    """Count the words QueryWords classifies (its memo's misses)."""
+    calls = []
+    unit_kind = QueryWords._unit_kind
+
+    def counted(self, piece, titles, romanized=True):
+        calls.append(piece.raw)
+        return unit_kind(self, piece, titles, romanized)
+    monkeypatch.setattr(QueryWords, "_unit_kind", counted)
+    return calls
+
+
+def test_a_query_classifies_a_word_once_across_its_requests(monkeypatch):
+    query_words._classified.cache_clear()
+    calls = _classifications(monkeypatch)
+    q, texts = 'закон "law on data" 418-V', ["Law on data No. 418-V", "Закон о данных", "законы data 418-VII"]
+    first = QueryWords(parse(q).words())
+    first.prime(texts, True)
+    assert calls
+    calls.clear()
+    again = QueryWords(parse(q).words())  # the same query's next request: a page 2, the same search again
+    again.prime(texts, True)
+    assert calls == []
+    for text in texts:
+        got = {(p.start, p.end, unit.text, kind) for p, unit, kind in again.matches(text, True)}
+        assert got == reference(again, text, True)
+    QueryWords(parse("закон").words()).prime(texts, True)  # another query classifies on its own
+    assert "Закон" in calls
+
+
+@settings(max_examples=100, deadline=None)
+@given(query_strategy, st.lists(text_strategy, min_size=2, max_size=5), st.booleans())
+def test_a_full_memo_starts_again_and_answers_the_same(q, texts, titles):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(query_words, "MEMO_WORDS", 2)
+        query_words._classified.cache_clear()
+        for _ in range(2):
+            matcher = QueryWords(parse(q).words())
+            matcher.prime(texts, titles)
+            for text in texts:
+                got = {(p.start, p.end, unit.text, kind) for p, unit, kind in matcher.matches(text, titles)}
+                assert got == reference(matcher, text, titles)
+            tables = [table for m in [matcher] + matcher._primed for table in m._kinds.values()]
+            assert all(len(table) <= 2 for table in tables)
+
+
+def test_requests_on_threads_share_a_query_memo_and_answer_alike(monkeypatch):
+    """Threads of a server classify into the same tables, emptied under them (two words each) meanwhile."""
+    monkeypatch.setattr(query_words, "MEMO_WORDS", 2)
+    query_words._classified.cache_clear()
+    q = 'закон "law on data" 418-V informatizaton'
+    texts = [" ".join(VOCABULARY[i:] + VOCABULARY[:i]) for i in range(len(VOCABULARY))]
+    expected = {text: reference(QueryWords(parse(q).words()), text, True) for text in texts}
+
+    def request(number):
+        words = QueryWords(parse(q).words())
+        page = texts[number % len(texts):] + texts[:number % len(texts)]
+        words.prime(page, True)
+        return all({(p.start, p.end, u.text, kind) for p, u, kind in words.matches(text, True)} == expected[text]
+                   for text in page)
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        assert all(pool.map(request, range(200)))
 
 
 # --- snippets: cut only between words, never through a match --------------------------------

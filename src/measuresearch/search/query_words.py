@@ -23,6 +23,8 @@ from measuresearch.text.writing_systems import fold_readings, lookalike_tables
 KINDS = ("law_number", "exact", "lookalike", "stem", "romanized", "number", "prefix", "fuzzy")
 _UNSEEN = object()
 _SEPARATOR = "\x00"  # joins texts for QueryWords.prime(); never part of a word
+# what often stands around a word between spaces: none of it is a letter, digit, "_" or combining mark
+_PUNCTUATION = ".,;:!?()[]{}\"'«»“”‘’„<>*"
 # British words whose American spelling starts with two other letters ("paediatric"/"pediatric").
 PREFIX_CHANGERS = frozenset(b for b, a in BRITISH_ENGLISH_SPELLINGS.items() if a[:2] != b[:2])
 
@@ -52,10 +54,21 @@ def _distinct_words(text, pattern):
     """
     pieces = set(text.split())
     words = {piece for piece in pieces if piece.isalnum()}  # str.isalnum is the regex's [^\W_], letter by letter
-    for piece in pieces:
-        if not piece.isalnum():
+    # a word with punctuation around it ("data," "(2019)"): one word, the punctuation taken off in C
+    # (none of _PUNCTUATION belongs to a word, so the regex finds just that word); any other piece, the regex
+    for piece in pieces.difference(words):
+        inner = piece.strip(_PUNCTUATION)
+        if inner.isalnum():
+            words.add(inner)
+        elif inner:
             words.update(pattern.findall(piece))
     return frozenset(words)
+
+
+@functools.lru_cache(maxsize=16)  # a page's joined texts, looked at by the query and each of its phrase words
+def _has_combining(text):
+    """Return whether text holds a combining mark (its words are then found by WORD, marks included)."""
+    return COMBINING.search(text) is not None
 
 
 def _word_numbers(text, starts):
@@ -95,6 +108,32 @@ def _whole_words(text, words):
     return found
 
 
+# What a word of a text matches in a query is a function of the query's units alone: the words of a
+# page classified for one request are not classified again by the next request of the same query (its
+# next page, the same search again, a phrase's stop word in other phrases). Bounded: so many queries,
+# so many words each (a table that fills up starts again empty).
+MEMO_QUERIES, MEMO_WORDS = 256, 8192
+
+
+@functools.lru_cache(maxsize=MEMO_QUERIES)
+def _classified(units):
+    """Return the shared tables of one query's classified words: {(titles, romanized): {word: hit}, "law": ...}.
+
+    Requests on other threads use the same tables at once: they only get and set
+    single words (never iterate), so a table emptied meanwhile costs a word's
+    classification again, never a wrong answer.
+    """
+    return {(False, True): {}, (True, True): {}, (True, False): {}, "law": {}}
+
+
+def _remember(kinds, raw, hit):
+    """Keep one word's classification in its table (emptied first when full); return it."""
+    if len(kinds) >= MEMO_WORDS:
+        kinds.clear()
+    kinds[raw] = hit
+    return hit
+
+
 def _prefixes(tables):
     """Return the first two letters (one for one-letter forms) of every form the query matches
     under, each letter also as its look-alike in the other script.
@@ -123,7 +162,9 @@ class QueryWords:
         matchers = {}
         self._phrase_words = [([matchers[w] if w in matchers else matchers.setdefault(w, QueryWords([w]))
                                 for w in p.words], p.required()) for p in self.phrases]
-        self._matchers = list(matchers.values())
+        # a stop word only holds its place: matched in the texts that hold the phrase's required words
+        self._primed = list({id(m): m for ms, required in self._phrase_words
+                             for m, needed in zip(ms, required) if needed}.values())
         self.forms = {kind: {} for kind in KINDS}
         # words typed come before the words a prefix* or fuzzy~ stands for: a form both share is the typed word's
         for unit in sorted(self.units, key=lambda u: isinstance(u, Expansion)):
@@ -140,8 +181,9 @@ class QueryWords:
             self._add("stem", word.stems, unit)
             self._add("romanized", word.roman, unit)
         self._cache = {}
-        self._kinds = {(False, True): {}, (True, True): {}, (True, False): {}}  # by (titles, romanized), then word
-        self._law_kinds = {}
+        # by (titles, romanized), then word; law numbers apart: kept across the query's requests (_classified)
+        self._kinds = _classified(tuple(self.units))
+        self._law_kinds = self._kinds["law"]
         # the index romanizes every word of a title, so any query word with romanization keys
         # ("informatizaton" -> the key of "Informatization") may match an ASCII title word that way
         self.cross_script = bool(self.forms["romanized"])
@@ -166,9 +208,10 @@ class QueryWords:
     def kind_of(self, piece, titles=False):
         """Return (query unit, kind) for one text piece, or None (memoised per surface form)."""
         kinds = self._law_kinds if piece.law else self._kinds[(titles, True)]
-        if piece.raw not in kinds:
-            kinds[piece.raw] = self._kind_of(piece, titles)
-        return kinds[piece.raw]
+        hit = kinds.get(piece.raw, _UNSEEN)
+        if hit is _UNSEEN:
+            hit = _remember(kinds, piece.raw, self._kind_of(piece, titles))
+        return hit
 
     def _kind_of(self, piece, titles, romanized=True):
         hit = self._unit_kind(piece, titles, romanized)
@@ -233,12 +276,12 @@ class QueryWords:
             starts.append(offset)
             offset += len(text) + 1
         per_text = [[] for _ in texts]
-        for piece, unit, kind in self._word_matches(_SEPARATOR.join(texts), titles, romanized):
-            number = bisect.bisect_right(starts, piece.start) - 1
+        for start, end, word, unit, kind in self._word_spans(_SEPARATOR.join(texts), titles, romanized):
+            number = bisect.bisect_right(starts, start) - 1
             shift = starts[number]
-            per_text[number].append((piece._replace(start=piece.start - shift, end=piece.end - shift), unit, kind))
-        for matcher in self._matchers:  # each phrase word's own matches, in one scan as well
-            matcher.prime(texts, titles)
+            per_text[number].append((Piece(start - shift, end - shift, 0, word), unit, kind))
+        for matcher in self._primed:  # the phrases' required words' own matches, in one scan as well
+            matcher.prime(texts, titles, romanized)
         for text, found in zip(texts, per_text):
             self._cache[(text, titles)] = self._with_laws_and_phrases(found, text, titles)
 
@@ -249,7 +292,7 @@ class QueryWords:
         one-letter form) of a form the query matches under; words with other
         letters, and every word of a title for a query in two scripts, are tried.
         """
-        if (titles and romanized and self.cross_script) or COMBINING.search(text):
+        if (titles and romanized and self.cross_script) or _has_combining(text):
             return _distinct_words(text, WORD)
         prefixes = self.prefixes
         return {w for w in _distinct_words(text, PLAIN_WORD) if w[:2] in prefixes or w[:1] in prefixes
@@ -268,21 +311,26 @@ class QueryWords:
         return found
 
     def _word_matches(self, text, titles, romanized=True):
+        return [(Piece(start, end, 0, word), unit, kind)
+                for start, end, word, unit, kind in self._word_spans(text, titles, romanized)]
+
+    def _word_spans(self, text, titles, romanized=True):
+        """Return [(start, end, word, unit, kind)] of the words of text that a query word matches, in text order."""
         # the common case, kept in C as far as possible: the distinct words of the text are
         # classified once each, then a substring search of each word that matched finds its places
         if not self.words_alone:
             return []
         kinds = self._kinds[(titles, romanized or not titles)]
-        hits = set()
+        hits = {}
         for raw in self._candidates(text, titles, romanized):
             hit = kinds.get(raw, _UNSEEN)
             if hit is _UNSEEN:
-                hit = kinds[raw] = self._kind_of(Piece(0, 0, 0, raw), titles, romanized)
+                hit = _remember(kinds, raw, self._kind_of(Piece(0, 0, 0, raw), titles, romanized))
             if hit:
-                hits.add(raw)
+                hits[raw] = hit
         if not hits:
             return []
-        return [(Piece(start, end, 0, word), *kinds[word]) for start, end, word in _whole_words(text, hits)]
+        return [(start, end, word, *hits[word]) for start, end, word in _whole_words(text, hits)]
 
     def _law_matches(self, text, titles):
         """Return the matches of the law numbers of text: those analysis.word_matches finds, at a word's start."""
@@ -305,9 +353,10 @@ class QueryWords:
         """
         found = []
         for matchers, required in self._phrase_words:
-            words = [m.matches(text, titles) for m in matchers]
+            words = [m.matches(text, titles) if needed else None for m, needed in zip(matchers, required)]
             if not all(hits or not needed for hits, needed in zip(words, required)):
                 continue  # a required word is not in the text
+            words = [m.matches(text, titles) if hits is None else hits for m, hits in zip(matchers, words)]
             position = _word_numbers(text, {match[0].start for hits in words for match in hits})
             at = [{position[match[0].start]: match for match in hits} for hits in words]
             anchor = required.index(True)  # a phrase always has a required word
