@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from measuresearch.index.format.records import parsed_record
+from measuresearch.index.format.records import _DIGITS_ONLY, _LONG_NUMBER, parsed_record
 from measuresearch.query.matching import _intersect_sorted, _sorted_unique
 from measuresearch.search.query_words import _distinct_words, _whole_words
 from measuresearch.text.analysis import PLAIN_WORD, WORD
@@ -61,3 +61,13 @@ def test_a_record_parses_as_json_reads_it(value):
     data = json.dumps({"value": value}, ensure_ascii=False).encode("utf-8")
     # repr tells 1 from 1.0 and -0.0 from 0.0; NaN is not equal to itself
     assert repr(parsed_record(data)) == repr(json.loads(data))
+
+
+# digits of every kind (ASCII, Arabic-Indic, full-width) in runs around 19 long, in UTF-8 as a record holds them
+DIGIT_RUNS = st.lists(st.sampled_from(["1", "9", "0", "\u0663", "\uff11", "a", " ", "-", ".", "\u00b2"]), max_size=60)
+
+
+@given(DIGIT_RUNS, st.integers(0, 25))
+def test_a_long_number_is_found_as_the_regex_finds_it(pieces, run):
+    data = ("".join(pieces[:len(pieces) // 2]) + "7" * run + "".join(pieces[len(pieces) // 2:])).encode("utf-8")
+    assert (_LONG_NUMBER in data.translate(_DIGITS_ONLY)) == bool(re.search(rb"\d{19}", data))

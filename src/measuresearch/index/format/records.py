@@ -9,7 +9,6 @@ pread(2), from any thread.
 import bisect
 import json
 import os
-import re
 from array import array
 
 import numpy as np
@@ -80,12 +79,16 @@ class Records:
             os.close(fd)
 
 
-_LONG_NUMBER = re.compile(rb"\d{19}")  # orjson reads an integer past 64 bits as a float, json as an int
+# orjson reads an integer past 64 bits as a float, json as an int: a record with 19 digits in a row goes
+# to json. Looked for as the regex \d{19} finds it, in two passes in C (ten times faster on a record):
+# every ASCII digit made "0", anything else " ", then a substring search.
+_DIGITS_ONLY = bytes(b"0"[0] if chr(byte).isdigit() and byte < 128 else b" "[0] for byte in range(256))
+_LONG_NUMBER = b"0" * 19
 
 
 def parsed_record(data):
     """Return one record's JSON (UTF-8 bytes) as json.loads does: orjson's parse (a few times faster) where it is the same."""
-    if not _LONG_NUMBER.search(data):
+    if _LONG_NUMBER not in data.translate(_DIGITS_ONLY):
         try:
             return orjson.loads(data)
         except orjson.JSONDecodeError:  # NaN or Infinity, which json writes and reads
