@@ -110,9 +110,10 @@ def _whole_words(text, words):
 
 # What a word of a text matches in a query is a function of the query's units alone: the words of a
 # page classified for one request are not classified again by the next request of the same query (its
-# next page, the same search again, a phrase's stop word in other phrases). Bounded: so many queries,
-# so many words each (a table that fills up starts again empty).
-MEMO_QUERIES, MEMO_WORDS = 256, 8192
+# next page, the same search again, a phrase's stop word in other phrases). Bounded: so many queries
+# (a phrase's words count one each), so many words in each of their four tables (one that fills up
+# starts again empty); at about 110 bytes a word, at most 64 x 4 x 1024 words, about 30 MB.
+MEMO_QUERIES, MEMO_WORDS = 64, 1024
 
 
 @functools.lru_cache(maxsize=MEMO_QUERIES)
