@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from measuresearch.index.format.records import _DIGITS_ONLY, _LONG_NUMBER, parsed_record
 from measuresearch.query.matching import _intersect_sorted, _sorted_unique
-from measuresearch.search.query_words import _distinct_words, _whole_words
+from measuresearch.search.query_words import (_SEPARATOR, _distinct_words, _whole_words, _word_count,
+                                                 _word_numbers)
 from measuresearch.text.analysis import PLAIN_WORD, WORD
 
 # letters of both scripts, digits of other kinds, combining marks, "_", separators and white space of several kinds
@@ -34,11 +35,31 @@ def test_whole_words_are_where_the_regex_finds_them(text, data):
     assert _whole_words(text, chosen) == _regex_whole_words(text, chosen)
 
 
+
+
+# every ASCII character, so that the translation table's split of letters and digits from the rest is checked whole
+ASCII_TEXT = st.text(alphabet=st.characters(max_codepoint=127), max_size=40)
+
+
 @settings(max_examples=400)
-@given(TEXT)
+@given(st.lists(TEXT | ASCII_TEXT, max_size=5).map(_SEPARATOR.join))  # a page's texts, joined as prime() joins them
 def test_distinct_words_are_the_regex_words(text):
     for pattern in (WORD, PLAIN_WORD):
         assert _distinct_words(text, pattern) == set(pattern.findall(text))
+
+
+@settings(max_examples=400)
+@given(TEXT | ASCII_TEXT)
+def test_words_are_counted_as_the_regex_counts_them(text):
+    assert _word_count(text) == len(WORD.findall(text))
+
+
+@settings(max_examples=400)
+@given(TEXT | ASCII_TEXT)
+def test_words_are_numbered_as_the_regex_numbers_them(text):
+    starts = [m.start() for m in WORD.finditer(text)]
+    numbers = _word_numbers(text, set(starts[::2]))
+    assert numbers == {start: number for number, start in enumerate(starts) if number % 2 == 0}
 
 
 KEYS = st.lists(st.integers(0, 60), max_size=30).map(lambda keys: np.unique(np.array(keys, dtype=np.int64)))
