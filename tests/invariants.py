@@ -26,6 +26,10 @@ def assert_consistent(result, measures_by_id, page=1, per_page=20):
         if name not in narrowed and f"not_{name}" not in narrowed and not query.get("exclusions"):
             # facet counts of a facet that is not narrowed add up to the total
             assert sum(value["count"] for value in result["facets"][name]) == total, name
+    for name, buckets in result["facets"].items():
+        # the years in year order; every other facet most measures first (the page shows the 10 largest), then by value
+        keys = [b["value"] for b in buckets] if name == "year" else [(-b["count"], b["value"]) for b in buckets]
+        assert keys == sorted(set(keys)), name
     for hit in hits:
         measure = measures_by_id[hit["id"]]
         assert (hit["country"], hit["pillar"], hit["sub_pillar"], hit["titles"], hit["description"]) == (

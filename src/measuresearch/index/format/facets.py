@@ -2,6 +2,7 @@
 
 import dataclasses
 import functools
+import operator
 
 import numpy as np
 
@@ -193,13 +194,22 @@ def counts(data, matching, sets, filters, dates, exclusions=None):
             selected, excluded = _canonical(data, selected), _canonical(data, excluded)
             items = [(g, c) for g, c in data.groups.tally(tally) if c]
         else:
-            items = [(data.values[name][n], int(tally[n])) for n in np.flatnonzero(tally).tolist()]
+            found, values = np.flatnonzero(tally), data.values[name]
+            items = list(zip([values[n] for n in found.tolist()], tally[found].tolist()))
         present = {v for v, _ in items}
         items.extend((v, 0) for v in sorted(selected | excluded) if v not in present)
-        items.sort(key=lambda item: (-item[1], item[0]))
-        result[name] = [{"value": v, "count": c, "selected": v in selected} | ({"excluded": True} if v in excluded
-                                                                               else {}) for v, c in items]
+        result[name] = _buckets(items, selected, excluded)
     return result
+
+
+def _buckets(items, selected, excluded):
+    """Return a facet's buckets from its (value, count) items: most measures first, then by value."""
+    items.sort(key=operator.itemgetter(0))  # two stable sorts in C: by value, then by count, descending
+    items.sort(key=operator.itemgetter(1), reverse=True)
+    if excluded:
+        return [{"value": v, "count": c, "selected": v in selected} | ({"excluded": True} if v in excluded else {})
+                for v, c in items]
+    return [{"value": v, "count": c, "selected": v in selected} for v, c in items]
 
 
 def _canonical(data, names):
