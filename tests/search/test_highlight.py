@@ -74,9 +74,9 @@ def test_a_phrase_stop_word_is_primed_only_in_the_texts_that_hold_the_required_w
     scans = []
     word_spans = QueryWords._word_spans
 
-    def recorded(self, text, titles, romanized=True):
-        scans.append((self, text))
-        return word_spans(self, text, titles, romanized)
+    def recorded(self, text, titles, romanized=True, within=None):
+        scans.append((self, text, within))
+        return word_spans(self, text, titles, romanized, within)
     monkeypatch.setattr(QueryWords, "_word_spans", recorded)
     query = QueryWords(parse('"law on data"').words())
     texts = ["law on data", "the law of data", "data law", "on law on data on", "nothing here"]
@@ -84,12 +84,14 @@ def test_a_phrase_stop_word_is_primed_only_in_the_texts_that_hold_the_required_w
     (law, on, data), required = query._phrase_words[0]
     assert list(required) == [True, False, True]
     held = [text for text in texts if "law" in text and "data" in text]  # the texts with both required words
-    assert [text for matcher, text in scans if matcher is on] == ["\x00".join(held)]  # one scan of them
+    # one scan of them, trying the words the page's scan split (the page holds them)
+    assert [(text, within) for matcher, text, within in scans if matcher is on] == [("\x00".join(held),
+                                                                                     "\x00".join(texts))]
     scans.clear()
     for text in texts:
         got = {(p.start, p.end, unit.text, kind) for p, unit, kind in query.matches(text)}
         assert got == reference(query, text, False)
-    assert all(matcher is not on for matcher, _ in scans)  # nothing left to match text by text
+    assert all(matcher is not on for matcher, _, _ in scans)  # nothing left to match text by text
 
 
 def _classifications(monkeypatch):

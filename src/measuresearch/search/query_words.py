@@ -294,7 +294,7 @@ class QueryWords:
             self._cache[key] = self._matches(text, titles)
         return self._cache[key]
 
-    def prime(self, texts, titles=False, romanized=True):
+    def prime(self, texts, titles=False, romanized=True, within=None):
         """Compute the matches of many texts at once (a page of hits): one scan, one regex.
 
         The texts are joined with a separator no word contains, matched on the
@@ -302,7 +302,9 @@ class QueryWords:
         numbers are then matched text by text as usual. romanized=False: titles
         of measures whose "roman" postings hold none of romanization_keys(), so
         that no word of them can match by romanization (the index keeps the keys
-        of every title word); their keys are then not computed.
+        of every title word); their keys are then not computed. within: texts
+        joined that hold all of these (the page, for some of its texts): their
+        words, already split, are tried, rather than splitting these again.
         """
         texts = [t for t in dict.fromkeys(texts) if (t, titles) not in self._cache]
         if len(texts) < 2:
@@ -311,8 +313,8 @@ class QueryWords:
         for text in texts:
             starts.append(offset)
             offset += len(text) + 1
-        per_text = [[] for _ in texts]
-        for start, end, word, unit, kind in self._word_spans(_SEPARATOR.join(texts), titles, romanized):
+        per_text, joined = [[] for _ in texts], _SEPARATOR.join(texts)
+        for start, end, word, unit, kind in self._word_spans(joined, titles, romanized, within):
             number = bisect.bisect_right(starts, start) - 1
             shift = starts[number]
             per_text[number].append((Piece(start - shift, end - shift, 0, word), unit, kind))
@@ -322,7 +324,7 @@ class QueryWords:
             held = [text for text in texts if any(all(m.matches(text, titles) for m, needed in zip(ms, required)
                                                       if needed) for ms, required in self._phrase_words)]
             for matcher in self._stops:
-                matcher.prime(held, titles)
+                matcher.prime(held, titles, within=joined)
         for text, found in zip(texts, per_text):
             self._cache[(text, titles)] = self._with_laws_and_phrases(found, text, titles)
 
@@ -355,15 +357,19 @@ class QueryWords:
         return [(Piece(start, end, 0, word), unit, kind)
                 for start, end, word, unit, kind in self._word_spans(text, titles, romanized)]
 
-    def _word_spans(self, text, titles, romanized=True):
-        """Return [(start, end, word, unit, kind)] of the words of text that a query word matches, in text order."""
+    def _word_spans(self, text, titles, romanized=True, within=None):
+        """Return [(start, end, word, unit, kind)] of the words of text that a query word matches, in text order.
+
+        within: a text that holds every word of text; its candidates are tried (those not
+        in text are then not found in it).
+        """
         # the common case, kept in C as far as possible: the distinct words of the text are
         # classified once each, then a substring search of each word that matched finds its places
         if not self.words_alone:
             return []
         kinds = self._kinds[(titles, romanized or not titles)]
         hits = {}
-        for raw in self._candidates(text, titles, romanized):
+        for raw in self._candidates(text if within is None else within, titles, romanized):
             hit = kinds.get(raw, _UNSEEN)
             if hit is _UNSEEN:
                 hit = _remember(kinds, raw, self._kind_of(Piece(0, 0, 0, raw), titles, romanized))
