@@ -1,5 +1,6 @@
 """The query path's shortcuts give what the plain code they replace gives (hypothesis against the reference)."""
 
+import itertools
 import json
 import re
 
@@ -9,9 +10,10 @@ from hypothesis import strategies as st
 
 from measuresearch.index.format.records import _DIGITS_ONLY, _LONG_NUMBER, parsed_record
 from measuresearch.query.matching import _intersect_sorted, _sorted_unique
-from measuresearch.search.query_words import (_SEPARATOR, _distinct_words, _whole_words, _word_count,
-                                                 _word_numbers)
-from measuresearch.text.analysis import PLAIN_WORD, WORD
+from measuresearch.search.query_words import (_CHANGER_PREFIXES, _SEPARATOR, _distinct_words, _in_every_case, _prefixes,
+                                                 _whole_words, _word_count, _word_numbers)
+from measuresearch.text.analysis import PLAIN_WORD, WORD, terms
+from measuresearch.text.writing_systems import fold_readings
 
 # letters of both scripts, digits of other kinds, combining marks, "_", separators and white space of several kinds
 # and what may stand around a word: brackets, quotes (query_words._PUNCTUATION) and a "*" or "/"
@@ -92,3 +94,25 @@ DIGIT_RUNS = st.lists(st.sampled_from(["1", "9", "0", "\u0663", "\uff11", "a", "
 def test_a_long_number_is_found_as_the_regex_finds_it(pieces, run):
     data = ("".join(pieces[:len(pieces) // 2]) + "7" * run + "".join(pieces[len(pieces) // 2:])).encode("utf-8")
     assert (_LONG_NUMBER in data.translate(_DIGITS_ONLY)) == bool(re.search(rb"\d{19}", data))
+
+
+def test_an_ascii_word_starts_as_each_of_its_forms_lets_the_highlighter_look_for_it():
+    """The highlighter tries an ASCII word of a text only if it starts with the first letters of a
+    query form (query_words._prefixes): a query word whose stem, reading or lowercase form is one
+    of the text word's forms must let it through. Checked on wordfreq's English words, the most
+    common first, as typed, capitalised and in capitals."""
+    from wordfreq import iter_wordlist
+    words = [w for w in itertools.islice(iter_wordlist("en"), 60_000) if w.isascii() and w.isalnum()]
+    words += [w.capitalize() for w in words[:5_000]] + [w.upper() for w in words[:2_000]]
+    missed = []
+    for word in words:
+        keys = [("exact", word.casefold())] + [("lookalike", r) for r in fold_readings(word)]
+        keys += [("stem", s) for s in terms(word, False, "text")]
+        for kind, key in keys:
+            tables = {"exact": {}, "lookalike": {}, "stem": {}, "number": {}}
+            tables[kind][key] = None
+            prefixes = _CHANGER_PREFIXES.union(*(_in_every_case(p) for p in _prefixes(tables) if p.isascii()))
+            if word[:2] not in prefixes and word[:1] not in prefixes:
+                missed.append((word, kind, key))
+    assert len(words) > 50_000
+    assert missed == []

@@ -53,6 +53,15 @@ def test_matches_equal_the_reference(q, text, titles):
     assert got == reference(query_words, text, titles)
 
 
+@pytest.mark.parametrize("q, text, word", [("die", "The dying man", "dying"), ("lie", "Lying", "Lying"),
+                                           ("vie", "vying", "vying"), ("tie", "tying", "tying")])
+def test_a_word_whose_stem_changes_its_second_letter_is_marked(q, text, word):
+    # Snowball's English stem of "dying" is "die": the search finds the measure, so the highlight must mark it
+    query_words = QueryWords(parse(q).words())
+    got = {(p.start, p.end, unit.text, kind) for p, unit, kind in query_words.matches(text)}
+    assert got == reference(query_words, text, False) == {(text.index(word), text.index(word) + len(word), q, "stem")}
+
+
 def test_phrase_words_are_marked_only_in_order():
     query_words = QueryWords(parse('"personal data"').words())
     assert isinstance(query_words.units[0], Phrase)

@@ -172,15 +172,19 @@ def _prefixes(tables):
     under, each letter also as its look-alike in the other script.
 
     Folding, stemming and American spelling keep a word's first two letters
-    (bar PREFIX_CHANGERS), so an ASCII word of the text can only match one of
-    these forms if it starts with one of these prefixes.
+    (bar PREFIX_CHANGERS, and Snowball's English stems of "?ying": "dying" is
+    "die", "vying" "vie"), so an ASCII word of the text can only match one of
+    these forms if it starts with one of these prefixes (or "?y" for a stem
+    "?i"). tests/search/test_fast_paths.py checks this on wordfreq's English words.
     """
     lat2cyr, cyr2lat = lookalike_tables()
     prefixes = set()
     for kind in ("exact", "lookalike", "stem", "number"):
         for key in tables[kind]:
-            letters = [(c, lat2cyr.get(c, c), cyr2lat.get(c, c)) for c in key[:2]]
-            prefixes.update(map("".join, itertools.product(*letters)))
+            heads = (key[:2], key[0] + "y") if kind == "stem" and key[1:2] == "i" else (key[:2],)
+            for head in heads:
+                letters = [(c, lat2cyr.get(c, c), cyr2lat.get(c, c)) for c in head]
+                prefixes.update(map("".join, itertools.product(*letters)))
     return frozenset(prefixes)
 
 
