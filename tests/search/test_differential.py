@@ -32,8 +32,10 @@ from measuresearch.index.format import schema as ms_schema
 from measuresearch.text.analysis import STOP_WORDS
 from measuresearch.text.writing_systems import fold_readings
 from measuresearch.index.engine import IndexHolder
+from measuresearch.query.parser import parse
 from measuresearch.search.service import SearchRequest, search
 from devtools.synthetic import Generator
+from invariants import assert_every_clause_explained
 
 SIZE = 2000
 SEED = 20261128
@@ -536,6 +538,8 @@ def test_highlights_are_the_text_with_whole_words_marked(corpus, holder, queries
         for hit in result["hits"]:
             m = corpus.measures[hit["id"]]
             assert hit["matched"], (query, hit["id"])
+            if not result["relaxed"]:
+                assert_every_clause_explained(parse(query.text).positive, hit, query.text)
             for marked, title in zip(hit["highlights"]["titles"], m.titles):
                 assert _plain(marked) == title
                 _check_marks(marked, title, query)
