@@ -103,6 +103,15 @@ def test_a_phrase_stop_word_is_primed_only_in_the_texts_that_hold_the_required_w
     assert all(matcher is not on for matcher, _, _ in scans)  # nothing left to match text by text
 
 
+def test_a_phrase_stop_word_is_matched_in_titles_as_matches_matches_it():
+    # titles primed without romanization keys (their measure's "roman" postings hold none of the query's):
+    # a stop word is still matched as matches() would match it alone, romanized, as it was text by text
+    query = QueryWords(parse('"data и law"').words())
+    query.prime(["data i law", "law data", "data i law x"], True, romanized=False)
+    assert sorted((p.start, p.end, unit.text, kind) for p, unit, kind in query.matches("data i law", True)) == [
+        (0, 4, "data", "exact"), (5, 6, "и", "romanized"), (7, 10, "law", "exact")]
+
+
 def _classifications(monkeypatch):
     """Count the words QueryWords classifies (its memo's misses)."""
     calls = []
