@@ -30,7 +30,7 @@ from measuresearch.index.build import indexer
 from measuresearch.query import matching as ms_matching
 from measuresearch.index.format import schema as ms_schema
 from measuresearch.text.analysis import STOP_WORDS
-from measuresearch.text.writing_systems import fold_readings
+from measuresearch.text.writing_systems import fold_readings, roman_letters
 from measuresearch.index.engine import IndexHolder
 from measuresearch.query.parser import parse
 from measuresearch.search.service import SearchRequest, search
@@ -564,3 +564,31 @@ def _check_marks(marked, plain, query):
         start = len(_plain(marked[:match.start()]))
         end = start + len(html.unescape(match.group(1)))
         assert _at_word_edges(plain, start, end), (query, marked)
+
+
+def test_titles_left_unromanized_highlight_as_if_every_title_were_tried(corpus, holder, queries, monkeypatch):
+    """match_page computes no romanization key for the titles of a measure whose "roman" postings hold
+    none of the query's (the index keeps every title word's keys): trying every title answers the same.
+    With romanized title words typed (Cyrillic ones spelt in Latin letters, and the reverse's English ones)."""
+    letters = roman_letters()
+    rng = random.Random(SEED)
+    title_words = sorted({word for m in corpus.measures.values() for title in m.titles
+                          for word in re.findall(r"[^\W\d_]{4,}", title)})
+    typed = [q.text for q in queries[::2]]
+    for word in rng.sample(title_words, 60):
+        spelt = "".join(letters.get(c, c) for c in word.lower())
+        typed += [spelt, f"{spelt} {rng.choice(title_words)}", f'"{spelt} {rng.choice(title_words)}"']
+
+    def answers():
+        out = []
+        for q in typed:
+            result = search(holder, SearchRequest(q=q))
+            result.pop("took_ms")
+            out.append(result)
+        return out
+
+    skipping = answers()
+    monkeypatch.setattr(ms_matching.Evaluation, "holding", lambda self, docs, field, terms: [True] * len(docs))
+    trying = answers()
+    assert sum(1 for r in trying for h in r["hits"] for m in h["matched"] if m["kind"] == "romanized") >= 30
+    assert skipping == trying
