@@ -569,7 +569,8 @@ def _check_marks(marked, plain, query):
 def test_titles_left_unromanized_highlight_as_if_every_title_were_tried(corpus, holder, queries, monkeypatch):
     """match_page computes no romanization key for the titles of a measure whose "roman" postings hold
     none of the query's (the index keeps every title word's keys): trying every title answers the same.
-    With romanized title words typed (Cyrillic ones spelt in Latin letters, and the reverse's English ones)."""
+    The queries add title words typed as the romanization spells them (a Cyrillic word in Latin letters,
+    an English one as it is), alone, beside another title word, and in a phrase."""
     letters = roman_letters()
     rng = random.Random(SEED)
     title_words = sorted({word for m in corpus.measures.values() for title in m.titles
