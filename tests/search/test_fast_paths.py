@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from measuresearch.index.format.records import _DIGITS_ONLY, _LONG_NUMBER, parsed_record
 from measuresearch.query.matching import _intersect_sorted, _sorted_unique
-from measuresearch.search.query_words import (_CHANGER_PREFIXES, _SEPARATOR, _distinct_words, _in_every_case, _prefixes,
+from measuresearch.search.query_words import (_SEPARATOR, _ascii_prefixes, _distinct_words,
                                                  _whole_words, _word_count, _word_numbers)
 from measuresearch.text.analysis import PLAIN_WORD, WORD, terms
 from measuresearch.text.writing_systems import fold_readings
@@ -98,7 +98,7 @@ def test_a_long_number_is_found_as_the_regex_finds_it(pieces, run):
 
 def test_an_ascii_word_starts_as_each_of_its_forms_lets_the_highlighter_look_for_it():
     """The highlighter tries an ASCII word of a text only if it starts with the first letters of a
-    query form (query_words._prefixes): a query word whose stem, reading or lowercase form is one
+    query form (query_words._ascii_prefixes): a query word whose stem, reading or lowercase form is one
     of the text word's forms must let it through. Checked on wordfreq's English words, the most
     common first, as typed, capitalised and in capitals."""
     from wordfreq import iter_wordlist
@@ -111,7 +111,7 @@ def test_an_ascii_word_starts_as_each_of_its_forms_lets_the_highlighter_look_for
         for kind, key in keys:
             tables = {"exact": {}, "lookalike": {}, "stem": {}, "number": {}}
             tables[kind][key] = None
-            prefixes = _CHANGER_PREFIXES.union(*(_in_every_case(p) for p in _prefixes(tables) if p.isascii()))
+            prefixes = _ascii_prefixes(tables)  # as QueryWords.prefixes has them
             if word[:2] not in prefixes and word[:1] not in prefixes:
                 missed.append((word, kind, key))
     assert len(words) > 50_000

@@ -188,6 +188,13 @@ def _prefixes(tables):
     return frozenset(prefixes)
 
 
+def _ascii_prefixes(tables):
+    """Return the first letters an ASCII word of a text must have to be tried against these forms (_prefixes),
+    with those of the British words whose American spelling starts otherwise; in every letter case, so that
+    a word's own first letters can be looked up."""
+    return _CHANGER_PREFIXES.union(*(_in_every_case(prefix) for prefix in _prefixes(tables) if prefix.isascii()))
+
+
 class QueryWords:
     """The query's words and law numbers, indexed by every form they match under."""
 
@@ -227,10 +234,7 @@ class QueryWords:
         # the index romanizes every word of a title, so any query word with romanization keys
         # ("informatizaton" -> the key of "Informatization") may match an ASCII title word that way
         self.cross_script = bool(self.forms["romanized"])
-        # with the first letters of the British words whose American spelling starts otherwise;
-        # in every letter case, so that a word's own first letters can be looked up
-        self.prefixes = _CHANGER_PREFIXES.union(*(_in_every_case(prefix) for prefix in _prefixes(self.forms)
-                                                  if prefix.isascii()))
+        self.prefixes = _ascii_prefixes(self.forms)
         # a query of phrases alone: no word of a text matches outside them
         self.words_alone = any(self.forms.values())
 
