@@ -27,9 +27,13 @@ def type_query(page, text):
 
 
 def test_back_and_forward_restore_the_box_the_results_and_the_history_before(page, server, real_measures):
+    # the page's timers (search as you type, a spell settling) run on a paused clock that only the test
+    # moves: a busy machine stalling between two keys cannot settle half a word into an entry of its own
+    page.clock.install()
     origin = f"/measures/{real_measures[0].id}"
     page.goto(server + origin)  # where the reader came from
     page.goto(server + "/")
+    page.clock.pause_at(page.evaluate("() => Date.now()") + 1000)
     start = page.evaluate("() => history.length")
     type_query(page, "blocking")
     page.keyboard.press("Enter")
@@ -37,7 +41,7 @@ def test_back_and_forward_restore_the_box_the_results_and_the_history_before(pag
     type_query(page, "shutdown")
     page.keyboard.press("Enter")
     expect(page.locator("#results-heading")).to_contain_text("shutdown")
-    page.wait_for_timeout(2000)  # longer than a typing spell: nothing more may be added or replaced
+    page.clock.run_for(2000)  # longer than a typing spell: nothing more may be added or replaced
     assert page.evaluate("() => history.length") == start + 2  # one entry per settled query
     page.go_back()
     expect(page.locator("#results-heading")).to_contain_text("blocking")
