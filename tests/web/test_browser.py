@@ -59,17 +59,65 @@ def test_open_a_measure(page, server):
     assert page.locator("text=Related measures").count() == 1
 
 
+def paused_clock(page, url):
+    """Open url with the page's timers on a clock only the test moves: no stall can fire one early or late."""
+    page.clock.install()
+    page.goto(url)
+    page.clock.pause_at(page.evaluate("() => Date.now()") + 1000)
+
+
+def suggestions_for(page, text):
+    """Let the box's completion timer fire and wait for the answer to what it holds now."""
+    wanted = urllib.parse.urlencode({"q": text})
+    with page.expect_response(lambda response: "/api/suggest?" + wanted in response.url):
+        page.clock.run_for(200)  # past the completion delay, short of the search-as-you-type one
+
+
 def test_suggestions_with_the_keyboard(page, server):
-    page.goto(server + "/")
+    paused_clock(page, server + "/")
     page.type("#q", "internet shut", delay=20)
+    suggestions_for(page, "internet shut")
     page.wait_for_selector("#suggestions li")
     assert page.get_attribute("#q", "aria-expanded") == "true"
     page.press("#q", "ArrowDown")
     chosen = page.inner_text("#suggestions li[aria-selected=true]")
+    assert chosen.startswith("internet shut")
     page.press("#q", "Enter")
-    page.wait_for_url(re.compile(r"q=" + re.escape(urllib.parse.quote_plus(chosen))))
-    assert page.input_value("#q") == chosen
+    expect(page.locator("#results-heading")).to_contain_text(chosen)
+    assert query_of(page)["q"] == [chosen] and page.input_value("#q") == chosen
     assert int(page.inner_text("#total")) >= 1
+
+
+def test_an_answer_arriving_late_does_not_take_the_chosen_suggestion_away(page, server):
+    # the list on screen answers an earlier prefix; the reader arrows into it before the answer to what
+    # they typed since arrives. Enter takes what they highlighted, not the text typed
+    paused_clock(page, server + "/")
+    page.type("#q", "internet", delay=20)
+    suggestions_for(page, "internet")
+    page.wait_for_selector("#suggestions li")
+    page.type("#q", " shut", delay=20)
+    page.press("#q", "ArrowDown")
+    chosen = page.inner_text("#suggestions li[aria-selected=true]")
+    suggestions_for(page, "internet shut")
+    assert page.locator("#suggestions li[aria-selected=true]").all_inner_texts() == [chosen]
+    page.press("#q", "Enter")
+    expect(page.locator("#results-heading")).to_contain_text(chosen)
+    assert query_of(page)["q"] == [chosen] and page.input_value("#q") == chosen
+
+
+def test_typing_after_arrowing_into_the_list_searches_for_the_typed_text(page, server):
+    paused_clock(page, server + "/")
+    page.type("#q", "internet", delay=20)
+    suggestions_for(page, "internet")
+    page.wait_for_selector("#suggestions li")
+    page.press("#q", "ArrowDown")
+    assert page.get_attribute("#q", "aria-activedescendant")
+    page.type("#q", " shut", delay=20)
+    assert page.locator("#suggestions li[aria-selected=true]").count() == 0
+    assert page.get_attribute("#q", "aria-activedescendant") is None
+    page.press("#q", "Enter")
+    expect(page.locator("#results-heading")).to_contain_text("internet shut")
+    assert query_of(page)["q"] == ["internet shut"]
 
 
 def test_works_with_javascript_off(browser, server):

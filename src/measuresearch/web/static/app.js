@@ -211,6 +211,7 @@
   input.addEventListener("input", function () {
     clearTimeout(searchTimer);
     clearTimeout(suggestTimer);
+    highlight(-1);  // typing again leaves the list: Enter searches for what is typed
     suggestTimer = setTimeout(suggest, 120);
     if (!inPlace()) { return; }
     clearTimeout(settleTimer);
@@ -244,6 +245,8 @@
       .then(function (response) { return response.ok ? response.json() : { suggestions: [] }; })
       .then(function (body) {
         if (input.value !== prefix || request !== asked) { return; }
+        // the reader is already choosing from the list on screen: it stays, so Enter takes what they see
+        if (active >= 0) { return; }
         list.innerHTML = "";
         body.suggestions.forEach(function (text, i) {
           var item = document.createElement("li");
@@ -275,6 +278,7 @@
     items.forEach(function (item, i) { item.setAttribute("aria-selected", i === index ? "true" : "false"); });
     active = index;
     if (index >= 0) { input.setAttribute("aria-activedescendant", items[index].id); }
+    else { input.removeAttribute("aria-activedescendant"); }
   }
 
   input.addEventListener("keydown", function (event) {
