@@ -60,12 +60,17 @@ def test_back_and_forward_restore_the_box_the_results_and_the_history_before(pag
 
 
 def test_typing_without_enter_settles_into_one_entry_per_pause(page, server):
+    # on a paused clock too: the pauses are the test's, so a stall cannot make one of its own mid-word
+    page.clock.install()
     page.goto(server + "/")
+    page.clock.pause_at(page.evaluate("() => Date.now()") + 1000)
     start = page.evaluate("() => history.length")
     type_query(page, "internet")
+    page.clock.run_for(400)  # past the search-as-you-type delay
     expect(page.locator("#results-heading")).to_contain_text("internet")
-    page.wait_for_timeout(1800)  # a pause: the query settles
+    page.clock.run_for(1800)  # a pause: the query settles
     type_query(page, "licence")
+    page.clock.run_for(400)
     expect(page.locator("#results-heading")).to_contain_text("licence")
     assert page.evaluate("() => history.length") == start + 2
     page.go_back()
