@@ -29,6 +29,8 @@ def _keys(option):
     for word in option.words if isinstance(option, Phrase) else [option]:
         found = forms(word.text, isinstance(word, LawNumber))
         keys.update((found.lower, *found.readings, *found.stems, *found.roman, *found.law))
+        if found.law:  # a law number also matches its bare number ("418-Vlaw" and "418-V" share "418")
+            keys.add(found.law[0].split("-")[0])
     return keys
 
 

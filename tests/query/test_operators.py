@@ -2,6 +2,7 @@
 
 import pytest
 
+from measuresearch.errors import InvalidParameter
 from measuresearch.query.parser import parse
 
 
@@ -43,3 +44,19 @@ def test_operators_without_an_operand_and_lower_case_words(q, expected):
 def test_not_breaks_the_proximity_sequence_like_minus():
     assert parse("internet NOT shutdowns data").pairs == parse("internet -shutdowns data").pairs == []
     assert [(a.text, b.text) for a, b in parse("internet AND shutdowns").pairs] == [("internet", "shutdowns")]
+
+
+@pytest.mark.parametrize("typed, same_as", [
+    # words joined by hyphens are a phrase; a law number among them is its words, as inside quotes
+    ("law-418-V", '"law 418-V"'),
+    ("-закон-167-VІ", '-"закон 167-VІ"'),
+    ("data-1-I OR e-commerce", '"data 1-I" OR "e commerce"'),
+])
+def test_a_law_number_joined_by_hyphens_is_a_phrase_of_its_words(typed, same_as):
+    assert shape(typed) == shape(same_as)
+
+
+def test_words_joined_by_hyphens_keep_the_phrase_limit():
+    assert len(parse("-".join("abcdefghijklmnop")).clauses[0].options[0].words) == 16
+    with pytest.raises(InvalidParameter, match="at most 16 words"):
+        parse("-".join("abcdefghijklmnopq"))

@@ -7,7 +7,7 @@ import random
 import pytest
 
 from measuresearch.index.build import indexer
-from measuresearch.text.analysis import STOP_WORDS
+from measuresearch.text.analysis import LAW_NUMBER, STOP_WORDS
 from measuresearch.index.engine import IndexHolder
 from measuresearch.query.parser import parse
 from measuresearch.index.format.schema import build_schema, document
@@ -97,3 +97,18 @@ def test_the_phrase_words_are_marked_where_the_phrase_starts_a_title(corpus):
     assert starting
     for hit in starting:
         assert hit["highlights"]["titles"][0].startswith("<mark>Resolution</mark> <mark>of</mark> ")
+
+
+def test_a_law_number_joined_to_a_word_by_a_hyphen_matches_as_that_phrase(corpus):
+    # "No-824-V": the words No, 824, V in a row, which a title "... No. 824-V on ..." holds
+    measures, holder = corpus
+    numbers = sorted({match.group() for m in measures for t in m.titles for match in LAW_NUMBER.finditer(t)
+                      if "-" in match.group()})
+    assert len(numbers) >= 20
+    for number in random.Random(3).sample(numbers, 20):
+        typed = f"No-{number}"
+        words = [w.text for w in parse(typed).positive[0].options[0].words]
+        expected = brute_force(measures, words)
+        result = search(holder, SearchRequest(q=typed, per_page=100))
+        assert expected and result["total"] == len(expected), typed
+        assert {hit["id"] for hit in result["hits"]} == expected, typed

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from hostile_inputs import requests
@@ -76,6 +76,28 @@ text_strategy = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(q=st.text(max_size=120))
 def test_any_query_text_is_a_200_or_a_documented_400(holder, real_measures, q):
+    try:
+        result = search(holder, SearchRequest(q=q))
+    except InvalidParameter as error:
+        assert error.status == 400 and error.message and error.parameter == "q"
+    else:
+        assert_consistent(result, {m.id: m for m in real_measures})
+
+
+# queries assembled from what the parser tells apart (words in both scripts, law numbers, operators, quotes,
+# wildcards, fuzzy marks) glued by what joins or splits them: random text rarely meets two of them at once
+PARTS = ["law", "data", "e", "commerce", "закон", "о", "the", "of", "No", "№", "418-V", "418V", "53/НК", "167-VІ",
+         "1-I", "2019", "OR", "NOT", "AND", "inform*", "goverment~", "*", "-", '"', ".", "(", "қaz", "e\u0301"]
+GLUES = ["", " ", "-", "/", ".", '"', "'", "’", " -", ". "]
+structured_query = st.lists(st.tuples(st.sampled_from(PARTS), st.sampled_from(GLUES)), max_size=8).map(
+    lambda pairs: "".join(part + glue for part, glue in pairs))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(q=structured_query)
+@example(q="law-418-V")  # a law number joined to a word by a hyphen was a phrase holding a law number: a 500
+@example(q='-"закон-167-VІ" OR No-53/НК')
+def test_any_query_built_from_the_parsers_pieces_is_a_200_or_a_documented_400(holder, real_measures, q):
     try:
         result = search(holder, SearchRequest(q=q))
     except InvalidParameter as error:

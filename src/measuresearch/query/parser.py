@@ -175,9 +175,7 @@ def parse(text):
     items = []  # Clause objects, and the string "OR" between them
     for is_phrase, segment, negated in _split_quotes(text):
         if is_phrase:
-            words = [Word(p.raw) for p in pieces(segment) if not p.law]
-            if len(words) > MAX_PHRASE_WORDS:
-                raise QueryTooComplex(f"a phrase may have at most {MAX_PHRASE_WORDS} words", "q")
+            words = _phrase_words(segment)
             if len(words) == 1:
                 items.append(Clause([words[0]], negated))
             elif words:
@@ -188,6 +186,14 @@ def parse(text):
     if len(clauses) > MAX_CLAUSES:
         raise QueryTooComplex(f"the query has {len(clauses)} terms; the limit is {MAX_CLAUSES}", "q")
     return ParsedQuery(_drop_stop_words(clauses), _pairs(items))
+
+
+def _phrase_words(text):
+    """Return the words of a phrase's text: a law number in it is its words; QueryTooComplex past the limit."""
+    words = [Word(p.raw) for p in pieces(text) if not p.law]
+    if len(words) > MAX_PHRASE_WORDS:
+        raise QueryTooComplex(f"a phrase may have at most {MAX_PHRASE_WORDS} words", "q")
+    return words
 
 
 def _pairs(items):
@@ -251,7 +257,9 @@ def _segment_items(segment):
             continue
         units = _chunk_units(body)
         if len(units) > 1 and _is_compound(chunk):
-            items.append(Clause([Phrase(tuple(units))], negated))
+            # words joined by hyphens are a phrase, a law number among them its words, as in quotes:
+            # "law-418-V" is "\"law 418-V\"" (a phrase holds words only)
+            items.append(Clause([Phrase(tuple(_phrase_words(_NUMBER_PREFIX.sub("", body))))], negated))
         else:
             items.extend(Clause([unit, *_glued_law(unit)], negated) for unit in units)
     return items
