@@ -27,6 +27,7 @@ QUERIES = [
     "\"><img src=x onerror=alert(1)>", "</mark><mark>", "&amp;", "{{7*7}}", "${7*7}", "' OR 1=1 --",
     # law-number shapes
     "No.", "№", "№№", "No. No.", "1/", "/1", "1-", "-1-", "418-V-", "53//НК", "1" + "-a" * 200,
+    "law-418-V", "e-commerce-418-V", "-закон-167-VІ", "No-53/НК", "418V-law", "-".join(["418-V"] * 20),
 ]
 
 PARAMS = [
