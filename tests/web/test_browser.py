@@ -1,7 +1,9 @@
 """End to end in a real browser: Debian's Chromium driven by Playwright."""
 
+import json
 import re
 import urllib.parse
+import urllib.request
 
 import browsing
 import pytest
@@ -88,21 +90,70 @@ def test_suggestions_with_the_keyboard(page, server):
     assert int(page.inner_text("#total")) >= 1
 
 
-def test_an_answer_arriving_late_does_not_take_the_chosen_suggestion_away(page, server):
-    # the list on screen answers an earlier prefix; the reader arrows into it before the answer to what
-    # they typed since arrives. Enter takes what they highlighted, not the text typed
+def offered(server, text):
+    """The suggestions /api/suggest gives for text, asked directly."""
+    with urllib.request.urlopen(server + "/api/suggest?" + urllib.parse.urlencode({"q": text})) as response:
+        return json.load(response)["suggestions"]
+
+
+def selected(page):
+    return page.locator("#suggestions li[aria-selected=true]").all_inner_texts()
+
+
+def test_an_answer_arriving_late_keeps_the_chosen_suggestion_it_still_offers(page, server):
+    # the list on screen answers an earlier prefix; the reader arrows onto a suggestion before the answer
+    # to what they typed since arrives. That answer offers it too: it stays chosen, and Enter takes it
+    fresh = offered(server, "internet shut")
     paused_clock(page, server + "/")
     page.type("#q", "internet", delay=20)
     suggestions_for(page, "internet")
-    page.wait_for_selector("#suggestions li")
+    stale = page.locator("#suggestions li").all_inner_texts()
+    wanted = next(text for text in stale if text in fresh)
     page.type("#q", " shut", delay=20)
-    page.press("#q", "ArrowDown")
-    chosen = page.inner_text("#suggestions li[aria-selected=true]")
+    for _ in range(stale.index(wanted) + 1):
+        page.press("#q", "ArrowDown")
+    assert selected(page) == [wanted]
     suggestions_for(page, "internet shut")
-    assert page.locator("#suggestions li[aria-selected=true]").all_inner_texts() == [chosen]
+    assert page.locator("#suggestions li").all_inner_texts() == fresh
+    assert selected(page) == [wanted]
+    assert page.get_attribute("#q", "aria-activedescendant") == f"suggestion-{fresh.index(wanted)}"
     page.press("#q", "Enter")
-    expect(page.locator("#results-heading")).to_contain_text(chosen)
-    assert query_of(page)["q"] == [chosen] and page.input_value("#q") == chosen
+    expect(page.locator("#results-heading")).to_contain_text(wanted)
+    assert query_of(page)["q"] == [wanted] and page.input_value("#q") == wanted
+
+
+def test_a_late_answer_that_no_longer_offers_the_chosen_suggestion_replaces_the_list(page, server):
+    # arrowed onto a suggestion for "internet" after typing "covid" over it: the answer for "covid"
+    # replaces that list (none is chosen then), so Enter searches for what the box says
+    paused_clock(page, server + "/")
+    page.type("#q", "internet", delay=20)
+    suggestions_for(page, "internet")
+    page.click("#q")
+    page.keyboard.press("Control+A")
+    page.type("#q", "covid", delay=20)
+    page.press("#q", "ArrowDown")
+    assert selected(page)
+    suggestions_for(page, "covid")
+    fresh = offered(server, "covid")
+    assert "internet" not in " ".join(fresh)
+    assert page.locator("#suggestions li").all_inner_texts() == fresh
+    assert selected(page) == [] and page.get_attribute("#q", "aria-activedescendant") is None
+    assert page.get_attribute("#q", "aria-expanded") == ("true" if fresh else "false")
+    page.press("#q", "Enter")
+    expect(page.locator("#results-heading")).to_contain_text("covid")
+    assert query_of(page)["q"] == ["covid"]
+
+
+def test_arrow_up_from_the_box_chooses_the_last_suggestion(page, server):
+    paused_clock(page, server + "/")
+    page.type("#q", "internet", delay=20)
+    suggestions_for(page, "internet")
+    items = page.locator("#suggestions li").all_inner_texts()
+    assert len(items) >= 2
+    page.press("#q", "ArrowUp")
+    assert selected(page) == [items[-1]]
+    page.press("#q", "ArrowDown")  # and on round to the first
+    assert selected(page) == [items[0]]
 
 
 def test_typing_after_arrowing_into_the_list_searches_for_the_typed_text(page, server):

@@ -259,7 +259,7 @@ def _segment_items(segment):
         if len(units) > 1 and _is_compound(chunk):
             # words joined by hyphens are a phrase, a law number among them its words, as in quotes:
             # "law-418-V" is "\"law 418-V\"" (a phrase holds words only)
-            items.append(Clause([Phrase(tuple(_phrase_words(_NUMBER_PREFIX.sub("", body))))], negated))
+            items.append(Clause([Phrase(tuple(_phrase_words(body)))], negated))
         else:
             items.extend(Clause([unit, *_glued_law(unit)], negated) for unit in units)
     return items

@@ -245,8 +245,8 @@
       .then(function (response) { return response.ok ? response.json() : { suggestions: [] }; })
       .then(function (body) {
         if (input.value !== prefix || request !== asked) { return; }
-        // the reader is already choosing from the list on screen: it stays, so Enter takes what they see
-        if (active >= 0) { return; }
+        // the suggestion the reader has arrowed onto stays chosen if the fresh list still offers it
+        var kept = active >= 0 ? list.querySelectorAll("li")[active].textContent : null;
         list.innerHTML = "";
         body.suggestions.forEach(function (text, i) {
           var item = document.createElement("li");
@@ -259,7 +259,7 @@
         var open = body.suggestions.length > 0;
         list.hidden = !open;
         input.setAttribute("aria-expanded", open ? "true" : "false");
-        active = -1;
+        highlight(kept === null ? -1 : body.suggestions.indexOf(kept));
       })
       .catch(function () { closeList(); });
   }
@@ -287,7 +287,10 @@
     if (event.key === "Escape") { event.preventDefault(); closeList(); return; }
     if (list.hidden || !items.length) { return; }
     if (event.key === "ArrowDown") { event.preventDefault(); highlight((active + 1) % items.length); }
-    else if (event.key === "ArrowUp") { event.preventDefault(); highlight((active - 1 + items.length) % items.length); }
+    else if (event.key === "ArrowUp") {  // from the box, the last suggestion
+      event.preventDefault();
+      highlight(active < 0 ? items.length - 1 : (active - 1 + items.length) % items.length);
+    }
     else if (event.key === "Enter" && active >= 0) { event.preventDefault(); choose(items[active].textContent); }
   });
   input.addEventListener("blur", function () { setTimeout(closeList, 150); });
