@@ -192,7 +192,8 @@ def _phrase_words(text):
     """Return the words of a phrase's text: a law number in it is its words; QueryTooComplex past the limit."""
     words = [Word(p.raw) for p in pieces(text) if not p.law]
     if len(words) > MAX_PHRASE_WORDS:
-        raise QueryTooComplex(f"a phrase may have at most {MAX_PHRASE_WORDS} words", "q")
+        raise QueryTooComplex(
+            f"a phrase (in quotes, or words joined by hyphens) may have at most {MAX_PHRASE_WORDS} words", "q")
     return words
 
 
