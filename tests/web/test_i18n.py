@@ -14,6 +14,8 @@ from babel import Locale
 from babel.messages import extract, pofile
 from babel.messages.checkers import python_format
 from babel.messages.plurals import get_plural
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from measuresearch.domain import fields as registry
 from measuresearch.web import i18n
@@ -50,6 +52,11 @@ def html_lang(text):
     ({"lang": "xx"}, "kk", "kk"),              # an unknown ?lang= falls back to the header
     ({}, "ru;q=0, kk;q=0.1", "kk"),            # q=0 means "not this one"
     ({}, None, "en"),
+    # language tags are case-insensitive (RFC 5646 2.1.1): each of these was a 500
+    ({}, "RU", "ru"),
+    ({}, "KK, en;q=0.5", "kk"),
+    ({}, "Ru-ru", "ru"),
+    ({}, "EN-GB, ru;q=0.9", "en"),
 ])
 def test_the_language_is_the_url_choice_then_accept_language(client, params, accept, expected):
     response = client.simulate_get("/", params=params, headers={"Accept-Language": accept} if accept else {})
@@ -402,3 +409,14 @@ def test_a_form_without_its_token_is_refused_in_the_page_language(app, lang):  #
     refused = app.simulate_post("/propose", body="message=hello",
                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert "CSRF" in refused.text  # the English page keeps the whole English reason
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(accept=st.lists(st.tuples(st.sampled_from(["ru", "RU", "kk", "Kk", "en", "EN-gb", "ru-RU", "de", "*", "x-y-z",
+                                                 "", "q", ";", "ru_RU", "zh-Hant-TW"]),
+                                 st.sampled_from(["", ";q=0", ";q=0.5", ";q=1", ";q=x", ";Q=0.3", ";q=-1"])),
+                       max_size=5).map(lambda parts: ", ".join(tag + weight for tag, weight in parts))
+       | st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=40))
+def test_any_accept_language_header_gives_a_page_in_one_of_our_languages(client, accept):
+    response = client.simulate_get("/", headers={"Accept-Language": accept})
+    assert response.status_code == 200 and html_lang(response.text) in LANGS

@@ -47,7 +47,12 @@ def negotiate(req):
     if explicit:
         return explicit
     header = req.get_header("Accept-Language") or ""
-    return babel.negotiate_locale(_preferences(header), LANGUAGES, sep="-") or DEFAULT
+    found = babel.negotiate_locale(_preferences(header), LANGUAGES, sep="-")
+    # Babel matches in any letter case and hands back the tag as the header spelled it ("RU")
+    return _BY_LOWER.get(found.lower(), DEFAULT) if found else DEFAULT
+
+
+_BY_LOWER = {language.lower(): language for language in LANGUAGES}
 
 
 def _preferences(header):
