@@ -1,10 +1,13 @@
 """The edges of a real `measuresearch serve`: framing, over-long URLs, a busy port, the access log."""
 
+import contextlib
 import json
+import logging
 import re
 import socket
 import subprocess
 import sys
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -269,3 +272,53 @@ def _get_with_headers(url):
             return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.headers, error.read()
+
+
+REFUSED_LINES = [b"hello\r\n\r\n", b"get /api/search HTTP/1.1\r\nHost: x\r\n\r\n", b"GET / HTTP/1.x\r\nHost: x\r\n\r\n"]
+
+
+@pytest.mark.parametrize("payload", REFUSED_LINES, ids=["word", "lower-case-method", "version"])
+def test_a_request_line_waitress_refuses_is_400_and_the_connection_closes(server, payload):
+    # its parser had no method or path for the access log to read: the line raised inside waitress, the
+    # connection was never closed, and a socket stayed in CLOSE-WAIT for each such request
+    responses, closed = exchange(server, payload, timeout=5)
+    assert [status for status, _, _ in responses] == [400] and closed
+
+
+def test_many_refused_request_lines_leave_the_server_answering(server):
+    # past waitress's 200 open connections, a leak of one socket each stopped the server accepting any
+    url = urllib.parse.urlparse(server)
+    for _ in range(250):
+        with socket.create_connection((url.hostname, url.port), timeout=5) as sock:
+            sock.sendall(b"hello\r\n\r\n")
+    assert _get(server + "/healthz")[0] == 200
+
+
+@contextlib.contextmanager
+def serving(app):
+    """Serve a WSGI app with the server `measuresearch serve` uses, in this process, on a free port."""
+    from measuresearch.web.server import listen
+    server = listen(app, "127.0.0.1", 0, threads=2)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+        server.task_dispatcher.shutdown()
+
+
+def test_an_app_that_fails_is_a_500_and_the_connection_closes(caplog):
+    # with the access log on, as `serve` has it: the blank request waitress answers a 500 with had no method
+    caplog.set_level(logging.INFO, logger="measuresearch.access")
+
+    def failing(environ, start_response):
+        raise RuntimeError("a bug")
+    with serving(failing) as base:
+        responses, closed = exchange(base, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", timeout=5)
+        assert [status for status, _, _ in responses] == [500] and closed
+        for _ in range(3):  # and it goes on serving
+            assert exchange(base, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", timeout=5)[0][0][0] == 500
+    # one access line each, with its method, path and the status it got (not a 200 and then a "- - 500")
+    lines = [LINE.fullmatch(r.getMessage()) for r in caplog.records if r.name == "measuresearch.access"]
+    assert [(line[2], line[3], line[4]) for line in lines] == [("GET", "/", "500")] * 4

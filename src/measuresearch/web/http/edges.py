@@ -16,7 +16,7 @@ from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser, ParsingError
 from waitress.proxy_headers import PROXY_HEADERS
 from waitress.task import ErrorTask, WSGITask
-from waitress.utilities import BadRequest, RequestEntityTooLarge
+from waitress.utilities import BadRequest, InternalServerError, RequestEntityTooLarge
 
 access_log = logging.getLogger("measuresearch.access")
 ERROR_HEADERS = [("X-Content-Type-Options", "nosniff"), ("Cache-Control", "no-store")]
@@ -112,6 +112,9 @@ class StrictParser(HTTPRequestParser):
             raise ParsingError("a request may not carry both Content-Length and Transfer-Encoding")
 
     overlong = None  # the HeadTooLarge error while the rest of an over-long head is read and dropped
+    # set by waitress only once a request line is read: a line it refuses ("hello"), or the blank request
+    # its channel makes to answer a 500, has none, and the access log and waitress's own error path read them
+    command = request_uri = path = None
 
     def received(self, data):
         if self.overlong is not None:
@@ -163,7 +166,7 @@ def _target(request):
 
 def log_line(task, started):
     """Log one access line: time, method, path and query, status, milliseconds, bytes."""
-    if not access_log.isEnabledFor(logging.INFO):
+    if not access_log.isEnabledFor(logging.INFO) or _answers_a_failure(task.request):
         return
     now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     request = task.request
@@ -174,6 +177,11 @@ def log_line(task, started):
                     task.content_bytes_written)
 
 
+def _answers_a_failure(request):
+    """True for the blank request waitress's channel makes to answer a task that failed: that task logs it."""
+    return request is not None and request.command is None and isinstance(request.error, InternalServerError)
+
+
 class _Logged:
     """Logs a task's request once it is answered (mixed in before a waitress task class)."""
 
@@ -181,6 +189,10 @@ class _Logged:
         started = time.perf_counter()
         try:
             super().service()
+        except Exception:
+            if not self.wrote_header:  # waitress answers it next with a 500: the line says so, with this request
+                self.status = "500 Internal Server Error"
+            raise
         finally:
             log_line(self, started)
 
