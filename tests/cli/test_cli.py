@@ -112,3 +112,45 @@ def test_evaluate_prints_the_misses_and_the_metrics(make_index, tmp_path, capsys
                    "2 queries: success@1 0.500  success@3 0.500  MRR 0.500"]
     assert main(["evaluate", "--queries", str(tmp_path / "none.yaml")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def _paths_that_cannot_be_folders(tmp_path):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    return {"a file": a_file, "under /proc": "/proc/measuresearch-no", "too long": tmp_path / ("x" * 5000)}
+
+
+@pytest.mark.parametrize("where", ["a file", "under /proc", "too long"])
+@pytest.mark.parametrize("command", [["index", "--corpus", str(CORPUS), "--index"], ["import", str(SEED), "--out"]])
+def test_an_output_folder_that_cannot_be_made_is_one_line_not_a_traceback(command, where, tmp_path, capsys):
+    path = _paths_that_cannot_be_folders(tmp_path)[where]
+    assert main([*command, str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("measuresearch: ") and len(err.strip().splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["proposals", "accept", "99999999999999999999999"], "is not between 1 and"),
+    (["reports", "close", "x"], "is not a whole number"),
+    (["serve", "--port", "99999"], "99999 is not between 0 and 65535"),
+    (["serve", "--threads", "0"], "0 is not between 1 and 256"),
+])
+def test_numbers_out_of_range_are_usage_errors(argv, said, tmp_path, capsys):
+    with pytest.raises(SystemExit) as usage:
+        main([argv[0], "--data", str(tmp_path), *argv[1:]] if argv[0] != "serve" else argv)
+    assert usage.value.code == 2 and said in capsys.readouterr().err
+
+
+def test_serve_on_an_address_that_does_not_exist_says_so(real_index, capsys):
+    assert main(["serve", "--host", "nosuch.invalid", "--port", "0", "--index", str(real_index)]) == 2
+    assert "cannot listen on nosuch.invalid:0: no such address" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text, encoding", [("queries: [{query: 5, expected: [1, 2]}]", "utf-8"),
+                                            ("queries: [{q: law, expect: [x]}]", "utf-16"),
+                                            ("queries: {q: law}", "utf-8")])
+def test_a_judged_query_file_of_the_wrong_shape_is_refused(text, encoding, real_index, tmp_path, capsys):
+    path = tmp_path / "queries.yaml"
+    path.write_text(text, encoding=encoding)
+    assert main(["evaluate", "--queries", str(path), "--index", str(real_index)]) == 2
+    assert "is not a judged query file" in capsys.readouterr().err

@@ -6,6 +6,23 @@ import sys
 import time
 
 
+def whole_number(low, high):
+    """Return an argparse type: a whole number from low to high, else a usage error that says so."""
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not between {low} and {high}")
+        return value
+    parse.__name__ = "whole number"
+    return parse
+
+
+ROW_ID = whole_number(1, 2 ** 63 - 1)  # an SQLite (and PostgreSQL bigint) row id
+
+
 def add_parsers(sub, cfg):
     """Add the curator's subcommands to the measuresearch parser."""
     data_help = f"folder of measuresearch.sqlite3 (default: {cfg.data}; unused with MEASURESEARCH_DATABASE_URL)"
@@ -18,7 +35,7 @@ def add_parsers(sub, cfg):
     p.set_defaults(database_url=cfg.database_url)
     actions = p.add_subparsers(dest="action", metavar="ACTION")
     close = actions.add_parser("close", help="mark a report closed", description="Mark a report closed.")
-    close.add_argument("id", type=int, metavar="ID", help="the report's number")
+    close.add_argument("id", type=ROW_ID, metavar="ID", help="the report's number")
 
     p = sub.add_parser("proposals", help="list proposed measures; accept or reject one",
                        description="List proposals (newest first); `accept ID` writes one into the corpus "
@@ -34,13 +51,13 @@ def add_parsers(sub, cfg):
                                 description="Check the proposal like an import and write it into the corpus as a "
                                             "new measure with a new id; a proposal with the sub-pillar and titles "
                                             "of an existing measure is an edit of it, accepted only with --as-edit.")
-    accept.add_argument("id", type=int, metavar="ID", help="the proposal's number")
+    accept.add_argument("id", type=ROW_ID, metavar="ID", help="the proposal's number")
     # SUPPRESS: without it the action's default would replace a --corpus given before the action
     accept.add_argument("--corpus", default=argparse.SUPPRESS, help=f"corpus folder (default: {cfg.corpus})")
     accept.add_argument("--as-edit", action="store_true",
                         help="the proposal is an edit of the measure listed as 'edit of <id>': change that measure")
     reject = actions.add_parser("reject", help="refuse the proposal", description="Mark a proposal rejected.")
-    reject.add_argument("id", type=int, metavar="ID", help="the proposal's number")
+    reject.add_argument("id", type=ROW_ID, metavar="ID", help="the proposal's number")
 
     p = sub.add_parser("withdraw", help="remove one measure from the corpus, leaving a tombstone",
                        description="Remove one measure (a withdrawn proposal, a record entered by mistake) from the "

@@ -66,9 +66,9 @@ def _parser(cfg):
     p = sub.add_parser("serve", help="serve the web page and the JSON API",
                        description="Serve the web page and the JSON API with waitress.")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    p.add_argument("--port", type=curator_cli.whole_number(0, 65535), default=8080, help="port (default 8080)")
     p.add_argument("--index", default=cfg.index, help=f"index folder (default: {cfg.index})")
-    p.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    p.add_argument("--threads", type=curator_cli.whole_number(1, 256), default=8, help="worker threads (default 8)")
     p.add_argument("--base-url", default=None,
                    help="public address behind a proxy, for absolute URLs in CSV, Atom and citations "
                         "(default: MEASURESEARCH_BASE_URL, else the address each request came to)")
@@ -189,7 +189,7 @@ def cmd_evaluate(args):
         queries = load_queries(args.queries)
     except OSError as exc:
         raise InvalidParameter(f"cannot read {args.queries}: {exc.strerror}") from None
-    except (YAMLError, KeyError, TypeError) as exc:
+    except (YAMLError, KeyError, TypeError, ValueError) as exc:  # ValueError: not UTF-8
         raise InvalidParameter(f"{args.queries} is not a judged query file ({exc})") from None
     holder = IndexHolder(args.index)
     try:
@@ -228,6 +228,10 @@ def main(argv=None):
     except BrokenPipeError:  # output piped into `head`
         sys.stderr.close()
         return 0
+    except OSError as exc:  # a path that is a file, a folder, too long, not allowed...
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"measuresearch: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -42,8 +42,15 @@ def metrics(judgements):
 
 
 def load_queries(path):
-    """Return the judged queries of a YAML file."""
-    return storage.load_yaml(pathlib.Path(path).read_text(encoding="utf-8"))["queries"]
+    """Return the judged queries of a YAML file; TypeError naming the first entry that is not one."""
+    queries = storage.load_yaml(pathlib.Path(path).read_text(encoding="utf-8"))["queries"]
+    if not isinstance(queries, list):
+        raise TypeError("queries is not a list")
+    for number, item in enumerate(queries, 1):
+        if not (isinstance(item, dict) and isinstance(item.get("q"), str) and isinstance(item.get("expect"), list)
+                and isinstance(item.get("kind", ""), str)):
+            raise TypeError(f"query {number} needs a text q, a list expect and a text kind if any")
+    return queries
 
 
 def report(judgements):

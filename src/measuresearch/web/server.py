@@ -97,6 +97,8 @@ def listen(app, host, port, threads=8, networks=(), proxy_count=1):
         if exc.errno == errno.EADDRINUSE:
             raise CannotListen(f"port {port} is in use; try PORT={_free_port_after(host, port)} make serve") from None
         raise CannotListen(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    except ValueError:  # waitress: a host that resolves to no address
+        raise CannotListen(f"cannot listen on {host}:{port}: no such address") from None
     for listener in sockets.values():
         if isinstance(listener, BaseWSGIServer):
             listener.channel_class = StrictChannel
