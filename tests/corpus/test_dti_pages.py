@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from measuresearch.corpus.sources import dti_page as dti
 from measuresearch.domain import model
+from conftest import SEED
 
 P1 = "Tariffs and trade defence measures applied on Information and Communication Technology (ICT) goods"
 P12 = "Online sales and transactions"
@@ -239,3 +240,16 @@ def test_a_line_is_refused_as_a_date_line_exactly_when_the_date_grammar_refuses_
     except model.DateError:
         refused = True
     assert dti._bad_date(line) == refused
+
+
+@pytest.mark.parametrize("bare", ["Coverage", "Coverage ", "Coverage:", "Coverage:  "])
+def test_a_coverage_line_without_its_coverage_is_refused_not_read_as_description(bare):
+    # a page cut off after the word "Coverage" would otherwise put that word at the end of the description
+    # and drop the coverage of a measure already stored
+    seed = SEED.read_text(encoding="utf-8")  # the real seed page, its one "Coverage" line changed
+    lines = seed.split("\n")
+    at = next(n for n, line in enumerate(lines) if line.startswith("Coverage "))
+    measures, problems = _read("\n".join([*lines[:at], bare, *lines[at + 1:]]))
+    assert len(problems) == 1 and problems[0].startswith(f"page.txt:{at + 1}: ") and "no coverage" in problems[0]
+    cut, problems = _read("\n".join([*lines[:at], bare]))  # the page ends there
+    assert len(problems) == 1 and "is the page cut off here?" in problems[0]

@@ -18,6 +18,7 @@ import dataclasses
 import re
 
 _COVERAGE = re.compile(r"^Coverage(?::\s*|\s+)(?P<coverage>\S.*)$")
+_BARE_COVERAGE = re.compile(r"^Coverage:?$")
 _SOURCE = re.compile(r"^-\s+(?P<url>https?://\S+)\s*$")
 _SHOW_MORE = re.compile(r"^-\s*Show more\s*(\.\.\.|…)?\s*$", re.IGNORECASE)
 _NUMBER = re.compile(r"^(?P<number>[-+]?\d+(?:\.\d+)?)\s*(?P<unit>%)?$")
@@ -66,6 +67,9 @@ def read_body(lines, first, end, date_count, skip, foreign):
         if text and skip(text):
             i += 1
             continue
+        if _BARE_COVERAGE.match(text) and not _next_is_number(lines, i + 1, end):
+            raise EntryError(i, f"{text!r} has no coverage after it (such as 'Coverage Horizontal'): "
+                                "is the page cut off here?")
         coverage = _COVERAGE.match(text)
         if coverage and _next_is_number(lines, i + 1, end):
             coverage = None  # a label such as "Coverage rate of zero tariffs" over its number
