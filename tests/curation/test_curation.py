@@ -61,6 +61,18 @@ def test_accept_writes_into_the_corpus_given_before_or_after_the_action(api, dat
     assert list((tmp_path / "cwd" / "corpus").iterdir()) == []
 
 
+def test_accept_into_a_corpus_folder_that_does_not_exist_is_refused_and_the_proposal_stays_open(
+        api, data, corpus_copy, capsys):
+    proposal_id = propose(api)
+    typo = corpus_copy.parent / (corpus_copy.name + "_typo")
+    status, _, err = run(capsys, "proposals", "--data", str(data), "accept", str(proposal_id), "--corpus", str(typo))
+    assert status == 2 and "is no corpus folder" in err and not typo.exists()
+    status, _, err = run(capsys, "proposals", "--data", str(data), "accept", str(proposal_id),
+                         "--corpus", str(corpus_copy))  # so it can still be accepted where it belongs
+    assert status == 0, err
+    assert any(m.titles == PROPOSAL["titles"] for m in corpus.load(corpus_copy))
+
+
 def test_accepted_proposal_is_found_by_the_next_search(api, data, corpus_copy, tmp_path, capsys):
     proposal_id = propose(api)
     status, out, _ = run(capsys, "proposals", "--json", "--data", str(data))

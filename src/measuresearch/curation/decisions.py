@@ -1,6 +1,7 @@
 """The curator's decisions: close a report, accept a proposal into the corpus, reject one."""
 
 import datetime
+import pathlib
 
 from measuresearch.corpus import importer
 from measuresearch.corpus import merge
@@ -9,7 +10,7 @@ from measuresearch.curation import submissions
 from measuresearch.domain import model
 from measuresearch.domain import provenance
 from measuresearch.domain import taxonomy
-from measuresearch.errors import Conflict
+from measuresearch.errors import Conflict, InvalidParameter
 
 
 def accept(store, proposal_id, corpus_dir, as_edit=False, today=None):
@@ -23,6 +24,9 @@ def accept(store, proposal_id, corpus_dir, as_edit=False, today=None):
     source_url, which `sources` keeps too. Only then is it marked accepted, so a
     refused write leaves it open.
     """
+    if corpus_dir is not None and not pathlib.Path(corpus_dir).is_dir():  # a mistyped --corpus: never made here
+        raise InvalidParameter(f"{corpus_dir} is no corpus folder; nothing was written, the proposal stays open",
+                               "corpus")
     proposal = store.proposal(proposal_id)
     if proposal["status"] != "open":
         store.decide_proposal(proposal_id, "accepted")  # raises Conflict with the current status
