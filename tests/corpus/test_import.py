@@ -133,6 +133,32 @@ def test_a_changed_figure_updates_the_measure_in_place(tmp_path, out):
     assert how == "titles" and [f[0] for f in fields] == ["description"]
 
 
+@pytest.mark.parametrize("kept", [0.5, 0.9])
+def test_a_page_cut_off_in_a_description_is_refused_and_the_stored_measure_kept(tmp_path, out, kept):
+    # the copy stopped in its last entry's description: read alone, that entry is a shorter description
+    # with no coverage, which would replace the stored one and drop its coverage
+    text = _seed()
+    lines = text.split("\n")
+    at = max(n for n, line in enumerate(lines) if line.startswith("Coverage "))
+    cut = "\n".join(lines[:at - 1] + [lines[at - 1][:int(len(lines[at - 1]) * kept)]])
+    before = _files(out)
+    with pytest.raises(InputProblems) as refused:
+        _reimport(tmp_path, out, cut)
+    (problem,) = refused.value.problems
+    assert "is the page cut off?" in str(problem) and "nothing was changed" in str(problem)
+    assert _files(out) == before
+
+
+def test_a_description_that_grows_or_ends_otherwise_is_an_update(tmp_path, out):
+    # the control: a longer description, or a shorter one that is not the start of the stored text, updates
+    old = _by_id(out)
+    measure_id = "kazakhstan-threshold-for-de-minimis-rule-283a48c4"
+    for edited in (_seed().replace("is USD 580.", "is USD 580. It was raised in 2024."),
+                   _seed().replace("is USD 580.", "is USD 5.")):
+        _reimport(tmp_path, out, edited)
+        assert _by_id(out)[measure_id].description != old[measure_id].description
+
+
 def test_a_changed_date_line_updates_dates_events_and_year(tmp_path, out):
     edited = _seed().replace("Since July 2006\n", "Since July 2006, last amended in March 2024\n")
     report = _reimport(tmp_path, out, edited, dry_run=True)

@@ -146,6 +146,12 @@ def merge(path, country, old, tombstones, incoming, run, problems):
         problems.append(Problem(str(path), 0, f"cannot tell which measure {new.titles[0]!r} ({new.sub_pillar}) "
                                               f"on the page is: equally close to {', '.join(c.id for c in candidates)}; "
                                               "nothing was changed"))
+    for before, after, _ in matching.pairs:
+        if _cut_off(before, after):
+            problems.append(Problem(str(path), 0, (
+                f"{after.source['name']}: the description of {before.id} ({after.titles[0][:60]!r}) on the page is "
+                "only the start of the stored one, and no coverage follows it: is the page cut off? "
+                "nothing was changed")))
     missing = [m for m in matching.missing if run.covers(m)] if not run.add_only else []
     report = FileReport(str(path), pruned=run.prune, missing=missing)
     added, report.unchanged = _other_kind(old, matching.added, path, problems)
@@ -164,6 +170,12 @@ def merge(path, country, old, tombstones, incoming, run, problems):
     graves = [t for t in tombstones if t["id"] not in back] + [
         provenance.tombstone(m.to_dict(), "pruned", run.today) for m in missing if m.id in gone]
     return report, corpus.document(measures, country=country, removed=graves)
+
+
+def _cut_off(before, after):
+    """True when a page gives a record's description cut short and no coverage: a copy that stopped mid-entry."""
+    return (after.coverage is None and len(after.description) < len(before.description)
+            and before.description.startswith(after.description))
 
 
 def _sort_pairs(report, pairs, today):
