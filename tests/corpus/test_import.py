@@ -133,19 +133,30 @@ def test_a_changed_figure_updates_the_measure_in_place(tmp_path, out):
     assert how == "titles" and [f[0] for f in fields] == ["description"]
 
 
-@pytest.mark.parametrize("kept", [0.5, 0.9])
-def test_a_page_cut_off_in_a_description_is_refused_and_the_stored_measure_kept(tmp_path, out, kept):
-    # the copy stopped in its last entry's description: read alone, that entry is a shorter description
-    # with no coverage, which would replace the stored one and drop its coverage
-    text = _seed()
-    lines = text.split("\n")
+def _cut_seed(where):
+    """The real page copied only up to a point in its last entry (a description line, then its coverage line)."""
+    lines = _seed().split("\n")
     at = max(n for n, line in enumerate(lines) if line.startswith("Coverage "))
-    cut = "\n".join(lines[:at - 1] + [lines[at - 1][:int(len(lines[at - 1]) * kept)]])
+    description, coverage = lines[at - 1], lines[at]
+    return "\n".join(lines[:at - 1] + {
+        "in the description": [description[:len(description) // 2]],
+        "near the description's end": [description[:-3]],
+        "after the description": [description],
+        "in the word Coverage": [description, coverage[:3]],
+        "in the coverage": [description, coverage[:len("Coverage Internet")]],
+    }[where])
+
+
+@pytest.mark.parametrize("where", ["in the description", "near the description's end", "after the description",
+                                   "in the word Coverage", "in the coverage"])
+def test_a_page_cut_off_in_its_last_entry_is_refused_and_the_stored_measure_kept(tmp_path, out, where):
+    # read alone, the cut entry is the stored one with its coverage gone or cut, or its description cut short
+    # (or ending in "Cov"): it would replace the stored record without a word
     before = _files(out)
     with pytest.raises(InputProblems) as refused:
-        _reimport(tmp_path, out, cut)
+        _reimport(tmp_path, out, _cut_seed(where))
     (problem,) = refused.value.problems
-    assert "is the page cut off?" in str(problem) and "nothing was changed" in str(problem)
+    assert "is the copy cut off there?" in str(problem) and "nothing was changed" in str(problem)
     assert _files(out) == before
 
 

@@ -149,8 +149,8 @@ def merge(path, country, old, tombstones, incoming, run, problems):
     for before, after, _ in matching.pairs:
         if _cut_off(before, after):
             problems.append(Problem(str(path), 0, (
-                f"{after.source['name']}: the description of {before.id} ({after.titles[0][:60]!r}) on the page is "
-                "only the start of the stored one, and no coverage follows it: is the page cut off? "
+                f"{after.source['name']}: {before.id} ({after.titles[0][:60]!r}) would lose its coverage "
+                f"{before.coverage!r} or the end of its description, the rest kept: is the copy cut off there? "
                 "nothing was changed")))
     missing = [m for m in matching.missing if run.covers(m)] if not run.add_only else []
     report = FileReport(str(path), pruned=run.prune, missing=missing)
@@ -173,9 +173,15 @@ def merge(path, country, old, tombstones, incoming, run, problems):
 
 
 def _cut_off(before, after):
-    """True when a page gives a record's description cut short and no coverage: a copy that stopped mid-entry."""
-    return (after.coverage is None and len(after.description) < len(before.description)
-            and before.description.startswith(after.description))
+    """True when the incoming entry reads like the stored one copied only up to a point: its coverage is gone
+    (or its start alone is left) while its description is the stored one, its start, or it with more text
+    after it (the first letters of "Coverage"), or its description is cut short with no coverage after it."""
+    old, new = before.description, after.description
+    if after.coverage is None:
+        return (bool(before.coverage) and (old.startswith(new) or new.startswith(old))) or (
+            len(new) < len(old) and old.startswith(new))
+    return (old == new and len(after.coverage) < len((before.coverage or "")) and before.coverage.startswith(
+        after.coverage))
 
 
 def _sort_pairs(report, pairs, today):
