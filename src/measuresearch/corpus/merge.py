@@ -176,12 +176,11 @@ def _cut_off(before, after):
     """True when the incoming entry reads like the stored one copied only up to a point: its coverage is gone
     (or its start alone is left) while its description is the stored one, its start, or it with more text
     after it (the first letters of "Coverage"), or its description is cut short with no coverage after it."""
-    old, new = before.description, after.description
+    old, new, stored = before.description, after.description, before.coverage or ""
     if after.coverage is None:
-        return (bool(before.coverage) and (old.startswith(new) or new.startswith(old))) or (
-            len(new) < len(old) and old.startswith(new))
-    return (old == new and len(after.coverage) < len((before.coverage or "")) and before.coverage.startswith(
-        after.coverage))
+        coverage_gone = bool(stored) and (old.startswith(new) or new.startswith(old))
+        return coverage_gone or (len(new) < len(old) and old.startswith(new))
+    return old == new and len(after.coverage) < len(stored) and stored.startswith(after.coverage)
 
 
 def _sort_pairs(report, pairs, today):
