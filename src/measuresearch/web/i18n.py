@@ -23,6 +23,7 @@ from babel.messages import mofile, pofile
 from markupsafe import Markup, escape
 
 LANGUAGES = ("en", "ru", "kk")
+_BY_LOWER = {language.lower(): language for language in LANGUAGES}  # a tag as a header may spell it -> ours
 DEFAULT = "en"
 LOCALE_DIR = pathlib.Path(__file__).resolve().parent / "locale"
 # Letters of the Kazakh Cyrillic alphabet that Russian does not have; і only inside a Cyrillic word
@@ -50,9 +51,6 @@ def negotiate(req):
     found = babel.negotiate_locale(_preferences(header), LANGUAGES, sep="-")
     # Babel matches in any letter case and hands back the tag as the header spelled it ("RU")
     return _BY_LOWER.get(found.lower(), DEFAULT) if found else DEFAULT
-
-
-_BY_LOWER = {language.lower(): language for language in LANGUAGES}
 
 
 def _preferences(header):
