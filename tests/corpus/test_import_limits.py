@@ -1,9 +1,12 @@
 """Issue 18: what an import refuses (sizes, control and bidi characters, declared sheet dimensions)."""
 
 import csv
+import os
+import pathlib
 import re
 import shutil
 import sys
+import threading
 import zipfile
 
 import openpyxl
@@ -84,6 +87,44 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path, out, 
     monkeypatch.setattr(limits, "FILE_BYTES", page.stat().st_size - 1)
     (problem,) = _refused([page], out)
     assert problem.startswith(f"{page}:1: the file has {page.stat().st_size:,} bytes; at most ")
+
+
+def test_a_device_that_never_ends_is_refused_at_the_limit(out, monkeypatch):
+    # /dev/zero says it holds 0 bytes; read without a bound it fills the memory
+    monkeypatch.setattr(limits, "FILE_BYTES", 1000)
+    (problem,) = _refused(["/dev/zero"], out)
+    assert problem == "/dev/zero:1: the file has more than 1,000 bytes; at most 1,000 are imported at once " \
+                      "(split it into several files of one run)"
+
+
+def _imported(page, tmp_path, folder):
+    """Return the corpus files after importing page into a copy of the corpus, the page's name left out."""
+    out = tmp_path / folder
+    shutil.copytree(CORPUS, out)
+    importer.import_files([page], out)
+    name = re.escape(pathlib.Path(page).name).encode()
+    return {file: re.sub(name, b"PAGE", data) for file, data in _files(out).items()}
+
+
+def test_a_page_from_a_pipe_is_imported_like_its_file(tmp_path):
+    # `measuresearch import <(curl ...)`: a pipe, whose size says 0
+    page, fifo = tmp_path / "page.txt", tmp_path / "fifo"
+    shutil.copy(SEED, page)
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_bytes(SEED.read_bytes()))
+    writer.start()
+    from_pipe = _imported(fifo, tmp_path, "a")
+    writer.join()
+    assert from_pipe == _imported(page, tmp_path, "b") != _files(CORPUS)
+
+
+def test_a_page_with_windows_line_ends_is_read_as_its_plain_copy(tmp_path):
+    plain, windows = tmp_path / "plain.txt", tmp_path / "windows.txt"
+    text = SEED.read_text(encoding="utf-8")
+    assert "\r" not in text
+    plain.write_bytes(text.encode("utf-8"))
+    windows.write_bytes(text.replace("\n", "\r\n").encode("utf-8"))
+    assert _imported(windows, tmp_path, "a") == _imported(plain, tmp_path, "b") != _files(CORPUS)
 
 
 def _xlsx(path, rows):

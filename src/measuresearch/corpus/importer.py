@@ -106,7 +106,9 @@ def _read_source(path, names, mapping, progress, day, economy):
         if sheets.is_sheet(path):
             found, problems = sheets.read_sheet(path, names, mapping, progress)
         else:
-            text = pathlib.Path(path).read_text(encoding="utf-8")
+            text = _page_text(path)
+            if text is None:
+                return [], [Problem(str(path), 1, _size_problem(f"more than {limits.FILE_BYTES:,}"))]
             found, problems = dti.parse_entries(text, str(path), names, economy)
     except (OSError, UnicodeDecodeError, ValueError, KeyError) as exc:
         return [], [Problem(str(path), 1, f"cannot read {path}: {exc}")]
@@ -154,9 +156,26 @@ def _too_big(path):
     """Return why a file is refused for its size (limits.FILE_BYTES), or None."""
     size = pathlib.Path(path).stat().st_size
     if size > limits.FILE_BYTES:
-        return (f"the file has {size:,} bytes; at most {limits.FILE_BYTES:,} are imported at once "
-                "(split it into several files of one run)")
+        return _size_problem(f"{size:,}")
     return sheets.unpacked_problem(path)
+
+
+def _size_problem(size):
+    return (f"the file has {size} bytes; at most {limits.FILE_BYTES:,} are imported at once "
+            "(split it into several files of one run)")
+
+
+def _page_text(path):
+    """Return the text of a page, or None past limits.FILE_BYTES.
+
+    Read with a bound, whatever its size says: a device such as /dev/zero or a
+    pipe says it holds 0 bytes, and the first never ends.
+    """
+    with open(path, "rb") as handle:
+        raw = handle.read(limits.FILE_BYTES + 1)
+    if len(raw) > limits.FILE_BYTES:
+        return None
+    return raw.decode("utf-8")  # (the page reader splits lines at \r\n and \r too)
 
 
 def import_files(paths, out_dir, dry_run=False, prune=False, mapping=None, progress=None, wait=60.0,
