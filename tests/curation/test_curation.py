@@ -152,6 +152,15 @@ def test_backup_copies_every_row(api, data, real_measures, tmp_path, capsys):
         assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+
+@pytest.mark.parametrize("name", ["measuresearch.sqlite3", "measuresearch.sqlite3-wal", "../data/measuresearch.sqlite3"])
+def test_a_backup_onto_the_database_itself_is_refused(api, data, real_measures, capsys, name):
+    api.simulate_post(f"/api/measures/{real_measures[0].id}/reports", json={"message": "Kept through the refusal."})
+    status, _, err = run(capsys, "backup", "--data", str(data), "--to", str(data / name))
+    assert status == 2 and "is the database itself" in err
+    with sqlite3.connect(data / "measuresearch.sqlite3") as kept:
+        assert kept.execute("SELECT message FROM reports").fetchall() == [("Kept through the refusal.",)]
+
 @pytest.mark.parametrize("name, value", [("MEASURESEARCH_REPORT_LIMIT", "ten"),
                                          ("MEASURESEARCH_REPORT_LIMIT", "-1"),
                                          ("MEASURESEARCH_REPORT_LIMIT", "²"),  # str.isdigit() says yes

@@ -15,7 +15,7 @@ import sqlite3
 
 from measuresearch import storage
 from measuresearch.curation import migrations
-from measuresearch.errors import StoreUnavailable
+from measuresearch.errors import InvalidParameter, StoreUnavailable
 
 FILENAME = "measuresearch.sqlite3"
 LOCKNAME = ".measuresearch.sqlite3.migrate-lock"
@@ -110,6 +110,10 @@ class SQLiteEngine:
     def backup(self, target):
         """Copy the file to target with SQLite's online backup (consistent while others write)."""
         target = pathlib.Path(target)
+        if target.resolve() in {self.path.resolve(), *(self.path.with_name(FILENAME + end).resolve()
+                                                       for end in ("-wal", "-shm", "-journal"))}:
+            raise InvalidParameter(f"{target} is the database itself (or its journal): back it up to another file",
+                                   "to")
         target.parent.mkdir(parents=True, exist_ok=True)
         source = self._open()
         try:
