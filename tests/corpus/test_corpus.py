@@ -72,3 +72,17 @@ def test_a_durable_write_leaves_no_temporary_files(tmp_path):
     storage.write_text(tmp_path / "x.yaml", "a: 2\n")
     assert [p.name for p in tmp_path.iterdir()] == ["x.yaml"]
     assert (tmp_path / "x.yaml").read_text() == "a: 2\n"
+
+
+def test_a_file_holds_one_economy(tmp_path):
+    # an import reads the file of each economy it imports: a measure filed under another economy
+    # would not be found there, and would come in again as a new measure beside it
+    _write(tmp_path, "a.yaml", "country: Uzbekistan\nmeasures:\n" + GOOD)
+    _write(tmp_path, "b.yaml", "country: [Kazakhstan]\nmeasures:\n" + GOOD.replace("-a-1", "-b-1"))
+    _write(tmp_path, "c.yaml", "measures:\n" + GOOD.replace("-a-1", "-c-1"))  # no economy named: not compared
+    _, problems = corpus.check(tmp_path)
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    assert sorted(map(str, problems)) == [
+        f"{a}:4: a measure of 'Kazakhstan' in the file of 'Uzbekistan': one file holds one economy's measures "
+        "(move it to its economy's file)",
+        f"{b}:1: 'country' is the name of the file's economy (text)"]

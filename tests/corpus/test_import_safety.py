@@ -193,3 +193,17 @@ def test_check_and_index_finish_an_interrupted_import_first_and_say_so(tmp_path,
     assert _yaml_files(out) == b and not (out / transaction.JOURNAL).exists()
     if command == "index":
         assert f"{sum(f.count(b'- id: ') for f in b.values())} measures" in done.stdout
+
+
+def test_an_import_into_a_file_holding_another_economys_measure_is_refused(tmp_path):
+    # the measure would stay where the import cannot find it, and come in again as a new one
+    out = tmp_path / "corpus"
+    importer.import_files([SEED], out)
+    path = out / "kazakhstan.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("country: Kazakhstan\n", "country: Uzbekistan\n", 1),
+                    encoding="utf-8")
+    before = _yaml_files(out)
+    with pytest.raises(InputProblems) as caught:
+        importer.import_files([SEED], out)
+    assert any("a measure of 'Kazakhstan' in the file of 'Uzbekistan'" in str(p) for p in caught.value.problems)
+    assert _yaml_files(out) == before

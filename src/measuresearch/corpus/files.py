@@ -67,6 +67,11 @@ def read_document(path):
         if key_node.value not in TOP_KEYS:
             problems.append(Problem(path, key_node.start_mark.line + 1, f"unknown key {key_node.value!r}"))
     items = dict((k.value, v) for k, v in node.value)
+    country = value.get("country")
+    if "country" in items and not isinstance(country, str):
+        problems.append(Problem(path, items["country"].start_mark.line + 1, "'country' is the name of the file's "
+                                                                           "economy (text)"))
+        country = None
     removed, removed_problems = _tombstones(path, items.get("removed"), value.get("removed"))
     for record, _ in removed:
         record["country"] = value.get("country")
@@ -83,6 +88,11 @@ def read_document(path):
             continue
         problems.extend(_duplicate_keys(item_node, path))
         key_lines = {k.value: k.start_mark.line + 1 for k, _ in item_node.value}
+        if country is not None and isinstance(data.get("country"), str) and data["country"] != country:
+            # an import reads one economy's file: a measure in another's would be imported again, as a new one
+            problems.append(Problem(path, key_lines.get("country", line),
+                                    f"a measure of {data['country']!r} in the file of {country!r}: one file holds "
+                                    "one economy's measures (move it to its economy's file)"))
         located.append(_Located(data, line, key_lines))
     return located, removed, problems
 

@@ -326,8 +326,9 @@ def _existing(path, names, problems, remember=True):
         else:
             document = storage.load_yaml(raw.decode("utf-8"))
             measures = [_valid(data, names) for data in document["measures"]]
-        if set(document) - set(corpus.TOP_KEYS) or None in measures:
-            raise ValueError
+        if (set(document) - set(corpus.TOP_KEYS) or None in measures
+                or any(m.country != document.get("country", m.country) for m in measures)):
+            raise ValueError  # the checker below says where
     except (OSError, UnicodeDecodeError, storage.YAMLError, ValueError, TypeError, KeyError):
         checker = corpus.Checker(names)
         checker.file(path)  # the slow reader, for file:line messages
