@@ -191,3 +191,17 @@ def test_a_language_chosen_in_the_url_stays_through_clicks_and_in_place_updates(
     page.click(".hit-title a >> nth=0")
     page.wait_for_url(re.compile(r"/measures/"))
     assert query_of(page)["lang"] == [lang] and page.get_attribute("html", "lang") == lang
+
+
+@pytest.mark.parametrize("path", ["/%5Cevil.example", "/%09/evil.example", "/%0A/evil.example", "//evil.example",
+                                  "/%2F%2Fevil.example"])
+def test_every_link_of_a_page_not_found_stays_on_the_site(page, browser_errors, server, path):
+    # the language links repeat the page's path: the browser, not a restatement of its rules, says where they go
+    response = page.goto(server + path)
+    assert response.status == 404
+    links = page.eval_on_selector_all("a[href]", "links => links.map(link => link.href)")
+    assert any("lang=ru" in link for link in links)
+    origin = urllib.parse.urlsplit(server)
+    assert all(urllib.parse.urlsplit(link)[:2] == origin[:2] for link in links), links
+    assert browser_errors == ["Failed to load resource: the server responded with a status of 404 (Not Found)"]
+    browser_errors.clear()  # the 404 asked for, and nothing else

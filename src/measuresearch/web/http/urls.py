@@ -68,13 +68,22 @@ def localized(path, lang=None):
     return f"{path}{'&' if '?' in path else '?'}{urllib.parse.urlencode([('lang', lang)])}"
 
 
+def same_site_path(path):
+    """Return a decoded request path as a link that stays on this site.
+
+    The path is percent-encoded again (a browser reads "/\\evil.example", or a tab or line
+    break after the first "/", as "//evil.example": another site) and starts with one "/".
+    """
+    return "/" + urllib.parse.quote(path, safe="/:@!$&'()*+,;=~").lstrip("/")
+
+
 def language_links(relative_uri, current):
     """Return the language switcher: this page in each language (name, code, url, current)."""
     path, _, query = relative_uri.partition("?")
     # the page's own parameters only: a shared link's utm_source is not handed on
     kept = [p for p in urllib.parse.parse_qsl(query) if p[0] in ORDER + PAGE_EXTRAS and p[0] != "lang"]
     return [{"code": code, "name": name, "current": code == current,
-             "url": path + "?" + urllib.parse.urlencode(kept + [("lang", code)])}
+             "url": same_site_path(path) + "?" + urllib.parse.urlencode(kept + [("lang", code)])}
             for code, name in LANGUAGE_NAMES.items()]
 
 
@@ -129,7 +138,7 @@ def without_blanks(path, query_string):
     kept = [(name, value) for name, value in pairs if value != ""]
     if len(kept) == len(pairs):
         return None
-    return path + ("?" + urllib.parse.urlencode(kept) if kept else "")
+    return same_site_path(path) + ("?" + urllib.parse.urlencode(kept) if kept else "")
 
 
 def with_notice_links(result, request, lang=None):
