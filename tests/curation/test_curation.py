@@ -5,16 +5,23 @@ import sqlite3
 
 import falcon.testing
 import pytest
+import yaml
 
 from measuresearch.cli import main as cli
 from measuresearch.corpus import files as corpus
+from measuresearch.corpus import importer
 from measuresearch.corpus import merge
 from measuresearch.index.build import indexer
 from measuresearch.config import Config
+from measuresearch.curation import decisions
+from measuresearch.curation.store import open_store
+from measuresearch.errors import Conflict, InputProblems
 from measuresearch.index.engine import IndexHolder
 from measuresearch.search.service import SearchRequest, search
 from measuresearch.web.views import reports
 from measuresearch.web.app import create_app
+
+from conftest import SEED
 
 # made up by the test suite: it goes only into a temporary copy of the corpus
 PROPOSAL = {"country": "Kazakhstan", "pillar": "Content access", "sub_pillar": "Restrictions on online advertising",
@@ -266,3 +273,150 @@ def test_a_withdrawn_contribution_answers_410_saying_so(api, data, corpus_copy, 
         assert answer.status_code == 410 and "withdrawn by the curator" in answer.json["error"]["message"]
     finally:
         holder.close()
+
+
+# --- two curators at once, and edits the pages must not undo ---------------------------------------
+
+def _meanwhile(monkeypatch, other_curator):
+    """Let other_curator() act once while an accept is about to write: its checks done, the import lock not held."""
+    real = importer.import_measures
+
+    def import_measures(*args, **kwargs):
+        monkeypatch.setattr(importer, "import_measures", real)
+        other_curator()
+        return real(*args, **kwargs)
+    monkeypatch.setattr(importer, "import_measures", import_measures)
+
+
+def _titled(folder, title):
+    return [m for m in corpus.load(folder) if title in m.titles]
+
+
+@pytest.mark.parametrize("other", ["reject", "accept"])
+def test_a_proposal_decided_by_two_curators_at_once_is_decided_once(api, data, corpus_copy, monkeypatch, other):
+    proposal_id = propose(api)
+    store = open_store(data, None)
+    refused = []
+
+    def other_curator():
+        with pytest.raises(Conflict) as caught:
+            decisions.reject(store, proposal_id) if other == "reject" else \
+                decisions.accept(store, proposal_id, corpus_copy)
+        refused.append(caught.value.message)
+    _meanwhile(monkeypatch, other_curator)
+    proposal, _ = decisions.accept(store, proposal_id, corpus_copy)
+    assert refused == [f"proposal {proposal_id} is already accepted"]
+    (record,) = _titled(corpus_copy, PROPOSAL["titles"][0])  # written once, by the accept that said so
+    assert proposal["status"] == "accepted" and proposal["measure_id"] == record.id
+    assert store.proposal(proposal_id) == proposal
+
+
+def test_two_proposals_of_one_measure_accepted_at_once_make_one_record(api, data, corpus_copy, monkeypatch):
+    first, second = propose(api), propose(api, description="The same order as another reader words it.")
+    store = open_store(data, None)
+    _meanwhile(monkeypatch, lambda: decisions.accept(store, second, corpus_copy))
+    with pytest.raises(InputProblems) as caught:
+        decisions.accept(store, first, corpus_copy)
+    (record,) = _titled(corpus_copy, PROPOSAL["titles"][0])
+    assert any(f"proposal {first} is an edit of {record.id}" in str(p) for p in caught.value.problems)
+    assert store.proposal(first)["status"] == "open"  # refused, so still to be decided
+    assert store.proposal(second)["measure_id"] == record.id
+
+
+def test_an_edit_of_a_record_changed_meanwhile_is_refused(api, data, corpus_copy, monkeypatch):
+    first = propose(api, **EDIT)
+    second = propose(api, **{**EDIT, "description": "Test-only text: another reader's version of the rules."})
+    store = open_store(data, None)
+    _meanwhile(monkeypatch, lambda: decisions.accept(store, second, corpus_copy, as_edit=True))
+    with pytest.raises(InputProblems) as caught:
+        decisions.accept(store, first, corpus_copy, as_edit=True)
+    assert any(f"{ADVERTISING_ID} changed after proposal {first} was compared with it" in str(p)
+               for p in caught.value.problems)
+    assert {m.id: m for m in corpus.load(corpus_copy)}[ADVERTISING_ID].edited["by"] == f"proposal {second}"
+    assert store.proposal(first)["status"] == "open"
+
+
+def test_an_accepted_edit_that_adds_a_coverage_does_not_stop_the_next_import_of_its_page(api, data, corpus_copy,
+                                                                                          capsys):
+    # a measure the seed page gives no coverage; a reader adds one and a longer description
+    bare = next(m for m in corpus.load(corpus_copy) if m.coverage is None)
+    proposal_id = propose(api, country=bare.country, pillar=bare.pillar, sub_pillar=bare.sub_pillar,
+                          titles=bare.titles, dates=bare.dates, description=bare.description + " Test-only addition.",
+                          coverage="Test-only coverage")
+    status, _, err = run(capsys, "proposals", "--data", str(data), "accept", str(proposal_id),
+                         "--corpus", str(corpus_copy), "--as-edit")
+    assert status == 0, err
+    status, out, err = run(capsys, "import", str(SEED), "--out", str(corpus_copy), "--prune")
+    assert status == 0, err
+    assert "1 accepted edit(s) kept" in out
+    kept = {m.id: m for m in corpus.load(corpus_copy)}[bare.id]
+    assert kept.coverage == "Test-only coverage" and kept.description.endswith("Test-only addition.")
+
+
+def test_an_edit_keeps_a_record_without_provenance_without_it(api, data, corpus_copy, capsys):
+    # records written before provenance have no source: the edit must not make them the reader's
+    path = corpus_copy / "kazakhstan.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for record in document["measures"]:
+        record.pop("source", None)
+        record.pop("last_imported", None)
+    path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    proposal_id = propose(api, **EDIT)
+    status, _, err = run(capsys, "proposals", "--data", str(data), "accept", str(proposal_id),
+                         "--corpus", str(corpus_copy), "--as-edit")
+    assert status == 0, err
+    edited = {m.id: m for m in corpus.load(corpus_copy)}[ADVERTISING_ID]
+    assert edited.source is None and edited.edited["by"] == f"proposal {proposal_id}"
+    assert edited.description == EDIT["description"]
+
+
+def test_a_page_listing_again_a_measure_a_reader_sent_meanwhile_brings_no_second_copy(api, data, corpus_copy,
+                                                                                       tmp_path, capsys):
+    lines = SEED.read_text(encoding="utf-8").split("\n")
+    starts = [i for i, line in enumerate(lines) if line.strip() == "KAZAKHSTAN"]
+    header = "\n".join(lines[:starts[0]])
+    entries = ["\n".join(lines[a:b]).rstrip() + "\n" for a, b in zip(starts, starts[1:] + [len(lines)])]
+    dropped = next(e for e in entries if "\nBlocking of websites\n" in e)
+    record = next(m for m in corpus.load(corpus_copy) if m.titles == ["Blocking of websites"])
+    page = tmp_path / "page.txt"
+    # the page's sub-pillar lists only another (made-up) entry: --prune takes the measure away
+    other = dropped.replace("Blocking of websites", "Test-only order on filtering web content")
+    page.write_text(header + "\n" + other, encoding="utf-8")
+    assert run(capsys, "import", str(page), "--out", str(corpus_copy), "--prune")[0] == 0
+    # a reader sends it again, word for word, and it is accepted as a contribution
+    proposal_id = propose(api, pillar=record.pillar, sub_pillar=record.sub_pillar, titles=record.titles,
+                          dates=record.dates, description=record.description, coverage=record.coverage)
+    assert run(capsys, "proposals", "--data", str(data), "accept", str(proposal_id), "--corpus", str(corpus_copy))[0] == 0
+    # the page lists it again: the contribution stands for it, or the import says why not; never two copies
+    page.write_text(header + "\n" + dropped + "\n" + other, encoding="utf-8")
+    run(capsys, "import", str(page), "--out", str(corpus_copy))
+    assert len(_titled(corpus_copy, "Blocking of websites")) == 1
+
+
+# an indicator entry in the DTI's layout H (made up by the test: label and numbers, in a temporary copy only)
+INDICATOR_PAGE = """KAZAKHSTAN
+
+Reported in 2022
+
+ITA signatory? No
+Pillar Tariffs and trade defence measures applied on Information and Communication Technology (ICT) goods  |  \
+Indicator Effective tariff rate on ICT goods (applied weighted average)
+Test-only effective tariff label
+1.53%
+Coverage: Horizontal
+"""
+
+
+def test_a_proposal_never_edits_an_indicator_whose_numbers_it_cannot_carry(api, data, corpus_copy, tmp_path, capsys):
+    page = tmp_path / "indicator.txt"
+    page.write_text(INDICATOR_PAGE, encoding="utf-8")
+    assert run(capsys, "import", str(page), "--out", str(corpus_copy))[0] == 0
+    (indicator,) = [m for m in corpus.load(corpus_copy) if m.kind == "indicator"]
+    proposal_id = propose(api, pillar=indicator.pillar, sub_pillar=indicator.sub_pillar, titles=indicator.titles,
+                          dates=indicator.dates, description="Test-only text: a reader says the rate is now 2.1%.")
+    before = (corpus_copy / "kazakhstan.yaml").read_bytes()
+    status, _, err = run(capsys, "proposals", "--data", str(data), "accept", str(proposal_id),
+                         "--corpus", str(corpus_copy), "--as-edit")
+    assert status == 1 and f"{indicator.id} is an indicator" in err
+    assert (corpus_copy / "kazakhstan.yaml").read_bytes() == before
+    assert open_store(data, None).proposal(proposal_id)["status"] == "open"

@@ -178,6 +178,24 @@ def test_decisions_conflict_and_missing_ids(store_backend):
         store.close_report(5)
 
 
+def test_a_claimed_proposal_is_decided_for_everyone_until_it_is_released_or_given_its_measure(store_backend):
+    store = store_backend.store()
+    first, second = (store.add_proposal({"titles": [t]}, None, "192.0.2.3", 0)["id"] for t in ("a", "b"))
+    assert store.claim_proposal(first)["status"] == "accepted"
+    for decide in (lambda: store.claim_proposal(first), lambda: store.decide_proposal(first, "rejected")):
+        with pytest.raises(Conflict, match="already accepted"):
+            decide()
+    store.release_proposal(first)  # its write was refused
+    assert store.proposal(first)["status"] == "open" and store.proposal(first)["decided_at"] is None
+    store.claim_proposal(first)
+    assert store.accepted_as(first, "m-1")["measure_id"] == "m-1"
+    store.release_proposal(first)  # written: no longer released
+    assert store.proposal(first)["status"] == "accepted"
+    with pytest.raises(NotFound):
+        store.accepted_as(second, "m-2")  # never claimed
+    assert store.proposal(second)["status"] == "open"
+
+
 def test_a_page_of_the_queue_is_read_in_sql_and_equals_that_slice_of_the_whole(store_backend):
     store = store_backend.store()
     for n in range(23):

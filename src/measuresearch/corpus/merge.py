@@ -81,6 +81,7 @@ class Run:
     prune: bool = False
     add_only: bool = False  # a proposal that is no edit: always a new record with a new id
     edit_of: str | None = None  # a proposal accepted as an edit of this record
+    edit_base: str | None = None  # ... as the curator saw it (its digest): changed since, the edit is refused
 
     @classmethod
     def of(cls, measures, today, prune=False, **modes):
@@ -141,26 +142,32 @@ def merge(path, country, old, tombstones, incoming, run, problems):
     """Merge one economy's measures; return (FileReport, the file's new plain data or None if unchanged)."""
     if run.edit_of:
         return _edit(path, country, old, tombstones, incoming[0], run, problems)
+    if run.add_only:
+        _refuse_edits(path, old, incoming, problems)
     matching = identity.Matching(added=list(incoming)) if run.add_only else match(old, incoming, tombstones)
     for new, candidates in matching.ties:
         problems.append(Problem(str(path), 0, f"cannot tell which measure {new.titles[0]!r} ({new.sub_pillar}) "
                                               f"on the page is: equally close to {', '.join(c.id for c in candidates)}; "
                                               "nothing was changed"))
     for before, after, _ in matching.pairs:
-        if _cut_off(before, after):
+        if _cut_off(before, after) and not _kept_edit(before, after):
+            lost = f"its coverage {before.coverage!r} or " if before.coverage else ""
             problems.append(Problem(str(path), 0, (
-                f"{after.source['name']}: {before.id} ({after.titles[0][:60]!r}) would lose its coverage "
-                f"{before.coverage!r} or the end of its description, the rest kept: is the copy cut off there? "
-                "nothing was changed")))
+                f"{after.source['name']}: {before.id} ({after.titles[0][:60]!r}) would lose {lost}the end of its "
+                "description, the rest kept: is the copy cut off there? nothing was changed")))
     missing = [m for m in matching.missing if run.covers(m)] if not run.add_only else []
     report = FileReport(str(path), pruned=run.prune, missing=missing)
     added, report.unchanged = _other_kind(old, matching.added, path, problems)
     pending, touched = _sort_pairs(report, matching.pairs, run.today)
     taken = {m.id for m in old} | {t["id"] for t in tombstones}
     report.added = _with_fresh_ids(added, taken)
+    # a record brought back repeats no record of another source either (a reader may have sent it meanwhile)
+    restored, repeated = _other_kind(old, [m for _, m in matching.restored], path, problems)
+    report.unchanged += repeated
     for tomb, measure in matching.restored:
-        first = (tomb.get("record") or {}).get("source") or measure.source
-        report.restored.append(dataclasses.replace(measure, id=tomb["id"], source=first))
+        if any(m is measure for m in restored):
+            first = (tomb.get("record") or {}).get("source") or measure.source
+            report.restored.append(dataclasses.replace(measure, id=tomb["id"], source=first))
     gone = {m.id for m in missing} if run.prune else set()
     if not (report.changed or report.added or report.restored or gone or touched):
         return report, None
@@ -193,7 +200,7 @@ def _sort_pairs(report, pairs, today):
     pending, touched = {}, False
     for before, after, how in pairs:
         fields = identity.changes(before, after)
-        kept = bool(fields and before.edited and digest(after) == before.edited["replaced"])
+        kept = bool(fields) and _kept_edit(before, after)
         if kept:
             report.kept_edits.append(before)  # the page is as the edit found it: the edit stands
         elif fields:
@@ -206,6 +213,23 @@ def _sort_pairs(report, pairs, today):
         touched = touched or (before.source, before.last_imported) != (source, today)
         pending[before.id] = (before, after, kept)
     return pending, touched
+
+
+def _kept_edit(before, after):
+    """Whether a record carries an accepted edit and the page is as that edit found it (the edit stands)."""
+    return bool(before.edited) and digest(after) == before.edited["replaced"]
+
+
+def _refuse_edits(path, old, incoming, problems):
+    """Refuse a proposal accepted as new whose identity is a record's (one accepted meanwhile, or since it was
+    listed): it is an edit of that record, seen here under the import lock."""
+    by_key = {identity.title_key(record): record for record in old}
+    for measure in incoming:
+        record = by_key.get(identity.title_key(measure))
+        if record is not None:
+            problems.append(Problem(str(path), 0, (
+                f"{measure.source['name']} is an edit of {record.id}, which has its sub-pillar and titles; "
+                "accept it with --as-edit, or reject it; nothing was written")))
 
 
 def _record(pending, today):
@@ -234,10 +258,22 @@ def _edit(path, country, old, tombstones, proposal, run, problems):
     if target is None:
         problems.append(Problem(str(path), 0, f"no measure {run.edit_of!r} to edit; nothing was changed"))
         return report, None
+    if run.edit_base is not None and digest(target) != run.edit_base:
+        problems.append(Problem(str(path), 0, (
+            f"{target.id} changed after {proposal.source['name']} was compared with it (another edit was accepted "
+            "meanwhile): list the proposals again to see what it would change now; nothing was changed")))
+        return report, None
+    if target.kind == "indicator":
+        problems.append(Problem(str(path), 0, (
+            f"{target.id} is an indicator: a proposal carries no values, and would drop its numbers; edit the "
+            "corpus file, or reject the proposal; nothing was changed")))
+        return report, None
     sources = target.sources + [url for url in proposal.sources if url not in target.sources]
     first = (target.edited or {}).get("replaced") or digest(target)  # the text of its source, before any edit
     edited = {"by": proposal.source["name"], "on": run.today, "url": proposal.source["url"], "replaced": first}
-    now = dataclasses.replace(_updated(target, proposal, run.today), sources=sources, edited=edited)
+    # its source stays what it was, none included: the edit is told by `edited`
+    now = dataclasses.replace(_updated(target, proposal, run.today), source=target.source, sources=sources,
+                              edited=edited)
     report.changed.append((target, now, "edit", identity.changes(target, now)))
     measures = [now if m.id == target.id else m for m in old]
     return report, corpus.document(measures, country=country, removed=tombstones)

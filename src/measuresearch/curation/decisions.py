@@ -23,13 +23,27 @@ def accept(store, proposal_id, corpus_dir, as_edit=False, today=None):
     is always a new record with a new id. Its `source` is the proposal with its
     source_url, which `sources` keeps too. Only then is it marked accepted, so a
     refused write leaves it open.
+
+    Curators may decide at once: the proposal is claimed (marked accepted) before anything
+    is written, so a second accept or a reject of it is refused, and opened again if the
+    write is refused or fails. Whether it is an edit is decided again under the import
+    lock (merge.py), where another proposal accepted meanwhile is seen.
     """
     if corpus_dir is not None and not pathlib.Path(corpus_dir).is_dir():  # a mistyped --corpus: never made here
         raise InvalidParameter(f"{corpus_dir} is no corpus folder; nothing was written, the proposal stays open",
                                "corpus")
-    proposal = store.proposal(proposal_id)
-    if proposal["status"] != "open":
-        store.decide_proposal(proposal_id, "accepted")  # raises Conflict with the current status
+    proposal = store.claim_proposal(proposal_id)  # Conflict with its status once it was decided
+    try:
+        report, measure_id = _write(proposal, corpus_dir, as_edit, today)
+    except BaseException:
+        store.release_proposal(proposal_id)
+        raise
+    return store.accepted_as(proposal_id, measure_id), report
+
+
+def _write(proposal, corpus_dir, as_edit, today):
+    """Write a claimed proposal into the corpus; return (ImportReport, the id of its measure there)."""
+    proposal_id = proposal["id"]
     fields = {key: value for key, value in proposal["proposal"].items() if key in submissions.PROPOSAL_FIELDS}
     names = taxonomy.load(corpus_dir)
     checked, source_url, _ = submissions.check_proposal(fields, names)
@@ -45,9 +59,10 @@ def accept(store, proposal_id, corpus_dir, as_edit=False, today=None):
     if as_edit and not target:
         raise Conflict(f"proposal {proposal_id} is no edit: no measure of {measure.country} has its sub-pillar "
                        "and titles; accept it without --as-edit; nothing was written")
-    run = merge.Run.of([measure], day, add_only=not as_edit, edit_of=target[0].id if target else None)
+    run = merge.Run.of([measure], day, add_only=not as_edit, edit_of=target[0].id if target else None,
+                       edit_base=merge.digest(target[0]) if target else None)
     report = importer.import_measures([measure], corpus_dir, names, run=run)
-    return store.decide_proposal(proposal_id, "accepted", measure_id=_written_id(report, checked["id"])), report
+    return report, _written_id(report, checked["id"])
 
 
 def _written_id(report, proposed_id):

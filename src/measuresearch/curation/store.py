@@ -160,6 +160,26 @@ class Store:
                 raise Conflict(f"proposal {proposal_id} is already {now['status']}")
         return _proposal(row)
 
+    def claim_proposal(self, proposal_id):
+        """Mark an open proposal accepted, with no measure yet, before it is written; return it (Conflict once
+        it was decided). Another accept or a reject of it then finds it decided (decisions.accept)."""
+        return self.decide_proposal(proposal_id, "accepted")
+
+    def accepted_as(self, proposal_id, measure_id):
+        """Give a claimed proposal the id its measure has in the corpus; return it."""
+        with self.connect(write=True) as db:
+            row = db.execute("UPDATE proposals SET measure_id = ? WHERE id = ? AND status = 'accepted' RETURNING *",
+                             (measure_id, proposal_id)).fetchone()
+        if row is None:
+            raise NotFound(f"no accepted proposal with id {proposal_id}")
+        return _proposal(row)
+
+    def release_proposal(self, proposal_id):
+        """Open again a proposal claimed for an accept that wrote nothing (refused, or failed)."""
+        with self.connect(write=True) as db:
+            db.execute("UPDATE proposals SET status = 'open', decided_at = NULL "
+                       "WHERE id = ? AND status = 'accepted' AND measure_id IS NULL", (proposal_id,))
+
     def backup(self, target):
         """Copy the database to target (SQLite's online backup; PostgreSQL says to use pg_dump)."""
         if not self._ready:
