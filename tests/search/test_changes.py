@@ -179,3 +179,15 @@ def test_the_history_is_bounded(tmp_path, pool, monkeypatch):
     history = json.loads((layout.current_build(root) / layout.HISTORY_FILE).read_text())
     assert len(history["builds"]) == 3
     assert [b["added"] for b in history["builds"]] == [[pool[11].id], [pool[12].id], [pool[13].id]]
+
+
+def test_provenance_is_not_a_change_of_the_measure(real_measures):
+    # docs/API.md: where a record came from (source, last_imported, edited) is not what the measure says
+    record = real_measures[0].to_dict()
+    moved = {**record, "source": {**record["source"], "kind": "sheet", "name": "other.xlsx"},
+             "last_imported": "2030-01-01", "edited": {"by": "proposal 1", "on": "2030-01-01", "url": None,
+                                                       "replaced": "0" * 40}}
+    assert fingerprints.fingerprint(moved) == fingerprints.fingerprint(record)
+    for key, value in (("description", record["description"] + " More."), ("sources", ["https://example.org/x"]),
+                       ("coverage", "Test-only coverage")):
+        assert fingerprints.fingerprint({**record, key: value}) != fingerprints.fingerprint(record), key
