@@ -71,6 +71,28 @@ def test_allowed_hosts_answer_only_for_themselves(real_index, measure_id):
         assert entry["url"] == f"http://measures.example.org/measures/{measure_id}"
 
 
+def _without_host(base, path, version):
+    """Send a GET with no Host header at all (http.client always adds one); return its status."""
+    import socket
+    import urllib.parse
+    url = urllib.parse.urlsplit(base)
+    with socket.create_connection((url.hostname, url.port), timeout=60) as sock:
+        sock.sendall(f"GET {path} {version}\r\nConnection: close\r\n\r\n".encode())
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return int(answer.split(b" ", 2)[1]), answer
+
+
+def test_a_request_without_host_gets_no_url_made_up(plain, real_index, measure_id):
+    # HTTP/1.1 requires Host (RFC 9112 3.2); without it the citation would name "waitress.invalid"
+    status, answer = _without_host(plain, paths(measure_id)[0], "HTTP/1.1")
+    assert status == 400 and b"no Host header" in answer
+    assert _without_host(plain, "/api/search?q=data", "HTTP/1.0")[0] == 200  # HTTP/1.0 had no Host
+    with running(real_index, env={"MEASURESEARCH_ALLOWED_HOSTS": "measures.example.org, 127.0.0.1"}) as base:
+        assert _without_host(base, paths(measure_id)[0], "HTTP/1.0")[0] == 400  # only allowed hosts are answered
+
+
 def test_a_base_url_is_used_whatever_the_host(real_index, measure_id):
     with running(real_index, args=("--base-url", "https://trade.example.org/dti/")) as base:
         _, _, bib = call(base, "GET", paths(measure_id)[0], headers={"Host": "other.example"})

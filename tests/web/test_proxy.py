@@ -2,6 +2,8 @@
 MEASURESEARCH_TRUSTED_PROXIES. The test stands in for nginx from 127.0.0.2 (all of 127/8 is loopback) and for a
 stranger from 127.0.0.1."""
 
+import json
+
 import pytest
 
 from serving import call, running, set_cookies
@@ -91,3 +93,31 @@ def test_the_admin_session_cookie_is_secure_behind_tls(proxied):
     status, _, _ = call(base, "GET", "/admin/reports.json", headers={**tls, "Cookie": session.split(";")[0]},
                         source=PROXY)
     assert status == 200
+
+
+def test_a_client_by_its_ipv4_mapped_address_is_that_ipv4_client(proxied):
+    # waitress alone reads "::ffff:198.51.100.1" as the address "::ffff" with a port: every such client one bucket
+    assert [post(proxied, "::ffff:198.51.100.1"), post(proxied, "198.51.100.1"), post(proxied, "::ffff:198.51.100.2")] \
+        == [201, 429, 201]
+    # an IPv6 hop in brackets with a port is its address, counted by its /64
+    assert [post(proxied, "[2001:db8:5::1]:443"), post(proxied, "2001:db8:5::2")] == [201, 429]
+
+
+@pytest.mark.parametrize("name, value", [("X-Forwarded-For", ":."), ("X-Forwarded-For", "127.0.0.1, :."),
+                                         ("X-Forwarded-For", "not-an-address"), ("X-Forwarded-Proto", "ftp"),
+                                         ("X-Forwarded-Proto", "https, http")])
+def test_a_malformed_header_of_the_proxy_is_a_json_400_naming_it(proxied, name, value):
+    base, _ = proxied
+    status, headers, body = call(base, "GET", "/api/search?q=internet", headers={name: value}, source=PROXY)
+    assert status == 400 and headers["Content-Type"].startswith("application/json")
+    assert json.loads(body)["error"]["parameter"] == name
+    # from a stranger the same header is dropped unread
+    assert call(base, "GET", "/api/search?q=internet", headers={name: value}, source=STRANGER)[0] == 200
+
+
+def test_what_a_client_wrote_before_the_proxys_hop_is_not_read(proxied):
+    base, _ = proxied
+    # nginx appends the address it saw to what the client sent: a client's own quote must not break its requests
+    status, _, body = call(base, "GET", "/api/search?q=internet", headers={"X-Forwarded-For": '"abc, 203.0.113.9'},
+                           source=PROXY)
+    assert status == 200 and json.loads(body)["total"] > 0

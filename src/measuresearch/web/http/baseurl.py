@@ -9,6 +9,7 @@ server for a Host it does not recognise.
 
 from measuresearch import config as configuration
 from measuresearch.errors import InvalidParameter
+from measuresearch.web.http.edges import BAD_FORWARDING
 
 
 class BaseURL:
@@ -19,7 +20,13 @@ class BaseURL:
         self.allowed_hosts = frozenset(allowed_hosts)
 
     def process_request(self, req, resp):
+        bad = req.env.get(BAD_FORWARDING)
+        if bad:
+            raise InvalidParameter(f"the {bad} header of the proxy is malformed (an IP address per hop; http or "
+                                   "https)", bad)
         host = req.get_header("Host")
+        if host is None and (self.allowed_hosts or req.env.get("SERVER_PROTOCOL") == "HTTP/1.1"):
+            raise InvalidParameter("the request has no Host header", "Host")  # RFC 9112 3.2
         if host is not None:
             name = configuration.host_name(host)
             if name is None:

@@ -207,10 +207,60 @@ class LoggedTask(_Logged, WSGITask):
             # waitress was told to trust "*" (it knows one address, not networks): refuse the rest here
             for name in FORWARDED_HEADERS:
                 environ.pop(name, None)
+        elif networks:
+            _checked_forwarding(environ, self.channel.server.adj.trusted_proxy_count)
         return environ
 
 
 FORWARDED_HEADERS = tuple("HTTP_" + name for name in PROXY_HEADERS)
+# environ key naming a forwarded header of a trusted proxy that was malformed (taken out): the app answers 400
+BAD_FORWARDING = "measuresearch.bad_forwarding"
+
+
+def _checked_forwarding(environ, count):
+    """Leave waitress the forwarded headers of a trusted proxy only in a form it reads right.
+
+    X-Forwarded-For keeps the `count` hops the proxies appended (what a client wrote before
+    them is its own, and must not break its requests), each an IP address written plainly
+    (an IPv4-mapped one as IPv4, a port dropped); X-Forwarded-Proto is http or https. A
+    header that is not is taken out and named under BAD_FORWARDING: waitress would answer
+    500 or a plain-text 400 for some, and read others wrong (`::ffff:192.0.2.1` as the
+    address `::ffff` with a port).
+    """
+    hops = environ.get("HTTP_X_FORWARDED_FOR")
+    if hops is not None:
+        kept = [_hop_address(hop) for hop in hops.split(",")[-count:]]
+        if None in kept:
+            environ.pop("HTTP_X_FORWARDED_FOR")
+            environ[BAD_FORWARDING] = "X-Forwarded-For"
+        else:
+            environ["HTTP_X_FORWARDED_FOR"] = ", ".join(kept)
+    proto = environ.get("HTTP_X_FORWARDED_PROTO")
+    if proto is not None:
+        if proto.strip().lower() in ("http", "https"):
+            environ["HTTP_X_FORWARDED_PROTO"] = proto.strip().lower()
+        else:
+            environ.pop("HTTP_X_FORWARDED_PROTO")
+            environ[BAD_FORWARDING] = "X-Forwarded-Proto"
+
+
+def _hop_address(hop):
+    """Return one X-Forwarded-For hop as waitress reads an address (IPv6 in brackets), or None if it is none.
+
+    Taken: `192.0.2.1`, `192.0.2.1:443`, `2001:db8::1`, `[2001:db8::1]`, `[2001:db8::1]:443`, quoted or not.
+    """
+    text = hop.strip().strip('"')
+    if text.startswith("["):
+        text = text[1:].partition("]")[0]
+    elif text.count(":") == 1:
+        text = text.partition(":")[0]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if address.version == 6 and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return str(address) if address.version == 4 else f"[{address}]"
 
 
 def _within(address, networks):
