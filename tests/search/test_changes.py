@@ -135,6 +135,15 @@ def test_the_atom_feed_parses_and_lists_added_and_changed_newest_first(history_c
         == 200
 
 
+@pytest.mark.parametrize("params", [{"q": "a\x01b"}, {"q": "a\ufffeb"}, {"q": "a\x0bb", "country": "a\x0cb"}])
+def test_a_feed_of_a_query_with_characters_xml_cannot_hold_is_still_well_formed(history_client, params):
+    response = history_client.simulate_get("/api/search.atom", params=params)
+    assert response.status_code == 200
+    feed = feedparser.parse(response.text)
+    assert feed.bozo == 0, feed.get("bozo_exception")
+    assert feed.feed.title.startswith("measuresearch: “a\ufffdb”")
+
+
 def test_the_feed_follows_the_search(history_client, two_builds, pool):
     _, first, second, expected = two_builds
     pillar = pool[205].pillar

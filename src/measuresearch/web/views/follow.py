@@ -1,5 +1,6 @@
 """Following changes: /api/changes (JSON) and /api/search.atom (an Atom 1.0 feed of any search)."""
 
+import re
 import xml.etree.ElementTree as ET
 
 from measuresearch.domain import provenance
@@ -13,10 +14,19 @@ ATOM = "http://www.w3.org/2005/Atom"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 
 
+# what XML 1.0 cannot hold, even escaped (control characters, U+FFFE, U+FFFF, lone surrogates); ElementTree
+# writes it as it is, and the feed is then not well-formed: a query may bring it (`?q=a%01b`)
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(value):
+    return _NOT_XML.sub("\ufffd", value)
+
+
 def _add(parent, tag, content=None, **attributes):
-    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attributes)
+    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", {name: _xml_text(v) for name, v in attributes.items()})
     if content is not None:
-        element.text = content
+        element.text = _xml_text(content)
     return element
 
 
