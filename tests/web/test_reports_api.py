@@ -338,6 +338,13 @@ def test_admin_view_of_one_measure_lists_its_reports(app, real_measures):
     assert admin_json(app, status="closed")["reports"] == 0
 
 
+@pytest.mark.parametrize("path", ["/admin/reports", "/admin/reports.json"])
+def test_a_measure_filter_with_a_control_character_is_a_400_on_both_engines(app, path):
+    # PostgreSQL cannot hold NUL in text: it was a 503 there and a 200 on SQLite
+    answer = app.simulate_get(path, params={"measure": "\x00"}, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert answer.status_code == 400
+
+
 def test_links_to_the_forms_on_hits_and_measure_pages(app, measure_id):
     search = app.simulate_get("/")
     assert search.text.count('class="report-link"') == search.text.count('class="hit"') > 0

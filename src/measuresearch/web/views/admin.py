@@ -3,6 +3,7 @@
 import falcon
 
 from measuresearch.curation import edits
+from measuresearch.domain import limits
 from measuresearch.search import service as search
 from measuresearch.errors import InvalidParameter, MeasureSearchError, NotFound, RateLimited
 from measuresearch.web.http import guard
@@ -72,7 +73,10 @@ class AdminReports:
         status = params.choice(req, "status", STATUSES["report"], strict=False)
         page = params.whole_number(req, "page", 1, 1, 1_000_000, strict=False)
         per_page = params.whole_number(req, "per_page", PER_PAGE, 1, MAX_PER_PAGE, strict=False)
-        return queue(self.holder, self.subs.store, status, params.single(req, "measure") or None, page, per_page)
+        measure = params.single(req, "measure") or None
+        if measure is not None and limits.bad_character(measure):  # PostgreSQL refuses NUL in text: a 503
+            raise InvalidParameter("measure is a measure's id: no control characters", "measure")
+        return queue(self.holder, self.subs.store, status, measure, page, per_page)
 
     def on_get(self, req, resp):
         data = self._queue(req)
