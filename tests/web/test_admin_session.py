@@ -91,6 +91,16 @@ def test_a_wrong_token_is_401_and_counts_against_the_limit(holder, store_backend
     assert [sign_in(app, "guess").status_code for _ in range(2)] == [401, 429]
 
 
+def test_a_wrong_bearer_token_counts_against_the_same_limit(holder, store_backend, clock):
+    # the header is the other door to the queue: guessing through it is no faster than through the form
+    app = make_client(holder, store_backend, clock, limit=2)[0]
+    guess = {"Authorization": "Bearer guess"}
+    assert [app.simulate_get("/admin/reports.json", headers=guess).status_code for _ in range(3)] == [401, 401, 429]
+    assert sign_in(app, "another guess").status_code == 429  # one limit for both doors
+    assert app.simulate_get("/admin/reports.json", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
+    assert app.simulate_get("/admin/reports.json").status_code == 401  # no credentials: nothing guessed
+
+
 def test_a_session_is_bound_to_its_purpose_and_to_the_token(holder, store_backend, clock, report_path):
     app, subs = make_client(holder, store_backend, clock)
     _, csrf_cookie = form_token(app, report_path)

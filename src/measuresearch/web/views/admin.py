@@ -5,7 +5,7 @@ import falcon
 from measuresearch.curation import edits
 from measuresearch.domain import limits
 from measuresearch.search import service as search
-from measuresearch.errors import InvalidParameter, MeasureSearchError, NotFound, RateLimited
+from measuresearch.errors import InvalidParameter, MeasureSearchError, NotFound, RateLimited, Unauthorized
 from measuresearch.web.http import guard
 from measuresearch.web.views import forms
 from measuresearch.web.views import pages
@@ -67,7 +67,14 @@ class AdminReports:
         self.holder, self.subs = holder, subs
 
     def _queue(self, req):
-        guard.check_admin(req, self.subs.admin_token, self.subs.signer)
+        try:
+            guard.check_admin(req, self.subs.admin_token, self.subs.signer)
+        except Unauthorized:
+            if (req.get_header("Authorization") or "").strip():
+                # a wrong token in the header counts like a wrong one typed at /admin/login (RateLimited once
+                # over): guessing it here is no faster than there
+                self.subs.store.count_submission(self.subs.client(req), self.subs.limit)
+            raise
         params.refuse_unknown(req, ("status", "measure", "page", "per_page"))
         # blanks are "not given": the queue's filter form sends its empty fields
         status = params.choice(req, "status", STATUSES["report"], strict=False)
