@@ -41,6 +41,11 @@ BAD_PARAMETERS = [
     ("sort=best", "sort", "sort must be one of relevance, newest, oldest"),
     ("sort=", "sort", "sort must be one of relevance, newest, oldest"),
     ("year_from=20x", "year_from", "year_from must be a whole number"),
+    # int() reads these too: a number in a URL is written in the digits 0-9, and nothing else
+    ("per_page=%D9%A5", "per_page", "per_page must be a whole number"),  # Arabic-Indic 5
+    ("year_from=%D9%A2%D9%A0%D9%A0%D9%A0", "year_from", "year_from must be a whole number"),
+    ("year_from=%2B2020", "year_from", "year_from must be a whole number"),
+    ("page=%205", "page", "page must be a whole number"),
     ("year_to=10000", "year_to", "year_to must be between 0 and 9999"),
     ("colour=red", "colour", "unknown parameter 'colour'"), ("q=a&q=b", "q", "q may be given only once"),
     ("country=" + "x" * 301, "country", "a country value may be at most 300 characters"),

@@ -4,6 +4,8 @@ The one place that reads search parameters: the JSON API, its exports and the
 HTML page all call search_request(), so they accept and refuse the same things.
 """
 
+import re
+
 import falcon
 
 from measuresearch.errors import InvalidParameter
@@ -34,6 +36,9 @@ def single(req, name):
     return value
 
 
+_WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+
+
 def whole_number(req, name, default, low, high, strict=True):
     """Return an integer parameter in [low, high], or default when absent.
 
@@ -43,6 +48,9 @@ def whole_number(req, name, default, low, high, strict=True):
     value = single(req, name)
     if value == "" and not strict:
         return default
+    if value is not None and not _WHOLE_NUMBER.fullmatch(value):
+        # int() and Falcon also take "+5", " 5" and other scripts' digits ("٥"): a number is written 0-9 here
+        raise InvalidParameter(f"{name} must be a whole number", name)
     try:
         return req.get_param_as_int(name, min_value=low, max_value=high, default=default, allow_multiple=False)
     except falcon.HTTPInvalidParam:
