@@ -6,6 +6,7 @@ rules (not the .po files' Plural-Forms), Babel's own extraction of the templates
 """
 
 import html
+import html.parser
 import re
 import urllib.parse
 
@@ -420,3 +421,44 @@ def test_a_form_without_its_token_is_refused_in_the_page_language(app, lang):  #
 def test_any_accept_language_header_gives_a_page_in_one_of_our_languages(client, accept):
     response = client.simulate_get("/", headers={"Accept-Language": accept})
     assert response.status_code == 200 and html_lang(response.text) in LANGS
+
+
+class _Languages(html.parser.HTMLParser):
+    """Each text of a page with the language it is declared in: the lang of its nearest element that has one."""
+
+    VOID = {"meta", "link", "br", "img", "input", "hr", "wbr", "source"}
+
+    def __init__(self):
+        super().__init__()
+        self.stack, self.texts = [], []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self.VOID:
+            inherited = self.stack[-1][1] if self.stack else None
+            self.stack.append((tag, dict(attrs).get("lang", inherited)))
+
+    def handle_endtag(self, tag):
+        while self.stack and self.stack.pop()[0] != tag:
+            pass
+
+    def handle_data(self, data):
+        if self.stack:
+            self.texts.append((data, self.stack[-1][1], {tag for tag, _ in self.stack}))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_cyrillic_word_of_a_measure_page_is_declared_russian_or_kazakh(client, real_measures, lang):
+    # "Law No. 418-V (Закон ...)" on an English page, a Russian title in a list of English dates on a Russian page
+    checked = 0
+    for measure in real_measures:
+        reader = _Languages()
+        reader.feed(page(client, f"/measures/{measure.id}", lang=lang).text)
+        # the titles: the heading, and the lists (further titles, dates, related measures); not the <title>,
+        # which cannot mark a part, nor the citations, copied as they are
+        for text, declared, within in reader.texts:
+            if not within & {"h1", "li"} or within & {"title", "pre"}:
+                continue
+            for run in re.findall(r"[\u0400-\u04ff]{2,}", text):
+                checked += 1
+                assert declared in ("ru", "kk"), (measure.id, run, declared)
+    assert checked > 0
