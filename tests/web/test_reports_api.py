@@ -111,6 +111,14 @@ def test_limits_at_the_edges_are_accepted(app, measure_id):
     assert report(app, measure_id, "y" * 5000, email="first.last+tag@sub.example.co.uk").status_code == 201
 
 
+@pytest.mark.parametrize("content_type", ["APPLICATION/JSON", "Application/Json; Charset=UTF-8"])
+def test_a_media_type_is_read_whatever_its_letter_case(app, measure_id, content_type):
+    # RFC 9110 8.3.1: type, subtype and parameter names are case-insensitive
+    sent = app.simulate_post(f"/api/measures/{measure_id}/reports", body='{"message": "The law was repealed."}',
+                             headers={"Content-Type": content_type})
+    assert sent.status_code == 201, sent.text
+
+
 def test_not_json_and_oversized_bodies_are_refused(app, measure_id):
     url = f"/api/measures/{measure_id}/reports"
     assert app.simulate_post(url, body="message=hello+there+friend", headers=FORM).status_code == 415

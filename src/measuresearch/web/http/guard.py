@@ -166,6 +166,9 @@ def read_body(req):
         raise falcon.HTTPLengthRequired(description="send a Content-Length")
     if length > MAX_BODY:
         raise falcon.HTTPContentTooLarge(description=f"the body may be at most {MAX_BODY} bytes")
+    if req.content_type:  # a media type is case-insensitive (RFC 9110 8.3.1); Falcon finds its handler by exact name
+        kind, semicolon, rest = req.content_type.partition(";")
+        req.content_type = kind.strip().lower() + semicolon + rest
     return req.get_media()
 
 
