@@ -119,13 +119,27 @@ def test_matrix_shape_and_echo(app_client):
 
 @pytest.mark.parametrize("query, parameter", [
     ("rows=colour", "rows"), ("cols=", "cols"), ("rows=a&rows=b", "rows"),
-    ("page=2", "page"), ("utm_source=x", "utm_source"), ("rows=group&year_from=abc", "year_from"),
+    ("page=abc", "page"), ("utm_source=x", "utm_source"), ("rows=group&year_from=abc", "year_from"),
+    ("sort=best", "sort"),
 ])
 def test_bad_matrix_parameters_are_400(app_client, query, parameter):
     for path in ("/api/matrix", "/api/matrix.csv"):
         response = app_client.simulate_get(path + "?" + query)
         assert response.status_code == 400
         assert response.json["error"]["parameter"] == parameter
+
+
+def test_the_page_parameters_of_a_search_change_no_count(app_client):
+    # API.md: the matrix takes the search parameters; like the exports it checks page, per_page and sort
+    for path in ("/api/matrix", "/api/matrix.csv"):
+        plain = app_client.simulate_get(path, query_string="rows=country&cols=pillar&q=data")
+        paged = app_client.simulate_get(path, query_string="rows=country&cols=pillar&q=data&page=3&per_page=5"
+                                                           "&sort=newest")
+        assert paged.status_code == plain.status_code == 200
+        if path.endswith(".csv"):
+            assert paged.text == plain.text
+        else:
+            assert {**paged.json, "query": None} == {**plain.json, "query": None}
 
 
 def test_matrix_csv_is_the_same_table(app_client):

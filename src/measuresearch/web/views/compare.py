@@ -15,7 +15,8 @@ from measuresearch.web.http import urls
 from measuresearch.web.views.exports import safe_cell
 from measuresearch.web.http.params import SEARCH_PARAMS, choice, search_request
 
-MATRIX_PARAMS = (SEARCH_PARAMS - {"sort", "page", "per_page"}) | {"rows", "cols"}
+# the search parameters, as for the exports: sort, page and per_page are checked, then mean nothing to a count
+MATRIX_PARAMS = SEARCH_PARAMS | {"rows", "cols"}
 PAGE_ROWS = ("country", "group")  # the compare view: economies or groups by pillar (or sub-pillar)
 PAGE_COLS = ("pillar", "sub_pillar")
 # the compare view's filter lists, in order: groups and pillars (shown open), the other facets (domain/fields.py)
