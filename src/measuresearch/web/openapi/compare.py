@@ -10,11 +10,10 @@ def _axis(name, description):
 
 
 def _matrix_params():
-    # the search parameters without the paging and the order, which a matrix does not have
-    params = [p for p in search_params() if p["name"] not in ("page", "per_page", "sort")]
+    # the search parameters; the paging and the order are checked, then change no count (as for the exports)
     return [_axis("rows", "dimension of the rows (default country)"),
             _axis("cols", "dimension of the columns (default pillar); the same as rows gives the diagonal"),
-            *params]
+            *search_params()]
 
 
 def _follow_paths():
