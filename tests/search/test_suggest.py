@@ -77,6 +77,8 @@ def test_every_completion_keeps_the_text_as_typed_and_exists_in_the_corpus(holde
     ("Law on Amendments", "Law on Amendments and Additions to Certain Legislative Acts of the Republic of Kazakhstan "
                           "on Information and Communications"),
     ("418", "418-V"),
+    ("167", "167-V\u0406"),  # the source writes it with a Cyrillic І: offered as written
+    ("53", "53/НК"),
     ("No. 41", "No. 417-V"),
     ("No. 41", "No. 418-V"),
     ("law on i", "law on informatization"),

@@ -15,7 +15,7 @@ import re
 import threading
 import weakref
 
-from measuresearch.text.analysis import LAW_TAIL, WORD, WORD_CHAR
+from measuresearch.text.analysis import LAW_NUMBER, LAW_TAIL, WORD, WORD_CHAR
 from measuresearch.text.writing_systems import is_cyrillic, lookalike_tables
 
 # the rest of a word, as the index splits words: letters and digits, then law-number tails such as -V, /НК
@@ -136,7 +136,8 @@ def complete(texts, prefix, limit=10):
     found += sorted(words, key=lambda text: (-words[text], text))
     result, seen = [], set()
     for text in found:
-        if text.lower() not in seen and not mixes_scripts(text):
+        # a law number is the source's own ("167-VІ", with a Cyrillic І): offered as written
+        if text.lower() not in seen and not mixes_scripts(LAW_NUMBER.sub(" ", text)):
             seen.add(text.lower())
             result.append(text)
     return result[:limit]
