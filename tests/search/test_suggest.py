@@ -9,6 +9,7 @@ from measuresearch.search import suggest as completions
 from measuresearch.search.service import suggest
 
 WORD = re.compile(r"[^\W_]+")
+LAW_NUMBER = re.compile(r"\d+[-/][^\W\d_]+")  # 418-V, 53/НК, 167-VІ
 
 
 def fold(text):
@@ -63,7 +64,8 @@ def test_every_completion_keeps_the_text_as_typed_and_exists_in_the_corpus(holde
                 offered += 1
                 assert completion.startswith(variant) and len(completion) > len(variant), (variant, completion)
                 assert occurs(completion, texts), (variant, completion)  # never glued: "data lack"
-                for word in WORD.findall(completion):
+                # no word mixes scripts, but a law number the source writes so ("167-VІ"), which occurs as it is
+                for word in WORD.findall(LAW_NUMBER.sub(" ", completion)):
                     assert len(scripts_of(word)) <= 1, (variant, completion)
     assert offered > 1000
 
