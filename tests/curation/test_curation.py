@@ -420,3 +420,19 @@ def test_a_proposal_never_edits_an_indicator_whose_numbers_it_cannot_carry(api, 
     assert status == 1 and f"{indicator.id} is an indicator" in err
     assert (corpus_copy / "kazakhstan.yaml").read_bytes() == before
     assert open_store(data, None).proposal(proposal_id)["status"] == "open"
+
+
+def test_a_measure_the_curator_withdrew_stays_out_when_its_page_is_imported_again(corpus_copy, capsys):
+    record = next(m for m in corpus.load(corpus_copy) if m.titles == ["Blocking of websites"])
+    assert run(capsys, "withdraw", record.id, "--corpus", str(corpus_copy))[0] == 0
+    status, out, err = run(capsys, "import", str(SEED), "--out", str(corpus_copy))
+    assert status == 0, err
+    assert "0 added" in out and "1 withdrawn by the curator, left out" in out
+    assert record.id not in {m.id for m in corpus.load(corpus_copy)} and not _titled(corpus_copy, record.titles[0])
+    # the curator lets the page's entry in again by deleting the tombstone: it comes back under its id
+    path = corpus_copy / "kazakhstan.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del document["removed"]
+    path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert run(capsys, "import", str(SEED), "--out", str(corpus_copy))[0] == 0
+    assert [m.id for m in _titled(corpus_copy, record.titles[0])] == [record.id]

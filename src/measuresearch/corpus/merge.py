@@ -33,6 +33,7 @@ class FileReport:
     missing: list = dataclasses.field(default_factory=list)
     restored: list = dataclasses.field(default_factory=list)  # new measures that got a removed id back
     kept_edits: list = dataclasses.field(default_factory=list)  # edited records whose page did not change
+    withdrawn: list = dataclasses.field(default_factory=list)  # entries of measures the curator withdrew: left out
     pruned: bool = False
 
     def line(self):
@@ -46,6 +47,8 @@ class FileReport:
             text += f"; the page's new text replaces the accepted edit of {', '.join(replacing)}"
         if self.kept_edits:
             text += f"; {len(self.kept_edits)} accepted edit(s) kept (their page still says what they replaced)"
+        if self.withdrawn:
+            text += f"; {len(self.withdrawn)} withdrawn by the curator, left out"
         return text
 
     def details(self):
@@ -63,6 +66,9 @@ class FileReport:
                    for m in self.kept_edits)
         out.extend(f"  + {m.id}: {m.titles[0]}" for m in self.added)
         out.extend(f"  + {m.id}: {m.titles[0]} (removed earlier; its id is back)" for m in self.restored)
+        out.extend(f"  x {tomb['id']}: {tomb['titles'][0] if tomb['titles'] else ''} (withdrawn by the curator on "
+                   f"{tomb.get('removed_on')}; left out: remove its tombstone to take the page's entry again)"
+                   for tomb in self.withdrawn)
         verb = "removed, tombstone kept" if self.pruned else "kept"
         out.extend(f"  - {m.id}: {m.titles[0]} (missing from the page; {verb})" for m in self.missing)
         return out
@@ -161,10 +167,13 @@ def merge(path, country, old, tombstones, incoming, run, problems):
     pending, touched = _sort_pairs(report, matching.pairs, run.today)
     taken = {m.id for m in old} | {t["id"] for t in tombstones}
     report.added = _with_fresh_ids(added, taken)
+    # the curator took a withdrawn measure out: a page that lists it again does not undo that
+    report.withdrawn = [tomb for tomb, _ in matching.restored if tomb.get("reason") == "withdrawn"]
+    back = [(tomb, measure) for tomb, measure in matching.restored if tomb.get("reason") != "withdrawn"]
     # a record brought back repeats no record of another source either (a reader may have sent it meanwhile)
-    restored, repeated = _other_kind(old, [m for _, m in matching.restored], path, problems)
+    restored, repeated = _other_kind(old, [m for _, m in back], path, problems)
     report.unchanged += repeated
-    for tomb, measure in matching.restored:
+    for tomb, measure in back:
         if any(m is measure for m in restored):
             first = (tomb.get("record") or {}).get("source") or measure.source
             report.restored.append(dataclasses.replace(measure, id=tomb["id"], source=first))
