@@ -769,6 +769,26 @@ def test_records_carry_their_source_set_once_and_kept(tmp_path):
 # --------------------------------------------------------------------------- any mix of layouts
 
 LAYOUTS = ["A", "B", "C", "D", "E", "F", "G", "I", "N/A", "H", "H-N/A"]
+# how a description may begin like another line of a page (a date line, a coverage, a classification);
+# made-up sentences, as every description of these tests
+LOOKALIKE_STARTS = ["Since July 2018 the PLACEHOLDER rule applies to every seller.",
+                    "Since then, PLACEHOLDER sellers register with the ministry",
+                    "Reported in 2019 that PLACEHOLDER operators filter content.",
+                    "Coverage of this PLACEHOLDER law extends to all means of communication.",
+                    "Pillar of the PLACEHOLDER regime: equipment is certified."]
+
+
+@pytest.mark.parametrize("start", LOOKALIKE_STARTS)
+@pytest.mark.parametrize("layout", ["A", "C", "D", "E", "F", "G"])
+@pytest.mark.parametrize("covered", [True, False], ids=["coverage", "no-coverage"])
+def test_a_description_that_begins_like_another_line_is_the_description(tmp_path, start, layout, covered):
+    # layout E above all: no economy line stands between an entry's description and the next entry's dates
+    entries = [layout_entry(layout, n) for n in range(3)]
+    entries[1].description = start
+    if not covered:
+        entries[1].coverage = None
+    entries[0].economy_line = True
+    assert_page_read(tmp_path, Page(entries))
 
 
 @st.composite
@@ -781,6 +801,8 @@ def pages(draw):
         entry = layout_entry(layout, n, titles=draw(st.integers(1, 3)))
         if entry.kind == "measure" and layout in "ABDE" and draw(st.booleans()):
             entry.coverage = None
+        if entry.kind == "measure" and draw(st.integers(0, 3)) == 0:
+            entry.description = draw(st.sampled_from(LOOKALIKE_STARTS)).replace("PLACEHOLDER", f"PLACEHOLDER {n}")
         entries.append(entry)
     entries[0].economy_line = True  # E: the page names the economy above its first entry
     return Page(entries)

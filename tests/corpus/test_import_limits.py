@@ -118,6 +118,18 @@ def test_a_page_from_a_pipe_is_imported_like_its_file(tmp_path):
     assert from_pipe == _imported(page, tmp_path, "b") != _files(CORPUS)
 
 
+def test_a_page_saved_with_a_byte_order_mark_is_read_as_its_plain_copy(tmp_path):
+    # Windows editors put U+FEFF first: it is no part of the first line ("\ufeffKAZAKHSTAN" is no economy)
+    plain, marked = tmp_path / "plain.txt", tmp_path / "marked.txt"
+    text = SEED.read_text(encoding="utf-8")
+    plain.write_bytes(text.encode("utf-8"))
+    for body in (text, text[text.index("KAZAKHSTAN"):]):  # with the page's first lines, and without them
+        marked.write_bytes(b"\xef\xbb\xbf" + body.encode("utf-8"))
+        assert _imported(marked, tmp_path, "a") == _imported(plain, tmp_path, "b") != _files(CORPUS)
+        for folder in ("a", "b"):
+            shutil.rmtree(tmp_path / folder)
+
+
 def test_a_page_with_windows_line_ends_is_read_as_its_plain_copy(tmp_path):
     plain, windows = tmp_path / "plain.txt", tmp_path / "windows.txt"
     text = SEED.read_text(encoding="utf-8")

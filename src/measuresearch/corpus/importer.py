@@ -175,7 +175,8 @@ def _page_text(path):
         raw = handle.read(limits.FILE_BYTES + 1)
     if len(raw) > limits.FILE_BYTES:
         return None
-    return raw.decode("utf-8")  # (the page reader splits lines at \r\n and \r too)
+    # utf-8-sig: the byte-order mark Windows editors put first is no part of the page's first line
+    return raw.decode("utf-8-sig")  # (the page reader splits lines at \r\n and \r too)
 
 
 def import_files(paths, out_dir, dry_run=False, prune=False, mapping=None, progress=None, wait=60.0,

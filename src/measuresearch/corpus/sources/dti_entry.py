@@ -73,6 +73,11 @@ def read_body(lines, first, end, date_count, skip, foreign):
         coverage = _COVERAGE.match(text)
         if coverage and _next_is_number(lines, i + 1, end):
             coverage = None  # a label such as "Coverage rate of zero tariffs" over its number
+        elif coverage and (_coverage_below(lines, i + 1, end, skip)
+                           or (sum(1 for _, line in content if line) <= date_count and _sentence(text))):
+            # a description that begins "Coverage of this law ...": the coverage is further down, or
+            # this sentence stands where the description must (right after the titles, one per date line)
+            coverage = None
         elif coverage or _SOURCE.match(text) or _SHOW_MORE.match(text):  # is_tail(text), its coverage matched
             if coverage:
                 body.coverage = coverage.group("coverage").strip()
@@ -96,6 +101,24 @@ def read_body(lines, first, end, date_count, skip, foreign):
     else:
         _read_titles(content, date_count, body)
     return body
+
+
+def _sentence(text):
+    """Whether a line reads as a sentence (a description), not as a coverage such as 'Coverage Horizontal'."""
+    return len(text) > 40 and text.rstrip()[-1:] in ".…!"
+
+
+def _coverage_below(lines, start, end, skip):
+    """Return whether a coverage line stands further down the entry, before any source line."""
+    for n in range(start, end):
+        text = lines[n].strip()
+        if not text or skip(text):
+            continue
+        if _SOURCE.match(text) or _SHOW_MORE.match(text):
+            return False
+        if _COVERAGE.match(text) and not _next_is_number(lines, n + 1, end):
+            return True
+    return False
 
 
 def _next_is_number(lines, start, end):

@@ -30,7 +30,10 @@ _PILLAR_SECOND_HALF = re.compile(r"^\|?\s*" + _CLASS)
 # what an entry's body reads that the record keeps as it is (titles, description, coverage, ...)
 _BODY_FIELDS = tuple(field.name for field in dataclasses.fields(Body) if field.name in FIELDS)
 _STATUS_LENGTH = 150  # a status line is short: a question and its answers
+_DATE_TYPO_LENGTH = 60  # a date line that does not parse is taken for a misspelt one up to this length
+_SENTENCE_ENDS = ".…!;:"
 _BAR_CLASS = re.compile(r"\|\s*(Sub-pillar|Indicator)\b")
+_CLASS_WORD = re.compile(r"\b(Sub-pillar|Indicator)\b")
 # What every date line that model.parse_date_line reads begins with ("N/A" or a clause's keyword): the
 # other lines, titles and descriptions above all, need no parse to be known as no date line.
 _DATE_START = re.compile(r"\s*(?:" + "|".join(re.escape(k) for k in (NOT_AVAILABLE, *DATE_KEYWORDS)) + ")",
@@ -75,9 +78,23 @@ class _Header:
 
 
 def is_date_line(text):
-    """Return True for a line that is meant as a date line ("Since ...", "Reported in ...", "N/A")."""
-    lower = text.lower()
-    return text == NOT_AVAILABLE or (len(text) <= _STATUS_LENGTH and lower.startswith(DATE_KEYWORDS))
+    """Return True for a line that is meant as a date line ("Since ...", "Reported in ...", "N/A").
+
+    A line that begins like one is one when it reads as one, or when it is a short line with a
+    year, not a sentence ("Since Smarch 2020": refused later, with the reason); a description that begins
+    "Since July 2018 the use of ..." or "Reported in 2019 that ..." is none, and stays the
+    description of the entry above (layout E has no economy line between them).
+    """
+    if text == NOT_AVAILABLE:
+        return True
+    if len(text) > _STATUS_LENGTH or not text.lower().startswith(DATE_KEYWORDS):
+        return False
+    try:
+        events_of([text])
+    except DateError:  # a misspelt date line still names a year, and is no sentence
+        return (len(text) <= _DATE_TYPO_LENGTH and text.rstrip()[-1:] not in _SENTENCE_ENDS
+                and re.search(r"\d{4}", text) is not None)
+    return True
 
 
 def _economy_line(text, names):
@@ -111,6 +128,8 @@ def _classifications(lines):
             if rest:
                 found.append((i, second, half.group("pillar"), rest.group("sub")))
                 after = second
+            elif "|" not in text and not _CLASS_WORD.search(text):
+                continue  # no bar, no Sub-pillar line under it: a description that begins "Pillar of ..."
             else:
                 problems.append((i, f"cannot read the classification {text[:80]!r}: expected "
                                     "'Pillar <pillar>  |  Sub-pillar <sub-pillar>' (or '| Indicator <name>')"))
