@@ -160,9 +160,13 @@ def test_backup_copies_every_row(api, data, real_measures, tmp_path, capsys):
 
 
 
-@pytest.mark.parametrize("name", ["measuresearch.sqlite3", "measuresearch.sqlite3-wal", "../data/measuresearch.sqlite3"])
+@pytest.mark.parametrize("name", ["measuresearch.sqlite3", "measuresearch.sqlite3-wal", "../data/measuresearch.sqlite3",
+                                  "hard-link.sqlite3"])
 def test_a_backup_onto_the_database_itself_is_refused(api, data, real_measures, capsys, name):
     api.simulate_post(f"/api/measures/{real_measures[0].id}/reports", json={"message": "Kept through the refusal."})
+    if name == "hard-link.sqlite3":
+        import os
+        os.link(data / "measuresearch.sqlite3", data / name)
     status, _, err = run(capsys, "backup", "--data", str(data), "--to", str(data / name))
     assert status == 2 and "is the database itself" in err
     with sqlite3.connect(data / "measuresearch.sqlite3") as kept:
@@ -368,6 +372,19 @@ def test_an_edit_keeps_a_record_without_provenance_without_it(api, data, corpus_
     edited = {m.id: m for m in corpus.load(corpus_copy)}[ADVERTISING_ID]
     assert edited.source is None and edited.edited["by"] == f"proposal {proposal_id}"
     assert edited.description == EDIT["description"]
+    # its page, imported again, gives it the page's provenance and keeps the edit; a sheet of its sub-pillar
+    # with --prune then leaves it alone (a record of no kind would be any run's)
+    status, out, err = run(capsys, "import", str(SEED), "--out", str(corpus_copy))
+    assert status == 0 and "1 accepted edit(s) kept" in out, err
+    now = {m.id: m for m in corpus.load(corpus_copy)}[ADVERTISING_ID]
+    assert now.source["kind"] == "dti_page" and now.description == EDIT["description"]
+    sheet = corpus_copy.parent / "sheet.csv"
+    sheet.write_text("Country,Pillar,Sub-pillar,Title,Date,Description,Coverage\n"
+                     f"Kazakhstan,{now.pillar},{now.sub_pillar},Test-only sheet title,Since 2020,"
+                     "Test-only sheet description.,Horizontal\n", encoding="utf-8")
+    status, out, err = run(capsys, "import", str(sheet), "--out", str(corpus_copy), "--prune")
+    assert status == 0, err
+    assert ADVERTISING_ID in {m.id for m in corpus.load(corpus_copy)}
 
 
 def test_a_page_listing_again_a_measure_a_reader_sent_meanwhile_brings_no_second_copy(api, data, corpus_copy,
@@ -387,10 +404,13 @@ def test_a_page_listing_again_a_measure_a_reader_sent_meanwhile_brings_no_second
     proposal_id = propose(api, pillar=record.pillar, sub_pillar=record.sub_pillar, titles=record.titles,
                           dates=record.dates, description=record.description, coverage=record.coverage)
     assert run(capsys, "proposals", "--data", str(data), "accept", str(proposal_id), "--corpus", str(corpus_copy))[0] == 0
-    # the page lists it again: the contribution stands for it, or the import says why not; never two copies
+    # the page lists it again: the contribution, which says the same, stands for it; never two copies
     page.write_text(header + "\n" + dropped + "\n" + other, encoding="utf-8")
-    run(capsys, "import", str(page), "--out", str(corpus_copy))
-    assert len(_titled(corpus_copy, "Blocking of websites")) == 1
+    status, out, err = run(capsys, "import", str(page), "--out", str(corpus_copy))
+    assert status == 0, err
+    assert "0 added" in out
+    (kept,) = _titled(corpus_copy, "Blocking of websites")
+    assert kept.source["kind"] == "proposal"
 
 
 # an indicator entry in the DTI's layout H (made up by the test: label and numbers, in a temporary copy only)

@@ -94,6 +94,9 @@ def test_a_wrong_token_is_401_and_counts_against_the_limit(holder, store_backend
 def test_a_wrong_bearer_token_counts_against_the_same_limit(holder, store_backend, clock):
     # the header is the other door to the queue: guessing through it is no faster than through the form
     app = make_client(holder, store_backend, clock, limit=2)[0]
+    # another scheme (a proxy's Basic sign-in, say) guesses no token: it never counts
+    assert [app.simulate_get("/admin/reports.json", headers={"Authorization": "Basic eDp5"}).status_code
+            for _ in range(3)] == [401, 401, 401]
     guess = {"Authorization": "Bearer guess"}
     assert [app.simulate_get("/admin/reports.json", headers=guess).status_code for _ in range(3)] == [401, 401, 429]
     assert sign_in(app, "another guess").status_code == 429  # one limit for both doors

@@ -103,16 +103,22 @@ def test_a_client_by_its_ipv4_mapped_address_is_that_ipv4_client(proxied):
     assert [post(proxied, "[2001:db8:5::1]:443"), post(proxied, "2001:db8:5::2")] == [201, 429]
 
 
-@pytest.mark.parametrize("name, value", [("X-Forwarded-For", ":."), ("X-Forwarded-For", "127.0.0.1, :."),
-                                         ("X-Forwarded-For", "not-an-address"), ("X-Forwarded-Proto", "ftp"),
-                                         ("X-Forwarded-Proto", "https, http")])
-def test_a_malformed_header_of_the_proxy_is_a_json_400_naming_it(proxied, name, value):
+@pytest.mark.parametrize("value", ["ftp", "https, http"])
+def test_a_malformed_scheme_from_the_proxy_is_a_json_400_naming_it(proxied, value):
     base, _ = proxied
+    name = "X-Forwarded-Proto"
     status, headers, body = call(base, "GET", "/api/search?q=internet", headers={name: value}, source=PROXY)
     assert status == 400 and headers["Content-Type"].startswith("application/json")
     assert json.loads(body)["error"]["parameter"] == name
     # from a stranger the same header is dropped unread
     assert call(base, "GET", "/api/search?q=internet", headers={name: value}, source=STRANGER)[0] == 200
+
+
+@pytest.mark.parametrize("hop", [":.", "127.0.0.1, :.", "unknown", "unix:", ""])
+def test_a_forwarded_hop_that_names_no_address_counts_as_the_proxy(proxied, hop):
+    # waitress alone answered 500 for ":."; Squid writes "unknown", nginx "unix:" for a socket's client
+    base, path = proxied
+    assert call(base, "GET", "/api/search?q=internet", headers={"X-Forwarded-For": hop}, source=PROXY)[0] == 200
 
 
 def test_what_a_client_wrote_before_the_proxys_hop_is_not_read(proxied):

@@ -131,7 +131,7 @@ def _other_kind(old, added, path, problems):
         others = [r for r in by_key.get(identity.title_key(measure), []) if kind_of(r) not in (None, kind_of(measure))]
         if not others:
             kept.append(measure)
-        elif any(not identity.changes(r, measure) for r in others):
+        elif any(not _says_else(r, measure) for r in others):
             unchanged += 1
         else:
             other = others[0]
@@ -142,6 +142,12 @@ def _other_kind(old, added, path, problems):
                 f"`measuresearch withdraw {other.id}`); "
                 "nothing was changed")))
     return kept, unchanged
+
+
+def _says_else(record, measure):
+    """Whether two records of one measure say different things; their `sources` are where each was read (a
+    reader's record lists the address it gave) and do not count."""
+    return any(name != "sources" for name, _, _ in identity.changes(record, measure))
 
 
 def merge(path, country, old, tombstones, incoming, run, problems):
@@ -218,7 +224,7 @@ def _sort_pairs(report, pairs, today):
             pending[before.id] = now
             continue
         report.unchanged += 1
-        source = before.source if kept else before.source or after.source
+        source = before.source or after.source  # a record without provenance (an older file) takes its page's
         touched = touched or (before.source, before.last_imported) != (source, today)
         pending[before.id] = (before, after, kept)
     return pending, touched
@@ -246,7 +252,9 @@ def _record(pending, today):
     if not isinstance(pending, tuple):
         return pending
     before, after, kept = pending
-    return dataclasses.replace(before, last_imported=today) if kept else _updated(before, after, today)
+    if kept:
+        return dataclasses.replace(before, last_imported=today, source=before.source or after.source)
+    return _updated(before, after, today)
 
 
 def digest(measure):

@@ -110,8 +110,7 @@ class SQLiteEngine:
     def backup(self, target):
         """Copy the file to target with SQLite's online backup (consistent while others write)."""
         target = pathlib.Path(target)
-        if target.resolve() in {self.path.resolve(), *(self.path.with_name(FILENAME + end).resolve()
-                                                       for end in ("-wal", "-shm", "-journal"))}:
+        if any(_same_file(target, self.path.with_name(FILENAME + end)) for end in ("", "-wal", "-shm", "-journal")):
             raise InvalidParameter(f"{target} is the database itself (or its journal): back it up to another file",
                                    "to")
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -127,6 +126,14 @@ class SQLiteEngine:
         finally:
             source.close()
         return target
+
+
+def _same_file(a, b):
+    """Whether two paths name one file: the same path once resolved, or one file by two links."""
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
+    except OSError:
+        return False
 
 
 def _rollback(connection):

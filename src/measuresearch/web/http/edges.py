@@ -222,17 +222,18 @@ def _checked_forwarding(environ, count):
 
     X-Forwarded-For keeps the `count` hops the proxies appended (what a client wrote before
     them is its own, and must not break its requests), each an IP address written plainly
-    (an IPv4-mapped one as IPv4, a port dropped); X-Forwarded-Proto is http or https. A
-    header that is not is taken out and named under BAD_FORWARDING: waitress would answer
-    500 or a plain-text 400 for some, and read others wrong (`::ffff:192.0.2.1` as the
-    address `::ffff` with a port).
+    (an IPv4-mapped one as IPv4, a port dropped). A hop that names no address (`unknown`,
+    nginx's `unix:` for a client on a socket, a garbled one) leaves the request to count as
+    the proxy's own. X-Forwarded-Proto is http or https; another is taken out and named
+    under BAD_FORWARDING (the app answers 400). Waitress alone answered 500 or a plain-text
+    400 for some of these, and read others wrong (`::ffff:192.0.2.1` as the address `::ffff`
+    with a port).
     """
     hops = environ.get("HTTP_X_FORWARDED_FOR")
     if hops is not None:
         kept = [_hop_address(hop) for hop in hops.split(",")[-count:]]
         if None in kept:
             environ.pop("HTTP_X_FORWARDED_FOR")
-            environ[BAD_FORWARDING] = "X-Forwarded-For"
         else:
             environ["HTTP_X_FORWARDED_FOR"] = ", ".join(kept)
     proto = environ.get("HTTP_X_FORWARDED_PROTO")
