@@ -2,6 +2,8 @@
 
 import json
 import sqlite3
+import threading
+import time
 
 import falcon.testing
 import pytest
@@ -300,19 +302,65 @@ def _titled(folder, title):
 def test_a_proposal_decided_by_two_curators_at_once_is_decided_once(api, data, corpus_copy, monkeypatch, other):
     proposal_id = propose(api)
     store = open_store(data, None)
-    refused = []
+    outcomes, others = [], []
 
     def other_curator():
-        with pytest.raises(Conflict) as caught:
-            decisions.reject(store, proposal_id) if other == "reject" else \
+        try:
+            decisions.reject(store, proposal_id, corpus_copy) if other == "reject" else \
                 decisions.accept(store, proposal_id, corpus_copy)
-        refused.append(caught.value.message)
-    _meanwhile(monkeypatch, other_curator)
+            outcomes.append("decided")
+        except Conflict as refused:
+            outcomes.append(refused.message)
+
+    real = merge.merge
+
+    def merging(*args, **kwargs):  # the first accept holds the import lock and its claim here
+        monkeypatch.setattr(merge, "merge", real)
+        others.append(threading.Thread(target=other_curator))
+        others[0].start()
+        time.sleep(0.3)  # the other curator runs into the claim, or into the lock
+        return real(*args, **kwargs)
+    monkeypatch.setattr(merge, "merge", merging)
     proposal, _ = decisions.accept(store, proposal_id, corpus_copy)
-    assert refused == [f"proposal {proposal_id} is already accepted"]
+    others[0].join(timeout=120)
+    assert outcomes == [f"proposal {proposal_id} is already accepted"]
     (record,) = _titled(corpus_copy, PROPOSAL["titles"][0])  # written once, by the accept that said so
     assert proposal["status"] == "accepted" and proposal["measure_id"] == record.id
     assert store.proposal(proposal_id) == proposal
+
+
+@pytest.mark.parametrize("wrote", [False, True], ids=["killed-before-writing", "killed-after-writing"])
+def test_the_claim_of_an_accept_that_was_killed_is_settled_by_the_corpus(api, data, corpus_copy, wrote, capsys):
+    # SIGKILL, an out-of-memory kill, a reboot: the accept ran no cleanup; the store says accepted, no measure
+    proposal_id = propose(api)
+    store = open_store(data, None)
+    if wrote:
+        decisions.accept(store, proposal_id, corpus_copy)
+        (record,) = _titled(corpus_copy, PROPOSAL["titles"][0])
+        with sqlite3.connect(data / "measuresearch.sqlite3") as db:
+            db.execute("UPDATE proposals SET measure_id = NULL WHERE id = ?", (proposal_id,))
+    else:
+        store.claim_proposal(proposal_id)
+    assert store.proposal(proposal_id)["measure_id"] is None
+    status, out, err = run(capsys, "proposals", "--data", str(data), "accept", str(proposal_id),
+                           "--corpus", str(corpus_copy))
+    if wrote:  # its record is there: it is the accepted proposal's, and nothing is written twice
+        assert status == 2 and "already accepted" in err
+        assert store.proposal(proposal_id)["measure_id"] == record.id
+    else:  # nothing was written: the proposal was open again, and is accepted now
+        assert status == 0, err
+        (record,) = _titled(corpus_copy, PROPOSAL["titles"][0])
+        assert store.proposal(proposal_id)["measure_id"] == record.id
+    assert len(_titled(corpus_copy, PROPOSAL["titles"][0])) == 1
+
+
+def test_a_reject_settles_the_claim_of_a_killed_accept_first(api, data, corpus_copy, capsys):
+    proposal_id = propose(api)
+    open_store(data, None).claim_proposal(proposal_id)
+    status, out, err = run(capsys, "proposals", "--data", str(data), "--corpus", str(corpus_copy), "reject",
+                           str(proposal_id))
+    assert status == 0 and f"proposal {proposal_id} is rejected" in out, err
+    assert not _titled(corpus_copy, PROPOSAL["titles"][0])
 
 
 def test_two_proposals_of_one_measure_accepted_at_once_make_one_record(api, data, corpus_copy, monkeypatch):

@@ -132,7 +132,7 @@ def cmd_proposals(args):
         print(f"proposal {proposal['id']} accepted as {proposal['measure_id']}; run `make index` to serve it")
         return 0
     if args.action == "reject":
-        proposal = curation.reject(store, args.id)
+        proposal = curation.reject(store, args.id, args.corpus)
         print(f"proposal {proposal['id']} is rejected")
         return 0
     proposals = edits.annotate(store.proposals(status=args.status), _corpus_records(args.corpus))

@@ -210,10 +210,14 @@ def _import(paths, out_dir, dry_run, prune, mapping, progress, wait, waiting, to
     return report
 
 
-def import_measures(measures, out_dir, names, dry_run=False, wait=60.0, waiting=None, run=None):
+def import_measures(measures, out_dir, names, dry_run=False, wait=60.0, waiting=None, run=None, on_locked=None,
+                    on_written=None):
     """Merge measures checked against `names` into out_dir, as import_files does (an accepted proposal too).
 
     `run` (merge.Run) says the scope, the day and the mode; by default the measures' own scope, today.
+    Under the import lock, on_locked() runs before the files are read (what it raises stops the run,
+    nothing written), and on_written(report) once they are written (or found unchanged), before the
+    lock is let go: a curator's decision is recorded with the write it belongs to.
     """
     run = run or merge.Run.of(measures, datetime.date.today().isoformat())
     by_country, seen = {}, set()
@@ -224,6 +228,8 @@ def import_measures(measures, out_dir, names, dry_run=False, wait=60.0, waiting=
             by_country.setdefault(measure.country, []).append(measure)
     report, documents, problems = ImportReport(dry_run=dry_run, repeated=len(measures) - len(seen)), {}, []
     with transaction.locked(out_dir, wait, waiting, dry_run=dry_run):
+        if on_locked is not None:
+            on_locked()
         for country, incoming in sorted(by_country.items()):
             name = f"{slugify(country, 8)}.yaml"
             path = pathlib.Path(out_dir) / name
@@ -234,11 +240,14 @@ def import_measures(measures, out_dir, names, dry_run=False, wait=60.0, waiting=
                 documents[name] = document
         if problems:
             raise InputProblems(problems)
+        texts = {}
         if not dry_run and documents:
             texts = {name: yamlout.dump(document).encode("utf-8") for name, document in documents.items()}
             transaction.commit(out_dir, texts)
-            for name, document in documents.items():
-                _remember(pathlib.Path(out_dir) / name, texts[name], document, dumped=True)
+        if on_written is not None and not dry_run:
+            on_written(report)
+        for name, document in documents.items() if texts else ():
+            _remember(pathlib.Path(out_dir) / name, texts[name], document, dumped=True)
     return report
 
 

@@ -5,6 +5,7 @@ import pathlib
 
 from measuresearch.corpus import importer
 from measuresearch.corpus import merge
+from measuresearch.corpus import transaction
 from measuresearch.curation import edits
 from measuresearch.curation import submissions
 from measuresearch.domain import model
@@ -21,29 +22,21 @@ def accept(store, proposal_id, corpus_dir, as_edit=False, today=None):
     A proposal never overwrites a record by accident: one with the identity of an
     existing record (edits.edit_of) is an edit, refused unless `as_edit`; any other
     is always a new record with a new id. Its `source` is the proposal with its
-    source_url, which `sources` keeps too. Only then is it marked accepted, so a
-    refused write leaves it open.
+    source_url, which `sources` keeps too.
 
-    Curators may decide at once: the proposal is claimed (marked accepted) before anything
-    is written, so a second accept or a reject of it is refused, and opened again if the
-    write is refused or fails. Whether it is an edit is decided again under the import
-    lock (merge.py), where another proposal accepted meanwhile is seen.
+    Curators may decide at once. Under the import lock the proposal is claimed (marked
+    accepted, no measure yet), then written, then given its measure's id, before the lock
+    is let go: a second accept or a reject meanwhile finds it decided, and whether it is an
+    edit is decided again there (merge.py). A refused or failed write opens it again. A
+    claim without a measure that the lock finds is one whose accept was killed: settle()
+    gives it the record it wrote, or opens it again.
     """
     if corpus_dir is not None and not pathlib.Path(corpus_dir).is_dir():  # a mistyped --corpus: never made here
         raise InvalidParameter(f"{corpus_dir} is no corpus folder; nothing was written, the proposal stays open",
                                "corpus")
-    proposal = store.claim_proposal(proposal_id)  # Conflict with its status once it was decided
-    try:
-        report, measure_id = _write(proposal, corpus_dir, as_edit, today)
-    except BaseException:
-        store.release_proposal(proposal_id)
-        raise
-    return store.accepted_as(proposal_id, measure_id), report
-
-
-def _write(proposal, corpus_dir, as_edit, today):
-    """Write a claimed proposal into the corpus; return (ImportReport, the id of its measure there)."""
-    proposal_id = proposal["id"]
+    proposal = _settled(store, proposal_id, corpus_dir)
+    if proposal["status"] != "open":
+        store.decide_proposal(proposal_id, "accepted")  # raises Conflict with its status
     fields = {key: value for key, value in proposal["proposal"].items() if key in submissions.PROPOSAL_FIELDS}
     names = taxonomy.load(corpus_dir)
     checked, source_url, _ = submissions.check_proposal(fields, names)
@@ -61,8 +54,59 @@ def _write(proposal, corpus_dir, as_edit, today):
                        "and titles; accept it without --as-edit; nothing was written")
     run = merge.Run.of([measure], day, add_only=not as_edit, edit_of=target[0].id if target else None,
                        edit_base=merge.digest(target[0]) if target else None)
-    report = importer.import_measures([measure], corpus_dir, names, run=run)
-    return report, _written_id(report, checked["id"])
+    state = {"claimed": False, "written": False, "proposal": None}
+
+    def claim():
+        _settle(store, proposal_id, corpus_dir, names, measure.country)
+        store.claim_proposal(proposal_id)  # Conflict once another curator decided it
+        state["claimed"] = True
+
+    def written(report):
+        state["written"] = True
+        state["proposal"] = store.accepted_as(proposal_id, _written_id(report, checked["id"]))
+
+    try:
+        report = importer.import_measures([measure], corpus_dir, names, run=run, on_locked=claim, on_written=written)
+    except BaseException:
+        if state["claimed"] and not state["written"]:
+            store.release_proposal(proposal_id)
+        raise
+    return state["proposal"], report
+
+
+def _claimed(proposal):
+    """Whether a proposal is claimed by an accept and has no measure yet (being written, or its accept died)."""
+    return proposal["status"] == "accepted" and proposal["measure_id"] is None
+
+
+def _settled(store, proposal_id, corpus_dir):
+    """Return the proposal, a claim of a killed accept settled first under the import lock (a running accept
+    is waited for there)."""
+    proposal = store.proposal(proposal_id)
+    if not _claimed(proposal) or corpus_dir is None or not pathlib.Path(corpus_dir).is_dir():
+        return proposal
+    names = taxonomy.load(corpus_dir)
+    country = proposal["proposal"].get("country")
+    country = names.economy(country) if isinstance(country, str) else None
+    with transaction.locked(corpus_dir):
+        if country:
+            _settle(store, proposal_id, corpus_dir, names, country)
+    return store.proposal(proposal_id)
+
+
+def _settle(store, proposal_id, corpus_dir, names, country):
+    """Under the import lock: a claim without a measure is one whose accept died (every accept claims, writes
+    and records its measure under the lock). Give it the record it wrote, else open it again."""
+    if not _claimed(store.proposal(proposal_id)):
+        return
+    name = f"proposal {proposal_id}"
+    records, _ = importer.existing(corpus_dir, country, names)
+    found = next((m.id for m in records if (m.source or {}).get("name") == name and (m.source or {}).get("kind")
+                  == "proposal" or (m.edited or {}).get("by") == name), None)
+    if found:
+        store.accepted_as(proposal_id, found)
+    else:
+        store.release_proposal(proposal_id)
 
 
 def _written_id(report, proposed_id):
@@ -75,8 +119,13 @@ def _written_id(report, proposed_id):
     return proposed_id
 
 
-def reject(store, proposal_id):
-    """Mark an open proposal rejected; nothing is written to the corpus."""
+def reject(store, proposal_id, corpus_dir=None):
+    """Mark an open proposal rejected; nothing is written to the corpus.
+
+    A claim whose accept died (see accept) is settled first, under the import lock of
+    corpus_dir: rejected if it wrote nothing, else it stays accepted (Conflict).
+    """
+    _settled(store, proposal_id, corpus_dir)
     return store.decide_proposal(proposal_id, "rejected")
 
 
