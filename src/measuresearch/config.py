@@ -110,10 +110,21 @@ def checked_base_url(value, name="--base-url"):
         return None
     parts = urllib.parse.urlsplit(value)
     if (parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment
-            or host_name(parts.netloc) is None or not _PATH.fullmatch(parts.path)):
+            or host_name(parts.netloc) is None or not _PATH.fullmatch(parts.path) or _BAD_ESCAPE.search(parts.path)
+            or not _port_fine(parts)):
         raise InvalidParameter(f"{name} must look like https://example.org or https://example.org/path, "
                                f"not {value!r}", name)
     return value.rstrip("/")
 
 
 _PATH = re.compile(r"[A-Za-z0-9/._~!$&'()*+,;=:@%-]*")  # RFC 3986 path characters: no braces, quotes or spaces
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")  # "%" not followed by two hex digits
+
+
+def _port_fine(parts):
+    """Whether a URL's port, if it has one, is 1-65535."""
+    try:
+        port = parts.port
+    except ValueError:
+        return False
+    return port is None or port > 0

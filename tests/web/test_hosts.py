@@ -104,7 +104,8 @@ def test_a_base_url_is_used_whatever_the_host(real_index, measure_id):
 
 
 def test_bad_host_settings_stop_serve_with_one_line(real_index):
-    for env, args in (({"MEASURESEARCH_ALLOWED_HOSTS": "a},b"}, ()), ({}, ("--base-url", "https://a}.example/"))):
+    for env, args in (({"MEASURESEARCH_ALLOWED_HOSTS": "a},b"}, ()), ({}, ("--base-url", "https://a}.example/")),
+                      ({}, ("--base-url", "https://a.example:99999")), ({}, ("--base-url", "https://a.example/p%zz"))):
         result = subprocess.run([sys.executable, "-m", "measuresearch.cli", "serve", "--port", "1", "--index",
                                  str(real_index), *args], env={**os.environ, **env},
                                 capture_output=True, text=True, timeout=60)
