@@ -435,12 +435,17 @@ def test_an_edit_keeps_a_record_without_provenance_without_it(api, data, corpus_
     assert ADVERTISING_ID in {m.id for m in corpus.load(corpus_copy)}
 
 
-def test_a_page_listing_again_a_measure_a_reader_sent_meanwhile_brings_no_second_copy(api, data, corpus_copy,
-                                                                                       tmp_path, capsys):
+def seed_entries():
+    """Return (the seed page's lines above its first entry, its entries as text, each from its economy line)."""
     lines = SEED.read_text(encoding="utf-8").split("\n")
     starts = [i for i, line in enumerate(lines) if line.strip() == "KAZAKHSTAN"]
-    header = "\n".join(lines[:starts[0]])
-    entries = ["\n".join(lines[a:b]).rstrip() + "\n" for a, b in zip(starts, starts[1:] + [len(lines)])]
+    return "\n".join(lines[:starts[0]]), ["\n".join(lines[a:b]).rstrip() + "\n"
+                                          for a, b in zip(starts, starts[1:] + [len(lines)])]
+
+
+def test_a_page_listing_again_a_measure_a_reader_sent_meanwhile_brings_no_second_copy(api, data, corpus_copy,
+                                                                                       tmp_path, capsys):
+    header, entries = seed_entries()
     dropped = next(e for e in entries if "\nBlocking of websites\n" in e)
     record = next(m for m in corpus.load(corpus_copy) if m.titles == ["Blocking of websites"])
     page = tmp_path / "page.txt"
@@ -504,3 +509,27 @@ def test_a_measure_the_curator_withdrew_stays_out_when_its_page_is_imported_agai
     path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
     assert run(capsys, "import", str(SEED), "--out", str(corpus_copy))[0] == 0
     assert [m.id for m in _titled(corpus_copy, record.titles[0])] == [record.id]
+
+
+def test_an_accepted_edit_comes_back_with_its_measure_when_the_page_lists_it_again(api, data, corpus_copy, tmp_path,
+                                                                                   capsys):
+    header, entries = seed_entries()
+    entry = next(e for e in entries if "\nBlocking of websites\n" in e)
+    record = next(m for m in corpus.load(corpus_copy) if m.titles == ["Blocking of websites"])
+    proposal_id = propose(api, pillar=record.pillar, sub_pillar=record.sub_pillar, titles=record.titles,
+                          dates=record.dates, description="Test-only text: a reader's corrected account.",
+                          coverage=record.coverage)
+    assert run(capsys, "proposals", "--data", str(data), "accept", str(proposal_id), "--corpus", str(corpus_copy),
+               "--as-edit")[0] == 0
+    page = tmp_path / "page.txt"
+    # the page stops listing it (--prune takes it away, its edit kept in the tombstone), then lists it again as before
+    other = entry.replace("Blocking of websites", "Test-only order on filtering web content")
+    page.write_text(header + "\n" + other, encoding="utf-8")
+    assert run(capsys, "import", str(page), "--out", str(corpus_copy), "--prune")[0] == 0
+    assert not _titled(corpus_copy, "Blocking of websites")
+    page.write_text(header + "\n" + entry + "\n" + other, encoding="utf-8")
+    status, out, err = run(capsys, "import", str(page), "--out", str(corpus_copy))
+    assert status == 0, err
+    (back,) = _titled(corpus_copy, "Blocking of websites")
+    assert back.id == record.id and back.description == "Test-only text: a reader's corrected account."
+    assert back.edited["by"] == f"proposal {proposal_id}" and back.source["kind"] == "dti_page"

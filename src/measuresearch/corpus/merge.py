@@ -17,6 +17,7 @@ import json
 
 from measuresearch.corpus import files as corpus
 from measuresearch.corpus import identity
+from measuresearch.domain import model
 from measuresearch.domain import provenance
 from measuresearch.domain.provenance import kind_of
 from measuresearch.errors import Problem
@@ -182,7 +183,8 @@ def merge(path, country, old, tombstones, incoming, run, problems):
     for tomb, measure in back:
         if any(m is measure for m in restored):
             first = (tomb.get("record") or {}).get("source") or measure.source
-            report.restored.append(dataclasses.replace(measure, id=tomb["id"], source=first))
+            report.restored.append(_with_its_edit(tomb, measure, run.today)
+                                   or dataclasses.replace(measure, id=tomb["id"], source=first))
     gone = {m.id for m in missing} if run.prune else set()
     if not (report.changed or report.added or report.restored or gone or touched):
         return report, None
@@ -228,6 +230,21 @@ def _sort_pairs(report, pairs, today):
         touched = touched or (before.source, before.last_imported) != (source, today)
         pending[before.id] = (before, after, kept)
     return pending, touched
+
+
+def _with_its_edit(tomb, measure, today):
+    """Return the record a tombstone keeps, when it carries an accepted edit and the page is back saying what
+    that edit replaced (the edit stands, as it would have without the prune); else None."""
+    record = tomb.get("record") or {}
+    if not (record.get("edited") or {}).get("replaced") or record.get("id") != tomb["id"]:
+        return None
+    try:
+        kept = model.from_dict(record)
+    except (TypeError, ValueError, KeyError):
+        return None
+    if not _kept_edit(kept, measure):
+        return None
+    return dataclasses.replace(kept, last_imported=today, source=kept.source or measure.source)
 
 
 def _kept_edit(before, after):
