@@ -129,7 +129,23 @@ BROKEN = [
     ("no description", "KAZAKHSTAN\n\nSince May 2020\n\nPillar Content access | Sub-pillar X\nOnly a title\n"
                        "Coverage Horizontal\n", 6, "description"),
     ("nothing at all", "Database\n\nBrowse Database\n", 1, "no measure found"),
+    # a coverage as a page writes it, ending in a period, is no description
+    ("no description, a coverage with a period", "KAZAKHSTAN\n\nSince May 2020\n\nPillar Content access | "
+     "Sub-pillar X\nOnly a title\nCoverage Internet resources with .kz domain.\n", 6, "description"),
+    ("no date line", "KAZAKHSTAN\n\nPillar Content access | Sub-pillar X\nT\nD\n", 4, "date line"),
 ]
+
+
+@pytest.mark.parametrize("bad", ["Since April 2004, as amended in 2010 and 2015, last amended in December 2022",
+                                 "Since February 2021, last amended in 2022.", "Since Smarch 2020"])
+def test_a_date_line_that_cannot_be_read_is_refused_never_taken_into_the_entry_above(bad):
+    # layout E: no economy line between an entry without coverage and the next entry's date lines
+    page = ("KAZAKHSTAN\n\nSince May 2020\n\nPillar Content access | Sub-pillar X\nT\nA description.\n\n"
+            f"{bad}\n\nPillar Content access | Sub-pillar Y\nT2\nD2\n")
+    measures, problems = dti.parse_page(page, "page.txt")
+    assert [m.description for m in measures] == ["A description."]
+    (problem,) = problems
+    assert problem.line == 9 and "expected a date line such as 'Since July 2018'" in problem.message
 
 
 @pytest.mark.parametrize("name, page, line, message", BROKEN, ids=[b[0] for b in BROKEN])

@@ -21,6 +21,9 @@ _COVERAGE = re.compile(r"^Coverage(?::\s*|\s+)(?P<coverage>\S.*)$")
 _BARE_COVERAGE = re.compile(r"^Coverage:?$")
 _SOURCE = re.compile(r"^-\s+(?P<url>https?://\S+)\s*$")
 _SHOW_MORE = re.compile(r"^-\s*Show more\s*(\.\.\.|…)?\s*$", re.IGNORECASE)
+# "Coverage <word> ...": second words that make a sentence about coverage rather than a coverage value
+_SENTENCE_SECOND_WORDS = frozenset(("of", "for", "is", "was", "extends", "includes", "applies", "covers", "under",
+                                    "in", "by", "to", "and", "has", "will", "may"))
 _NUMBER = re.compile(r"^(?P<number>[-+]?\d+(?:\.\d+)?)\s*(?P<unit>%)?$")
 
 
@@ -104,8 +107,13 @@ def read_body(lines, first, end, date_count, skip, foreign):
 
 
 def _sentence(text):
-    """Whether a line reads as a sentence (a description), not as a coverage such as 'Coverage Horizontal'."""
-    return len(text) > 40 and text.rstrip()[-1:] in ".…!"
+    """Whether a line reads as a sentence (a description), not as a coverage such as 'Coverage Horizontal'.
+
+    "Coverage of ...", "Coverage for ...": a coverage value is a noun phrase ("Horizontal", "Internet
+    resources with .kz domain"), never begun by a preposition or a verb as a sentence about coverage is.
+    """
+    words = text.split()
+    return len(words) > 2 and words[1].lower().rstrip(":") in _SENTENCE_SECOND_WORDS
 
 
 def _coverage_below(lines, start, end, skip):
@@ -166,6 +174,9 @@ def is_tail(text):
 def _read_titles(content, date_count, body):
     """The first date_count lines are titles; blank lines between titles are all there or all absent."""
     filled = [k for k, (_, text) in enumerate(content) if text]
+    if not date_count:
+        raise EntryError(content[filled[0]][0], "expected at least one date line (or 'N/A') before the pillar "
+                                                "line")
     if len(filled) <= date_count:
         last = content[filled[-1]][0]
         raise EntryError(last, f"expected a description line after the title: {date_count} date line(s) date "

@@ -15,7 +15,7 @@ import re
 
 from measuresearch.corpus.sources.dti_entry import Body, EntryError, is_tail, read_body
 from measuresearch.domain import taxonomy
-from measuresearch.domain.model import DATE_KEYWORDS, FIELDS, NOT_AVAILABLE, DateError, Measure, events_of, \
+from measuresearch.domain.model import DATE_KEYWORDS, FIELDS, MONTHS, NOT_AVAILABLE, DateError, Measure, events_of, \
     first_year, measure_id
 from measuresearch.errors import Problem
 
@@ -30,8 +30,8 @@ _PILLAR_SECOND_HALF = re.compile(r"^\|?\s*" + _CLASS)
 # what an entry's body reads that the record keeps as it is (titles, description, coverage, ...)
 _BODY_FIELDS = tuple(field.name for field in dataclasses.fields(Body) if field.name in FIELDS)
 _STATUS_LENGTH = 150  # a status line is short: a question and its answers
-_DATE_TYPO_LENGTH = 60  # a date line that does not parse is taken for a misspelt one up to this length
-_SENTENCE_ENDS = ".…!;:"
+# the words of date lines (keywords, months, "and"): a line of them that does not parse is a misspelt date line
+_DATE_WORDS = frozenset(word for phrase in (*DATE_KEYWORDS, *MONTHS, "and", "n/a") for word in phrase.split())
 _BAR_CLASS = re.compile(r"\|\s*(Sub-pillar|Indicator)\b")
 _CLASS_WORD = re.compile(r"\b(Sub-pillar|Indicator)\b")
 # What every date line that model.parse_date_line reads begins with ("N/A" or a clause's keyword): the
@@ -80,10 +80,11 @@ class _Header:
 def is_date_line(text):
     """Return True for a line that is meant as a date line ("Since ...", "Reported in ...", "N/A").
 
-    A line that begins like one is one when it reads as one, or when it is a short line with a
-    year, not a sentence ("Since Smarch 2020": refused later, with the reason); a description that begins
-    "Since July 2018 the use of ..." or "Reported in 2019 that ..." is none, and stays the
-    description of the entry above (layout E has no economy line between them).
+    A line that begins like one is one when it reads as one, or when its words are those of
+    date lines but for at most two ("Since Smarch 2020", "Since April 2004, as amended in 2010
+    and 2015": refused later, with the reason); a description that begins "Since July 2018 the
+    use of ..." or "Reported in 2019 that ..." is none, and stays the description of the entry
+    above (layout E has no economy line between them).
     """
     if text == NOT_AVAILABLE:
         return True
@@ -91,9 +92,9 @@ def is_date_line(text):
         return False
     try:
         events_of([text])
-    except DateError:  # a misspelt date line still names a year, and is no sentence
-        return (len(text) <= _DATE_TYPO_LENGTH and text.rstrip()[-1:] not in _SENTENCE_ENDS
-                and re.search(r"\d{4}", text) is not None)
+    except DateError:
+        others = [word for word in re.findall(r"[^\W\d_]+", text.lower()) if word not in _DATE_WORDS]
+        return len(others) <= 2
     return True
 
 
