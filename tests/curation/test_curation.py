@@ -342,6 +342,11 @@ def test_the_claim_of_an_accept_that_was_killed_is_settled_by_the_corpus(api, da
     else:
         store.claim_proposal(proposal_id)
     assert store.proposal(proposal_id)["measure_id"] is None
+    # at once, the claim may be a live accept's (into another folder, say): left to it
+    status, _, err = run(capsys, "proposals", "--data", str(data), "accept", str(proposal_id),
+                         "--corpus", str(corpus_copy))
+    assert status == 2 and "is being accepted by another curator" in err
+    _claimed_long_ago(data, proposal_id)
     status, out, err = run(capsys, "proposals", "--data", str(data), "accept", str(proposal_id),
                            "--corpus", str(corpus_copy))
     if wrote:  # its record is there: it is the accepted proposal's, and nothing is written twice
@@ -354,9 +359,16 @@ def test_the_claim_of_an_accept_that_was_killed_is_settled_by_the_corpus(api, da
     assert len(_titled(corpus_copy, PROPOSAL["titles"][0])) == 1
 
 
+def _claimed_long_ago(data, proposal_id):
+    """Date a claim back past decisions.CLAIM_SECONDS: its accept died then."""
+    with sqlite3.connect(data / "measuresearch.sqlite3") as db:
+        db.execute("UPDATE proposals SET decided_at = '2020-01-01T00:00:00Z' WHERE id = ?", (proposal_id,))
+
+
 def test_a_reject_settles_the_claim_of_a_killed_accept_first(api, data, corpus_copy, capsys):
     proposal_id = propose(api)
     open_store(data, None).claim_proposal(proposal_id)
+    _claimed_long_ago(data, proposal_id)
     status, out, err = run(capsys, "proposals", "--data", str(data), "--corpus", str(corpus_copy), "reject",
                            str(proposal_id))
     assert status == 0 and f"proposal {proposal_id} is rejected" in out, err
@@ -533,3 +545,27 @@ def test_an_accepted_edit_comes_back_with_its_measure_when_the_page_lists_it_aga
     (back,) = _titled(corpus_copy, "Blocking of websites")
     assert back.id == record.id and back.description == "Test-only text: a reader's corrected account."
     assert back.edited["by"] == f"proposal {proposal_id}" and back.source["kind"] == "dti_page"
+
+
+@pytest.mark.parametrize("written", [True, False], ids=["after-the-renames", "before-them"])
+def test_an_accept_stopped_during_its_write_leaves_the_proposal_as_the_corpus_says(api, data, corpus_copy,
+                                                                                 monkeypatch, written):
+    from measuresearch.corpus import transaction
+    proposal_id = propose(api)
+    store = open_store(data, None)
+    real = transaction.commit
+
+    def stopped(folder, texts):  # Ctrl-C in the middle of the write
+        if written:
+            real(folder, texts)
+        raise KeyboardInterrupt
+    monkeypatch.setattr(transaction, "commit", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        decisions.accept(store, proposal_id, corpus_copy)
+    monkeypatch.setattr(transaction, "commit", real)
+    records = _titled(corpus_copy, PROPOSAL["titles"][0])
+    now = store.proposal(proposal_id)
+    if written:
+        assert [m.id for m in records] == [now["measure_id"]] and now["status"] == "accepted"
+    else:
+        assert records == [] and now["status"] == "open"

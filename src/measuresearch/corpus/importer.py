@@ -271,6 +271,11 @@ def withdraw(out_dir, measure_id, wait=60.0, today=None):
     raise InputProblems([Problem(str(out_dir), 0, f"no measure {measure_id!r} in this corpus; nothing was changed")])
 
 
+def existing_file(path, names, problems):
+    """Return (measures, tombstones) of one corpus file; its problems go to `problems`."""
+    return _existing(pathlib.Path(path), names, problems, remember=False)
+
+
 def existing(out_dir, country, names):
     """Return (measures, tombstones) of an economy's corpus file, or raise InputProblems."""
     problems = []

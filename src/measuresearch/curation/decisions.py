@@ -3,6 +3,7 @@
 import datetime
 import pathlib
 
+from measuresearch.corpus import files as corpus
 from measuresearch.corpus import importer
 from measuresearch.corpus import merge
 from measuresearch.corpus import transaction
@@ -11,7 +12,7 @@ from measuresearch.curation import submissions
 from measuresearch.domain import model
 from measuresearch.domain import provenance
 from measuresearch.domain import taxonomy
-from measuresearch.errors import Conflict, InvalidParameter
+from measuresearch.errors import Conflict, InputProblems, InvalidParameter
 
 
 def accept(store, proposal_id, corpus_dir, as_edit=False, today=None):
@@ -57,7 +58,7 @@ def accept(store, proposal_id, corpus_dir, as_edit=False, today=None):
     state = {"claimed": False, "written": False, "proposal": None}
 
     def claim():
-        _settle(store, proposal_id, corpus_dir, names, measure.country)
+        _settle(store, proposal_id, corpus_dir, names)
         store.claim_proposal(proposal_id)  # Conflict once another curator decided it
         state["claimed"] = True
 
@@ -69,7 +70,10 @@ def accept(store, proposal_id, corpus_dir, as_edit=False, today=None):
         report = importer.import_measures([measure], corpus_dir, names, run=run, on_locked=claim, on_written=written)
     except BaseException:
         if state["claimed"] and not state["written"]:
-            store.release_proposal(proposal_id)
+            # refused, or stopped (Ctrl-C, an error) perhaps after its journal: the lock finishes the renames,
+            # and the corpus says whether the proposal was written
+            with transaction.locked(corpus_dir):
+                _settle(store, proposal_id, corpus_dir, names, ours=True)
         raise
     return state["proposal"], report
 
@@ -86,27 +90,51 @@ def _settled(store, proposal_id, corpus_dir):
     if not _claimed(proposal) or corpus_dir is None or not pathlib.Path(corpus_dir).is_dir():
         return proposal
     names = taxonomy.load(corpus_dir)
-    country = proposal["proposal"].get("country")
-    country = names.economy(country) if isinstance(country, str) else None
     with transaction.locked(corpus_dir):
-        if country:
-            _settle(store, proposal_id, corpus_dir, names, country)
+        _settle(store, proposal_id, corpus_dir, names)
     return store.proposal(proposal_id)
 
 
-def _settle(store, proposal_id, corpus_dir, names, country):
-    """Under the import lock: a claim without a measure is one whose accept died (every accept claims, writes
-    and records its measure under the lock). Give it the record it wrote, else open it again."""
-    if not _claimed(store.proposal(proposal_id)):
+def _settle(store, proposal_id, corpus_dir, names, ours=False):
+    """Under the import lock: settle a claim without a measure by the corpus: accepted as the record it wrote,
+    else open again.
+
+    Every accept claims, writes and records its measure under the lock, so such a claim is one whose accept
+    died, or stopped, or is one into another corpus folder (whose lock this is not), or is being let go by its
+    accept: one younger than CLAIM_SECONDS is left to its accept (Conflict, try again), unless it is `ours`.
+    """
+    proposal = store.proposal(proposal_id)
+    if not _claimed(proposal):
         return
+    if not ours and _age(proposal["decided_at"], store) < CLAIM_SECONDS:
+        raise Conflict(f"proposal {proposal_id} is being accepted by another curator (or its accept stopped "
+                       f"less than {CLAIM_SECONDS} s ago); try again in a minute")
     name = f"proposal {proposal_id}"
-    records, _ = importer.existing(corpus_dir, country, names)
-    found = next((m.id for m in records if (m.source or {}).get("name") == name and (m.source or {}).get("kind")
-                  == "proposal" or (m.edited or {}).get("by") == name), None)
+    found = None
+    for path in corpus.corpus_files(corpus_dir):  # every file: the proposal's economy may have been renamed
+        problems = []
+        records, _ = importer.existing_file(path, names, problems)
+        if problems:
+            raise InputProblems(problems)
+        found = found or next((m.id for m in records if ((m.source or {}).get("kind") == "proposal"
+                                                         and (m.source or {}).get("name") == name)
+                               or (m.edited or {}).get("by") == name), None)
     if found:
         store.accepted_as(proposal_id, found)
     else:
         store.release_proposal(proposal_id)
+
+
+CLAIM_SECONDS = 120  # a claim younger than this may be a live accept's (into another folder, or letting go)
+
+
+def _age(decided_at, store):
+    """Return the seconds since an ISO 8601 UTC time of the store (infinite for none or an unreadable one)."""
+    try:
+        then = datetime.datetime.strptime(decided_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+    except (TypeError, ValueError):
+        return float("inf")
+    return store.clock() - then.timestamp()
 
 
 def _written_id(report, proposed_id):
