@@ -246,8 +246,8 @@ def import_measures(measures, out_dir, names, dry_run=False, wait=60.0, waiting=
             transaction.commit(out_dir, texts)
         if on_written is not None and not dry_run:
             on_written(report)
-        for name, document in documents.items() if texts else ():
-            _remember(pathlib.Path(out_dir) / name, texts[name], document, dumped=True)
+        for name, text in texts.items():
+            _remember(pathlib.Path(out_dir) / name, text, documents[name], dumped=True)
     return report
 
 

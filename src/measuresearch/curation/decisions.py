@@ -29,7 +29,7 @@ def accept(store, proposal_id, corpus_dir, as_edit=False, today=None):
     accepted, no measure yet), then written, then given its measure's id, before the lock
     is let go: a second accept or a reject meanwhile finds it decided, and whether it is an
     edit is decided again there (merge.py). A refused or failed write opens it again. A
-    claim without a measure that the lock finds is one whose accept was killed: settle()
+    claim without a measure that the lock finds is one whose accept was killed: _settle()
     gives it the record it wrote, or opens it again.
     """
     if corpus_dir is not None and not pathlib.Path(corpus_dir).is_dir():  # a mistyped --corpus: never made here
@@ -109,20 +109,26 @@ def _settle(store, proposal_id, corpus_dir, names, ours=False):
     if not ours and _age(proposal["decided_at"], store) < CLAIM_SECONDS:
         raise Conflict(f"proposal {proposal_id} is being accepted by another curator (or its accept stopped "
                        f"less than {CLAIM_SECONDS} s ago); try again in a minute")
-    name = f"proposal {proposal_id}"
-    found = None
-    for path in corpus.corpus_files(corpus_dir):  # every file: the proposal's economy may have been renamed
-        problems = []
-        records, _ = importer.existing_file(path, names, problems)
-        if problems:
-            raise InputProblems(problems)
-        found = found or next((m.id for m in records if ((m.source or {}).get("kind") == "proposal"
-                                                         and (m.source or {}).get("name") == name)
-                               or (m.edited or {}).get("by") == name), None)
+    found = _written_by(f"proposal {proposal_id}", corpus_dir, names)
     if found:
         store.accepted_as(proposal_id, found)
     else:
         store.release_proposal(proposal_id)
+
+
+def _written_by(name, corpus_dir, names):
+    """Return the id of the record a proposal ("proposal N") added or edited, or None; every file is looked
+    through, as the proposal's economy may have been renamed since."""
+    for path in corpus.corpus_files(corpus_dir):
+        problems = []
+        records, _ = importer.existing_file(path, names, problems)
+        if problems:
+            raise InputProblems(problems)
+        for m in records:
+            if ((m.source or {}).get("kind") == "proposal" and m.source.get("name") == name) \
+                    or (m.edited or {}).get("by") == name:
+                return m.id
+    return None
 
 
 CLAIM_SECONDS = 120  # a claim younger than this may be a live accept's (into another folder, or letting go)

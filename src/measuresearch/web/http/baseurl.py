@@ -22,8 +22,7 @@ class BaseURL:
     def process_request(self, req, resp):
         bad = req.env.get(BAD_FORWARDING)
         if bad:
-            raise InvalidParameter(f"the {bad} header of the proxy is malformed (an IP address per hop; http or "
-                                   "https)", bad)
+            raise InvalidParameter(f"the {bad} header of the proxy is malformed (http or https)", bad)
         host = req.get_header("Host")
         if host is None and req.path != "/healthz":
             # RFC 9112 3.2 (HTTP/1.0 had no Host, but no URL of this service can be made without one: waitress

@@ -109,13 +109,18 @@ def token_matches(given, token):
     return hmac.compare_digest(_digest(given), _digest(token))
 
 
+def bearer(req):
+    """Return the token of an `Authorization: Bearer <token>` header, or None (no header, another scheme, none)."""
+    scheme, _, given = (req.get_header("Authorization") or "").partition(" ")
+    return (given.strip() or None) if scheme.lower() == "bearer" else None
+
+
 def check_admin(req, token, signer):
     """404 when no admin token is configured; 401 unless the request carries it or a live admin session."""
     if not token:
         raise NotFound("no page here")
-    header = req.get_header("Authorization") or ""
-    scheme, _, given = header.partition(" ")
-    if scheme.lower() == "bearer" and token_matches(given.strip(), token):
+    given = bearer(req)
+    if given is not None and token_matches(given, token):
         return
     if any(signer.valid("admin", value, ADMIN_SECONDS, admin_binding(token))
            for value in cookie_values(req, ADMIN_COOKIE)):

@@ -70,7 +70,7 @@ class AdminReports:
         try:
             guard.check_admin(req, self.subs.admin_token, self.subs.signer)
         except Unauthorized:
-            if (req.get_header("Authorization") or "").strip().lower().startswith("bearer "):
+            if guard.bearer(req) is not None:
                 # a wrong token in the header counts like a wrong one typed at /admin/login (RateLimited once
                 # over): guessing it here is no faster than there
                 self.subs.store.count_submission(self.subs.client(req), self.subs.limit)
