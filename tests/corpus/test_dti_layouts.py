@@ -593,6 +593,38 @@ def test_layout_F_sources_are_listed_and_show_more_is_not_one(tmp_path):
             assert re.fullmatch(r"https?://\S+", address), address
 
 
+def shown_in(layout, entry):
+    """The same entry as another layout writes it: no sources unless F (the flags of layout_entry's)."""
+    look = layout_entry(layout, 0, titles=len(entry.titles))
+    return dataclasses.replace(entry, layout=layout, sources=[] if layout != "F" else entry.sources,
+                               classification=look.classification, blank_lines=look.blank_lines,
+                               titles_apart=look.titles_apart, coverage_colon=look.coverage_colon,
+                               economy_line=look.economy_line)
+
+
+@pytest.mark.parametrize("layout", ["A", "B", "C", "D", "E", "G"])
+def test_a_page_that_shows_fewer_sources_than_before_drops_none(tmp_path, layout):
+    # F lists an entry's first sources ("- Show more..." hides the rest); other layouts list none.
+    # Neither says that a source stopped being one: an import adds the page's sources, never drops one.
+    listed = [layout_entry("F", n, titles=2) for n in range(3)]
+    out, first, _ = assert_page_read(tmp_path, Page(listed))
+    again = [shown_in(layout, entry) for entry in listed]
+    again[0].economy_line = True  # E: the page names its economy once, above its first entry
+    _, result, _ = import_page(tmp_path, Page(again), name="again.txt", out=out)
+    assert ok(result).stdout.splitlines()[-1].endswith("0 added, 0 changed, 3 unchanged, 0 missing from the page")
+    records = corpus_records(out)
+    for entry in listed:
+        assert record_for(records, entry)["sources"] == entry.sources
+
+    # the page lists the first source and a new one: the new one is added after those kept
+    grown = dataclasses.replace(listed[1], sources=[listed[1].sources[0], "https://example.org/placeholder/new"])
+    _, result, _ = import_page(tmp_path, Page([listed[0], grown, listed[2]]), name="grown.txt", out=out)
+    assert ", 1 changed, 2 unchanged" in ok(result).stdout
+    records = corpus_records(out)
+    assert record_for(records, grown)["sources"] == [*listed[1].sources, "https://example.org/placeholder/new"]
+    assert record_for(records, listed[0])["sources"] == listed[0].sources
+
+
 def test_layout_G_coverage_with_and_without_colon(tmp_path):
     entries = [layout_entry("G", 0), layout_entry("A", 1), layout_entry("G", 2, titles=2)]
     _, records, _ = assert_page_read(tmp_path, Page(entries))

@@ -547,6 +547,69 @@ def test_an_accepted_edit_comes_back_with_its_measure_when_the_page_lists_it_aga
     assert back.edited["by"] == f"proposal {proposal_id}" and back.source["kind"] == "dti_page"
 
 
+def test_an_edit_and_its_pages_sources_outlast_a_page_that_shows_no_sources(api, data, corpus_copy, tmp_path,
+                                                                            capsys):
+    # the page in layout F lists two sources (made-up addresses); a reader's edit is accepted; the page is then
+    # read in the seed's layout, which lists none: the edit stands and no source is dropped, through a prune too
+    header, entries = seed_entries()
+    entry = next(e for e in entries if "\nBlocking of websites\n" in e)
+    listed = ["https://example.org/test-only/blocking-1", "https://example.org/test-only/blocking-2"]
+    page = tmp_path / "page.txt"
+    page.write_text(header + "\n" + entry + "".join(f"- {address}\n" for address in listed) + "- Show more...\n",
+                    encoding="utf-8")
+    assert run(capsys, "import", str(page), "--out", str(corpus_copy))[0] == 0
+    (record,) = _titled(corpus_copy, "Blocking of websites")
+    assert record.sources == listed
+    proposal_id = propose(api, pillar=record.pillar, sub_pillar=record.sub_pillar, titles=record.titles,
+                          dates=record.dates, description="Test-only text: a reader's corrected account.",
+                          coverage=record.coverage)
+    assert run(capsys, "proposals", "--data", str(data), "accept", str(proposal_id), "--corpus", str(corpus_copy),
+               "--as-edit")[0] == 0
+    edited = [*listed, PROPOSAL["source_url"]]
+    assert _titled(corpus_copy, "Blocking of websites")[0].sources == edited
+    status, out, err = run(capsys, "import", str(SEED), "--out", str(corpus_copy))
+    assert status == 0 and "1 accepted edit(s) kept" in out, out + err
+    (kept,) = _titled(corpus_copy, "Blocking of websites")
+    assert kept.description == "Test-only text: a reader's corrected account." and kept.sources == edited
+
+    other = entry.replace("Blocking of websites", "Test-only order on filtering web content")
+    page.write_text(header + "\n" + other, encoding="utf-8")
+    assert run(capsys, "import", str(page), "--out", str(corpus_copy), "--prune")[0] == 0
+    assert not _titled(corpus_copy, "Blocking of websites")
+    page.write_text(header + "\n" + entry + "\n" + other, encoding="utf-8")
+    assert run(capsys, "import", str(page), "--out", str(corpus_copy))[0] == 0
+    (back,) = _titled(corpus_copy, "Blocking of websites")
+    assert back.id == record.id and back.description == kept.description and back.sources == edited
+
+    # the page changes: its text replaces the edit, and the reader's address goes with it, the page's stay
+    page.write_text(header + "\n" + entry.replace("extensive authority", "wide authority") + "\n" + other,
+                    encoding="utf-8")
+    status, out, err = run(capsys, "import", str(page), "--out", str(corpus_copy))
+    assert status == 0 and f"replaces the accepted edit of {record.id}" in out, out + err
+    (replaced,) = _titled(corpus_copy, "Blocking of websites")
+    assert replaced.edited is None and "wide authority" in replaced.description and replaced.sources == listed
+
+
+def test_a_page_listed_again_after_a_prune_keeps_the_sources_its_record_had(corpus_copy, tmp_path, capsys):
+    header, entries = seed_entries()
+    entry = next(e for e in entries if "\nBlocking of websites\n" in e)
+    description = entry.split("\nBlocking of websites\n")[1].split("\n")[0]
+    # another measure of its sub-pillar (a description of its own: else it reads as this one retitled)
+    other = entry.replace("Blocking of websites", "Test-only order on filtering web content").replace(
+        description, "Test-only description of another measure.")
+    listed = ["https://example.org/test-only/blocking-1"]
+    page = tmp_path / "page.txt"
+    page.write_text(header + "\n" + entry + "".join(f"- {address}\n" for address in listed) + "- Show more...\n",
+                    encoding="utf-8")
+    assert run(capsys, "import", str(page), "--out", str(corpus_copy))[0] == 0
+    page.write_text(header + "\n" + other, encoding="utf-8")
+    assert run(capsys, "import", str(page), "--out", str(corpus_copy), "--prune")[0] == 0
+    page.write_text(header + "\n" + entry + "\n" + other, encoding="utf-8")  # listed again, in the seed's layout
+    assert run(capsys, "import", str(page), "--out", str(corpus_copy))[0] == 0
+    (back,) = _titled(corpus_copy, "Blocking of websites")
+    assert back.sources == listed
+
+
 @pytest.mark.parametrize("written", [True, False], ids=["after-the-renames", "before-them"])
 def test_an_accept_stopped_during_its_write_leaves_the_proposal_as_the_corpus_says(api, data, corpus_copy,
                                                                                  monkeypatch, written):

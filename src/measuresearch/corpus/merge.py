@@ -182,9 +182,10 @@ def merge(path, country, old, tombstones, incoming, run, problems):
     report.unchanged += repeated
     for tomb, measure in back:
         if any(m is measure for m in restored):
-            first = (tomb.get("record") or {}).get("source") or measure.source
-            report.restored.append(_with_its_edit(tomb, measure, run.today)
-                                   or dataclasses.replace(measure, id=tomb["id"], source=first))
+            last = _last_record(tomb)
+            first = (last.source if last else None) or measure.source
+            report.restored.append(_with_its_edit(last, measure, run.today) or dataclasses.replace(
+                _with_sources(measure, _page_sources(last) if last else []), id=tomb["id"], source=first))
     gone = {m.id for m in missing} if run.prune else set()
     if not (report.changed or report.added or report.restored or gone or touched):
         return report, None
@@ -215,9 +216,10 @@ def _sort_pairs(report, pairs, today):
     last import moves, so the file is written.
     """
     pending, touched = {}, False
-    for before, after, how in pairs:
+    for before, page, how in pairs:
+        after = _with_sources(page, _page_sources(before))
         fields = identity.changes(before, after)
-        kept = bool(fields) and _kept_edit(before, after)
+        kept = bool(fields) and _kept_edit(before, page)
         if kept:
             report.kept_edits.append(before)  # the page is as the edit found it: the edit stands
         elif fields:
@@ -232,24 +234,53 @@ def _sort_pairs(report, pairs, today):
     return pending, touched
 
 
-def _with_its_edit(tomb, measure, today):
-    """Return the record a tombstone keeps, when it carries an accepted edit and the page is back saying what
-    that edit replaced (the edit stands, as it would have without the prune); else None."""
+def _last_record(tomb):
+    """Return the record a tombstone keeps (tombstones written before provenance keep none), or None."""
     record = tomb.get("record") or {}
-    if not (record.get("edited") or {}).get("replaced") or record.get("id") != tomb["id"]:
+    if record.get("id") != tomb["id"]:
         return None
     try:
-        kept = model.from_dict(record)
+        return model.from_dict(record)
     except (TypeError, ValueError, KeyError):
         return None
-    if not _kept_edit(kept, measure):
+
+
+def _with_its_edit(last, measure, today):
+    """Return the record a tombstone keeps (last), when it carries an accepted edit and the page is back saying
+    what that edit replaced (the edit stands, as it would have without the prune); else None."""
+    if last is None or not _kept_edit(last, measure):
         return None
-    return dataclasses.replace(kept, last_imported=today, source=kept.source or measure.source)
+    return dataclasses.replace(last, last_imported=today, source=last.source or measure.source)
 
 
 def _kept_edit(before, after):
-    """Whether a record carries an accepted edit and the page is as that edit found it (the edit stands)."""
-    return bool(before.edited) and digest(after) == before.edited["replaced"]
+    """Whether a record carries an accepted edit and the page is as that edit found it (the edit stands).
+
+    The page may show fewer sources than it did (another layout; F's list is cut by "Show more..."):
+    it is compared with the sources the record had from its pages added (_with_sources). The edit's own
+    address is taken out of those (_page_sources), or kept, for the page that already listed it.
+    """
+    if not (before.edited or {}).get("replaced"):
+        return False
+    stored = dict.fromkeys((tuple(_page_sources(before)), tuple(before.sources)))
+    return any(digest(_with_sources(after, list(sources))) == before.edited["replaced"] for sources in stored)
+
+
+def _page_sources(record):
+    """Return the sources a record has from its pages: those of an accepted edit's proposal left out."""
+    url = (record.edited or {}).get("url")
+    return [address for address in record.sources if address != url]
+
+
+def _with_sources(measure, stored):
+    """Return an incoming measure with the stored sources first, then those it adds.
+
+    A page shows some of a measure's sources or none: layouts other than F list none, and F's list ends
+    in "- Show more...". So a source that the page does not show is not gone, and an import never drops
+    one (a curator removes one by editing the corpus file).
+    """
+    sources = stored + [address for address in measure.sources if address not in stored]
+    return measure if sources == measure.sources else dataclasses.replace(measure, sources=sources)
 
 
 def _refuse_edits(path, old, incoming, problems):
