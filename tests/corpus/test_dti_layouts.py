@@ -732,7 +732,19 @@ def unknown_sub_pillar_on_two_lines():
                    classification="two lines", blank_lines=False, titles_apart=False)
 
 
-@pytest.mark.parametrize("malformed", [unpaired_titles, unknown_sub_pillar, unknown_sub_pillar_on_two_lines])
+def titles_without_blank_lines_one_date_line_short():
+    """Layout D, three titles under two date lines: the third title would read as the description's first line."""
+    return made_up("D", 33, 3, titles_apart=False, dates=["Since May 2001", "Since June 2002"])
+
+
+def layout_C_one_date_line_short():
+    """Layout C (no blank line anywhere), two titles under one date line."""
+    return made_up("C", 34, 2, classification="two lines", blank_lines=False, titles_apart=False,
+                   dates=["Since July 2003"])
+
+
+@pytest.mark.parametrize("malformed", [unpaired_titles, unknown_sub_pillar, unknown_sub_pillar_on_two_lines,
+                                       titles_without_blank_lines_one_date_line_short, layout_C_one_date_line_short])
 def test_a_malformed_entry_refuses_the_run_with_file_line_and_leaves_the_corpus_byte_identical(tmp_path, malformed):
     out = new_corpus(tmp_path / "corpus")
     Page([seed_de_minimis(), layout_entry("A", 1)]).write(tmp_path / "good.txt")

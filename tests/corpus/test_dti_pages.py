@@ -132,6 +132,12 @@ REFUSED = [
      "KAZAKHSTAN\nIs it? Yes\nSince 2020\nPillar Content access  |  Sub-pillar S\nT\nD\n", 2, "status line"),
     ("a bad date clause", "KAZAKHSTAN\nSince 2020, enforced from 2021\nPillar Content access  |  Sub-pillar S\n"
                           "T\nD\n", 2, "expected a date line"),
+    ("a title without its date line, no blank lines (layout D)",
+     "KAZAKHSTAN\nSince 2020\nPillar Content access  |  Sub-pillar S\nT1\nLaw No. 5 on T2\nThe description.\n", 5,
+     "a title without its date line"),
+    ("a title without its date line, layout C",
+     "KAZAKHSTAN\nSince 2020\nReported in 2021\nPillar Content access  |\nSub-pillar S\nT1\nT2\nOrder T3 (2019)\n"
+     "The description.\nCoverage Horizontal\n", 8, "a title without its date line"),
     ("text above the first entry", "Some heading\nKAZAKHSTAN\nSince 2020\nPillar Content access  |  Sub-pillar S\n"
                                    "T\nD\n", 1, "above the first entry"),
 ]
@@ -164,8 +170,11 @@ def _entry(draw):
                 "titles": [label for label, _, _ in values], "description": ""}
     titles = draw(st.lists(_LINE, min_size=1, max_size=3))
     dates = draw(st.lists(_DATE, min_size=len(titles), max_size=len(titles)))
+    # a description of several lines: paragraphs, each but the last ending as a sentence (a line that does
+    # not, followed by more, is a title without its date line: refused, REFUSED above)
+    paragraphs = draw(st.lists(_LINE, min_size=1, max_size=3))
     return {"kind": "measure", "dates": dates, "status": None, "values": [], "titles": titles,
-            "description": "\n".join(draw(st.lists(_LINE, min_size=1, max_size=3)))}
+            "description": "\n".join([f"{line}." for line in paragraphs[:-1]] + paragraphs[-1:])}
 
 
 @st.composite

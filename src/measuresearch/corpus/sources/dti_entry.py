@@ -24,6 +24,9 @@ _SHOW_MORE = re.compile(r"^-\s*Show more\s*(\.\.\.|…)?\s*$", re.IGNORECASE)
 # "Coverage <word> ...": second words that make a sentence about coverage rather than a coverage value
 _SENTENCE_SECOND_WORDS = frozenset(("of", "for", "is", "was", "extends", "includes", "applies", "covers", "under",
                                     "in", "by", "to", "and", "has", "will", "may"))
+# how a description's line (a paragraph) ends: a full stop, question or exclamation mark, colon or semicolon,
+# then closing quotes or brackets; a title ends otherwise ("... No. 544", "... (Informatization Law)")
+_SENTENCE_END = re.compile(r"[.!?:;…][\"'”’»)\]]*\s*$")
 _NUMBER = re.compile(r"^(?P<number>[-+]?\d+(?:\.\d+)?)\s*(?P<unit>%)?$")
 
 
@@ -188,8 +191,16 @@ def _read_titles(content, date_count, body):
         raise EntryError(n, f"the blank lines set apart a different number of titles than the {date_count} "
                             "date line(s): each title needs its own date line, in the same order")
     body.titles = [text for _, text in titles]
-    description = content[filled[date_count]:]
-    body.description = "\n".join(text for _, text in _collapse_blanks(description))
+    description = _collapse_blanks(content[filled[date_count]:])
+    if len(description) > 1 and not _SENTENCE_END.search(description[0][1]):
+        # one title more than date lines, with no blank line between titles (layouts C, D), reads as a
+        # description of two lines: its first line, a title, would be merged into the description
+        n, text = description[0]
+        raise EntryError(n, f"{text[:60]!r} follows the {date_count} title(s) that the {date_count} date line(s) "
+                            "date, and the description goes on after it, but it does not end as a sentence of a "
+                            "description does: is it a title without its date line? each title needs its own "
+                            "date line, in the same order")
+    body.description = "\n".join(text for _, text in description)
 
 
 def _collapse_blanks(lines):
