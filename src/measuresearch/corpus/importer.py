@@ -24,6 +24,7 @@ from measuresearch.corpus.sources import dti_page as dti
 from measuresearch.corpus import identity
 from measuresearch.corpus import merge
 from measuresearch.corpus.merge import FileReport  # noqa: F401 (the report's lines are part of the import's API)
+from measuresearch.domain import economy_names
 from measuresearch.domain import limits
 from measuresearch.domain import model
 from measuresearch.domain import provenance
@@ -33,6 +34,7 @@ from measuresearch.corpus import transaction
 from measuresearch.corpus import yamlout
 from measuresearch import processes, storage
 from measuresearch.errors import InputProblems, Problem
+from measuresearch.domain.economy_names import EconomyNames
 from measuresearch.domain.model import slugify
 
 # Pages are read in one forked process per core from this many bytes of them (100,000 measures: 146 pages
@@ -197,7 +199,9 @@ def _import(paths, out_dir, dry_run, prune, mapping, progress, wait, waiting, to
     names = taxonomy.load(out_dir)
     day = (today or datetime.date.today()).isoformat()
     if economy is not None:
-        economy = names.economy(economy) or economy  # an unknown name is refused by the taxonomy check
+        # any name the filters take (an alias, its ISO code, CLDR's names); an unknown one is refused by the
+        # taxonomy check
+        economy = names.economy(economy) or EconomyNames(economy_names.table(names)).economy(economy) or economy
     entries = read_sources(paths, names, mapping, progress, day, economy)
     measures = [entry.measure for entry in entries]
     report = import_measures(measures, out_dir, names, dry_run, wait=wait, waiting=waiting,
