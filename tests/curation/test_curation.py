@@ -359,6 +359,31 @@ def test_the_claim_of_an_accept_that_was_killed_is_settled_by_the_corpus(api, da
     assert len(_titled(corpus_copy, PROPOSAL["titles"][0])) == 1
 
 
+def test_a_claim_is_not_settled_by_the_record_of_another_databases_proposal_of_its_number(api, holder, data,
+                                                                                           corpus_copy, tmp_path,
+                                                                                           capsys):
+    # the corpus holds the record of "proposal 1" of a first database; a second database on the same corpus
+    # numbers from 1 again, and its proposal 1's accept is killed before it writes: it is open again, not taken
+    # for the accept of the other's
+    first = propose(api)
+    assert run(capsys, "proposals", "--data", str(data), "accept", str(first), "--corpus", str(corpus_copy))[0] == 0
+    other = tmp_path / "other-data"
+    other_api = falcon.testing.TestClient(create_app(holder, reports.from_config(
+        Config(corpus="corpus", index="unused", data=str(other), report_limit=0))))
+    second = propose(other_api, titles=["Order No. 78-Q on another widget (test proposal)"],
+                     source_url="https://example.org/order-78-q")
+    assert second == first
+    store = open_store(other, None)
+    store.claim_proposal(second)
+    _claimed_long_ago(other, second)
+    status, out, err = run(capsys, "proposals", "--data", str(other), "accept", str(second), "--corpus",
+                           str(corpus_copy))
+    assert status == 0, err
+    (record,) = _titled(corpus_copy, "Order No. 78-Q on another widget (test proposal)")
+    assert store.proposal(second)["measure_id"] == record.id
+    assert len(_titled(corpus_copy, PROPOSAL["titles"][0])) == 1
+
+
 def _claimed_long_ago(data, proposal_id):
     """Date a claim back past decisions.CLAIM_SECONDS: its accept died then."""
     with sqlite3.connect(data / "measuresearch.sqlite3") as db:

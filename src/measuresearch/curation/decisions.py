@@ -109,24 +109,33 @@ def _settle(store, proposal_id, corpus_dir, names, ours=False):
     if not ours and _age(proposal["decided_at"], store) < CLAIM_SECONDS:
         raise Conflict(f"proposal {proposal_id} is being accepted by another curator (or its accept stopped "
                        f"less than {CLAIM_SECONDS} s ago); try again in a minute")
-    found = _written_by(f"proposal {proposal_id}", corpus_dir, names)
+    found = _written_by(f"proposal {proposal_id}", (proposal.get("proposal") or {}).get("source_url"), corpus_dir,
+                        names)
     if found:
         store.accepted_as(proposal_id, found)
     else:
         store.release_proposal(proposal_id)
 
 
-def _written_by(name, corpus_dir, names):
-    """Return the id of the record a proposal ("proposal N") added or edited, or None; every file is looked
-    through, as the proposal's economy may have been renamed since."""
+def _written_by(name, url, corpus_dir, names):
+    """Return the id of the record a proposal ("proposal N", its source_url) added or edited, or None; every file
+    is looked through, as the proposal's economy may have been renamed since.
+
+    The address is checked beside the name: another database on the same corpus numbers its proposals from 1
+    again, and its "proposal 1" is not this one.
+    """
+    def same(address):
+        return str(address or "").strip() == str(url or "").strip()
+
     for path in corpus.corpus_files(corpus_dir):
         problems = []
         records, _ = importer.existing_file(path, names, problems)
         if problems:
             raise InputProblems(problems)
         for m in records:
-            if ((m.source or {}).get("kind") == "proposal" and m.source.get("name") == name) \
-                    or (m.edited or {}).get("by") == name:
+            source, edited = m.source or {}, m.edited or {}
+            if (source.get("kind") == "proposal" and source.get("name") == name and same(source.get("url"))) \
+                    or (edited.get("by") == name and same(edited.get("url"))):
                 return m.id
     return None
 
