@@ -47,6 +47,8 @@ BAD_PARAMETERS = [
     ("year_from=%2B2020", "year_from", "year_from must be a whole number"),
     ("page=%205", "page", "page must be a whole number"),
     ("year_to=10000", "year_to", "year_to must be between 0 and 9999"),
+    ("in_force_on=2019%0A", "in_force_on", "must be a date written YYYY"),
+    ("in_force_on=+2019", "in_force_on", "must be a date written YYYY"),  # a space, as year_from=%2B2020 above
     ("colour=red", "colour", "unknown parameter 'colour'"), ("q=a&q=b", "q", "q may be given only once"),
     ("country=" + "x" * 301, "country", "a country value may be at most 300 characters"),
     ("&".join(f"pillar=p{i}" for i in range(21)), "pillar", "pillar may be given at most 20 times"),
@@ -95,6 +97,13 @@ def test_unknown_measure_and_unknown_path_are_json_404(client):
         response = client.simulate_get(path)
         assert response.status_code == 404
         assert response.json["error"]["status"] == 404 and response.json["error"]["message"]
+
+
+def test_a_parameter_to_an_endpoint_that_takes_none_says_so(client, real_measures):
+    response = client.simulate_get(f"/api/measures/{real_measures[0].id}", params={"foo": "1"})
+    assert response.status_code == 400 and response.json["error"]["parameter"] == "foo"
+    assert response.json["error"]["message"] == (f"unknown parameter 'foo'; /api/measures/{real_measures[0].id} "
+                                                 "takes no parameters")
 
 
 def test_measure_record(client, real_measures):

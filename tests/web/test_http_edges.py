@@ -56,6 +56,32 @@ def test_pipelined_requests_are_all_answered(server):
     assert [status for status, _, _ in responses] == [200, 200] and closed
 
 
+@pytest.mark.parametrize("path", ["/healthz", "/", "/?q=data&country=kz", "/api/search?q=law", "/api/search.csv",
+                                  "/api/search.json?q=data", "/api/search?per_page=x", "/api/measures/no-such-id",
+                                  "/openapi.json", "/static/app.css"])
+def test_head_is_answered_wherever_get_is_with_its_headers_and_no_body(server, path):
+    # RFC 9110 9.3.2: HEAD as GET without the body; health checkers send it. Two on one connection, then a GET:
+    # a HEAD that sent a body would be read as the start of the next answer
+    request = f"HEAD {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+    last = f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
+    url = urllib.parse.urlparse(server)
+    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+        sock.sendall(request + request + last)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    answers = data.split(b"HTTP/1.1 ")[1:]
+    assert len(answers) == 3, data[:2000]
+    heads = [answer.partition(b"\r\n\r\n") for answer in answers]
+    get_status, get_headers = heads[2][0].split(b"\r\n", 1)
+    for head, _, body in heads[:2]:
+        status, headers = head.split(b"\r\n", 1)
+        assert status == get_status and body == b""
+        kept = dict(line.split(b": ", 1) for line in headers.split(b"\r\n"))
+        assert kept[b"Content-Type"] == dict(line.split(b": ", 1) for line in get_headers.split(b"\r\n"))[
+            b"Content-Type"]
+
+
 @pytest.mark.parametrize("method, version", [("POST", "1.1"), ("GET", "1.1"), ("POST", "1.0")])
 def test_content_length_with_transfer_encoding_is_400_and_the_connection_closes(server, method, version):
     # RFC 9112 6.1: a request framed both ways is refused and its connection closed, so the request

@@ -72,7 +72,7 @@ def span(events):
 
 def parse_day(text):
     """Return the month count of `YYYY`, `YYYY-MM` or `YYYY-MM-DD`; raise ValueError with a reason."""
-    match = _DAY.fullmatch(text.strip())
+    match = _DAY.fullmatch(text)  # as typed: no space around it (as year_from), so that the echo is the date
     if not match:
         raise ValueError("must be a date written YYYY, YYYY-MM or YYYY-MM-DD")
     year, month, day = (int(part) if part else None for part in match.groups())

@@ -42,6 +42,19 @@ class SecurityHeaders:
             resp.append_header("Vary", "Accept-Language")
 
 
+class HeadAsGet:
+    """Answers HEAD wherever GET is answered (RFC 9110 9.3.2): the GET responder runs, and Falcon sends its
+    status and headers, Content-Length included, without the body."""
+
+    def process_request(self, req, resp):
+        if req.method == "HEAD":
+            req.method, req.context.head = "GET", True
+
+    def process_response(self, req, resp, resource, req_succeeded):
+        if req.context.get("head"):
+            req.method = "HEAD"  # Falcon leaves out the body of a HEAD
+
+
 def _error_body(status, code, message, parameter=None):
     return {"error": {"status": status, "code": code, "message": message, "parameter": parameter}}
 
@@ -101,7 +114,8 @@ def create_app(holder, subs=None, base_url=None):
     they come from the environment.
     """
     cfg = configuration.from_environment()
-    app = falcon.App(middleware=[SecurityHeaders(), BaseURL(base_url or cfg.base_url, cfg.allowed_hosts)])
+    app = falcon.App(middleware=[HeadAsGet(), SecurityHeaders(), BaseURL(base_url or cfg.base_url,
+                                                                         cfg.allowed_hosts)])
     app.req_options.media_handlers[falcon.MEDIA_JSON] = JSON_HANDLER
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = JSON_HANDLER
     # blank values are kept so that limits count what was sent; params.py reads a blank as absent

@@ -24,8 +24,8 @@ def refuse_unknown(req, allowed):
     """Raise InvalidParameter for the first query parameter not in `allowed`."""
     unknown = sorted(set(req.params) - set(allowed))
     if unknown:
-        raise InvalidParameter(f"unknown parameter {unknown[0]!r}; known: {', '.join(sorted(allowed))}",
-                               unknown[0])
+        known = f"known: {', '.join(sorted(allowed))}" if allowed else f"{req.path} takes no parameters"
+        raise InvalidParameter(f"unknown parameter {unknown[0]!r}; {known}", unknown[0])
 
 
 def single(req, name):
