@@ -136,7 +136,7 @@ def test_newest_and_oldest_by_latest_and_earliest_event(dated, sort, expected):
 
 
 @pytest.mark.parametrize("text, month", [
-    ("2018", 2018 * 12), ("2018-07", 2018 * 12 + 6), ("2018-07-31", 2018 * 12 + 6), (" 2020-02-29 ", 2020 * 12 + 1),
+    ("2018", 2018 * 12), ("2018-07", 2018 * 12 + 6), ("2018-07-31", 2018 * 12 + 6), ("2020-02-29", 2020 * 12 + 1),
     ("0001-01-01", 12),
 ])
 def test_parse_day(text, month):
@@ -144,7 +144,8 @@ def test_parse_day(text, month):
 
 
 @pytest.mark.parametrize("text", ["2021-13", "2021-02-30", "2021-02-29", "2021-00", "2021-04-31", "0000", "21",
-                                  "2021-1", "2021-01-1", "20210101", "2021/01", "text", "", "٢٠٢١", "2021-01-01T00"])
+                                  "2021-1", "2021-01-1", "20210101", "2021/01", "text", "", "٢٠٢١", "2021-01-01T00",
+                                  " 2020-02-29 ", "2019\n"])
 def test_parse_day_refuses(text):
     with pytest.raises(ValueError):
         events.parse_day(text)

@@ -51,7 +51,7 @@ def test_the_exports_show_each_exported_field_in_its_declared_place(client, real
     header = client.simulate_get("/api/search.csv").text.lstrip("\ufeff").splitlines()[0].split(",")
     declared = [name for name in fields.CSV if name in header]
     assert declared == sorted(declared, key=lambda name: fields.BY_NAME[name].export.csv)
-    assert set(fields.CSV) - set(header) == {"source"}  # spread over source_kind, source_name, ...
+    assert set(fields.CSV) - set(header) == {"source", "edited"}  # spread over source_kind, ..., edited_by, ...
     measures = client.simulate_get("/api/search.json", params={"sort": "oldest"}).json["measures"]
     assert [key for key in measures[0] if key != "url"] == list(fields.EXPORTED)
     # the two exports say the same of each measure, and what the corpus says
@@ -61,6 +61,30 @@ def test_the_exports_show_each_exported_field_in_its_declared_place(client, real
         record = by_id[row["id"]].to_dict(complete=True)
         for name in ("country", "pillar", "sub_pillar", "coverage", "description", "kind", "status"):
             assert row[name].lstrip("'") == (measure[name] or "") == (record[name] or "")
+
+
+def test_an_accepted_edit_is_in_both_exports(tmp_path, real_measures):
+    # API.md: `edited` is in /api/measures/{id} and the exports (the CSV spreads it over edited_by, _on, _url)
+    import falcon.testing
+    from measuresearch.index.build import indexer
+    from measuresearch.web.app import app_for_index
+    edit = {"by": "proposal 7", "on": "2026-12-01", "url": "https://example.org/test-only-edit",
+            "replaced": "0" * 40}
+    target = dataclasses.replace(real_measures[0], edited=edit)
+    indexer.build(None, tmp_path / "index", measures=[target, *real_measures[1:]])
+    app, holder = app_for_index(tmp_path / "index")
+    try:
+        client = falcon.testing.TestClient(app)
+        whole = client.simulate_get(f"/api/measures/{target.id}").json["edited"]
+        exported = {m["id"]: m for m in client.simulate_get("/api/search.json").json["measures"]}
+        rows = {row["id"]: row for row in _csv_rows(client)}
+    finally:
+        holder.close()
+    assert whole == exported[target.id]["edited"] == edit
+    assert [exported[m.id]["edited"] for m in real_measures[1:]] == [None] * (len(real_measures) - 1)
+    assert (rows[target.id]["edited_by"], rows[target.id]["edited_on"], rows[target.id]["edited_url"]) == (
+        "proposal 7", "2026-12-01", "https://example.org/test-only-edit")
+    assert {rows[m.id]["edited_by"] for m in real_measures[1:]} == {""}
 
 
 def test_a_hit_carries_the_declared_fields_and_the_schema_describes_them(client):

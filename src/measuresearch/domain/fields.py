@@ -113,7 +113,7 @@ FIELDS = (
     Field("sources", "addresses", compared=True, sheet_column="Sources", export=Export(15, 15)),
     Field("source", "source", nullable=True, export=Export(13, 13, hit=False)),
     Field("last_imported", "day", nullable=True, export=Export(14, 14, hit=False)),
-    Field("edited", "edit", nullable=True),
+    Field("edited", "edit", nullable=True, export=Export(16, 16, hit=False)),
     Field("synthetic", "flag"),
     # no longer written (sources replaced it); in the fingerprint so that builds before and after compare equal;
     # a proposal's address, kept in its `sources`
