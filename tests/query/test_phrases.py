@@ -3,6 +3,7 @@
 import collections
 import functools
 import random
+import re
 
 import pytest
 
@@ -112,3 +113,49 @@ def test_a_law_number_joined_to_a_word_by_a_hyphen_matches_as_that_phrase(corpus
         result = search(holder, SearchRequest(q=typed, per_page=100))
         assert expected and result["total"] == len(expected), typed
         assert {hit["id"] for hit in result["hits"]} == expected, typed
+
+
+def _words(text):
+    """A text's words as a reader counts them: runs of letters and digits, case folded (no stemming)."""
+    return re.findall(r"[^\W_]+", text.casefold())
+
+
+def _holds(text, words):
+    found = _words(text)
+    return any(found[i:i + len(words)] == words for i in range(len(found) - len(words) + 1))
+
+
+def _boundary_phrases(measures):
+    """[(measure, words)]: the last words of one title with the first of the next, no stop word among them (a stop
+    word at a phrase's end may stand outside the text, README), that no single text of the measure holds."""
+    spans = []
+    for measure in measures:
+        texts = [*measure.titles, measure.description, measure.coverage or "", measure.sub_pillar, measure.pillar]
+        for first, second in zip(measure.titles, measure.titles[1:]):
+            end, start = _words(first)[-2:], _words(second)[:2]
+            for words in ([end[-1], start[0]], end + start[:1], end[-1:] + start):
+                if not STOP_WORDS.intersection(words) and not any(_holds(text, words) for text in texts):
+                    spans.append((measure, words))
+    return spans
+
+
+def _not_found_across_titles(holder, spans):
+    for measure, words in spans:
+        result = search(holder, SearchRequest(q='"' + " ".join(words) + '"', per_page=100))
+        assert measure.id not in {hit["id"] for hit in result["hits"]}, (words, measure.titles)
+
+
+def test_no_phrase_spans_two_titles_of_a_measure(real_measures, holder, corpus):
+    # "... No. 544" then "Order On approval ...": "544 Order" is in no title of the measure, nor in any of its
+    # other texts, so the phrase finds nothing there (the titles were indexed as one run of positions)
+    spans = _boundary_phrases(real_measures)
+    assert len(spans) >= 3  # the corpus has measures of two and three titles
+    _not_found_across_titles(holder, spans)
+    synthetic, synthetic_holder = corpus
+    spans = _boundary_phrases(synthetic)
+    assert len(spans) >= 50
+    _not_found_across_titles(synthetic_holder, random.Random(5).sample(spans, 50))
+    # the control: a phrase inside one title still finds its measure
+    measure = next(m for m in real_measures if len(m.titles) > 1)
+    inside = " ".join(_words(measure.titles[1])[:3])
+    assert measure.id in {hit["id"] for hit in search(holder, SearchRequest(q=f'"{inside}"'))["hits"]}

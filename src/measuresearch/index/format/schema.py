@@ -125,14 +125,19 @@ def country_names(country, names=None):
 def section_texts(measure, names=None):
     """Return [(section letter, text)] of the searched parts of one Measure.
 
-    The country section holds every name of the economy (country_names), one a line.
+    The country section holds every name of the economy (country_names). Each title, and each name, is a
+    section of its own (of one letter): the position gap between sections keeps a phrase from spanning the
+    end of one title and the start of the next ("No. 544" / "Order On ...": no "544 Order").
     """
     texts = []
     for letter, key, _ in SECTIONS:
         value = getattr(measure, key)
         if key == "country" and value:
             value = country_names(value, names)
-        texts.append((letter, TITLE_SEPARATOR.join(value) if isinstance(value, list) else value or ""))
+        if isinstance(value, list):
+            texts.extend((letter, item) for item in value)
+        else:
+            texts.append((letter, value or ""))
     return texts
 
 
