@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from measuresearch.text.analysis import pieces
 from measuresearch.search.highlight import highlight, snippet
 from measuresearch.search import query_words
+from measuresearch.search.service import SearchRequest, search
 from measuresearch.search.query_words import QueryWords
 from measuresearch.query.parser import Phrase, parse
 
@@ -106,10 +107,19 @@ def test_a_phrase_stop_word_is_primed_only_in_the_texts_that_hold_the_required_w
 def test_a_phrase_stop_word_is_matched_in_titles_as_matches_matches_it():
     # titles primed without romanization keys (their measure's "roman" postings hold none of the query's):
     # a stop word is still matched as matches() would match it alone, romanized, as it was text by text
-    query = QueryWords(parse('"data и law"').words())
-    query.prime(["data i law", "law data", "data i law x"], True, romanized=False)
-    assert sorted((p.start, p.end, unit.text, kind) for p, unit, kind in query.matches("data i law", True)) == [
-        (0, 4, "data", "exact"), (5, 6, "и", "romanized"), (7, 10, "law", "exact")]
+    query = QueryWords(parse('"data на law"').words())
+    query.prime(["data na law", "law data", "data na law x"], True, romanized=False)
+    assert sorted((p.start, p.end, unit.text, kind) for p, unit, kind in query.matches("data na law", True)) == [
+        (0, 4, "data", "exact"), (5, 7, "на", "romanized"), (8, 11, "law", "exact")]
+
+
+@pytest.mark.parametrize("typed, text", [("и", "Law No. 567-II on communications"), ("в", "Law No. 418-V"),
+                                         ("ii", "Закон и порядок")])
+def test_a_word_too_short_to_tell_is_not_matched_by_romanization(typed, text):
+    # a word or key of one letter is a Roman numeral's or a preposition's: neither the hits nor the marks take it
+    query = QueryWords(parse(typed).words())
+    assert [kind for _, _, kind in query.matches(text, True)] == []
+    assert query.forms["romanized"] == {}
 
 
 def _classifications(monkeypatch):
@@ -218,3 +228,12 @@ def test_a_text_without_spaces_is_not_cut_inside_a_word(shift):
     excerpt = snippet(text, QueryWords(parse("Dismerl online").words()))
     body = excerpt.removeprefix("… ")
     assert body.startswith(("<mark>Dismerl</mark>", "/<mark>Dismerl</mark>")), excerpt
+
+
+def test_a_one_letter_cyrillic_word_finds_the_measures_that_hold_it_and_no_roman_numeral(holder, real_measures):
+    # the real corpus: "и" in one Cyrillic title; "II" of "No. 567-II" in another measure's title
+    holding = {m.id for m in real_measures
+               if any("и" in re.findall(r"[^\W_]+", text.casefold()) for text in [*m.titles, m.description])}
+    result = search(holder, SearchRequest(q="и", per_page=100))
+    assert holding and {hit["id"] for hit in result["hits"]} == holding
+    assert not [m for hit in result["hits"] for m in hit["matched"] if m["kind"] == "romanized"]

@@ -103,13 +103,26 @@ class Forms:
     exact: tuple = ()  # unstemmed: folded, American spelling
 
 
+# A query word, and each of its romanization keys, match by romanization only from this many letters on: a word
+# or key of one letter is a Roman numeral's or a preposition's ("и" and the "II" of "567-II", "в" and the "V" of
+# "418-V", "ii" whose key is "и"). The index keeps every key.
+ROMAN_LEAST = 2
+
+
+def query_roman_keys(raw):
+    """Return the romanization keys a query word matches under (none for a word too short to tell)."""
+    if len(raw) < ROMAN_LEAST:
+        return ()
+    return tuple(key for key in terms(raw, False, "roman") if len(key) >= ROMAN_LEAST)
+
+
 @functools.lru_cache(maxsize=200_000)
 def forms(raw, law=False):
-    """Return the forms of one piece (cached: vocabularies are small)."""
+    """Return the forms of one query piece (cached: vocabularies are small)."""
     if law:
         keys = law_keys(raw)
         return Forms(raw, raw.casefold(), keys, keys, (), keys)
-    return Forms(raw, raw.casefold(), fold_readings(raw), terms(raw, False, "text"), terms(raw, False, "roman"), (),
+    return Forms(raw, raw.casefold(), fold_readings(raw), terms(raw, False, "text"), query_roman_keys(raw), (),
                  terms(raw, False, "exact"))
 
 
@@ -281,7 +294,10 @@ class TermsFilter(Filter):
     def __call__(self, tokens):
         kind = self.kind
         for token in tokens:
-            for term in terms(token.text, token.law, kind):
+            # a query word's romanization keys follow query_roman_keys() (what forms() gives the engine)
+            found = query_roman_keys(token.text) if kind == "roman" and token.mode == "query" and not token.law \
+                else terms(token.text, token.law, kind)
+            for term in found:
                 token.text = term
                 yield token
 
