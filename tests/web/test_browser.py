@@ -44,6 +44,24 @@ def test_tick_a_facet_then_remove_its_chip(page, server):
     assert int(page.inner_text("#total")) == narrowed
 
 
+def test_the_language_links_carry_the_search_shown_after_it_changed_in_place(page, server):
+    # the header's language links: rendered with the page, they must follow the search as it changes in place
+    page.goto(server + "/?q=data")
+    page.click("a.facet-value[data-facet=pillar] >> nth=0")
+    page.wait_for_selector("a.chip")
+    page.fill("#q", "blocking")
+    page.press("#q", "Enter")
+    expect(page.locator("#languages a[hreflang=ru]")).to_have_attribute("href", re.compile(r"q=blocking"))
+    shown = query_of(page)
+    page.click("#languages a[hreflang=ru]")
+    page.wait_for_load_state()
+    expect(page.locator("html")).to_have_attribute("lang", "ru")
+    now = query_of(page)
+    assert now["q"] == ["blocking"] and now["pillar"] == shown["pillar"], (shown, now)
+    page.go_back()  # Back, in place: the links follow again
+    expect(page.locator("#q")).to_have_value("blocking")
+
+
 def test_page_through_results(page, server):
     page.goto(server + "/?per_page=5")
     first = page.locator(".hit-title").all_inner_texts()

@@ -44,7 +44,8 @@
   function swap(html) {
     var doc = new DOMParser().parseFromString(html, "text/html");
     if (!doc.getElementById("content")) { return false; }
-    ["content", "form-state"].forEach(function (id) {
+    // the language links too: each carries the search shown (else "Русский" would reload an earlier one)
+    ["content", "form-state", "languages"].forEach(function (id) {
       var fresh = doc.getElementById(id);
       var old = document.getElementById(id);
       if (fresh && old) { old.replaceWith(fresh); }
