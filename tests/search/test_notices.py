@@ -68,3 +68,30 @@ def test_each_unknown_value_gets_its_own_notice(client):
 def test_notices_are_escaped_on_the_page(client):
     html = client.simulate_get("/", params={"country": "<b>x</b>"}).text
     assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
+
+
+def _law_numbers(measure):
+    """The law numbers a measure's titles and description write ("418-V", "53/НК"), as a reader finds them."""
+    return set(re.findall(r"\b(\d+[-/][^\W\d_]+)", " ".join([*measure.titles, measure.description])))
+
+
+@pytest.mark.parametrize("typed, number", [("418-VI", "418"), ("No. 167-V", "167"), ("53/AB", "53"),
+                                           ("417-VI", "417")])
+def test_a_law_number_no_measure_has_says_the_measures_shown_have_its_number_only(client, real_measures, typed,
+                                                                                  number):
+    # the real corpus: 418-V, 167-VІ, 53/НК, 417-V are there; what was typed is not
+    exact = typed.split()[-1].casefold()
+    assert not any(exact in {n.casefold() for n in _law_numbers(m)} for m in real_measures)
+    body = api(client, q=typed)
+    assert body["total"] >= 1 and codes(body) == ["law_number_by_number"], body["notices"]
+    assert body["notices"][0]["typed"] == typed.split()[-1] and body["notices"][0]["number"] == number
+    for hit in body["hits"]:  # each shown measure has the number with another suffix
+        assert any(n.split("-")[0].split("/")[0] == number for n in _law_numbers(
+            next(m for m in real_measures if m.id == hit["id"])))
+    page = client.simulate_get("/", params={"q": typed, "lang": "ru"}).text
+    assert f"Ни у одной меры нет закона с номером «{typed.split()[-1]}»" in page
+
+
+@pytest.mark.parametrize("typed", ["418-V", "No. 418-V", "53/НК", "53/HK", "167-VI", "999-V"])
+def test_a_law_number_a_measure_has_or_none_at_all_has_no_such_notice(client, typed):
+    assert "law_number_by_number" not in codes(api(client, q=typed))

@@ -71,6 +71,13 @@ def group_filter(word, group, q):
         "word": word, "group": group, "q": q}
 
 
+def law_number_by_number(typed, number):
+    """No measure has a law number as typed ("418-VI"): those shown have its number with another suffix."""
+    return notice("law_number_by_number", f"No measure has the law number “{typed}”: the measures shown have the "
+                                          f"number {number} with another suffix or none.") | {
+        "typed": typed, "number": number}
+
+
 def english_descriptions(words, english):
     """Cyrillic query words can only match titles; `english`: the English words the vocabulary has for them."""
     typed, q = " ".join(words), " ".join(english)

@@ -11,10 +11,10 @@ from measuresearch.domain import dates as date_events
 from measuresearch.domain import provenance
 from measuresearch.errors import IndexUnavailable, NotFound, Removed
 from measuresearch.index.format import facets as facet_counts
-from measuresearch.query.parser import Word
+from measuresearch.query.parser import LawNumber, Word
 from measuresearch.search.hits import hit, match_page
 from measuresearch.search.meaning import meaning_notices, named_groups
-from measuresearch.search.notices import search_notices
+from measuresearch.search.notices import law_number_by_number, search_notices
 from measuresearch.search.query_words import QueryWords
 from measuresearch.search.related import related as related_to, summary
 from measuresearch.search.request import SearchRequest, filters_echo
@@ -48,6 +48,19 @@ def _suggestion(evaluation, vocabulary, parsed, text, data):
     return {"q": changed} if changed != text else None
 
 
+def _law_numbers_by_number(evaluation, parsed, total):
+    """Return a notice for each law number typed that no measure has, when measures are shown for its bare
+    number ("418-VI" finding "418-V", query/matching.word_terms): else they would look like exact answers."""
+    found = []
+    for unit in dict.fromkeys(o for clause in parsed.positive for o in clause.options if isinstance(o, LawNumber)):
+        keys = forms(unit.text, True).law
+        number = keys[0].split("-")[0]
+        if total and not any(evaluation.doc_frequency("text", key) for key in keys) \
+                and evaluation.doc_frequency("text", number):
+            found.append(law_number_by_number(unit.text, number))
+    return found
+
+
 def search(holder, request, parents=False):
     """Run one search; return the result as plain data (the API's JSON shape).
 
@@ -73,7 +86,8 @@ def search(holder, request, parents=False):
                       if run.parsed.clauses else None)
         extra = {"sub_pillar_parents": data.sub_pillar_parents()} if parents else {}
         notices = (search_notices(request, parsed, data.numbers | {"group": data.groups.known()})
-                   + meaning_notices(request, parsed, data, snapshot.vocabulary, run.total))
+                   + meaning_notices(request, parsed, data, snapshot.vocabulary, run.total)
+                   + _law_numbers_by_number(run.evaluation, run.parsed, run.total))
     return extra | {
         "query": {"q": request.q, "filters": filters_echo(request),
                   "year_from": request.year_from, "year_to": request.year_to,
