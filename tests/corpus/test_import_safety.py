@@ -195,6 +195,22 @@ def test_check_and_index_finish_an_interrupted_import_first_and_say_so(tmp_path,
         assert f"{sum(f.count(b'- id: ') for f in b.values())} measures" in done.stdout
 
 
+def test_a_journal_a_running_import_removes_while_we_wait_is_not_an_interrupted_import(tmp_path):
+    # check and index saw a live import's journal, waited for the lock, and then said they had finished
+    # "the renames of an interrupted import" (that import had finished them itself)
+    out = tmp_path / "out"
+    out.mkdir()
+    journal = out / transaction.JOURNAL
+    journal.write_text("[]", encoding="utf-8")
+    with transaction.storage.locked(out / transaction.LOCK, None):  # the running import, in its renames
+        waiting = subprocess.Popen(CLI + ["check", "--corpus", str(out)], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        time.sleep(1.0)
+        journal.unlink()  # ... which it finishes, and then lets go of the lock
+    _, err = waiting.communicate(timeout=60)
+    assert "finished the renames" not in err, err
+
+
 def test_an_import_into_a_file_holding_another_economys_measure_is_refused(tmp_path):
     # the measure would stay where the import cannot find it, and come in again as a new one
     out = tmp_path / "corpus"

@@ -99,3 +99,46 @@ def test_a_dead_writer_process_fails_the_build_cleanly(tmp_path, real_measures, 
     monkeypatch.undo()
     indexer.build(None, tmp_path, measures=real_measures)  # the next build cleans up and succeeds
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".build-")] == []
+
+
+def _overtaken_by_imports(monkeypatch, tmp_path, times):
+    """Make the first `times` builds' writing be overtaken by an import of a changed seed page (a new USD figure
+    each time), committed after the build read the corpus: what a build running beside `import` meets."""
+    from conftest import SEED
+    from measuresearch.corpus import importer
+    original, calls = writers.write, []
+
+    def written_then_imported(folder, corpus_dir=None, measures=None, progress=None):
+        result = original(folder, corpus_dir, measures, progress)
+        if len(calls) < times:
+            calls.append(corpus_dir)
+            page = tmp_path / f"page-{len(calls)}.txt"
+            page.write_text(SEED.read_text(encoding="utf-8").replace("is USD 580.", f"is USD {600 + len(calls)}."),
+                            encoding="utf-8")
+            importer.import_files([page], corpus_dir)
+        return result
+    monkeypatch.setattr(writers, "write", written_then_imported)
+    return calls
+
+
+def test_a_build_that_an_import_overtakes_reads_the_corpus_again(tmp_path, corpus_copy, monkeypatch):
+    # the index must hold one state of the corpus: never the files read before an import beside those after it
+    calls = _overtaken_by_imports(monkeypatch, tmp_path, 1)
+    indexer.build(corpus_copy, tmp_path / "index")
+    assert len(calls) == 1
+    holder = IndexHolder(tmp_path / "index")
+    try:
+        assert search(holder, SearchRequest(q='"USD 601"'))["total"] == 1
+        assert search(holder, SearchRequest(q='"USD 580"'))["total"] == 0
+    finally:
+        holder.close()
+
+
+def test_a_corpus_that_imports_keep_changing_is_refused_and_the_index_kept(tmp_path, corpus_copy, real_measures,
+                                                                         monkeypatch):
+    indexer.build(None, tmp_path / "index", measures=real_measures)
+    before = sorted(p.name for p in (tmp_path / "index").iterdir())  # current, and the build it names
+    _overtaken_by_imports(monkeypatch, tmp_path, indexer.CORPUS_TRIES)
+    with pytest.raises(MeasureSearchError, match="changed .* while each of 3 builds read it"):
+        indexer.build(corpus_copy, tmp_path / "index")
+    assert sorted(p.name for p in (tmp_path / "index").iterdir()) == before

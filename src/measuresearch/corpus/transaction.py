@@ -32,11 +32,16 @@ def unfinished(folder):
 
 
 def finish(folder, wait=60.0):
-    """Finish an interrupted import's renames under the lock; return True if there was one."""
+    """Finish an interrupted import's renames under the lock; return True if there was one.
+
+    A journal seen before the lock may be a running import's, which finishes its renames itself
+    while we wait: only one still there under the lock was left by an interrupted import.
+    """
     if not (pathlib.Path(folder) / JOURNAL).exists():
         return False
-    with locked(folder, wait):
-        return True  # locked() recovered it
+    busy = functools.partial(ImportLocked, f"another import into {folder} is running (waited {wait:g} s)")
+    with storage.locked(pathlib.Path(folder) / LOCK, busy, wait):
+        return recover(folder)
 
 
 def locked(folder, wait=60.0, waiting=None, dry_run=False):
@@ -64,10 +69,12 @@ def _checked(lock, folder, dry_run):
 
 
 def recover(folder):
-    """Finish the renames of an import that was killed after its journal, then drop stray temporaries."""
+    """Finish the renames of an import that was killed after its journal, then drop stray temporaries;
+    return whether there were renames to finish."""
     folder = pathlib.Path(folder)
     journal = folder / JOURNAL
-    if journal.exists():
+    interrupted = journal.exists()
+    if interrupted:
         for tmp, target in json.loads(journal.read_text(encoding="utf-8")):
             if (folder / tmp).exists():
                 os.replace(folder / tmp, folder / target)
@@ -76,6 +83,7 @@ def recover(folder):
         storage.fsync_dir(folder)
     for stray in folder.glob(f".*{SUFFIX}"):
         stray.unlink()
+    return interrupted
 
 
 def commit(folder, texts):

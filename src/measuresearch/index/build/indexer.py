@@ -17,12 +17,13 @@ import uuid
 
 from whoosh import index as whoosh_index
 
+from measuresearch.corpus import transaction
 from measuresearch.index.build import fingerprints
 from measuresearch.domain import economy_names, groups, taxonomy
 from measuresearch.index.build import writers
 from measuresearch.index.format.codec import document_count
 from measuresearch import storage
-from measuresearch.errors import BuildLocked, MeasureSearchError
+from measuresearch.errors import BuildLocked, ImportLocked, MeasureSearchError
 from measuresearch.index.format.layout import (BUILD_PREFIX, CURRENT, ECONOMIES_FILE, FACETS_FILE, GROUPS_FILE, LOCK,
                                                META, REMOVED_FILE, WORDS_FILE, WORK_PREFIX, build_meta)
 from measuresearch.index.format.schema import build_schema, schema_fingerprint
@@ -42,42 +43,47 @@ class BuildReport:
         return f"indexed {self.documents} measures in {self.seconds:.2f} s -> {self.path}"
 
 
+# A build reads the corpus while an import may write it. It notes every corpus file (inode, size, time) when no
+# import is writing (the import lock, shared) before it reads, and again once it has written: if one moved, the new
+# index would hold two states of the corpus at once, so it is dropped and the build starts again, at most this often.
+CORPUS_TRIES = 3
+
+
+def corpus_state(corpus_dir, wait=60.0):
+    """Return {file name: (inode, size, mtime)} of a corpus folder's YAML files, read while no import writes."""
+    folder = pathlib.Path(corpus_dir)
+    with transaction.locked(folder, wait, dry_run=True):  # shared; refuses an import killed between its renames
+        found = {}
+        for path in sorted(folder.glob("*.yaml")):
+            stat = path.stat()
+            found[path.name] = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        return found
+
+
 def build(corpus_dir, index_root, measures=None, progress=None):
     """Read and check the corpus (or take the given measures), build a new index, make it current.
 
     Return a BuildReport. On a corpus problem InputProblems is raised with
     every problem, and EmptyCorpus when there is nothing to index; the live
-    index is then untouched. progress: see writers.write.
+    index is then untouched. progress: see writers.write. A corpus that an
+    import changed while it was read is read again (corpus_state).
     """
     started = time.perf_counter()
     root = pathlib.Path(index_root)
     root.mkdir(parents=True, exist_ok=True)
     busy = functools.partial(BuildLocked, f"another build of {root} is running")
+    watched = measures is None and corpus_dir is not None
     with storage.locked(root / LOCK, busy), _without_cyclic_gc():
         _remove_stale(root)
-        index_id = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-        work = root / f"{WORK_PREFIX}{index_id}"
-        work.mkdir()
-        try:
-            schema = build_schema()
-            whoosh_index.create_in(str(work), schema).close()
-            # the writers index each record's economy under all its names (economy_names.py)
-            storage.write_json(work / ECONOMIES_FILE, economy_names.table(taxonomy.load(corpus_dir)))
-            written = writers.write(str(work), corpus_dir, measures, progress)
-            columns = written.columns
-            _check_documents(str(work), len(columns.ids))
-            built_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-            storage.write_json(work / FACETS_FILE, columns.data())
-            storage.write_json(work / WORDS_FILE, written.words.data())
-            storage.write_json(work / REMOVED_FILE, written.removed)
-            storage.write_json(work / GROUPS_FILE, {"groups": groups.load(corpus_dir)})
-            fingerprints.record(work, root, written.ids, written.prints, index_id, built_at)
-            storage.write_json(work / META, build_meta(index_id, built_at, len(columns.ids), written.records,
-                                                schema_fingerprint(schema)))
-            storage.fsync_dir(work)
-        except BaseException:
-            shutil.rmtree(work, ignore_errors=True)
-            raise
+        for _ in range(CORPUS_TRIES):
+            before = corpus_state(corpus_dir) if watched else None
+            index_id, work, columns = _write_build(root, corpus_dir, measures, progress)
+            if not watched or corpus_state(corpus_dir) == before:
+                break
+            shutil.rmtree(work, ignore_errors=True)  # a mix of two corpus states: read it again
+        else:
+            raise ImportLocked(f"imports changed {corpus_dir} while each of {CORPUS_TRIES} builds read it; the live "
+                               "index was not changed: run the build again when they have finished")
         final = root / f"{BUILD_PREFIX}{index_id}"
         os.rename(work, final)
         _swap(root, final.name)
@@ -104,6 +110,34 @@ def _check_documents(folder, count):
     written = document_count(folder)
     if written != count:
         raise MeasureSearchError(f"the index holds {written} documents, not {count}; it was not made current")
+
+
+def _write_build(root, corpus_dir, measures, progress):
+    """Write a new build into a work folder of root; return (index id, the work folder, its facet columns)."""
+    index_id = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    work = root / f"{WORK_PREFIX}{index_id}"
+    work.mkdir()
+    try:
+        schema = build_schema()
+        whoosh_index.create_in(str(work), schema).close()
+        # the writers index each record's economy under all its names (economy_names.py)
+        storage.write_json(work / ECONOMIES_FILE, economy_names.table(taxonomy.load(corpus_dir)))
+        written = writers.write(str(work), corpus_dir, measures, progress)
+        columns = written.columns
+        _check_documents(str(work), len(columns.ids))
+        built_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+        storage.write_json(work / FACETS_FILE, columns.data())
+        storage.write_json(work / WORDS_FILE, written.words.data())
+        storage.write_json(work / REMOVED_FILE, written.removed)
+        storage.write_json(work / GROUPS_FILE, {"groups": groups.load(corpus_dir)})
+        fingerprints.record(work, root, written.ids, written.prints, index_id, built_at)
+        storage.write_json(work / META, build_meta(index_id, built_at, len(columns.ids), written.records,
+                                            schema_fingerprint(schema)))
+        storage.fsync_dir(work)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return index_id, work, columns
 
 
 def _swap(root, name):
