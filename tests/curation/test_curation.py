@@ -384,6 +384,30 @@ def test_a_claim_is_not_settled_by_the_record_of_another_databases_proposal_of_i
     assert len(_titled(corpus_copy, PROPOSAL["titles"][0])) == 1
 
 
+@pytest.mark.parametrize("wrote", [False, True], ids=["killed-before-writing", "killed-after-writing"])
+def test_the_listing_settles_the_claim_of_a_killed_accept(api, data, corpus_copy, wrote, capsys):
+    # nobody decides it again: the list itself must not say "accepted" of a proposal with no record, for ever
+    proposal_id = propose(api)
+    store = open_store(data, None)
+    if wrote:
+        decisions.accept(store, proposal_id, corpus_copy)
+        with sqlite3.connect(data / "measuresearch.sqlite3") as db:
+            db.execute("UPDATE proposals SET measure_id = NULL WHERE id = ?", (proposal_id,))
+    else:
+        store.claim_proposal(proposal_id)
+    status, out, _ = run(capsys, "proposals", "--data", str(data), "--corpus", str(corpus_copy))
+    assert status == 0 and f"#{proposal_id} accepted (being written: no record yet)" in out  # young: its accept's
+    _claimed_long_ago(data, proposal_id)
+    status, out, _ = run(capsys, "proposals", "--data", str(data), "--corpus", str(corpus_copy), "--json")
+    (listed,) = [p for p in json.loads(out)["proposals"] if p["id"] == proposal_id]
+    if wrote:
+        (record,) = _titled(corpus_copy, PROPOSAL["titles"][0])
+        assert (listed["status"], listed["measure_id"]) == ("accepted", record.id)
+    else:
+        assert (listed["status"], listed["measure_id"]) == ("open", None)
+        assert not _titled(corpus_copy, PROPOSAL["titles"][0])
+
+
 def _claimed_long_ago(data, proposal_id):
     """Date a claim back past decisions.CLAIM_SECONDS: its accept died then."""
     with sqlite3.connect(data / "measuresearch.sqlite3") as db:

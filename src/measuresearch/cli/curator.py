@@ -135,13 +135,16 @@ def cmd_proposals(args):
         proposal = curation.reject(store, args.id, args.corpus)
         print(f"proposal {proposal['id']} is rejected")
         return 0
+    curation.settle_left_claims(store, args.corpus)  # a killed accept's claim: accepted as its record, or open
     proposals = edits.annotate(store.proposals(status=args.status), _corpus_records(args.corpus))
     if args.json:
         print(json.dumps({"proposals": proposals}, ensure_ascii=False, indent=2))
         return 0
     for p in proposals:
         m = p["proposal"]
-        print(f"#{p['id']} {p['status']} {p['created_at']} {m['country']} · {m['sub_pillar']}\n"
+        status = p["status"] + (" (being written: no record yet)" if p["status"] == "accepted" and not p["measure_id"]
+                                else "")
+        print(f"#{p['id']} {status} {p['created_at']} {m['country']} · {m['sub_pillar']}\n"
               f"    {_one_line(m['titles'][0])}\n    source: {m.get('source_url')}")
         for line in _edit_lines(p["edit_of"]):
             print(line)

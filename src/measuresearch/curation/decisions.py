@@ -83,6 +83,16 @@ def _claimed(proposal):
     return proposal["status"] == "accepted" and proposal["measure_id"] is None
 
 
+def settle_left_claims(store, corpus_dir):
+    """Settle by the corpus every claim older than CLAIM_SECONDS that a killed accept left (the listing does this
+    first: such a proposal said "accepted" with no record, until someone decided it again)."""
+    if corpus_dir is None or not pathlib.Path(corpus_dir).is_dir():
+        return
+    for proposal in store.proposals(status="accepted"):
+        if _claimed(proposal) and _age(proposal["decided_at"], store) >= CLAIM_SECONDS:
+            _settled(store, proposal["id"], corpus_dir)
+
+
 def _settled(store, proposal_id, corpus_dir):
     """Return the proposal, a claim of a killed accept settled first under the import lock (a running accept
     is waited for there)."""
