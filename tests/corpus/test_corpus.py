@@ -1,9 +1,11 @@
 """`measuresearch check`: every problem, with file and line, in one run."""
 
+import pathlib
 import textwrap
 
 from measuresearch import storage
 from measuresearch.corpus import files as corpus
+from measuresearch.domain import model
 
 
 def _write(folder, name, text):
@@ -86,3 +88,31 @@ def test_a_file_holds_one_economy(tmp_path):
         f"{a}:4: a measure of 'Kazakhstan' in the file of 'Uzbekistan': one file holds one economy's measures "
         "(move it to its economy's file)",
         f"{b}:1: 'country' is the name of the file's economy (text)"]
+
+
+def test_a_corpus_file_cut_short_anywhere_is_refused_unless_only_whole_records_are_left(tmp_path):
+    # a disk that filled, a copy stopped: the file is cut at some byte. check (and so index and import) must either
+    # refuse it or hold only whole records, each equal to the original one (a cut between two records cannot be
+    # told from a shorter file); never the last record with its description cut mid-word
+    import shutil
+    import yaml
+    source = corpus.corpus_files(REPO_CORPUS)[0]
+    data = source.read_bytes()
+    originals = {m["id"]: m for m in yaml.safe_load(data)["measures"]}
+    for name in ("taxonomy.yaml", "groups.yaml"):
+        shutil.copy(REPO_CORPUS / name, tmp_path / name)
+    target, whole_only = tmp_path / source.name, 0
+    # from inside the second record on: the first has no other record to be compared with (files.py, _cut_off)
+    second = data.index(b"\n- id:", data.index(b"- id:")) + 2
+    for cut in range(second, len(data), 11):
+        target.write_bytes(data[:cut])
+        measures, problems = corpus.check(tmp_path)
+        if problems:
+            continue
+        whole_only += 1
+        for measure in measures:
+            assert measure.to_dict() == model.from_dict(originals[measure.id]).to_dict(), (cut, measure.id)
+    assert whole_only < (len(data) - second) // 11 // 20  # nearly every cut is refused
+
+
+REPO_CORPUS = pathlib.Path(__file__).resolve().parents[2] / "corpus"

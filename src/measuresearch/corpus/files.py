@@ -94,7 +94,29 @@ def read_document(path):
                                     f"a measure of {data['country']!r} in the file of {country!r}: one file holds "
                                     "one economy's measures (move it to its economy's file)"))
         located.append(_Located(data, line, key_lines))
+    problems.extend(_cut_off(path, located))
     return located, removed, problems
+
+
+def _cut_off(path, located):
+    """Return [a problem] when the file's last measure lacks the provenance that every other one has.
+
+    An import writes `source` and `last_imported` last in every record, so a file cut short inside its last
+    record (a disk filled, a copy stopped) still parses, its last description cut mid-word; this catches
+    that. (A file cut between two records cannot be told from a shorter one.)
+    """
+    if len(located) < 2:
+        return []
+    # records written before provenance, or by hand, have neither: nothing to compare with
+    lacking = [key for key in ("source", "last_imported") if located[-1].data.get(key) is None
+               and all(item.data.get(key) is not None for item in located[:-1])]
+    if not lacking:
+        return []
+    return [Problem(path, located[-1].line, (
+        f"the last measure ({str(located[-1].data.get('id'))[:80]!r}) has no `{'` or `'.join(lacking)}`, which "
+        "every other measure of the file has: is the file cut off in it? (restore it from a copy, or import its "
+        "pages again; a measure added by hand needs `source: {kind: manual, name, url, first_imported}` and "
+        "`last_imported`)"))]
 
 
 def _tombstones(path, node, value):
