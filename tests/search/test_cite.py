@@ -152,6 +152,10 @@ def test_a_contribution_is_credited_to_the_reader_and_its_source_not_the_dti(mak
     assert 'contributed (proposal 7), source <a href="https://example.org/order-77-q?x=1&amp;y=2"' in page
     assert "Digital Trade Integration" not in page.split('class="source"')[1].split("</dd>")[0]
     assert "the DTI page kazakhstan.txt" in client.simulate_get(f"/measures/{dti.id}").text
+    # the citation box says what its citations say: the reader's contribution, not the DTI, as the source
+    note = page.split('class="cite-note">')[1].split("</p>")[0]
+    assert "DTI" not in note and "contribution" in note
+    assert "the DTI as the source" in client.simulate_get(f"/measures/{dti.id}").text
     feed = feedparser.parse(client.simulate_get("/api/search.atom").text)
     (entry,) = [e for e in feed.entries if e.id.endswith(ours.id)]
     assert entry.author == credit and entry.summary.endswith(credit)

@@ -67,7 +67,9 @@ def to_atom(entries, build, request, self_url, page_url, base_url):
                                f"{record['sub_pillar']} · {'; '.join(record['dates'])}"
                                + (f" · {contributed}" if contributed else ""), type="text")
         _add(entry, "content", record["description"], type="text")
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode")
+    # ElementTree writes a CR of the text as it is, and every XML parser reads a CR LF as LF: a character
+    # reference keeps it (a CR of an attribute is one already; none stands anywhere else)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode").replace("\r", "&#13;")
 
 
 class FeedResource:
