@@ -68,6 +68,16 @@ def test_bad_parameters_are_400_with_the_error_shape(client, path, query, parame
     assert error["code"] in ("invalid_parameter", "query_too_complex") and message in error["message"]
 
 
+@pytest.mark.parametrize("blank", ["   ", "\u00a0", "\u3000", " \u2003 "])
+def test_a_query_of_white_space_alone_is_a_blank_box_on_the_page(client, blank, real_measures):
+    # not "15 measures for “ ”": the page of no query, at its clean URL (the API reads it as no query too)
+    response = client.simulate_get("/", params={"q": blank, "country": "Kazakhstan"})
+    assert response.status_code == 303 and response.headers["location"] == "/?country=Kazakhstan"
+    page = client.simulate_get("/?country=Kazakhstan").text
+    assert f"{len(real_measures)}</span> measures</h1>" in page
+    assert client.simulate_get("/api/search", params={"q": blank}).json["total"] == len(real_measures)
+
+
 def test_the_page_sends_blank_form_fields_to_the_clean_url(client):
     # the HTML form sends its empty boxes; the JSON API refuses the same blanks (above); the page redirects
     total = client.simulate_get("/api/search?q=law").json["total"]

@@ -133,9 +133,13 @@ def exclude(pairs, name, value):
 
 
 def without_blanks(path, query_string):
-    """Return path?query without its empty parameters, or None when it has none (the order of the rest kept)."""
+    """Return path?query without its empty parameters, or None when it has none (the order of the rest kept).
+
+    A query of white space alone (spaces, a non-breaking space, an ideographic space) is empty too: the box
+    then says nothing, and the page is the one of no query, not "15 measures for “ ”".
+    """
     pairs = urllib.parse.parse_qsl(query_string, keep_blank_values=True)
-    kept = [(name, value) for name, value in pairs if value != ""]
+    kept = [(name, value) for name, value in pairs if value != "" and not (name == "q" and value.isspace())]
     if len(kept) == len(pairs):
         return None
     return same_site_path(path) + ("?" + urllib.parse.urlencode(kept) if kept else "")
