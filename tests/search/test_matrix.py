@@ -181,3 +181,24 @@ def test_compare_view_of_one_pillar_by_sub_pillar(app_client, measures):
     others = {m.sub_pillar for m in measures} - subs
     assert all(f"<span>{s}</span>" in html for s in subs)
     assert not any(f"<span>{s}</span>" in html for s in others)
+
+
+def test_selected_values_that_no_measure_has_are_listed_at_zero(client, real_measures):
+    # API.md: rows and columns list "the values the request selects (at 0)", an economy of the taxonomy
+    # without measures and a pillar no measure has included; the first by any of its names, as a filter takes it
+    held = {m.pillar for m in real_measures}
+    empty_pillar = next(p for p in taxonomy.load(CORPUS).pillars if p not in held)
+    body = client.simulate_get("/api/matrix", params={"rows": "pillar", "pillar": empty_pillar}).json
+    assert body["rows"] == [{"value": empty_pillar, "count": 0}] and body["cells"] == []
+    body = client.simulate_get("/api/matrix", params={"rows": "country", "country": ["RU", "kz"]}).json
+    assert body["rows"] == [{"value": "Kazakhstan", "count": len(real_measures)},
+                            {"value": "Russian Federation", "count": 0}]
+    assert {cell["row"] for cell in body["cells"]} == {"Kazakhstan"}
+
+
+@pytest.mark.parametrize("spelling", ["RU", "ru", "russian federation", "Россия"])
+def test_an_economy_without_measures_is_named_canonically_in_the_echo_and_the_notice(client, spelling):
+    body = client.simulate_get("/api/search", params={"country": spelling}).json
+    assert body["total"] == 0 and body["query"]["filters"] == {"country": ["Russian Federation"]}
+    (notice,) = body["notices"]
+    assert notice["code"] == "unknown_value" and notice["value"] == "Russian Federation"

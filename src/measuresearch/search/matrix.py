@@ -75,11 +75,17 @@ def crosstab(data, allowed, rows, cols, event_groups):
 
 
 def _axis(dimension, counts, keep):
-    """Return [{"value", "count"}] of the values with measures, and of those the request selected."""
+    """Return [(index or None, {"value", "count"})] of the values with measures, and of those the request selected
+    (at 0; a selected value that no measure of the build has, such as an economy without measures, has no index)."""
     order = range(len(dimension.labels)) if dimension.name in ("group", "year") else sorted(
         range(len(dimension.labels)), key=lambda i: (dimension.labels[i].casefold(), dimension.labels[i]))
-    return [(i, {"value": dimension.labels[i], "count": int(counts[i])}) for i in order
+    axis = [(i, {"value": dimension.labels[i], "count": int(counts[i])}) for i in order
             if counts[i] or dimension.labels[i] in keep]
+    absent = sorted(set(keep) - set(dimension.labels), key=lambda v: (str(v).casefold(), str(v)))
+    if absent and dimension.name not in ("group", "year"):
+        axis = sorted(axis + [(None, {"value": value, "count": 0}) for value in absent],
+                      key=lambda entry: (entry[1]["value"].casefold(), entry[1]["value"]))
+    return axis
 
 
 def check_axes(rows, cols):
@@ -111,6 +117,6 @@ def matrix(holder, request, rows, cols):
         "rows": [entry for _, entry in row_axis],
         "cols": [entry for _, entry in col_axis],
         "cells": [{"row": r["value"], "col": c["value"], "count": int(cells[i, j])}
-                  for i, r in row_axis for j, c in col_axis if cells[i, j]],
+                  for i, r in row_axis for j, c in col_axis if i is not None and j is not None and cells[i, j]],
         "build": build,
     }

@@ -102,8 +102,8 @@ class FacetData:
         known = self.numbers.get(name, {})
         if value in known:
             return value
-        if name == "country" and self.economies.economy(value) in known:
-            return self.economies.economy(value)
+        if name == "country" and self.economies.economy(value) is not None:
+            return self.economies.economy(value)  # an economy of the taxonomy, with measures or none
         return self._folded.get(name, {}).get(key(value))
 
     @property
