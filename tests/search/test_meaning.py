@@ -142,6 +142,14 @@ def test_cyrillic_words_that_only_titles_can_answer_get_english_words(holder):
     assert not [n for n in search(holder, SearchRequest(q="data"))["notices"]]
 
 
+@pytest.mark.parametrize("q", ["қaz", "53/НК"])
+def test_no_such_notice_for_a_word_a_hit_matched_in_its_description(holder, real_measures, q):
+    # ".қaz" and "53/НК" stand in English descriptions: "can only match titles" would contradict the hit
+    result = search(holder, SearchRequest(q=q))
+    assert result["total"] and any(m["field"] == "description" for h in result["hits"] for m in h["matched"])
+    assert not [n for n in result["notices"] if n["code"] == "english_descriptions"]
+
+
 @pytest.mark.parametrize("q", ["title:shutdowns", "VPN", "infor", "EAEU", "shutdowns"])
 def test_no_odd_suggestion(holder, q):
     assert search(holder, SearchRequest(q=q))["suggestion"] is None

@@ -86,9 +86,10 @@ def english_word(word, vocabulary, scan=500):
     return best[-1] if best else None
 
 
-def meaning_notices(request, parsed, data, vocabulary, total):
+def meaning_notices(request, parsed, data, vocabulary, total, described=frozenset()):
     """Return the notices of what the request meant: only excluded words, a page past the end, a group
-    named in the query, Cyrillic words that only titles can answer."""
+    named in the query, Cyrillic words that only titles can answer (described: the query words that a hit
+    shown matched outside its titles, such as the ".қaz" of a description: no such notice for them)."""
     found = []
     if parsed.negative and not parsed.positive:
         found.append(notices.only_excluded(request))
@@ -98,7 +99,7 @@ def meaning_notices(request, parsed, data, vocabulary, total):
     chosen = set(request.filters.get("group", ()))
     found.extend(notices.group_filter(word, group, without_word(request.q, word))
                  for word, group in named_groups(parsed, data) if group not in chosen)
-    words = cyrillic_words(parsed, data)
+    words = [word for word in cyrillic_words(parsed, data) if word not in described]
     if words:
         english = [w for w in dict.fromkeys(english_word(word, vocabulary) for word in words) if w]
         found.append(notices.english_descriptions(words, english))

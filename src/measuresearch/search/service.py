@@ -86,7 +86,8 @@ def search(holder, request, parents=False):
                       if run.parsed.clauses else None)
         extra = {"sub_pillar_parents": data.sub_pillar_parents()} if parents else {}
         notices = (search_notices(request, parsed, data.numbers | {"group": data.groups.known()})
-                   + meaning_notices(request, parsed, data, snapshot.vocabulary, run.total)
+                   + meaning_notices(request, parsed, data, snapshot.vocabulary, run.total,
+                                     {m["word"] for h in hits for m in h["matched"] if m["field"] != "titles"})
                    + _law_numbers_by_number(run.evaluation, run.parsed, run.total))
     return extra | {
         "query": {"q": request.q, "filters": filters_echo(request),
