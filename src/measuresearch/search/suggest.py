@@ -153,7 +153,11 @@ def texts_of(snapshot):
         texts = _TEXTS.get(snapshot)
         if texts is None:
             records = [snapshot.records.get(docnum) for docnum in range(len(snapshot.records))]
-            wholes = [text for r in records for text in (*r["titles"], r["sub_pillar"], r["pillar"], r["country"])
-                      if text]
+            # an economy by every name its measures are found by (CLDR's Russian and Kazakh ones too: "Каз" ->
+            # "Казахстан"), once each
+            economies = snapshot.facets.economies
+            names = dict.fromkeys(name for r in records if r["country"] for name in economies.names(r["country"]))
+            wholes = [text for r in records for text in (*r["titles"], r["sub_pillar"], r["pillar"]) if text]
+            wholes += list(names)
             texts = _TEXTS[snapshot] = Texts(wholes, [r["description"] for r in records])
         return texts
