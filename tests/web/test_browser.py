@@ -87,10 +87,12 @@ def paused_clock(page, url):
 
 
 def suggestions_for(page, text):
-    """Let the box's completion timer fire and wait for the answer to what it holds now."""
+    """Let the box's completion timer fire, wait for the answer to what it holds now, and for the list to show it
+    (the script renders it after the response: on a loaded machine, later than the response event)."""
     wanted = urllib.parse.urlencode({"q": text})
-    with page.expect_response(lambda response: "/api/suggest?" + wanted in response.url):
+    with page.expect_response(lambda response: "/api/suggest?" + wanted in response.url) as answer:
         page.clock.run_for(200)  # past the completion delay, short of the search-as-you-type one
+    expect(page.locator("#suggestions li")).to_have_text(answer.value.json()["suggestions"])
 
 
 def test_suggestions_with_the_keyboard(page, server):
