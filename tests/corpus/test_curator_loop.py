@@ -266,7 +266,9 @@ def test_the_curators_loop_end_to_end(loop):
         for measure_id, record in records.items():
             check_record(base, record, first.get(measure_id))
         assert records[EDIT_OF]["description"] == first[EDIT_OF]["description"].replace("USD 580", "USD 600")
-        assert records[EDIT_OF]["dates"] == [REPORTED_AGAIN] and records[EDIT_OF]["sources"] == PAGE_SOURCES
+        # no source is dropped: the reader's address stays, the page's follow it
+        assert records[EDIT_OF]["dates"] == [REPORTED_AGAIN] and records[EDIT_OF]["sources"] == [EDIT_URL,
+                                                                                                 *PAGE_SOURCES]
         indicator = records[indicator_id]
         assert indicator["kind"] == "indicator" and indicator["status"] == INDICATOR_ENTRY[0]
         assert [(v["label"], v["value"], v["unit"]) for v in indicator["values"]] == INDICATOR_VALUES

@@ -630,13 +630,27 @@ def test_an_edit_and_its_pages_sources_outlast_a_page_that_shows_no_sources(api,
     (back,) = _titled(corpus_copy, "Blocking of websites")
     assert back.id == record.id and back.description == kept.description and back.sources == edited
 
-    # the page changes: its text replaces the edit, and the reader's address goes with it, the page's stay
+    # a second reader's edit: both addresses follow the page's; the page imported again keeps it
+    second = propose(api, pillar=record.pillar, sub_pillar=record.sub_pillar, titles=record.titles,
+                     dates=record.dates, description="Test-only text: a second reader's account.",
+                     coverage=record.coverage, source_url="https://example.org/test-only/second-reader")
+    assert run(capsys, "proposals", "--data", str(data), "accept", str(second), "--corpus", str(corpus_copy),
+               "--as-edit")[0] == 0
+    twice = [*edited, "https://example.org/test-only/second-reader"]
+    for shown in (entry + "".join(f"- {address}\n" for address in listed) + "- Show more...\n", entry):
+        page.write_text(header + "\n" + shown + "\n" + other, encoding="utf-8")
+        status, out, err = run(capsys, "import", str(page), "--out", str(corpus_copy))
+        assert status == 0 and "1 accepted edit(s) kept" in out, out + err
+        (kept,) = _titled(corpus_copy, "Blocking of websites")
+        assert kept.description == "Test-only text: a second reader's account." and kept.sources == twice
+
+    # the page changes: its text replaces the edit; no source is dropped
     page.write_text(header + "\n" + entry.replace("extensive authority", "wide authority") + "\n" + other,
                     encoding="utf-8")
     status, out, err = run(capsys, "import", str(page), "--out", str(corpus_copy))
     assert status == 0 and f"replaces the accepted edit of {record.id}" in out, out + err
     (replaced,) = _titled(corpus_copy, "Blocking of websites")
-    assert replaced.edited is None and "wide authority" in replaced.description and replaced.sources == listed
+    assert replaced.edited is None and "wide authority" in replaced.description and replaced.sources == twice
 
 
 def test_a_page_listed_again_after_a_prune_keeps_the_sources_its_record_had(corpus_copy, tmp_path, capsys):

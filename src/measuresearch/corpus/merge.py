@@ -185,7 +185,7 @@ def merge(path, country, old, tombstones, incoming, run, problems):
             last = _last_record(tomb)
             first = (last.source if last else None) or measure.source
             report.restored.append(_with_its_edit(last, measure, run.today) or dataclasses.replace(
-                _with_sources(measure, _page_sources(last) if last else []), id=tomb["id"], source=first))
+                _with_sources(measure, last.sources if last else []), id=tomb["id"], source=first))
     gone = {m.id for m in missing} if run.prune else set()
     if not (report.changed or report.added or report.restored or gone or touched):
         return report, None
@@ -217,7 +217,7 @@ def _sort_pairs(report, pairs, today):
     """
     pending, touched = {}, False
     for before, page, how in pairs:
-        after = _with_sources(page, _page_sources(before))
+        after = _with_sources(page, before.sources)
         fields = identity.changes(before, after)
         kept = bool(fields) and _kept_edit(before, page)
         if kept:
@@ -256,20 +256,14 @@ def _with_its_edit(last, measure, today):
 def _kept_edit(before, after):
     """Whether a record carries an accepted edit and the page is as that edit found it (the edit stands).
 
-    The page may show fewer sources than it did (another layout; F's list is cut by "Show more..."):
-    it is compared with the sources the record had from its pages added (_with_sources). The edit's own
-    address is taken out of those (_page_sources), or kept, for the page that already listed it.
+    The page may show fewer sources than it did (another layout; F's list is cut by "Show more..."): it is
+    compared with the sources the record had before its first edit added to it (_with_sources). Each edit
+    appends its reader's address, so those are a beginning of the record's sources: each is tried.
     """
-    if not (before.edited or {}).get("replaced"):
+    replaced = (before.edited or {}).get("replaced")
+    if not replaced:
         return False
-    stored = dict.fromkeys((tuple(_page_sources(before)), tuple(before.sources)))
-    return any(digest(_with_sources(after, list(sources))) == before.edited["replaced"] for sources in stored)
-
-
-def _page_sources(record):
-    """Return the sources a record has from its pages: those of an accepted edit's proposal left out."""
-    url = (record.edited or {}).get("url")
-    return [address for address in record.sources if address != url]
+    return any(digest(_with_sources(after, before.sources[:n])) == replaced for n in range(len(before.sources) + 1))
 
 
 def _with_sources(measure, stored):
