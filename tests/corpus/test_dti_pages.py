@@ -138,6 +138,9 @@ REFUSED = [
     ("a title without its date line, layout C",
      "KAZAKHSTAN\nSince 2020\nReported in 2021\nPillar Content access  |\nSub-pillar S\nT1\nT2\nOrder T3 (2019)\n"
      "The description.\nCoverage Horizontal\n", 8, "a title without its date line"),
+    ("a title without its date line, a title that ends in brackets",
+     "KAZAKHSTAN\nSince 2020\nPillar Content access  |  Sub-pillar S\nT1\nLaw on Informatization (Law)\n"
+     "The description.\n", 5, "a title without its date line"),
     ("text above the first entry", "Some heading\nKAZAKHSTAN\nSince 2020\nPillar Content access  |  Sub-pillar S\n"
                                    "T\nD\n", 1, "above the first entry"),
 ]
@@ -249,6 +252,20 @@ def test_a_line_is_refused_as_a_date_line_exactly_when_the_date_grammar_refuses_
     except model.DateError:
         refused = True
     assert dti._bad_date(line) == refused
+
+
+@pytest.mark.parametrize("first", [
+    "The rules are published at https://adilet.zan.kz/rus/docs/V000000",  # an address
+    "Operators must be certified.[1]",  # a footnote mark
+    "Операторы должны пройти сертификацию",  # no full stop, then a blank line
+    "The rules (see Art. 5)",
+])
+def test_a_description_of_paragraphs_is_read_whole(first):
+    # a paragraph that ends as a sentence, or is set apart from the next by a blank line, is the description's
+    gap = "" if first[-1] in "]0" else "\n"
+    m = _one("KAZAKHSTAN\nSince 2020\nPillar Content access  |  Sub-pillar S\nT\n" + first + "\n" + gap
+             + "The second paragraph.\nCoverage Horizontal\n")
+    assert m.titles == ["T"] and m.description == first + "\n" + gap + "The second paragraph."
 
 
 @pytest.mark.parametrize("bare", ["Coverage", "Coverage ", "Coverage:", "Coverage:  "])

@@ -25,8 +25,9 @@ _SHOW_MORE = re.compile(r"^-\s*Show more\s*(\.\.\.|…)?\s*$", re.IGNORECASE)
 _SENTENCE_SECOND_WORDS = frozenset(("of", "for", "is", "was", "extends", "includes", "applies", "covers", "under",
                                     "in", "by", "to", "and", "has", "will", "may"))
 # how a description's line (a paragraph) ends: a full stop, question or exclamation mark, colon or semicolon,
-# then closing quotes or brackets; a title ends otherwise ("... No. 544", "... (Informatization Law)")
-_SENTENCE_END = re.compile(r"[.!?:;…][\"'”’»)\]]*\s*$")
+# then closing quotes or brackets, perhaps a footnote mark ("certified.[1]"); or an address. A title ends
+# otherwise ("... No. 544", "... (Informatization Law)")
+_SENTENCE_END = re.compile(r"(?:[.!?:;…][\"'”’»)\]]*(?:\[\d+\])?|https?://\S+)\s*$")
 _NUMBER = re.compile(r"^(?P<number>[-+]?\d+(?:\.\d+)?)\s*(?P<unit>%)?$")
 
 
@@ -192,14 +193,16 @@ def _read_titles(content, date_count, body):
                             "date line(s): each title needs its own date line, in the same order")
     body.titles = [text for _, text in titles]
     description = _collapse_blanks(content[filled[date_count]:])
-    if len(description) > 1 and not _SENTENCE_END.search(description[0][1]):
+    if len(description) > 1 and description[1][1] and not _SENTENCE_END.search(description[0][1]):
         # one title more than date lines, with no blank line between titles (layouts C, D), reads as a
-        # description of two lines: its first line, a title, would be merged into the description
+        # description whose first line, the title, is followed at once by the next: that is refused (a
+        # paragraph set apart by a blank line is a paragraph)
         n, text = description[0]
         raise EntryError(n, f"{text[:60]!r} follows the {date_count} title(s) that the {date_count} date line(s) "
-                            "date, and the description goes on after it, but it does not end as a sentence of a "
-                            "description does: is it a title without its date line? each title needs its own "
-                            "date line, in the same order")
+                            "date, and the description goes on in the next line, but it does not end as a sentence "
+                            "of a description does: is it a title without its date line? each title needs its own "
+                            "date line, in the same order (if it is the description's first paragraph, set it apart "
+                            "from the next with a blank line)")
     body.description = "\n".join(text for _, text in description)
 
 
