@@ -89,7 +89,17 @@ def test_a_law_number_no_measure_has_says_the_measures_shown_have_its_number_onl
         assert any(n.split("-")[0].split("/")[0] == number for n in _law_numbers(
             next(m for m in real_measures if m.id == hit["id"])))
     page = client.simulate_get("/", params={"q": typed, "lang": "ru"}).text
-    assert f"Ни у одной меры нет закона с номером «{typed.split()[-1]}»" in page
+    assert f"Ни у одной из показанных мер нет закона с номером «{typed.split()[-1]}»" in page
+
+
+def test_the_law_number_notice_is_told_by_the_hits_shown(client, real_measures):
+    # "418-VI copyright" (relaxed): the copyright measure comes first, the 418-V one by its bare number: the notice
+    # speaks of those that match 418-VI; with a filter that leaves only exact matches out of view, none shown
+    body = api(client, q="418-VI copyright")
+    assert codes(body) == ["law_number_by_number"] and "those that match it" in body["notices"][0]["message"]
+    assert not [h for h in body["hits"] for m in h["matched"] if m["word"] == "418-VI" and m["kind"] != "number"]
+    elsewhere = api(client, q="418-VI", sub_pillar="Presence of Internet shutdowns")
+    assert elsewhere["total"] == 0 and codes(elsewhere) == []
 
 
 @pytest.mark.parametrize("typed", ["418-V", "No. 418-V", "53/НК", "53/HK", "167-VI", "999-V"])

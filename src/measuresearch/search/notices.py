@@ -72,9 +72,10 @@ def group_filter(word, group, q):
 
 
 def law_number_by_number(typed, number):
-    """No measure has a law number as typed ("418-VI"): those shown have its number with another suffix."""
-    return notice("law_number_by_number", f"No measure has the law number “{typed}”: the measures shown have the "
-                                          f"number {number} with another suffix or none.") | {
+    """No measure shown has a law number as typed ("418-VI"): those that match it have its number with another
+    suffix."""
+    return notice("law_number_by_number", f"No measure shown has the law number “{typed}”: those that match it have "
+                                          f"the number {number} with another suffix or none.") | {
         "typed": typed, "number": number}
 
 

@@ -48,16 +48,15 @@ def _suggestion(evaluation, vocabulary, parsed, text, data):
     return {"q": changed} if changed != text else None
 
 
-def _law_numbers_by_number(evaluation, parsed, total):
-    """Return a notice for each law number typed that no measure has, when measures are shown for its bare
-    number ("418-VI" finding "418-V", query/matching.word_terms): else they would look like exact answers."""
+def _law_numbers_by_number(parsed, hits):
+    """Return a notice for each law number typed that the hits shown match by its bare number only ("418-VI"
+    finding "418-V", query/matching.word_terms): else they would look like exact answers. Read from the hits
+    shown, so that a filter or a relaxed query (other words bringing other hits) is told as it is."""
     found = []
     for unit in dict.fromkeys(o for clause in parsed.positive for o in clause.options if isinstance(o, LawNumber)):
-        keys = forms(unit.text, True).law
-        number = keys[0].split("-")[0]
-        if total and not any(evaluation.doc_frequency("text", key) for key in keys) \
-                and evaluation.doc_frequency("text", number):
-            found.append(law_number_by_number(unit.text, number))
+        kinds = {m["kind"] for h in hits for m in h["matched"] if m["word"] == unit.text}
+        if "number" in kinds and "law_number" not in kinds:
+            found.append(law_number_by_number(unit.text, forms(unit.text, True).law[0].split("-")[0]))
     return found
 
 
@@ -88,7 +87,7 @@ def search(holder, request, parents=False):
         notices = (search_notices(request, parsed, data.numbers | {"group": data.groups.known()})
                    + meaning_notices(request, parsed, data, snapshot.vocabulary, run.total,
                                      {m["word"] for h in hits for m in h["matched"] if m["field"] != "titles"})
-                   + _law_numbers_by_number(run.evaluation, run.parsed, run.total))
+                   + _law_numbers_by_number(run.parsed, hits))
     return extra | {
         "query": {"q": request.q, "filters": filters_echo(request),
                   "year_from": request.year_from, "year_to": request.year_to,
