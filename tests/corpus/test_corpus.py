@@ -116,3 +116,31 @@ def test_a_corpus_file_cut_short_anywhere_is_refused_unless_only_whole_records_a
 
 
 REPO_CORPUS = pathlib.Path(__file__).resolve().parents[2] / "corpus"
+
+
+def test_a_corpus_file_with_an_edit_and_a_tombstone_cut_short_never_keeps_a_value_cut_in_two(tmp_path):
+    # the last measure carries an accepted edit, and a tombstone (its whole record) follows the measures: a cut
+    # anywhere in them is refused, or falls at a line's end (whole keys lost, which no check can tell: README)
+    import dataclasses
+    import shutil
+    from measuresearch.corpus import yamlout
+    from measuresearch.domain import provenance
+    measures = corpus.load(REPO_CORPUS)
+    edit = {"by": "proposal 3", "on": "2026-12-03", "url": "https://example.org/test-only/reader", "replaced": "a" * 40}
+    kept = [*measures[:-2], dataclasses.replace(measures[-2], edited=edit)]
+    text = yamlout.dump(corpus.document(kept, country=measures[0].country,
+                                        removed=[provenance.tombstone(measures[-1].to_dict(), "pruned", "2026-12-03")]))
+    for name in ("taxonomy.yaml", "groups.yaml"):
+        shutil.copy(REPO_CORPUS / name, tmp_path / name)
+    target = tmp_path / corpus.corpus_files(REPO_CORPUS)[0].name
+    target.write_text(text, encoding="utf-8")
+    assert corpus.check(tmp_path)[1] == []
+    passed = []
+    for cut in range(text.index("  edited:"), len(text)):
+        target.write_text(text[:cut], encoding="utf-8")
+        if not corpus.check(tmp_path)[1]:
+            passed.append(cut)
+    for cut in passed:  # at a line's end, or in the white space before the next key
+        assert text[cut - 1] == "\n" or text[cut:].startswith("\n") or not text[cut - 1:cut].strip(), (
+            cut, text[cut - 40:cut])
+    assert len(passed) < 20

@@ -94,29 +94,46 @@ def read_document(path):
                                     f"a measure of {data['country']!r} in the file of {country!r}: one file holds "
                                     "one economy's measures (move it to its economy's file)"))
         located.append(_Located(data, line, key_lines))
-    problems.extend(_cut_off(path, located))
+    problems.extend(_cut_off(path, located, removed))
     return located, removed, problems
 
 
-def _cut_off(path, located):
-    """Return [a problem] when the file's last measure lacks the provenance that every other one has.
+def _cut_off(path, located, removed):
+    """Return [a problem] when the file's last record lacks the provenance that every other one has.
 
-    An import writes `source` and `last_imported` last in every record, so a file cut short inside its last
-    record (a disk filled, a copy stopped) still parses, its last description cut mid-word; this catches
-    that. (A file cut between two records cannot be told from a shorter one.)
+    An import writes `source` and `last_imported` last in every record, and the tombstones (`removed:`, each
+    with its whole last record) after the measures, so a file cut short inside its last record (a disk filled,
+    a copy stopped) still parses, its last description cut mid-word; this catches that. (A file cut between two
+    records, or inside its only one, cannot be told from a shorter file.)
     """
-    if len(located) < 2:
+    if removed:
+        tomb, line = removed[-1]
+        earlier = [t for t, _ in removed[:-1]]
+        lacking = [key for key in ("reason", "record") if tomb.get(key) is None and earlier
+                   and all(t.get(key) is not None for t in earlier)]
+        if tomb.get("reason") is not None and tomb.get("record") is None:
+            lacking = ["record"]  # written with a reason, a tombstone has its record (before both, neither)
+        if tomb.get("removed_on") is None or lacking:
+            return [Problem(path, line, (
+                f"the last tombstone ({str(tomb.get('id'))[:80]!r}) has no `{'` or `'.join(lacking or ['removed_on'])}`"
+                ", which the others have: is the file cut off in it? (restore it from a copy)"))]
+    tombs = [(tomb["record"], line) for tomb, line in removed if isinstance(tomb.get("record"), dict)]
+    records = [(item.data, item.line) for item in located] + tombs
+    if removed and len(tombs) != len(removed):
+        records = [(item.data, item.line) for item in located]  # tombstones without records: measures alone
+    if len(records) < 2:
         return []
+    (last, line), others = records[-1], [data for data, _ in records[:-1]]
     # records written before provenance, or by hand, have neither: nothing to compare with
-    lacking = [key for key in ("source", "last_imported") if located[-1].data.get(key) is None
-               and all(item.data.get(key) is not None for item in located[:-1])]
+    lacking = [key for key in ("source", "last_imported") if last.get(key) is None
+               and all(data.get(key) is not None for data in others)]
     if not lacking:
         return []
-    return [Problem(path, located[-1].line, (
-        f"the last measure ({str(located[-1].data.get('id'))[:80]!r}) has no `{'` or `'.join(lacking)}`, which "
-        "every other measure of the file has: is the file cut off in it? (restore it from a copy, or import its "
-        "pages again; a measure added by hand needs `source: {kind: manual, name, url, first_imported}` and "
-        "`last_imported`)"))]
+    what = "tombstone's record" if tombs and last is tombs[-1][0] else "measure"
+    return [Problem(path, line, (
+        f"the last {what} ({str(last.get('id'))[:80]!r}) has no `{'` or `'.join(lacking)}`, which every other "
+        "record of the file has: is the file cut off in it? (restore it from a copy, or import its pages again; "
+        "a measure added by hand needs `source: {kind: manual, name, url, first_imported}` and `last_imported`)"))]
 
 
 def _tombstones(path, node, value):

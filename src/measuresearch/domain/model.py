@@ -44,6 +44,7 @@ SOURCE_KINDS = ("dti_page", "sheet", "proposal", "manual")
 SOURCE_KEYS = ("kind", "name", "url", "first_imported")
 # An accepted edit of a record (`proposals accept --as-edit`): who, when, and the digest of the text it replaced.
 EDITED_KEYS = ("by", "on", "url", "replaced")
+_SHA1 = re.compile(r"[0-9a-f]{40}")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 SOURCE_URL = re.compile(r"https?://\S+")  # an address of `sources`
 KINDS = ("measure", "indicator")  # a legal measure or practice; a numeric indicator (pillar 1)
@@ -224,8 +225,13 @@ def _validate_provenance(data):
         problems.append(("source", f"source must be {{kind: {' | '.join(SOURCE_KINDS)}, name, url, "
                                    "first_imported: YYYY-MM-DD}"))
     edited = data.get("edited")
-    if edited is not None and not (isinstance(edited, dict) and set(edited) == set(EDITED_KEYS)):
-        problems.append(("edited", f"edited must be {{{', '.join(EDITED_KEYS)}}}"))
+    if edited is not None and not (isinstance(edited, dict) and set(edited) == set(EDITED_KEYS)
+                                   and isinstance(edited["replaced"], str) and _SHA1.fullmatch(edited["replaced"])):
+        problems.append(("edited", f"edited must be {{{', '.join(EDITED_KEYS)}}}, replaced the SHA-1 (40 hex "
+                                   "digits) of the text the edit replaced"))
+    elif "edited" in data and edited is None:  # never written empty: a file cut off after its key
+        problems.append(("edited", "edited is empty (an accepted edit is {by, on, url, replaced}): is the file cut "
+                                   "off here?"))
     day = data.get("last_imported")
     if day is not None and not (isinstance(day, str) and _DAY.fullmatch(day)):
         problems.append(("last_imported", "last_imported must be a date YYYY-MM-DD"))
