@@ -12,7 +12,7 @@ from measuresearch.curation import submissions
 from measuresearch.domain import model
 from measuresearch.domain import provenance
 from measuresearch.domain import taxonomy
-from measuresearch.errors import Conflict, InputProblems, InvalidParameter
+from measuresearch.errors import Conflict, InputProblems, InvalidParameter, MeasureSearchError
 
 
 def accept(store, proposal_id, corpus_dir, as_edit=False, today=None):
@@ -90,7 +90,10 @@ def settle_left_claims(store, corpus_dir):
         return
     for proposal in store.proposals(status="accepted"):
         if _claimed(proposal) and _age(proposal["decided_at"], store) >= CLAIM_SECONDS:
-            _settled(store, proposal["id"], corpus_dir)
+            try:
+                _settled(store, proposal["id"], corpus_dir)
+            except (MeasureSearchError, OSError):
+                continue  # a busy or unreadable corpus: the listing says "being written", and accept settles it
 
 
 def _settled(store, proposal_id, corpus_dir):

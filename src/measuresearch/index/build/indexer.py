@@ -54,7 +54,7 @@ def corpus_state(corpus_dir, wait=60.0):
     folder = pathlib.Path(corpus_dir)
     with transaction.locked(folder, wait, dry_run=True):  # shared; refuses an import killed between its renames
         found = {}
-        for path in sorted(folder.glob("*.yaml")):
+        for path in sorted(p for p in folder.glob("*.y*ml") if p.suffix in (".yaml", ".yml")):  # as corpus_files
             stat = path.stat()
             found[path.name] = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
         return found
@@ -78,7 +78,12 @@ def build(corpus_dir, index_root, measures=None, progress=None):
         for _ in range(CORPUS_TRIES):
             before = corpus_state(corpus_dir) if watched else None
             index_id, work, columns = _write_build(root, corpus_dir, measures, progress)
-            if not watched or corpus_state(corpus_dir) == before:
+            try:
+                same = not watched or corpus_state(corpus_dir) == before
+            except BaseException:
+                shutil.rmtree(work, ignore_errors=True)
+                raise
+            if same:
                 break
             shutil.rmtree(work, ignore_errors=True)  # a mix of two corpus states: read it again
         else:
