@@ -329,18 +329,26 @@ def test_a_proposal_decided_by_two_curators_at_once_is_decided_once(api, data, c
     assert store.proposal(proposal_id) == proposal
 
 
-@pytest.mark.parametrize("wrote", [False, True], ids=["killed-before-writing", "killed-after-writing"])
-def test_the_claim_of_an_accept_that_was_killed_is_settled_by_the_corpus(api, data, corpus_copy, wrote, capsys):
-    # SIGKILL, an out-of-memory kill, a reboot: the accept ran no cleanup; the store says accepted, no measure
+def _killed_accept(api, data, corpus_copy, wrote):
+    """Return (proposal id, store) of a proposal whose accept was killed after its write or before it: claimed
+    (accepted, no measure id), its record in the corpus or not."""
     proposal_id = propose(api)
     store = open_store(data, None)
     if wrote:
         decisions.accept(store, proposal_id, corpus_copy)
-        (record,) = _titled(corpus_copy, PROPOSAL["titles"][0])
         with sqlite3.connect(data / "measuresearch.sqlite3") as db:
             db.execute("UPDATE proposals SET measure_id = NULL WHERE id = ?", (proposal_id,))
     else:
         store.claim_proposal(proposal_id)
+    return proposal_id, store
+
+
+@pytest.mark.parametrize("wrote", [False, True], ids=["killed-before-writing", "killed-after-writing"])
+def test_the_claim_of_an_accept_that_was_killed_is_settled_by_the_corpus(api, data, corpus_copy, wrote, capsys):
+    # SIGKILL, an out-of-memory kill, a reboot: the accept ran no cleanup; the store says accepted, no measure
+    proposal_id, store = _killed_accept(api, data, corpus_copy, wrote)
+    if wrote:
+        (record,) = _titled(corpus_copy, PROPOSAL["titles"][0])
     assert store.proposal(proposal_id)["measure_id"] is None
     # at once, the claim may be a live accept's (into another folder, say): left to it
     status, _, err = run(capsys, "proposals", "--data", str(data), "accept", str(proposal_id),
@@ -387,14 +395,7 @@ def test_a_claim_is_not_settled_by_the_record_of_another_databases_proposal_of_i
 @pytest.mark.parametrize("wrote", [False, True], ids=["killed-before-writing", "killed-after-writing"])
 def test_the_listing_settles_the_claim_of_a_killed_accept(api, data, corpus_copy, wrote, capsys):
     # nobody decides it again: the list itself must not say "accepted" of a proposal with no record, for ever
-    proposal_id = propose(api)
-    store = open_store(data, None)
-    if wrote:
-        decisions.accept(store, proposal_id, corpus_copy)
-        with sqlite3.connect(data / "measuresearch.sqlite3") as db:
-            db.execute("UPDATE proposals SET measure_id = NULL WHERE id = ?", (proposal_id,))
-    else:
-        store.claim_proposal(proposal_id)
+    proposal_id, store = _killed_accept(api, data, corpus_copy, wrote)
     status, out, _ = run(capsys, "proposals", "--data", str(data), "--corpus", str(corpus_copy))
     assert status == 0 and f"#{proposal_id} accepted (being written: no record yet)" in out  # young: its accept's
     _claimed_long_ago(data, proposal_id)
