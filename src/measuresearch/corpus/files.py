@@ -117,10 +117,10 @@ def _cut_off(path, located, removed):
             return [Problem(path, line, (
                 f"the last tombstone ({str(tomb.get('id'))[:80]!r}) has no `{'` or `'.join(lacking or ['removed_on'])}`"
                 ", which the others have: is the file cut off in it? (restore it from a copy)"))]
-    tombs = [(tomb["record"], line) for tomb, line in removed if isinstance(tomb.get("record"), dict)]
+    tombs = [(tomb.get("record"), line) for tomb, line in removed]
+    if not all(isinstance(record, dict) for record, _ in tombs):
+        tombs = []  # tombstones written before provenance keep no record: the measures alone
     records = [(item.data, item.line) for item in located] + tombs
-    if removed and len(tombs) != len(removed):
-        records = [(item.data, item.line) for item in located]  # tombstones without records: measures alone
     if len(records) < 2:
         return []
     (last, line), others = records[-1], [data for data, _ in records[:-1]]

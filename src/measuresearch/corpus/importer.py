@@ -34,7 +34,6 @@ from measuresearch.corpus import transaction
 from measuresearch.corpus import yamlout
 from measuresearch import processes, storage
 from measuresearch.errors import InputProblems, Problem
-from measuresearch.domain.economy_names import EconomyNames
 from measuresearch.domain.model import slugify
 
 # Pages are read in one forked process per core from this many bytes of them (100,000 measures: 146 pages
@@ -201,7 +200,7 @@ def _import(paths, out_dir, dry_run, prune, mapping, progress, wait, waiting, to
     if economy is not None:
         # any name the filters take (an alias, its ISO code, CLDR's names); an unknown one is refused by the
         # taxonomy check
-        economy = names.economy(economy) or EconomyNames(economy_names.table(names)).economy(economy) or economy
+        economy = economy_names.EconomyNames(economy_names.table(names)).economy(economy) or economy
     entries = read_sources(paths, names, mapping, progress, day, economy)
     measures = [entry.measure for entry in entries]
     report = import_measures(measures, out_dir, names, dry_run, wait=wait, waiting=waiting,

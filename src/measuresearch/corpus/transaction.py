@@ -39,9 +39,8 @@ def finish(folder, wait=60.0):
     """
     if not (pathlib.Path(folder) / JOURNAL).exists():
         return False
-    busy = functools.partial(ImportLocked, f"another import into {folder} is running (waited {wait:g} s)")
-    with storage.locked(pathlib.Path(folder) / LOCK, busy, wait):
-        return recover(folder)
+    with locked(folder, wait) as interrupted:
+        return interrupted
 
 
 def locked(folder, wait=60.0, waiting=None, dry_run=False):
@@ -63,9 +62,9 @@ def _checked(lock, folder, dry_run):
     with lock:
         if dry_run:
             unfinished(folder)
+            yield False
         else:
-            recover(folder)
-        yield
+            yield recover(folder)  # whether an interrupted import's renames were finished
 
 
 def recover(folder):

@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from measuresearch.text.analysis import forms
+from measuresearch.text.analysis import bare_number, forms
 from measuresearch.text.frequency import ZIPF_CEILING, rarity
 from measuresearch.query.parser import LawNumber, Phrase
 from measuresearch.index.format.schema import EXACT_BOOST, ROMAN_BOOST
@@ -47,7 +47,7 @@ def word_terms(unit):
     if isinstance(unit, LawNumber):
         keys = forms(unit.text, True).law
         # the bare number still finds an instrument whose suffix was typed otherwise, ranked lower
-        return [("text", key, LAW_BOOST) for key in keys] + [("text", keys[0].split("-")[0], NUMBER_BOOST)]
+        return [("text", key, LAW_BOOST) for key in keys] + [("text", bare_number(keys), NUMBER_BOOST)]
     word = forms(unit.text)
     return ([("text", s, 1.0) for s in word.stems] + [("exact", e, EXACT_BOOST) for e in word.exact]
             + [("roman", k, ROMAN_BOOST) for k in word.roman])

@@ -81,7 +81,7 @@ def _axis(dimension, counts, keep):
         range(len(dimension.labels)), key=lambda i: (dimension.labels[i].casefold(), dimension.labels[i]))
     axis = [(i, {"value": dimension.labels[i], "count": int(counts[i])}) for i in order
             if counts[i] or dimension.labels[i] in keep]
-    absent = sorted(set(keep) - set(dimension.labels), key=lambda v: (str(v).casefold(), str(v)))
+    absent = set(keep) - set(dimension.labels)
     if absent and dimension.name not in ("group", "year"):
         axis = sorted(axis + [(None, {"value": value, "count": 0}) for value in absent],
                       key=lambda entry: (entry[1]["value"].casefold(), entry[1]["value"]))

@@ -12,8 +12,8 @@ import itertools
 from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
 
 from measuresearch.query.parser import Expansion, LawNumber, Phrase
-from measuresearch.text.analysis import (ASCII_GAPS, COMBINING, LAW_HINT, LAW_NUMBER, PLAIN_WORD, WORD, Piece, forms,
-                                          law_keys, terms)
+from measuresearch.text.analysis import (ASCII_GAPS, COMBINING, LAW_HINT, LAW_NUMBER, PLAIN_WORD, WORD, Piece,
+                                          bare_number, forms, law_keys, terms)
 from measuresearch.text.writing_systems import fold_readings, lookalike_tables
 
 # The kinds of match, strongest first: a word that matches in several ways
@@ -220,7 +220,7 @@ class QueryWords:
             if isinstance(unit, LawNumber):
                 keys = forms(unit.text, True).law
                 self._add("law_number", keys, unit)
-                self._add("number", (keys[0].split("-")[0],), unit)  # as matching.word_terms
+                self._add("number", (bare_number(keys),), unit)  # as matching.word_terms
                 continue
             word = forms(unit.text)
             self._add("exact", (word.lower,), unit)

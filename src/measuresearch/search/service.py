@@ -20,7 +20,7 @@ from measuresearch.search.related import related as related_to, summary
 from measuresearch.search.request import SearchRequest, filters_echo
 from measuresearch.search.selection import evaluate
 from measuresearch.search.suggest import complete, texts_of
-from measuresearch.text.analysis import forms
+from measuresearch.text.analysis import bare_number, forms
 
 __all__ = ["SearchRequest", "example_id", "export", "get_measure", "health", "search", "suggest"]
 
@@ -56,7 +56,7 @@ def _law_numbers_by_number(parsed, hits):
     for unit in dict.fromkeys(o for clause in parsed.positive for o in clause.options if isinstance(o, LawNumber)):
         kinds = {m["kind"] for h in hits for m in h["matched"] if m["word"] == unit.text}
         if "number" in kinds and "law_number" not in kinds:
-            found.append(law_number_by_number(unit.text, forms(unit.text, True).law[0].split("-")[0]))
+            found.append(law_number_by_number(unit.text, bare_number(forms(unit.text, True).law)))
     return found
 
 

@@ -40,6 +40,11 @@ STOP_WORDS = frozenset(stoplists["en"]) | frozenset(stoplists["ru"])
 
 
 @functools.lru_cache(maxsize=100_000)
+def bare_number(keys):
+    """Return the bare number of a law number's keys (law_keys): "418-v" -> "418"."""
+    return keys[0].split("-")[0]
+
+
 def law_keys(text):
     """Return the canonical keys of a law number, "/" written as "-".
 
