@@ -116,3 +116,31 @@ def test_an_ascii_word_starts_as_each_of_its_forms_lets_the_highlighter_look_for
                 missed.append((word, kind, key))
     assert len(words) > 50_000
     assert missed == []
+
+
+def test_an_ascii_word_has_romanization_keys_only_from_its_first_letters_initials():
+    """The highlighter tries an ASCII word of a title against the query's romanization keys only if its
+    first letter is one such a key can come from (writing_systems.roman_initials, read from the
+    romanizations' tables). Checked on wordfreq's English words as typed and capitalised, every word
+    of one to three letters, and random runs of letters and digits."""
+    import random
+    import string
+
+    from wordfreq import iter_wordlist
+
+    from measuresearch.text.writing_systems import roman_initials
+    words = [w for w in itertools.islice(iter_wordlist("en"), 60_000) if w.isascii() and w.isalnum()]
+    words += [w.capitalize() for w in words[:5_000]]
+    words += ["".join(p) for n in (1, 2, 3) for p in itertools.product(string.ascii_lowercase + "05", repeat=n)]
+    rng = random.Random(21)
+    alphabet = string.ascii_letters + string.digits
+    words += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 10))) for _ in range(30_000)]
+    initials, missed, keys = roman_initials(), [], 0
+    for word in words:
+        allowed = initials[word[0].lower()]
+        for key in terms(word, False, "roman"):
+            keys += 1
+            if allowed is not None and key[0] not in allowed:
+                missed.append((word, key))
+    assert keys > 100_000
+    assert missed == []

@@ -14,7 +14,7 @@ from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
 from measuresearch.query.parser import Expansion, LawNumber, Phrase
 from measuresearch.text.analysis import (ASCII_GAPS, COMBINING, LAW_HINT, LAW_NUMBER, PLAIN_WORD, WORD, Piece,
                                           bare_number, forms, law_keys, terms)
-from measuresearch.text.writing_systems import fold_readings, lookalike_tables
+from measuresearch.text.writing_systems import fold_readings, lookalike_tables, roman_initials
 
 # The kinds of match, strongest first: a word that matches in several ways
 # is reported under the first.
@@ -188,6 +188,13 @@ def _prefixes(tables):
     return frozenset(prefixes)
 
 
+def _roman_initials(keys):
+    """Return the first letters, in both cases, of the ASCII words that can have one of these romanization keys."""
+    firsts = {key[0] for key in keys}
+    return frozenset(letter for first, initials in roman_initials().items() if firsts
+                     and (initials is None or not firsts.isdisjoint(initials)) for letter in (first, first.upper()))
+
+
 def _ascii_prefixes(tables):
     """Return the first letters an ASCII word of a text must have to be tried against these forms (_prefixes),
     with those of the British words whose American spelling starts otherwise; in every letter case, so that
@@ -235,6 +242,12 @@ class QueryWords:
         # ("informatizaton" -> the key of "Informatization") may match an ASCII title word that way
         self.cross_script = bool(self.forms["romanized"])
         self.prefixes = _ascii_prefixes(self.forms)
+        # every key a word of a text is looked up under (but romanization keys) in one set, and those keys apart:
+        # most words of a page match no query word, and are told so in C (_word_spans) before _unit_kind looks
+        self._keys = frozenset().union(*(self.forms[kind] for kind in ("exact", "number", "lookalike", "stem")))
+        self._roman_keys = frozenset(self.forms["romanized"])
+        # an ASCII word can only have one of those keys if it starts with one of these letters (either case)
+        self._roman_initials = _roman_initials(self._roman_keys)
         # a query of phrases alone: no word of a text matches outside them
         self.words_alone = any(self.forms.values())
 
@@ -262,6 +275,23 @@ class QueryWords:
         if hit and isinstance(hit[0], Expansion):  # explained by what was typed
             return hit[0].source, hit[0].kind
         return hit
+
+    def _may_match(self, raw, titles, romanized):
+        """Return False for a word of a text that _unit_kind would find no query unit for, told at C speed.
+
+        Most words of a page match no query word: none of their keys is one of the query's
+        (looked up in one set), and an ASCII word of a title cannot have one of the query's
+        romanization keys unless it starts with a letter such a key can come from.
+        """
+        lower, readings, stems = _word_keys(raw)
+        keys = self._keys
+        if lower in keys or not keys.isdisjoint(readings) or not keys.isdisjoint(stems):
+            return True
+        if not self._roman_keys or not (romanized if titles else not raw.isascii()):
+            return False
+        if raw.isascii() and raw[0] not in self._roman_initials:
+            return False
+        return not self._roman_keys.isdisjoint(terms(raw, False, "roman"))
 
     def _unit_kind(self, piece, titles, romanized=True):
         raw, tables = piece.raw, self.forms
@@ -340,12 +370,17 @@ class QueryWords:
         """Return the distinct words of text that could match: a cheap necessary condition.
 
         An ASCII word must start with the first two letters (one, for a
-        one-letter form) of a form the query matches under; words with other
-        letters, and every word of a title for a query in two scripts, are tried.
+        one-letter form) of a form the query matches under, or, in a title,
+        with a letter one of the query's romanization keys can come from
+        (writing_systems.roman_initials); words with other letters are tried.
         """
-        if (titles and romanized and self.cross_script) or _has_combining(text):
+        if _has_combining(text):
             return _distinct_words(text, WORD)
         prefixes = self.prefixes
+        if titles and romanized and self.cross_script:  # or by romanization: then the first letter tells
+            initials = self._roman_initials
+            return {w for w in _distinct_words(text, PLAIN_WORD) if w[:2] in prefixes or w[:1] in prefixes
+                    or w[0] in initials or not w.isascii()}
         return {w for w in _distinct_words(text, PLAIN_WORD) if w[:2] in prefixes or w[:1] in prefixes
                 or not w.isascii()}
 
@@ -380,7 +415,9 @@ class QueryWords:
         for raw in self._candidates(text if within is None else within, titles, romanized):
             hit = kinds.get(raw, _UNSEEN)
             if hit is _UNSEEN:
-                hit = _remember(kinds, raw, self._kind_of(Piece(0, 0, 0, raw), titles, romanized))
+                hit = self._kind_of(Piece(0, 0, 0, raw), titles, romanized) if self._may_match(raw, titles, romanized) \
+                    else None
+                _remember(kinds, raw, hit)
             if hit:
                 hits[raw] = hit
         if not hits:

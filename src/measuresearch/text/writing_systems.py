@@ -219,6 +219,41 @@ def skeleton(cyrillic_word):
     return "".join(out)
 
 
+def _key_initials(reading):
+    """Return the letters a romanization key can start with when its word's Cyrillic reading starts
+    with `reading` (one letter, or a letter kept as it is); None: any letter.
+
+    skeleton() keeps the first letter of a reading (translated), but drops ъ and ь, and и
+    before another vowel; the Russian stemmer only cuts after a word's first vowel.
+    """
+    key = reading.lower().translate(_SKELETON)
+    if not key:
+        return None
+    return {key[0], *_VOWELS} if key[0] == "и" else {key[0]}
+
+
+@functools.cache
+def roman_initials():
+    """Return {ASCII letter or digit: the first letters a romanization key of an ASCII word
+    starting with it can have}; None: any letter.
+
+    roman_keys() reads an ASCII word from its first letter on, under each romanization the
+    longest Latin sequence that romanization's table holds there (one that starts with the
+    word's first letter), else that letter as it is; a word made only of letters with
+    look-alikes is also read in Cyrillic, look-alike by look-alike (fold_readings).
+    """
+    lat2cyr, _ = lookalike_tables()
+    initials = {}
+    for first in string.ascii_lowercase + string.digits:
+        readings = [lat2cyr.get(first, first)]
+        for _, table in _back_readers():
+            readings += [cyrillic for latin, cyrillic in table.items() if latin[:1] == first]
+            readings.append(table.get(first, first))
+        found = [_key_initials(reading) for reading in readings]
+        initials[first] = None if None in found else frozenset().union(*found)
+    return initials
+
+
 @functools.lru_cache(maxsize=200_000)
 def roman_keys(reading):
     """Return the romanization keys of one folded word: Cyrillic, Latin or mixed."""
