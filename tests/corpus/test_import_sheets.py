@@ -148,3 +148,17 @@ def test_a_sources_column_is_kept_one_address_a_line_and_checked(tmp_path, seed_
     bad = _csv(tmp_path / "bad-sources.csv", HEADER + ["Sources"], rows)
     with pytest.raises(InputProblems, match=r"bad-sources.csv:3: column 'Sources': expected one http\(s\) address"):
         importer.import_files([bad], tmp_path / "out")
+
+
+def test_a_page_the_reader_fails_on_unforeseen_is_refused_without_naming_a_spreadsheet(tmp_path, monkeypatch):
+    # a page is never a spreadsheet: a failure the page reader does not foresee is named as it is
+    def fail(*args, **kwargs):
+        raise RuntimeError("unforeseen")
+    monkeypatch.setattr(importer.dti, "parse_entries", fail)
+    page = tmp_path / "page.txt"
+    page.write_text("KAZAKHSTAN\n")
+    with pytest.raises(InputProblems) as caught:
+        importer.import_files([page], tmp_path / "out")
+    [problem] = [str(p) for p in caught.value.problems]
+    assert problem.startswith(f"{page}:1: cannot read {page} (RuntimeError: unforeseen)") and "spreadsheet" not in problem
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.yaml"))

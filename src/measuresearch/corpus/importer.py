@@ -114,7 +114,11 @@ def _read_source(path, names, mapping, progress, day, economy):
     except (OSError, UnicodeDecodeError, ValueError, KeyError) as exc:
         return [], [Problem(str(path), 1, f"cannot read {path}: {exc}")]
     except Exception as exc:  # a damaged .xlsx raises zipfile/openpyxl errors of many kinds
-        return [], [Problem(str(path), 1, f"cannot read {path} as a spreadsheet: {exc}")]
+        if sheets.is_sheet(path):
+            return [], [Problem(str(path), 1, f"cannot read {path} as a spreadsheet: {exc}")]
+        # a page the reader failed on in a way it does not foresee: refused, saying so, never a traceback
+        return [], [Problem(str(path), 1, f"cannot read {path} ({type(exc).__name__}: {exc}); nothing was "
+                                          "imported from it")]
     source = provenance.new_source("sheet" if sheets.is_sheet(path) else "dti_page", pathlib.Path(path).name,
                                    None, day)
     problems = list(problems)

@@ -29,6 +29,8 @@ _SENTENCE_SECOND_WORDS = frozenset(("of", "for", "is", "was", "extends", "includ
 # otherwise ("... No. 544", "... (Informatization Law)")
 _SENTENCE_END = re.compile(r"(?:[.!?:;…][\"'”’»)\]]*(?:\[\d+\])?|https?://\S+)\s*$")
 _NUMBER = re.compile(r"^(?P<number>[-+]?\d+(?:\.\d+)?)\s*(?P<unit>%)?$")
+# a line of digits and separators that number() does not read ("1,000", "61,2%"): a number all the same
+_NUMBER_LIKE = re.compile(r"^[-+]?\d[\d\s.,'’]*%?$")
 
 
 class EntryError(ValueError):
@@ -161,7 +163,12 @@ def _read_values(content, body):
         if k + 1 == len(filled) and not number(label):
             raise EntryError(n, f"expected a number such as '1.53%' under the label {label!r}")
         if number(label) or not number(filled[k + 1][1]):
-            n, text = next((n, text) for n, text in filled[k:] if number(text))
+            stray = next(((n, text) for n, text in filled[k:] if number(text)), None)
+            if stray is None:  # no number from here on: the label's value is not one ("61,2%")
+                n, text = filled[k + 1]
+                raise EntryError(n, f"expected a number such as '1.53%' under the label {label!r}, found "
+                                    f"{text[:60]!r}")
+            n, text = stray
             raise EntryError(n, f"the number {text!r} stands where a label, title or description is expected: "
                                 "a numeric indicator is pairs of lines (label, number) and nothing else")
         value, unit = number(filled[k + 1][1])
@@ -203,6 +210,11 @@ def _read_titles(content, date_count, body):
                             "of a description does: is it a title without its date line? each title needs its own "
                             "date line, in the same order (if it is the description's first paragraph, set it apart "
                             "from the next with a blank line)")
+    n, text = description[0]
+    if _NUMBER_LIKE.match(text):
+        raise EntryError(n, f"the number {text!r} stands where the description is expected: a measure needs a "
+                            "description, and a numeric indicator (pillar 1) is pairs of lines (label, number "
+                            "such as '1.53%')")
     body.description = "\n".join(text for _, text in description)
 
 

@@ -235,6 +235,13 @@ def _entry(lines, header, classification, end, economy, names):
                                      "--economy NAME")
     body = read_body(lines, last + 1, end, len(header.dates), _skip,
                      lambda text: names.economy(text) is not None or not _bad_date(text))
+    numeric = next(iter(names.pillars), pillar)  # the DTI's numeric indicators are all in its first pillar
+    if body.kind == "indicator" and pillar != numeric:
+        value = body.values[0]
+        raise EntryError(body.first, f"{body.titles[0][:60]!r} over the number {value['value']}"
+                                     f"{value['unit'] or ''} reads as a numeric indicator, which the DTI has only "
+                                     f"in the pillar {numeric!r}: under {pillar!r} an entry needs titles and a "
+                                     "description (is a lone number standing where the description does?)")
     if body.kind == "measure" and not header.dates:
         raise EntryError(first, "expected at least one date line (or 'N/A') before the pillar line")
     if body.kind == "measure" and header.status:
