@@ -654,6 +654,36 @@ def test_an_edit_and_its_pages_sources_outlast_a_page_that_shows_no_sources(api,
     assert replaced.edited is None and "wide authority" in replaced.description and replaced.sources == twice
 
 
+@pytest.mark.parametrize("lengthened", [False, True], ids=["description", "coverage lengthened"])
+def test_an_edit_stands_when_its_unchanged_page_lists_a_new_source(api, data, corpus_copy, tmp_path, capsys,
+                                                                   lengthened):
+    # the seed's page (no sources) is edited by a reader; the DTI then lists a source under the entry (layout F),
+    # its text unchanged: the edit stands and the source is added. An edit that lengthened the coverage makes the
+    # page's coverage the start of the record's, which must not read as a page cut off there.
+    header, entries = seed_entries()
+    entry = next(e for e in entries if "\nBlocking of websites\n" in e)
+    (record,) = _titled(corpus_copy, "Blocking of websites")
+    assert record.sources == [] and record.coverage
+    coverage = record.coverage + " and test-only hosts" if lengthened else record.coverage
+    proposal_id = propose(api, pillar=record.pillar, sub_pillar=record.sub_pillar, titles=record.titles,
+                          dates=record.dates, description="Test-only text: a reader's corrected account.",
+                          coverage=coverage)
+    assert run(capsys, "proposals", "--data", str(data), "accept", str(proposal_id), "--corpus", str(corpus_copy),
+               "--as-edit")[0] == 0
+    listed = "https://example.org/test-only/blocking-new"
+    page = tmp_path / "page.txt"
+    page.write_text(header + "\n" + entry.rstrip("\n") + f"\n- {listed}\n- Show more...\n", encoding="utf-8")
+    status, out, err = run(capsys, "import", str(page), "--out", str(corpus_copy))
+    assert status == 0 and "1 accepted edit(s) kept" in out and "replaces" not in out, out + err
+    (kept,) = _titled(corpus_copy, "Blocking of websites")
+    assert kept.description == "Test-only text: a reader's corrected account." and kept.coverage == coverage
+    assert kept.sources == [PROPOSAL["source_url"], listed] and kept.edited["by"] == f"proposal {proposal_id}"
+    # read again, nothing changes
+    before = (corpus_copy / "kazakhstan.yaml").read_bytes()
+    assert run(capsys, "import", str(page), "--out", str(corpus_copy))[0] == 0
+    assert (corpus_copy / "kazakhstan.yaml").read_bytes() == before
+
+
 def test_a_page_listed_again_after_a_prune_keeps_the_sources_its_record_had(corpus_copy, tmp_path, capsys):
     header, entries = seed_entries()
     entry = next(e for e in entries if "\nBlocking of websites\n" in e)

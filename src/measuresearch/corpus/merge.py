@@ -229,7 +229,9 @@ def _sort_pairs(report, pairs, today):
             continue
         report.unchanged += 1
         source = before.source or after.source  # a record without provenance (an older file) takes its page's
-        touched = touched or (before.source, before.last_imported) != (source, today)
+        # (a kept edit takes the sources the page adds)
+        grown = kept and after.sources != before.sources
+        touched = touched or grown or (before.source, before.last_imported) != (source, today)
         pending[before.id] = (before, after, kept)
     return pending, touched
 
@@ -250,20 +252,30 @@ def _with_its_edit(last, measure, today):
     what that edit replaced (the edit stands, as it would have without the prune); else None."""
     if last is None or not _kept_edit(last, measure):
         return None
-    return dataclasses.replace(last, last_imported=today, source=last.source or measure.source)
+    return _kept(last, measure, today)
 
 
 def _kept_edit(before, after):
     """Whether a record carries an accepted edit and the page is as that edit found it (the edit stands).
 
-    The page may show fewer sources than it did (another layout; F's list is cut by "Show more..."): it is
-    compared with the sources the record had before its first edit added to it (_with_sources). Each edit
-    appends its reader's address, so those are a beginning of the record's sources: each is tried.
+    The sources a page shows say nothing of its text: another layout shows none, F's list is cut by
+    "Show more...", and the DTI adds one now and then (they only grow, _with_sources). So the page's text
+    is compared with the record's sources when the edit was made: those the record had before its first
+    edit added to it. Each edit appends its reader's address, so those are a beginning of the record's
+    sources: each is tried.
     """
     replaced = (before.edited or {}).get("replaced")
     if not replaced:
         return False
-    return any(digest(_with_sources(after, before.sources[:n])) == replaced for n in range(len(before.sources) + 1))
+    return any(digest(dataclasses.replace(after, sources=before.sources[:n])) == replaced
+               for n in range(len(before.sources) + 1))
+
+
+def _kept(before, page, today):
+    """Return the record of a kept edit (_kept_edit) read again from its page: the edit's text, the
+    sources the page adds after its own, the page's last import."""
+    return dataclasses.replace(before, sources=_with_sources(page, before.sources).sources, last_imported=today,
+                               source=before.source or page.source)
 
 
 def _with_sources(measure, stored):
@@ -295,7 +307,7 @@ def _record(pending, today):
         return pending
     before, after, kept = pending
     if kept:
-        return dataclasses.replace(before, last_imported=today, source=before.source or after.source)
+        return _kept(before, after, today)
     return _updated(before, after, today)
 
 
