@@ -9,9 +9,10 @@ Two references, neither of which shares the engine's matching code:
 
 What a query word stands for is taken from the index's own analyzers in query mode (as Whoosh's QueryParser
 does): a measure matches a word when it holds one of the word's "text" tokens or one of its "roman" keys.
-A prefix* stands for every word of the corpus that starts with it, a fuzzy~N term for every word within N
-edits that shares its first letter (Whoosh's FuzzyTerm default), a law number for its instrument key or
-the bare number. A phrase's stop words are not required but keep their place.
+A prefix* stands for every word of the corpus that starts with it (any reading of it), and finds those words
+as written (their "exact" tokens), not the other words of their stems; a fuzzy~N term stands for every word
+within N edits that shares its first letter (Whoosh's FuzzyTerm default), each matched like a typed word; a
+law number for its instrument key or the bare number. A phrase's stop words are not required but keep their place.
 The corpus is synthetic (measuresearch.synthetic, seeded), a few thousand measures with many ties.
 """
 
@@ -56,6 +57,7 @@ class Corpus:
         self.alternatives = functools.cache(self.alternatives)  # asked for every measure: read once per word
         self.positions = {}  # id -> {token: [positions]} of the "text" field
         self.roman = {}  # id -> {key} of the "roman" field
+        self.exact = {}  # id -> {token} of the "exact" field
         for m in measures:
             doc = ms_schema.document(m)
             table = collections.defaultdict(list)
@@ -63,6 +65,7 @@ class Corpus:
                 table[token.text].append(token.pos)
             self.positions[m.id] = table
             self.roman[m.id] = {t.text for t in self.schema["roman"].analyzer(doc["roman"], mode="index")}
+            self.exact[m.id] = {t.text for t in self.schema["exact"].analyzer(doc["exact"], mode="index")}
         self.words = sorted({w.lower() for m in measures for w in re.findall(r"[^\W\d_]+", _all_text(m))})
         # what a prefix* or fuzzy~ may stand for: every reading of every indexed word, as the index's
         # vocabulary holds it (the economies' names included; "ва" in "о-ва" is also read "ba")
@@ -74,6 +77,10 @@ class Corpus:
         text = {t.text for t in self.schema["text"].analyzer(word, mode="query")}
         roman = {t.text for t in self.schema["roman"].analyzer(word, mode="query")}
         return text, roman
+
+    def has_written(self, mid, words):
+        """Return True when the measure holds one of these words as written (an "exact" token of one)."""
+        return any(_exact_forms(self, w) & self.exact[mid] for w in words)
 
     def has_word(self, mid, word):
         text, roman = self.alternatives(word)
@@ -167,8 +174,9 @@ class Query:
     """One generated query: its text, the filters, and its meaning for the brute-force scan."""
 
     def __init__(self, text, must=(), any_of=(), must_not=(), phrase=None, filters=None, law=None,
-                 exclusions=None, years=None, groups=()):
+                 exclusions=None, years=None, groups=(), written=()):
         self.text = text
+        self.written = list(written)  # the words a prefix* stands for
         self.exclusions = exclusions or {}
         self.years, self.groups = years, tuple(groups)  # (year_from, year_to) or None; event groups
         self.law = law  # (law key token, bare number) of a law-number query
@@ -263,9 +271,9 @@ def generate_queries(corpus, rng, count=200):
         elif kind == 9 and words:  # a prefix: every word of the corpus that starts with it
             w = rng.choice(words).lower()
             stem = w[:rng.randint(3, 5)]
-            expansions = [v for v in corpus.readings if v.startswith(stem)]
+            expansions = [v for v in corpus.readings if any(v.startswith(r) for r in fold_readings(stem))]
             if len(expansions) <= 150:
-                queries.append(Query(f"{stem}*", any_of=expansions, filters=filters(m)))
+                queries.append(Query(f"{stem}*", written=expansions, filters=filters(m)))
         elif kind == 10 and words:  # a typo with ~: every word of the corpus within the edit distance
             w = rng.choice(words).lower()
             if len(w) < 5:
@@ -312,6 +320,8 @@ def brute_force(corpus, query):
             return corpus.has_phrase(mid, query.phrase)
         if query.law is not None:  # the instrument's number, or the bare number typed otherwise
             return any(token in corpus.positions[mid] for token in query.law)
+        if query.written:
+            return corpus.has_written(mid, query.written)
         if query.any_of:
             return any(corpus.has_word(mid, w) for w in query.any_of)
         words = query.must
@@ -564,6 +574,22 @@ def _check_marks(marked, plain, query):
         start = len(_plain(marked[:match.start()]))
         end = start + len(html.unescape(match.group(1)))
         assert _at_word_edges(plain, start, end), (query, marked)
+
+
+def test_a_prefix_marks_only_the_words_it_stands_for(corpus, holder, queries):
+    """A prefix* marks words that start with it (as written: British spelling made American), never another
+    word of their stem ("accorda*" marks "accordance", not "According")."""
+    checked = 0
+    for query in queries:
+        if not query.written:
+            continue
+        allowed = set().union(*(_exact_forms(corpus, w) for w in query.written))
+        for hit in _run(holder, query, per_page=20)["hits"]:
+            for text in [*hit["highlights"]["titles"], hit["highlights"]["description"]]:
+                for word in re.findall(r"<mark>(.*?)</mark>", text):
+                    assert _exact_forms(corpus, html.unescape(word)) & allowed, (query, word)
+                    checked += 1
+    assert checked >= 50
 
 
 def test_titles_left_unromanized_highlight_as_if_every_title_were_tried(corpus, holder, queries, monkeypatch):

@@ -57,3 +57,35 @@ def test_a_law_number_typed_without_its_hyphen_finds_what_the_number_finds(holde
 def test_a_number_glued_to_other_letters_stays_a_word(q):
     from measuresearch.query.parser import LawNumber, parse
     assert not any(isinstance(o, LawNumber) for c in parse(q).clauses for o in c.options)
+
+
+def _corpus_words(measure):
+    """Every word a measure is searched in, lowercased: its texts and its economy under all its names."""
+    from measuresearch.index.format.schema import country_names
+    texts = [*measure.titles, measure.description, measure.pillar, measure.sub_pillar, measure.coverage or "",
+             *country_names(measure.country)]
+    return {w.lower() for text in texts for w in re.findall(r"[^\W\d_]+", text)}
+
+
+def test_a_prefix_finds_the_measures_with_a_word_that_starts_with_it_and_marks_only_those_words(holder,
+                                                                                              real_measures):
+    """Every prefix of 3 to 7 letters of the real corpus's words, in both scripts, against a scan of the
+    measures: `accorda*` finds the measure with "accordance" and marks it, never "According" (which shares
+    its stem); `контр*` (letters that all have Latin look-alikes) finds "контроле"."""
+    from measuresearch.text.writing_systems import fold_readings
+    words = {m.id: _corpus_words(m) for m in real_measures}
+    prefixes = sorted({w[:n] for ws in words.values() for w in ws for n in range(3, 8) if len(w) > n})
+    assert {"accorda", "контр", "регу"} <= set(prefixes) and len(prefixes) > 500
+    wrong = []
+    for prefix in prefixes:
+        readings = fold_readings(prefix)
+        expected = {mid for mid, ws in words.items()
+                    if any(r.startswith(p) for w in ws for r in fold_readings(w) for p in readings)}
+        result = search(holder, SearchRequest(q=prefix + "*", per_page=100))
+        if {h["id"] for h in result["hits"]} != expected:
+            wrong.append((prefix, len(expected), result["total"]))
+        marked = {w for h in result["hits"] for text in [*h["highlights"]["titles"], h["highlights"]["description"]]
+                  for w in re.findall(r"<mark>(.*?)</mark>", text)}
+        wrong += [(prefix, w) for w in marked
+                  if not any(r.startswith(p) for r in fold_readings(w.lower()) for p in readings)]
+    assert wrong == []

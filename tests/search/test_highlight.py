@@ -239,3 +239,16 @@ def test_a_one_letter_cyrillic_word_finds_the_measures_that_hold_it_and_no_roman
     result = search(holder, SearchRequest(q="и", per_page=100))
     assert holding and {hit["id"] for hit in result["hits"]} == holding
     assert not [m for hit in result["hits"] for m in hit["matched"] if m["kind"] == "romanized"]
+
+
+def test_a_snippet_counts_a_query_word_once_whatever_request_classified_its_forms_first():
+    # the query's memo keeps the unit of the request that classified a form first ("data"); a later request
+    # of the same query classifies "Data" itself: both are the one word "data", and the window holding it
+    # and "beta" is the one shown, as for a first request
+    q = "data beta"
+    text = "Data data " + "filler " * 40 + "and then data beta at the end " + "tail " * 20
+    fresh = snippet(text, QueryWords(parse(q).words()))
+    query_words._classified.cache_clear()
+    QueryWords(parse(q).words()).matches("only data here")
+    assert snippet(text, QueryWords(parse(q).words())) == fresh
+    assert "<mark>beta</mark>" in fresh

@@ -19,7 +19,7 @@ import numpy as np
 
 from measuresearch.text.analysis import bare_number, forms
 from measuresearch.text.frequency import ZIPF_CEILING, rarity
-from measuresearch.query.parser import LawNumber, Phrase
+from measuresearch.query.parser import Expansion, LawNumber, Phrase
 from measuresearch.index.format.schema import EXACT_BOOST, ROMAN_BOOST
 
 B, K1 = 0.75, 1.2
@@ -49,8 +49,23 @@ def word_terms(unit):
         # the bare number still finds an instrument whose suffix was typed otherwise, ranked lower
         return [("text", key, LAW_BOOST) for key in keys] + [("text", bare_number(keys), NUMBER_BOOST)]
     word = forms(unit.text)
+    if is_prefix_word(unit):  # that word as it is written, not the others of its stem
+        return [("exact", e, 1.0) for e in word.exact]
     return ([("text", s, 1.0) for s in word.stems] + [("exact", e, EXACT_BOOST) for e in word.exact]
             + [("roman", k, ROMAN_BOOST) for k in word.roman])
+
+
+def is_prefix_word(unit):
+    """Return whether a unit is a word a prefix* stands for: it matches its own "exact" forms alone, so that
+    `accorda*` finds "accordance" and not "according" (the stem they share)."""
+    return isinstance(unit, Expansion) and unit.kind == "prefix"
+
+
+def matched_terms(unit):
+    """Return the (field, term) pairs whose documents one word or law number matches: its word_terms but
+    the "exact" ones, which only score (a document with a word's form has its stem too), but for a word a
+    prefix* stands for, which has no others."""
+    return [(field, term) for field, term, _ in word_terms(unit) if field != "exact" or is_prefix_word(unit)]
 
 
 def clause_rarity(clause):
@@ -144,8 +159,7 @@ class Evaluation:
             if option not in self._phrases:
                 self._phrases[option] = self._phrase_mask(option)
             return self._phrases[option]
-        # an "exact" term only scores: a document with the word's form has its stem too
-        return np.logical_or.reduce([self.term_mask(f, t) for f, t, _ in word_terms(option) if f != "exact"])
+        return np.logical_or.reduce([self.term_mask(f, t) for f, t in matched_terms(option)])
 
     def _phrase_mask(self, phrase):
         slots = [(offset, forms(w.text).stems)

@@ -59,7 +59,8 @@ def snippet(text, words, size=SNIPPET_CHARS):
     for piece, _, _ in found:
         # a quarter of the window before the match, but never run past the end
         start = max(0, min(piece.start - size // 4, len(text) - size))
-        covered = {id(u) for p, u, _ in found if start <= p.start and p.end <= start + size}
+        # query words by value: a word's unit may come from an earlier request of the same query (its memo)
+        covered = {u for p, u, _ in found if start <= p.start and p.end <= start + size}
         if len(covered) > best_score:
             best, best_score = start, len(covered)
     start = _word_start(text, best, spans)

@@ -11,6 +11,7 @@ import itertools
 
 from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
 
+from measuresearch.query.matching import is_prefix_word
 from measuresearch.query.parser import Expansion, LawNumber, Phrase
 from measuresearch.text.analysis import (ASCII_GAPS, COMBINING, LAW_HINT, LAW_NUMBER, PLAIN_WORD, WORD, Piece,
                                           bare_number, forms, law_keys, terms)
@@ -179,8 +180,8 @@ def _prefixes(tables):
     """
     lat2cyr, cyr2lat = lookalike_tables()
     prefixes = set()
-    for kind in ("exact", "lookalike", "stem", "number"):
-        for key in tables[kind]:
+    for kind in ("exact", "lookalike", "stem", "number", "written"):
+        for key in tables.get(kind, ()):
             heads = (key[:2], key[0] + "y") if kind == "stem" and key[1:2] == "i" else (key[:2],)
             for head in heads:
                 letters = [(c, lat2cyr.get(c, c), cyr2lat.get(c, c)) for c in head]
@@ -220,6 +221,9 @@ class QueryWords:
         self._stops = list({id(m): m for ms, required in self._phrase_words
                             for m, needed in zip(ms, required) if not needed and m not in self._primed}.values())
         self.forms = {kind: {} for kind in KINDS}
+        # the words a prefix* stands for, by their "exact" forms (as written, British spelling made American):
+        # each matches those alone, not the other words of its stem (matching.word_terms)
+        self._written = {}
         # words typed come before the words a prefix* or fuzzy~ stands for: a form both share is the typed word's
         for unit in sorted(self.units, key=lambda u: isinstance(u, Expansion)):
             if isinstance(unit, Phrase):
@@ -230,6 +234,10 @@ class QueryWords:
                 self._add("number", (bare_number(keys),), unit)  # as matching.word_terms
                 continue
             word = forms(unit.text)
+            if is_prefix_word(unit):
+                for key in word.exact:
+                    self._written.setdefault(key, unit)
+                continue
             self._add("exact", (word.lower,), unit)
             self._add("lookalike", word.readings, unit)
             self._add("stem", word.stems, unit)
@@ -241,7 +249,7 @@ class QueryWords:
         # the index romanizes every word of a title, so any query word with romanization keys
         # ("informatizaton" -> the key of "Informatization") may match an ASCII title word that way
         self.cross_script = bool(self.forms["romanized"])
-        self.prefixes = _ascii_prefixes(self.forms)
+        self.prefixes = _ascii_prefixes({**self.forms, "written": self._written})
         # every key a word of a text is looked up under (but romanization keys) in one set, and those keys apart:
         # most words of a page match no query word, and are told so in C (_word_spans) before _unit_kind looks
         self._keys = frozenset().union(*(self.forms[kind] for kind in ("exact", "number", "lookalike", "stem")))
@@ -249,7 +257,7 @@ class QueryWords:
         # an ASCII word can only have one of those keys if it starts with one of these letters (either case)
         self._roman_initials = _roman_initials(self._roman_keys)
         # a query of phrases alone: no word of a text matches outside them
-        self.words_alone = any(self.forms.values())
+        self.words_alone = any(self.forms.values()) or bool(self._written)
 
     def _add(self, kind, keys, unit):
         for key in keys:
@@ -287,6 +295,8 @@ class QueryWords:
         keys = self._keys
         if lower in keys or not keys.isdisjoint(readings) or not keys.isdisjoint(stems):
             return True
+        if self._written and not self._written.keys().isdisjoint(terms(raw, False, "exact")):
+            return True
         if not self._roman_keys or not (romanized if titles else not raw.isascii()):
             return False
         if raw.isascii() and raw[0] not in self._roman_initials:
@@ -310,6 +320,10 @@ class QueryWords:
             for key in keys:
                 if key in table:
                     return table[key], kind
+        if self._written:  # a word a prefix* stands for (its kind is the prefix's: _kind_of)
+            for key in terms(raw, False, "exact"):
+                if key in self._written:
+                    return self._written[key], "exact"
         # a romanized match, as the index has it: a word with non-ASCII letters anywhere,
         # an ASCII word only in a title (the index romanizes every word of a title); none
         # in the titles of a measure whose "roman" postings hold no key of the query (romanized=False)

@@ -26,20 +26,23 @@ def expand(parsed, vocabulary):
     for clause in parsed.clauses:
         options = []
         for option in clause.options:
-            if isinstance(option, Prefix):
-                words = vocabulary.expand_prefix(forms(option.text).readings[0], MAX_EXPANSIONS)
-                kind = f"the wildcard {option.text}*"
-            elif isinstance(option, Fuzzy):
-                word = forms(option.text).readings[0]
-                words = ([word] if word in vocabulary else []) + vocabulary.within(word, option.distance,
-                                                                                  MAX_EXPANSIONS)
-                kind = f"the fuzzy term {option.text}~"
-            else:
+            if not isinstance(option, (Prefix, Fuzzy)):
                 options.append(option)
                 continue
+            # every reading of what was typed: "контр" is also "kohtp" (look-alike letters only), and the
+            # Cyrillic words it starts are found as the Latin ones are
+            readings = forms(option.text).readings
+            if isinstance(option, Prefix):
+                words = [w for reading in readings for w in vocabulary.expand_prefix(reading, MAX_EXPANSIONS)]
+                kind = f"the wildcard {option.text}*"
+            else:
+                words = [w for reading in readings for w in ([reading] if reading in vocabulary else [])
+                         + vocabulary.within(reading, option.distance, MAX_EXPANSIONS)]
+                kind = f"the fuzzy term {option.text}~"
+            words = list(dict.fromkeys(words))
             if len(words) > MAX_EXPANSIONS:
                 raise QueryTooComplex(f"{kind} matches more than {MAX_EXPANSIONS} words; type more letters", "q")
-            options.extend(Expansion(w, option) for w in dict.fromkeys(words))
+            options.extend(Expansion(w, option) for w in words)
             total += len(words)
         if total > MAX_EXPANDED_WORDS:
             raise QueryTooComplex(f"the query stands for more than {MAX_EXPANDED_WORDS} words after expanding "
