@@ -142,6 +142,13 @@ def test_cyrillic_words_that_only_titles_can_answer_get_english_words(holder):
     assert not [n for n in search(holder, SearchRequest(q="data"))["notices"]]
 
 
+@pytest.mark.parametrize("q", ['"электронная коммерция"', '"Об информатизации"'])
+def test_a_quoted_cyrillic_phrase_gets_the_notice_too(holder, q):
+    result = search(holder, SearchRequest(q=q))
+    [notice] = [n for n in result["notices"] if n["code"] == "english_descriptions"]
+    assert notice["words"] and all(word.isascii() for word in notice["words"])
+
+
 @pytest.mark.parametrize("q", ["қaz", "53/НК"])
 def test_no_such_notice_for_a_word_a_hit_matched_in_its_description(holder, real_measures, q):
     # ".қaz" and "53/НК" stand in English descriptions: "can only match titles" would contradict the hit

@@ -9,7 +9,7 @@
 
 import os
 
-from measuresearch.query.parser import Word
+from measuresearch.query.parser import Phrase, Word
 from measuresearch.search import notices
 from measuresearch.text.analysis import forms
 from measuresearch.text.writing_systems import is_cyrillic, roman_letters
@@ -48,10 +48,12 @@ def without_word(q, word):
 
 
 def cyrillic_words(parsed, data):
-    """Return the plain query words written in Cyrillic that do not name an economy."""
-    return [option.text for clause in parsed.positive for option in clause.options
-            if type(option) is Word and not option.is_stop and any(is_cyrillic(c) for c in option.text)
-            and data.economies.economy(option.text) is None]
+    """Return the plain query words written in Cyrillic that do not name an economy, a phrase's included."""
+    typed = [word for clause in parsed.positive for option in clause.options
+             for word in (option.words if isinstance(option, Phrase) else (option,))]
+    return list(dict.fromkeys(word.text for word in typed if type(word) is Word and not word.is_stop
+                              and any(is_cyrillic(c) for c in word.text)
+                              and data.economies.economy(word.text) is None))
 
 
 def _latin(word):
