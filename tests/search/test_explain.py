@@ -89,3 +89,27 @@ def test_a_prefix_finds_the_measures_with_a_word_that_starts_with_it_and_marks_o
         wrong += [(prefix, w) for w in marked
                   if not any(r.startswith(p) for r in fold_readings(w.lower()) for p in readings)]
     assert wrong == []
+
+
+def test_a_word_of_look_alike_letters_finds_only_the_measures_with_its_english_stem(holder, real_measures):
+    """"they", "the", "hope": words of letters that Cyrillic has too are read in both scripts, but only
+    their own script's reading is stemmed, so "they" (Cyrillic reading "тнеу", stemmed "тне") no longer
+    finds every measure with "the". Each such word of the real corpus, asked alone, against a scan with
+    Snowball's English stemmer (PyStemmer, not the engine's analysis): a hit matched as exact or by stem
+    holds a word of the same stem."""
+    import Stemmer
+
+    from measuresearch.text.writing_systems import lookalike_tables
+    english = Stemmer.Stemmer("english")
+    shared = set(lookalike_tables()[0])
+    stems = {m.id: {english.stemWord(w) for w in _corpus_words(m)} for m in real_measures}
+    words = sorted({w for ws in map(_corpus_words, real_measures) for w in ws
+                    if w.isascii() and len(w) > 1 and set(w) <= shared})
+    assert "they" in words and len(words) > 20
+    wrong = []
+    for word in words:
+        for hit in search(holder, SearchRequest(q=word, per_page=100))["hits"]:
+            kinds = {m["kind"] for m in hit["matched"]}
+            if kinds <= {"exact", "stem"} and english.stemWord(word) not in stems[hit["id"]]:
+                wrong.append((word, hit["id"]))
+    assert wrong == []

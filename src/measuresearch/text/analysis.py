@@ -13,6 +13,7 @@ import dataclasses
 import functools
 import re
 import typing
+import unicodedata
 
 from whoosh.analysis import Filter, Token, Tokenizer
 from whoosh.lang.stopwords import stoplists
@@ -209,10 +210,20 @@ def terms(raw, law, kind):
         reading = readings[0]
         return (stem(reading),) if kind == "text" else (spelled(reading),) if kind == "exact" else roman_keys(reading)
     if kind == "text":
-        return tuple(dict.fromkeys(stem(r) for r in readings))
+        # a word made only of letters both scripts have ("they", "тне") is stemmed in the script it is written
+        # in; its reading in the other script is kept whole, as stemming it there merges words that have
+        # nothing in common ("тнеу" and "тне": "they" would find every "the")
+        own = _own_reading(raw, readings)
+        return tuple(dict.fromkeys(stem(r) if own in (None, r) else r for r in readings))
     if kind == "exact":
         return tuple(dict.fromkeys(spelled(r) for r in readings))
     return tuple(dict.fromkeys(k for r in readings for k in roman_keys(r)))
+
+
+def _own_reading(raw, readings):
+    """Return the reading of a word with several that is the word as written (lowercased), else None."""
+    written = unicodedata.normalize("NFKC", raw).casefold().replace("ё", "е")
+    return written if written in readings else None
 
 
 def word_runs(value, boosts=None):

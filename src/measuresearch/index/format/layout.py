@@ -33,7 +33,7 @@ HISTORY_FILE = "history.json"  # the last builds' added / changed / removed meas
 BUILD_PREFIX = "build-"
 WORK_PREFIX = ".build-"
 # Bumped whenever the schema or the side files change; a service refuses older builds.
-FORMAT_VERSION = 10  # 10: each title its own section (no phrase spans two titles)
+FORMAT_VERSION = 11  # 10: each title its own section (no phrase spans two titles); 11: a look-alike reading unstemmed
 
 
 def current_build(index_root):
