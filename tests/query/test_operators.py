@@ -36,6 +36,13 @@ def test_operators_mean_what_their_symbols_mean(typed, same_as):
     ("data NOT", [(("data",), False)]),
     ("NOT OR x", [(("NOT", "x"), False)]),
     ("AND data", [(("data",), False)]),
+    ("OR", [(("OR",), False)]),
+    ("OR data", [(("data",), False)]),
+    ("data OR", [(("data",), False)]),
+    ('"data flows" OR', [(("data flows",), False)]),
+    # between phrases OR joins them, though nothing stands beside it inside its own stretch of text
+    ('"data flows" OR "cross border"', [(("data flows", "cross border"), False)]),
+    ('"data flows" OR licence', [(("data flows", "licence"), False)]),
 ])
 def test_operators_without_an_operand_and_lower_case_words(q, expected):
     assert shape(q) == expected

@@ -113,3 +113,9 @@ def test_a_word_of_look_alike_letters_finds_only_the_measures_with_its_english_s
             if kinds <= {"exact", "stem"} and english.stemWord(word) not in stems[hit["id"]]:
                 wrong.append((word, hit["id"]))
     assert wrong == []
+
+
+def test_or_alone_is_the_word_it_spells(holder):
+    lone = search(holder, SearchRequest(q="OR", per_page=100))
+    assert lone["total"] and not [n for n in lone["notices"] if n["code"] == "no_words"]
+    assert [h["id"] for h in lone["hits"]] == [h["id"] for h in search(holder, SearchRequest(q="or", per_page=100))["hits"]]

@@ -173,7 +173,8 @@ def parse(text):
     if len(text) > MAX_QUERY_CHARS:
         raise QueryTooComplex(f"the query is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}", "q")
     items = []  # Clause objects, and the string "OR" between them
-    for is_phrase, segment, negated in _split_quotes(text):
+    segments = list(_split_quotes(text))
+    for k, (is_phrase, segment, negated) in enumerate(segments):
         if is_phrase:
             words = _phrase_words(segment)
             if len(words) == 1:
@@ -181,7 +182,8 @@ def parse(text):
             elif words:
                 items.append(Clause([Phrase(tuple(words))], negated))
             continue
-        items.extend(_segment_items(segment))
+        after = any(later.strip() for _, later, _ in segments[k + 1:])  # something for an OR to join
+        items.extend(_segment_items(segment, bool(items), after))
     clauses = _join_or(items)
     if len(clauses) > MAX_CLAUSES:
         raise QueryTooComplex(f"the query has {len(clauses)} terms; the limit is {MAX_CLAUSES}", "q")
@@ -218,16 +220,17 @@ def _pairs(items):
 OPERATORS = ("OR", "AND", "NOT")
 
 
-def _operator(chunks, i):
+def _operator(chunks, i, before=False, after=False):
     """Return the operator chunks[i] is ("OR", "AND", "NOT"), or None when it is a word.
 
-    `OR` is always an operator (as before); `NOT` only before a word, `AND`
-    only between two words: otherwise they are the words they spell.
+    `OR` is an operator unless nothing stands on one of its sides in the whole query
+    (before: something before this segment; after: something after it); `NOT` only
+    before a word, `AND` only between two words: otherwise they are the words they spell.
     """
     chunk = chunks[i]
     following = chunks[i + 1] if i + 1 < len(chunks) else None
     if chunk == "OR":
-        return "OR"
+        return "OR" if (i > 0 or before) and (following is not None or after) else None
     if chunk == "NOT":
         return "NOT" if following is not None and following not in OPERATORS else None
     if chunk == "AND":
@@ -235,12 +238,12 @@ def _operator(chunks, i):
     return None
 
 
-def _segment_items(segment):
+def _segment_items(segment, before=False, after=False):
     items = []
     chunks = segment.split()
     excluding = False  # the chunk before was the operator NOT
     for i, chunk in enumerate(chunks):
-        operator = _operator(chunks, i)
+        operator = _operator(chunks, i, before, after)
         if operator == "OR":
             items.append("OR")
         if operator is not None:
