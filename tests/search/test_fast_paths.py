@@ -144,3 +144,25 @@ def test_an_ascii_word_has_romanization_keys_only_from_its_first_letters_initial
                 missed.append((word, key))
     assert keys > 100_000
     assert missed == []
+
+
+def test_a_british_word_that_starts_otherwise_is_tried_for_its_american_query_word():
+    """A query word lets through the British words whose American spelling it is, though they start with two
+    other letters ("pediatric" must try "paediatric" of a text: their stems are one), in every letter case;
+    the British prefixes of other American words are not tried."""
+    from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
+
+    from measuresearch.search.query_words import PREFIX_CHANGERS
+    from measuresearch.text.analysis import forms
+    missed = []
+    for british in sorted(PREFIX_CHANGERS):
+        if not british.isascii():
+            continue
+        word = forms(BRITISH_ENGLISH_SPELLINGS[british])
+        tables = {"exact": {word.lower: None}, "lookalike": dict.fromkeys(word.readings),
+                  "stem": dict.fromkeys(word.stems), "number": {}}
+        prefixes = _ascii_prefixes(tables)
+        if not {british[:2], british[:2].capitalize(), british[:2].upper()} <= prefixes:
+            missed.append(british)
+    assert len(PREFIX_CHANGERS) > 50 and missed == []
+    assert "pa" not in _ascii_prefixes({"exact": {"data": None}, "lookalike": {}, "stem": {"data": None}, "number": {}})

@@ -28,6 +28,12 @@ _SEPARATOR = "\x00"  # joins texts for QueryWords.prime(); never part of a word
 _PUNCTUATION = ".,;:!?()[]{}\"'«»“”‘’„<>*"
 # British words whose American spelling starts with two other letters ("paediatric"/"pediatric").
 PREFIX_CHANGERS = frozenset(b for b, a in BRITISH_ENGLISH_SPELLINGS.items() if a[:2] != b[:2])
+# their first two letters by the American spelling's ("pe": {"pa"}): a text's British word of these can only
+# have a form starting as the query's does if its American spelling starts so
+_CHANGED_FROM = {}
+for _british in PREFIX_CHANGERS:
+    if _british[:2].isascii():
+        _CHANGED_FROM.setdefault(BRITISH_ENGLISH_SPELLINGS[_british][:2], set()).add(_british[:2])
 
 
 @functools.lru_cache(maxsize=4096)
@@ -36,8 +42,6 @@ def _in_every_case(prefix):
     return frozenset("".join(cased) for cased in itertools.product(*({c, c.upper()} for c in prefix)))
 
 
-# the first letters of those British words in every case, the same for every query
-_CHANGER_PREFIXES = frozenset().union(*(_in_every_case(word[:2]) for word in PREFIX_CHANGERS if word[:2].isascii()))
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -200,7 +204,10 @@ def _ascii_prefixes(tables):
     """Return the first letters an ASCII word of a text must have to be tried against these forms (_prefixes),
     with those of the British words whose American spelling starts otherwise; in every letter case, so that
     a word's own first letters can be looked up."""
-    return _CHANGER_PREFIXES.union(*(_in_every_case(prefix) for prefix in _prefixes(tables) if prefix.isascii()))
+    prefixes = _prefixes(tables)
+    changed = [british for american, found in _CHANGED_FROM.items()
+               if american in prefixes or american[:1] in prefixes for british in found]
+    return frozenset().union(*(_in_every_case(prefix) for prefix in [*prefixes, *changed] if prefix.isascii()))
 
 
 class QueryWords:
