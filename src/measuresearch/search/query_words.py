@@ -50,20 +50,28 @@ def _word_keys(raw):
     return raw.casefold(), fold_readings(raw), terms(raw, False, "text")
 
 
-@functools.lru_cache(maxsize=16)  # a page's joined texts, split once for the query and each of its phrase words
 def _distinct_words(text, pattern):
-    """Return the distinct words of text as pattern (WORD or PLAIN_WORD) finds them.
+    """Return the distinct words of text as pattern (WORD or PLAIN_WORD) finds them."""
+    ascii_words, others = _words_by_script(text, pattern)
+    return ascii_words | others
+
+
+@functools.lru_cache(maxsize=16)  # a page's joined texts, split once for the query and each of its phrase words
+def _words_by_script(text, pattern):
+    """Return the distinct words of text as pattern (WORD or PLAIN_WORD) finds them: (ASCII ones, others).
 
     No word spans a _SEPARATOR: the joined texts are taken apart again, and the
     ASCII ones (most of a page) split into their runs of letters and digits in C,
     as word_runs() does; the others go through _other_words().
     """
     texts = text.split(_SEPARATOR)
-    words = set(" ".join([t for t in texts if t.isascii()]).translate(ASCII_GAPS).split())
+    ascii_words = set(" ".join([t for t in texts if t.isascii()]).translate(ASCII_GAPS).split())
     others = [t for t in texts if not t.isascii()]
-    if others:
-        words.update(_other_words(" ".join(others), pattern))
-    return frozenset(words)
+    if not others:
+        return frozenset(ascii_words), frozenset()
+    found = _other_words(" ".join(others), pattern)
+    mixed = {w for w in found if w.isascii()}  # "Law" in a Cyrillic title
+    return frozenset(ascii_words | mixed), frozenset(found - mixed)
 
 
 def _other_words(text, pattern):
@@ -263,6 +271,8 @@ class QueryWords:
         self._roman_keys = frozenset(self.forms["romanized"])
         # an ASCII word can only have one of those keys if it starts with one of these letters (either case)
         self._roman_initials = _roman_initials(self._roman_keys)
+        self._firsts = frozenset(prefix for prefix in self.prefixes if len(prefix) == 1)
+        self._title_firsts = self._firsts | self._roman_initials
         # a query of phrases alone: no word of a text matches outside them
         self.words_alone = any(self.forms.values()) or bool(self._written)
 
@@ -397,13 +407,12 @@ class QueryWords:
         """
         if _has_combining(text):
             return _distinct_words(text, WORD)
+        ascii_words, others = _words_by_script(text, PLAIN_WORD)
         prefixes = self.prefixes
-        if titles and romanized and self.cross_script:  # or by romanization: then the first letter tells
-            initials = self._roman_initials
-            return {w for w in _distinct_words(text, PLAIN_WORD) if w[:2] in prefixes or w[:1] in prefixes
-                    or w[0] in initials or not w.isascii()}
-        return {w for w in _distinct_words(text, PLAIN_WORD) if w[:2] in prefixes or w[:1] in prefixes
-                or not w.isascii()}
+        # a one-letter form's letter, and in a title a letter a romanization key can come from (then the
+        # first letter tells), let through every word that starts with it
+        firsts = self._title_firsts if titles and romanized and self.cross_script else self._firsts
+        return others.union([w for w in ascii_words if w[:2] in prefixes or w[0] in firsts])
 
     def _matches(self, text, titles):
         return self._with_laws_and_phrases(self._word_matches(text, titles), text, titles)
