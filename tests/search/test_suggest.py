@@ -125,3 +125,31 @@ def test_at_most_ten_without_duplicates(holder):
     for prefix in ("l", "la", "law", "law ", "a", "о", "i"):
         found = suggest(holder, prefix)
         assert len(found) <= 10 and len({f.lower() for f in found}) == len(found)
+
+
+def test_look_alike_letters_typed_are_not_finished_in_the_other_script_and_every_completion_can_be_searched(
+        holder, real_measures, typed):
+    """"53/H" (a Latin H) is not finished "53/HК", nor "е." (a Cyrillic е) "е.g": the text offered would be
+    in neither script, and in no measure. Every prefix is also typed with each letter swapped for its
+    look-alike in the other script. And a completion is a query the search takes ("Dec" once offered a
+    whole title of 41 terms, past the limit of 32)."""
+    from measuresearch.errors import QueryTooComplex
+    from measuresearch.query.parser import parse
+    from measuresearch.text.writing_systems import lookalike_tables
+    lat2cyr, cyr2lat = lookalike_tables()
+    written = [" ".join(t.split()).lower() for m in real_measures for t in (*m.titles, m.description)]
+    offered, refused = 0, []
+    for prefix in [*typed, "53/H", "Е-", "е.", "Dec", "Order of the M"]:
+        swapped = "".join(lat2cyr.get(c, cyr2lat.get(c, c)) for c in prefix)
+        for variant in dict.fromkeys((prefix, swapped)):
+            for completion in suggest(holder, variant):
+                offered += 1
+                try:
+                    parse(completion)
+                except QueryTooComplex:
+                    refused.append(completion)
+                tail = completion.split()[-1]
+                if scripts_of(tail) >= {"latin", "cyrillic"}:  # as the source writes it ("167-VІ"), or not at all
+                    assert any(tail.lower() in text for text in written), (variant, completion)
+    assert offered > 1000 and refused == []
+    assert "53/HК" not in suggest(holder, "53/H") and "53/НК" in suggest(holder, "53/Н")

@@ -15,6 +15,8 @@ import re
 import threading
 import weakref
 
+from measuresearch.errors import QueryTooComplex
+from measuresearch.query.parser import parse
 from measuresearch.text.analysis import LAW_NUMBER, LAW_TAIL, WORD, WORD_CHAR
 from measuresearch.text.writing_systems import is_cyrillic, lookalike_tables
 
@@ -128,19 +130,41 @@ def complete(texts, prefix, limit=10):
     whole = [text for text in texts.starting_with(key) if len(text) > len(typed)]
     whole.sort(key=lambda text: (-texts.whole[text], len(text), text))
     found = [typed + text[len(typed):] for text in whole[:MAX_WHOLE]]
+    # completions whose typed part is the source's own letters (case aside), not look-alikes of them
+    as_written = {typed + text[len(typed):] for text in whole[:MAX_WHOLE] if text.lower().startswith(typed.lower())}
     words = collections.Counter()
     for offset in texts.occurrences(key):
         rest = _completion(texts, typed, offset)
         if rest:
             words[typed + rest] += 1
+            if texts.text[offset:offset + len(typed)].lower() == typed.lower():
+                as_written.add(typed + rest)
     found += sorted(words, key=lambda text: (-words[text], text))
     result, seen = [], set()
     for text in found:
-        # a law number is the source's own ("167-VІ", with a Cyrillic І): offered as written
-        if text.lower() not in seen and not mixes_scripts(LAW_NUMBER.sub(" ", text)):
+        # a law number is the source's own ("167-VІ", with a Cyrillic І): offered as written; a completion
+        # of look-alike letters typed keeps to their script ("53/H" is not finished "53/HК", "е." not "е.g")
+        if text.lower() not in seen and not mixes_scripts(LAW_NUMBER.sub(" ", text)) \
+                and (text in as_written or not _mixed_tail(text)) and _searchable(text):
             seen.add(text.lower())
             result.append(text)
     return result[:limit]
+
+
+def _searchable(text):
+    """Return whether the search takes text as a query (a long title may hold more terms than it takes)."""
+    try:
+        parse(text)
+    except QueryTooComplex:
+        return False
+    return True
+
+
+def _mixed_tail(text):
+    """Return whether the last stretch of text without white space has both Latin and Cyrillic letters."""
+    tail = text.split()[-1] if text.split() else ""
+    letters = [c for c in tail if c.isalpha()]
+    return any(is_cyrillic(c) for c in letters) and any("a" <= c.lower() <= "z" for c in letters)
 
 
 _TEXTS = weakref.WeakKeyDictionary()
