@@ -183,6 +183,22 @@ def test_compare_view_of_one_pillar_by_sub_pillar(app_client, measures):
     assert not any(f"<span>{s}</span>" in html for s in others)
 
 
+@pytest.mark.parametrize("params, parameter", [({"rows": "year", "cols": "coverage"}, "rows"),
+                                               ({"rows": "pillar", "cols": "pillar"}, "rows"),
+                                               ({"cols": "group"}, "cols"), ({"cols": "year"}, "cols")])
+def test_compare_view_refuses_a_table_it_does_not_draw_instead_of_drawing_another(app_client, params, parameter):
+    # it used to answer 200 with economies by pillar, its form rewritten, and no word
+    page = app_client.simulate_get("/compare", params={"q": "data", **params})
+    assert page.status_code == 400 and "/api/matrix" in page.text and "economies by pillar" not in page.text.lower()
+    assert 'value="data"' in page.text  # the query stays in the box
+
+
+def test_a_refused_compare_keeps_the_query_in_the_box_and_the_way_back(app_client):
+    page = app_client.simulate_get("/compare", params={"q": "law", "sort": "best", "lang": "ru"})
+    assert page.status_code == 400 and 'value="law"' in page.text
+    assert 'href="/?q=law&amp;lang=ru"' in page.text
+
+
 def test_selected_values_that_no_measure_has_are_listed_at_zero(client, real_measures):
     # API.md: rows and columns list "the values the request selects (at 0)", an economy of the taxonomy
     # without measures and a pillar no measure has included; the first by any of its names, as a filter takes it

@@ -6,6 +6,7 @@ import urllib.parse
 
 import falcon
 
+from measuresearch.errors import InvalidParameter
 from measuresearch.domain.fields import STRING_FACETS
 from measuresearch.search import matrix as crosstab
 from measuresearch.search import service as search
@@ -125,8 +126,10 @@ class ComparePage:
     def on_get(self, req, resp):
         pages.redirect_blanks(req)
         request, rows, cols = matrix_request(req, strict=False)
-        rows = rows if rows in PAGE_ROWS else "country"
-        cols = cols if cols in PAGE_COLS else "pillar"
+        for name, value, shown in (("rows", rows, PAGE_ROWS), ("cols", cols, PAGE_COLS)):
+            if value not in shown:  # said, not replaced by another table without a word
+                raise InvalidParameter(f"the compare page shows {name} of {' or '.join(shown)}; "
+                                       f"GET /api/matrix counts {name}={value}", name)
         result = crosstab.matrix(self.holder, request, rows, cols)
         facets = search.search(self.holder, dataclass_copy(request, per_page=1, page=1))["facets"]
         pairs = urls.state_of(request, i18n.chosen(req))

@@ -95,10 +95,11 @@ def _state_of_params(params, drop=None):
 def error_page(req, status, message, parameter=None):
     """Return the HTML of an error page: the message, the search box and a way back to the search.
 
-    An error of the search page keeps the typed query in the box (to correct
-    it) and links back to the same search without the offending parameter.
+    An error of the search page (or of the compare page, which takes the same
+    parameters) keeps the typed query in the box (to correct it) and links back
+    to the same search without the offending parameter.
     """
-    searching = req.path == "/"
+    searching = req.path in ("/", "/compare")
     params = req.params if searching else {}
     q = params.get("q") if isinstance(params.get("q"), str) else ""
     state = _state_of_params(params, drop=parameter) + ([("lang", i18n.chosen(req))] if i18n.chosen(req) else [])
