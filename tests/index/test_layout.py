@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import falcon.testing
+import pytest
 from conftest import CORPUS
 from whoosh.formats import Positions
 
@@ -92,3 +93,37 @@ def test_a_pickled_class_that_no_longer_exists_is_503_not_a_traceback(tmp_path):
     response = api_search(root)
     assert response.status_code == 503
     assert "make index" in response.json["error"]["message"]
+
+
+def _zero(path):
+    path.write_bytes(bytes(path.stat().st_size))
+
+
+def _flip(path):
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x20
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage, pattern", [
+    (_zero, "columns-*.bin"),  # read as no posting at all: every word found nowhere, 200 and total 0
+    (_flip, "records-*.jsonl"),  # another text served as the record's
+    (lambda path: path.unlink(), "groups.json"),  # group=EAEU found nothing
+    (lambda path: path.write_bytes(path.read_bytes()[:-7]), "facets.json"),
+    (lambda path: path.unlink(), "*.seg"),
+])
+def test_a_build_whose_files_were_damaged_is_refused_and_index_if_needed_rebuilds_it(tmp_path, capsys, damage,
+                                                                                   pattern):
+    root = tmp_path / "index"
+    folder = build_index(root)
+    before = api_search(root).json
+    [path] = folder.glob(pattern)
+    damage(path)
+    assert not layout.usable(root)
+    response = api_search(root)
+    assert response.status_code == 503 and path.name in response.json["error"]["message"]
+    capsys.readouterr()
+    assert main(["index", "--if-needed", "--corpus", str(CORPUS), "--index", str(root)]) == 0
+    assert capsys.readouterr().out.startswith("indexed ")
+    after = api_search(root).json
+    assert [h["id"] for h in after["hits"]] == [h["id"] for h in before["hits"]] and after["total"] == before["total"]

@@ -106,6 +106,23 @@ def cmd_import(args):
     return 0
 
 
+def _serves(index):
+    """Return whether `serve` would answer from the live build: this version's, its files as written, and
+    open (what `index --if-needed` and so `make serve` ask before they build)."""
+    from measuresearch.index.engine import IndexHolder
+    from measuresearch.index.format.layout import usable
+    if not usable(index):
+        return False
+    holder = IndexHolder(index)
+    try:
+        with holder.using():
+            return True
+    except MeasureSearchError:
+        return False
+    finally:
+        holder.close()
+
+
 def _finish_import(corpus_dir):
     """Finish the renames of an import killed between them, saying so, before the corpus is read."""
     from measuresearch.corpus import transaction
@@ -136,8 +153,7 @@ def cmd_index(args):
     from tqdm import tqdm
 
     from measuresearch.index.build.indexer import build
-    from measuresearch.index.format.layout import usable
-    if args.if_needed and usable(args.index):
+    if args.if_needed and _serves(args.index):
         print(f"{args.index} is up to date enough to serve; `make index` rebuilds it")
         return 0
     _finish_import(args.corpus)

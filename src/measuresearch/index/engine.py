@@ -24,7 +24,8 @@ from measuresearch.index.format.codec import field_lengths, segment_ids
 from measuresearch.index.format.columns import Columns
 from measuresearch.errors import IndexUnavailable
 from measuresearch.index.format.facets import FacetData
-from measuresearch.index.format.layout import CURRENT, FACETS_FILE, REMOVED_FILE, WORDS_FILE, read_meta, unusable
+from measuresearch.index.format.layout import (CURRENT, FACETS_FILE, REMOVED_FILE, WORDS_FILE, damaged, read_meta,
+                                               unusable)
 from measuresearch.index.format.records import Records
 from measuresearch.index.format.vocabulary import Vocabulary
 
@@ -37,7 +38,7 @@ class Snapshot:
     def __init__(self, folder):
         self.folder = pathlib.Path(folder)
         self.meta = read_meta(self.folder)
-        problem = unusable(self.meta)
+        problem = unusable(self.meta) or damaged(self.folder)
         if problem:  # checked before Whoosh unpickles the schema
             raise IndexUnavailable(f"the index in {self.folder} {problem}")
         self.facets = FacetData(json.loads((self.folder / FACETS_FILE).read_text(encoding="utf-8")))

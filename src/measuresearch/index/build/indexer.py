@@ -25,7 +25,8 @@ from measuresearch.index.format.codec import document_count
 from measuresearch import storage
 from measuresearch.errors import BuildLocked, ImportLocked, MeasureSearchError
 from measuresearch.index.format.layout import (BUILD_PREFIX, CURRENT, ECONOMIES_FILE, FACETS_FILE, GROUPS_FILE, LOCK,
-                                               META, REMOVED_FILE, WORDS_FILE, WORK_PREFIX, build_meta)
+                                               MANIFEST, META, REMOVED_FILE, WORDS_FILE, WORK_PREFIX, build_meta,
+                                               file_sums)
 from measuresearch.index.format.schema import build_schema, schema_fingerprint
 
 
@@ -138,6 +139,7 @@ def _write_build(root, corpus_dir, measures, progress):
         fingerprints.record(work, root, written.ids, written.prints, index_id, built_at)
         storage.write_json(work / META, build_meta(index_id, built_at, len(columns.ids), written.records,
                                             schema_fingerprint(schema)))
+        storage.write_json(work / MANIFEST, file_sums(work))  # last: what a reader checks the files against
         storage.fsync_dir(work)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)

@@ -14,12 +14,15 @@ so the serving path needs no build code to find an index.
 import json
 import os
 import pathlib
+import zlib
 
 from measuresearch.index.format.schema import current_fingerprint
 
 CURRENT = "current"
 LOCK = ".lock"
 META = "meta.json"
+# every other file of a build with its size and CRC-32, written last: a build whose files differ is not served
+MANIFEST = "files.json"
 FACETS_FILE = "facets.json"
 WORDS_FILE = "words.json"
 # Measures a re-import with --prune removed: id -> {country, sub_pillar, titles, removed_on}; they answer 410.
@@ -33,7 +36,8 @@ HISTORY_FILE = "history.json"  # the last builds' added / changed / removed meas
 BUILD_PREFIX = "build-"
 WORK_PREFIX = ".build-"
 # Bumped whenever the schema or the side files change; a service refuses older builds.
-FORMAT_VERSION = 11  # 10: each title its own section (no phrase spans two titles); 11: a look-alike reading unstemmed
+# 10: each title its own section (no phrase spans two titles); 11: a look-alike reading unstemmed; 12: files.json
+FORMAT_VERSION = 12
 
 
 def current_build(index_root):
@@ -61,6 +65,47 @@ def build_meta(index_id, built_at, documents, records, fingerprint):
             "format": FORMAT_VERSION, "schema": fingerprint}
 
 
+def file_sums(folder):
+    """Return {file name: [size, CRC-32]} of every file of a build folder but the manifest."""
+    sums = {}
+    for path in sorted(pathlib.Path(folder).iterdir()):
+        if path.name != MANIFEST and path.is_file():
+            sums[path.name] = [path.stat().st_size, _crc(path)]
+    return sums
+
+
+def _crc(path):
+    crc = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            crc = zlib.crc32(chunk, crc)
+    return crc
+
+
+def damaged(folder):
+    """Return how a build's files differ from what its build wrote (files.json), or None when they do not.
+
+    A file missing, cut, grown, zeroed or with a byte changed since the build: serving it would answer
+    wrongly without a word (columns read as nothing found, records as other text), so it is refused.
+    """
+    folder = pathlib.Path(folder)
+    try:
+        listed = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        listed = {str(name): (int(size), int(crc)) for name, (size, crc) in listed.items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return f"has no readable list of its files ({MANIFEST})"
+    for name, (size, crc) in listed.items():
+        path = folder / name
+        try:
+            if path.stat().st_size != size:
+                return f"has a damaged file: {name} is {path.stat().st_size} bytes, not {size}"
+            if _crc(path) != crc:
+                return f"has a damaged file: {name} differs from what its build wrote"
+        except OSError as exc:
+            return f"has a missing or unreadable file: {name} ({exc.strerror or exc})"
+    return None
+
+
 def unusable(meta):
     """Return why this version cannot serve a build with this metadata, or None when it can."""
     if not meta:
@@ -73,6 +118,6 @@ def unusable(meta):
 
 
 def usable(index_root):
-    """Return True when the live build exists and this version can serve it."""
+    """Return True when the live build exists, this version can serve it, and its files are as written."""
     folder = current_build(index_root)
-    return folder is not None and unusable(read_meta(folder)) is None
+    return folder is not None and unusable(read_meta(folder)) is None and damaged(folder) is None
