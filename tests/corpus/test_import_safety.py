@@ -16,7 +16,7 @@ from devtools import synthetic
 from measuresearch.corpus import transaction
 from measuresearch.errors import InputProblems
 
-from conftest import SEED
+from conftest import CORPUS, SEED
 
 CLI = [sys.executable, "-m", "measuresearch.cli"]
 
@@ -223,3 +223,22 @@ def test_an_import_into_a_file_holding_another_economys_measure_is_refused(tmp_p
         importer.import_files([SEED], out)
     assert any("a measure of 'Kazakhstan' in the file of 'Uzbekistan'" in str(p) for p in caught.value.problems)
     assert _yaml_files(out) == before
+
+
+@pytest.mark.parametrize("journal", ["", "null", '{"renames": [["a", "b"]]}', '[["a", "b"]]', '[[1, 2]]',
+                                     '[[".kazakhstan.yaml.x.import-tmp", "../kazakhstan.yaml"]]'])
+def test_a_damaged_import_journal_is_refused_with_a_message_and_followed_by_nothing(tmp_path, capsys, journal):
+    from measuresearch.cli.main import main
+    corpus_dir = tmp_path / "corpus"
+    corpus_dir.mkdir()
+    for path in CORPUS.glob("*.yaml"):
+        (corpus_dir / path.name).write_bytes(path.read_bytes())
+    (corpus_dir / transaction.JOURNAL).write_text(journal, encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in corpus_dir.iterdir()}
+    for command in (["check", "--corpus", str(corpus_dir)],
+                    ["index", "--corpus", str(corpus_dir), "--index", str(tmp_path / "index")]):
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert "journal" in err and "damaged" in err and "Traceback" not in err
+    after = {p.name: p.read_bytes() for p in corpus_dir.iterdir() if p.name != transaction.LOCK}
+    assert after == before

@@ -74,7 +74,7 @@ def recover(folder):
     journal = folder / JOURNAL
     interrupted = journal.exists()
     if interrupted:
-        for tmp, target in json.loads(journal.read_text(encoding="utf-8")):
+        for tmp, target in _renames(journal):
             if (folder / tmp).exists():
                 os.replace(folder / tmp, folder / target)
         storage.fsync_dir(folder)
@@ -83,6 +83,30 @@ def recover(folder):
     for stray in folder.glob(f".*{SUFFIX}"):
         stray.unlink()
     return interrupted
+
+
+def _renames(journal):
+    """Return the (temporary, target) file names a journal lists; Unfinished when it is not one an import wrote.
+
+    Each pair is a temporary file of this folder (".<name>.*.import-tmp") and a file name: a damaged journal
+    is refused rather than followed, and left for a person to look at.
+    """
+    try:
+        renames = json.loads(journal.read_text(encoding="utf-8"))
+        if not isinstance(renames, list):
+            raise ValueError("not a list of renames")
+        for pair in renames:
+            if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(name, str) for name in pair)):
+                raise ValueError(f"{pair!r} is not a pair of file names")
+            tmp, target = pair
+            if any(sep in name for name in pair for sep in ("/", "\\", "\x00")) or not target \
+                    or target.startswith(".") or not (tmp.startswith(f".{target}.") and tmp.endswith(SUFFIX)):
+                raise ValueError(f"{pair!r} does not rename a temporary file of an import to its corpus file")
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise Unfinished(f"the journal of an interrupted import, {journal}, is damaged ({exc}); nothing was "
+                         "changed: compare its .import-tmp files with the corpus files they were to replace, "
+                         "keep what is right, and delete the journal") from None
+    return [tuple(pair) for pair in renames]
 
 
 def commit(folder, texts):
