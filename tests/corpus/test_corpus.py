@@ -144,3 +144,23 @@ def test_a_corpus_file_with_an_edit_and_a_tombstone_cut_short_never_keeps_a_valu
         assert text[cut - 1] == "\n" or text[cut:].startswith("\n") or not text[cut - 1:cut].strip(), (
             cut, text[cut - 40:cut])
     assert len(passed) < 20
+
+
+def test_a_corpus_file_that_links_to_nothing_is_refused_by_check_and_index_alike(tmp_path, capsys):
+    # check used to skip it and say OK while index stopped on "No such file or directory"
+    from conftest import CORPUS
+
+    from measuresearch.cli.main import main
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for path in CORPUS.glob("*.yaml"):
+        (folder / path.name).write_bytes(path.read_bytes())
+    (folder / "zz.yaml").symlink_to("nowhere.yaml")
+    (folder / "a.yml").symlink_to("b.yml")
+    (folder / "b.yml").symlink_to("a.yml")
+    for command in (["check", "--corpus", str(folder)],
+                    ["index", "--corpus", str(folder), "--index", str(tmp_path / "index")]):
+        assert main(command) == 1
+        err = capsys.readouterr().err
+        assert all(f"{folder / name}:0: is a symbolic link to nothing" in err for name in ("zz.yaml", "a.yml", "b.yml"))
+        assert "Traceback" not in err

@@ -56,7 +56,10 @@ def corpus_state(corpus_dir, wait=60.0):
     with transaction.locked(folder, wait, dry_run=True):  # shared; refuses an import killed between its renames
         found = {}
         for path in sorted(p for p in folder.glob("*.y*ml") if p.suffix in (".yaml", ".yml")):  # as corpus_files
-            stat = path.stat()
+            try:
+                stat = path.stat()
+            except OSError:  # a link to nothing: the corpus's reading refuses it, naming it
+                continue
             found[path.name] = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
         return found
 
