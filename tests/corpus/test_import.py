@@ -348,3 +348,33 @@ def test_a_dry_run_writes_nothing_at_all(tmp_path, out):
     fresh = tmp_path / "never-made"
     importer.import_files([SEED], fresh, dry_run=True)
     assert not fresh.exists()
+
+
+def _moved_into(folder, other_name):
+    """Move the first record of kazakhstan.yaml into another economy's file, as a hand edit might."""
+    own = yaml.safe_load((folder / "kazakhstan.yaml").read_text(encoding="utf-8"))
+    moved = own["measures"].pop(0)
+    (folder / "kazakhstan.yaml").write_text(yaml.safe_dump(own, allow_unicode=True, sort_keys=False),
+                                            encoding="utf-8")
+    other = {"country": "Uzbekistan", "measures": [moved]}
+    (folder / other_name).write_text(yaml.safe_dump(other, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+@pytest.mark.parametrize("arrange", ["renamed .yml", "a record moved into another file"])
+def test_an_import_refuses_to_file_again_what_stands_in_another_file(tmp_path, arrange):
+    # it used to write every such record again into <economy>.yaml under the same id, and say "added"
+    out = tmp_path / "corpus"
+    importer.import_files([SEED], out)
+    if arrange == "renamed .yml":
+        (out / "kazakhstan.yaml").rename(out / "kazakhstan.yml")
+        other = out / "kazakhstan.yml"
+    else:
+        _moved_into(out, "uzbekistan.yaml")
+        other = out / "uzbekistan.yaml"
+    before = {p.name: p.read_bytes() for p in out.glob("*.y*ml")}
+    with pytest.raises(InputProblems) as caught:
+        importer.import_files([SEED], out)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{other}:0: holds measures of Kazakhstan, whose file is kazakhstan.yaml: an import would file them twice; "
+        "move them into kazakhstan.yaml (`measuresearch check` names them); nothing was changed"]
+    assert {p.name: p.read_bytes() for p in out.glob("*.y*ml")} == before

@@ -16,6 +16,7 @@ import gc
 import hashlib
 import json
 import pathlib
+import re
 
 import orjson
 
@@ -237,9 +238,14 @@ def import_measures(measures, out_dir, names, dry_run=False, wait=60.0, waiting=
     with transaction.locked(out_dir, wait, waiting, dry_run=dry_run):
         if on_locked is not None:
             on_locked()
+        elsewhere = _filed_elsewhere(out_dir, by_country)
         for country, incoming in sorted(by_country.items()):
             name = f"{slugify(country, 8)}.yaml"
             path = pathlib.Path(out_dir) / name
+            problems.extend(Problem(str(other), 0, f"holds measures of {country}, whose file is {name}: an import "
+                                                   f"would file them twice; move them into {name} (`measuresearch "
+                                                   "check` names them); nothing was changed")
+                            for other in elsewhere.get(country, ()))
             old, tombstones = _existing(path, names, problems, remember=not dry_run)
             file_report, document = merge.merge(path, country, old, tombstones, incoming, run, problems)
             report.files.append(file_report)
@@ -256,6 +262,26 @@ def import_measures(measures, out_dir, names, dry_run=False, wait=60.0, waiting=
         for name, text in texts.items():
             _remember(pathlib.Path(out_dir) / name, text, documents[name], dumped=True)
     return report
+
+
+def _filed_elsewhere(out_dir, by_country):
+    """Return {economy: [corpus files other than its own that hold a record of it]} for the economies imported.
+
+    A record moved into another economy's file by hand, or the economy's file named `.yml`: the import,
+    which reads and writes `<economy>.yaml`, would add those records again under the same ids.
+    """
+    folder = pathlib.Path(out_dir)
+    if not folder.is_dir():
+        return {}
+    patterns = {country: re.compile(r"^[ \t-]*country:[ \t]*['\"]?" + re.escape(country) + r"['\"]?[ \t]*$",
+                                    re.MULTILINE) for country in by_country}
+    found = {}
+    for path in corpus.corpus_files(folder):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for country, pattern in patterns.items():
+            if path.name != f"{slugify(country, 8)}.yaml" and pattern.search(text):
+                found.setdefault(country, []).append(path)
+    return found
 
 
 def withdraw(out_dir, measure_id, wait=60.0, today=None):
