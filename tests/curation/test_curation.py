@@ -162,6 +162,26 @@ def test_backup_copies_every_row(api, data, real_measures, tmp_path, capsys):
 
 
 
+def test_backups_in_one_second_keep_both_and_a_mistyped_folder_is_refused(api, data, real_measures, tmp_path, capsys):
+    api.simulate_post(f"/api/measures/{real_measures[0].id}/reports", json={"message": "Kept in both copies."})
+    copies = []
+    for _ in range(3):  # within a second or two: each keeps its own file
+        status, out, _ = run(capsys, "backup", "--data", str(data))
+        assert status == 0
+        copies.append(out.strip().rsplit(" to ", 1)[1])
+    assert len(set(copies)) == 3
+    for copy in copies:
+        with sqlite3.connect(copy) as db:
+            assert db.execute("SELECT message FROM reports").fetchall() == [("Kept in both copies.",)]
+    # a folder without the database: refused, and nothing made there (it used to copy a new empty database)
+    mistyped = tmp_path / "dta"
+    for command in (["backup"], ["proposals"], ["reports"]):
+        status, out, err = run(capsys, *command, "--data", str(mistyped))
+        assert status == 3 and "no reports database in" in err and "Traceback" not in err
+    assert not mistyped.exists()
+
+
+
 @pytest.mark.parametrize("name", ["measuresearch.sqlite3", "measuresearch.sqlite3-wal", "../data/measuresearch.sqlite3",
                                   "hard-link.sqlite3"])
 def test_a_backup_onto_the_database_itself_is_refused(api, data, real_measures, capsys, name):

@@ -75,7 +75,16 @@ def add_parsers(sub, cfg):
 
 
 def _store(args):
+    """Open the readers' database the curator names; a data folder without one is refused, not given a new one."""
+    import pathlib
+
+    from measuresearch.curation.sqlite_engine import FILENAME
     from measuresearch.curation.store import open_store
+    from measuresearch.errors import StoreUnavailable
+    if not args.database_url and not (pathlib.Path(args.data) / FILENAME).is_file():
+        # a mistyped --data (or MEASURESEARCH_DATA) would list "0 proposal(s)", or back up an empty database
+        raise StoreUnavailable(f"no reports database in {args.data} ({FILENAME}): is --data (MEASURESEARCH_DATA) "
+                               "the folder `serve` uses? `serve` creates it when it first starts")
     return open_store(args.data, args.database_url)
 
 
@@ -178,10 +187,21 @@ def _edit_lines(edit):
 
 def cmd_backup(args):
     store = _store(args)
-    target = args.to or f"{args.data}/backups/measuresearch-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.sqlite3"
+    target = args.to or _new_backup_name(args.data)
     copied = store.backup(target)
     print(f"copied {store.engine.where} to {copied}")
     return 0
+
+
+def _new_backup_name(data):
+    """Return DATA/backups/measuresearch-<UTC time>.sqlite3, numbered past one taken the same second."""
+    import pathlib
+    stem = f"{data}/backups/measuresearch-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}"
+    target, n = pathlib.Path(f"{stem}.sqlite3"), 1
+    while target.exists():
+        n += 1
+        target = pathlib.Path(f"{stem}-{n}.sqlite3")
+    return target
 
 
 def cmd_withdraw(args):
