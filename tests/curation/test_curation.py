@@ -265,6 +265,31 @@ def test_a_new_proposal_is_always_a_new_record_with_its_source(api, data, corpus
     assert added.sources == [PROPOSAL["source_url"]]
 
 
+@pytest.mark.parametrize("damage", ["{not json", "null", "[1, 2]"])
+def test_one_damaged_proposal_leaves_the_queue_working_and_can_be_rejected(data, holder, corpus_copy, capsys, damage):
+    # a disk fault in one row made the listing, the admin page, accept and reject all fail with a traceback
+    token = "t" * 40
+    subs = reports.from_config(Config(corpus="corpus", index="unused", data=str(data), admin_token=token,
+                                      report_limit=0))
+    client = falcon.testing.TestClient(create_app(holder, subs))
+    ids = [client.simulate_post("/api/proposals", json=PROPOSAL).json["proposal"]["id"] for _ in range(2)]
+    with sqlite3.connect(data / "measuresearch.sqlite3") as db:
+        db.execute("UPDATE proposals SET data = ? WHERE id = ?", (damage, ids[0]))
+    auth = {"Authorization": f"Bearer {token}"}
+    queue = client.simulate_get("/admin/reports.json", headers=auth)
+    assert queue.status_code == 200
+    damaged, sound = sorted(queue.json["proposals"], key=lambda p: p["id"])
+    assert "cannot be read" in damaged["damaged"] and sound["proposal"]["titles"] == PROPOSAL["titles"]
+    page = client.simulate_get("/admin/reports", headers=auth)
+    assert page.status_code == 200 and f"proposals reject {ids[0]}" in page.text
+    status, out, err = run(capsys, "proposals", "--data", str(data), "--corpus", str(corpus_copy))
+    assert status == 0 and f"#{ids[0]} open" in out and "damaged" in out and PROPOSAL["titles"][0][:40] in out
+    status, _, err = run(capsys, "proposals", "--data", str(data), "accept", str(ids[0]), "--corpus", str(corpus_copy))
+    assert status != 0 and "cannot be accepted" in err and "Traceback" not in err
+    status, out, _ = run(capsys, "proposals", "--data", str(data), "--corpus", str(corpus_copy), "reject", str(ids[0]))
+    assert status == 0 and "rejected" in out
+
+
 def test_the_queue_says_edit_of_with_the_diff(data, holder, tmp_path):
     token = "t" * 40
     subs = reports.from_config(Config(corpus="corpus", index="unused", data=str(data), admin_token=token,

@@ -150,6 +150,10 @@ def cmd_proposals(args):
         print(json.dumps({"proposals": proposals}, ensure_ascii=False, indent=2))
         return 0
     for p in proposals:
+        if p.get("damaged"):
+            print(f"#{p['id']} {p['status']} {p['created_at']} damaged: {p['damaged']}; "
+                  f"`measuresearch proposals reject {p['id']}` sets it aside")
+            continue
         m = p["proposal"]
         status = p["status"] + (" (being written: no record yet)" if p["status"] == "accepted" and not p["measure_id"]
                                 else "")

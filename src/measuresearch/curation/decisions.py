@@ -38,6 +38,9 @@ def accept(store, proposal_id, corpus_dir, as_edit=False, today=None):
     proposal = _settled(store, proposal_id, corpus_dir)
     if proposal["status"] != "open":
         store.decide_proposal(proposal_id, "accepted")  # raises Conflict with its status
+    if proposal.get("damaged"):
+        raise Conflict(f"proposal {proposal_id} cannot be accepted: {proposal['damaged']}; reject it (the reader "
+                       "may send it again); nothing was written")
     fields = {key: value for key, value in proposal["proposal"].items() if key in submissions.PROPOSAL_FIELDS}
     names = taxonomy.load(corpus_dir)
     checked, source_url, _ = submissions.check_proposal(fields, names)

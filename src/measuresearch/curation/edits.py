@@ -34,7 +34,7 @@ def annotate(proposals, records_of):
     for proposal in proposals:
         proposal["edit_of"] = None
         data = proposal["proposal"]
-        if proposal["status"] != "open":
+        if proposal["status"] != "open" or proposal.get("damaged"):
             continue
         found = edit_of(data, records_of(data["country"], data["sub_pillar"]))
         if found:

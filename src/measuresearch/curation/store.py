@@ -208,6 +208,15 @@ def _report(row):
 
 
 def _proposal(row):
-    return {"id": row["id"], "status": row["status"], "created_at": row["created_at"],
-            "proposal": json.loads(row["data"]), "email": row["email"], "decided_at": row["decided_at"],
-            "measure_id": row["measure_id"]}
+    proposal = {"id": row["id"], "status": row["status"], "created_at": row["created_at"], "proposal": {},
+                "email": row["email"], "decided_at": row["decided_at"], "measure_id": row["measure_id"]}
+    try:
+        data = json.loads(row["data"])
+        if not isinstance(data, dict):
+            raise ValueError(f"a {type(data).__name__}, not an object")
+    except (TypeError, ValueError) as exc:
+        # one damaged row (a disk fault) must not stop the queue: listed as damaged, and it can be rejected
+        proposal["damaged"] = f"its text in the database cannot be read ({str(exc)[:80]})"
+    else:
+        proposal["proposal"] = data
+    return proposal
