@@ -127,3 +127,27 @@ def test_a_build_whose_files_were_damaged_is_refused_and_index_if_needed_rebuild
     assert capsys.readouterr().out.startswith("indexed ")
     after = api_search(root).json
     assert [h["id"] for h in after["hits"]] == [h["id"] for h in before["hits"]] and after["total"] == before["total"]
+
+
+def test_a_large_file_is_sampled_at_pickup_and_read_whole_by_index_if_needed(tmp_path, monkeypatch):
+    # a 100k build is 1.4 GB: its larger files are checked at pickup by size and spread samples (zeroed:
+    # refused), and every byte by `index --if-needed`, which a changed byte between samples does not pass
+    monkeypatch.setattr(layout, "WHOLE_UNDER", 4096)
+    monkeypatch.setattr(layout, "SAMPLE_BYTES", 256)
+    root = tmp_path / "index"
+    folder = build_index(root)
+    [records] = folder.glob("records-*.jsonl")
+    size = records.stat().st_size
+    assert size > 4 * layout.WHOLE_UNDER
+    listed = json.loads((folder / layout.MANIFEST).read_text(encoding="utf-8"))
+    assert len(listed[records.name][2]) == layout.SAMPLES
+    data = bytearray(records.read_bytes())
+    spot = next(at for at in range(size // 2, size) if all(
+        not (start <= at < start + layout.SAMPLE_BYTES)
+        for start in ((size - layout.SAMPLE_BYTES) * n // (layout.SAMPLES - 1) for n in range(layout.SAMPLES))))
+    data[spot] ^= 0x01
+    records.write_bytes(bytes(data))
+    assert layout.damaged(folder) is None  # between the samples: not seen at pickup
+    assert "records" in layout.damaged(folder, whole=True) and not layout.usable(root)
+    _zero(records)
+    assert "records" in layout.damaged(folder) and api_search(root).status_code == 503
