@@ -771,3 +771,20 @@ def test_an_accept_stopped_during_its_write_leaves_the_proposal_as_the_corpus_sa
         assert [m.id for m in records] == [now["measure_id"]] and now["status"] == "accepted"
     else:
         assert records == [] and now["status"] == "open"
+
+
+@pytest.mark.parametrize("damage", ["bytes", "key"])
+def test_a_proposal_row_of_bad_bytes_or_without_its_keys_is_set_aside_too(data, api, corpus_copy, capsys, damage):
+    ids = [propose(api) for _ in range(2)]
+    with sqlite3.connect(data / "measuresearch.sqlite3") as db:
+        if damage == "bytes":  # a high bit flipped: no longer UTF-8, which failed the whole query
+            text = db.execute("SELECT data FROM proposals WHERE id = ?", (ids[0],)).fetchone()[0].encode()
+            db.execute("UPDATE proposals SET data = CAST(? AS TEXT) WHERE id = ?",
+                       (text.replace(b'"country"', b'"co\xf5ntry"'), ids[0]))
+        else:  # valid JSON, a key's name damaged: a KeyError in the listing
+            db.execute("UPDATE proposals SET data = replace(data, '\"country\"', '\"coantry\"') WHERE id = ?",
+                       (ids[0],))
+    status, out, err = run(capsys, "proposals", "--data", str(data), "--corpus", str(corpus_copy))
+    assert status == 0 and f"#{ids[0]} open" in out and "damaged" in out and f"#{ids[1]} open" in out, err
+    status, out, _ = run(capsys, "proposals", "--data", str(data), "--corpus", str(corpus_copy), "reject", str(ids[0]))
+    assert status == 0 and "rejected" in out

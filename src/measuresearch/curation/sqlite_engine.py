@@ -30,6 +30,10 @@ def unavailable(what, exc, where):
     return StoreUnavailable(f"the reports database (SQLite) {what}: {reason}")
 
 
+def _text(data):
+    return data.decode("utf-8", "surrogateescape")
+
+
 class SQLiteEngine:
     """The database file of one data folder."""
 
@@ -72,6 +76,9 @@ class SQLiteEngine:
             self.folder.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             connection.row_factory = sqlite3.Row
+            # text that is not UTF-8 (a damaged page of the file) is read with its bad bytes kept as lone
+            # surrogates, for store.py to set that row aside, rather than failing the whole query
+            connection.text_factory = _text
             connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         except (OSError, sqlite3.Error) as exc:
             raise unavailable("cannot be opened", exc, self.where) from None
