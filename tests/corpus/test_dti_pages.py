@@ -124,6 +124,9 @@ REFUSED = [
     ("a number with separators as a description",
      "KAZAKHSTAN\nSince 2020\nPillar Content access  |  Sub-pillar S\nT\n1,000\n", 5,
      "the number '1,000' stands where the description is expected"),
+    ("a description of numbers alone, over two lines",
+     "KAZAKHSTAN\nSince 2020\nPillar Content access  |  Sub-pillar S\nT\n1,000\n\n2,000\n", 5,
+     "the number '1,000' stands where the description is expected"),
     ("a value that is not a number",
      "KAZAKHSTAN\nPillar " + P1 + "  |  Indicator R\nRate\n1.5%\nShare\n61,2%\n", 6,
      "expected a number such as '1.53%' under the label 'Share', found '61,2%'"),
@@ -153,6 +156,14 @@ REFUSED = [
     ("text above the first entry", "Some heading\nKAZAKHSTAN\nSince 2020\nPillar Content access  |  Sub-pillar S\n"
                                    "T\nD\n", 1, "above the first entry"),
 ]
+
+
+def test_a_description_that_begins_with_a_numbered_line_is_read(name="numbered"):
+    # "1." or a year over the text: a paragraph of the description, not a lone number
+    for first in ("1.", "2021.", "10 000"):
+        m = _one(f"KAZAKHSTAN\nSince 2020\nPillar Content access  |  Sub-pillar S\nT\n{first}\n\n"
+                 "The threshold is USD 580.\nCoverage Horizontal\n")
+        assert m.description == f"{first}\n\nThe threshold is USD 580." and m.titles == ["T"]
 
 
 @pytest.mark.parametrize("name, page, line, message", REFUSED, ids=[r[0] for r in REFUSED])

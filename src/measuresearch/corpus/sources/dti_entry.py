@@ -211,7 +211,7 @@ def _read_titles(content, date_count, body):
                             "date line, in the same order (if it is the description's first paragraph, set it apart "
                             "from the next with a blank line)")
     n, text = description[0]
-    if _NUMBER_LIKE.match(text):
+    if all(_NUMBER_LIKE.match(line) for _, line in description if line):  # a numbered paragraph ("1.") is text
         raise EntryError(n, f"the number {text!r} stands where the description is expected: a measure needs a "
                             "description, and a numeric indicator (pillar 1) is pairs of lines (label, number "
                             "such as '1.53%')")
