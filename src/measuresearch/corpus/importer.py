@@ -242,10 +242,7 @@ def import_measures(measures, out_dir, names, dry_run=False, wait=60.0, waiting=
         for country, incoming in sorted(by_country.items()):
             name = f"{slugify(country, 8)}.yaml"
             path = pathlib.Path(out_dir) / name
-            problems.extend(Problem(str(other), 0, f"holds measures of {country}, whose file is {name}: an import "
-                                                   f"would file them twice; move them into {name} (`measuresearch "
-                                                   "check` names them); nothing was changed")
-                            for other in elsewhere.get(country, ()))
+            problems.extend(_elsewhere_problem(other, ids, country, name) for other, ids in elsewhere.get(country, ()))
             old, tombstones = _existing(path, names, problems, remember=not dry_run)
             file_report, document = merge.merge(path, country, old, tombstones, incoming, run, problems)
             report.files.append(file_report)
@@ -265,10 +262,11 @@ def import_measures(measures, out_dir, names, dry_run=False, wait=60.0, waiting=
 
 
 def _filed_elsewhere(out_dir, by_country):
-    """Return {economy: [corpus files other than its own that hold a record of it]} for the economies imported.
+    """Return {economy: [(corpus file other than its own, [ids of its records there])]} for the economies imported.
 
     A record moved into another economy's file by hand, or the economy's file named `.yml`: the import,
-    which reads and writes `<economy>.yaml`, would add those records again under the same ids.
+    which reads and writes `<economy>.yaml`, would add those records again under the same ids. A file is
+    read only when a line of it names the economy as a key does (its records are then looked at).
     """
     folder = pathlib.Path(out_dir)
     if not folder.is_dir():
@@ -277,11 +275,31 @@ def _filed_elsewhere(out_dir, by_country):
                                     re.MULTILINE) for country in by_country}
     found = {}
     for path in corpus.corpus_files(folder):
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = None
         for country, pattern in patterns.items():
-            if path.name != f"{slugify(country, 8)}.yaml" and pattern.search(text):
-                found.setdefault(country, []).append(path)
+            if path.name == f"{slugify(country, 8)}.yaml":
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace") if text is None else text
+            if not pattern.search(text):
+                continue
+            try:
+                records = storage.load_yaml(text).get("measures") or []
+                ids = [r.get("id") for r in records if isinstance(r, dict) and r.get("country") == country]
+            except (storage.YAMLError, AttributeError, TypeError):
+                continue  # a file check and index refuse on their own
+            if ids:
+                found.setdefault(country, []).append((path, ids))
     return found
+
+
+def _elsewhere_problem(path, ids, country, name):
+    if path.stem == pathlib.Path(name).stem:
+        return Problem(str(path), 0, f"is the file of {country} under another name: an import reads and writes "
+                                     f"{name}, and would file its {len(ids)} measure(s) twice; rename it {name}; "
+                                     "nothing was changed")
+    return Problem(str(path), 0, f"holds {len(ids)} measure(s) of {country} ({', '.join(map(str, ids[:3]))}"
+                                 f"{', ...' if len(ids) > 3 else ''}), whose file is {name}: an import would file "
+                                 f"them twice; move them into {name}; nothing was changed")
 
 
 def withdraw(out_dir, measure_id, wait=60.0, today=None):
