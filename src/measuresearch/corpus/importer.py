@@ -275,18 +275,19 @@ def _filed_elsewhere(out_dir, by_country):
                                     re.MULTILINE) for country in by_country}
     found = {}
     for path in corpus.corpus_files(folder):
-        text = None
-        for country, pattern in patterns.items():
-            if path.name == f"{slugify(country, 8)}.yaml":
-                continue
-            text = path.read_text(encoding="utf-8", errors="replace") if text is None else text
-            if not pattern.search(text):
-                continue
-            try:
-                records = storage.load_yaml(text).get("measures") or []
-                ids = [r.get("id") for r in records if isinstance(r, dict) and r.get("country") == country]
-            except (storage.YAMLError, AttributeError, TypeError):
-                continue  # a file check and index refuse on their own
+        others = [country for country in patterns if path.name != f"{slugify(country, 8)}.yaml"]
+        if not others:  # the file of the one economy imported
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        named = [country for country in others if patterns[country].search(text)]
+        if not named:
+            continue
+        try:  # read once, for every economy it may hold
+            records = [r for r in storage.load_yaml(text).get("measures") or [] if isinstance(r, dict)]
+        except (storage.YAMLError, AttributeError, TypeError):
+            continue  # a file check and index refuse on their own
+        for country in named:
+            ids = [r.get("id") for r in records if r.get("country") == country]
             if ids:
                 found.setdefault(country, []).append((path, ids))
     return found

@@ -42,8 +42,6 @@ def _in_every_case(prefix):
     return frozenset("".join(cased) for cased in itertools.product(*({c, c.upper()} for c in prefix)))
 
 
-
-
 @functools.lru_cache(maxsize=200_000)
 def _word_keys(raw):
     """Return (casefolded, look-alike readings, stems) of one word of a text: one cached look-up per word."""

@@ -46,11 +46,12 @@ def _key(text, table=[]):
 
 def mixes_scripts(text):
     """Return whether a word of text has both Latin and Cyrillic letters."""
-    for word in WORD.findall(text):
-        cyrillic = any(is_cyrillic(c) for c in word)
-        if cyrillic and any("a" <= c.lower() <= "z" for c in word):
-            return True
-    return False
+    return any(map(_both_scripts, WORD.findall(text)))
+
+
+def _both_scripts(text):
+    """Return whether text has both Latin and Cyrillic letters."""
+    return any(is_cyrillic(c) for c in text) and any("a" <= c.lower() <= "z" for c in text)
 
 
 class Texts:
@@ -162,9 +163,7 @@ def _searchable(text):
 
 def _mixed_tail(text):
     """Return whether the last stretch of text without white space has both Latin and Cyrillic letters."""
-    tail = text.split()[-1] if text.split() else ""
-    letters = [c for c in tail if c.isalpha()]
-    return any(is_cyrillic(c) for c in letters) and any("a" <= c.lower() <= "z" for c in letters)
+    return _both_scripts(text.split()[-1]) if text.split() else False
 
 
 _TEXTS = weakref.WeakKeyDictionary()

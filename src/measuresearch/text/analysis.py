@@ -13,13 +13,12 @@ import dataclasses
 import functools
 import re
 import typing
-import unicodedata
 
 from whoosh.analysis import Filter, Token, Tokenizer
 from whoosh.lang.stopwords import stoplists
 
 from measuresearch.text.stemming import spelled, stem
-from measuresearch.text.writing_systems import fold_readings, lookalike_tables, roman_keys, roman_letters
+from measuresearch.text.writing_systems import fold_readings, lookalike_tables, roman_keys, roman_letters, written_folded
 
 # One character of a word: a letter or digit, or a combining mark kept inside the word.
 WORD_CHAR = r"(?:[^\W_]|[\u0300-\u036f])"
@@ -222,7 +221,7 @@ def terms(raw, law, kind):
 
 def _own_reading(raw, readings):
     """Return the reading of a word with several that is the word as written (lowercased), else None."""
-    written = unicodedata.normalize("NFKC", raw).casefold().replace("ё", "е")
+    written = written_folded(raw)
     return written if written in readings else None
 
 

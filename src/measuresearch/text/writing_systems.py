@@ -103,6 +103,11 @@ def _char_class(char, lat2cyr, cyr2lat):
     return "other"
 
 
+def written_folded(raw):
+    """Return a word as written, lowercased (NFKC, casefold), ё as е: fold_readings() before look-alikes."""
+    return unicodedata.normalize("NFKC", raw).casefold().replace("ё", "е")
+
+
 @functools.lru_cache(maxsize=200_000)
 def fold_readings(raw):
     """Return the look-alike folded readings of one word, lowercased, ё as е.
@@ -116,7 +121,7 @@ def fold_readings(raw):
         # the common case at C speed: an ASCII word (NFKC and casefold are lower()) with
         # a Latin letter that has no Cyrillic look-alike reads as Latin
         return ("".join(cyr2lat.get(c, c) for c in raw.lower()),)
-    lower = unicodedata.normalize("NFKC", raw).casefold().replace("ё", "е")
+    lower = written_folded(raw)
     classes = [_char_class(c, lat2cyr, cyr2lat) for c in lower]
     latin, cyrillic = classes.count("latin"), classes.count("cyrillic")
     to_cyr = "".join(lat2cyr.get(c, c) for c in lower)
