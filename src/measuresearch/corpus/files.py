@@ -172,13 +172,18 @@ def corpus_files(corpus_dir):
     if (folder / JOURNAL).exists():  # some files old, some new: read nothing until the renames are done
         raise InputProblems([Problem(str(folder), 0, "an import into this folder was interrupted between its "
                                                      "renames; `measuresearch check` or an import finishes them")])
-    named = [p for p in folder.iterdir() if p.suffix in (".yaml", ".yml")]
+    named = yaml_paths(folder)
     # a link to nothing (or a loop of links) named as a corpus file: a file meant to be read that cannot be
     broken = [p for p in named if p.is_symlink() and not p.exists()]
     if broken:
         raise InputProblems([Problem(str(p), 0, "is a symbolic link to nothing (or a loop of links); "
                                                 "point it at a corpus file or remove it") for p in sorted(broken)])
     return sorted(p for p in named if p.name not in DATA_FILES and p.is_file())
+
+
+def yaml_paths(folder):
+    """Return every entry of a folder named as a YAML file (*.yaml, *.yml), the data files included."""
+    return [p for p in pathlib.Path(folder).iterdir() if p.suffix in (".yaml", ".yml")]
 
 
 def check(corpus_dir):

@@ -17,6 +17,7 @@ import uuid
 
 from whoosh import index as whoosh_index
 
+from measuresearch.corpus import files as corpus_files
 from measuresearch.corpus import transaction
 from measuresearch.index.build import fingerprints
 from measuresearch.domain import economy_names, groups, taxonomy
@@ -55,7 +56,7 @@ def corpus_state(corpus_dir, wait=60.0):
     folder = pathlib.Path(corpus_dir)
     with transaction.locked(folder, wait, dry_run=True):  # shared; refuses an import killed between its renames
         found = {}
-        for path in sorted(p for p in folder.glob("*.y*ml") if p.suffix in (".yaml", ".yml")):  # as corpus_files
+        for path in sorted(corpus_files.yaml_paths(folder)):  # the data files too: a build reads them
             try:
                 stat = path.stat()
             except OSError:  # a link to nothing: the corpus's reading refuses it, naming it
