@@ -241,6 +241,18 @@ def test_the_curators_loop_end_to_end(loop):
         kept = {m["id"]: m for m in yaml.safe_load((corpus / "kazakhstan.yaml").read_text())["measures"]}
         assert kept[EDIT_OF] == {**edited[EDIT_OF], "last_imported": kept[EDIT_OF]["last_imported"]}
 
+        # 4b. the DTI lists sources under the de minimis entry (layout F), its text unchanged: the edit stands and
+        # gains them, after the reader's address
+        de_minimis_f = corpus.parent / "de-minimis-layout-f.txt"
+        de_minimis_f.write_text(pages["Threshold for ‘De Minimis’ rule"].read_text(encoding="utf-8").replace(
+            "\nCoverage: Horizontal\n", "\nCoverage: Horizontal\n" + "".join(
+                f"- {address}\n" for address in PAGE_SOURCES) + "- Show more...\n", 1), encoding="utf-8")
+        out = cli("import", de_minimis_f, "--out", corpus, "--economy", "Kazakhstan").stdout
+        assert out.endswith("0 added, 0 changed, 1 unchanged, 0 missing from the page; "
+                            "1 accepted edit(s) kept (their page still says what they replaced)\n"), out
+        grown = {m["id"]: m for m in yaml.safe_load((corpus / "kazakhstan.yaml").read_text())["measures"]}[EDIT_OF]
+        assert grown == {**kept[EDIT_OF], "sources": [EDIT_URL, *PAGE_SOURCES]}
+
         # 5. the DTI changes the de minimis page (in this temporary copy): a figure, a date clause of layout I,
         # sources of layout F; and the page gains an indicator entry of layout H. Its text replaces the edit.
         de_minimis = pages["Threshold for ‘De Minimis’ rule"]
