@@ -6,6 +6,7 @@ turns the sorted postings into Whoosh's on-disk blocks.
 """
 
 from array import array
+from operator import itemgetter
 from typing import NamedTuple
 
 import numpy as np
@@ -18,26 +19,40 @@ from measuresearch.index.format.columns import runs
 from measuresearch.index.format.schema import PackedPositions
 
 
-class WordTable(dict):
+class WordTable:
     """Every word (or law number) met by one writer -> its word id, given in order of first sight.
 
     Shared by the analysed fields: "text" and "exact" split the same value into
     the same words once (Words), and each field turns a word id into its own
-    terms once per build. Looking a word up is one C-level dict access.
+    terms once per build. A section's words are looked up in one C-level call
+    (operator.itemgetter on a plain dict); only a section with a new word takes
+    them one by one.
     """
 
     def __init__(self):
-        super().__init__()
+        self.ids = {}  # word -> its id
         self.words = []
         self.last = (None, None, None)  # (value, boosts, Words) of the last split
         self.lowered = {}  # lowercased word -> its number, in order of first sight (count_documents)
         self.lowered_ids = array("i")  # word id -> the number of its lowercased word, -1 for numbers and law numbers
         self.frequencies = np.zeros(0, dtype=np.int64)  # documents of each lowercased word
 
-    def __missing__(self, word):
-        number = self[word] = len(self.words)
-        self.words.append(word)
-        return number
+    def id_of(self, word):
+        """Return the id of a word, giving it the next one if it is new."""
+        found = self.ids.get(word)
+        if found is None:
+            found = self.ids[word] = len(self.words)
+            self.words.append(word)
+        return found
+
+    def ids_of(self, words):
+        """Return the ids of a list of words, giving new words the next ones in order."""
+        if len(words) > 1:
+            try:
+                return itemgetter(*words)(self.ids)
+            except KeyError:
+                pass
+        return list(map(self.id_of, words))
 
     def split(self, value, boosts):
         """Return the Words of one field value (the last one's again when the same value comes with the same boosts)."""
@@ -46,12 +61,11 @@ class WordTable(dict):
             return last_words
         ids, positions, runs = array("i"), array("I"), []
         for boost, words, at in word_runs(value, boosts):
-            ids.extend(map(self.__getitem__, words))
+            ids.extend(self.ids_of(words))
             positions.extend(at)
             runs.append((len(words), boost))
         self.last = (value, boosts, Words(ids, positions, runs))
         return self.last[2]
-
 
     def count_documents(self, ids, docs):
         """Count the documents of each lowercased word (no numbers) among words `ids` of documents `docs`.
@@ -140,7 +154,7 @@ class FieldPostings:
         # fields that split words alike share a WordTable, from tables: {boosts of the tokenizer: WordTable}
         tokenizer = tuple(sorted((self.analysis[1] or {}).items())) if self.analysis else None
         self.table = WordTable() if tables is None else tables.setdefault(tokenizer, WordTable())
-        self.word_terms, self.word_counts = array("i"), []  # each word's term ids, flat; how many per word
+        self.word_terms, self.word_counts = array("i"), array("i")  # each word's term ids, flat; how many per word
         self.learned = {}  # a word (an ASCII word lowercased) -> its term ids
         self.items = {}  # ID and NUMERIC fields: value -> (term ids, boosts)
         self.counts_documents = False  # whether the WordTable counts the documents of this field's words
@@ -168,7 +182,10 @@ class FieldPostings:
                 run_words.append(count)
                 run_docs.append(docnum)
                 run_boosts.append(boost)
-            length = sum(map(self.word_counts.__getitem__, words.ids))
+            # one gather in numpy (views dropped at once: the arrays grow)
+            counts = np.frombuffer(self.word_counts, dtype=np.int32)
+            length = int(counts[np.frombuffer(words.ids, dtype=np.int32)].sum())
+            del counts
         else:  # ID and NUMERIC fields: Whoosh's own terms, one token each
             term_ids, boosts = self.items.get(value) or self._item(value, remember=not self.field.unique)
             ids.extend(term_ids)
@@ -244,7 +261,7 @@ class FieldPostings:
     def _tokens(self):
         """Return the buffered words as tokens: (term ids, documents, positions, boosts), in token order."""
         ids, positions, run_words, run_docs, run_boosts = (np.frombuffer(a, dtype=a.typecode) for a in self.buffered)
-        counts = np.array(self.word_counts, dtype=np.int64)
+        counts = np.frombuffer(self.word_counts, dtype=np.int32).astype(np.int64)
         firsts = np.cumsum(counts) - counts  # where each word's terms start in word_terms
         per_word = counts[ids]
         terms = np.frombuffer(self.word_terms, dtype=np.int32)[runs(firsts[ids], per_word)]
