@@ -109,10 +109,10 @@ def test_a_phrase_stop_word_is_primed_only_in_the_texts_that_hold_the_required_w
 def test_a_phrase_stop_word_is_matched_in_titles_as_matches_matches_it():
     # titles primed without romanization keys (their measure's "roman" postings hold none of the query's):
     # a stop word is still matched as matches() would match it alone, romanized, as it was text by text
-    query = QueryWords(parse('"data на law"').words())
-    query.prime(["data na law", "law data", "data na law x"], True, romanized=False)
-    assert sorted((p.start, p.end, unit.text, kind) for p, unit, kind in query.matches("data na law", True)) == [
-        (0, 4, "data", "exact"), (5, 7, "на", "romanized"), (8, 11, "law", "exact")]
+    query = QueryWords(parse('"data для law"').words())
+    query.prime(["data dlya law", "law data", "data dlya law x"], True, romanized=False)
+    assert sorted((p.start, p.end, unit.text, kind) for p, unit, kind in query.matches("data dlya law", True)) == [
+        (0, 4, "data", "exact"), (5, 9, "для", "romanized"), (10, 13, "law", "exact")]
 
 
 @pytest.mark.parametrize("typed, text", [("и", "Law No. 567-II on communications"), ("в", "Law No. 418-V"),

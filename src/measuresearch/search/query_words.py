@@ -15,7 +15,7 @@ from measuresearch.query.matching import is_prefix_word
 from measuresearch.query.parser import Expansion, LawNumber, Phrase
 from measuresearch.text.analysis import (ASCII_GAPS, COMBINING, LAW_HINT, LAW_NUMBER, PLAIN_WORD, WORD, Piece,
                                           bare_number, forms, law_keys, terms)
-from measuresearch.text.writing_systems import fold_readings, lookalike_tables, roman_initials
+from measuresearch.text.writing_systems import LATIN_KEY, fold_readings, lookalike_tables, roman_initials
 
 # The kinds of match, strongest first: a word that matches in several ways
 # is reported under the first.
@@ -200,10 +200,14 @@ def _prefixes(tables):
 
 
 def _roman_initials(keys):
-    """Return the first letters, in both cases, of the ASCII words that can have one of these romanization keys."""
-    firsts = {key[0] for key in keys}
-    return frozenset(letter for first, initials in roman_initials().items() if firsts
-                     and (initials is None or not firsts.isdisjoint(initials)) for letter in (first, first.upper()))
+    """Return the first letters, in both cases, of the ASCII words that can have one of these romanization keys.
+
+    An ASCII word's keys are LATIN_KEY and a Cyrillic spelling (writing_systems.roman_keys): only such keys of the
+    query (a Cyrillic query word's) can match one.
+    """
+    firsts = {key[len(LATIN_KEY)] for key in keys if key.startswith(LATIN_KEY) and len(key) > len(LATIN_KEY)}
+    return frozenset(letter for first, initials in roman_initials().items() if not firsts.isdisjoint(initials)
+                     for letter in (first, first.upper()))
 
 
 def _ascii_prefixes(tables):
@@ -259,9 +263,9 @@ class QueryWords:
         # by (titles, romanized), then word; law numbers apart: kept across the query's requests (_classified)
         self._kinds = _classified(tuple(self.units))
         self._law_kinds = self._kinds["law"]
-        # the index romanizes every word of a title, so any query word with romanization keys
-        # ("informatizaton" -> the key of "Informatization") may match an ASCII title word that way
-        self.cross_script = bool(self.forms["romanized"])
+        # the index romanizes every word of a title, so a Cyrillic query word may match an ASCII title word
+        # that way ("ЗРК": "ZRK"; writing_systems.LATIN_KEY)
+        self.cross_script = bool(self._roman_keys_of_latin())
         self.prefixes = _ascii_prefixes({**self.forms, "written": self._written})
         # every key a word of a text is looked up under (but romanization keys) in one set, and those keys apart:
         # most words of a page match no query word, and are told so in C (_word_spans) before _unit_kind looks
@@ -277,6 +281,9 @@ class QueryWords:
     def _add(self, kind, keys, unit):
         for key in keys:
             self.forms[kind].setdefault(key, unit)
+
+    def _roman_keys_of_latin(self):
+        return [key for key in self.forms["romanized"] if key.startswith(LATIN_KEY)]
 
     def romanization_keys(self):
         """Return every romanization key a word of the query (phrase words included) matches under."""

@@ -18,7 +18,8 @@ from whoosh.analysis import Filter, Token, Tokenizer
 from whoosh.lang.stopwords import stoplists
 
 from measuresearch.text.stemming import spelled, stem
-from measuresearch.text.writing_systems import fold_readings, lookalike_tables, roman_keys, roman_letters, written_folded
+from measuresearch.text.writing_systems import (fold_readings, lookalike_tables, roman_keys, roman_letters,
+                                                typed_roman_keys, written_folded)
 
 # One character of a word: a letter or digit, or a combining mark kept inside the word.
 WORD_CHAR = r"(?:[^\W_]|[\u0300-\u036f])"
@@ -118,7 +119,8 @@ def query_roman_keys(raw):
     """Return the romanization keys a query word matches under (none for a word too short to tell)."""
     if len(raw) < ROMAN_LEAST:
         return ()
-    return tuple(key for key in terms(raw, False, "roman") if len(key) >= ROMAN_LEAST)
+    keys = dict.fromkeys(key for reading in fold_readings(raw) for key in typed_roman_keys(reading))
+    return tuple(key for key in keys if len(key) >= ROMAN_LEAST)
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -127,8 +129,8 @@ def forms(raw, law=False):
     if law:
         keys = law_keys(raw)
         return Forms(raw, raw.casefold(), keys, keys, (), keys)
-    return Forms(raw, raw.casefold(), fold_readings(raw), terms(raw, False, "text"), query_roman_keys(raw), (),
-                 terms(raw, False, "exact"))
+    return Forms(raw, raw.casefold(), fold_readings(raw), query_terms(raw, "text"), query_roman_keys(raw), (),
+                 query_terms(raw, "exact"))
 
 
 # A field value may hold several sections, each "\x1f" + boost letter + text:
@@ -200,23 +202,45 @@ def terms(raw, law, kind):
     """Return the index terms of one piece: kind "text" (folded, stemmed), "exact" (folded, unstemmed) or "roman".
 
     Computed apart from forms() so that indexing a description never pays for
-    romanization keys it does not store.
+    romanization keys it does not store. A word made only of letters both
+    scripts have, written in one ("to", "EEC", "то"), is indexed as written:
+    its reading in the other script would meet that script's stems and keys
+    ("той" stems to "то", "весь" to "ве"); a query word is read in both
+    (query_terms), so "то" typed in Cyrillic still finds "to".
     """
     if law:
         return law_keys(raw) if kind == "text" else ()
     readings = fold_readings(raw)
+    if len(readings) > 1:
+        own = _own_reading(raw, readings)
+        if own is not None:
+            readings = (own,)
     if len(readings) == 1:  # nearly every word: no duplicates to drop
         reading = readings[0]
         return (stem(reading),) if kind == "text" else (spelled(reading),) if kind == "exact" else roman_keys(reading)
     if kind == "text":
-        # a word made only of letters both scripts have ("they", "тне") is stemmed in the script it is written
-        # in; its reading in the other script is kept whole, as stemming it there merges words that have
-        # nothing in common ("тнеу" and "тне": "they" would find every "the")
-        own = _own_reading(raw, readings)
-        return tuple(dict.fromkeys(stem(r) if own in (None, r) else r for r in readings))
+        return tuple(dict.fromkeys(stem(r) for r in readings))
     if kind == "exact":
         return tuple(dict.fromkeys(spelled(r) for r in readings))
     return tuple(dict.fromkeys(k for r in readings for k in roman_keys(r)))
+
+
+@functools.lru_cache(maxsize=100_000)
+def query_terms(raw, kind):
+    """Return the terms a query word is looked up under in field kind "text" or "exact": those of each of its readings.
+
+    A word made only of letters both scripts have is stemmed in the script it
+    is written in, and its reading in the other script is kept whole, as the
+    index holds a word written in that script (terms): stemming it there would
+    merge words that have nothing in common ("тнеу" and "тне").
+    """
+    readings = fold_readings(raw)
+    if len(readings) == 1:
+        return terms(raw, False, kind)
+    if kind == "exact":
+        return tuple(dict.fromkeys(spelled(r) for r in readings))
+    own = _own_reading(raw, readings)
+    return tuple(dict.fromkeys(stem(r) if own in (None, r) else r for r in readings))
 
 
 def _own_reading(raw, readings):
@@ -310,8 +334,10 @@ class TermsFilter(Filter):
         kind = self.kind
         for token in tokens:
             # a query word's romanization keys follow query_roman_keys() (what forms() gives the engine)
-            found = query_roman_keys(token.text) if kind == "roman" and token.mode == "query" and not token.law \
-                else terms(token.text, token.law, kind)
+            if token.mode != "query" or token.law:
+                found = terms(token.text, token.law, kind)
+            else:
+                found = query_roman_keys(token.text) if kind == "roman" else query_terms(token.text, kind)
             for term in found:
                 token.text = term
                 yield token

@@ -224,46 +224,72 @@ def skeleton(cyrillic_word):
     return "".join(out)
 
 
-def _key_initials(reading):
-    """Return the letters a romanization key can start with when its word's Cyrillic reading starts
-    with `reading` (one letter, or a letter kept as it is); None: any letter.
-
-    skeleton() keeps the first letter of a reading (translated), but drops ъ and ь, and и
-    before another vowel; the Russian stemmer only cuts after a word's first vowel.
-    """
-    key = reading.lower().translate(_SKELETON)
-    if not key:
-        return None
-    return {key[0], *_VOWELS} if key[0] == "и" else {key[0]}
+# What starts the romanization key of a word with Latin letters: its Cyrillic spelling under a romanization,
+# whole. Only a Cyrillic query word is looked up under such keys (typed_roman_keys), so that "off" never finds
+# "of" nor "same" "SAM" by romanization: a Latin word is matched by Latin words through its own forms only.
+LATIN_KEY = "^"
+# A Cyrillic query word finds a Latin word by its romanization from this many letters on ("ЗРК", "САМ"):
+# "он", "но" and "бы" are Russian words, not the English "on", "No" and "by".
+LATIN_KEY_LEAST = 3
 
 
 @functools.cache
 def roman_initials():
-    """Return {ASCII letter or digit: the first letters a romanization key of an ASCII word
-    starting with it can have}; None: any letter.
+    """Return {ASCII letter or digit: the letters that the romanization keys of an ASCII word starting
+    with it can start with, after LATIN_KEY}.
 
-    roman_keys() reads an ASCII word from its first letter on, under each romanization the
-    longest Latin sequence that romanization's table holds there (one that starts with the
-    word's first letter), else that letter as it is; a word made only of letters with
-    look-alikes is also read in Cyrillic, look-alike by look-alike (fold_readings).
+    roman_keys() reads an ASCII word from its first letter on, under each romanization the longest
+    Latin sequence that romanization's table holds there (one that starts with the word's first
+    letter), else that letter as it is.
     """
-    lat2cyr, _ = lookalike_tables()
     initials = {}
     for first in string.ascii_lowercase + string.digits:
-        readings = [lat2cyr.get(first, first)]
+        found = set()
         for _, table in _back_readers():
-            readings += [cyrillic for latin, cyrillic in table.items() if latin[:1] == first]
-            readings.append(table.get(first, first))
-        found = [_key_initials(reading) for reading in readings]
-        initials[first] = None if None in found else frozenset().union(*found)
+            found.update(cyrillic[:1] for latin, cyrillic in table.items() if latin[:1] == first)
+            found.add(table.get(first, first)[:1])
+        initials[first] = frozenset(found)
     return initials
+
+
+def _has_latin(reading):
+    return any(c in string.ascii_lowercase or (c.isalpha() and not is_cyrillic(c)) for c in reading)
 
 
 @functools.lru_cache(maxsize=200_000)
 def roman_keys(reading):
-    """Return the romanization keys of one folded word: Cyrillic, Latin or mixed."""
+    """Return the romanization keys under which the index holds one folded word.
+
+    A Cyrillic word: its skeleton, stemmed, which every romanization of it
+    typed in Latin letters shares (typed_roman_keys). A word with Latin
+    letters: LATIN_KEY and its Cyrillic spelling under each romanization,
+    which only a Cyrillic query word of that spelling finds ("ЗРК": "ZRK");
+    with Cyrillic letters too ("қaz"), the skeletons of those spellings as well.
+    """
     if not any(c.isalpha() for c in reading):
         return ()
-    has_latin = any(c in string.ascii_lowercase or (c.isalpha() and not is_cyrillic(c)) for c in reading)
-    spellings = cyrillic_readings(reading) if has_latin else (reading,)
-    return tuple(dict.fromkeys(russian_stem(skeleton(s)) for s in spellings))
+    if not _has_latin(reading):
+        return (russian_stem(skeleton(reading)),)
+    spellings = cyrillic_readings(reading)
+    latin = [LATIN_KEY + spelling.replace("ё", "е") for spelling in spellings]
+    if any(is_cyrillic(c) for c in reading):
+        latin += [russian_stem(skeleton(spelling)) for spelling in spellings]
+    return tuple(dict.fromkeys(latin))
+
+
+@functools.lru_cache(maxsize=100_000)
+def typed_roman_keys(reading):
+    """Return the romanization keys a query word's folded reading is looked up under.
+
+    Typed in Latin letters: the skeleton of its Cyrillic spelling under each
+    romanization, stemmed, as the index keys Cyrillic words ("valyutnom",
+    "valjutnom": "валютном"). Typed in Cyrillic: its own skeleton (a Kazakh
+    word typed with Russian letters), and from LATIN_KEY_LEAST letters on, the
+    key of the Latin words it is the Cyrillic spelling of.
+    """
+    if not any(c.isalpha() for c in reading):
+        return ()
+    if _has_latin(reading):
+        return tuple(dict.fromkeys(russian_stem(skeleton(s)) for s in cyrillic_readings(reading)))
+    key = russian_stem(skeleton(reading))
+    return (key, LATIN_KEY + reading) if len(reading) >= LATIN_KEY_LEAST else (key,)
