@@ -1,6 +1,7 @@
 """The curator's CLI: list, close, accept into the corpus (found by the next search), reject, back up."""
 
 import json
+import pathlib
 import sqlite3
 import threading
 import time
@@ -26,6 +27,7 @@ from measuresearch.web.app import create_app
 from conftest import SEED
 
 # made up by the test suite: it goes only into a temporary copy of the corpus
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 PROPOSAL = {"country": "Kazakhstan", "pillar": "Content access", "sub_pillar": "Restrictions on online advertising",
             "titles": ["Order No. 77-Q on zanzibarian widget labelling (test proposal)"],
             "dates": ["Since May 2024"], "description": "Sellers must label every zanzibarian widget online.",
@@ -788,3 +790,51 @@ def test_a_proposal_row_of_bad_bytes_or_without_its_keys_is_set_aside_too(data, 
     assert status == 0 and f"#{ids[0]} open" in out and "damaged" in out and f"#{ids[1]} open" in out, err
     status, out, _ = run(capsys, "proposals", "--data", str(data), "--corpus", str(corpus_copy), "reject", str(ids[0]))
     assert status == 0 and "rejected" in out
+
+
+def test_a_proposal_may_name_the_economy_pillar_and_sub_pillar_as_a_dti_page_spells_them(api, data, corpus_copy,
+                                                                                         capsys):
+    """An alias of corpus/taxonomy.yaml (an economy's upper-case heading, page 53's "Domestic Data policies",
+    page 52's sub-pillar) is read as its name: the accepted record holds the taxonomy's names."""
+    proposal_id = propose(api, country="KAZAKHSTAN", pillar="Quantitative trade restrictions for ICT goods, products "
+                          "and online services", sub_pillar="Export restrictions on ICT goods, products and online "
+                          "services")
+    status, out, err = run(capsys, "proposals", "--data", str(data), "accept", str(proposal_id),
+                           "--corpus", str(corpus_copy))
+    assert status == 0, err
+    (added,) = [m for m in corpus.load(corpus_copy) if m.titles == PROPOSAL["titles"]]
+    assert (added.country, added.pillar, added.sub_pillar) == (
+        "Kazakhstan", "Quantitative trade restrictions for ICT goods and online services",
+        "Export restrictions on ICT goods or online services")
+    refused = api.simulate_post("/api/proposals", json={**PROPOSAL, "pillar": "Domestic Data politics"})
+    assert refused.status_code == 400 and refused.json["error"]["parameter"] == "pillar"
+
+
+def test_a_proposal_sent_as_an_edit_is_never_written_over_another_measure_after_an_import(api, data, corpus_copy,
+                                                                                           capsys, tmp_path):
+    """The seed page holds two "Presence of Internet shutdowns" entries. A reader's edit of the elections one is
+    sent; a re-import with --prune drops that entry; the proposal now has the titles of the other (the V-Dem
+    score) only. The queue says so, and `accept --as-edit` refuses: the V-Dem record stays as it was."""
+    seed = (ROOT / "tests" / "data" / "dti_kazakhstan.txt").read_text(encoding="utf-8")
+    elections = [m for m in corpus.load(corpus_copy) if m.sub_pillar == "Presence of Internet shutdowns"
+                 and "presidential elections" in m.description]
+    assert len(elections) == 1
+    proposal_id = propose(api, pillar="Content access", sub_pillar="Presence of Internet shutdowns",
+                          titles=elections[0].titles, dates=elections[0].dates,
+                          description=elections[0].description + " A new shutdown was reported in 2024.")
+    status, out, err = run(capsys, "proposals", "--data", str(data), "--corpus", str(corpus_copy))
+    assert f"edit of {elections[0].id}" in out and "caution" not in out
+    start = seed.index("Reported in 2019, last reported in 2022\n")
+    end = seed.index("KAZAKHSTAN\n\n", seed.index("It is reported that the presidential elections")) + 12
+    page = tmp_path / "kazakhstan-page.txt"
+    page.write_text(seed[:start] + seed[end:], encoding="utf-8")
+    status, out, err = run(capsys, "import", str(page), "--out", str(corpus_copy), "--prune")
+    assert status == 0, err
+    before = {m.id: m for m in corpus.load(corpus_copy)}
+    assert elections[0].id not in before
+    status, out, err = run(capsys, "proposals", "--data", str(data), "--corpus", str(corpus_copy))
+    assert f"caution: it was sent as an edit of {elections[0].id}" in out
+    status, out, err = run(capsys, "proposals", "--data", str(data), "accept", str(proposal_id),
+                           "--corpus", str(corpus_copy), "--as-edit")
+    assert status != 0 and f"was sent as an edit of {elections[0].id}" in err and "nothing was written" in err
+    assert {m.id: m for m in corpus.load(corpus_copy)} == before

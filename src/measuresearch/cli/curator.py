@@ -159,6 +159,8 @@ def cmd_proposals(args):
                                 else "")
         print(f"#{p['id']} {status} {p['created_at']} {m['country']} · {m['sub_pillar']}\n"
               f"    {_one_line(m['titles'][0])}\n    source: {m.get('source_url')}")
+        if p.get("moved"):
+            print(f"    caution: it {p['moved']}")
         for line in _edit_lines(p["edit_of"]):
             print(line)
     print(f"{len(proposals)} proposal(s)", file=sys.stderr)

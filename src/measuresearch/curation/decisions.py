@@ -22,7 +22,8 @@ def accept(store, proposal_id, corpus_dir, as_edit=False, today=None):
     changed since it was sent), then written under the import lock, all or nothing.
     A proposal never overwrites a record by accident: one with the identity of an
     existing record (edits.edit_of) is an edit, refused unless `as_edit`; any other
-    is always a new record with a new id. Its `source` is the proposal with its
+    is always a new record with a new id. One sent as an edit of a record is never
+    written as an edit of another (that record removed or changed by an import since). Its `source` is the proposal with its
     source_url, which `sources` keeps too.
 
     Curators may decide at once. Under the import lock the proposal is claimed (marked
@@ -49,6 +50,10 @@ def accept(store, proposal_id, corpus_dir, as_edit=False, today=None):
                                "source": provenance.new_source("proposal", f"proposal {proposal_id}", source_url, day)})
     old, _ = importer.existing(corpus_dir, measure.country, names)
     target = edits.edit_of(checked, [m.to_dict() for m in old])
+    moved = edits.moved_from(proposal["proposal"], target)
+    if moved and (target or as_edit):
+        raise Conflict(f"proposal {proposal_id} {moved}; nothing was written: reject it (the reader may send it "
+                       "again)" + ("" if target else ", or accept it without --as-edit as a new measure"))
     if target and not as_edit:
         fields = ", ".join(name for name, _, _ in target[1]) or "nothing"
         raise Conflict(f"proposal {proposal_id} is an edit of {target[0].id} (changes: {fields}); "

@@ -26,8 +26,23 @@ def edit_of(proposed, records):
     return old, identity.changes(old, new)
 
 
+def moved_from(data, found):
+    """Return why a proposal's edit target is not the one it was sent as an edit of, else None.
+
+    `data` is the stored proposal (its `edit_of`: the id it was an edit of when it was sent,
+    absent for proposals stored before it was kept), `found` edit_of()'s answer now.
+    """
+    sent = data.get("edit_of")
+    now = found[0].id if found else None
+    if not sent or sent == now:
+        return None
+    return (f"was sent as an edit of {sent}, which it is no edit of now (an import removed or changed that "
+            "measure since); it " + (f"would now edit {now}" if now else "edits no measure now"))
+
+
 def annotate(proposals, records_of):
-    """Add `edit_of` ({id, title, changes: [{field, old, new}]} or None) to each open proposal.
+    """Add `edit_of` ({id, title, changes: [{field, old, new}]} or None) to each open proposal, and `moved`
+    (moved_from: why it may not be written as it was sent, else None).
 
     `records_of(country, sub_pillar)` returns the records to compare with (the corpus's or the index's).
     """
@@ -37,6 +52,7 @@ def annotate(proposals, records_of):
         if proposal["status"] != "open" or proposal.get("damaged"):
             continue
         found = edit_of(data, records_of(data["country"], data["sub_pillar"]))
+        proposal["moved"] = moved_from(data, found)
         if found:
             old, fields = found
             proposal["edit_of"] = {"id": old.id, "title": old.titles[0],

@@ -130,7 +130,8 @@ def check_proposal(data, names):
     """Return (measure data, source_url, email) of a proposal, or raise InvalidParameter.
 
     `names` is the corpus's taxonomy (taxonomy.Taxonomy): economy, pillar and sub-pillar
-    must be its names exactly, by the check that `import`, `check` and index builds apply.
+    must be its names or their aliases (the record holds the names), by the check that
+    `import`, `check` and index builds apply.
     The measure data is the record an import would write (id, events and year derived).
     """
     _unknown(data, PROPOSAL_FIELDS)
@@ -153,6 +154,8 @@ def _taxonomy_field(data, name, fields, names):
         raise InvalidParameter(f"{name} must be text", name)
     if len(value) > limits.NAME_LIMIT:
         raise InvalidParameter(f"{name} may be at most {limits.NAME_LIMIT} characters (got {len(value)})", name)
+    # an alias or another spelling a DTI page uses stands for its name, as in an import
+    value = (names.economy(value) if name == "country" else names.name_of(value)) or value
     if name == "pillar" and value in names.pillars and not names.pillars[value]:
         raise InvalidParameter(f"pillar {value!r} has no sub-pillar in this database yet, so no measure can be "
                                "filed under it; choose another pillar", name)

@@ -37,9 +37,15 @@ class Taxonomy:
     path: str
     pillars: dict  # pillar -> tuple of sub-pillars, in order
     economies: tuple  # Economy, in file order
+    # pillar or sub-pillar -> the other spellings of it that DTI pages use (the file's `aliases`)
+    aliases: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         self.parent = {sub: pillar for pillar, subs in self.pillars.items() for sub in subs}
+        self._names = {}  # _key of a pillar's or sub-pillar's name or alias -> its name
+        for name in [*self.pillars, *self.parent]:
+            for spelling in (name, *self.aliases.get(name, ())):
+                self._names.setdefault(_key(spelling), name)
         self.economy_names = tuple(e.name for e in self.economies)
         self._lookup = {}
         for economy in self.economies:
@@ -56,6 +62,11 @@ class Taxonomy:
             if first and first[0].lower() not in self._first_words:
                 return None
         return self._lookup.get(_key(spelling))
+
+    def name_of(self, spelling):
+        """Return the pillar's or sub-pillar's name for its name or an alias in any case and spacing
+        ("Domestic Data policies": "Domestic data policies"), else None."""
+        return self._names.get(_key(spelling)) if isinstance(spelling, str) else None
 
     def pairs(self):
         """Return every (pillar, sub-pillar) in taxonomy order."""
@@ -80,9 +91,14 @@ class Taxonomy:
             else:
                 problems.append(("country", self._unknown("economy", country, self._spellings(), "economies")))
         if isinstance(pillar, str) and pillar not in self.pillars:
-            problems.append(("pillar", self._unknown("pillar", pillar, list(self.pillars), "pillars")))
+            if self.name_of(pillar) in self.pillars:
+                problems.append(("pillar", f"pillar {pillar!r} is written {self.name_of(pillar)!r}{self._in()}"))
+            else:
+                problems.append(("pillar", self._unknown("pillar", pillar, list(self.pillars), "pillars")))
         elif isinstance(pillar, str) and isinstance(sub, str) and sub not in self.pillars[pillar]:
-            if sub in self.parent:
+            if self.name_of(sub) in self.pillars[pillar]:
+                problems.append(("sub_pillar", f"sub-pillar {sub!r} is written {self.name_of(sub)!r}{self._in()}"))
+            elif sub in self.parent:
                 problems.append(("sub_pillar", f"sub-pillar {sub!r} belongs to pillar {self.parent[sub]!r}, "
                                                f"not {pillar!r}" + (f" (see {self.path})" if self.path else "")))
             else:
@@ -166,7 +182,7 @@ def _parse(path, data):
     if not isinstance(data, dict) or not isinstance(data.get("pillars"), list) \
             or not isinstance(data.get("economies"), list):
         raise InputProblems([Problem(path, 1, "expected a mapping with lists 'pillars' and 'economies'")])
-    pillars = {}
+    pillars, aliases = {}, {}
     for item in data["pillars"]:
         name, subs = (item.get("name"), item.get("sub_pillars")) if isinstance(item, dict) else (None, None)
         if not isinstance(name, str) or not isinstance(subs, list) or not all(isinstance(s, str) for s in subs):
@@ -175,6 +191,16 @@ def _parse(path, data):
             bad(f"pillar {name!r} is listed twice")
         else:
             pillars[name] = tuple(subs)
+            # a pillar's aliases, and a sub-pillar's under sub_pillar_sources: {name: {aliases: [...]}}
+            sources = item.get("sub_pillar_sources") or {}
+            for named, held in [(name, item), *((sub, sources.get(sub)) for sub in subs if isinstance(sources, dict))]:
+                spellings = held.get("aliases") if isinstance(held, dict) else None
+                if spellings is None:
+                    continue
+                if not isinstance(spellings, list) or not all(isinstance(a, str) for a in spellings):
+                    bad(f"the aliases of {named!r}: expected a list of names")
+                else:
+                    aliases[named] = tuple(spellings)
     economies, seen = [], {}
     for item in data["economies"]:
         economy = _economy(item)
@@ -188,9 +214,14 @@ def _parse(path, data):
     subs = [sub for group in pillars.values() for sub in group]
     for sub in {s for s in subs if subs.count(s) > 1}:
         bad(f"sub-pillar {sub!r} is listed under more than one pillar")
+    named = {}
+    for name in [*pillars, *subs]:
+        for spelling in (name, *aliases.get(name, ())):
+            if named.setdefault(_key(spelling), name) != name:
+                bad(f"{spelling!r} names both {named[_key(spelling)]!r} and {name!r}")
     if problems:
         raise InputProblems(problems)
-    return Taxonomy(path=path, pillars=pillars, economies=tuple(economies))
+    return Taxonomy(path=path, pillars=pillars, economies=tuple(economies), aliases=aliases)
 
 
 def _economy(item):

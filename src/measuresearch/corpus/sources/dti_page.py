@@ -230,6 +230,8 @@ def _page_economy(lines, top, names):
 
 def _entry(lines, header, classification, end, economy, names):
     first, last, pillar, sub_pillar = classification
+    # the DTI's pages spell some names otherwise (taxonomy.yaml's aliases): the record holds the taxonomy's name
+    pillar, sub_pillar = names.name_of(pillar) or pillar, names.name_of(sub_pillar) or sub_pillar
     if economy is None:
         raise EntryError(header.top, "no economy line above this entry: give the page's economy with "
                                      "--economy NAME")

@@ -161,8 +161,10 @@ def _entry(label, number, row, columns, header, names):
         events = events_of(values["dates"])
     except DateError as exc:
         return None, [Problem(label, number, f"{where['dates']}expected a date line such as 'Since July 2018': {exc}")]
-    country = names.economy(values["country"]) or values["country"]
-    measure = Measure(**{**values, "country": country}, events=events, year=first_year(events),
-                      id=measure_id(country, values["pillar"], values["sub_pillar"], values["titles"],
+    # an economy's alias, a pillar's or sub-pillar's other spelling (taxonomy.yaml): the record holds the name
+    named = {"country": names.economy(values["country"]) or values["country"],
+             **{key: names.name_of(values[key]) or values[key] for key in ("pillar", "sub_pillar")}}
+    measure = Measure(**{**values, **named}, events=events, year=first_year(events),
+                      id=measure_id(named["country"], named["pillar"], named["sub_pillar"], values["titles"],
                                     values["dates"], values["description"]))
     return Entry(measure, {field: number for field in FIELDS}, label, where), []

@@ -25,7 +25,7 @@ def _measure_title(holder, measure_id, cache):
     return cache[measure_id]
 
 
-def _records(holder, country, sub_pillar):
+def records_of(holder, country, sub_pillar):
     """Return the live index's records of one economy's sub-pillar (what a proposal may be an edit of)."""
     try:
         return search.export(holder, search.SearchRequest(filters={"country": (country,),
@@ -53,7 +53,7 @@ def queue(holder, store, status=None, measure_id=None, page=1, per_page=PER_PAGE
         group["title"] = _measure_title(holder, group["measure_id"], titles)
         group["open"] = sum(1 for r in group["reports"] if r["status"] == "open")
     pages_count = max(1, -(-max(total_reports, total_proposals) // per_page))
-    edits.annotate(proposals, lambda country, sub: _records(holder, country, sub))
+    edits.annotate(proposals, lambda country, sub: records_of(holder, country, sub))
     return {"status": status, "measure_id": measure_id, "measures": list(groups.values()),
             "reports": sum(len(g["reports"]) for g in groups.values()), "proposals": proposals,
             "page": page, "per_page": per_page, "pages": pages_count,

@@ -6,6 +6,7 @@ import time
 import falcon
 
 from measuresearch.search import service as search
+from measuresearch.curation import edits
 from measuresearch.curation import submissions
 from measuresearch.domain import taxonomy
 from measuresearch.errors import InvalidParameter, RateLimited
@@ -13,6 +14,7 @@ from measuresearch.web import i18n
 from measuresearch.web.http import urls
 from measuresearch.curation.store import open_store
 from measuresearch.web.http import guard
+from measuresearch.web.views import admin
 from measuresearch.web.views import forms
 from measuresearch.web.http import signing
 from measuresearch.web.views import pages
@@ -97,17 +99,23 @@ class ReportsApi:
         _created(resp, {"report": {k: report[k] for k in ("id", "measure_id", "status", "created_at")}})
 
 
+def _add_proposal(holder, subs, req, data):
+    """Check and store one proposal with the id of the measure it is an edit of as it was sent (else None): an
+    accept refuses it once it would edit another measure (curation/decisions.py)."""
+    record, source_url, email = submissions.check_proposal(data, subs.names())
+    target = edits.edit_of(record, admin.records_of(holder, record["country"], record["sub_pillar"]))
+    return subs.store.add_proposal({**record, "source_url": source_url, "edit_of": target[0].id if target else None},
+                                   email, subs.client(req), subs.limit)
+
+
 class ProposalsApi:
     """POST /api/proposals: a proposed new measure, from a script."""
 
-    def __init__(self, subs):
-        self.subs = subs
+    def __init__(self, holder, subs):
+        self.holder, self.subs = holder, subs
 
     def on_post(self, req, resp):
-        data = _json_body(req, self.subs)
-        record, source_url, email = submissions.check_proposal(data, self.subs.names())
-        proposal = self.subs.store.add_proposal({**record, "source_url": source_url}, email, self.subs.client(req),
-                                                self.subs.limit)
+        proposal = _add_proposal(self.holder, self.subs, req, _json_body(req, self.subs))
         _created(resp, {"proposal": {k: proposal[k] for k in ("id", "status", "created_at")}})
 
 
@@ -184,8 +192,8 @@ class ReportThanks:
 class ProposeForm:
     """GET/POST /propose: propose a new measure, with the taxonomy's choices."""
 
-    def __init__(self, subs):
-        self.subs = subs
+    def __init__(self, holder, subs):
+        self.holder, self.subs = holder, subs
 
     def _render(self, req, resp, status, values, error):
         _html(req, resp, "propose.html", status, values=values, error=error, csrf=self.subs.csrf.token(req, resp),
@@ -200,9 +208,7 @@ class ProposeForm:
 
         def store():
             data = {**values, **{name: submissions.form_lines(values[name]) for name in submissions.LIST_LIMITS}}
-            record, source_url, email = submissions.check_proposal(data, self.subs.names())
-            self.subs.store.add_proposal({**record, "source_url": source_url}, email, self.subs.client(req),
-                                         self.subs.limit)
+            _add_proposal(self.holder, self.subs, req, data)
         refusal = _submit(req, resp, self.subs, form, values, store)
         if refusal:
             status, error = refusal
@@ -221,8 +227,8 @@ class ProposeThanks:
 def add_routes(app, holder, subs):
     """Add the report and proposal routes."""
     app.add_route("/api/measures/{measure_id}/reports", ReportsApi(holder, subs))
-    app.add_route("/api/proposals", ProposalsApi(subs))
+    app.add_route("/api/proposals", ProposalsApi(holder, subs))
     app.add_route("/measures/{measure_id}/report", ReportForm(holder, subs))
     app.add_route("/measures/{measure_id}/report/thanks", ReportThanks(holder))
-    app.add_route("/propose", ProposeForm(subs))
+    app.add_route("/propose", ProposeForm(holder, subs))
     app.add_route("/propose/thanks", ProposeThanks())
