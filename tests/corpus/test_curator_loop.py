@@ -253,6 +253,21 @@ def test_the_curators_loop_end_to_end(loop):
         grown = {m["id"]: m for m in yaml.safe_load((corpus / "kazakhstan.yaml").read_text())["measures"]}[EDIT_OF]
         assert grown == {**kept[EDIT_OF], "sources": [EDIT_URL, *PAGE_SOURCES]}
 
+        # 4c. the DTI changes only the entry's coverage, which the edit left alone (in this temporary copy): the page's
+        # coverage is taken, the edit's dates and description stand; the same page again changes nothing
+        widened = corpus.parent / "de-minimis-coverage.txt"
+        widened.write_text(de_minimis_f.read_text(encoding="utf-8").replace(
+            "\nCoverage: Horizontal\n", "\nCoverage: Horizontal, goods\n", 1), encoding="utf-8")
+        out = cli("import", widened, "--out", corpus, "--economy", "Kazakhstan").stdout
+        assert out.endswith("0 added, 1 changed, 0 unchanged, 0 missing from the page; the accepted edit of "
+                            f"{EDIT_OF} kept beside the page's changes to other fields\n"), out
+        merged = {m["id"]: m for m in yaml.safe_load((corpus / "kazakhstan.yaml").read_text())["measures"]}[EDIT_OF]
+        assert merged["coverage"] == "Horizontal, goods" and merged["description"] == EDIT["description"]
+        assert merged["dates"] == grown["dates"] and merged["edited"]["by"] == grown["edited"]["by"]
+        out = cli("import", widened, "--out", corpus, "--economy", "Kazakhstan").stdout
+        assert out.endswith("0 added, 0 changed, 1 unchanged, 0 missing from the page; "
+                            "1 accepted edit(s) kept (their page still says what they replaced)\n"), out
+
         # 5. the DTI changes the de minimis page (in this temporary copy): a figure, a date clause of layout I,
         # sources of layout F; and the page gains an indicator entry of layout H. Its text replaces the edit.
         de_minimis = pages["Threshold for ‘De Minimis’ rule"]

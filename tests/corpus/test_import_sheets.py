@@ -162,3 +162,20 @@ def test_a_page_the_reader_fails_on_unforeseen_is_refused_without_naming_a_sprea
     [problem] = [str(p) for p in caught.value.problems]
     assert problem.startswith(f"{page}:1: cannot read {page} (RuntimeError: unforeseen)") and "spreadsheet" not in problem
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.yaml"))
+
+
+def test_a_sheet_row_that_repeats_a_page_record_gives_it_the_sources_it_lists(tmp_path, seed_measures):
+    """Word for word the page's entry, plus a source: the record of the page gains the address (sources only grow),
+    counted changed; the same sheet again changes nothing."""
+    out = tmp_path / "corpus"
+    importer.import_files([SEED], out)
+    rows = [row + [source] for row, source in zip(_rows(seed_measures[:2]), ["https://example.org/adlaw", ""])]
+    sheet = _csv(tmp_path / "repeat.csv", HEADER + ["Sources"], rows)
+    report = importer.import_files([sheet], out)
+    assert report.lines()[1].endswith("0 added, 1 changed, 1 unchanged, 0 missing from the page"), report.lines()
+    records = {m.id: m for m in corpus.load(out)}
+    assert records[seed_measures[0].id].sources == ["https://example.org/adlaw"]
+    assert records[seed_measures[0].id].source["kind"] == "dti_page"
+    assert records[seed_measures[1].id].sources == []
+    again = importer.import_files([sheet], out)
+    assert again.lines()[1].endswith("0 added, 0 changed, 2 unchanged, 0 missing from the page"), again.lines()

@@ -46,6 +46,9 @@ class FileReport:
         replacing = [old.id for old, _, how, _ in self.changed if how == "edit replaced"]
         if replacing:
             text += f"; the page's new text replaces the accepted edit of {', '.join(replacing)}"
+        merged = [old.id for old, _, how, _ in self.changed if how == "edit merged"]
+        if merged:
+            text += f"; the accepted edit of {', '.join(merged)} kept beside the page's changes to other fields"
         if self.kept_edits:
             text += f"; {len(self.kept_edits)} accepted edit(s) kept (their page still says what they replaced)"
         if self.withdrawn:
@@ -58,7 +61,11 @@ class FileReport:
         for old, new, how, fields in self.changed:
             note = {"description": " (titles changed: matched by the closest description in its sub-pillar)",
                     "edit replaced": f" (the page changed since the edit of {(old.edited or {}).get('by')}: "
-                                     "its text replaces the edit)"}.get(how, "")
+                                     "its text replaces the edit)",
+                    "sources added": " (repeated word for word by a source of another kind, which lists "
+                                     "these sources too)",
+                    "edit merged": f" (the page changed other fields than the edit of {(old.edited or {}).get('by')}, "
+                                   "which is kept)"}.get(how, "")
             out.append(f"  ~ {old.id}{note}")
             for name, before, after in fields:
                 out.append(f"      {name}: {_show(before)}")
@@ -120,8 +127,12 @@ def match(old, incoming, tombstones):
     return result
 
 
-def _other_kind(old, added, path, problems):
-    """Drop added measures that repeat a record of another kind word for word; refuse other clashes."""
+def _other_kind(old, added, path, problems, grown=None):
+    """Drop added measures that repeat a record of another kind word for word; refuse other clashes.
+
+    A repeat that lists sources the record lacks gives them to it (sources only grow): grown, {record id:
+    (record, its sources with those added)}, collects them.
+    """
     if not added or not old:  # nothing to compare (a first import, a re-import that adds nothing)
         return list(added), 0
     by_key = {}
@@ -130,10 +141,16 @@ def _other_kind(old, added, path, problems):
     kept, unchanged = [], 0
     for measure in added:
         others = [r for r in by_key.get(identity.title_key(measure), []) if kind_of(r) not in (None, kind_of(measure))]
+        same = next((r for r in others if not _says_else(r, measure)), None)
         if not others:
             kept.append(measure)
-        elif any(not _says_else(r, measure) for r in others):
-            unchanged += 1
+        elif same is not None:
+            record, sources = grown.get(same.id, (same, same.sources)) if grown is not None else (same, same.sources)
+            more = _with_sources(measure, sources).sources
+            if grown is not None and more[:len(sources)] == sources and len(more) > len(sources):
+                grown[same.id] = (record, more)
+            else:
+                unchanged += 1
         else:
             other = others[0]
             problems.append(Problem(str(path), 0, (
@@ -170,8 +187,14 @@ def merge(path, country, old, tombstones, incoming, run, problems):
                 "description, the rest kept: is the copy cut off there? nothing was changed")))
     missing = [m for m in matching.missing if run.covers(m)] if not run.add_only else []
     report = FileReport(str(path), pruned=run.prune, missing=missing)
-    added, report.unchanged = _other_kind(old, matching.added, path, problems)
+    grown = {}
+    added, report.unchanged = _other_kind(old, matching.added, path, problems, grown)
     pending, touched = _sort_pairs(report, matching.pairs, run.today)
+    for record, sources in grown.values():  # a repeat of a record of another source that lists more sources
+        if record.id not in pending:
+            now = dataclasses.replace(record, sources=sources)
+            report.changed.append((record, now, "sources added", identity.changes(record, now)))
+            pending[record.id] = now
     taken = {m.id for m in old} | {t["id"] for t in tombstones}
     report.added = _with_fresh_ids(added, taken)
     # the curator took a withdrawn measure out: a page that lists it again does not undo that
@@ -223,6 +246,11 @@ def _sort_pairs(report, pairs, today):
         if kept:
             report.kept_edits.append(before)  # the page is as the edit found it: the edit stands
         elif fields:
+            merged = _merged_edit(before, page, today)
+            if merged is not None:
+                report.changed.append((before, merged, "edit merged", identity.changes(before, merged)))
+                pending[before.id] = merged
+                continue
             now = _updated(before, after, today)
             report.changed.append((before, now, "edit replaced" if before.edited else how, fields))
             pending[before.id] = now
@@ -276,6 +304,48 @@ def _kept(before, page, today):
     sources the page adds after its own, the page's last import."""
     return dataclasses.replace(before, sources=_with_sources(page, before.sources).sources, last_imported=today,
                                source=before.source or page.source)
+
+
+# The fields an accepted edit keeps one digest each of, as it found them (edited["fields"]): the sources only
+# grow, apart (_with_sources).
+_EDIT_FIELDS = tuple(name for name in identity.COMPARED if name != "sources")
+
+
+def _field_digests(measure):
+    """Return {field: the SHA-1 of its value} of a measure's compared fields but its sources."""
+    return {name: _value_digest(getattr(measure, name)) for name in _EDIT_FIELDS}
+
+
+def _value_digest(value):
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def _merged_edit(before, page, today):
+    """Return an edited record with the page's changes to the fields its edit left alone, else None.
+
+    A page that changed only fields the curator's edit did not (a date line, while the edit corrected the
+    description) takes them, and the edit stands; where both changed a field, or for an edit made before the
+    fields' digests were kept, the page's text replaces the edit (_sort_pairs). The edit then counts as made
+    on the page as it is now, so that importing it again keeps it.
+    """
+    found = (before.edited or {}).get("fields")
+    if not isinstance(found, dict) or set(found) != set(_EDIT_FIELDS):
+        return None
+    if (before.pillar, before.sub_pillar) != (page.pillar, page.sub_pillar):
+        return None
+    on_page = {name for name in _EDIT_FIELDS if _value_digest(getattr(page, name)) != found[name]}
+    edited = {name for name in _EDIT_FIELDS if _value_digest(getattr(before, name)) != found[name]}
+    if not on_page or on_page & edited:
+        return None
+    taken = {name: getattr(page, name) for name in on_page}
+    if "dates" in on_page:
+        taken.update(events=page.events, year=page.year)
+    mark = {**before.edited, "fields": {**found, **{name: _value_digest(value) for name, value in taken.items()
+                                                     if name in found}},
+            "replaced": digest(dataclasses.replace(page, sources=[]))}
+    return dataclasses.replace(before, **taken, sources=_with_sources(page, before.sources).sources, edited=mark,
+                               last_imported=today, source=before.source or page.source)
 
 
 def _with_sources(measure, stored):
@@ -342,6 +412,10 @@ def _edit(path, country, old, tombstones, proposal, run, problems):
     sources = target.sources + [url for url in proposal.sources if url not in target.sources]
     first = (target.edited or {}).get("replaced") or digest(target)  # the text of its source, before any edit
     edited = {"by": proposal.source["name"], "on": run.today, "url": proposal.source["url"], "replaced": first}
+    # and each field as the source had it (_merged_edit), unless an edit made before they were kept came first
+    fields = (target.edited or {}).get("fields") if target.edited else _field_digests(target)
+    if fields:
+        edited["fields"] = fields
     # its source stays what it was, none included: the edit is told by `edited`
     now = dataclasses.replace(_updated(target, proposal, run.today), source=target.source, sources=sources,
                               edited=edited)

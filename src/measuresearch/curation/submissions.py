@@ -154,8 +154,8 @@ def _taxonomy_field(data, name, fields, names):
         raise InvalidParameter(f"{name} must be text", name)
     if len(value) > limits.NAME_LIMIT:
         raise InvalidParameter(f"{name} may be at most {limits.NAME_LIMIT} characters (got {len(value)})", name)
-    # an alias or another spelling a DTI page uses stands for its name, as in an import
-    value = (names.economy(value) if name == "country" else names.name_of(value)) or value
+    # an alias of the taxonomy, as a DTI page writes it, stands for its name, as in an import
+    value = names.named_by_alias(value) or value
     if name == "pillar" and value in names.pillars and not names.pillars[value]:
         raise InvalidParameter(f"pillar {value!r} has no sub-pillar in this database yet, so no measure can be "
                                "filed under it; choose another pillar", name)

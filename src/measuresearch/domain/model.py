@@ -42,8 +42,10 @@ _CLAUSE = re.compile(
 # Where a record came from (`source`): set at its first import and kept; `last_imported` moves.
 SOURCE_KINDS = ("dti_page", "sheet", "proposal", "manual")
 SOURCE_KEYS = ("kind", "name", "url", "first_imported")
-# An accepted edit of a record (`proposals accept --as-edit`): who, when, and the digest of the text it replaced.
+# An accepted edit of a record (`proposals accept --as-edit`): who, when, and the digest of the text it replaced;
+# `fields` (optional: not in edits made before it was kept), the digest of each compared field it found there.
 EDITED_KEYS = ("by", "on", "url", "replaced")
+EDITED_FIELDS_KEY = "fields"
 _SHA1 = re.compile(r"[0-9a-f]{40}")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 SOURCE_URL = re.compile(r"https?://\S+")  # an address of `sources`
@@ -182,6 +184,15 @@ def measure_id(country, pillar, sub_pillar, titles, dates, description):
     return f"{slugify(country, 3)}-{slugify(sub_pillar, 5)}-{digest}"
 
 
+def _good_edit(edited):
+    if not (isinstance(edited, dict) and set(edited) - {EDITED_FIELDS_KEY} == set(EDITED_KEYS)
+            and isinstance(edited["replaced"], str) and _SHA1.fullmatch(edited["replaced"])):
+        return False
+    fields = edited.get(EDITED_FIELDS_KEY, {})
+    return isinstance(fields, dict) and all(isinstance(key, str) and isinstance(value, str) and _SHA1.fullmatch(value)
+                                            for key, value in fields.items())
+
+
 def validate(data):
     """Return a list of (key, message) problems of one measure as plain data.
 
@@ -225,10 +236,9 @@ def _validate_provenance(data):
         problems.append(("source", f"source must be {{kind: {' | '.join(SOURCE_KINDS)}, name, url, "
                                    "first_imported: YYYY-MM-DD}"))
     edited = data.get("edited")
-    if edited is not None and not (isinstance(edited, dict) and set(edited) == set(EDITED_KEYS)
-                                   and isinstance(edited["replaced"], str) and _SHA1.fullmatch(edited["replaced"])):
+    if edited is not None and not _good_edit(edited):
         problems.append(("edited", f"edited must be {{{', '.join(EDITED_KEYS)}}}, replaced the SHA-1 (40 hex "
-                                   "digits) of the text the edit replaced"))
+                                   "digits) of the text the edit replaced, and optionally fields: {field: SHA-1}"))
     elif "edited" in data and edited is None:  # never written empty: a file cut off after its key
         problems.append(("edited", "edited is empty (an accepted edit is {by, on, url, replaced}): is the file cut "
                                    "off here?"))

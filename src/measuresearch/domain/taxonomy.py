@@ -68,6 +68,14 @@ class Taxonomy:
         ("Domestic Data policies": "Domestic data policies"), else None."""
         return self._names.get(_key(spelling)) if isinstance(spelling, str) else None
 
+    def named_by_alias(self, spelling):
+        """Return the economy's, pillar's or sub-pillar's name that `spelling` is one of the listed aliases of,
+        exactly as the file writes it ("KAZAKHSTAN", "Domestic Data policies"), else None."""
+        for economy in self.economies:
+            if spelling in economy.aliases:
+                return economy.name
+        return next((name for name, spellings in self.aliases.items() if spelling in spellings), None)
+
     def pairs(self):
         """Return every (pillar, sub-pillar) in taxonomy order."""
         return [(pillar, sub) for pillar, subs in self.pillars.items() for sub in subs]
