@@ -252,3 +252,18 @@ def test_a_snippet_counts_a_query_word_once_whatever_request_classified_its_form
     QueryWords(parse(q).words()).matches("only data here")
     assert snippet(text, QueryWords(parse(q).words())) == fresh
     assert "<mark>beta</mark>" in fresh
+
+
+def test_a_description_word_matched_at_either_end_of_its_text_is_marked_in_the_snippet(holder, real_measures):
+    """The first and the last word of every long description of the corpus (the window may move back to a word's
+    start, and must still reach "…whenever asked."): each hit matched in its description shows a mark there."""
+    words = set()
+    for measure in real_measures:
+        found = re.findall(r"[^\W\d_]{4,}", measure.description)
+        if len(measure.description) > 300 and found:
+            words.update((found[0], found[-1]))
+    assert len(words) > 10
+    for word in sorted(words):
+        for hit in search(holder, SearchRequest(q=word, per_page=100))["hits"]:
+            if any(m["field"] == "description" for m in hit["matched"]):
+                assert "<mark>" in hit["highlights"]["description"], (word, hit["id"], hit["highlights"])

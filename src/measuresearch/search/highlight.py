@@ -55,16 +55,18 @@ def snippet(text, words, size=SNIPPET_CHARS):
     spans = _spans(found)
     if len(text) <= WHOLE_UNDER:
         return mark(text, spans)
-    best, best_score = 0, -1
+    best, best_score, best_end = 0, -1, 0
     for piece, _, _ in found:
         # a quarter of the window before the match, but never run past the end
         start = max(0, min(piece.start - size // 4, len(text) - size))
         # query words by value: a word's unit may come from an earlier request of the same query (its memo)
-        covered = {u for p, u, _ in found if start <= p.start and p.end <= start + size}
+        inside = [(p, u) for p, u, _ in found if start <= p.start and p.end <= start + size]
+        covered = {u for _, u in inside}
         if len(covered) > best_score:
-            best, best_score = start, len(covered)
+            best, best_score, best_end = start, len(covered), max(p.end for p, _ in inside)
     start = _word_start(text, best, spans)
-    end = _word_end(text, min(len(text), start + size), spans)
+    # the start may move back to a word's beginning: the end still takes in every match the window was chosen for
+    end = _word_end(text, max(min(len(text), start + size), best_end), spans)
     prefix = "… " if start > 0 else ""
     suffix = " …" if end < len(text) else ""
     return prefix + mark(text, spans, start, end) + suffix
@@ -106,7 +108,8 @@ def _word_end(text, index, spans=()):
     for span_start, span_end in spans:
         if span_start < index < span_end:
             index = span_end
-    return index
+    # nothing but punctuation left ("asked."): no "…" for it
+    return index if WORD.search(text, index) else len(text)
 
 
 def explain(fields, words):
