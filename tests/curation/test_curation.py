@@ -245,8 +245,12 @@ def test_a_proposal_with_an_existing_title_is_an_edit_refused_without_as_edit(ap
     assert edited.description == EDIT["description"] and edited.dates == EDIT["dates"]
     assert edited.source["kind"] == "dti_page"  # set once and kept: the record is still the DTI's
     assert edited.sources == [PROPOSAL["source_url"]]
+    fields = edited.edited.pop("fields")  # each field as the edit found it, by a digest of its own
     assert edited.edited == {"by": f"proposal {proposal_id}", "on": edited.last_imported, "url": PROPOSAL["source_url"],
                              "replaced": merge.digest(before_edit)}
+    assert set(fields) == {"titles", "dates", "description", "coverage", "kind", "status", "values"}
+    changed = {name for name in fields if fields[name] != merge._value_digest(getattr(edited, name))}
+    assert changed == {"dates", "description", "coverage"}  # EDIT leaves the coverage out
 
 
 def test_a_new_proposal_is_always_a_new_record_with_its_source(api, data, corpus_copy, capsys):

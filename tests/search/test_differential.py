@@ -12,7 +12,7 @@ does): a measure matches a word when it holds one of the word's "text" tokens or
 A prefix* stands for every word of the corpus that starts with it (any reading of it), and finds those words
 as written (their "exact" tokens), not the other words of their stems; a fuzzy~N term stands for every word
 within N edits that shares its first letter (Whoosh's FuzzyTerm default), each matched like a typed word; a
-law number for its instrument key or the bare number. A phrase's stop words are not required but keep their place.
+law number for its instrument key or another law number of its bare number. A phrase's stop words are not required but keep their place.
 The corpus is synthetic (measuresearch.synthetic, seeded), a few thousand measures with many ties.
 """
 
@@ -81,6 +81,11 @@ class Corpus:
     def has_written(self, mid, words):
         """Return True when the measure holds one of these words as written (an "exact" token of one)."""
         return any(_exact_forms(self, w) & self.exact[mid] for w in words)
+
+    def has_law_number(self, mid, number):
+        """Return True when the measure's text holds a law number ("400-II", "400/НК") of that bare number; a
+        plain "400" is not one."""
+        return re.search(rf"(?<![^\W_]){number}[-/][^\W_]", _indexed_text(self.measures[mid])) is not None
 
     def has_word(self, mid, word):
         text, roman = self.alternatives(word)
@@ -318,8 +323,9 @@ def brute_force(corpus, query):
     def matches(mid, every):
         if query.phrase is not None:
             return corpus.has_phrase(mid, query.phrase)
-        if query.law is not None:  # the instrument's number, or the bare number typed otherwise
-            return any(token in corpus.positions[mid] for token in query.law)
+        if query.law is not None:  # the instrument's number, or a law number of the bare number typed otherwise
+            key, number = query.law
+            return key in corpus.positions[mid] or corpus.has_law_number(mid, number)
         if query.written:
             return corpus.has_written(mid, query.written)
         if query.any_of:

@@ -10,8 +10,8 @@ LCR = "kazakhstan-local-content-requirements-lcrs-on-ce7714ab"
 
 
 @pytest.mark.parametrize("q, word, kind, marked", [
-    ("No. 418-VII", "418-VII", "number", "418"),  # the bare number of another instrument's suffix
-    ("418-VII", "418-VII", "number", "418"),
+    ("No. 418-VII", "418-VII", "number", "418-V"),  # another instrument of the bare number, marked whole
+    ("418-VII", "418-VII", "number", "418-V"),
     ("informatizaton~", "informatizaton~", "fuzzy", "Informatization"),
     ("informatizaton~1", "informatizaton~1", "fuzzy", "Informatization"),
     ("informati*", "informati*", "prefix", "Informatization"),
@@ -119,3 +119,15 @@ def test_or_alone_is_the_word_it_spells(holder):
     lone = search(holder, SearchRequest(q="OR", per_page=100))
     assert lone["total"] and not [n for n in lone["notices"] if n["code"] == "no_words"]
     assert [h["id"] for h in lone["hits"]] == [h["id"] for h in search(holder, SearchRequest(q="or", per_page=100))["hits"]]
+
+
+@pytest.mark.parametrize("q", ["4-1", "3-10", "No. 418-VII", "567-V"])
+def test_a_law_number_finds_by_its_bare_number_only_other_law_numbers(holder, real_measures, q):
+    """"3-10" may find "Annex 3-10" and "No. 418-VII" "No. 418-V", but never a plain "3" ("a score of 3") nor the
+    "4" of "6.2.4": checked against a scan of each hit's text for a law number of that bare number."""
+    number = re.search(r"\d+", q).group()
+    texts = {m.id: " ".join([*m.titles, m.description, m.coverage or ""]) for m in real_measures}
+    result = search(holder, SearchRequest(q=q, per_page=100))
+    assert result["hits"]
+    for hit in result["hits"]:
+        assert re.search(rf"(?<![^\W_]){number}[-/][^\W_]", texts[hit["id"]]), (q, hit["id"], hit["matched"])

@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from measuresearch.text.analysis import bare_number, forms
+from measuresearch.text.analysis import forms, number_term
 from measuresearch.text.frequency import ZIPF_CEILING, rarity
 from measuresearch.query.parser import Expansion, LawNumber, Phrase
 from measuresearch.index.format.schema import EXACT_BOOST, ROMAN_BOOST
@@ -47,7 +47,7 @@ def word_terms(unit):
     if isinstance(unit, LawNumber):
         keys = forms(unit.text, True).law
         # the bare number still finds an instrument whose suffix was typed otherwise, ranked lower
-        return [("text", key, LAW_BOOST) for key in keys] + [("text", bare_number(keys), NUMBER_BOOST)]
+        return [("text", key, LAW_BOOST) for key in keys] + [("text", number_term(keys), NUMBER_BOOST)]
     word = forms(unit.text)
     if is_prefix_word(unit):  # that word as it is written, not the others of its stem
         return [("exact", e, 1.0) for e in word.exact]

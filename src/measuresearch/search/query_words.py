@@ -190,7 +190,7 @@ def _prefixes(tables):
     """
     lat2cyr, cyr2lat = lookalike_tables()
     prefixes = set()
-    for kind in ("exact", "lookalike", "stem", "number", "written"):
+    for kind in ("exact", "lookalike", "stem", "written"):
         for key in tables.get(kind, ()):
             heads = (key[:2], key[0] + "y") if kind == "stem" and key[1:2] == "i" else (key[:2],)
             for head in heads:
@@ -269,7 +269,7 @@ class QueryWords:
         self.prefixes = _ascii_prefixes({**self.forms, "written": self._written})
         # every key a word of a text is looked up under (but romanization keys) in one set, and those keys apart:
         # most words of a page match no query word, and are told so in C (_word_spans) before _unit_kind looks
-        self._keys = frozenset().union(*(self.forms[kind] for kind in ("exact", "number", "lookalike", "stem")))
+        self._keys = frozenset().union(*(self.forms[kind] for kind in ("exact", "lookalike", "stem")))
         self._roman_keys = frozenset(self.forms["romanized"])
         # an ASCII word can only have one of those keys if it starts with one of these letters (either case)
         self._roman_initials = _roman_initials(self._roman_keys)
@@ -328,15 +328,17 @@ class QueryWords:
     def _unit_kind(self, piece, titles, romanized=True):
         raw, tables = piece.raw, self.forms
         if piece.law:
-            table = tables["law_number"]
-            hit = next((table[k] for k in law_keys(raw) if k in table), None)
-            return (hit, "law_number") if hit else None
+            table, keys = tables["law_number"], law_keys(raw)
+            hit = next((table[k] for k in keys if k in table), None)
+            if hit:
+                return hit, "law_number"
+            # another instrument of the number typed (matching.word_terms: its number_term); the whole number marked
+            hit = tables["number"].get(bare_number(keys))
+            return (hit, "number") if hit else None
         # cheapest forms first (cached), romanization keys only when they can matter
         lower, readings, stems = _word_keys(raw)
         if lower in tables["exact"]:
             return tables["exact"][lower], "exact"
-        if lower in tables["number"]:
-            return tables["number"][lower], "number"
         for kind, keys in (("lookalike", readings), ("stem", stems)):
             table = tables[kind]
             for key in keys:

@@ -46,6 +46,16 @@ def bare_number(keys):
     return keys[0].split("-")[0]
 
 
+# What marks the bare number of a law number in the index ("#418" at "418-V"): a law number typed finds
+# another instrument's number by it ("No. 485-VII": "No. 485-V"), never a plain number ("a score of 3").
+NUMBER_MARK = "#"
+
+
+def number_term(keys):
+    """Return the index term of the bare number of a law number's keys (law_keys): "418-v" -> "#418"."""
+    return NUMBER_MARK + bare_number(keys)
+
+
 def law_keys(text):
     """Return the canonical keys of a law number, "/" written as "-".
 
@@ -209,7 +219,7 @@ def terms(raw, law, kind):
     (query_terms), so "то" typed in Cyrillic still finds "to".
     """
     if law:
-        return law_keys(raw) if kind == "text" else ()
+        return (*law_keys(raw), number_term(law_keys(raw))) if kind == "text" else ()
     readings = fold_readings(raw)
     if len(readings) > 1:
         own = _own_reading(raw, readings)
