@@ -32,10 +32,12 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 # "No.", "№", "Nr." before a number only say that a law number follows.
 _NUMBER_SIGN = re.compile(r"^(?:no\.?|nr\.?|№|n°)$", re.IGNORECASE)
-_NUMBER_PREFIX = re.compile(r"^(?:№|no\.|nr\.)\s*(?=\d)", re.IGNORECASE)
-# "418V", "567II": a number glued to a Roman numeral (Latin letters, or their Cyrillic look-alikes І and Х)
-# is also read as the law number "418-V"; other letters ("5G", "3D") are left alone.
-_GLUED_LAW = re.compile(r"(\d+)((?=[ivxіх])x{0,3}(?:ix|iv|v?[iі]{0,3})|x{1,3})", re.IGNORECASE)
+_NUMBER_PREFIX = re.compile(r"^(?:№|no\.|nr\.|n(?=\d+[-/]))\s*(?=\d)", re.IGNORECASE)
+# "418V", "567II": a number glued to a Roman numeral (Latin letters, or their Cyrillic look-alikes І and Х, or
+# В, which romanizes as V: "418В" for "418-В") is also read as the law number "418-V"; so is a number glued to
+# two Cyrillic letters or more ("53НК" for "53/НК"); other letters ("5G", "3D", "5Г") are left alone.
+_GLUED_LAW = re.compile(r"(\d+)((?=[ivxіхв])x{0,3}(?:ix|iv|[vв]?[iі]{0,3})|x{1,3}|[а-яёәғқңөұүһі]{2,})",
+                        re.IGNORECASE)
 
 
 @dataclasses.dataclass(frozen=True)
