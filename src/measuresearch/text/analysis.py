@@ -17,7 +17,7 @@ import typing
 from whoosh.analysis import Filter, Token, Tokenizer
 from whoosh.lang.stopwords import stoplists
 
-from measuresearch.text.stemming import spelled, stem
+from measuresearch.text.stemming import spelled, stem, stem_variants
 from measuresearch.text.writing_systems import (fold_readings, lookalike_tables, roman_keys, roman_letters,
                                                 typed_roman_keys, written_folded)
 
@@ -242,15 +242,17 @@ def query_terms(raw, kind):
     A word made only of letters both scripts have is stemmed in the script it
     is written in, and its reading in the other script is kept whole, as the
     index holds a word written in that script (terms): stemming it there would
-    merge words that have nothing in common ("тнеу" and "тне").
+    merge words that have nothing in common ("тнеу" and "тне"). A Russian
+    word's stem comes with its variant (stemming.stem_variants).
     """
     readings = fold_readings(raw)
-    if len(readings) == 1:
-        return terms(raw, False, kind)
     if kind == "exact":
         return tuple(dict.fromkeys(spelled(r) for r in readings))
-    own = _own_reading(raw, readings)
-    return tuple(dict.fromkeys(stem(r) if own in (None, r) else r for r in readings))
+    own = _own_reading(raw, readings) if len(readings) > 1 else readings[0]
+    stemmed = [r for r in readings if own in (None, r)]
+    # a Russian noun that Snowball stems two ways is looked up under both (stemming.stem_variants)
+    return tuple(dict.fromkeys([*(stem(r) if r in stemmed else r for r in readings),
+                                *(variant for r in stemmed for variant in stem_variants(r))]))
 
 
 def _own_reading(raw, readings):

@@ -64,3 +64,22 @@ def stem(reading):
     if script == "latin":
         return _EN_STEMMER.stemWord(american(reading))
     return reading
+
+
+@functools.lru_cache(maxsize=50_000)
+def stem_variants(reading):
+    """Return the other stem a query word of Russian is looked up under, where Snowball splits one noun in two,
+    else ().
+
+    Snowball cuts a verb ending "н", "на"... after "а" or "я", which also ends nouns: "Казахстан" and
+    "Казахстана" stem to "казахста", "Казахстане" and "Казахстаном" to "казахстан" (so "экран", "Иран",
+    "ресторан"). A query word is looked up under both; the index keeps Snowball's stems.
+    """
+    if script_of(reading) != "cyrillic":
+        return ()
+    found = russian_stem(reading)
+    if len(found) >= 4 and found.endswith(("ан", "ян")):
+        return (found[:-1],)
+    if len(found) >= 3 and found.endswith(("а", "я")) and reading[len(found):].startswith("н"):
+        return (found + "н",)
+    return ()
