@@ -207,7 +207,8 @@ def test_the_curators_loop_end_to_end(loop):
         queue = json.loads(fetch(base + "/admin/reports.json", headers={"Authorization": f"Bearer {TOKEN}"})[2])
         edit, new = sorted(queue["proposals"], key=lambda p: p["proposal"]["titles"][0])
         assert new["edit_of"] is None and edit["edit_of"]["id"] == EDIT_OF
-        assert {c["field"] for c in edit["edit_of"]["changes"]} == {"dates", "description"}
+        # and its address, which the accept adds to the record's sources
+        assert {c["field"] for c in edit["edit_of"]["changes"]} == {"dates", "description", "sources"}
         listed = cli("proposals").stdout
         assert f"edit of {EDIT_OF}" in listed and listed.count("edit of ") == 1
 

@@ -230,7 +230,8 @@ def test_a_proposal_with_an_existing_title_is_an_edit_refused_without_as_edit(ap
     status, out, _ = run(capsys, "proposals", "--json", "--data", str(data), "--corpus", str(corpus_copy))
     (listed,) = json.loads(out)["proposals"]
     assert listed["edit_of"]["id"] == ADVERTISING_ID
-    assert {c["field"] for c in listed["edit_of"]["changes"]} == {"dates", "description", "coverage"}
+    # the reader's address too: an accept adds it to the record's sources
+    assert {c["field"] for c in listed["edit_of"]["changes"]} == {"dates", "description", "coverage", "sources"}
 
     status, _, err = run(capsys, "proposals", "--data", str(data), "accept", str(proposal_id),
                          "--corpus", str(corpus_copy))
@@ -842,3 +843,25 @@ def test_a_proposal_sent_as_an_edit_is_never_written_over_another_measure_after_
                            "--corpus", str(corpus_copy), "--as-edit")
     assert status != 0 and f"was sent as an edit of {elections[0].id}" in err and "nothing was written" in err
     assert {m.id: m for m in corpus.load(corpus_copy)} == before
+
+
+def test_the_queue_shows_the_sources_an_accept_writes_and_an_edit_that_changes_nothing_is_refused(api, data,
+                                                                                                   corpus_copy, capsys):
+    """The same proposal sent twice: once the first is accepted, the second says what the record says, its address
+    included; the queue shows no change of sources and `accept --as-edit` refuses it. An edit with a new address
+    shows the sources it adds before it is accepted."""
+    first, second = propose(api), propose(api)
+    assert run(capsys, "proposals", "--data", str(data), "accept", str(first), "--corpus", str(corpus_copy))[0] == 0
+    status, out, err = run(capsys, "proposals", "--data", str(data), "--corpus", str(corpus_copy), "--json")
+    (queued,) = [p for p in json.loads(out)["proposals"] if p["id"] == second]
+    assert queued["edit_of"]["changes"] == []
+    before = corpus.load(corpus_copy)
+    status, out, err = run(capsys, "proposals", "--data", str(data), "accept", str(second), "--corpus",
+                           str(corpus_copy), "--as-edit")
+    assert status != 0 and "changes nothing" in err and corpus.load(corpus_copy) == before
+    third = propose(api, description=PROPOSAL["description"] + " (test-only: amended)",
+                    source_url="https://example.org/amended")
+    status, out, err = run(capsys, "proposals", "--data", str(data), "--corpus", str(corpus_copy), "--json")
+    (queued,) = [p for p in json.loads(out)["proposals"] if p["id"] == third]
+    assert {c["field"]: c["new"] for c in queued["edit_of"]["changes"]}["sources"] == [
+        PROPOSAL["source_url"], "https://example.org/amended"]

@@ -183,8 +183,8 @@ def _edit_lines(edit):
     """Return the lines that say a proposal is an edit, with its field diff."""
     if not edit:
         return []
-    nothing = "" if edit["changes"] else ", changes nothing"
-    lines = [f"    edit of {edit['id']} ({_one_line(edit['title'], 60)}{nothing}); accept with --as-edit"]
+    what = "accept with --as-edit" if edit["changes"] else "it changes nothing: reject it"
+    lines = [f"    edit of {edit['id']} ({_one_line(edit['title'], 60)}); {what}"]
     for change in edit["changes"]:
         lines += [f"      {change['field']}: {_one_line(str(change['old']))}",
                   f"      {' ' * len(change['field'])}  -> {_one_line(str(change['new']))}"]

@@ -58,6 +58,9 @@ def accept(store, proposal_id, corpus_dir, as_edit=False, today=None):
         fields = ", ".join(name for name, _, _ in target[1]) or "nothing"
         raise Conflict(f"proposal {proposal_id} is an edit of {target[0].id} (changes: {fields}); "
                        "accept it with --as-edit, or reject it; nothing was written")
+    if as_edit and target and not target[1]:
+        raise Conflict(f"proposal {proposal_id} changes nothing in {target[0].id} (it says what the record says, "
+                       "its address included): reject it; nothing was written")
     if as_edit and not target:
         raise Conflict(f"proposal {proposal_id} is no edit: no measure of {measure.country} has its sub-pillar "
                        "and titles; accept it without --as-edit; nothing was written")

@@ -7,6 +7,8 @@ Anything else is a new measure. The queue shows "edit of <id>" with the field di
 `proposals accept` refuses an edit unless `--as-edit` is given.
 """
 
+import dataclasses
+
 from measuresearch.corpus import identity
 from measuresearch.domain import model
 
@@ -16,14 +18,17 @@ def edit_of(proposed, records):
 
     `proposed` and `records` are plain data (a proposal's record, records of its economy).
     """
-    new = model.from_dict(proposed)
+    new = model.from_dict({key: value for key, value in proposed.items() if key in model.FIELDS})
     key = identity.title_key(new)
     same = [model.from_dict(r) for r in records
             if r.get("country") == new.country and identity.title_key(model.from_dict(r)) == key]
     if not same:
         return None
     old = max(same, key=lambda r: (identity.similarity(r.description, new.description), r.id))
-    return old, identity.changes(old, new)
+    # the sources as an accept writes them: the record's, then the proposal's address (merge._edit)
+    url = proposed.get("source_url")
+    sources = old.sources + ([url] if url and url not in old.sources else [])
+    return old, identity.changes(old, dataclasses.replace(new, sources=sources))
 
 
 def moved_from(data, found):
