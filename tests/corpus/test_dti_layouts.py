@@ -901,3 +901,31 @@ def test_a_page_spelling_of_a_pillar_or_sub_pillar_is_read_as_the_taxonomy_name(
                                                      Page([made_up("A", 1, pillar=pillar, sub_pillar=sub_pillar)]))
     ok(canonical_result)
     assert [r["id"] for r in corpus_records(canonical_out)] == [record["id"]]
+
+
+def _line_of(path, needle):
+    return next(n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if needle in line)
+
+
+@pytest.mark.parametrize("field", ["description", "coverage"])
+def test_a_bad_description_or_coverage_is_named_at_its_own_line(tmp_path, field):
+    """A refused character in a description (or coverage) is reported at that line, not at the entry's top."""
+    entry = made_up("F", 1, sources=["https://example.org/placeholder/1"])
+    setattr(entry, field, getattr(entry, field) + " bad\x1bbyte")
+    out = new_corpus(tmp_path / "corpus")
+    before = snapshot(out)
+    out, result, _ = import_page(tmp_path, Page([entry]), out=out)
+    line = _line_of(tmp_path / "page.txt", "bad\x1bbyte")
+    assert_refused(result, "page.txt", (line, line), before, out)
+
+
+@pytest.mark.parametrize("value", ["1,234", "12 345", "n/a"])
+def test_an_indicator_value_that_is_no_number_is_named_as_such_at_its_line(tmp_path, value):
+    entry = indicator_with_status()
+    entry.values = [(entry.values[0][0], value)]
+    out = new_corpus(tmp_path / "corpus")
+    before = snapshot(out)
+    out, result, _ = import_page(tmp_path, Page([entry]), out=out)
+    line = _line_of(tmp_path / "page.txt", value)
+    assert_refused(result, "page.txt", (line, line), before, out)
+    assert "expected a number" in result.stderr and "date line" not in result.stderr.split("expected a number")[0]

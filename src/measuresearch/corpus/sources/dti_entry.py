@@ -52,6 +52,7 @@ class Body:
     coverage: str | None = None
     sources: list = dataclasses.field(default_factory=list)
     first: int | None = None  # line of the first title or label
+    lines: dict = dataclasses.field(default_factory=dict)  # description, coverage, sources -> their first line
 
 
 def number(text):
@@ -63,11 +64,12 @@ def number(text):
     return (float(digits) if "." in digits else int(digits)), match.group("unit")
 
 
-def read_body(lines, first, end, date_count, skip, foreign):
+def read_body(lines, first, end, date_count, skip, foreign, indicator_pillar=False):
     """Read lines[first:end] of one entry; return a Body or raise EntryError.
 
     date_count: its date lines (as many titles); skip(text): page furniture;
-    foreign(text): a line that starts an entry (a date line, an economy line).
+    foreign(text): a line that starts an entry (a date line, an economy line);
+    indicator_pillar: the entry's pillar is the one of the numeric indicators.
     """
     content, body = [], Body()
     i = first
@@ -90,6 +92,7 @@ def read_body(lines, first, end, date_count, skip, foreign):
         elif coverage or _SOURCE.match(text) or _SHOW_MORE.match(text):  # is_tail(text), its coverage matched
             if coverage:
                 body.coverage = coverage.group("coverage").strip()
+                body.lines["coverage"] = i
                 i += 1
             _read_sources(lines, i, end, body, skip)
             break
@@ -107,9 +110,20 @@ def read_body(lines, first, end, date_count, skip, foreign):
     body.first = content[0][0]
     if _looks_numeric(content):
         _read_values(content, body)
+    elif indicator_pillar and not date_count:
+        _no_value(content)
     else:
         _read_titles(content, date_count, body)
     return body
+
+
+def _no_value(content):
+    """Refuse an undated entry of the indicators' pillar without a number: its value line is not one."""
+    filled = [(n, text) for n, text in content if text]
+    n, text = filled[1] if len(filled) > 1 else filled[0]
+    raise EntryError(n, f"expected a number such as '1.53%' or '12' under the label {filled[0][1][:60]!r}, found "
+                        f"{text[:60]!r}: an entry of this pillar without date lines is a numeric indicator, pairs of "
+                        "lines (label, number); a measure needs its date lines")
 
 
 def _sentence(text):
@@ -145,6 +159,7 @@ def _read_sources(lines, start, end, body, skip):
         text = lines[i].strip()
         source = _SOURCE.match(text)
         if source:
+            body.lines.setdefault("sources", i)
             body.sources.append(source.group("url"))
         elif text and not skip(text) and not _SHOW_MORE.match(text):
             raise EntryError(i, f"expected a source line '- https://...' or the next entry after the coverage, "
@@ -175,6 +190,7 @@ def _read_values(content, body):
         body.values.append({"label": label, "value": value, "unit": unit})
     body.kind = "indicator"
     body.titles = [v["label"] for v in body.values]
+    body.lines["values"] = filled[0][0]
 
 
 def is_tail(text):
@@ -216,6 +232,7 @@ def _read_titles(content, date_count, body):
                             "description, and a numeric indicator (pillar 1) is pairs of lines (label, number "
                             "such as '1.53%')")
     body.description = "\n".join(text for _, text in description)
+    body.lines["description"] = n
 
 
 def _collapse_blanks(lines):

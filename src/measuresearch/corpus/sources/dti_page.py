@@ -235,9 +235,10 @@ def _entry(lines, header, classification, end, economy, names):
     if economy is None:
         raise EntryError(header.top, "no economy line above this entry: give the page's economy with "
                                      "--economy NAME")
-    body = read_body(lines, last + 1, end, len(header.dates), _skip,
-                     lambda text: names.economy(text) is not None or not _bad_date(text))
     numeric = next(iter(names.pillars), pillar)  # the DTI's numeric indicators are all in its first pillar
+    body = read_body(lines, last + 1, end, len(header.dates), _skip,
+                     lambda text: names.economy(text) is not None or not _bad_date(text),
+                     indicator_pillar=pillar == numeric or header.status is not None)
     if body.kind == "indicator" and pillar != numeric:
         value = body.values[0]
         raise EntryError(body.first, f"{body.titles[0][:60]!r} over the number {value['value']}"
@@ -263,7 +264,9 @@ def _entry(lines, header, classification, end, economy, names):
     )
     where = {"country": (header.economy or (header.top, ""))[0] + 1, "pillar": first + 1,
              "sub_pillar": last + 1, "titles": body.first + 1,
-             "dates": header.dates[0][0] + 1 if header.dates else first + 1}
+             "dates": header.dates[0][0] + 1 if header.dates else first + 1,
+             "status": header.status[0] + 1 if header.status else first + 1,
+             **{name: line + 1 for name, line in body.lines.items()}}
     return Entry(measure, where)
 
 
