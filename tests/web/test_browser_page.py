@@ -160,3 +160,37 @@ def test_the_measure_title_is_the_largest_heading(browser, server, width):
     assert query_of(page) == {"q": ["shutdowns"]}
     expect(page.locator("#total")).to_have_text("2")
     context.close()
+
+
+def test_the_focus_stays_with_the_sort_list_and_a_page_link_brings_the_next_page_into_view(browser, server):
+    """Keyboard use of the updated results: a sort chosen with the arrow keys keeps the focus in the list (a second
+    arrow chooses again); "Next" on a phone focuses the results heading of the new page, in view."""
+    context = browser.new_context(viewport={"width": 375, "height": 812})
+    page = context.new_page()
+    try:
+        page.goto(server + "/?q=law&lang=ru")
+        page.focus("#sort")
+        before = page.url
+        page.keyboard.press("ArrowDown")
+        page.wait_for_function("url => location.href !== url", arg=before)
+        page.wait_for_function("() => !document.body.classList.contains('loading')")
+        assert page.evaluate("() => document.activeElement.id") == "sort"
+        page.goto(server + "/?per_page=5&lang=ru")
+        page.locator(".pagination a[rel=next]").first.click()
+        page.wait_for_function("() => new URLSearchParams(location.search).get('page') === '2'")
+        page.wait_for_function("() => document.activeElement.id === 'results-heading'")
+        top = page.evaluate("() => document.getElementById('results-heading').getBoundingClientRect().top")
+        assert 0 <= top < 812
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", ["/measures/kazakhstan-local-content-requirements-lcrs-on-ce7714ab", "/propose"])
+def test_the_skip_link_skips_without_loading_the_page_again(js_page, server, path):
+    js_page.goto(server + path)
+    js_page.evaluate("() => { window.notReloaded = true; }")
+    js_page.keyboard.press("Tab")
+    assert js_page.evaluate("() => document.activeElement.getAttribute('href')") == "#main"
+    js_page.keyboard.press("Enter")
+    js_page.wait_for_timeout(300)
+    assert js_page.url.endswith("#main") and js_page.evaluate("() => window.notReloaded === true")

@@ -58,6 +58,9 @@ def html_lang(text):
     ({}, "KK, en;q=0.5", "kk"),
     ({}, "Ru-ru", "ru"),
     ({}, "EN-GB, ru;q=0.9", "en"),
+    # ?lang= as people write it: any case, with a region, and "kz" for Kazakh
+    ({"lang": "KK"}, None, "kk"), ({"lang": "kk-KZ"}, None, "kk"), ({"lang": "kz"}, None, "kk"),
+    ({"lang": "RU"}, None, "ru"), ({"lang": "ru_RU"}, None, "ru"), ({"lang": "ru-RU"}, "kk", "ru"),
 ])
 def test_the_language_is_the_url_choice_then_accept_language(client, params, accept, expected):
     response = client.simulate_get("/", params=params, headers={"Accept-Language": accept} if accept else {})

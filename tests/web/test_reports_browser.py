@@ -147,3 +147,22 @@ def test_the_proposal_form_shows_the_sub_pillars_of_the_chosen_pillar(page, site
     page.select_option("#pillar", label=other)
     assert groups.evaluate_all(visible) == [other]
     assert page.locator("#sub_pillar").input_value() == ""
+
+
+def test_the_inline_forms_cancel_and_escape_close_it_in_place(page, site, js_on, real_measures):
+    """The form page's own "Cancel" (a link to the measure page without JavaScript) closes the panel in place,
+    and so does Escape; the focus goes back to the link that opened it."""
+    if not js_on:
+        pytest.skip("the panel is JavaScript's; without it the form is a page whose Cancel is a link")
+    page.goto(site + "/?q=shutdowns&lang=ru")
+    search_url = page.url
+    link = page.locator(".hit .report-link").first
+    link.click()
+    page.wait_for_selector(".report-inline #report-form")
+    page.click(".report-inline a.form-cancel")
+    assert page.url == search_url and page.locator(".report-inline").count() == 0
+    assert page.evaluate("() => document.activeElement.classList.contains('report-link')")
+    link.click()
+    page.wait_for_selector(".report-inline #report-form")
+    page.keyboard.press("Escape")
+    assert page.url == search_url and page.locator(".report-inline").count() == 0

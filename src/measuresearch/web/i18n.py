@@ -36,10 +36,19 @@ TAG = re.compile(r"<[^>]*>")
 CYRILLIC_RUN = re.compile(r"(?<![A-Za-z])[\u0400-\u04ff][^A-Za-z<>]*[\u0400-\u04ff]")
 
 
+# ?lang= as people also write it: "kz" is Kazakhstan's country code, not a language, but it stands for Kazakh
+_LANG_ALIASES = {"kz": "kk"}
+
+
 def chosen(req):
-    """Return the language named by ?lang= (en, ru or kk), or None when the URL names none or another."""
+    """Return the language named by ?lang= (en, ru or kk, in any case, with a region: "RU", "kk-KZ", "ru_RU";
+    "kz" for Kazakh), or None when the URL names none or another."""
     value = req.params.get("lang")
-    return value if isinstance(value, str) and value in LANGUAGES else None
+    if not isinstance(value, str):
+        return None
+    base = value.strip().replace("_", "-").split("-")[0].lower()
+    base = _LANG_ALIASES.get(base, base)
+    return base if base in LANGUAGES else None
 
 
 def negotiate(req):

@@ -57,17 +57,31 @@
     return true;
   }
 
+  // After an update asked for by a control of the results, the focus goes back to that control (a facet, the
+  // sort list) or, when it is gone or replaced (a page link, a chip, a year), to the results heading, which
+  // also says the new count to a screen reader; a page link brings the new page's top into view.
   function restoreFocus() {
     if (!focusAfter) { return; }
     var wanted = focusAfter;
     focusAfter = null;
-    var found = Array.prototype.find.call(document.querySelectorAll("#content a.facet-value"), function (link) {
-      return link.dataset.facet === wanted.facet && link.dataset.value === wanted.value;
-    });
-    if (found) { found.focus(); }
+    var found = null;
+    if (wanted.facet !== undefined) {
+      found = Array.prototype.find.call(document.querySelectorAll("#content a.facet-value"), function (link) {
+        return link.dataset.facet === wanted.facet && link.dataset.value === wanted.value;
+      });
+    } else if (wanted.id) {
+      found = document.getElementById(wanted.id);
+    }
+    if (found && found.offsetParent !== null) { found.focus(); return; }
+    var heading = document.getElementById("results-heading");
+    if (!heading) { return; }
+    heading.setAttribute("tabindex", "-1");
+    heading.focus({ preventScroll: !wanted.top });
+    if (wanted.top) { heading.scrollIntoView({ block: "start" }); }
   }
 
   function record(url, how) {
+    shown = url;
     if (how === "push" && url !== location.pathname + location.search) {
       history.pushState({ url: url }, "", url);
       spellEntry = typing;
@@ -158,7 +172,8 @@
     if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) { return; }
     event.preventDefault();
     if (link.classList.contains("facet-more")) { toggleMore(link); return; }
-    if (link.classList.contains("facet-value")) { focusAfter = { facet: link.dataset.facet, value: link.dataset.value }; }
+    focusAfter = link.classList.contains("facet-value") ? { facet: link.dataset.facet, value: link.dataset.value }
+      : { top: link.closest(".pagination") !== null };
     settle();
     load(link.getAttribute("href"), "push");
   });
@@ -173,6 +188,9 @@
     closeList();
     if (!inPlace()) { return; }
     event.preventDefault();
+    // a button of the results (the years' "Apply") is replaced with them: the focus goes to the results heading
+    var submitter = event.submitter;
+    if (submitter && submitter.closest("#content")) { focusAfter = { top: false }; }
     clearTimeout(searchTimer);
     var how = spellEntry ? "replace" : "push";  // Enter settles the spell's entry, or makes a new one
     settle();
@@ -188,18 +206,26 @@
   }
 
   document.addEventListener("change", function (event) {
-    if (event.target.id === "sort") { settle(); load(urlWithSort(event.target.value), "push"); }
+    if (event.target.id === "sort") {
+      focusAfter = { id: "sort" };
+      settle();
+      load(urlWithSort(event.target.value), "push");
+    }
   });
 
   document.addEventListener("submit", function (event) {
     if (event.target.id !== "sort-form") { return; }
     event.preventDefault();
+    focusAfter = { id: "sort" };
     settle();
     load(urlWithSort(document.getElementById("sort").value), "push");
   });
 
-  // Back and Forward: the box, the facets and the results all come from the URL again.
+  // Back and Forward: the box, the facets and the results all come from the URL again. A link within the page
+  // ("Skip to the content", #main) changes only the fragment: nothing to load.
+  var shown = location.pathname + location.search;
   window.addEventListener("popstate", function () {
+    if (location.pathname + location.search === shown) { return; }
     clearTimeout(searchTimer);
     clearTimeout(suggestTimer);
     settle();

@@ -24,6 +24,13 @@
     cancel.textContent = form.dataset.close;
     cancel.addEventListener("click", function () { close(panel, link); });
     panel.append(heading, document.importNode(form, true), cancel);
+    // the form page's own "Cancel" (a link back to the measure) closes the panel here, as Escape does
+    panel.querySelectorAll("a.form-cancel").forEach(function (other) {
+      other.addEventListener("click", function (event) { event.preventDefault(); close(panel, link); });
+    });
+    panel.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { event.preventDefault(); close(panel, link); }
+    });
     var host = link.closest(".hit") || link.closest("dl") || link.parentNode;
     host.after(panel);
     panel.querySelectorAll(".counter").forEach(count);
