@@ -465,3 +465,25 @@ def test_every_cyrillic_word_of_a_measure_page_is_declared_russian_or_kazakh(cli
                 checked += 1
                 assert declared in ("ru", "kk"), (measure.id, run, declared)
     assert checked > 0
+
+
+def test_the_small_words_of_a_results_page_are_in_its_language(client):
+    """The day box's placeholder, the time taken with the language's decimal sign, one year as one year, and the
+    title of a page of filters without a query naming them."""
+    page = client.simulate_get("/", params={"lang": "ru", "year_from": "2018", "year_to": "2018",
+                                            "country": "Kazakhstan"}).text
+    assert 'placeholder="ГГГГ-ММ-ДД"' in page and "YYYY-MM-DD" not in page
+    took = re.search(r'<span class="took">([^<]*)</span>', page).group(1)
+    assert re.fullmatch(r"\d+(,\d+)? мс", took), took
+    assert "2018–2018" not in page and re.search(r"Год:</span> 2018 ", page)
+    assert re.search(r"<title>[^<]*Kazakhstan[^<]*measuresearch</title>", page)
+
+
+def test_cyrillic_in_a_report_page_title_and_an_echoed_query_says_its_language(client):
+    lcr = "kazakhstan-local-content-requirements-lcrs-on-ce7714ab"
+    for lang in ("en", "ru"):
+        page = client.simulate_get(f"/measures/{lcr}/report", params={"lang": lang}).text
+        assert re.search(r'<span lang="ru">[^<]*Об информатизации', page), lang
+    page = client.simulate_get("/", params={"q": "Закон об информатизации", "lang": "en"}).text
+    heading = re.search(r'<h1 id="results-heading">(.*?)</h1>', page, re.S).group(1)
+    assert '<span lang="ru">Закон об информатизации</span>' in heading

@@ -92,7 +92,7 @@ def translations(lang):
 
 
 def number(value, lang):
-    """Return a whole number as the language writes it (21,345; 21 345)."""
+    """Return a number as the language writes it (21,345; 21 345; 2,02)."""
     return babel.numbers.format_decimal(value, locale=lang)
 
 

@@ -120,7 +120,8 @@ def chips(request, pairs):
             found.append({"label": FACET_LABELS[name], "value": value, "excluded": True,
                           "url": urls.toggle(pairs, EXCLUDE_PREFIX + name, value)})
     if request.year_from is not None or request.year_to is not None:
-        span = f"{request.year_from or '…'}–{request.year_to or '…'}"
+        span = str(request.year_from) if request.year_from == request.year_to else \
+            f"{request.year_from or '…'}–{request.year_to or '…'}"
         found.append({"label": N_("Year"), "value": span, "url": urls.replace(pairs, year_from=None, year_to=None,
                                                                           page=None)})
     for group in request.event:
