@@ -153,3 +153,15 @@ def test_look_alike_letters_typed_are_not_finished_in_the_other_script_and_every
                     assert any(tail.lower() in text for text in written), (variant, completion)
     assert offered > 1000 and refused == []
     assert "53/HК" not in suggest(holder, "53/H") and "53/НК" in suggest(holder, "53/Н")
+
+
+@pytest.mark.parametrize("prefix", ["Kazakhstan", "закон", "Law"])
+def test_a_completion_never_adds_only_a_stop_word(holder, prefix):
+    """"Kazakhstan are", "Kazakhstan of", "закон o" (a Latin o): the next word of a text is offered only when it
+    is one to search for; the stop words come from Whoosh's English and Russian lists."""
+    from whoosh.lang.stopwords import stoplists
+    stops = set(stoplists["en"]) | set(stoplists["ru"]) | {"o"}
+    found = suggest(holder, prefix)
+    for text in found:
+        added = text[len(prefix):].split()
+        assert not (text[len(prefix):].startswith(" ") and added and added[-1].lower() in stops), found

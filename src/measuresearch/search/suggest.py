@@ -17,8 +17,8 @@ import weakref
 
 from measuresearch.errors import QueryTooComplex
 from measuresearch.query.parser import parse
-from measuresearch.text.analysis import LAW_NUMBER, LAW_TAIL, WORD, WORD_CHAR
-from measuresearch.text.writing_systems import is_cyrillic, lookalike_tables
+from measuresearch.text.analysis import LAW_NUMBER, LAW_TAIL, STOP_WORDS, WORD, WORD_CHAR
+from measuresearch.text.writing_systems import fold_readings, is_cyrillic, lookalike_tables
 
 # the rest of a word, as the index splits words: letters and digits, then law-number tails such as -V, /НК
 _REST = re.compile(rf"{WORD_CHAR}*{LAW_TAIL}*")
@@ -135,7 +135,7 @@ def complete(texts, prefix, limit=10):
     as_written = {typed + text[len(typed):] for text in whole[:MAX_WHOLE] if text.lower().startswith(typed.lower())}
     words = collections.Counter()
     for offset in texts.occurrences(key):
-        rest = _completion(texts, typed, offset)
+        rest = _past_stop_words(texts, typed, offset, _completion(texts, typed, offset))
         if rest:
             words[typed + rest] += 1
             if texts.text[offset:offset + len(typed)].lower() == typed.lower():
@@ -150,6 +150,28 @@ def complete(texts, prefix, limit=10):
             seen.add(text.lower())
             result.append(text)
     return result[:limit]
+
+
+def _past_stop_words(texts, typed, offset, rest):
+    """Return a completion that adds a stop word taken on to the next word ("закон o" -> "закон o валютном"), past
+    two stop words at most; "" when the text has no other word there."""
+    for _ in range(2):
+        if not rest or not _adds_a_stop_word(typed, rest):
+            return rest
+        following = _NEXT_WORD.match(texts.text, offset + len(typed) + len(rest))
+        if not following or not following.group(0).startswith(" "):
+            return ""
+        rest += following.group(0)
+    return "" if _adds_a_stop_word(typed, rest) else rest
+
+
+def _adds_a_stop_word(typed, rest):
+    """Return whether a completion adds a stop word after what was typed ("Kazakhstan are", "закон o"): the next
+    word of a text offers nothing to search for when it is one."""
+    if typed[-1:].isalnum() and rest[:1].isalnum():  # the rest finishes the word typed
+        return False
+    added = WORD.findall(rest)
+    return bool(added) and any(reading in STOP_WORDS for reading in fold_readings(added[-1]))
 
 
 def _searchable(text):
