@@ -166,3 +166,21 @@ def test_the_inline_forms_cancel_and_escape_close_it_in_place(page, site, js_on,
     page.wait_for_selector(".report-inline #report-form")
     page.keyboard.press("Escape")
     assert page.url == search_url and page.locator(".report-inline").count() == 0
+
+
+def test_the_curators_queue_fits_a_phone(browser, site, real_measures):
+    """A report with a long e-mail address: the queue at 375 px wide scrolls no wider than the screen."""
+    body = json.dumps({"message": "Test-only report for the phone-width queue.",
+                       "email": "a.very.long.address.of.a.journalist@newsroom.example.org"}).encode()
+    request = urllib.request.Request(f"{site}/api/measures/{real_measures[0].id}/reports", data=body,
+                                     headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(request, timeout=30).close()
+    context = browser.new_context(viewport={"width": 375, "height": 812},
+                                  extra_http_headers={"Authorization": f"Bearer {TOKEN}"})
+    page = context.new_page()
+    try:
+        page.goto(site + "/admin/reports")
+        assert page.locator("td.email").count() >= 1
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+    finally:
+        context.close()
