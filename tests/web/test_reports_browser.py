@@ -184,3 +184,18 @@ def test_the_curators_queue_fits_a_phone(browser, site, real_measures):
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
     finally:
         context.close()
+
+
+def test_without_javascript_a_phone_shows_the_first_results_on_its_first_screen(browser, site):
+    """The filters cannot fold away without JavaScript: on a phone they follow the results, a link away."""
+    context = browser.new_context(viewport={"width": 375, "height": 812}, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        for url in ("/?q=law&lang=en", "/?q=418-V&lang=ru"):
+            page.goto(site + url)
+            top = page.evaluate("() => document.querySelector('.hit').getBoundingClientRect().top")
+            assert top < 812, (url, top)
+            page.click("a.filters-jump")
+            assert page.evaluate("() => location.hash") == "#filters"
+    finally:
+        context.close()
