@@ -199,3 +199,33 @@ def test_without_javascript_a_phone_shows_the_first_results_on_its_first_screen(
             assert page.evaluate("() => location.hash") == "#filters"
     finally:
         context.close()
+
+
+def test_a_report_leads_back_to_the_search_it_was_sent_from(page, site, js_on):
+    """From a search with a filter, in Russian: the report's "Back to the search" (and, without JavaScript, the full
+    form's Cancel) returns to that search, not to the start page."""
+    page.goto(site + "/?q=418-V&country=Kazakhstan&lang=ru")
+    search = page.url
+    page.locator(".hit .report-link").first.click()
+    page.wait_for_selector("#report-form")
+    if not js_on:
+        page.click("#report-form a.form-cancel")
+        assert page.url == search
+        page.locator(".hit .report-link").first.click()
+        page.wait_for_selector("#report-form")
+    page.fill("#report-form textarea[name=message]", "Test-only report: the search it came from is kept.")
+    page.locator("#report-form button[type=submit]").click()
+    page.wait_for_selector("#thanks")
+    page.click("#thanks p:last-child a:last-child")
+    page.wait_for_load_state()
+    assert page.url == search
+
+
+@pytest.mark.parametrize("back", ["//evil.example/?q=x", "/\\evil.example", "https://evil.example/", "/admin/reports",
+                                  "/?q=x\nSet-Cookie: a=b"])
+def test_a_back_link_that_is_not_a_search_of_this_site_is_ignored(site, real_measures, back):
+    import urllib.parse
+    url = f"{site}/measures/{real_measures[0].id}/report/thanks?" + urllib.parse.urlencode({"back": back})
+    with urllib.request.urlopen(url, timeout=30) as response:
+        page = response.read().decode("utf-8")
+    assert "evil" not in page and "/admin/reports" not in page and "Set-Cookie" not in page

@@ -4,6 +4,7 @@ The search layer returns measures by id; their `url` is added here, where pages,
 hits, feeds, citations and exports take it from.
 """
 
+import re
 import urllib.parse
 
 from measuresearch.search.request import EXCLUDE_PREFIX, FILTER_NAMES
@@ -66,6 +67,28 @@ def localized(path, lang=None):
     if not lang:
         return path
     return f"{path}{'&' if '?' in path else '?'}{urllib.parse.urlencode([('lang', lang)])}"
+
+
+_SEARCH_BACK = re.compile(r"/(\?[^\s\\#]*)?")
+
+
+def search_back(value):
+    """Return `value` when it is a search of this site to go back to ("/?q=law&country=..."), else None.
+
+    Only the search page's own path with a query string, nothing that a browser could read as another site
+    ("//evil.example", "/\\evil", a scheme) and no line breaks: the report form carries it to its thanks.
+    """
+    if not isinstance(value, str) or len(value) > 2000 or not _SEARCH_BACK.fullmatch(value):
+        return None
+    return value
+
+
+def with_back(path, back):
+    """Return a path of this site with ?back= added when there is a search to go back to (search_back)."""
+    back = search_back(back)
+    if not back:
+        return path
+    return f"{path}{'&' if '?' in path else '?'}{urllib.parse.urlencode([('back', back)])}"
 
 
 def same_site_path(path):

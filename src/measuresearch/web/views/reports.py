@@ -160,12 +160,15 @@ class ReportForm:
 
     def on_get(self, req, resp, measure_id):
         measure = measure_summary(self.holder, measure_id)
-        _html(req, resp, "report.html", measure=measure, values={}, error=None, csrf=self.subs.csrf.token(req, resp))
+        # the search it was opened from (urls.search_back): its Cancel and its thanks page lead back there
+        _html(req, resp, "report.html", measure=measure, values={}, error=None, csrf=self.subs.csrf.token(req, resp),
+              back=urls.search_back(req.get_param("back")))
 
     def on_post(self, req, resp, measure_id):
         measure = measure_summary(self.holder, measure_id)
         form = self.subs.form(req)
         values = forms.form_values(form, submissions.REPORT_FIELDS)
+        back = urls.search_back(form.get("back"))
 
         def store():
             message, email = submissions.check_report(values)
@@ -174,9 +177,9 @@ class ReportForm:
         if refusal:
             status, error = refusal
             _html(req, resp, "report.html", status, measure=measure, values=values, error=error,
-                  csrf=self.subs.csrf.token(req, resp))
+                  csrf=self.subs.csrf.token(req, resp), back=back)
             return
-        _thanks(req, urls.measure_path(measure_id, "report", "thanks"))
+        _thanks(req, urls.with_back(urls.measure_path(measure_id, "report", "thanks"), back))
 
 
 class ReportThanks:
@@ -186,7 +189,8 @@ class ReportThanks:
         self.holder = holder
 
     def on_get(self, req, resp, measure_id):
-        _html(req, resp, "thanks.html", kind="report", measure=measure_summary(self.holder, measure_id))
+        _html(req, resp, "thanks.html", kind="report", measure=measure_summary(self.holder, measure_id),
+              search=urls.search_back(req.get_param("back")))
 
 
 class ProposeForm:
