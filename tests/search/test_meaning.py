@@ -144,6 +144,14 @@ def test_cyrillic_words_that_only_titles_can_answer_get_english_words(holder):
     assert not [n for n in search(holder, SearchRequest(q="data"))["notices"]]
 
 
+def test_an_english_word_is_offered_only_when_it_spells_most_of_the_russian_stem(holder):
+    """"персональные" romanizes to "personaln": the corpus's "person" shares only its beginning, and sends the reader
+    to an unrelated measure ("natural person"); no English word is better than that one."""
+    result = search(holder, SearchRequest(q="персональные данные"))
+    offered = [w for n in result["notices"] if n["code"] == "english_descriptions" for w in n["words"]]
+    assert "person" not in offered
+
+
 @pytest.mark.parametrize("q", ['"электронная коммерция"', '"Об информатизации"'])
 def test_a_quoted_cyrillic_phrase_gets_the_notice_too(holder, q):
     result = search(holder, SearchRequest(q=q))

@@ -16,6 +16,7 @@ from measuresearch.text.writing_systems import is_cyrillic, roman_letters
 
 MIN_SHARED = 5  # letters an English word must share with a romanized one, from the start
 SHARED_RATIO = 0.6  # ... and at least this share of the shorter of the two
+STEM_SHARE = 0.8  # ... and of the romanized stem: "person" is not the word of "персональн" (a "personal" would be)
 
 
 def resolve_filters(request, data):
@@ -81,7 +82,7 @@ def english_word(word, vocabulary, scan=500):
         for candidate in vocabulary.expand_prefix(start, scan)[:scan]:
             spelled = _english_spelling(candidate)
             shared = len(os.path.commonprefix([spelled, target]))
-            if (candidate.isascii() and shared >= MIN_SHARED
+            if (candidate.isascii() and shared >= MIN_SHARED and shared >= STEM_SHARE * len(target)
                     and shared >= SHARED_RATIO * min(len(target), len(spelled))):
                 key = (shared, -len(spelled), vocabulary.df[candidate], candidate)
                 best = max(best, key) if best else key
