@@ -34,10 +34,10 @@ def edit_of(proposed, records):
 def moved_from(data, found):
     """Return why a proposal's edit target is not the one it was sent as an edit of, else None.
 
-    `data` is the stored proposal (its `edit_of`: the id it was an edit of when it was sent,
+    `data` is the stored proposal (its `sent_edit_of`: the id it was an edit of when it was sent,
     absent for proposals stored before it was kept), `found` edit_of()'s answer now.
     """
-    sent = data.get("edit_of")
+    sent = data.get("sent_edit_of")
     now = found[0].id if found else None
     if not sent or sent == now:
         return None
