@@ -409,3 +409,9 @@ def test_an_unreachable_database_is_a_503_that_names_no_server_path(holder, stor
         assert message.startswith("the reports database (") and "/tmp" not in message and str(tmp_path) not in message
     page = client.simulate_get(f"/measures/{measure_id}/report")  # the form needs the CSRF secret
     assert page.status_code == 503 and "/tmp" not in page.text
+    # headed by what is out of order: the form's database, not the search (which still answers)
+    for path in (f"/measures/{measure_id}/report", "/propose"):
+        for lang, heading in (("en", "This form is not available right now"), ("ru", "Эта форма сейчас недоступна")):
+            page = client.simulate_get(path, params={"lang": lang})
+            assert page.status_code == 503 and f"<h1>{heading}</h1>" in page.text, (path, lang)
+    assert client.simulate_get("/", params={"q": "law"}).status_code == 200

@@ -49,6 +49,8 @@ HEADINGS = {400: N_("This request could not be used"), 401: N_("Sign-in required
             410: N_("This measure was removed"), 413: N_("Too much was sent"), 415: N_("This form could not be read"),
             429: N_("Too many submissions"), 503: N_("The search is not available right now")}
 SEARCH_HEADING = N_("This search could not be run")
+# a 503 of a form page is its database's (reports and proposals), not the search's
+FORM_UNAVAILABLE = N_("This form is not available right now")
 SERVER_HEADING = N_("Something went wrong on our side")
 
 
@@ -59,10 +61,12 @@ def render(req, name, **context):
                             SOURCE_WORDS=SOURCE_WORDS, NOTICE_LINKS=NOTICE_LINKS, **context)
 
 
-def heading(status, searching):
+def heading(status, searching, path="/"):
     """Return the (English) heading of an error page: what happened."""
     if searching and status == 400:
         return SEARCH_HEADING
+    if status == 503 and (path.startswith(("/propose", "/admin")) or path.endswith(("/report", "/report/thanks"))):
+        return FORM_UNAVAILABLE
     return HEADINGS.get(status, SERVER_HEADING if status >= 500 else HEADINGS[400])
 
 
@@ -103,7 +107,7 @@ def error_page(req, status, message, parameter=None):
     params = req.params if searching else {}
     q = params.get("q") if isinstance(params.get("q"), str) else ""
     state = _state_of_params(params, drop=parameter) + ([("lang", i18n.chosen(req))] if i18n.chosen(req) else [])
-    return render(req, "error.html", status=status, heading=heading(status, searching), message=sentence(message),
+    return render(req, "error.html", status=status, heading=heading(status, searching, req.path), message=sentence(message),
                   q=q, back=urls.href(state), pairs=[pair for pair in state if pair[0] != "q"], parameter=parameter,
                   said=PAGE_ERRORS.get(parameter))
 
