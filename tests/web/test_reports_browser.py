@@ -229,3 +229,23 @@ def test_a_back_link_that_is_not_a_search_of_this_site_is_ignored(site, real_mea
     with urllib.request.urlopen(url, timeout=30) as response:
         page = response.read().decode("utf-8")
     assert "evil" not in page and "/admin/reports" not in page and "Set-Cookie" not in page
+
+
+def test_a_year_is_a_tap_target_as_high_as_the_histogram_and_a_year_without_measures_is_no_link(browser, site):
+    context = browser.new_context(viewport={"width": 375, "height": 812})
+    page = context.new_page()
+    try:
+        page.goto(site + "/?lang=en")
+        page.click(".facet-panel > summary")  # folded away on a phone
+        links = page.locator(".histogram a")
+        assert links.count() > 0
+        heights = page.evaluate("() => [...document.querySelectorAll('.histogram a')].map(a => "
+                                "a.getBoundingClientRect().height)")
+        assert min(heights) >= 44, heights
+        empty = page.evaluate("() => [...document.querySelectorAll('.histogram li')].filter(li => "
+                              "/: 0 measures/.test(li.textContent)).map(li => li.querySelector('a') !== null)")
+        assert not any(empty)
+        links.first.click()
+        page.wait_for_function("() => new URLSearchParams(location.search).has('year_from')")
+    finally:
+        context.close()
