@@ -3,6 +3,8 @@
 import pathlib
 import textwrap
 
+import pytest
+
 from measuresearch import storage
 from measuresearch.corpus import files as corpus
 from measuresearch.domain import model
@@ -164,3 +166,33 @@ def test_a_corpus_file_that_links_to_nothing_is_refused_by_check_and_index_alike
         err = capsys.readouterr().err
         assert all(f"{folder / name}:0: is a symbolic link to nothing" in err for name in ("zz.yaml", "a.yml", "b.yml"))
         assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("key", ["description", "dates"])
+def test_an_indicator_with_a_null_text_is_refused_by_check_and_index(tmp_path, capsys, key):
+    """`description: null` (or `dates: null`) on an indicator passed check and index, then every page that showed
+    it answered 500: empty is "" (or []), as an import writes it."""
+    import yaml
+
+    from conftest import CORPUS
+
+    from measuresearch.cli.main import main
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for path in CORPUS.glob("*.yaml"):
+        (folder / path.name).write_bytes(path.read_bytes())
+    document = yaml.safe_load((folder / "kazakhstan.yaml").read_text(encoding="utf-8"))
+    document["measures"].append({
+        "id": "kazakhstan-effective-tariff-rate-test-only", "country": "Kazakhstan",
+        "pillar": "Tariffs and trade defence measures applied on Information and Communication Technology (ICT) goods",
+        "sub_pillar": "Effective tariff rate on ICT goods (applied weighted average)",
+        "titles": ["Effective tariff rate (test-only)"], "dates": [], "events": [], "year": None,
+        "description": "", "coverage": None, "kind": "indicator",
+        "values": [{"label": "Effective tariff rate (test-only)", "value": 1.53, "unit": "%"}], key: None})
+    (folder / "kazakhstan.yaml").write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False),
+                                            encoding="utf-8")
+    for command in (["check", "--corpus", str(folder)],
+                    ["index", "--corpus", str(folder), "--index", str(tmp_path / "index")]):
+        assert main(command) == 1, command
+        err = capsys.readouterr().err
+        assert f"{key} must be" in err and "not null" in err and "Traceback" not in err

@@ -210,9 +210,14 @@ def validate(data):
     for key in TEXT_KEYS:
         if key in data and data[key] is not None and not isinstance(data[key], str):
             problems.append((key, f"{key} must be text"))
+        elif key in data and data[key] is None and not fields.BY_NAME[key].nullable and key not in REQUIRED[kind]:
+            # an indicator's empty description is "", never null: the service reads it as text
+            problems.append((key, f"{key} must be text (\"\" when empty), not null"))
     for key in LINES_KEYS:
         value = data.get(key)
-        if value is not None and not (
+        if value is None and key in data and key not in REQUIRED[kind]:
+            problems.append((key, f"{key} must be a list of text lines ([] when empty), not null"))
+        elif value is not None and not (
             isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
         ):
             problems.append((key, f"{key} must be a list of non-empty text lines"))
