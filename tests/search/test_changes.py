@@ -64,12 +64,20 @@ def test_changes_without_since_list_both_builds_newest_first(history_client, two
     _, first, second, expected = two_builds
     body = history_client.simulate_get("/api/changes").json
     assert [b["index_id"] for b in body["builds"]] == [first, second]
-    # the measures removed later are no longer in the index: their "added" of build 1 is not listed
-    assert _by_kind(body["changes"], first) == {"added": {m.id for m in pool[:210]}, "changed": set(),
+    # the measures removed later are no longer in the index: build 1 still lists them as added
+    assert _by_kind(body["changes"], first) == {"added": {m.id for m in pool[:220]}, "changed": set(),
                                                 "removed": set()}
     assert _by_kind(body["changes"], second) == expected
     order = [c["index_id"] for c in body["changes"]]
     assert order == sorted(order, reverse=True)
+
+
+def test_a_removed_measures_earlier_changes_follow_the_facet_filters_with_the_values_it_had(history_client, pool):
+    pillar = pool[215].pillar
+    body = history_client.simulate_get("/api/changes", params={"pillar": pillar}).json
+    added = {c["id"] for c in body["changes"] if c["kind"] == "added"}
+    assert pool[215].id in added
+    assert added == {m.id for m in pool if m.pillar == pillar}  # both builds' additions, the removed ones too
 
 
 def test_since_a_date(history_client, two_builds):

@@ -5,6 +5,8 @@ service reads it lazily, once per build (index/format/history.py). Added and cha
 by the search as they are now; a removed measure is no longer in the index, so
 only the facet filters (the string facets of domain/fields.py, group, and their
 not_*) apply to it, with the values it had: the query text and the date filters do not.
+That holds for every change of a measure removed since: the build that added it still
+lists it as added.
 """
 
 import datetime
@@ -70,16 +72,23 @@ def changes(holder, request, since=None):
     request.validate()
     parsed = request.parsed()
     with holder.using() as snapshot:
-        builds = builds_after(snapshot.history.data()["builds"], since)
+        kept = snapshot.history.data()["builds"]
+        builds = builds_after(kept, since)
         run = evaluate(snapshot, request, parsed)
         docnum = _docnums(snapshot.facets)
         groups = snapshot.facets.groups
+        # a measure removed since: the record its removal kept (the latest), filtered as removed measures are
+        gone = {entry["id"]: entry for build in kept for entry in build["removed"]}
+
+        def passes(measure_id):
+            if measure_id in docnum:
+                return bool(run.allowed[docnum[measure_id]])
+            return measure_id in gone and _removed_passes(gone[measure_id], request, groups)
         found = []
         for build in reversed(builds):
             at = {"index_id": build["index_id"], "at": build["built_at"]}
             for kind in ("added", "changed"):
-                found += [{"id": i, "kind": kind, **at} for i in sorted(build[kind])
-                          if i in docnum and run.allowed[docnum[i]]]
+                found += [{"id": i, "kind": kind, **at} for i in sorted(build[kind]) if passes(i)]
             found += [{"id": e["id"], "kind": "removed", **at} for e in sorted(build["removed"], key=lambda e: e["id"])
                       if _removed_passes(e, request, groups)]
         live = snapshot.stamp()
