@@ -159,3 +159,22 @@ def test_a_contribution_is_credited_to_the_reader_and_its_source_not_the_dti(mak
     feed = feedparser.parse(client.simulate_get("/api/search.atom").text)
     (entry,) = [e for e in feed.entries if e.id.endswith(ours.id)]
     assert entry.author == credit and entry.summary.endswith(credit)
+
+
+def test_an_undated_indicator_is_cited_without_an_empty_date_part(make_index):
+    """An indicator imported without a date line has `dates: []`: no "; ." in the BibTeX note, no empty RIS N1."""
+    import dataclasses
+
+    from conftest import make_measure
+    measure = make_measure("Effective tariff rate (test-only)", "", dates=(),
+                           pillar="Tariffs and trade defence measures applied on Information and Communication "
+                                  "Technology (ICT) goods",
+                           sub_pillar="Effective tariff rate on ICT goods (applied weighted average)")
+    indicator = dataclasses.replace(measure, kind="indicator", coverage=None,
+                                    values=[{"label": "Effective tariff rate (test-only)", "value": 1.53, "unit": "%"}])
+    client = falcon.testing.TestClient(create_app(make_index([indicator])))
+    bibtex = client.simulate_get(f"/api/measures/{indicator.id}/cite", params={"format": "bibtex"}).text
+    note = next(line for line in bibtex.splitlines() if line.strip().startswith("note"))
+    assert "; ." not in note and ";." not in note, note
+    ris = client.simulate_get(f"/api/measures/{indicator.id}/cite", params={"format": "ris"}).text
+    assert all(line.strip() != "N1  -" for line in ris.splitlines()), ris

@@ -54,8 +54,8 @@ def bibtex(record, permalink, accessed):
         ("howpublished", _bibtex_text(database) + r", \url{" + permalink + "}"),
         ("url", permalink),
         ("urldate", accessed.isoformat()),
-        ("note", _bibtex_text(f"{_where(record)}; {'; '.join(record['dates'])}. Accessed {_long(accessed)}. "
-                              f"Source: {provenance.credit(record)}")),
+        ("note", _bibtex_text(f"{'; '.join([_where(record), *record['dates']])}. Accessed {_long(accessed)}. "
+                              f"Source: {provenance.credit(record)}")),  # an undated indicator has no dates
     ]
     key = "dti-" + "".join(ch for ch in record["id"] if ch.isalnum() or ch == "-")
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
@@ -68,7 +68,7 @@ def ris(record, permalink, accessed):
     lines = [("TY", "DBASE"), ("TI", record["titles"][0]), *(("T3", t) for t in record["titles"][1:]),
              ("AU", database), ("DB", database), ("DP", address), ("UR", permalink),
              ("Y2", accessed.strftime("%Y/%m/%d")), ("CY", record["country"]), ("KW", record["pillar"]),
-             ("KW", record["sub_pillar"]), ("N1", "; ".join(record["dates"])),
+             ("KW", record["sub_pillar"]), *((("N1", "; ".join(record["dates"])),) if record["dates"] else ()),
              *((("N1", provenance.contribution(record)),) if provenance.contribution(record) else ()), ("ER", "")]
     # one tag a line: a line break inside a value would start a tag of its own
     return "".join(f"{tag}  - {value}".rstrip(" ") + "\r\n" if tag == "ER" else f"{tag}  - {_one_line(value)}\r\n"
