@@ -215,7 +215,8 @@ def test_a_withdrawn_measure_is_kept_without_prune_and_tombstoned_with_it(tmp_pa
     (tomb,) = document["removed"]
     record = tomb.pop("record")
     assert tomb == {"id": gone, "sub_pillar": "Presence of Internet shutdowns",
-                    "titles": ["Presence of Internet shutdowns"], "removed_on": "2026-11-28", "reason": "pruned"}
+                    "titles": ["Presence of Internet shutdowns"], "removed_on": "2026-11-28", "reason": "pruned",
+                    "pruned_by": ["edited.txt"]}
     # the whole last record, as the file held it before the prune
     assert record == next(m for m in yaml.safe_load(before)["measures"] if m["id"] == gone)
     # the page lists it again: it gets its old id back and the tombstone goes
@@ -284,10 +285,11 @@ def test_the_permalink_of_a_pruned_measure_answers_410_with_a_search_for_its_tit
         answer = client.simulate_get(f"/api/measures/{gone}")
         assert answer.status_code == 410
         assert answer.json["error"]["code"] == "removed"
-        assert "the DTI page seed.txt no longer lists it" in answer.json["error"]["message"]
+        # the page of the run that pruned it (edited.txt), not the one it was first read from (seed.txt)
+        assert "the DTI page edited.txt no longer lists it" in answer.json["error"]["message"]
         page = client.simulate_get(f"/measures/{gone}")
         assert page.status_code == 410 and page.headers["content-type"].startswith("text/html")
-        assert "the DTI page seed.txt no longer lists it" in page.text
+        assert "the DTI page edited.txt no longer lists it" in page.text
         assert ('href="/?q=Presence+of+Internet+shutdowns"' in page.text
                 and "Search for “Presence of Internet shutdowns”" in page.text)
         assert client.simulate_get("/api/measures/kazakhstan-nothing-00000000").status_code == 404

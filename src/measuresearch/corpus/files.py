@@ -16,7 +16,7 @@ TOP_KEYS = ("country", "measures", "removed")
 # A tombstone: a measure that a re-import with --prune removed; its permalink answers 410.
 # It keeps why it went and the whole last record (tombstones written before provenance have neither).
 TOMBSTONE_KEYS = ("id", "sub_pillar", "titles", "removed_on")
-TOMBSTONE_MORE = ("reason", "record")
+TOMBSTONE_MORE = ("reason", "pruned_by", "record")  # pruned_by: the files of the run that no longer listed it
 # Files of the corpus folder that hold no measures.
 DATA_FILES = ("taxonomy.yaml", "groups.yaml")
 
@@ -150,9 +150,10 @@ def _tombstones(path, node, value):
                                                 f"(and may have {', '.join(TOMBSTONE_MORE)})"))
         elif not isinstance(item["id"], str) or not isinstance(item["titles"], list):
             problems.append(Problem(path, line, "a tombstone's id is text and its titles a list"))
-        elif item.get("reason", "pruned") not in REASONS or not isinstance(item.get("record", {}), dict):
-            problems.append(Problem(path, line, f"a tombstone's reason is one of {', '.join(REASONS)} "
-                                                "and its record a mapping"))
+        elif item.get("reason", "pruned") not in REASONS or not isinstance(item.get("record", {}), dict) or not (
+                isinstance(item.get("pruned_by", []), list) and all(isinstance(n, str) for n in item.get("pruned_by", []))):
+            problems.append(Problem(path, line, f"a tombstone's reason is one of {', '.join(REASONS)}, its record a "
+                                                "mapping and its pruned_by a list of file names"))
         else:
             found.append((item, line))
     return found, problems

@@ -96,12 +96,24 @@ class Run:
     add_only: bool = False  # a proposal that is no edit: always a new record with a new id
     edit_of: str | None = None  # a proposal accepted as an edit of this record
     edit_base: str | None = None  # ... as the curator saw it (its digest): changed since, the edit is refused
+    files: dict = dataclasses.field(default_factory=dict)  # each triple of the scope -> the files that hold it
 
     @classmethod
     def of(cls, measures, today, prune=False, **modes):
         """Return the Run of these incoming measures: their scope is every triple they hold."""
+        files = {}
+        for m in measures:
+            name = (m.source or {}).get("name")
+            if name:
+                files.setdefault((m.country, m.sub_pillar, kind_of(m)), set()).add(name)
         scope = frozenset((m.country, m.sub_pillar, kind_of(m)) for m in measures)
-        return cls(today=today, scope=scope, prune=prune, **modes)
+        return cls(today=today, scope=scope, prune=prune, files={k: sorted(v) for k, v in files.items()}, **modes)
+
+    def files_of(self, record):
+        """Return the names of the run's files whose scope holds a record (those that no longer list it)."""
+        kind = kind_of(record)
+        return sorted({name for (country, sub, of_kind), names in self.files.items() for name in names
+                       if (country, sub) == (record.country, record.sub_pillar) and kind in (None, of_kind)})
 
     def covers(self, record):
         """Whether a record is within the run's scope (a record without source: any kind)."""
@@ -216,7 +228,7 @@ def merge(path, country, old, tombstones, incoming, run, problems):
     replaced = {key: _record(value, run.today) for key, value in pending.items()}
     measures = [replaced.get(m.id, m) for m in old if m.id not in gone] + report.added + report.restored
     graves = [t for t in tombstones if t["id"] not in back] + [
-        provenance.tombstone(m.to_dict(), "pruned", run.today) for m in missing if m.id in gone]
+        provenance.tombstone(m.to_dict(), "pruned", run.today, by=run.files_of(m)) for m in missing if m.id in gone]
     return report, corpus.document(measures, country=country, removed=graves)
 
 

@@ -33,10 +33,11 @@ def credit(record):
     return contribution(record) or f"{DTI}, {DTI_URL}"
 
 
-def tombstone(record, reason, day):
-    """Return the tombstone of a removed record: its whole last record, why and when it went."""
+def tombstone(record, reason, day, by=None):
+    """Return the tombstone of a removed record: its whole last record, why and when it went (by: the files of
+    the run with --prune that no longer list it)."""
     return {"id": record["id"], "sub_pillar": record["sub_pillar"], "titles": list(record["titles"]),
-            "removed_on": day, "reason": reason, "record": record}
+            "removed_on": day, "reason": reason, **({"pruned_by": list(by)} if by else {}), "record": record}
 
 
 def why_removed(tomb):
@@ -47,6 +48,10 @@ def why_removed(tomb):
         return f"it was withdrawn by the curator on {day}"
     source = (tomb.get("record") or {}).get("source")
     if reason == "pruned" and source:
-        where = f"{KIND_WORDS.get(source['kind'], 'its source')} {source['name']}"
-        return f"it was removed on {day}: {where} no longer lists it (import with --prune)"
+        # the files that pruned it (tombstones written before they were kept: its first file, which it then was)
+        names = tomb.get("pruned_by") or [source["name"]]
+        words = KIND_WORDS.get(source["kind"], "its source")
+        where = f"{words} {names[0]}" if len(names) == 1 else f"{words}s {', '.join(names)}"
+        return f"it was removed on {day}: {where} no longer {'lists' if len(names) == 1 else 'list'} it (import with " \
+               "--prune)"
     return f"it was removed on {day} by an import with --prune"
