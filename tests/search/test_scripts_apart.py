@@ -38,6 +38,8 @@ READ_AS = {"thеy": "they"}  # a word with letters of both scripts, as its Latin
 @pytest.mark.parametrize("q", [
     # English words that share a romanization key with another English title word ("of", "on", "to", "SAM", "EEC")
     "off", "one", "too", "same", "came", "yes", "eyes", "listen", "asia", "die", "they",
+    # typed in Latin, read in Cyrillic only by look-alikes ("сам", "стате"): not romanizations of "SAM", "state"
+    "cam", "CAM", "ctate",
     # Russian words whose stem or key is the look-alike or romanized reading of an English title word
     "той", "весь", "она", "оно", "они", "статья", "июле", "ее",
     # an English word typed with one Cyrillic letter: read as English, not as the Cyrillic "тне" of "the"
@@ -59,3 +61,13 @@ def test_romanization_still_crosses_the_scripts(holder, real_measures, q, writte
     for hit in result["hits"]:
         if hit["id"] in expected:
             assert any(m["kind"] == "romanized" for m in hit["matched"]), hit["matched"]
+
+
+@pytest.mark.parametrize("typed, word", [("сомміттее", "Committee"), ("СОММІТТЕЕ", "Committee"),
+                                         ("сарасіту", "capacity")])
+def test_an_english_word_typed_in_cyrillic_look_alikes_finds_it_stemmed_as_english(holder, real_measures, typed, word):
+    """Every letter of "committee" has a Cyrillic look-alike: typed so, it is read as the English word, whose
+    stem ("committe") the index holds."""
+    expected = {m.id for m in real_measures if word.lower() in " ".join([*m.titles, m.description]).lower()}
+    assert expected
+    assert {hit["id"] for hit in search(holder, SearchRequest(q=typed, per_page=100))["hits"]} == expected

@@ -18,6 +18,7 @@ import re
 import unicodedata
 
 from measuresearch.text.analysis import STOP_WORDS, forms, pieces
+from measuresearch.text.writing_systems import lookalike_tables
 from measuresearch.errors import QueryTooComplex
 
 MAX_QUERY_CHARS = 500
@@ -304,9 +305,17 @@ def _chunk_units(chunk):
     return units
 
 
+# a number glued to two Latin letters or more that all look like Cyrillic ones: "53HK" for "53/НК"
+_GLUED_LOOKALIKES = re.compile(r"(\d+)([a-z]{2,})", re.IGNORECASE)
+
+
 def _glued_law(unit):
-    """Return [LawNumber("418-V")] for a word such as "418V", else []."""
-    match = _GLUED_LAW.fullmatch(unit.text) if isinstance(unit, Word) else None
+    """Return [LawNumber("418-V")] for a word such as "418V" or "53HK", else []."""
+    if not isinstance(unit, Word):
+        return []
+    match = _GLUED_LAW.fullmatch(unit.text) or _GLUED_LOOKALIKES.fullmatch(unit.text)
+    if match and match.re is _GLUED_LOOKALIKES and not set(match.group(2).lower()) <= set(lookalike_tables()[0]):
+        match = None
     return [LawNumber(f"{match.group(1)}-{match.group(2)}")] if match else []
 
 

@@ -14,7 +14,7 @@ from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
 from measuresearch.query.matching import is_prefix_word
 from measuresearch.query.parser import Expansion, LawNumber, Phrase
 from measuresearch.text.analysis import (ASCII_GAPS, COMBINING, LAW_HINT, LAW_NUMBER, PLAIN_WORD, WORD, Piece,
-                                          bare_number, forms, law_keys, terms)
+                                          bare_number, forms, has_letters, law_keys, terms)
 from measuresearch.text.writing_systems import LATIN_KEY, fold_readings, lookalike_tables, roman_initials
 
 # The kinds of match, strongest first: a word that matches in several ways
@@ -333,7 +333,7 @@ class QueryWords:
             if hit:
                 return hit, "law_number"
             # another instrument of the number typed (matching.word_terms: its number_term); the whole number marked
-            hit = tables["number"].get(bare_number(keys))
+            hit = tables["number"].get(bare_number(keys)) if has_letters(keys) else None
             return (hit, "number") if hit else None
         # cheapest forms first (cached), romanization keys only when they can matter
         lower, readings, stems = _word_keys(raw)

@@ -17,8 +17,8 @@ import typing
 from whoosh.analysis import Filter, Token, Tokenizer
 from whoosh.lang.stopwords import stoplists
 
-from measuresearch.text.stemming import spelled, stem, stem_variants
-from measuresearch.text.writing_systems import (fold_readings, lookalike_tables, roman_keys, roman_letters,
+from measuresearch.text.stemming import script_of, spelled, stem, stem_variants
+from measuresearch.text.writing_systems import (LATIN_KEY, fold_readings, lookalike_tables, roman_keys, roman_letters,
                                                 typed_roman_keys, written_folded)
 
 # One character of a word: a letter or digit, or a combining mark kept inside the word.
@@ -54,6 +54,12 @@ NUMBER_MARK = "#"
 def number_term(keys):
     """Return the index term of the bare number of a law number's keys (law_keys): "418-v" -> "#418"."""
     return NUMBER_MARK + bare_number(keys)
+
+
+def has_letters(keys):
+    """Return whether a law number's suffix holds a letter ("418-V", "53/НК"): "105-1", "3-10" are an article's or an
+    annex's numbers, which another law number of that bare number does not find."""
+    return any(c.isalpha() for c in keys[0])
 
 
 def law_keys(text):
@@ -129,7 +135,12 @@ def query_roman_keys(raw):
     """Return the romanization keys a query word matches under (none for a word too short to tell)."""
     if len(raw) < ROMAN_LEAST:
         return ()
-    keys = dict.fromkeys(key for reading in fold_readings(raw) for key in typed_roman_keys(reading))
+    readings = fold_readings(raw)
+    own = _own_reading(raw, readings) if len(readings) > 1 else None
+    # the key of the Latin words a Cyrillic word spells, only for a word typed in Cyrillic: "cam" and "ctate",
+    # typed in Latin, are not "сам" and "стате", which would find "SAM" and "state"
+    keys = dict.fromkeys(key for reading in readings for key in typed_roman_keys(reading)
+                         if own in (None, reading) or not key.startswith(LATIN_KEY))
     return tuple(key for key in keys if len(key) >= ROMAN_LEAST)
 
 
@@ -219,7 +230,8 @@ def terms(raw, law, kind):
     (query_terms), so "то" typed in Cyrillic still finds "to".
     """
     if law:
-        return (*law_keys(raw), number_term(law_keys(raw))) if kind == "text" else ()
+        keys = law_keys(raw)
+        return ((*keys, number_term(keys)) if has_letters(keys) else keys) if kind == "text" else ()
     readings = fold_readings(raw)
     if len(readings) > 1:
         own = _own_reading(raw, readings)
@@ -242,16 +254,19 @@ def query_terms(raw, kind):
     A word made only of letters both scripts have is stemmed in the script it
     is written in, and its reading in the other script is kept whole, as the
     index holds a word written in that script (terms): stemming it there would
-    merge words that have nothing in common ("тнеу" and "тне"). A Russian
-    word's stem comes with its variant (stemming.stem_variants).
+    merge words that have nothing in common ("тнеу" and "тне"). Typed in
+    Cyrillic, its Latin reading is also stemmed as English ("сомміттее": the
+    index's "committe" of "committee"). A Russian word's stem comes with its
+    variant (stemming.stem_variants).
     """
     readings = fold_readings(raw)
     if kind == "exact":
         return tuple(dict.fromkeys(spelled(r) for r in readings))
     own = _own_reading(raw, readings) if len(readings) > 1 else readings[0]
     stemmed = [r for r in readings if own in (None, r)]
+    english = [stem(r) for r in readings if r not in stemmed and own is not None and script_of(own) == "cyrillic"]
     # a Russian noun that Snowball stems two ways is looked up under both (stemming.stem_variants)
-    return tuple(dict.fromkeys([*(stem(r) if r in stemmed else r for r in readings),
+    return tuple(dict.fromkeys([*(stem(r) if r in stemmed else r for r in readings), *english,
                                 *(variant for r in stemmed for variant in stem_variants(r))]))
 
 
