@@ -267,3 +267,9 @@ def test_a_description_word_matched_at_either_end_of_its_text_is_marked_in_the_s
         for hit in search(holder, SearchRequest(q=word, per_page=100))["hits"]:
             if any(m["field"] == "description" for m in hit["matched"]):
                 assert "<mark>" in hit["highlights"]["description"], (word, hit["id"], hit["highlights"])
+
+
+def test_a_matched_word_longer_than_the_window_is_cut_into_a_snippet_without_an_error():
+    long = "data" + "x" * 200
+    excerpt = snippet("word " * 80 + long + " end.", QueryWords(parse(long).words()))
+    assert "<mark>" in excerpt

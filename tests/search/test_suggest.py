@@ -165,3 +165,11 @@ def test_a_completion_never_adds_only_a_stop_word(holder, prefix):
     for text in found:
         added = text[len(prefix):].split()
         assert not (text[len(prefix):].startswith(" ") and added and added[-1].lower() in stops), found
+
+
+def test_a_law_numbers_cyrillic_suffix_is_no_stop_word():
+    """"418-В", "55-И": the letter is a suffix, not the preposition "в" or "и"; the completion ends with it."""
+    texts = completions.Texts([], ["Закон № 418-В о связи принят.", "Закон № 418-В", "Указ 55-И регулирует"])
+    assert "418-В" in completions.complete(texts, "418")
+    assert completions.complete(texts, "Закон № 418") == ["Закон № 418-В"]
+    assert completions.complete(texts, "55") == ["55-И"]

@@ -33,12 +33,15 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 # "No.", "№", "Nr." before a number only say that a law number follows.
 _NUMBER_SIGN = re.compile(r"^(?:no\.?|nr\.?|№|n°)$", re.IGNORECASE)
-_NUMBER_PREFIX = re.compile(r"^(?:№|no\.|nr\.|n(?=\d+[-/]))\s*(?=\d)", re.IGNORECASE)
+_NUMBER_PREFIX = re.compile(r"^(?:№|no\.|nr\.)\s*(?=\d)", re.IGNORECASE)
+# "N418-V": a capital N glued before a law number whose suffix is in capitals ("N95-masks" is a word)
+_N_PREFIX = re.compile(r"^N(?=\d+[-/][A-ZА-ЯЁІӘҒҚҢӨҰҮҺ]+$)")
 # "418V", "567II": a number glued to a Roman numeral (Latin letters, or their Cyrillic look-alikes І and Х, or
 # В, which romanizes as V: "418В" for "418-В") is also read as the law number "418-V"; so is a number glued to
-# two Cyrillic letters or more ("53НК" for "53/НК"); other letters ("5G", "3D", "5Г") are left alone.
-_GLUED_LAW = re.compile(r"(\d+)((?=[ivxіхв])x{0,3}(?:ix|iv|[vв]?[iі]{0,3})|x{1,3}|[а-яёәғқңөұүһі]{2,})",
-                        re.IGNORECASE)
+# two capital Cyrillic letters or more ("53НК" for "53/НК"; "100тыс" is a word); other letters ("5G", "3D",
+# "5Г") are left alone.
+_GLUED_LAW = re.compile(r"(\d+)((?=[ivxіхв])x{0,3}(?:ix|iv|[vв]?[iі]{0,3})|x{1,3})", re.IGNORECASE)
+_GLUED_CYRILLIC = re.compile(r"(\d+)([А-ЯЁӘҒҚҢӨҰҮҺІ]{2,})")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -294,7 +297,7 @@ def _special_unit(chunk):
 
 
 def _chunk_units(chunk):
-    chunk = _NUMBER_PREFIX.sub("", chunk)
+    chunk = _N_PREFIX.sub("", _NUMBER_PREFIX.sub("", chunk))
     units, law_end = [], -1
     for piece in pieces(chunk):
         if piece.law:
@@ -305,15 +308,17 @@ def _chunk_units(chunk):
     return units
 
 
-# a number glued to two Latin letters or more that all look like Cyrillic ones: "53HK" for "53/НК"
-_GLUED_LOOKALIKES = re.compile(r"(\d+)([a-z]{2,})", re.IGNORECASE)
+# a number glued to two capital Latin letters or more that all look like Cyrillic ones: "53HK" for "53/НК"
+# ("4th", "10km" are words)
+_GLUED_LOOKALIKES = re.compile(r"(\d+)([A-Z]{2,})")
 
 
 def _glued_law(unit):
     """Return [LawNumber("418-V")] for a word such as "418V" or "53HK", else []."""
     if not isinstance(unit, Word):
         return []
-    match = _GLUED_LAW.fullmatch(unit.text) or _GLUED_LOOKALIKES.fullmatch(unit.text)
+    match = (_GLUED_LAW.fullmatch(unit.text) or _GLUED_CYRILLIC.fullmatch(unit.text)
+             or _GLUED_LOOKALIKES.fullmatch(unit.text))
     if match and match.re is _GLUED_LOOKALIKES and not set(match.group(2).lower()) <= set(lookalike_tables()[0]):
         match = None
     return [LawNumber(f"{match.group(1)}-{match.group(2)}")] if match else []

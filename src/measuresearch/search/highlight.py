@@ -63,7 +63,7 @@ def snippet(text, words, size=SNIPPET_CHARS):
         inside = [(p, u) for p, u, _ in found if start <= p.start and p.end <= start + size]
         covered = {u for _, u in inside}
         if len(covered) > best_score:
-            best, best_score, best_end = start, len(covered), max(p.end for p, _ in inside)
+            best, best_score, best_end = start, len(covered), max((p.end for p, _ in inside), default=0)
     start = _word_start(text, best, spans)
     # the start may move back to a word's beginning: the end still takes in every match the window was chosen for
     end = _word_end(text, max(min(len(text), start + size), best_end), spans)

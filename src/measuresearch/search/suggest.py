@@ -168,8 +168,8 @@ def _past_stop_words(texts, typed, offset, rest):
 def _adds_a_stop_word(typed, rest):
     """Return whether a completion adds a stop word after what was typed ("Kazakhstan are", "закон o"): the next
     word of a text offers nothing to search for when it is one."""
-    if typed[-1:].isalnum() and rest[:1].isalnum():  # the rest finishes the word typed
-        return False
+    if typed[-1:].isalnum() and (rest[:1].isalnum() or rest[:1] in "-/"):  # the rest finishes the word typed, or
+        return False  # its law number ("418" -> "418-В": the В is a suffix, not the preposition)
     added = WORD.findall(rest)
     return bool(added) and any(reading in STOP_WORDS for reading in fold_readings(added[-1]))
 
