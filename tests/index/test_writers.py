@@ -11,9 +11,10 @@ from measuresearch import processes, storage
 from measuresearch.corpus import files as corpus
 from measuresearch.index.build import fingerprints, indexer
 from measuresearch.index.format.records import Records
-from measuresearch.index.format.schema import section_texts
+from measuresearch.index.format.schema import build_schema, document, section_texts
 from measuresearch.index.format.vocabulary import document_words
-from measuresearch.text.writing_systems import fold_readings
+from measuresearch.text.analysis import is_law_number, word_runs
+from measuresearch.text.writing_systems import LATIN_KEY, fold_readings
 from measuresearch.index.format import layout
 from measuresearch.index.build import writers
 from measuresearch.index.engine import IndexHolder
@@ -83,7 +84,11 @@ def test_runs_and_segments_answer_like_one_segment(tmp_path, synthetic_corpus, m
     assert one_results[0]["total"] > 0
     one_words, many_words = (json.loads((layout.current_build(root) / layout.WORDS_FILE).read_text(
         encoding="utf-8")) for root in (tmp_path / "one", many_runs[0]))
-    assert one_words == many_words == brute_force_words(corpus.load(synthetic_corpus))  # each run folds its own words
+    measures = corpus.load(synthetic_corpus)
+    assert one_words == many_words  # each run folds its own words and gathers its own romanization keys
+    assert {key: one_words[key] for key in ("words", "df")} == brute_force_words(measures)
+    assert one_words["romanized"] == brute_force_romanized(measures)
+    assert len(one_words["romanized"]) > 100
 
 
 def brute_force_words(measures):
@@ -96,6 +101,23 @@ def brute_force_words(measures):
         for reading in fold_readings(word):
             readings[reading] += documents
     return {"words": sorted(readings), "df": [readings[word] for word in sorted(readings)]}
+
+
+def brute_force_romanized(measures):
+    """words.json's "romanized": each romanization key of a word of the "roman" field not written in Latin
+    letters (every key but LATIN_KEY's) -> the "text" tokens of the words with that key, from the analyzers."""
+    schema = build_schema()
+    found = collections.defaultdict(set)
+    for measure in measures:
+        for _, words, _ in word_runs(document(measure)["roman"]):
+            for word in words:
+                if word.isascii() or is_law_number(word):
+                    continue
+                tokens = {t.text for t in schema["text"].analyzer(word, mode="index")}
+                for key in (t.text for t in schema["roman"].analyzer(word, mode="index")):
+                    if not key.startswith(LATIN_KEY):
+                        found[key] |= tokens
+    return {key: sorted(found[key]) for key in sorted(found)}
 
 
 def test_fingerprints_of_several_runs_are_those_of_the_records_read_back(synthetic_corpus, many_runs):

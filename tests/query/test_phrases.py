@@ -159,3 +159,30 @@ def test_no_phrase_spans_two_titles_of_a_measure(real_measures, holder, corpus):
     measure = next(m for m in real_measures if len(m.titles) > 1)
     inside = " ".join(_words(measure.titles[1])[:3])
     assert measure.id in {hit["id"] for hit in search(holder, SearchRequest(q=f'"{inside}"'))["hits"]}
+
+
+# Quoted words typed as a romanization spells a Cyrillic title's (BGN/PCGN, or the scholarly "j" and "c"),
+# and the original they stand for, as a reader of the title would pair them.
+ROMANIZED_PHRASES = [
+    ("ob informatizatsii", "Об информатизации"),
+    ("ob informatizacii", "Об информатизации"),
+    ("zakon o valyutnom regulirovanii", "Закон o валютном регулировании"),
+    ("zakon o valjutnom", "Закон o валютном"),
+    ("regulirovanii i valyutnom kontrole", "регулировании и валютном контроле"),
+]
+
+
+@pytest.mark.parametrize("typed, original", ROMANIZED_PHRASES)
+def test_a_phrase_typed_in_latin_letters_finds_the_cyrillic_title(real_measures, holder, typed, original):
+    """The "roman" field keeps no positions: the phrase stands on the "text" positions of the words whose
+    romanization keys it has, so quoting the words finds what typing them without quotes finds, in order."""
+    holding = {m.id for m in real_measures if any(original in title for title in m.titles)}
+    assert holding
+    quoted = search(holder, SearchRequest(q=f'"{typed}"'))
+    assert {hit["id"] for hit in quoted["hits"]} == holding
+    assert {hit["id"] for hit in search(holder, SearchRequest(q=typed))["hits"]} >= holding
+    marked = [re.sub(r"</?mark>", "", m) for hit in quoted["hits"] for title in hit["highlights"]["titles"]
+              for m in re.findall(r"<mark>.*?</mark>", title)]
+    assert {w for w in original.split() if w.lower() not in STOP_WORDS} <= set(marked)  # its words marked
+    reversed_words = " ".join(reversed(typed.split()))
+    assert not {hit["id"] for hit in search(holder, SearchRequest(q=f'"{reversed_words}"'))["hits"]} & holding

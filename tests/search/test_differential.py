@@ -31,7 +31,7 @@ from measuresearch.index.build import indexer
 from measuresearch.query import matching as ms_matching
 from measuresearch.index.format import schema as ms_schema
 from measuresearch.text.analysis import STOP_WORDS
-from measuresearch.text.writing_systems import fold_readings, roman_letters
+from measuresearch.text.writing_systems import LATIN_KEY, fold_readings, roman_letters
 from measuresearch.index.engine import IndexHolder
 from measuresearch.query.parser import parse
 from measuresearch.search.service import SearchRequest, search
@@ -58,6 +58,7 @@ class Corpus:
         self.positions = {}  # id -> {token: [positions]} of the "text" field
         self.roman = {}  # id -> {key} of the "roman" field
         self.exact = {}  # id -> {token} of the "exact" field
+        self.romanized = collections.defaultdict(set)  # romanization key -> "text" tokens of the words keyed so
         for m in measures:
             doc = ms_schema.document(m)
             table = collections.defaultdict(list)
@@ -66,6 +67,14 @@ class Corpus:
             self.positions[m.id] = table
             self.roman[m.id] = {t.text for t in self.schema["roman"].analyzer(doc["roman"], mode="index")}
             self.exact[m.id] = {t.text for t in self.schema["exact"].analyzer(doc["exact"], mode="index")}
+            # a phrase word typed in Latin letters also stands on the "text" tokens of the words (not in
+            # Latin letters) of the "roman" field that have one of its romanization keys
+            for word in re.findall(r"[^\W_]+", doc["roman"]):
+                if not word.isascii():
+                    tokens = {t.text for t in self.schema["text"].analyzer(word, mode="index")}
+                    for key in (t.text for t in self.schema["roman"].analyzer(word, mode="index")):
+                        if not key.startswith(LATIN_KEY):
+                            self.romanized[key] |= tokens
         self.words = sorted({w.lower() for m in measures for w in re.findall(r"[^\W\d_]+", _all_text(m))})
         # what a prefix* or fuzzy~ may stand for: every reading of every indexed word, as the index's
         # vocabulary holds it (the economies' names included; "ва" in "о-ва" is also read "ba")
@@ -91,13 +100,18 @@ class Corpus:
         text, roman = self.alternatives(word)
         return bool(text & self.positions[mid].keys()) or bool(roman & self.roman[mid])
 
+    def phrase_tokens(self, word):
+        text, roman = self.alternatives(word)
+        return text.union(*(self.romanized.get(key, ()) for key in roman))
+
     def has_phrase(self, mid, words):
         """Return True when the phrase's required words stand at their relative offsets in one place.
 
-        Stop words are not required; they keep their place (the offsets of the others count them).
+        Stop words (in any look-alike reading) are not required; they keep their place (the offsets of the others count them). A word
+        stands on its text tokens and on those its romanization keys stand for (self.romanized).
         """
         table = self.positions[mid]
-        required = [(offset, self.alternatives(w)[0]) for offset, w in enumerate(words) if not _is_stop(w)]
+        required = [(offset, self.phrase_tokens(w)) for offset, w in enumerate(words) if not _reads_as_stop(w)]
         if not required:
             return False
         first_offset, first = required[0]
@@ -142,6 +156,11 @@ def _indexed_text(m):
 
 def _is_stop(word):
     return word.lower() in STOP_WORDS
+
+
+def _reads_as_stop(word):
+    """Return whether a phrase word is a stop word in one of its look-alike readings (Latin "o" is "о")."""
+    return any(reading in STOP_WORDS for reading in fold_readings(word.lower()))
 
 
 @pytest.fixture(scope="module")
@@ -304,7 +323,24 @@ def generate_queries(corpus, rng, count=200):
             text = rng.choice((f"No. {number}-{suffix}", f"{number}-{suffix}", f"№ {number}-{suffix}"))
             key = f"{number}-{suffix}".lower()
             queries.append(Query(text, law=(key, number), filters=filters(m)))
+    queries += _romanized_phrases(corpus, rng)
     return [narrow(q, pick()) for q in queries]
+
+
+def _romanized_phrases(corpus, rng, count=20):
+    """Phrases of two or three consecutive words of Cyrillic titles, typed as the romanization spells them."""
+    letters = roman_letters()
+    found = []
+    for mid in sorted(corpus.measures):
+        for title in corpus.measures[mid].titles:
+            tokens = re.findall(r"[^\W\d_]+", title)
+            found += [tokens[i:i + 3] for i in range(len(tokens) - 2)
+                      if all(not w.isascii() for w in tokens[i:i + 3]) and not _is_stop(tokens[i])]
+    queries = []
+    for words in rng.sample(found, min(count, len(found))):
+        phrase = ["".join(letters.get(c, c) for c in w.lower()) for w in words[:rng.randint(2, 3)]]
+        queries.append(Query('"' + " ".join(phrase) + '"', phrase=phrase))
+    return queries
 
 
 def _edits(a, b):
@@ -401,6 +437,13 @@ def test_matching_sets_and_totals_equal_a_brute_force_scan(corpus, relevance_hit
         if result["total"] != len(expected) or set(got) != expected or len(got) != len(set(got)):
             differences.append((query, result["total"], len(expected), sorted(set(got) ^ expected)[:5]))
     assert not differences, f"{len(differences)} of {len(queries)} queries differ: {differences[:5]}"
+    romanized = [q for q in queries if q.phrase and _typed_romanized(corpus, q)]
+    assert sum(1 for q in romanized if relevance_hits(q)[0]["total"]) >= 10  # Cyrillic titles found in Latin
+
+
+def _typed_romanized(corpus, query):
+    """Return whether a phrase query stands on some word only by romanization (not by its own text tokens)."""
+    return any(corpus.phrase_tokens(w) - corpus.alternatives(w)[0] for w in query.phrase if not _is_stop(w))
 
 
 def test_disjunctive_facet_counts_equal_a_brute_force_count(corpus, holder, queries):

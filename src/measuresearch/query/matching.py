@@ -112,8 +112,9 @@ class Evaluation:
     hold what the Whoosh segments hold, as arrays.
     """
 
-    def __init__(self, searcher, lengths, columns):
+    def __init__(self, searcher, lengths, columns, vocabulary=None):
         self.searcher = searcher
+        self.vocabulary = vocabulary  # the build's Vocabulary: the "text" terms of romanization keys
         self.reader = searcher.reader()
         self.size = self.reader.doc_count_all()
         self.lengths = lengths
@@ -162,9 +163,17 @@ class Evaluation:
         return np.logical_or.reduce([self.term_mask(f, t) for f, t in matched_terms(option)])
 
     def _phrase_mask(self, phrase):
-        slots = [(offset, forms(w.text).stems)
+        slots = [(offset, self.phrase_terms(w))
                  for offset, (w, required) in enumerate(zip(phrase.words, phrase.required())) if required]
         return self._slots_mask(slots)
+
+    def phrase_terms(self, word):
+        """Return the "text" terms a phrase word stands on: its stems, and those of the words (in another script)
+        whose romanization keys it has, so that "ob informatizatsii" in quotes finds "Об информатизации"."""
+        found = forms(word.text)
+        if not found.roman or self.vocabulary is None:
+            return found.stems
+        return tuple(dict.fromkeys((*found.stems, *self.vocabulary.romanized_terms(found.roman))))
 
     def adjacent_mask(self, first, second, within=None):
         """Return the documents (of `within`) where a stem of word `first` stands just before one of `second`."""
@@ -270,10 +279,9 @@ class Evaluation:
                 inside = self.option_mask(option)
                 if within is not None:
                     inside = inside & within
-                for word in option.words:
+                for word in option.words:  # where the phrase stands, each of its words scores as typed alone
                     for field, text, boost in word_terms(word):
-                        if field != "roman":
-                            self.term_scores(scores, field, text, boost, only=inside)
+                        self.term_scores(scores, field, text, boost, only=inside)
             else:
                 for field, text, boost in word_terms(option):
                     self.term_scores(scores, field, text, boost, needed=within)
@@ -285,8 +293,8 @@ class Evaluation:
         stems in "text" at 1.0, its unstemmed forms in "exact" at EXACT_BOOST,
         its romanization keys in "roman" at ROMAN_BOOST; a law number its keys
         at LAW_BOOST and its bare number at NUMBER_BOOST), summed over the
-        terms a document has; a phrase's words score their "text" and "exact"
-        terms in the documents where the phrase stands. Proximity: for each
+        terms a document has; a phrase's words score their terms (all three
+        fields) in the documents where the phrase stands. Proximity: for each
         pair of words typed next to each other (parsed.pairs), the documents
         where a stem of the first stands just before a stem of the second score
         the two words' "text" and "exact" terms again, x PROXIMITY_BOOST (Solr's

@@ -111,7 +111,7 @@ class _Evaluated:
         self.parsed = expand(parsed, snapshot.vocabulary)
         self.searcher = snapshot.searcher()
         self.records = snapshot.records
-        self.evaluation = Evaluation(self.searcher, snapshot.lengths, snapshot.columns)
+        self.evaluation = Evaluation(self.searcher, snapshot.lengths, snapshot.columns, snapshot.vocabulary)
         self.matching, self.allowed, self.sets, self.relaxed = _select(
             self.evaluation, snapshot.facets, self.parsed, request)
         self.total = int(self.allowed.sum())

@@ -66,6 +66,11 @@ class ArraySegmentWriter(SegmentWriter):
         self._added = True
         self.docnum += 1
 
+    def field_words(self, name):
+        """Return the words split in an analysed field so far (each once), or [] for another field."""
+        postings = self._postings.get(name)
+        return postings.table.words if postings is not None and postings.analysis else []
+
     def document_frequencies(self):
         """Return {lowercased word: documents} of the words_of field (vocabulary.document_words), once written."""
         return self._vocabulary.document_frequencies() if self._vocabulary else {}

@@ -191,7 +191,8 @@ def _write_run(folder, number, run, shared, measures=None, progress=None):
 
 def _finish(writer, result):
     """Write a writer's segment and check its columns; count the documents of its words (vocabulary.document_words
-    of the sections)."""
+    of the sections), and the "text" terms of the romanization keys of its words (WordCounts.note_romanized)."""
+    result.words.note_romanized(writer.field_words("roman"))  # before the writer drops its postings
     segments = writer.finish_segment()
     for segment in segments:
         posting_columns.check_segment(writer.storage, writer.schema, segment)

@@ -38,8 +38,9 @@ WORK_PREFIX = ".build-"
 # Bumped whenever the schema or the side files change; a service refuses older builds.
 # 10: each title its own section (no phrase spans two titles); 11: a look-alike reading unstemmed; 12: files.json;
 # 13: a word indexed in its own script only, the romanization keys of a Latin word marked (writing_systems.LATIN_KEY);
-# 14: a law number's bare number marked (analysis.NUMBER_MARK); 15: only where its suffix holds a letter
-FORMAT_VERSION = 15
+# 14: a law number's bare number marked (analysis.NUMBER_MARK); 15: only where its suffix holds a letter;
+# 16: words.json's "romanized" (a phrase typed in Latin letters finds a Cyrillic title)
+FORMAT_VERSION = 16
 
 
 def current_build(index_root):
