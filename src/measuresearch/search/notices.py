@@ -75,7 +75,7 @@ def law_number_by_number(typed, number):
     """No measure shown has a law number as typed ("418-VI"): those that match it have its number with another
     suffix."""
     return notice("law_number_by_number", f"No measure shown has the law number “{typed}”: those that match it have "
-                                          f"the number {number} with another suffix or none.") | {
+                                          f"the number {number} with another suffix.") | {
         "typed": typed, "number": number}
 
 
