@@ -168,6 +168,50 @@ def test_a_corpus_file_that_links_to_nothing_is_refused_by_check_and_index_alike
         assert "Traceback" not in err
 
 
+def test_an_indicator_without_dates_or_description_is_checked_and_indexed(tmp_path, capsys):
+    """An indicator may leave out `dates` and `description` (a measure may not): check and index had died with
+    KeyError 'dates' and a traceback. It has no dates, an empty description, and is served so."""
+    import yaml
+
+    from conftest import CORPUS
+
+    from measuresearch.cli.main import main
+    from measuresearch.index.engine import IndexHolder
+    from measuresearch.search.service import SearchRequest, search
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for path in CORPUS.glob("*.yaml"):
+        (folder / path.name).write_bytes(path.read_bytes())
+    document = yaml.safe_load((folder / "kazakhstan.yaml").read_text(encoding="utf-8"))
+    label = "Effective tariff rate (test-only)"
+    document["measures"].append({
+        "id": "kazakhstan-effective-tariff-rate-test-only", "country": "Kazakhstan",
+        "pillar": "Tariffs and trade defence measures applied on Information and Communication Technology (ICT) goods",
+        "sub_pillar": "Effective tariff rate on ICT goods (applied weighted average)", "titles": [label],
+        "kind": "indicator", "values": [{"label": label, "value": 1.53, "unit": "%"}],
+        "source": {"kind": "manual", "name": "test", "url": None, "first_imported": "2026-12-04"},
+        "last_imported": "2026-12-04"})
+    (folder / "kazakhstan.yaml").write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False),
+                                            encoding="utf-8")
+    assert main(["check", "--corpus", str(folder)]) == 0
+    assert main(["index", "--corpus", str(folder), "--index", str(tmp_path / "index")]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    holder = IndexHolder(tmp_path / "index")
+    try:
+        hits = search(holder, SearchRequest(q="effective tariff rate test-only"))["hits"]
+        record = next(hit for hit in hits if hit["id"] == "kazakhstan-effective-tariff-rate-test-only")
+        assert (record["dates"], record["description"], record["year"]) == ([], "", None)
+    finally:
+        holder.close()
+    measure = document["measures"][-1]
+    del measure["kind"], measure["values"]  # a measure must have its dates (and description)
+    (folder / "kazakhstan.yaml").write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False),
+                                            encoding="utf-8")
+    assert main(["check", "--corpus", str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert "missing field 'dates'" in err and "missing field 'description'" in err and "Traceback" not in err
+
+
 @pytest.mark.parametrize("key", ["description", "dates"])
 def test_an_indicator_with_a_null_text_is_refused_by_check_and_index(tmp_path, capsys, key):
     """`description: null` (or `dates: null`) on an indicator passed check and index, then every page that showed

@@ -290,8 +290,12 @@ def _validate_dates(data):
 
 
 def from_dict(data):
-    """Build a Measure from validated plain data, deriving events and year."""
-    events = events_of(data["dates"])
+    """Build a Measure from validated plain data, deriving events and year.
+
+    An indicator may leave out its dates (REQUIRED): it then has none, as `dates: []` says.
+    """
     given = {key: copy.deepcopy(value) for key, value in data.items() if key in FIELDS and key not in DERIVED}
+    given.setdefault("dates", [])
+    events = events_of(given["dates"])
     return Measure(**given, events=events, year=first_year(events))
 
