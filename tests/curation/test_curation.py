@@ -250,7 +250,7 @@ def test_a_proposal_with_an_existing_title_is_an_edit_refused_without_as_edit(ap
     assert edited.edited == {"by": f"proposal {proposal_id}", "on": edited.last_imported, "url": PROPOSAL["source_url"],
                              "replaced": merge.digest(before_edit)}
     assert set(fields) == {"titles", "dates", "description", "coverage", "kind", "status", "values"}
-    changed = {name for name in fields if fields[name] != merge._value_digest(getattr(edited, name))}
+    changed = {name for name in fields if fields[name] != merge.value_digest(getattr(edited, name))}
     assert changed == {"dates", "description", "coverage"}  # EDIT leaves the coverage out
 
 
@@ -683,10 +683,18 @@ def test_an_edit_and_its_pages_sources_outlast_a_page_that_shows_no_sources(api,
     (back,) = _titled(corpus_copy, "Blocking of websites")
     assert back.id == record.id and back.description == kept.description and back.sources == edited
 
-    # a second reader's edit: both addresses follow the page's; the page imported again keeps it
-    second = propose(api, pillar=record.pillar, sub_pillar=record.sub_pillar, titles=record.titles,
-                     dates=record.dates, description="Test-only text: a second reader's account.",
-                     coverage=record.coverage, source_url="https://example.org/test-only/second-reader")
+    # a second reader's edit, sent once the index shows the first: both addresses follow the page's; the page
+    # imported again keeps it
+    indexer.build(corpus_copy, tmp_path / "rebuilt")
+    rebuilt = IndexHolder(tmp_path / "rebuilt")
+    subs = reports.from_config(Config(corpus="corpus", index="unused", data=str(data), report_limit=0))
+    try:
+        second = propose(falcon.testing.TestClient(create_app(rebuilt, subs)), pillar=record.pillar,
+                         sub_pillar=record.sub_pillar, titles=record.titles, dates=record.dates,
+                         description="Test-only text: a second reader's account.", coverage=record.coverage,
+                         source_url="https://example.org/test-only/second-reader")
+    finally:
+        rebuilt.close()
     assert run(capsys, "proposals", "--data", str(data), "accept", str(second), "--corpus", str(corpus_copy),
                "--as-edit")[0] == 0
     twice = [*edited, "https://example.org/test-only/second-reader"]
@@ -865,3 +873,98 @@ def test_the_queue_shows_the_sources_an_accept_writes_and_an_edit_that_changes_n
     (queued,) = [p for p in json.loads(out)["proposals"] if p["id"] == third]
     assert {c["field"]: c["new"] for c in queued["edit_of"]["changes"]}["sources"] == [
         PROPOSAL["source_url"], "https://example.org/amended"]
+
+
+def _advertisement_law(folder):
+    (record,) = [m for m in corpus.load(folder) if m.titles == ["Advertisement Law"]]
+    return record
+
+
+def _edit_fields(record, **change):
+    """A reader's edit of a record: its fields as the form sends them, some changed."""
+    return {"pillar": record.pillar, "sub_pillar": record.sub_pillar, "titles": record.titles,
+            "dates": record.dates, "description": record.description, "coverage": record.coverage, **change}
+
+
+def test_a_new_measure_under_titles_several_records_share_is_no_edit_of_either(api, data, corpus_copy, capsys):
+    """The seed page has two "Presence of Internet shutdowns" entries: a third with that title and a description
+    neither has is a new measure (as a page listing all three imports it), not an edit of the closest one, which
+    `--as-edit` used to overwrite. A proposal close to one of them is still an edit of that one."""
+    shutdowns = [m for m in corpus.load(corpus_copy) if m.sub_pillar == "Presence of Internet shutdowns"]
+    assert len(shutdowns) == 2 and shutdowns[0].titles == shutdowns[1].titles
+    new = propose(api, pillar="Content access", sub_pillar="Presence of Internet shutdowns",
+                  titles=shutdowns[0].titles, dates=["Reported in 2024"], description=(
+                      "Mobile internet was cut in one region for three days after protests (test-only)."))
+    close = propose(api, **_edit_fields(shutdowns[1], description=shutdowns[1].description + " (test-only)"))
+    status, out, err = run(capsys, "proposals", "--data", str(data), "--corpus", str(corpus_copy), "--json")
+    queued = {p["id"]: p for p in json.loads(out)["proposals"]}
+    assert queued[new]["edit_of"] is None
+    assert queued[close]["edit_of"]["id"] == shutdowns[1].id
+    status, out, err = run(capsys, "proposals", "--data", str(data), "accept", str(new), "--corpus", str(corpus_copy))
+    assert status == 0, err
+    after = {m.id: m for m in corpus.load(corpus_copy)}
+    assert all(after[m.id] == m for m in shutdowns)  # both DTI records as they were
+    assert [m.dates for m in after.values() if m.sub_pillar == "Presence of Internet shutdowns"
+            and m.id not in {s.id for s in shutdowns}] == [["Reported in 2024"]]
+
+
+def test_an_edit_accepted_after_another_writes_only_what_its_reader_changed(api, data, corpus_copy, capsys):
+    """Two readers correct one record from the same page, one its description, one its date line: accepting both,
+    in either order, keeps both corrections (the second used to write back the description the first replaced)."""
+    law = _advertisement_law(corpus_copy)
+    described = propose(api, **_edit_fields(law, description=law.description + " (test-only: corrected)"))
+    dated = propose(api, **_edit_fields(law, dates=["Since December 2003, last amended in 2024"]))
+    for proposal_id in (described, dated):
+        status, out, err = run(capsys, "proposals", "--data", str(data), "accept", str(proposal_id), "--as-edit",
+                               "--corpus", str(corpus_copy))
+        assert status == 0, err
+    now = _advertisement_law(corpus_copy)
+    assert now.id == law.id
+    assert (now.description, now.dates) == (law.description + " (test-only: corrected)",
+                                            ["Since December 2003, last amended in 2024"])
+
+
+def test_an_edit_sent_before_a_page_update_keeps_the_page_s_new_date_line(api, data, corpus_copy, capsys,
+                                                                          tmp_path):
+    """A reader corrects the description; the DTI page then adds "last amended in March 2024" and is imported; the
+    curator accepts the correction: the record has both, and importing the page again keeps both."""
+    law = _advertisement_law(corpus_copy)
+    corrected = propose(api, **_edit_fields(law, description=law.description + " (test-only: corrected)"))
+    seed = (ROOT / "tests" / "data" / "dti_kazakhstan.txt").read_text(encoding="utf-8")
+    assert seed.count("Since December 2003\n") == 1
+    page = tmp_path / "kazakhstan-page.txt"
+    page.write_text(seed.replace("Since December 2003\n", "Since December 2003, last amended in March 2024\n"),
+                    encoding="utf-8")
+    status, out, err = run(capsys, "import", str(page), "--out", str(corpus_copy))
+    assert status == 0 and "1 changed" in out, (out, err)
+    status, out, err = run(capsys, "proposals", "--data", str(data), "--corpus", str(corpus_copy))
+    assert "Since December 2003, last amended in March 2024" not in out  # the date line is no change of the edit
+    status, out, err = run(capsys, "proposals", "--data", str(data), "accept", str(corrected), "--as-edit",
+                           "--corpus", str(corpus_copy))
+    assert status == 0, err
+    expected = (law.description + " (test-only: corrected)", ["Since December 2003, last amended in March 2024"])
+    assert (_advertisement_law(corpus_copy).description, _advertisement_law(corpus_copy).dates) == expected
+    status, out, err = run(capsys, "import", str(page), "--out", str(corpus_copy))
+    assert status == 0, err
+    assert (_advertisement_law(corpus_copy).description, _advertisement_law(corpus_copy).dates) == expected
+
+
+def test_an_edit_of_a_field_changed_since_it_was_sent_is_refused_with_a_caution(api, data, corpus_copy, capsys):
+    """Two readers rewrite the same description differently: once one is accepted, the other would undo it. The
+    queue cautions, and the accept refuses it; the record keeps the first correction."""
+    law = _advertisement_law(corpus_copy)
+    first = propose(api, **_edit_fields(law, description=law.description + " (test-only: first)"))
+    second = propose(api, **_edit_fields(law, description=law.description + " (test-only: second)"))
+    status, out, err = run(capsys, "proposals", "--data", str(data), "--corpus", str(corpus_copy))
+    # the queue shows the long description from a little before where it changes, not two equal beginnings
+    assert "(test-only: first)" in out and "(test-only: second)" in out
+    assert run(capsys, "proposals", "--data", str(data), "accept", str(first), "--as-edit",
+               "--corpus", str(corpus_copy))[0] == 0
+    status, out, err = run(capsys, "proposals", "--data", str(data), "--corpus", str(corpus_copy))
+    assert f"caution: it changes description of {law.id}, which an import or another accepted edit" in out
+    before = corpus.load(corpus_copy)
+    status, out, err = run(capsys, "proposals", "--data", str(data), "accept", str(second), "--as-edit",
+                           "--corpus", str(corpus_copy))
+    assert status != 0 and "would undo that" in err and "nothing was written" in err
+    assert corpus.load(corpus_copy) == before
+    assert _advertisement_law(corpus_copy).description.endswith("(test-only: first)")

@@ -186,9 +186,17 @@ def _edit_lines(edit):
     what = "accept with --as-edit" if edit["changes"] else "it changes nothing: reject it"
     lines = [f"    edit of {edit['id']} ({_one_line(edit['title'], 60)}); {what}"]
     for change in edit["changes"]:
-        lines += [f"      {change['field']}: {_one_line(str(change['old']))}",
-                  f"      {' ' * len(change['field'])}  -> {_one_line(str(change['new']))}"]
+        old, new = _differing(" ".join(str(change["old"]).split()), " ".join(str(change["new"]).split()))
+        lines += [f"      {change['field']}: {old}", f"      {' ' * len(change['field'])}  -> {new}"]
     return lines
+
+
+def _differing(old, new, width=100, before=30):
+    """Return two one-line texts cut to `width`, from a little before where they first differ (a long description
+    cut at its start showed two equal beginnings, hiding the change)."""
+    same = next((i for i, (a, b) in enumerate(zip(old, new)) if a != b), min(len(old), len(new)))
+    start = max(0, same - before) if max(len(old), len(new)) > width else 0
+    return tuple(("…" if start else "") + _one_line(text[start:], width) for text in (old, new))
 
 
 def cmd_backup(args):

@@ -54,6 +54,18 @@ def title_key(measure):
     return (measure.pillar, measure.sub_pillar, tuple(fold(t) for t in measure.titles))
 
 
+def may_be(measure, candidates):
+    """Return the candidates (records with the measure's pillar, sub-pillar and titles) that the measure may be.
+
+    Titles one record has identify it, whatever its description says. Titles several records share (the DTI's
+    "Presence of Internet shutdowns" entries) do not: the measure may be those whose description is close
+    enough to pair on a re-import (DESCRIPTION_CUTOFF), and is another measure if none is.
+    """
+    if len(candidates) <= 1:
+        return list(candidates)
+    return [c for c in candidates if similarity(c.description, measure.description) >= DESCRIPTION_CUTOFF]
+
+
 def changes(old, new):
     """Return [(field, old value, new value)] for the compared fields that differ."""
     return [(name, getattr(old, name), getattr(new, name)) for name in COMPARED

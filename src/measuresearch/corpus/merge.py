@@ -152,7 +152,8 @@ def _other_kind(old, added, path, problems, grown=None):
         by_key.setdefault(identity.title_key(record), []).append(record)
     kept, unchanged = [], 0
     for measure in added:
-        others = [r for r in by_key.get(identity.title_key(measure), []) if kind_of(r) not in (None, kind_of(measure))]
+        others = identity.may_be(measure, [r for r in by_key.get(identity.title_key(measure), [])
+                                           if kind_of(r) not in (None, kind_of(measure))])
         same = next((r for r in others if not _says_else(r, measure)), None)
         if not others:
             kept.append(measure)
@@ -320,15 +321,15 @@ def _kept(before, page, today):
 
 # The fields an accepted edit keeps one digest each of, as it found them (edited["fields"]): the sources only
 # grow, apart (_with_sources).
-_EDIT_FIELDS = tuple(name for name in identity.COMPARED if name != "sources")
+EDIT_FIELDS = tuple(name for name in identity.COMPARED if name != "sources")
 
 
-def _field_digests(measure):
+def field_digests(measure):
     """Return {field: the SHA-1 of its value} of a measure's compared fields but its sources."""
-    return {name: _value_digest(getattr(measure, name)) for name in _EDIT_FIELDS}
+    return {name: value_digest(getattr(measure, name)) for name in EDIT_FIELDS}
 
 
-def _value_digest(value):
+def value_digest(value):
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
@@ -342,18 +343,18 @@ def _merged_edit(before, page, today):
     on the page as it is now, so that importing it again keeps it.
     """
     found = (before.edited or {}).get("fields")
-    if not isinstance(found, dict) or set(found) != set(_EDIT_FIELDS):
+    if not isinstance(found, dict) or set(found) != set(EDIT_FIELDS):
         return None
     if (before.pillar, before.sub_pillar) != (page.pillar, page.sub_pillar):
         return None
-    on_page = {name for name in _EDIT_FIELDS if _value_digest(getattr(page, name)) != found[name]}
-    edited = {name for name in _EDIT_FIELDS if _value_digest(getattr(before, name)) != found[name]}
+    on_page = {name for name in EDIT_FIELDS if value_digest(getattr(page, name)) != found[name]}
+    edited = {name for name in EDIT_FIELDS if value_digest(getattr(before, name)) != found[name]}
     if not on_page or on_page & edited:
         return None
     taken = {name: getattr(page, name) for name in on_page}
     if "dates" in on_page:
         taken.update(events=page.events, year=page.year)
-    mark = {**before.edited, "fields": {**found, **{name: _value_digest(value) for name, value in taken.items()
+    mark = {**before.edited, "fields": {**found, **{name: value_digest(value) for name, value in taken.items()
                                                      if name in found}},
             "replaced": digest(dataclasses.replace(page, sources=[]))}
     return dataclasses.replace(before, **taken, sources=_with_sources(page, before.sources).sources, edited=mark,
@@ -374,9 +375,11 @@ def _with_sources(measure, stored):
 def _refuse_edits(path, old, incoming, problems):
     """Refuse a proposal accepted as new whose identity is a record's (one accepted meanwhile, or since it was
     listed): it is an edit of that record, seen here under the import lock."""
-    by_key = {identity.title_key(record): record for record in old}
+    by_key = {}
+    for record in old:
+        by_key.setdefault(identity.title_key(record), []).append(record)
     for measure in incoming:
-        record = by_key.get(identity.title_key(measure))
+        record = next(iter(identity.may_be(measure, by_key.get(identity.title_key(measure), []))), None)
         if record is not None:
             problems.append(Problem(str(path), 0, (
                 f"{measure.source['name']} is an edit of {record.id}, which has its sub-pillar and titles; "
@@ -425,7 +428,7 @@ def _edit(path, country, old, tombstones, proposal, run, problems):
     first = (target.edited or {}).get("replaced") or digest(target)  # the text of its source, before any edit
     edited = {"by": proposal.source["name"], "on": run.today, "url": proposal.source["url"], "replaced": first}
     # and each field as the source had it (_merged_edit), unless an edit made before they were kept came first
-    fields = (target.edited or {}).get("fields") if target.edited else _field_digests(target)
+    fields = (target.edited or {}).get("fields") if target.edited else field_digests(target)
     if fields:
         edited["fields"] = fields
     # its source stays what it was, none included: the edit is told by `edited`

@@ -54,6 +54,13 @@ def accept(store, proposal_id, corpus_dir, as_edit=False, today=None):
     if moved and (target or as_edit):
         raise Conflict(f"proposal {proposal_id} {moved}; nothing was written: reject it (the reader may send it "
                        "again)" + ("" if target else ", or accept it without --as-edit as a new measure"))
+    rebased, target, conflicts = edits.rebase(proposal["proposal"], checked, target)
+    if conflicts:
+        raise Conflict(f"proposal {proposal_id} {edits.conflict_text(target[0].id, conflicts)}; nothing was "
+                       "written: reject it (the reader may send it again)")
+    if rebased is not checked:  # the fields the reader left alone, as the record has them now
+        measure = model.from_dict({**rebased, "sources": measure.sources, "last_imported": day,
+                                   "source": measure.source})
     if target and not as_edit:
         fields = ", ".join(name for name, _, _ in target[1]) or "nothing"
         raise Conflict(f"proposal {proposal_id} is an edit of {target[0].id} (changes: {fields}); "

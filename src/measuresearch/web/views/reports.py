@@ -104,7 +104,8 @@ def _add_proposal(holder, subs, req, data):
     accept refuses it once it would edit another measure (curation/decisions.py)."""
     record, source_url, email = submissions.check_proposal(data, subs.names())
     target = edits.edit_of(record, admin.records_of(holder, record["country"], record["sub_pillar"]))
-    sent = {"source_url": source_url, "sent_edit_of": target[0].id if target else None}
+    sent = {"source_url": source_url, "sent_edit_of": target[0].id if target else None,
+            "sent_base": edits.sent_base(target)}
     return subs.store.add_proposal({**record, **sent}, email, subs.client(req), subs.limit)
 
 
