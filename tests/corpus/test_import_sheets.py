@@ -78,6 +78,30 @@ def test_map_names_other_columns(tmp_path, seed_measures):
         sheets.parse_mapping(["Measure=title_text"])
 
 
+@pytest.mark.parametrize("maps, missing", [
+    (["Linkss=sources"], "'Linkss'"),
+    (["Coverage (detailled)=coverage"], "'Coverage (detailled)'"),
+    (["Linkss=sources", "Coverage (detailled)=coverage"], "'Coverage (detailled)', 'Linkss'"),
+    (["Descripton=description"], "'Descripton'"),
+])
+def test_a_map_naming_a_column_the_header_lacks_is_refused_for_every_field(tmp_path, seed_measures, maps, missing):
+    """An optional field's mapped column missing had been ignored: its values, even the default Coverage, dropped."""
+    rows = [row + [row[6], "https://example.org/law"] for row in _rows(seed_measures[:2])]
+    sheet = _csv(tmp_path / "mapped.csv", HEADER + ["Coverage (detailed)", "Links"], rows)
+    with pytest.raises(InputProblems) as caught:
+        importer.import_files([sheet], tmp_path / "out", mapping=sheets.parse_mapping(maps))
+    [problem] = [str(p) for p in caught.value.problems]
+    assert problem.startswith(f"{sheet}:1: header row: no column {missing} (columns: 'Country',"), problem
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.yaml"))
+    # spelled as the header has it, the mapped columns are read
+    fixed = [item.replace("Linkss", "Links").replace("detailled", "detailed").replace("Descripton", "Description")
+             for item in maps]
+    importer.import_files([sheet], tmp_path / "out", mapping=sheets.parse_mapping(fixed))
+    stored = corpus.load(tmp_path / "out")
+    assert [m.sources for m in stored] == [["https://example.org/law"] if "Linkss=sources" in maps else []] * 2
+    assert [m.coverage for m in stored] == [m.coverage for m in seed_measures[:2]] and stored[0].coverage
+
+
 def test_a_sheet_with_bad_rows_is_refused_naming_sheet_row_and_column(tmp_path, seed_measures):
     rows = _rows(seed_measures[:4])
     rows[1][1] = "Data policies"  # row 3: unknown pillar

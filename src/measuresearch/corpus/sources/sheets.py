@@ -3,8 +3,9 @@
 The header names the columns; by default Country, Pillar, Sub-pillar, Title,
 Date, Description, Coverage and Sources (any case; plurals too; Coverage and
 Sources may be left out). `--map COLUMN=field` names another column for a
-field. A Title, Date or Sources cell may hold several lines, one title, date
-line or http(s) address each. Every problem names the sheet, row and column.
+field; a COLUMN the header lacks is refused, whatever the field. A Title, Date
+or Sources cell may hold several lines, one title, date line or http(s)
+address each. Every problem names the sheet, row and column.
 Sheets hold measures: a numeric indicator's values (kind, values, status)
 have no columns, as no sheet of the DTI's shows how it would write them.
 An .xlsx is read by the rows it holds, never by the dimension it declares
@@ -103,7 +104,7 @@ def _columns(header, mapping):
         index = next((position[_normal(s)] for s in spellings if _normal(s) in position), None)
         if index is not None:
             found[field] = index
-        elif field in REQUIRED:
+        elif field in REQUIRED or field in mapping:  # a column --map names is never left out without a word
             missing.append(spellings[0])
     return found, missing
 
