@@ -299,3 +299,49 @@ def test_a_coverage_line_without_its_coverage_is_refused_not_read_as_description
     assert len(problems) == 1 and problems[0].startswith(f"page.txt:{at + 1}: ") and "no coverage" in problems[0]
     cut, problems = _read("\n".join([*lines[:at], bare]))  # the page ends there
     assert len(problems) == 1 and "is the page cut off here?" in problems[0]
+
+
+def test_a_copy_cut_inside_a_description_is_refused_not_imported():
+    """The real seed page cut at every seventh word inside a sentence of each description line (no line break after
+    it, as a file cut at a number of bytes ends): each copy is refused, naming the page's end, where the record would have lost the end
+    of its description and its coverage. The whole page is read with or without its last line break."""
+    seed = SEED.read_text(encoding="utf-8")
+    whole, problems = _read(seed)
+    assert problems == [] and _read(seed.rstrip("\n"))[1] == []
+    descriptions = {line for m in whole for paragraph in m.description.split("\n") for line in [paragraph] if line}
+    cuts, offset = [], 0
+    for line in seed.split("\n"):
+        if line in descriptions:
+            # inside a sentence: a copy cut just after a full stop reads as a whole description (a limit)
+            cuts += [offset + n for n, char in enumerate(line) if char == " " and n > 0
+                     and line[n - 1] not in ".!?:;"][::7]
+        offset += len(line) + 1
+    assert len(cuts) > 50
+    for cut in cuts:
+        measures, problems = _read(seed[:cut])
+        assert problems, (seed[cut - 40:cut], [m.description[-40:] for m in measures[-1:]])
+        assert any("is the copy cut off?" in p for p in problems), problems
+
+
+def test_a_last_description_line_about_coverage_stays_in_the_description():
+    """In an entry without a coverage line, a description's last sentence that begins with "Coverage" is no
+    coverage ("of the rule extends to online sellers." had become one); "Coverage Online sellers" still is."""
+    page = ("KAZAKHSTAN\nSince 2016\nPillar Content access  |  Sub-pillar S\nLaw on Advertising\n"
+            "Comparative advertising is prohibited.\n{last}\n\nKAZAKHSTAN\nSince 2017\n"
+            "Pillar Content access  |  Sub-pillar T\nLaw on Communications\nNetworks may be suspended.\n"
+            "Coverage Horizontal\n")
+    sentence = "Coverage of the rule extends to online sellers."
+    first, second = _read(page.format(last=sentence))[0]
+    assert (first.description, first.coverage) == ("Comparative advertising is prohibited.\n" + sentence, None)
+    assert second.coverage == "Horizontal"
+    first, _ = _read(page.format(last="Coverage Online sellers"))[0]
+    assert (first.description, first.coverage) == ("Comparative advertising is prohibited.", "Online sellers")
+
+
+@pytest.mark.parametrize("footer", ["Showing 1 to 1 of 1 entries", "Showing 1 to 10 of 1,215 entries",
+                                    "Showing 1 to 3 of 3 entries (filtered from 1,215 total entries)"])
+def test_the_tables_footer_under_the_last_entry_is_furniture(footer):
+    # under an entry without a coverage line it had been read as the end of the description
+    m = _one("KAZAKHSTAN\nSince 2016\nPillar Content access  |  Sub-pillar S\nLaw on Advertising\n"
+             f"Comparative advertising is prohibited.\n\n{footer}\n")
+    assert (m.description, m.coverage) == ("Comparative advertising is prohibited.", None)

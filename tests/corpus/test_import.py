@@ -155,6 +155,13 @@ def test_a_page_cut_off_in_its_last_entry_is_refused_and_the_stored_measure_kept
     before = _files(out)
     with pytest.raises(InputProblems) as refused:
         _reimport(tmp_path, out, _cut_seed(where))
+    # refused by the page's reading (a page ending inside a description, without a line break) or by the
+    # comparison with the stored record (the rest of the record kept)
+    (problem,) = refused.value.problems
+    assert "is the copy cut off" in str(problem)
+    assert _files(out) == before
+    with pytest.raises(InputProblems) as refused:  # a line break after the cut: the stored record tells
+        _reimport(tmp_path, out, _cut_seed(where) + "\n")
     (problem,) = refused.value.problems
     assert "is the copy cut off there?" in str(problem) and "nothing was changed" in str(problem)
     assert _files(out) == before

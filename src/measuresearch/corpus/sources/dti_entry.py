@@ -85,9 +85,13 @@ def read_body(lines, first, end, date_count, skip, foreign, indicator_pillar=Fal
         if coverage and _next_is_number(lines, i + 1, end):
             coverage = None  # a label such as "Coverage rate of zero tariffs" over its number
         elif coverage and (_coverage_below(lines, i + 1, end, skip)
-                           or (sum(1 for _, line in content if line) <= date_count and _sentence(text))):
+                           or (sum(1 for _, line in content if line) <= date_count and _sentence(text))
+                           or (_sentence(text) and _SENTENCE_END.search(text) and not _tail_below(lines, i + 1, end,
+                                                                                                  skip))):
             # a description that begins "Coverage of this law ...": the coverage is further down, or
-            # this sentence stands where the description must (right after the titles, one per date line)
+            # this sentence stands where the description must (right after the titles, one per date line);
+            # or one that ends so ("Coverage of the rule extends to online sellers."), in an entry without
+            # a coverage line (nothing after it but blank lines and furniture)
             coverage = None
         elif coverage or _SOURCE.match(text) or _SHOW_MORE.match(text):  # is_tail(text), its coverage matched
             if coverage:
@@ -147,6 +151,16 @@ def _coverage_below(lines, start, end, skip):
         if _COVERAGE.match(text) and not _next_is_number(lines, n + 1, end):
             return True
     return False
+
+
+def _tail_below(lines, start, end, skip):
+    """Return whether any line but blank lines and furniture follows in the entry."""
+    return any(lines[n].strip() and not skip(lines[n].strip()) for n in range(start, end))
+
+
+def ends_like_a_sentence(text):
+    """Return whether a description's line ends as a paragraph does (a full stop, a question mark, an address...)."""
+    return bool(_SENTENCE_END.search(text))
 
 
 def _next_is_number(lines, start, end):

@@ -13,7 +13,7 @@ or a problem with its line: nothing is absorbed or dropped.
 import dataclasses
 import re
 
-from measuresearch.corpus.sources.dti_entry import Body, EntryError, is_tail, read_body
+from measuresearch.corpus.sources.dti_entry import Body, EntryError, ends_like_a_sentence, is_tail, read_body
 from measuresearch.domain import taxonomy
 from measuresearch.domain.model import DATE_KEYWORDS, FIELDS, MONTHS, NOT_AVAILABLE, DateError, Measure, events_of, \
     first_year, measure_id
@@ -44,9 +44,15 @@ def _squash(line):
     return " ".join(line.split()).lower()
 
 
+# The table's own footer under its last entry, "Showing 1 to 10 of 15 entries" (with "(filtered from N total
+# entries)" after a search)
+_TABLE_FOOTER = re.compile(r"showing \d[\d,]* to \d[\d,]* of \d[\d,]* entries(?: \(filtered from \d[\d,]* total "
+                           r"entries\))?")
+
+
 def is_furniture(line):
     """Return True for page navigation lines such as "Browse Database"."""
-    return len(line) < 80 and _squash(line) in FURNITURE
+    return len(line) < 120 and (_squash(line) in FURNITURE or _TABLE_FOOTER.fullmatch(_squash(line)) is not None)
 
 
 def _skip(text):
@@ -210,7 +216,29 @@ def parse_entries(text, path="<page>", names=None, economy=None):
             continue
         entry.path = path
         entries.append(entry)
+    if entries and len(entries) == len(found):
+        problems.extend(_cut_off(text, lines, entries[-1], path))
     return entries, problems
+
+
+def _cut_off(text, lines, last, path):
+    """Return [a problem] when the page ends inside its last entry's description, else [].
+
+    A copy cut short (a file cut at a number of bytes, a selection stopped early) ends inside the description of
+    its last entry, which then has no coverage line, and without a line break: "... discrediting their honour".
+    A whole copy ends with a line break, or with its last entry's coverage, or with the page's furniture, or
+    with a description's last sentence.
+    """
+    body = last.measure
+    if text.endswith(("\n", "\r")) or body.coverage is not None or body.sources or body.kind != "measure":
+        return []
+    tail = next((line.strip() for line in reversed(lines) if line.strip()), "")
+    if is_furniture(tail) or ends_like_a_sentence(tail) or tail not in body.description:
+        return []
+    return [Problem(path, len(lines), (
+        f"the page ends inside the description of its last entry ({tail[-60:]!r}), with no coverage line and no line "
+        "break after it: is the copy cut off? Copy the page again to its end; if the page does end so, end the file "
+        "with a line break"))]
 
 
 def _preamble(lines, top, names, path):
