@@ -9,6 +9,7 @@ from measuresearch.corpus import files as corpus
 from measuresearch.corpus.sources import dti_page as dti
 from measuresearch.corpus import importer
 from measuresearch.corpus.sources import sheets
+from measuresearch.cli.main import main
 from measuresearch.errors import InputProblems
 
 from conftest import SEED
@@ -100,6 +101,47 @@ def test_a_map_naming_a_column_the_header_lacks_is_refused_for_every_field(tmp_p
     stored = corpus.load(tmp_path / "out")
     assert [m.sources for m in stored] == [["https://example.org/law"] if "Linkss=sources" in maps else []] * 2
     assert [m.coverage for m in stored] == [m.coverage for m in seed_measures[:2]] and stored[0].coverage
+
+
+CUT_ROW = 'Kazakhstan,Content access,Restrictions on online advertising,Advertisement Law,Since December 2003,'
+
+
+@pytest.mark.parametrize("rows, row, line", [
+    (CUT_ROW + '"Comparative advertising is prohibited. Advertisement must be reliable and recogn', 2, 2),
+    (CUT_ROW + '"Comparative advertising is prohibited.\nAdvertisement must be', 2, 2),
+    # the row before holds cells of two lines; the cut row begins on line 6, its cut cell on line 8
+    ('Kazakhstan,Content access,Restrictions on online advertising,"Advertisement Law\r\nMass Media Law",'
+     '"Since December 2003\r\nSince July 1999","Two\r\nlines.",Horizontal\r\n'
+     'Kazakhstan,Content access,Restrictions on online advertising,"Law on Communications\r\nThird\r\nline",'
+     'Since 2004,"A description ""quoted"" and cut', 3, 8),
+])
+def test_a_csv_cut_inside_a_quoted_cell_is_refused_naming_the_line_of_the_quote(tmp_path, capsys, rows, row, line):
+    """A quoted cell never closed (a file cut short) had been kept cut, the run exiting 0."""
+    sheet = tmp_path / "cut.csv"
+    sheet.write_text(",".join(HEADER) + "\n" + rows, encoding="utf-8", newline="")
+    with pytest.raises(InputProblems) as caught:
+        importer.import_files([sheet], tmp_path / "out")
+    assert [str(p) for p in caught.value.problems] == [
+        f"{sheet}:{row}: the quoted cell that begins on line {line} is never closed: the file ends inside it "
+        "(was it cut short?)"]
+    assert main(["import", str(sheet), "--out", str(tmp_path / "out")]) == 1
+    assert "Traceback" not in capsys.readouterr().err
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.yaml"))
+
+
+def test_a_csv_with_text_after_a_closing_quote_is_refused_and_a_well_formed_one_read_whole(tmp_path):
+    """csv's strict mode refuses a quote inside a quoted cell left single (its text had been glued silently)."""
+    sheet = tmp_path / "quotes.csv"
+    sheet.write_text(",".join(HEADER) + "\n" + CUT_ROW + '"He said "hi" there.",Horizontal\n', encoding="utf-8")
+    with pytest.raises(InputProblems, match=rf"quotes.csv:2: line 2 is not well-formed CSV: ',' expected after '\"'"):
+        importer.import_files([sheet], tmp_path / "out")
+    # doubled quotes, a quote inside an unquoted cell, a quoted last cell with no line break after it: read as written
+    sheet.write_text(",".join(HEADER) + "\r\n" + CUT_ROW.replace("Advertisement Law", 'The 5" Law') +
+                     '"He said ""hi"" there.","Horizontal"', encoding="utf-8", newline="")
+    importer.import_files([sheet], tmp_path / "out")
+    [measure] = corpus.load(tmp_path / "out")
+    assert (measure.titles, measure.description, measure.coverage) == (['The 5" Law'], 'He said "hi" there.',
+                                                                       "Horizontal")
 
 
 def test_a_sheet_with_bad_rows_is_refused_naming_sheet_row_and_column(tmp_path, seed_measures):

@@ -10,7 +10,9 @@ Sheets hold measures: a numeric indicator's values (kind, values, status)
 have no columns, as no sheet of the DTI's shows how it would write them.
 An .xlsx is read by the rows it holds, never by the dimension it declares
 (`A1:XFD1048576` in a small file), at most limits.SHEET_ROWS rows and
-limits.SHEET_COLUMNS columns, after its unpacked size is checked.
+limits.SHEET_COLUMNS columns, after its unpacked size is checked. A .csv is
+read strictly: a quoted cell never closed (a file cut short) is refused, never
+kept cut.
 """
 
 import csv
@@ -20,7 +22,7 @@ import zipfile
 from measuresearch.domain import limits
 
 from measuresearch.corpus.sources.dti_page import Entry
-from measuresearch.errors import Problem
+from measuresearch.errors import InputProblems, Problem
 from measuresearch.domain.fields import BY_NAME, SHEET_COLUMNS
 from measuresearch.domain import model
 from measuresearch.domain.model import SOURCE_URL, DateError, Measure, events_of, first_year, measure_id
@@ -53,7 +55,10 @@ def read_sheet(path, names, mapping=None, progress=None):
     """Read every sheet of a file; return (entries, problems)."""
     entries, problems = [], []
     for label, rows in _sheets(path):
-        sheet_entries, sheet_problems = _read_rows(label, rows, names, mapping or {}, progress)
+        try:
+            sheet_entries, sheet_problems = _read_rows(label, rows, names, mapping or {}, progress)
+        except InputProblems as exc:  # a .csv that stops being CSV (_csv_rows): none of its rows is imported
+            sheet_entries, sheet_problems = [], exc.problems
         entries.extend(sheet_entries)
         problems.extend(sheet_problems)
     return entries, problems
@@ -63,7 +68,7 @@ def _sheets(path):
     path = str(path)
     if path.lower().endswith(".csv"):
         with open(path, encoding="utf-8-sig", newline="") as handle:
-            yield path, csv.reader(handle)
+            yield path, _csv_rows(path, handle)
         return
     import openpyxl
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -74,6 +79,54 @@ def _sheets(path):
             yield f"{path}[{sheet.title}]", (row[:limits.SHEET_COLUMNS] for row in sheet.iter_rows(values_only=True))
     finally:
         book.close()
+
+
+def _csv_rows(path, handle):
+    """Yield the rows of a .csv; raise InputProblems naming the row and line where it stops being CSV."""
+    record, end = [], []  # the lines of the row being read; [True] once the file is read to its end
+
+    def lines():
+        for line in handle:
+            record.append(line)
+            yield line
+        end.append(True)
+
+    # strict: a quoted cell never closed (a file cut short) raises at the end instead of being kept cut
+    reader, row_number = csv.reader(lines(), strict=True), 0
+    while True:
+        first_line, row_number = reader.line_num + 1, row_number + 1
+        record.clear()
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            opened = _open_quote(record)
+            if end and opened is not None:
+                message = (f"the quoted cell that begins on line {first_line + opened} is never closed: "
+                           "the file ends inside it (was it cut short?)")
+            else:
+                line = reader.line_num if opened is None else first_line + opened
+                message = (f"line {line} is not well-formed CSV: {exc} (a cell holding a quote, comma or line "
+                           'break is quoted, and a quote inside it is written twice: "")')
+            raise InputProblems([Problem(path, row_number, message)]) from None
+        yield row
+
+
+def _open_quote(lines):
+    """Return the index of the line where a quoted cell still open after lines begins, or None."""
+    state, opened = "start", None  # start of a cell, quoted, closing (after a quote in a quoted cell: its end, or "" begun), plain
+    for index, line in enumerate(lines):
+        for char in line:
+            if state == "quoted":
+                state = "closing" if char == '"' else state
+            elif char == '"' and state == "start":
+                state, opened = "quoted", index
+            elif char == '"' and state == "closing":
+                state = "quoted"  # "" inside a quoted cell: one quote, the cell still open
+            else:
+                state = "start" if char in ",\r\n" else "plain"
+    return opened if state == "quoted" else None
 
 
 def unpacked_problem(path):
