@@ -154,3 +154,16 @@ def test_a_judged_query_file_of_the_wrong_shape_is_refused(text, encoding, real_
     path.write_text(text, encoding=encoding)
     assert main(["evaluate", "--queries", str(path), "--index", str(real_index)]) == 2
     assert "is not a judged query file" in capsys.readouterr().err
+
+
+def test_an_economy_given_for_no_entry_or_unknown_is_refused(tmp_path, capsys):
+    """`--economy` names the economy of a page's entries without an economy line: an unknown name, or one that no
+    entry of the run takes (the seed page names Kazakhstan above each entry), was ignored with exit 0."""
+    out = tmp_path / "corpus"
+    for economy, said in (("Narnia", "unknown economy 'Narnia'"), ("Uzbekistan", "is the economy of no entry")):
+        assert main(["import", str(SEED), "--out", str(out), "--economy", economy]) == 2
+        err = capsys.readouterr().err
+        assert said in err and "nothing was written" in err and "Traceback" not in err
+        assert not out.exists() or not list(out.glob("*.yaml"))
+    assert main(["import", str(SEED), "--out", str(out), "--economy", "kz"]) == 0  # the page's own, as an ISO code
+    assert (out / "kazakhstan.yaml").exists()

@@ -34,7 +34,7 @@ from measuresearch.domain import taxonomy
 from measuresearch.corpus import transaction
 from measuresearch.corpus import yamlout
 from measuresearch import processes, storage
-from measuresearch.errors import InputProblems, Problem
+from measuresearch.errors import InputProblems, InvalidParameter, Problem
 from measuresearch.domain.model import slugify
 
 # Pages are read in one forked process per core from this many bytes of them (100,000 measures: 146 pages
@@ -203,11 +203,19 @@ def _import(paths, out_dir, dry_run, prune, mapping, progress, wait, waiting, to
     names = taxonomy.load(out_dir)
     day = (today or datetime.date.today()).isoformat()
     if economy is not None:
-        # any name the filters take (an alias, its ISO code, CLDR's names); an unknown one is refused by the
-        # taxonomy check
-        economy = economy_names.EconomyNames(economy_names.table(names)).economy(economy) or economy
+        # any name the filters take (an alias, its ISO code, CLDR's names); an unknown one is refused at once,
+        # whether or not a page of the run needs it
+        known = economy_names.EconomyNames(economy_names.table(names)).economy(economy)
+        if known is None:
+            problems = names.check_measure({"country": economy})
+            raise InvalidParameter(f"--economy: {problems[0][1]}; nothing was written", "economy")
+        economy = known
     entries = read_sources(paths, names, mapping, progress, day, economy)
     measures = [entry.measure for entry in entries]
+    if economy is not None and measures and all(m.country != economy for m in measures):
+        raise InvalidParameter(f"--economy {economy!r} is the economy of no entry: each entry of the run is under "
+                               f"an economy line of its page ({measures[0].country}, ...); leave --economy out, "
+                               "or import the page it names; nothing was written", "economy")
     report = import_measures(measures, out_dir, names, dry_run, wait=wait, waiting=waiting,
                              run=merge.Run.of(measures, day, prune=prune))
     for entry in entries:
