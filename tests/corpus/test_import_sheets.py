@@ -1,6 +1,7 @@
 """Issue 11: importing .csv and .xlsx sheets; the same checks, report and identity as pages."""
 
 import csv
+import zipfile
 
 import openpyxl
 import pytest
@@ -142,6 +143,41 @@ def test_a_csv_with_text_after_a_closing_quote_is_refused_and_a_well_formed_one_
     [measure] = corpus.load(tmp_path / "out")
     assert (measure.titles, measure.description, measure.coverage) == (['The 5" Law'], 'He said "hi" there.',
                                                                        "Horizontal")
+
+
+def _rewrite_xlsx(path, change):
+    """Rewrite the first worksheet's XML of an .xlsx with change(text), as another program may have written it."""
+    with zipfile.ZipFile(path) as archive:
+        members = [(member, archive.read(member)) for member in archive.infolist()]
+    with zipfile.ZipFile(path, "w") as archive:
+        for member, data in members:
+            if member.filename == "xl/worksheets/sheet1.xml":
+                data = change(data.decode("utf-8")).encode("utf-8")
+            archive.writestr(member, data)
+    return path
+
+
+@pytest.mark.parametrize("kind, line_break", [("csv", "\r\n"), ("csv", "\r"), ("xlsx", "&#13;\n"), ("xlsx", "&#13;"),
+                                              ("xlsx", "_x000D_\n"), ("xlsx", "_x000d_")])
+def test_line_breaks_inside_cells_are_stored_as_line_feeds_whatever_the_file_wrote(tmp_path, kind, line_break):
+    """A CRLF inside a .csv cell had been stored as "\\r\\n": the same sheet with LF line ends reported 1 changed."""
+    row = ["Kazakhstan", "Content access", "Restrictions on online advertising", "Advertisement Law\nLaw on Mass Media",
+           "Since December 2003\nSince July 1999", "Comparative advertising is prohibited.\nSecond line.", "Horizontal"]
+    out = tmp_path / "corpus"
+    importer.import_files([_csv(tmp_path / "lf.csv", HEADER, [row])], out)
+    if kind == "csv":
+        sheet = tmp_path / "other.csv"
+        sheet.write_text((",".join(HEADER) + "\n" + ",".join(f'"{cell}"' for cell in row) + "\n")
+                         .replace("\n", line_break), encoding="utf-8", newline="")
+    else:
+        sheet = _rewrite_xlsx(_xlsx(tmp_path / "other.xlsx", HEADER, [row]), lambda xml: xml.replace("\n", line_break))
+    report = importer.import_files([sheet], out, dry_run=True)
+    assert report.lines()[1].endswith("0 added, 0 changed, 1 unchanged, 0 missing from the page"), report.lines()
+    importer.import_files([sheet], tmp_path / "from-other")
+    [measure] = corpus.load(tmp_path / "from-other")
+    assert measure.description == "Comparative advertising is prohibited.\nSecond line."
+    assert (measure.titles, measure.dates) == (["Advertisement Law", "Law on Mass Media"],
+                                               ["Since December 2003", "Since July 1999"])
 
 
 def test_a_sheet_with_bad_rows_is_refused_naming_sheet_row_and_column(tmp_path, seed_measures):

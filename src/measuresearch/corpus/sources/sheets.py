@@ -12,11 +12,12 @@ An .xlsx is read by the rows it holds, never by the dimension it declares
 (`A1:XFD1048576` in a small file), at most limits.SHEET_ROWS rows and
 limits.SHEET_COLUMNS columns, after its unpacked size is checked. A .csv is
 read strictly: a quoted cell never closed (a file cut short) is refused, never
-kept cut.
+kept cut. A line break inside a cell is stored as "\\n", whatever the file wrote.
 """
 
 import csv
 import datetime
+import re
 import zipfile
 
 from measuresearch.domain import limits
@@ -32,6 +33,8 @@ REQUIRED = tuple(field for field in FIELDS if field in model.REQUIRED["measure"]
 _LINES = tuple(field for field in FIELDS if BY_NAME[field].value in ("lines", "addresses"))  # one item a line
 DEFAULT_COLUMNS = SHEET_COLUMNS  # field -> the heading its column has unless --map says otherwise
 _ALSO = {"titles": ("titles",), "dates": ("dates",), "country": ("economy",), "sub_pillar": ("subpillar", "sub pillar")}
+# a line break as a file may write it: CRLF, a lone CR, Excel's escape of CR (openpyxl hands it over as text)
+_LINE_BREAK = re.compile(r"(?:\r|_x000[dD]_)\n?")
 
 
 def parse_mapping(items):
@@ -191,6 +194,14 @@ def _read_rows(label, rows, names, mapping, progress):
     return entries, problems
 
 
+def _text(cell):
+    """Return a cell's text, stripped, each line break in it "\\n" whatever the file wrote (as pages store them)."""
+    text = "" if cell is None else str(cell)
+    if "\r" in text or "_x000" in text:
+        text = _LINE_BREAK.sub("\n", text)
+    return text.strip()
+
+
 def _entry(label, number, row, columns, header, names):
     values, problems = {}, []
     where = {field: f"column {header[i]!r}: " for field, i in columns.items()}
@@ -200,7 +211,7 @@ def _entry(label, number, row, columns, header, names):
             problems.append(Problem(label, number, f"{where[field]}expected text, found a spreadsheet date "
                                                    f"({cell}); write the date line as text, e.g. 'Since July 2018'"))
             continue
-        text = "" if cell is None else str(cell).strip()
+        text = _text(cell)
         if field in _LINES:
             values[field] = [line.strip() for line in text.splitlines() if line.strip()]
         else:
