@@ -1,6 +1,9 @@
 """Search as the user meant it, on the real corpus: economies by name in three languages, filter values by
 alias and case, honest sorts and pages, and the notices that say what a query could not mean."""
 
+import csv
+import io
+
 import falcon.testing
 import pytest
 
@@ -10,6 +13,11 @@ from measuresearch.search.service import SearchRequest, search
 from measuresearch.web.app import create_app
 
 LCR = "kazakhstan-local-content-requirements-lcrs-on-ce7714ab"
+# a pillar and a sub-pillar of corpus/taxonomy.yaml with an alias each, and measures in the corpus
+QUANTITATIVE = "Quantitative trade restrictions for ICT goods and online services"
+QUANTITATIVE_ALIAS = "Quantitative trade restrictions for ICT goods, products and online services"
+EXPORT = "Export restrictions on ICT goods or online services"
+EXPORT_ALIAS = "Export restrictions on ICT goods, products and online services"
 
 
 def ids(result):
@@ -53,6 +61,9 @@ def test_russia_in_english_and_russian_finds_the_russian_federation(make_index):
     ("country", "Казахстан", "Kazakhstan"), ("country", "Қазақстан", "Kazakhstan"),
     ("country", "Republic of Kazakhstan", "Kazakhstan"), ("group", "eaeu", "EAEU"),
     ("pillar", "content ACCESS", "Content access"),
+    # taxonomy.yaml's aliases of a pillar and of a sub-pillar (spellings of DTI pages), in any case
+    ("pillar", QUANTITATIVE_ALIAS, QUANTITATIVE), ("pillar", QUANTITATIVE_ALIAS.upper(), QUANTITATIVE),
+    ("sub_pillar", EXPORT_ALIAS, EXPORT), ("sub_pillar", EXPORT_ALIAS.lower(), EXPORT),
 ])
 def test_filter_values_match_by_alias_and_case_and_echo_the_canonical_value(holder, kazakhstan, name, value,
                                                                               canonical):
@@ -67,6 +78,51 @@ def test_filter_values_match_by_alias_and_case_and_echo_the_canonical_value(hold
 
 def test_an_exclusion_matches_by_alias_too(holder):
     assert search(holder, SearchRequest(exclusions={"country": ["kz"]}))["total"] == 0
+
+
+@pytest.mark.parametrize("name, alias, canonical", [("pillar", QUANTITATIVE_ALIAS, QUANTITATIVE),
+                                                    ("pillar", QUANTITATIVE_ALIAS.lower(), QUANTITATIVE),
+                                                    ("sub_pillar", EXPORT_ALIAS, EXPORT)])
+def test_a_pillar_or_sub_pillar_alias_excludes_what_its_name_excludes(holder, real_measures, name, alias,
+                                                                       canonical):
+    # not_pillar=<alias> had excluded nothing, without a word: 15 measures, as if no filter were given
+    by_alias = search(holder, SearchRequest(exclusions={name: [alias]}, per_page=100))
+    kept = {m.id for m in real_measures if getattr(m, name) != canonical}
+    assert ids(by_alias) == kept and by_alias["total"] == len(kept) < len(real_measures)
+    assert by_alias["query"]["filters"] == {f"not_{name}": [canonical]} and by_alias["notices"] == []
+
+
+@pytest.mark.parametrize("path", ["/api/matrix", "/api/search.csv", "/api/search.json", "/api/changes", "/"])
+def test_every_answer_of_a_search_takes_the_alias(client, real_measures, path):
+    kept = len([m for m in real_measures if m.pillar != QUANTITATIVE])
+    response = client.simulate_get(path, params={"not_pillar": QUANTITATIVE_ALIAS})
+    assert response.status_code == 200
+    if path == "/api/search.csv":
+        assert len(list(csv.DictReader(io.StringIO(response.text.lstrip("\ufeff"))))) == kept
+    elif path == "/api/changes":  # the first build of this index added every measure
+        assert len({c["id"] for c in response.json["changes"] if c["kind"] == "added"}) == kept
+    elif path == "/":
+        assert f'<span id="total">{kept}</span>' in response.text or f">{kept} measures" in response.text
+    else:
+        assert response.json["total"] == kept
+
+
+@pytest.mark.parametrize("name, typed, canonical", [
+    ("pillar", "domestic data policies", "Domestic data policies"),
+    ("pillar", "Domestic Data policies", "Domestic data policies"),  # the alias of a pillar without measures
+    ("pillar", "tariffs and trade defense measures applied on ICT goods, intermediate goods, and inputs",
+     "Tariffs and trade defence measures applied on Information and Communication Technology (ICT) goods"),
+    ("sub_pillar", "EFFECTIVE TARIFF RATE ON ICT GOODS (APPLIED WEIGHTED AVERAGE)",
+     "Effective tariff rate on ICT goods (applied weighted average)"),
+])
+def test_a_taxonomy_value_without_measures_is_echoed_by_its_name(holder, name, typed, canonical):
+    # as country=côte d'ivoire comes back as Côte d'Ivoire: the taxonomy knows it, the data has none of it
+    result = search(holder, SearchRequest(filters={name: [typed]}))
+    assert result["total"] == 0 and result["query"]["filters"] == {name: [canonical]}
+    [notice] = result["notices"]
+    assert notice["code"] == "unknown_value" and notice["value"] == canonical
+    excluded = search(holder, SearchRequest(exclusions={name: [typed]}))
+    assert excluded["query"]["filters"] == {f"not_{name}": [canonical]} and excluded["total"] == 15
 
 
 def test_a_group_without_kazakhstan_finds_nothing_and_says_the_value_is_known(holder):

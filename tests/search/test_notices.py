@@ -65,6 +65,22 @@ def test_each_unknown_value_gets_its_own_notice(client):
     assert body["total"] > 0  # the known value still counts
 
 
+@pytest.mark.parametrize("name, value, close", [("country", "Nowhere", None), ("group", "NOPE", None),
+                                                ("pillar", "Content acess", "Content access"),
+                                                ("coverage", "Horizontl", "Horizontal")])
+def test_an_unknown_excluded_value_is_named_too(client, real_measures, name, value, close):
+    # a typo in an exclusion leaves every measure in: without a notice the answer looked like a normal one
+    body = api(client, **{f"not_{name}": value})
+    assert body["total"] == len(real_measures)
+    [notice] = body["notices"]
+    assert notice["code"] == "unknown_value" and notice["parameter"] == f"not_{name}"
+    assert notice["value"] == value and notice["suggestion"] == close
+    assert f"“{value}”" in notice["message"] and "this exclusion leaves out nothing" in notice["message"]
+    html = client.simulate_get("/", params={f"not_{name}": value}).text
+    assert 'data-code="unknown_value"' in html and "this exclusion leaves out nothing" in html
+    assert api(client, not_country="Kazakhstan", not_group="EU")["notices"] == []  # known values: no notice
+
+
 def test_notices_are_escaped_on_the_page(client):
     html = client.simulate_get("/", params={"country": "<b>x</b>"}).text
     assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html

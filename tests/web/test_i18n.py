@@ -392,6 +392,16 @@ def test_a_notice_is_said_in_the_page_language_and_the_english_page_says_the_api
             assert re.search(rf"\b{answer['total']}\b.*\b{notice['last_page']}\b", text), (lang, text)
 
 
+@pytest.mark.parametrize("lang, said", [("ru", "Исключение «Страна»"), ("kk", "алып тастауы")])
+def test_an_unknown_excluded_value_is_said_as_an_exclusion_in_the_page_language(client, lang, said):
+    params = {"q": "data", "not_country": "Kazakstan"}
+    [notice] = json_notices(client, params).values()
+    assert notice["parameter"] == "not_country"
+    shown = dict(NOTICE.findall(page(client, "/", lang=lang, **params).text))["unknown_value"]
+    text = html.unescape(TEXT.sub("", shown))
+    assert said in text and "«Kazakstan»" in text and "«Kazakhstan»" in text and "not_country" not in text, text
+
+
 @pytest.mark.parametrize("lang", ["ru", "kk"])
 def test_an_error_page_names_the_refused_parameter_in_the_page_language_and_keeps_the_detail(client, lang):
     response = page(client, "/", lang=lang, q="data", year_from="abc")

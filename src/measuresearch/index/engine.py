@@ -18,7 +18,7 @@ import threading
 from whoosh.filedb.filestore import FileStorage
 
 from measuresearch.index.format import jurisdictions as grouping
-from measuresearch.index.format import names as economy_names
+from measuresearch.index.format import names as facet_names
 from measuresearch.index.format.history import History
 from measuresearch.index.format.codec import field_lengths, segment_ids
 from measuresearch.index.format.columns import Columns
@@ -43,7 +43,8 @@ class Snapshot:
             raise IndexUnavailable(f"the index in {self.folder} {problem}")
         self.facets = FacetData(json.loads((self.folder / FACETS_FILE).read_text(encoding="utf-8")))
         self.facets.set_groups(grouping.read(self.folder))
-        self.facets.economies = economy_names.read(self.folder)
+        self.facets.economies = facet_names.read(self.folder)
+        self.facets.taxonomy = facet_names.read_taxonomy(self.folder)
         self.history = History(self.folder)  # read on first use (changes.py)
         self.vocabulary = Vocabulary(json.loads((self.folder / WORDS_FILE).read_text(encoding="utf-8")))
         removed = self.folder / REMOVED_FILE

@@ -7,6 +7,8 @@ measure has never looks like an ordinary answer.
 
 import difflib
 
+from measuresearch.search.request import EXCLUDE_PREFIX
+
 
 def notice(code, message):
     """Return one notice as plain data."""
@@ -24,12 +26,14 @@ def _year_range(request):
                                       "“from” comes after “to”, so no measure can match.")
 
 
-def _unknown_value(name, value, known):
+def _unknown_value(name, value, known, excluded=False):
     label = name.replace("_", "-")
     close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
     hint = f" Did you mean “{close[0]}”?" if close else ""
-    found = notice("unknown_value", f"No measure has the {label} “{value}”, so this filter matches nothing.{hint}")
-    return found | {"parameter": name, "value": value, "suggestion": close[0] if close else None}
+    effect = "this exclusion leaves out nothing" if excluded else "this filter matches nothing"
+    found = notice("unknown_value", f"No measure has the {label} “{value}”, so {effect}.{hint}")
+    return found | {"parameter": EXCLUDE_PREFIX + name if excluded else name, "value": value,
+                    "suggestion": close[0] if close else None}
 
 
 def search_notices(request, parsed, known_values):
@@ -43,11 +47,11 @@ def search_notices(request, parsed, known_values):
         found.append(_no_words(request))
     if request.year_from is not None and request.year_to is not None and request.year_from > request.year_to:
         found.append(_year_range(request))
-    for name, values in request.filters.items():
-        known = known_values.get(name)
-        if known is None:
-            continue
-        found.extend(_unknown_value(name, value, known) for value in values if value not in known)
+    for excluded, chosen in ((False, request.filters), (True, request.exclusions)):
+        for name, values in chosen.items():
+            known = known_values.get(name)
+            if known is not None:  # a typo in an exclusion would leave everything in without a word
+                found.extend(_unknown_value(name, value, known, excluded) for value in values if value not in known)
     return found
 
 

@@ -20,14 +20,14 @@ from whoosh import index as whoosh_index
 from measuresearch.corpus import files as corpus_files
 from measuresearch.corpus import transaction
 from measuresearch.index.build import fingerprints
-from measuresearch.domain import economy_names, groups, taxonomy
+from measuresearch.domain import economy_names, groups, taxonomy, taxonomy_names
 from measuresearch.index.build import writers
 from measuresearch.index.format.codec import document_count
 from measuresearch import storage
 from measuresearch.errors import BuildLocked, ImportLocked, MeasureSearchError
 from measuresearch.index.format.layout import (BUILD_PREFIX, CURRENT, ECONOMIES_FILE, FACETS_FILE, GROUPS_FILE, LOCK,
-                                               MANIFEST, META, REMOVED_FILE, WORDS_FILE, WORK_PREFIX, build_meta,
-                                               file_sums)
+                                               MANIFEST, META, REMOVED_FILE, TAXONOMY_FILE, WORDS_FILE, WORK_PREFIX,
+                                               build_meta, file_sums)
 from measuresearch.index.format.schema import build_schema, schema_fingerprint
 
 
@@ -131,7 +131,10 @@ def _write_build(root, corpus_dir, measures, progress):
         schema = build_schema()
         whoosh_index.create_in(str(work), schema).close()
         # the writers index each record's economy under all its names (economy_names.py)
-        storage.write_json(work / ECONOMIES_FILE, economy_names.table(taxonomy.load(corpus_dir)))
+        names = taxonomy.load(corpus_dir)
+        storage.write_json(work / ECONOMIES_FILE, economy_names.table(names))
+        # the filters take a pillar or sub-pillar by its name or alias in any case (taxonomy_names.py)
+        storage.write_json(work / TAXONOMY_FILE, taxonomy_names.table(names))
         written = writers.write(str(work), corpus_dir, measures, progress)
         columns = written.columns
         _check_documents(str(work), len(columns.ids))

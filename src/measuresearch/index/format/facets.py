@@ -9,6 +9,7 @@ import numpy as np
 from measuresearch.domain import dates as events
 from measuresearch.domain.dates import GROUPS, NO_DATE
 from measuresearch.domain.economy_names import EconomyNames, key
+from measuresearch.domain.taxonomy_names import TaxonomyNames
 from measuresearch.index.format.columns import runs
 from measuresearch.index.format.jurisdictions import Groups
 from measuresearch.index.format.schema import FACETS
@@ -85,6 +86,7 @@ class FacetData:
         self._id_rank = None
         self.groups = Groups([], {})  # the build's jurisdiction groups, set by the snapshot
         self.economies = EconomyNames({})  # the build's names of economies, set by the snapshot
+        self.taxonomy = TaxonomyNames({})  # the build's names of pillars and sub-pillars, set by the snapshot
         self._folded = {name: {key(v): v for v in reversed(vals) if isinstance(v, str)}
                         for name, vals in self.values.items()}
 
@@ -95,16 +97,16 @@ class FacetData:
     def canonical(self, name, value):
         """Return the value a filter value stands for, in any case, by alias (country=kz, group=eu); else None.
 
-        Countries go by every name of their economy (economies.json) and its ISO code.
+        Countries go by every name of their economy (economies.json) and its ISO code, pillars and
+        sub-pillars by their names and aliases (taxonomy.json): values of the taxonomy, with measures or none.
         """
         if name == "group":
             return self.groups.canonical(value)
         known = self.numbers.get(name, {})
         if value in known:
             return value
-        if name == "country" and self.economies.economy(value) is not None:
-            return self.economies.economy(value)  # an economy of the taxonomy, with measures or none
-        return self._folded.get(name, {}).get(key(value))
+        named = self.economies.economy(value) if name == "country" else self.taxonomy.name(name, value)
+        return named or self._folded.get(name, {}).get(key(value))
 
     @property
     def id_rank(self):

@@ -2,8 +2,8 @@
 
     index/current          symlink to the live build (replaced atomically)
     index/build-<id>/      a complete build: Whoosh files, meta.json, facets.json, words.json, records-*,
-                           groups.json, economies.json, columns-<segment>.bin/.json (the postings, columnar:
-                           columns.py)
+                           groups.json, economies.json, taxonomy.json, columns-<segment>.bin/.json (the
+                           postings, columnar: columns.py)
     index/.build-<id>/     a build in progress; left over only by a crash
     index/.lock            flock()ed while a build runs; the kernel drops it if we die
 
@@ -30,6 +30,7 @@ WORDS_FILE = "words.json"
 REMOVED_FILE = "removed.json"
 GROUPS_FILE = "groups.json"  # the jurisdiction groups the build was checked against (groups.py)
 ECONOMIES_FILE = "economies.json"  # every name of each economy, indexed with its records (economy_names.py)
+TAXONOMY_FILE = "taxonomy.json"  # every name of each pillar and sub-pillar, for the filters (taxonomy_names.py)
 # The change history, carried from build to build inside the build folders (fingerprints.py):
 FINGERPRINTS_FILE = "fingerprints.json"  # per measure: content fingerprint, first indexed, last changed
 HISTORY_FILE = "history.json"  # the last builds' added / changed / removed measures, for the service
@@ -39,8 +40,9 @@ WORK_PREFIX = ".build-"
 # 10: each title its own section (no phrase spans two titles); 11: a look-alike reading unstemmed; 12: files.json;
 # 13: a word indexed in its own script only, the romanization keys of a Latin word marked (writing_systems.LATIN_KEY);
 # 14: a law number's bare number marked (analysis.NUMBER_MARK); 15: only where its suffix holds a letter;
-# 16: words.json's "romanized" (a phrase typed in Latin letters finds a Cyrillic title)
-FORMAT_VERSION = 16
+# 16: words.json's "romanized" (a phrase typed in Latin letters finds a Cyrillic title);
+# 17: taxonomy.json (a filter takes a pillar's or sub-pillar's alias: `pillar=<alias>`, `not_pillar=<alias>`)
+FORMAT_VERSION = 17
 
 
 def current_build(index_root):

@@ -44,7 +44,7 @@ _NOTICE = {"type": "object", "required": ["code", "message"], "properties": {
                                              "english_descriptions with words)"},
     "group": {"type": "string"}, "last_page": {"type": "integer", "minimum": 1},
     "q": {"type": ["string", "null"]}, "words": {"type": "array", "items": {"type": "string"}},
-    "parameter": {"type": "string", "description": "unknown_value: the filter"},
+    "parameter": {"type": "string", "description": "unknown_value: the filter, or the exclusion (not_*)"},
     "value": {"type": "string", "description": "unknown_value: the value no measure has"},
     "suggestion": {"type": ["string", "null"], "description": "unknown_value: the closest known value, if close"},
     "word": {"type": "string", "description": "group_filter: the query's word that names the group"},

@@ -51,9 +51,10 @@ def search_params(export=False):
                     "more than 32 terms, more than 16 words in a phrase, a wildcard or fuzzy term standing for "
                     "more than 200 words")]
     value = {"type": "string", "maxLength": MAX_VALUE_CHARS}
-    params += [param(n, value, f"exact {n} value; repeatable, OR-ed", True, MAX_FACET_VALUES) for n in FILTER_NAMES]
-    params += [param(EXCLUDE_PREFIX + n, value, f"leave out measures with this {n} value; repeatable",
-                     True, MAX_FACET_VALUES) for n in FILTER_NAMES]
+    params += [param(n, value, f"{n} value, in any case or by alias; repeatable, OR-ed", True, MAX_FACET_VALUES)
+               for n in FILTER_NAMES]
+    params += [param(EXCLUDE_PREFIX + n, value, f"leave out measures with this {n} value (any case, alias); "
+                     "repeatable", True, MAX_FACET_VALUES) for n in FILTER_NAMES]
     params += [param("year_from", {"type": "integer", "minimum": 0, "maximum": 9999}, "first year, inclusive"),
                param("year_to", {"type": "integer", "minimum": 0, "maximum": 9999}, "last year, inclusive"),
                param("event", {"type": "string", "enum": list(GROUPS)},
