@@ -180,6 +180,24 @@ def test_line_breaks_inside_cells_are_stored_as_line_feeds_whatever_the_file_wro
                                                ["Since December 2003", "Since July 1999"])
 
 
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_sheet_with_a_header_and_no_entries_is_refused(tmp_path, capsys, kind):
+    """A header and no row below it had exited 0 printing nothing, while an empty file is refused."""
+    write = _csv if kind == "csv" else _xlsx
+    sheet = write(tmp_path / f"header-only.{kind}", HEADER, [])
+    where = f"{sheet}[Measures]" if kind == "xlsx" else f"{sheet}"
+    with pytest.raises(InputProblems) as caught:
+        importer.import_files([sheet], tmp_path / "out")
+    assert [str(p) for p in caught.value.problems] == [f"{where}:1: no entries below the header row (one measure a row)"]
+    # blank rows around the header hold no entry either; the problem names the header's row
+    sheet = write(tmp_path / f"blank-rows.{kind}", [""] * 7, [HEADER, [""] * 7, [None] * 7])
+    where = f"{sheet}[Measures]" if kind == "xlsx" else f"{sheet}"
+    assert main(["import", str(sheet), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert f"{where}:2: no entries below the header row (one measure a row)" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.yaml"))
+
+
 def test_a_sheet_with_bad_rows_is_refused_naming_sheet_row_and_column(tmp_path, seed_measures):
     rows = _rows(seed_measures[:4])
     rows[1][1] = "Data policies"  # row 3: unknown pillar

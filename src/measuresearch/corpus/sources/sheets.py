@@ -166,7 +166,7 @@ def _columns(header, mapping):
 
 
 def _read_rows(label, rows, names, mapping, progress):
-    entries, problems, columns, header, held = [], [], None, None, 0
+    entries, problems, columns, header, held, header_number = [], [], None, None, 0, None
     for number, row in enumerate(rows, 1):
         if progress and number % 1000 == 0:
             progress(1000)
@@ -177,7 +177,7 @@ def _read_rows(label, rows, names, mapping, progress):
             problems.append(Problem(label, number, f"more than {limits.SHEET_ROWS:,} rows; split the sheet"))
             break
         if columns is None:
-            header = [str(cell or "").strip() for cell in row]
+            header, header_number = [str(cell or "").strip() for cell in row], number
             columns, missing = _columns(header, mapping)
             if missing:
                 return [], [Problem(label, number, f"header row: no column {', '.join(map(repr, missing))} "
@@ -191,6 +191,8 @@ def _read_rows(label, rows, names, mapping, progress):
     if columns is None:
         problems.append(Problem(label, 1, "no header row (expected columns such as Country, Pillar, Sub-pillar, "
                                           "Title, Date, Description, Coverage)"))
+    elif held == 1:  # an export cut off after its header, a filter that matched nothing: said, like an empty file
+        problems.append(Problem(label, header_number, "no entries below the header row (one measure a row)"))
     return entries, problems
 
 
