@@ -407,3 +407,22 @@ def test_a_line_of_another_economys_description_naming_the_economy_is_no_record_
     assert "\n    country: Kazakhstan\n" in (out / "uzbekistan.yaml").read_text(encoding="utf-8")  # a line of its own
     report = importer.import_files([SEED], out)
     assert not report.files[0].added
+
+
+def test_two_pages_of_a_run_that_show_one_entry_otherwise_are_refused(tmp_path):
+    """The DTI shows a sub-pillar on several pages: two copies taken at different times, one with a newer date line,
+    imported in one run had made a second record of the entry ("1 added"). A page that shows one of two entries
+    with the same titles, as the other page does, is no disagreement."""
+    seed, folder = _seed(), tmp_path / "corpus"
+    newer = seed.replace("Since July 2006\n", "Since July 2006, last amended in March 2024\n")
+    assert newer != seed
+    with pytest.raises(InputProblems) as refused:
+        importer.import_files([_page(tmp_path, seed, "page-52.txt"), _page(tmp_path, newer, "page-71.txt")], folder)
+    (problem,) = refused.value.problems
+    assert str(problem).startswith(f"{tmp_path / 'page-71.txt'}:{_line_of(newer, 'Law on Communication')}: ")
+    assert "reads otherwise in" in str(problem) and "page-52.txt" in str(problem) and _files(folder) == {}
+    # one of the two "Presence of Internet shutdowns" entries alone, on a page of its own: a subset, imported once
+    one = _block(seed, "KAZAKHSTAN\n\nReported in 2022\n")
+    assert one.count("Presence of Internet shutdowns") == 2
+    report = importer.import_files([_page(tmp_path, seed, "page-52.txt"), _page(tmp_path, one, "page-9.txt")], folder)
+    assert len(corpus.load(folder)) == 15 and report.repeated == 1

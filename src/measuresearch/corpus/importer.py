@@ -211,6 +211,9 @@ def _import(paths, out_dir, dry_run, prune, mapping, progress, wait, waiting, to
             raise InvalidParameter(f"--economy: {problems[0][1]}; nothing was written", "economy")
         economy = known
     entries = read_sources(paths, names, mapping, progress, day, economy)
+    disagreeing = _disagreeing_copies(entries)
+    if disagreeing:
+        raise InputProblems(disagreeing)
     measures = [entry.measure for entry in entries]
     if economy is not None and measures and all(m.country != economy for m in measures):
         raise InvalidParameter(f"--economy {economy!r} is the economy of no entry: each entry of the run is under "
@@ -224,6 +227,37 @@ def _import(paths, out_dir, dry_run, prune, mapping, progress, wait, waiting, to
             kinds = report.read[entry.path] = collections.Counter()
         kinds[entry.measure.kind] += 1
     return report
+
+
+def _disagreeing_copies(entries):
+    """Return a problem for each entry that two files of one run show with different text.
+
+    The DTI shows a sub-pillar on several pages (page 52 and page 71): two copies of one entry taken at different
+    times differ, and the run would keep both as two measures. A page may show one of several entries with the
+    same titles (the "Presence of Internet shutdowns" entries), so files disagree only when neither's versions of
+    those titles are all among the other's.
+    """
+    groups = {}
+    for entry in entries:
+        measure = entry.measure
+        by_file = groups.setdefault((measure.country, identity.title_key(measure)), {})
+        by_file.setdefault(entry.path, []).append(entry)
+    problems = []
+    for by_file in groups.values():
+        if len(by_file) < 2:
+            continue
+        (first_path, first), *others = by_file.items()
+        known = {identity.content(e.measure) for e in first}
+        for path, found in others:
+            theirs = {identity.content(e.measure) for e in found}
+            if not (theirs <= known or known <= theirs):
+                entry = next(e for e in found if identity.content(e.measure) not in known)
+                measure = entry.measure
+                problems.append(entry.problem("titles", (
+                    f"{measure.titles[0][:60]!r} ({measure.sub_pillar}) reads otherwise in {first_path} (line "
+                    f"{first[0].lines.get('titles')}): two copies of one entry, taken at different times? Import "
+                    "the newer page alone, or the two in two runs; nothing was written")))
+    return problems
 
 
 def import_measures(measures, out_dir, names, dry_run=False, wait=60.0, waiting=None, run=None, on_locked=None,
