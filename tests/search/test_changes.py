@@ -111,6 +111,24 @@ def test_changes_follow_the_search_filters(history_client, two_builds, pool):
     assert _by_kind(left_out["changes"]) == {kind: ids - wanted[kind] for kind, ids in expected.items()}
 
 
+def test_a_removed_measure_is_filtered_in_any_case_too(tmp_path):
+    from conftest import make_measure
+    kept = make_measure("Law one", "Text one.", coverage="Horizontal")
+    gone = make_measure("Law two", "Text two.", coverage="horizontal")
+    indexer.build(None, tmp_path, measures=[kept, gone])
+    indexer.build(None, tmp_path, measures=[kept])
+    holder = IndexHolder(tmp_path)
+    try:
+        client = falcon.testing.TestClient(create_app(holder))
+        for typed in ("HORIZONTAL", "horizontal", "Horizontal"):
+            found = client.simulate_get("/api/changes", params={"coverage": typed}).json["changes"]
+            assert {(c["id"], c["kind"]) for c in found} >= {(gone.id, "removed"), (kept.id, "added")}, typed
+            left = client.simulate_get("/api/changes", params={"not_coverage": typed}).json["changes"]
+            assert left == [], typed
+    finally:
+        holder.close()
+
+
 def test_measure_says_when_it_was_first_indexed_and_last_changed(history_client, two_builds, pool):
     builds = history_client.simulate_get("/api/changes").json["builds"]
     changed = history_client.simulate_get(f"/api/measures/{pool[205].id}").json["indexed"]

@@ -111,6 +111,45 @@ def test_filters_or_within_and_across(holder):
     assert narrowed["total"] == 4
 
 
+@pytest.fixture(scope="module")
+def two_cases(make_module_index):
+    """Measures whose coverage and country the data writes in two cases ("Horizontal", "horizontal")."""
+    measures = [make_measure("Law one", "Text one.", coverage="Horizontal", country="Testland"),
+                make_measure("Law two", "Text two.", coverage="Horizontal", country="Testland"),
+                make_measure("Law three", "Text three.", coverage="horizontal", country="TESTLAND"),
+                make_measure("Law four", "Text four.", coverage="Telecom equipment", country="Otherland")]
+    return make_module_index(measures), measures
+
+
+@pytest.mark.parametrize("facet, typed", [("coverage", "HORIZONTAL"), ("coverage", "horizontal"),
+                                          ("coverage", "Horizontal"), ("country", "testland"),
+                                          ("country", "TESTLAND"), ("country", "Testland")])
+def test_a_value_the_data_writes_in_two_cases_is_one_value(two_cases, facet, typed):
+    # coverage=HORIZONTAL had found only the "Horizontal" measures, coverage=horizontal only the other one
+    holder, measures = two_cases
+    spelled = {m.id for m in measures if getattr(m, facet).casefold() == typed.casefold()}
+    assert len(spelled) == 3
+    chosen = search(holder, SearchRequest(filters={facet: [typed]}))
+    assert set(ids(chosen)) == spelled and chosen["total"] == 3
+    commonest = getattr(measures[0], facet)  # two of the three are written so: the echo and the facet say it
+    assert chosen["query"]["filters"] == {facet: [commonest]} and chosen["notices"] == []
+    assert [(f["value"], f["count"], f["selected"]) for f in chosen["facets"][facet]] == [
+        (commonest, 3, True), (getattr(measures[3], facet), 1, False)]
+    left = search(holder, SearchRequest(exclusions={facet: [typed]}))
+    assert ids(left) == [measures[3].id] and left["query"]["filters"] == {f"not_{facet}": [commonest]}
+
+
+def test_the_matrix_counts_the_two_cases_as_one_value(two_cases):
+    import falcon.testing
+    from measuresearch.web.app import create_app
+    client = falcon.testing.TestClient(create_app(two_cases[0]))
+    body = client.simulate_get("/api/matrix", params={"rows": "coverage", "cols": "country"}).json
+    assert body["rows"] == [{"value": "Horizontal", "count": 3}, {"value": "Telecom equipment", "count": 1}]
+    assert body["cols"] == [{"value": "Otherland", "count": 1}, {"value": "Testland", "count": 3}]
+    assert {(c["row"], c["col"]): c["count"] for c in body["cells"]} == {("Horizontal", "Testland"): 3,
+                                                                          ("Telecom equipment", "Otherland"): 1}
+
+
 def test_year_range_matches_any_event_in_it(holder, real_measures):
     result = search(holder, SearchRequest(year_from=2015, year_to=2018, per_page=50))
     expected = {m.id for m in real_measures if any(2015 <= e["year"] <= 2018 for e in m.events)}

@@ -12,6 +12,7 @@ lists it as added.
 import datetime
 import re
 
+from measuresearch.domain.economy_names import key
 from measuresearch.errors import InvalidParameter, NotFound
 from measuresearch.search.selection import evaluate
 
@@ -47,18 +48,20 @@ def builds_after(builds, since):
 
 
 def _removed_passes(entry, request, groups):
-    """Whether a removed measure passes the facet filters of a request, with the values it had."""
+    """Whether a removed measure passes the facet filters of a request, with the values it had (in any case, as
+    the filters match the measures of the build)."""
     def values(name):
         if name == "group":
             return {g for g in groups.names if entry.get("country") in groups.info[g]["members"]}
-        return {entry.get(name)} - {None}
+        return {key(entry[name])} if isinstance(entry.get(name), str) else set()
+
+    def chosen_values(name, chosen):
+        return {groups.canonical(v) or v for v in chosen} if name == "group" else {key(v) for v in chosen}
     for name, chosen in request.filters.items():
-        wanted = {groups.canonical(v) or v for v in chosen} if name == "group" else set(chosen)
-        if not values(name) & wanted:
+        if not values(name) & chosen_values(name, chosen):
             return False
     for name, chosen in request.exclusions.items():
-        left_out = {groups.canonical(v) or v for v in chosen} if name == "group" else set(chosen)
-        if values(name) & left_out:
+        if values(name) & chosen_values(name, chosen):
             return False
     return True
 

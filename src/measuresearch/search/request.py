@@ -5,7 +5,7 @@ import dataclasses
 from measuresearch.domain import dates as date_events
 from measuresearch.domain import fields
 from measuresearch.errors import InvalidParameter
-from measuresearch.index.format import facets as facet_counts
+from measuresearch.index.format.date_columns import DateFilter
 from measuresearch.query.parser import parse
 
 SORTS = ("relevance", "newest", "oldest")
@@ -56,8 +56,8 @@ class SearchRequest:
         return self.sort or ("relevance" if searched else "newest")
 
     def date_filter(self):
-        """Return the request's date parameters as facets.DateFilter (call validate() first)."""
-        return facet_counts.DateFilter(
+        """Return the request's date parameters as a DateFilter (call validate() first)."""
+        return DateFilter(
             self.year_from, self.year_to,
             tuple(g for g in date_events.GROUPS if g in self.event) or date_events.GROUPS,
             None if self.in_force_on is None else date_events.parse_day(self.in_force_on))

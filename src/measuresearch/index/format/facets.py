@@ -1,22 +1,23 @@
-"""Facet columns, written by a build (FacetColumns) and read by the service (FacetData); facet counts."""
+"""Facet columns, written by a build (FacetColumns) and read by the service (FacetData); facet counts.
 
-import dataclasses
+The date columns are read by date_columns.py (DateColumns), the request's date parameters are a DateFilter.
+"""
+
 import functools
 import operator
 
 import numpy as np
 
 from measuresearch.domain import dates as events
-from measuresearch.domain.dates import GROUPS, NO_DATE
+from measuresearch.domain.dates import GROUPS
 from measuresearch.domain.economy_names import EconomyNames, key
 from measuresearch.domain.taxonomy_names import TaxonomyNames
-from measuresearch.index.format.columns import runs
+from measuresearch.index.format.date_columns import DATE_COLUMNS, DateColumns
 from measuresearch.index.format.jurisdictions import Groups
+from measuresearch.index.format.names import merge_spellings
 from measuresearch.index.format.schema import FACETS
 
 NO_YEAR = -1
-# The date columns (DateColumns reads them): one row per event (event_*), then one per document.
-DATE_COLUMNS = ("event_doc", "event_group", "event_month", "earliest", "latest", "in_force_from")
 
 
 class FacetColumns:
@@ -74,11 +75,13 @@ class FacetData:
 
     def __init__(self, data):
         self.values = data["values"]
-        self.columns = {name: np.asarray(col, dtype=np.int32) for name, col in data["columns"].items()}
+        self.columns, self.numbers = {}, {}  # a value's spellings in other cases share its number (names.py)
+        for name, column in data["columns"].items():
+            self.columns[name], self.numbers[name] = merge_spellings(self.values[name],
+                                                                     np.asarray(column, dtype=np.int32))
         self.year = np.asarray(data["year"], dtype=np.int32)
         self.ids = data["ids"]
         self.dates = DateColumns(data["dates"], len(data["ids"]))
-        self.numbers = {name: {v: i for i, v in enumerate(vals)} for name, vals in self.values.items()}
         self.size = len(self.ids)
         # per-instance caches, so that a retired build's data is not kept alive by a class-level cache
         self.docs_with = functools.lru_cache(maxsize=512)(self._docs_with)
@@ -87,8 +90,8 @@ class FacetData:
         self.groups = Groups([], {})  # the build's jurisdiction groups, set by the snapshot
         self.economies = EconomyNames({})  # the build's names of economies, set by the snapshot
         self.taxonomy = TaxonomyNames({})  # the build's names of pillars and sub-pillars, set by the snapshot
-        self._folded = {name: {key(v): v for v in reversed(vals) if isinstance(v, str)}
-                        for name, vals in self.values.items()}
+        self._folded = {name: {key(v): self.values[name][n] for v, n in numbers.items() if isinstance(v, str)}
+                        for name, numbers in self.numbers.items()}
 
     def set_groups(self, groups):
         """Take the build's jurisdiction groups (plain data of groups.json)."""
@@ -104,7 +107,7 @@ class FacetData:
             return self.groups.canonical(value)
         known = self.numbers.get(name, {})
         if value in known:
-            return value
+            return self.values[name][known[value]]  # the spelling that stands for all of its cases
         named = self.economies.economy(value) if name == "country" else self.taxonomy.name(name, value)
         return named or self._folded.get(name, {}).get(key(value))
 
@@ -217,82 +220,6 @@ def _buckets(items, selected, excluded):
 def _canonical(data, names):
     """Return group names with aliases replaced by the group's name (EU-27 -> EU)."""
     return {data.groups.canonical(n) or n for n in names}
-
-
-SPARSE_YEARS = 128  # year_counts: documents found by binary search while the pairs outnumber them this much
-
-
-@dataclasses.dataclass(frozen=True)
-class DateFilter:
-    """The date parameters of one request in the columns' units (in_force_on: a month count)."""
-
-    year_from: int | None = None
-    year_to: int | None = None
-    groups: tuple = GROUPS
-    in_force_on: int | None = None
-
-    def has_years(self):
-        """Return True when a year range is asked for."""
-        return self.year_from is not None or self.year_to is not None
-
-
-class DateColumns:
-    """A build's date events as numpy columns: event_* one row per event, the rest one per document."""
-
-    def __init__(self, data, size):
-        self.size = size
-        self.event_doc = np.asarray(data["event_doc"], dtype=np.intp)
-        self.event_group = np.asarray(data["event_group"], dtype=np.int8)
-        self.event_year = np.asarray(data["event_month"], dtype=np.int32) // 12
-        self.earliest = np.asarray(data["earliest"], dtype=np.int64)
-        self.latest = np.asarray(data["latest"], dtype=np.int64)
-        self.in_force_from = np.asarray(data["in_force_from"], dtype=np.int64)
-        self.first_year = int(self.event_year.min()) if len(self.event_year) else 0
-        self.in_years = functools.lru_cache(maxsize=256)(self._in_years)
-        self.in_force_on = functools.lru_cache(maxsize=256)(self._in_force_on)
-        self.year_pairs = functools.lru_cache(maxsize=8)(self._year_pairs)
-
-    def _of_groups(self, groups):
-        return np.isin(self.event_group, [GROUPS.index(g) for g in groups])
-
-    def _in_years(self, year_from, year_to, groups):
-        """Return the mask of documents with an event of `groups` in [year_from, year_to] (None: open)."""
-        keep = self._of_groups(groups)
-        if year_from is not None:
-            keep &= self.event_year >= year_from
-        if year_to is not None:
-            keep &= self.event_year <= year_to
-        mask = np.zeros(self.size, dtype=bool)
-        mask[self.event_doc[keep]] = True
-        mask.flags.writeable = False
-        return mask
-
-    def _in_force_on(self, month):
-        """Return the mask of documents in force during the month counted `month` (events.in_force_from)."""
-        mask = (self.in_force_from != NO_DATE) & (self.in_force_from <= month)
-        mask.flags.writeable = False
-        return mask
-
-    def _year_pairs(self, groups):
-        """Return (document, year - first_year) of the events of `groups`, each pair once."""
-        keep = self._of_groups(groups)
-        years = (self.event_year[keep] - self.first_year).astype(np.int64)
-        pairs = np.unique(self.event_doc[keep].astype(np.int64) * 100_000 + years)
-        return pairs // 100_000, pairs % 100_000
-
-    def year_counts(self, docs, numbers, groups):
-        """Return {year: number of documents of `docs` with an event of `groups` in that year}.
-
-        numbers: the documents of the mask `docs`, ascending. The pairs are in document order:
-        a few documents find theirs by binary search, more are picked by the mask.
-        """
-        pair_doc, pair_year = self.year_pairs(groups)
-        if len(numbers) * SPARSE_YEARS < len(pair_doc):
-            first = np.searchsorted(pair_doc, numbers)
-            tally = np.bincount(pair_year[runs(first, np.searchsorted(pair_doc, numbers, "right") - first)])
-        else:
-            tally = np.bincount(pair_year[docs[pair_doc]])
-        return {self.first_year + int(y): int(tally[y]) for y in np.flatnonzero(tally).tolist()}
 
 
 def _year_facet(columns, docs, numbers, dates):
