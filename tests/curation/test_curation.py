@@ -12,6 +12,7 @@ import yaml
 
 from measuresearch.cli import main as cli
 from measuresearch.corpus import files as corpus
+from measuresearch.corpus import identity
 from measuresearch.corpus import importer
 from measuresearch.corpus import merge
 from measuresearch.index.build import indexer
@@ -250,7 +251,7 @@ def test_a_proposal_with_an_existing_title_is_an_edit_refused_without_as_edit(ap
     assert edited.edited == {"by": f"proposal {proposal_id}", "on": edited.last_imported, "url": PROPOSAL["source_url"],
                              "replaced": merge.digest(before_edit)}
     assert set(fields) == {"titles", "dates", "description", "coverage", "kind", "status", "values"}
-    changed = {name for name in fields if fields[name] != merge.value_digest(getattr(edited, name))}
+    changed = {name for name in fields if fields[name] != identity.value_digest(getattr(edited, name))}
     assert changed == {"dates", "description", "coverage"}  # EDIT leaves the coverage out
 
 

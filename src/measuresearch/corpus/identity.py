@@ -15,6 +15,8 @@ A choice between candidates that are equally close is refused, listing them.
 import dataclasses
 import difflib
 import functools
+import hashlib
+import json
 import unicodedata
 
 from measuresearch.domain import fields
@@ -64,6 +66,22 @@ def may_be(measure, candidates):
     if len(candidates) <= 1:
         return list(candidates)
     return [c for c in candidates if similarity(c.description, measure.description) >= DESCRIPTION_CUTOFF]
+
+
+# The fields an accepted edit keeps one digest each of, as it found them (edited["fields"]), and a proposal of the
+# record it was sent as an edit of (sent_base): the sources only grow, apart (merge._with_sources).
+EDIT_FIELDS = tuple(name for name in COMPARED if name != "sources")
+
+
+def field_digests(measure):
+    """Return {field: the SHA-1 of its value} of a measure's compared fields but its sources."""
+    return {name: value_digest(getattr(measure, name)) for name in EDIT_FIELDS}
+
+
+def value_digest(value):
+    """Return the SHA-1 of one field's value (its JSON, keys sorted)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
 def changes(old, new):

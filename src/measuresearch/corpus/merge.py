@@ -319,20 +319,6 @@ def _kept(before, page, today):
                                source=before.source or page.source)
 
 
-# The fields an accepted edit keeps one digest each of, as it found them (edited["fields"]): the sources only
-# grow, apart (_with_sources).
-EDIT_FIELDS = tuple(name for name in identity.COMPARED if name != "sources")
-
-
-def field_digests(measure):
-    """Return {field: the SHA-1 of its value} of a measure's compared fields but its sources."""
-    return {name: value_digest(getattr(measure, name)) for name in EDIT_FIELDS}
-
-
-def value_digest(value):
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
-
 
 def _merged_edit(before, page, today):
     """Return an edited record with the page's changes to the fields its edit left alone, else None.
@@ -343,18 +329,18 @@ def _merged_edit(before, page, today):
     on the page as it is now, so that importing it again keeps it.
     """
     found = (before.edited or {}).get("fields")
-    if not isinstance(found, dict) or set(found) != set(EDIT_FIELDS):
+    if not isinstance(found, dict) or set(found) != set(identity.EDIT_FIELDS):
         return None
     if (before.pillar, before.sub_pillar) != (page.pillar, page.sub_pillar):
         return None
-    on_page = {name for name in EDIT_FIELDS if value_digest(getattr(page, name)) != found[name]}
-    edited = {name for name in EDIT_FIELDS if value_digest(getattr(before, name)) != found[name]}
+    on_page = {name for name in identity.EDIT_FIELDS if identity.value_digest(getattr(page, name)) != found[name]}
+    edited = {name for name in identity.EDIT_FIELDS if identity.value_digest(getattr(before, name)) != found[name]}
     if not on_page or on_page & edited:
         return None
     taken = {name: getattr(page, name) for name in on_page}
     if "dates" in on_page:
         taken.update(events=page.events, year=page.year)
-    mark = {**before.edited, "fields": {**found, **{name: value_digest(value) for name, value in taken.items()
+    mark = {**before.edited, "fields": {**found, **{name: identity.value_digest(value) for name, value in taken.items()
                                                      if name in found}},
             "replaced": digest(dataclasses.replace(page, sources=[]))}
     return dataclasses.replace(before, **taken, sources=_with_sources(page, before.sources).sources, edited=mark,
@@ -428,7 +414,7 @@ def _edit(path, country, old, tombstones, proposal, run, problems):
     first = (target.edited or {}).get("replaced") or digest(target)  # the text of its source, before any edit
     edited = {"by": proposal.source["name"], "on": run.today, "url": proposal.source["url"], "replaced": first}
     # and each field as the source had it (_merged_edit), unless an edit made before they were kept came first
-    fields = (target.edited or {}).get("fields") if target.edited else field_digests(target)
+    fields = (target.edited or {}).get("fields") if target.edited else identity.field_digests(target)
     if fields:
         edited["fields"] = fields
     # its source stays what it was, none included: the edit is told by `edited`

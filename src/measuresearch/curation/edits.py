@@ -17,7 +17,6 @@ a conflict, which an accept refuses.
 import dataclasses
 
 from measuresearch.corpus import identity
-from measuresearch.corpus import merge
 from measuresearch.domain import model
 
 
@@ -41,8 +40,8 @@ def edit_of(proposed, records):
 
 def sent_base(found):
     """Return what a proposal keeps of the record it is sent as an edit of (`found`, edit_of()'s answer):
-    {field: digest of its value} (merge.field_digests), or None for a new measure."""
-    return merge.field_digests(found[0]) if found else None
+    {field: digest of its value} (identity.field_digests), or None for a new measure."""
+    return identity.field_digests(found[0]) if found else None
 
 
 def rebase(data, proposed, found):
@@ -60,11 +59,11 @@ def rebase(data, proposed, found):
         return proposed, found, []
     now = found[0].to_dict()
     merged, conflicts = dict(proposed), []
-    for name in merge.EDIT_FIELDS:
+    for name in identity.EDIT_FIELDS:
         if name not in base:
             continue
-        mine = name in proposed and merge.value_digest(proposed[name]) != base[name]
-        theirs = merge.value_digest(now.get(name)) != base[name]
+        mine = name in proposed and identity.value_digest(proposed[name]) != base[name]
+        theirs = identity.value_digest(now.get(name)) != base[name]
         if not mine:
             if name in now:
                 merged[name] = now[name]
