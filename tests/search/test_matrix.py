@@ -1,9 +1,11 @@
 """/api/matrix, /api/matrix.csv and the compare view, against a brute-force scan of the measures."""
 
 import csv
+import html
 import io
 import itertools
 import random
+import re
 import urllib.parse
 
 import falcon.testing
@@ -172,6 +174,45 @@ def test_compare_view_shows_counts_links_and_absence(app_client, measures, group
         1 for r in row_counts for c in col_counts if (r, c) not in cells)
     assert f">{len(allowed)}</td>" in html  # the grand total
     assert "Remove filter Group: OECD" in html
+
+
+ROW = re.compile(r'<tr>\s*<th scope="row"><a href="([^"]+)"[^>]*>[^<]*</a></th>(.*?)<td class="total">(\d+)</td>',
+                 re.S)
+CELL = re.compile(r'<td class="heat h\d+"><a href="([^"]+)" title="[^"]*">(\d+)</a></td>')
+
+
+def _compare_links(client, params):
+    """Return [(link, the count it is written on)] of every row and cell of a compare page."""
+    page = client.simulate_get("/compare", query_string=_qs(params))
+    assert page.status_code == 200
+    links = []
+    for row_link, cells, total in ROW.findall(page.text):
+        links.append((html.unescape(row_link), int(total)))
+        links.extend((html.unescape(link), int(count)) for link, count in CELL.findall(cells))
+    return links
+
+
+@pytest.mark.parametrize("params", [
+    # the search already selects values of the columns' dimension, of the rows' dimension, or of both
+    [("rows", "country"), ("cols", "pillar"), ("pillar", "PILLAR0"), ("pillar", "PILLAR1")],
+    [("rows", "group"), ("cols", "pillar"), ("group", "EU"), ("group", "OECD"), ("group", "G7")],
+    [("rows", "group"), ("cols", "sub_pillar"), ("group", "apec"), ("pillar", "PILLAR0"), ("not_group", "G7")],
+    [("rows", "country"), ("cols", "sub_pillar"), ("country", "COUNTRY0"), ("country", "COUNTRY1"),
+     ("sub_pillar", "SUB0"), ("sub_pillar", "SUB1"), ("not_group", "EU")],
+])
+def test_every_count_of_the_compare_view_links_to_exactly_its_measures(app_client, measures, params):
+    # the cell Kazakhstan x Content access (4) of a search for two pillars linked to
+    # pillar=Content+access&pillar=Intermediary+liability&pillar=Content+access: the whole row (7)
+    def commonest(name):
+        return sorted({getattr(m, name) for m in measures}, key=lambda v: -sum(getattr(m, name) == v for m in measures))
+    pillars, countries, subs = commonest("pillar"), commonest("country"), commonest("sub_pillar")
+    names = {"PILLAR0": pillars[0], "PILLAR1": pillars[1], "COUNTRY0": countries[0], "COUNTRY1": countries[1],
+             "SUB0": subs[0], "SUB1": subs[1]}
+    links = _compare_links(app_client, [(k, names.get(v, v)) for k, v in params])
+    assert len(links) >= 3 and len({link for link, _ in links}) == len(links)
+    for link, count in links:
+        query = urllib.parse.urlsplit(link).query
+        assert app_client.simulate_get("/api/search", query_string=query).json["total"] == count, link
 
 
 def test_compare_view_of_one_pillar_by_sub_pillar(app_client, measures):

@@ -88,6 +88,15 @@ def _axis(dimension, counts, keep):
     return axis
 
 
+def _group_countries(data, allowed):
+    """Return {group: the countries of the allowed measures that are its members, by name}."""
+    column = data.columns["country"]
+    present = np.bincount(column[allowed & (column >= 0)], minlength=len(data.values["country"])) > 0
+    names = data.values["country"]
+    return {group: sorted(names[n] for n in numbers.tolist() if present[n])
+            for group, numbers in data.groups.members.items()}
+
+
 def check_axes(rows, cols):
     """Raise InvalidParameter unless rows and cols are dimensions (the same one twice gives the diagonal)."""
     for name, value in (("rows", rows), ("cols", cols)):
@@ -95,8 +104,12 @@ def check_axes(rows, cols):
             raise InvalidParameter(f"{name} must be one of {', '.join(DIMENSIONS)}", name)
 
 
-def matrix(holder, request, rows, cols):
-    """Return the matrix of one search as plain data (the /api/matrix shape) and the build it comes from."""
+def matrix(holder, request, rows, cols, group_countries=False):
+    """Return the matrix of one search as plain data (the /api/matrix shape) and the build it comes from.
+
+    group_countries: also return, under "group_countries", the countries of each group row's measures (a
+    group is a set of countries: the compare view links a group within the search's groups by them).
+    """
     check_axes(rows, cols)
     request.validate()
     parsed = request.parsed()
@@ -107,9 +120,10 @@ def matrix(holder, request, rows, cols):
                                                            request.date_filter().groups)
         selected = {data.groups.canonical(v) or v for v in request.filters.get("group", ())}
         build = snapshot.stamp()
+        extra = {"group_countries": _group_countries(data, run.allowed)} if group_countries else {}
     keep = {name: set(request.filters.get(name, ())) for name in DIMENSIONS} | {"group": selected}
     row_axis, col_axis = _axis(row, row_counts, keep[rows]), _axis(col, col_counts, keep[cols])
-    return {
+    return extra | {
         "query": {"q": request.q, "filters": filters_echo(request), "year_from": request.year_from,
                   "year_to": request.year_to, "event": list(request.event), "in_force_on": request.in_force_on,
                   "rows": rows, "cols": cols},

@@ -82,6 +82,29 @@ def _value_pairs(name, value):
     return [(name, str(value))]
 
 
+def _selecting(pairs, name, value):
+    """Return the search's pairs with the values it had of one dimension replaced by one matrix value.
+
+    Added to them, the value would be OR-ed with the others of its name (`pillar=A&pillar=B&pillar=A`):
+    the link would list more measures than the count it is written on. A measure has one country, pillar or
+    sub-pillar, so a value the matrix lists under the search's values is one of them; a year within the
+    search's range likewise.
+    """
+    own = ("year_from", "year_to") if name == "year" else (name,)
+    return [p for p in pairs if p[0] not in own] + _value_pairs(name, value)
+
+
+def _row_pairs(pairs, rows, value, result):
+    """Return the pairs that select one row of the search: a group that is not one of the search's groups
+    counts the measures of the countries it shares with them, which no group filter can say (groups are
+    OR-ed), so it is selected by those countries."""
+    chosen = {v for k, v in pairs if k == "group"}
+    if rows != "group" or not chosen or value in chosen:
+        return _selecting(pairs, rows, value)
+    countries = result["group_countries"][value]
+    return [p for p in pairs if p[0] not in ("group", "country")] + [("country", c) for c in countries]
+
+
 def _compare_url(pairs, rows, cols):
     return urls.href(pairs, "/compare") + ("&" if pairs else "?") + urllib.parse.urlencode(
         [("rows", rows), ("cols", cols)])
@@ -107,12 +130,12 @@ def table(result, pairs, rows, cols):
     base = [p for p in pairs if p[0] not in ("page", "per_page", "sort")]
     lines = []
     for row in result["rows"]:
-        chosen = base + _value_pairs(rows, row["value"])
+        chosen = _row_pairs(base, rows, row["value"], result)
         line = {"value": row["value"], "count": row["count"], "url": urls.href(chosen), "cells": []}
         for col in result["cols"]:
             count = cells.get((row["value"], col["value"]), 0)
             line["cells"].append({"col": col["value"], "count": count, "heat": heat(count, top),
-                                  "url": urls.href(chosen + _value_pairs(cols, col["value"]))})
+                                  "url": urls.href(_selecting(chosen, cols, col["value"]))})
         lines.append(line)
     return lines
 
@@ -130,7 +153,7 @@ class ComparePage:
             if value not in shown:  # said, not replaced by another table without a word
                 raise InvalidParameter(f"the compare page shows {name} of {' or '.join(shown)}; "
                                        f"GET /api/matrix counts {name}={value}", name)
-        result = crosstab.matrix(self.holder, request, rows, cols)
+        result = crosstab.matrix(self.holder, request, rows, cols, group_countries=rows == "group")
         facets = search.search(self.holder, dataclass_copy(request, per_page=1, page=1))["facets"]
         pairs = urls.state_of(request, i18n.chosen(req))
         chips = [dict(chip, url=_on_compare(chip["url"], rows, cols),
