@@ -4,7 +4,12 @@ import csv
 import datetime
 import io
 import json
+import os
+import re
+import shutil
+import subprocess
 
+import bibtexparser
 import falcon.testing
 import pytest
 
@@ -77,7 +82,79 @@ def test_a_bibtex_special_character_is_escaped(make_index):
     client = falcon.testing.TestClient(create_app(holder))
     measure_id = client.simulate_get("/api/search").json["hits"][0]["id"]
     text = client.simulate_get(f"/api/measures/{measure_id}/cite?format=bibtex").text
-    assert r"100\% of \{braces\} \& data\_flows" in text
+    assert r"100\% of {\textbraceleft}braces{\textbraceright} \& data\_flows" in text
+
+
+# titles a BibTeX entry must carry whole: every character BibTeX or LaTeX reads specially, braces unbalanced
+BIBTEX_TITLES = ["Order {draft No. 5 on advertising", "Order } on advertising", "Orders }{ the wrong way round",
+                 "Path C:\\data\\ and \\{ a brace after a backslash", "Up to 100% of data", "Law #5", "R&D rules",
+                 "Art.~5", "x^2 rule", "data_flows", "A $5 fee", "{balanced} braces", "@misc{evil, url={x}}",
+                 "all of them: {}}{ \\ % # & ~ ^ _ $ \" ,"]
+# what LaTeX prints for each command and escape an entry may hold (the LaTeX manual's meaning, not our table)
+LATEX_MEANING = [(r"{\textbraceleft}", "{"), (r"{\textbraceright}", "}"), (r"{\textbackslash}", "\\"),
+                 (r"\textbraceleft{}", "{"), (r"\textbraceright{}", "}"), (r"\textbackslash{}", "\\"),
+                 (r"{\textasciitilde}", "~"), (r"{\textasciicircum}", "^"), (r"\~{}", "~"), (r"\^{}", "^"),
+                 (r"\%", "%"), (r"\#", "#"), (r"\&", "&"), (r"\_", "_"), (r"\$", "$")]
+
+
+def _balanced_as_bibtex_counts(value):
+    """BibTeX ends a field at the brace that closes its first one, and a backslash escapes no brace."""
+    depth = 0
+    for char in value:
+        depth += (char == "{") - (char == "}")
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _latex_text(value):
+    """Return a field's text as LaTeX prints it (one pass: a printed backslash starts no command)."""
+    meanings = dict(LATEX_MEANING)
+    return re.sub("|".join(re.escape(command) for command, _ in LATEX_MEANING), lambda m: meanings[m.group()],
+                  value)
+
+
+@pytest.fixture()
+def hostile_titles(make_index):
+    from conftest import make_measure
+    measures = [make_measure(title, "Text.") for title in BIBTEX_TITLES]
+    return falcon.testing.TestClient(create_app(make_index(measures))), measures
+
+
+def test_a_bibtex_entry_has_every_field_whatever_its_title_holds(hostile_titles):
+    # "Order {draft" was written "\{draft": BibTeX counts that brace, so the entry never closed (no url, no urldate)
+    client, measures = hostile_titles
+    for measure in measures:
+        text = client.simulate_get(f"/api/measures/{measure.id}/cite", params={"format": "bibtex"}).text
+        assert _balanced_as_bibtex_counts(text), text
+        [entry] = bibtexparser.loads(text).entries  # an independent parser
+        assert entry["ENTRYTYPE"] == "misc" and entry["ID"] == f"dti-{measure.id}"
+        assert set(entry) == {"ENTRYTYPE", "ID", "title", "author", "howpublished", "url", "urldate", "note"}, text
+        assert all(_balanced_as_bibtex_counts(value) for value in entry.values()), entry
+        assert entry["url"] == f"http://falconframework.org/measures/{measure.id}"
+        assert entry["urldate"] == TODAY.isoformat()
+        assert _latex_text(entry["title"]) == "{" + measure.titles[0] + "}", entry["title"]  # kept as written
+        assert entry["note"].startswith("Testland; Content access") and entry["author"].startswith("{Digital Trade")
+
+
+@pytest.mark.skipif(shutil.which("bibtex") is None, reason="BibTeX itself is not installed")
+def test_bibtex_itself_reads_every_field(hostile_titles, tmp_path):
+    client, measures = hostile_titles
+    (tmp_path / "refs.bib").write_text("\n".join(
+        client.simulate_get(f"/api/measures/{m.id}/cite", params={"format": "bibtex"}).text for m in measures))
+    # a style that writes each entry's url and urldate, one line each, as BibTeX read them
+    (tmp_path / "fields.bst").write_text(
+        'ENTRY { title author howpublished url urldate note } {} {}\n'
+        'FUNCTION {misc} { "@" cite$ * write$ newline$ "url=" url * write$ newline$ '
+        '"urldate=" urldate * write$ newline$ }\nREAD\nITERATE {call.type$}\n')
+    (tmp_path / "fields.aux").write_text("\\citation{*}\n\\bibstyle{fields}\n\\bibdata{refs}\n")
+    run = subprocess.run(["bibtex", "fields"], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "BSTINPUTS": ".", "BIBINPUTS": ".", "openout_any": "a"})
+    log = (tmp_path / "fields.blg").read_text()
+    assert run.returncode == 0 and "error message" not in log and "Warning" not in log, log
+    assert (tmp_path / "fields.bbl").read_text().split() == [
+        line for m in measures for line in (f"@dti-{m.id}", f"url=http://falconframework.org/measures/{m.id}",
+                                            f"urldate={TODAY.isoformat()}")]
 
 
 def test_measure_page_has_a_citation_box(proxied, measure):

@@ -21,8 +21,11 @@ FORMATS = {
 SOURCE = provenance.DTI
 SOURCE_URL = provenance.DTI_URL
 CONTRIBUTED = "measuresearch (contributed by a reader)"
-_BIBTEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "%": r"\%", "&": r"\&", "#": r"\#",
-                   "$": r"\$", "_": r"\_", "^": r"\^{}", "~": r"\~{}"}
+# BibTeX counts every brace, escaped or not, to find where a field ends: "\{" alone would leave it open and swallow
+# the fields after it. A brace is written as a command in a group of its own, so each field stays balanced.
+_BIBTEX_SPECIAL = {"\\": r"{\textbackslash}", "{": r"{\textbraceleft}", "}": r"{\textbraceright}", "%": r"\%",
+                   "&": r"\&", "#": r"\#", "$": r"\$", "_": r"\_", "^": r"{\textasciicircum}",
+                   "~": r"{\textasciitilde}"}
 
 
 def _where(record):
