@@ -13,9 +13,11 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 
 import pytest
 
+from measuresearch.curation import gate
 from measuresearch.curation import migrations
 from measuresearch.curation import sqlite_engine
 from measuresearch.curation import store as store_module
@@ -286,3 +288,64 @@ def test_a_database_url_that_is_not_postgresql_is_refused_without_echoing_it(val
     assert cli.main(["reports"]) == 2
     err = capsys.readouterr().err
     assert "MEASURESEARCH_DATABASE_URL must be a PostgreSQL URL" in err and "hunter2" not in err
+
+
+def _hold_every_table(url):
+    """Return a connection of another session holding every table of the store (a migration, a stuck job)."""
+    import psycopg
+    locker = psycopg.connect(url)
+    locker.execute("LOCK TABLE submissions, reports, proposals, secrets IN ACCESS EXCLUSIVE MODE")
+    return locker
+
+
+def test_a_table_locked_by_another_session_is_a_503_within_the_lock_timeout(postgres_cluster):
+    from measuresearch.curation import postgres_engine
+    url = postgres_cluster.database()
+    store = store_module.open_store(None, url)
+    try:
+        store.add_report("m", "Before the lock was taken.", None, "c", 0)  # a connection is now kept idle
+        locker = _hold_every_table(url)
+        try:
+            for call in (lambda: store.add_report("m", "While the tables are locked.", None, "c", 0),
+                         lambda: store.reports(), lambda: store.count_submission("c", 10)):
+                started = time.monotonic()
+                with pytest.raises(StoreUnavailable) as failed:
+                    call()
+                waited = time.monotonic() - started
+                assert postgres_engine.LOCK_TIMEOUT_MS / 1000 - 0.5 < waited < gate.DEADLINE_S, waited
+                assert "lock timeout" in failed.value.message and failed.value.status == 503
+        finally:
+            locker.close()
+        store.add_report("m", "After the lock was let go.", None, "c", 0)  # the kept connection still works
+        assert [r["message"] for r in store.reports()] == ["After the lock was let go.", "Before the lock was taken."]
+    finally:
+        store.close()
+
+
+def test_a_frozen_server_is_a_503_at_the_deadline_and_the_late_write_is_rolled_back(postgres_cluster):
+    import psycopg
+    url = postgres_cluster.database()
+    store = store_module.open_store(None, url)
+    store.gate = gate.Gate("PostgreSQL", deadline=3)
+    try:
+        store.add_report("m", "Before the server froze.", None, "c", 0)
+        with psycopg.connect(url, autocommit=True) as other:
+            (backend,), = other.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                        "AND pid <> pg_backend_pid() AND backend_type = 'client backend'").fetchall()
+        os.kill(backend, signal.SIGSTOP)  # the kept connection's server process stops answering: no error, nothing
+        try:
+            started = time.monotonic()
+            with pytest.raises(StoreUnavailable) as failed:
+                store.add_report("m", "Sent while the server was frozen.", None, "c", 0)
+            assert 2.5 < time.monotonic() - started < 5 and "did not answer within 3 s" in failed.value.message
+            started = time.monotonic()  # the frozen call holds one slot; another call takes a new connection
+            assert [r["message"] for r in store.reports()] == ["Before the server froze."]
+            assert time.monotonic() - started < 2
+        finally:
+            os.kill(backend, signal.SIGCONT)
+        deadline = time.monotonic() + 30
+        while store.gate._running and time.monotonic() < deadline:  # the late calls end once it answers
+            time.sleep(0.1)
+        assert [r["message"] for r in store.reports()] == ["Before the server froze."]  # rolled back, not stored
+    finally:
+        store.close()

@@ -6,6 +6,7 @@ what they stored is read back past the store (sqlite3 on the file, psycopg on th
 
 import concurrent.futures
 import json
+import time
 import urllib.error
 import urllib.request
 
@@ -128,3 +129,48 @@ def test_a_form_from_one_server_posts_to_the_other(servers, real_measures):
         status = exc.code
     assert status == 303
     assert data.rows("SELECT message FROM reports") == [("Posted to the other server.",)]
+
+
+def hold_the_store(backend):
+    """Return a connection of another program that holds the whole reports database until it is closed."""
+    if backend.url:
+        import psycopg
+        locker = psycopg.connect(backend.url)
+        locker.execute("LOCK TABLE submissions, reports, proposals IN ACCESS EXCLUSIVE MODE")
+        return locker
+    import sqlite3
+    locker = sqlite3.connect(backend.data / "measuresearch.sqlite3", isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")
+    return locker
+
+
+def timed_get(url):
+    started = time.monotonic()
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return response.status, time.monotonic() - started
+
+
+def test_a_locked_store_is_a_503_within_the_bound_and_search_keeps_answering(servers, real_measures):
+    start, _, _, backend = servers
+    base = start()
+    url = f"{base}/api/measures/{real_measures[0].id}/reports"
+    assert post_json(url, {"message": "Sent before the lock."})[0] == 201  # the tables exist
+    locker = hold_the_store(backend)
+    try:
+        def send(n):
+            started = time.monotonic()
+            status, body = post_json(url, {"message": f"Sent while the store is locked, {n}."})
+            return status, body, time.monotonic() - started
+        with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
+            posts = [pool.submit(send, n) for n in range(16)]  # twice the server's 8 threads
+            time.sleep(1)
+            # the store's calls never hold every thread: the search and the health check answer meanwhile
+            answers = [timed_get(f"{base}{path}") for path in ("/healthz", "/api/search?q=internet", "/healthz")]
+            answered = [future.result() for future in posts]
+    finally:
+        locker.close()
+    assert all(status == 200 and took < 3 for status, took in answers), answers
+    for status, body, took in answered:
+        assert status == 503 and body["error"]["code"] == "store_unavailable" and took < 11, (status, body, took)
+    assert post_json(url, {"message": "Sent after the lock."})[0] == 201
+    assert sorted(backend.rows("SELECT message FROM reports")) == [("Sent after the lock.",), ("Sent before the lock.",)]

@@ -5,6 +5,11 @@ Each process keeps a few idle connections and runs every call in one transaction
 advisory lock on its key: the rate limit of one client (so that two processes cannot both
 pass its last slot) and the migration (so that a fresh database is created once).
 The SQL of store.py is written with `?` placeholders, which this module turns into psycopg's.
+
+Every connection is bounded: the server cancels a statement after STATEMENT_TIMEOUT_MS and a
+lock wait (a table another session locked, an advisory lock) after LOCK_TIMEOUT_MS, and on TCP
+libpq drops a peer that stops acknowledging (tcp_user_timeout, keepalives). A server that
+stops answering altogether (frozen) is bounded by the store's gate (gate.py).
 """
 
 import contextlib
@@ -15,7 +20,14 @@ import threading
 from measuresearch.curation import migrations
 from measuresearch.errors import InvalidParameter, StoreUnavailable
 
-CONNECT_TIMEOUT_S = 10
+CONNECT_TIMEOUT_S = 5
+STATEMENT_TIMEOUT_MS = 5000
+LOCK_TIMEOUT_MS = 4000  # shorter than a statement: a lock wait is named as such
+# set on each connection (a URL's own options come after, so a deployment can change them)
+SESSION_OPTIONS = f"-c statement_timeout={STATEMENT_TIMEOUT_MS} -c lock_timeout={LOCK_TIMEOUT_MS}"
+# libpq's client-side bounds on TCP (ignored on a Unix socket); a URL's own values win
+TCP_BOUNDS = {"tcp_user_timeout": 10_000, "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
+              "keepalives_count": 3}
 KEPT_IDLE = 8
 log = logging.getLogger("measuresearch.store")
 
@@ -100,6 +112,8 @@ class PostgresEngine:
         try:
             info = self.psycopg.conninfo.conninfo_to_dict(self.url)
             info.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
+            info["options"] = f"{SESSION_OPTIONS} {info.get('options') or ''}".strip()
+            info = {**TCP_BOUNDS, **info}
             return self.psycopg.connect(autocommit=True, row_factory=self.psycopg.rows.dict_row, **info)
         except self.psycopg.Error as exc:
             raise unavailable("cannot be reached", exc) from None

@@ -2,7 +2,8 @@
 
 Every write is one short `BEGIN IMMEDIATE` transaction on its own connection, so several
 `serve` processes (and the curator's CLI) can write at once: WAL lets readers go on while
-one writer holds the lock, and the busy timeout makes the others wait instead of failing.
+one writer holds the lock, and the busy timeout makes the others wait instead of failing
+(BUSY_TIMEOUT_MS at most: then a 503, so that a lock held by another program holds no request long).
 Writers are serialized by that lock, so `lock` has nothing to add. A fresh file is created
 and migrated by one process at a time (an exclusive lock on a file beside it): switching a new
 file to WAL while another process opens it fails at once with "database is locked".
@@ -19,7 +20,7 @@ from measuresearch.errors import InvalidParameter, StoreUnavailable
 
 FILENAME = "measuresearch.sqlite3"
 LOCKNAME = ".measuresearch.sqlite3.migrate-lock"
-BUSY_TIMEOUT_MS = 30_000
+BUSY_TIMEOUT_MS = 5_000
 log = logging.getLogger("measuresearch.store")
 
 

@@ -6,10 +6,13 @@ call is one transaction of the engine; the SQL here is what both understand (`?`
 RETURNING, ON CONFLICT). The schema is versioned and migrated on first use (migrations.py).
 """
 
+import contextlib
+import functools
 import json
 import secrets
 import time
 
+from measuresearch.curation import gate as bounds
 from measuresearch.curation import migrations
 from measuresearch.errors import Conflict, NotFound, RateLimited
 
@@ -17,13 +20,18 @@ WINDOW_SECONDS = 3600
 SCHEMA_VERSION = migrations.SCHEMA_VERSION
 
 
-def open_store(data, database_url=None, clock=time.time):
-    """Return the Store of a deployment: PostgreSQL at database_url when given, else SQLite in `data`."""
+def open_store(data, database_url=None, clock=time.time, slots=bounds.SLOTS):
+    """Return the Store of a deployment: PostgreSQL at database_url when given, else SQLite in `data`.
+
+    slots: how many of its calls may wait on the database at once (gate.py).
+    """
     if database_url:
         from measuresearch.curation.postgres_engine import PostgresEngine
-        return Store(PostgresEngine(database_url), clock)
-    from measuresearch.curation.sqlite_engine import SQLiteEngine
-    return Store(SQLiteEngine(data), clock)
+        engine = PostgresEngine(database_url)
+    else:
+        from measuresearch.curation.sqlite_engine import SQLiteEngine
+        engine = SQLiteEngine(data)
+    return Store(engine, clock, bounds.Gate(engine.name, slots))
 
 
 def iso(timestamp):
@@ -31,20 +39,37 @@ def iso(timestamp):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp))
 
 
-class Store:
-    """What readers sent to one deployment, in one engine; `clock` returns Unix time (tests move it)."""
+def _bounded(method):
+    """Run a call of the store through its gate (gate.py): its caller waits a bounded time, whatever the database."""
+    @functools.wraps(method)
+    def bounded(self, *args, **kwargs):
+        return self.gate.run(method, self, *args, **kwargs)
+    return bounded
 
-    def __init__(self, engine, clock=time.time):
+
+class Store:
+    """What readers sent to one deployment, in one engine; `clock` returns Unix time (tests move it).
+
+    Every call that reads or writes is bounded by `gate` (a gate.Gate): a database that does not
+    answer is a StoreUnavailable after gate.DEADLINE_S, never a request that waits with it.
+    """
+
+    def __init__(self, engine, clock=time.time, gate=None):
         self.engine = engine
         self.clock = clock
+        self.gate = gate or bounds.Gate(engine.name)
         self._ready = False
 
+    @contextlib.contextmanager
     def connect(self, write=False):
-        """Return the engine's transaction (a context manager yielding a connection), migrating on first use."""
+        """Yield a connection in one transaction of the engine, migrating on first use; commit on success."""
         if not self._ready:
             self.migrate()
-        return self.engine.transaction(write)
+        with self.engine.transaction(write) as db:
+            yield db
+            bounds.check_wanted()  # the request gave up on this call: roll back, not store what it said failed
 
+    @_bounded
     def migrate(self):
         """Create the database or bring its schema up to SCHEMA_VERSION; return the version."""
         version = self.engine.migrate()
@@ -55,6 +80,7 @@ class Store:
         """Let go of the engine's idle connections."""
         self.engine.close()
 
+    @_bounded
     def secret(self, name):
         """Return a random secret kept in the database, made on first use (shared by every process)."""
         with self.connect(write=True) as db:
@@ -79,6 +105,7 @@ class Store:
                 raise RateLimited(max(1, int(oldest + WINDOW_SECONDS - now + 0.999)))
         db.execute("INSERT INTO submissions (client, at) VALUES (?, ?)", (client, now))
 
+    @_bounded
     def add_report(self, measure_id, message, email, client, limit):
         """Store one report if the client is under its limit; return it as plain data."""
         now = self.clock()
@@ -89,11 +116,13 @@ class Store:
                              (measure_id, message, email, client, iso(now))).fetchone()
         return _report(row)
 
+    @_bounded
     def count_submission(self, client, limit):
         """Count a submission that is not stored (the honeypot's) against the limit."""
         with self.connect(write=True) as db:
             self._admit(db, client, limit, self.clock())
 
+    @_bounded
     def add_proposal(self, data, email, client, limit):
         """Store one proposal (checked plain data) if the client is under its limit."""
         now = self.clock()
@@ -103,6 +132,7 @@ class Store:
                              "RETURNING *", (json.dumps(data, ensure_ascii=False), email, client, iso(now))).fetchone()
         return _proposal(row)
 
+    @_bounded
     def reports(self, status=None, measure_id=None, limit=None, offset=0):
         """Return reports, newest first, optionally of one status and one measure; limit/offset: one page of them."""
         where, args = _where(status=status, measure_id=measure_id)
@@ -114,6 +144,7 @@ class Store:
         """Return how many reports reports(status, measure_id) would return without a page."""
         return self._count("reports", status=status, measure_id=measure_id)
 
+    @_bounded
     def proposals(self, status=None, limit=None, offset=0):
         """Return proposals, newest first, optionally of one status; limit/offset: one page of them."""
         where, args = _where(status=status)
@@ -125,11 +156,13 @@ class Store:
         """Return how many proposals proposals(status) would return without a page."""
         return self._count("proposals", status=status)
 
+    @_bounded
     def _count(self, table, **conditions):
         where, args = _where(**conditions)
         with self.connect() as db:
             return db.execute(f"SELECT count(*) AS n FROM {table}{where}", args).fetchone()["n"]
 
+    @_bounded
     def proposal(self, proposal_id):
         """Return one proposal or raise NotFound."""
         with self.connect() as db:
@@ -138,6 +171,7 @@ class Store:
             raise NotFound(f"no proposal with id {proposal_id}")
         return _proposal(row)
 
+    @_bounded
     def close_report(self, report_id):
         """Mark a report closed; return it."""
         with self.connect(write=True) as db:
@@ -147,6 +181,7 @@ class Store:
             raise NotFound(f"no report with id {report_id}")
         return _report(row)
 
+    @_bounded
     def decide_proposal(self, proposal_id, status, measure_id=None):
         """Mark an open proposal accepted or rejected; return it (Conflict once it was decided)."""
         with self.connect(write=True) as db:
@@ -165,6 +200,7 @@ class Store:
         it was decided). Another accept or a reject of it then finds it decided (decisions.accept)."""
         return self.decide_proposal(proposal_id, "accepted")
 
+    @_bounded
     def accepted_as(self, proposal_id, measure_id):
         """Give a claimed proposal the id its measure has in the corpus; return it."""
         with self.connect(write=True) as db:
@@ -174,6 +210,7 @@ class Store:
             raise NotFound(f"no accepted proposal with id {proposal_id}")
         return _proposal(row)
 
+    @_bounded
     def release_proposal(self, proposal_id):
         """Open again a proposal claimed for an accept that wrote nothing (refused, or failed)."""
         with self.connect(write=True) as db:

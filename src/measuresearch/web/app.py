@@ -107,11 +107,12 @@ JSON_HANDLER = falcon.media.JSONHandler(dumps=functools.partial(json.dumps, ensu
                                         loads=guard.loads_untrusted)
 
 
-def create_app(holder, subs=None, base_url=None):
+def create_app(holder, subs=None, base_url=None, threads=8):
     """Return the WSGI app serving the index that `holder` hands out.
 
     `subs` (web.reports.Submissions) holds the reports database and its settings; by default
-    they come from the environment.
+    they come from the environment. threads: the server's; at most half of them wait on the
+    reports database at once, so that a database that stops answering never stops the search.
     """
     cfg = configuration.from_environment()
     app = falcon.App(middleware=[HeadAsGet(), SecurityHeaders(), BaseURL(base_url or cfg.base_url,
@@ -133,7 +134,7 @@ def create_app(holder, subs=None, base_url=None):
     pages.add_routes(app, holder)
     compare.add_routes(app, holder)
     follow.add_routes(app, holder)
-    subs = subs or reports.from_config(cfg)
+    subs = subs or reports.from_config(cfg, store_slots=max(1, threads // 2))
     reports.add_routes(app, holder, subs)
     admin.add_routes(app, holder, subs)
     app.add_error_handler(Exception, _unexpected_error)
@@ -142,7 +143,8 @@ def create_app(holder, subs=None, base_url=None):
     return app
 
 
-def app_for_index(index_root, base_url=None):
-    """Return (app, holder) for an index folder; base_url: the public address for absolute URLs."""
+def app_for_index(index_root, base_url=None, threads=8):
+    """Return (app, holder) for an index folder; base_url: the public address for absolute URLs; threads: the
+    server's."""
     holder = IndexHolder(index_root)
-    return create_app(holder, base_url=base_url), holder
+    return create_app(holder, base_url=base_url, threads=threads), holder

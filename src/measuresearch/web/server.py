@@ -111,7 +111,7 @@ def serve(index_root, host, port, threads=8, quiet=False, base_url=None):
     limit_malloc_arenas()
     configure_logging(quiet)
     cfg = configuration.from_environment()
-    app, holder = app_for_index(index_root, base_url)
+    app, holder = app_for_index(index_root, base_url, threads)
     try:
         server = listen(app, host, port, threads, cfg.trusted_proxies, cfg.trusted_proxy_count)
         print(f"serving {index_root} on http://{host}:{port}/", flush=True)

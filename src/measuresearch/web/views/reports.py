@@ -12,6 +12,7 @@ from measuresearch.domain import taxonomy
 from measuresearch.errors import InvalidParameter, RateLimited
 from measuresearch.web import i18n
 from measuresearch.web.http import urls
+from measuresearch.curation.gate import SLOTS as STORE_SLOTS
 from measuresearch.curation.store import open_store
 from measuresearch.web.http import guard
 from measuresearch.web.views import admin
@@ -57,9 +58,12 @@ class Submissions:
         return taxonomy.load(self.corpus)
 
 
-def from_config(cfg, clock=time.time):
-    """Return the Submissions of a Config (nothing is opened until the first request needs it)."""
-    store = open_store(cfg.data, cfg.database_url, clock=clock)
+def from_config(cfg, clock=time.time, store_slots=STORE_SLOTS):
+    """Return the Submissions of a Config (nothing is opened until the first request needs it).
+
+    store_slots: how many requests at once may wait on the reports database (curation/gate.py).
+    """
+    store = open_store(cfg.data, cfg.database_url, clock=clock, slots=store_slots)
     return Submissions(store=store, limit=cfg.report_limit, admin_token=cfg.admin_token,
                        signer=signing.Signer(lambda: store.secret("csrf"), clock), corpus=cfg.corpus)
 
