@@ -100,8 +100,42 @@ def test_a_wrong_bearer_token_counts_against_the_same_limit(holder, store_backen
     guess = {"Authorization": "Bearer guess"}
     assert [app.simulate_get("/admin/reports.json", headers=guess).status_code for _ in range(3)] == [401, 401, 429]
     assert sign_in(app, "another guess").status_code == 429  # one limit for both doors
-    assert app.simulate_get("/admin/reports.json", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
     assert app.simulate_get("/admin/reports.json").status_code == 401  # no credentials: nothing guessed
+
+
+def test_over_the_limit_no_token_is_checked_right_or_wrong_until_the_window_passes(holder, store_backend, clock):
+    # were the right token let in over the limit, a guesser would still test a guess a request, told which is right
+    app = make_client(holder, store_backend, clock, limit=2)[0]
+    right = {"Authorization": f"Bearer {TOKEN}"}
+    assert app.simulate_get("/admin/reports.json", headers=right).status_code == 200  # within the limit: in
+    assert sign_in(app, TOKEN).status_code == 303
+    assert [sign_in(app, f"guess {n}").status_code for n in range(3)] == [401, 401, 429]
+    over = app.simulate_get("/admin/reports.json", headers=right)
+    assert over.status_code == 429 and over.json["error"]["code"] == "rate_limited"
+    assert 0 < int(over.headers["retry-after"]) <= 3600
+    form = sign_in(app, TOKEN)
+    assert form.status_code == 429 and "ms_admin" not in form.cookies and "retry-after" in form.headers
+    assert app.simulate_get("/admin/reports", headers=right).status_code == 429
+    clock.now += 3601  # the window has passed: the right token gets in again, by either door
+    assert app.simulate_get("/admin/reports.json", headers=right).status_code == 200
+    assert sign_in(app, TOKEN).status_code == 303
+
+
+def test_parallel_guesses_cannot_all_pass_the_count(store_backend):
+    import concurrent.futures
+    store = store_backend.store()
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(lambda n: _guess(store), range(24)))
+    assert outcomes.count("checked") == 3 and outcomes.count("limited") == 21
+
+
+def _guess(store):
+    from measuresearch.errors import RateLimited
+    try:
+        store.check_token("198.51.100.7", 3, lambda: False)
+        return "checked"
+    except RateLimited:
+        return "limited"
 
 
 def test_a_session_is_bound_to_its_purpose_and_to_the_token(holder, store_backend, clock, report_path):

@@ -97,13 +97,36 @@ class Store:
         self.engine.lock(db, f"submissions {client}")
         if self.engine.try_lock(db, "submissions cleanup"):  # one transaction at a time deletes
             db.execute("DELETE FROM submissions WHERE at <= ?", (now - WINDOW_SECONDS,))
+        self._refuse_over(db, client, limit, now)
+        db.execute("INSERT INTO submissions (client, at) VALUES (?, ?)", (client, now))
+
+    def _refuse_over(self, db, client, limit, now):
+        """Raise RateLimited when the client has used its hourly limit (0: no limit)."""
         if limit:
             rows = db.execute("SELECT at FROM submissions WHERE client = ? AND at > ? ORDER BY at",
                               (client, now - WINDOW_SECONDS)).fetchall()
             if len(rows) >= limit:
                 oldest = rows[len(rows) - limit]["at"]
                 raise RateLimited(max(1, int(oldest + WINDOW_SECONDS - now + 0.999)))
-        db.execute("INSERT INTO submissions (client, at) VALUES (?, ?)", (client, now))
+
+    @_bounded
+    def check_token(self, client, limit, matches):
+        """Return matches() (is the admin token a client sent the right one?) checked under its hourly limit.
+
+        Over the limit the token is not checked at all, right or wrong (RateLimited), so that a
+        guesser learns nothing more once over it; a wrong one counts like a submission. The
+        check runs under the client's lock, so parallel guesses cannot all pass the count.
+        """
+        if not limit and matches():
+            return True
+        now = self.clock()
+        with self.connect(write=True) as db:
+            self.engine.lock(db, f"submissions {client}")
+            self._refuse_over(db, client, limit, now)
+            if matches():
+                return True
+            self._admit(db, client, limit, now)
+        return False
 
     @_bounded
     def add_report(self, measure_id, message, email, client, limit):

@@ -115,15 +115,20 @@ def bearer(req):
     return (given.strip() or None) if scheme.lower() == "bearer" else None
 
 
-def check_admin(req, token, signer):
-    """404 when no admin token is configured; 401 unless the request carries it or a live admin session."""
+def check_admin(req, token, signer, check_token=None):
+    """404 when no admin token is configured; 401 unless the request carries a live admin session or the token.
+
+    check_token(matches) returns matches() for the bearer token, checked under the client's rate
+    limit (Store.check_token); by default matches() alone.
+    """
     if not token:
         raise NotFound("no page here")
-    given = bearer(req)
-    if given is not None and token_matches(given, token):
-        return
     if any(signer.valid("admin", value, ADMIN_SECONDS, admin_binding(token))
            for value in cookie_values(req, ADMIN_COOKIE)):
+        return
+    given = bearer(req)
+    check_token = check_token or (lambda matches: matches())
+    if given is not None and check_token(lambda: token_matches(given, token)):
         return
     raise Unauthorized("the curator's pages need a session (sign in at /admin/login) or the header "
                        "'Authorization: Bearer <MEASURESEARCH_ADMIN_TOKEN>'")

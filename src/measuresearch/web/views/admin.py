@@ -5,7 +5,7 @@ import falcon
 from measuresearch.curation import edits
 from measuresearch.domain import limits
 from measuresearch.search import service as search
-from measuresearch.errors import InvalidParameter, MeasureSearchError, NotFound, RateLimited, Unauthorized
+from measuresearch.errors import InvalidParameter, MeasureSearchError, NotFound, RateLimited
 from measuresearch.web.http import guard
 from measuresearch.web.views import forms
 from measuresearch.web.views import pages
@@ -67,14 +67,9 @@ class AdminReports:
         self.holder, self.subs = holder, subs
 
     def _queue(self, req):
-        try:
-            guard.check_admin(req, self.subs.admin_token, self.subs.signer)
-        except Unauthorized:
-            if guard.bearer(req) is not None:
-                # a wrong token in the header counts like a wrong one typed at /admin/login (RateLimited once
-                # over): guessing it here is no faster than there
-                self.subs.store.count_submission(self.subs.client(req), self.subs.limit)
-            raise
+        # a token in the header is checked like one typed at /admin/login: a wrong one counts against the
+        # client's limit, and over it no token is checked (429): guessing here is no faster than there
+        guard.check_admin(req, self.subs.admin_token, self.subs.signer, self.subs.check_token(req))
         params.refuse_unknown(req, ("status", "measure", "page", "per_page"))
         # blanks are "not given": the queue's filter form sends its empty fields
         status = params.choice(req, "status", STATUSES["report"], strict=False)
@@ -132,14 +127,16 @@ class AdminLogin:
         _configured(self.subs)
         form = self.subs.form(req)
         given = form.get("token")
-        if not isinstance(given, str) or not guard.token_matches(given, self.subs.admin_token):
-            # a wrong token counts like a post: guessing is as slow as the rate limit
-            try:
-                self.subs.store.count_submission(self.subs.client(req), self.subs.limit)
-                exc = InvalidParameter("that is not the admin token", "token")
-            except RateLimited as limited:
-                exc = limited
-                resp.set_headers(limited.headers)
+        # a wrong token counts like a post, and over the limit no token is checked, right or wrong: guessing is
+        # as slow as the rate limit
+        try:
+            right = self.subs.check_token(req)(lambda: isinstance(given, str)
+                                               and guard.token_matches(given, self.subs.admin_token))
+            exc = None if right else InvalidParameter("that is not the admin token", "token")
+        except RateLimited as limited:
+            exc = limited
+            resp.set_headers(limited.headers)
+        if exc is not None:
             status = falcon.HTTP_401 if exc.status == 400 else falcon.code_to_http_status(exc.status)
             self._form(req, resp, status, forms.form_error(exc, {}, "en"))
             return

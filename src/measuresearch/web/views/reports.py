@@ -53,6 +53,10 @@ class Submissions:
         self.store.count_submission(self.client(req), self.limit)
         raise exc
 
+    def check_token(self, req):
+        """Return the check of an admin token this request sent: matches() under the client's limit (Store)."""
+        return lambda matches: self.store.check_token(self.client(req), self.limit, matches)
+
     def names(self):
         """Return the corpus's taxonomy (re-read when the file changes), which proposals are checked against."""
         return taxonomy.load(self.corpus)
