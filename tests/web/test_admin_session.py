@@ -84,6 +84,42 @@ def test_sign_in_gives_an_expiring_session_and_sign_out_ends_it(app, clock):
     assert out.status_code == 303 and removed.value == "" and removed.expires.year == 1970
 
 
+def sign_out(app, session):
+    token, cookie = form_token(app, "/admin/login")
+    return app.simulate_post("/admin/logout", body=f"csrf_token={token}",
+                             headers={**FORM, "Cookie": f"ms_csrf={cookie}; ms_admin={session}"})
+
+
+def test_sign_out_ends_the_session_on_the_server_for_every_process(holder, store_backend, clock):
+    # a cookie kept after sign-out (a shared computer, a copy that leaked) must not be a session any more
+    app = make_client(holder, store_backend, clock)[0]
+    other = make_client(holder, store_backend, clock)[0]  # another process on the same database
+    session = sign_in(app, TOKEN).cookies["ms_admin"].value
+    kept = sign_in(app, TOKEN).cookies["ms_admin"].value  # the same curator on another computer
+    for client in (app, other):
+        assert client.simulate_get("/admin/reports.json", cookies={"ms_admin": session}).status_code == 200
+    out = sign_out(other, session)
+    assert out.status_code == 303 and out.cookies["ms_admin"].value == ""
+    for client in (app, other):
+        assert client.simulate_get("/admin/reports.json", cookies={"ms_admin": session}).status_code == 401
+        assert client.simulate_get("/admin/reports", cookies={"ms_admin": session}).status_code == 401
+        assert client.simulate_get("/admin/reports.json", cookies={"ms_admin": kept}).status_code == 200
+
+
+def test_a_session_does_not_come_back_when_the_token_is_changed_back(holder, store_backend, clock):
+    first = make_client(holder, store_backend, clock, token="token-A-0123456789")[0]
+    session = sign_in(first, "token-A-0123456789").cookies["ms_admin"].value
+    assert first.simulate_get("/admin/reports.json", cookies={"ms_admin": session}).status_code == 200
+    rotated = make_client(holder, store_backend, clock, token="token-B-0123456789")[0]  # the token goes A -> B
+    assert rotated.simulate_get("/admin/reports.json", cookies={"ms_admin": session}).status_code == 401
+    assert sign_in(rotated, "token-B-0123456789").status_code == 303
+    back = make_client(holder, store_backend, clock, token="token-A-0123456789")[0]  # and back to A
+    assert back.simulate_get("/admin/reports.json", cookies={"ms_admin": session}).status_code == 401
+    assert back.simulate_get("/admin/reports.json", cookies={"ms_admin": session}).status_code == 401
+    fresh = sign_in(back, "token-A-0123456789").cookies["ms_admin"].value  # a new sign-in under A works
+    assert back.simulate_get("/admin/reports.json", cookies={"ms_admin": fresh}).status_code == 200
+
+
 def test_a_wrong_token_is_401_and_counts_against_the_limit(holder, store_backend, clock):
     app = make_client(holder, store_backend, clock, limit=2)[0]
     first = sign_in(app, "guess")

@@ -129,6 +129,30 @@ class Store:
         return False
 
     @_bounded
+    def start_session(self, session_id, token, lifetime):
+        """Record a curator's session bound to a digest of the admin token; sessions older than lifetime go."""
+        now = self.clock()
+        with self.connect(write=True) as db:
+            db.execute("DELETE FROM admin_sessions WHERE created_at <= ? OR token <> ?", (now - lifetime, token))
+            db.execute("INSERT INTO admin_sessions (id, token, created_at) VALUES (?, ?, ?)", (session_id, token, now))
+
+    @_bounded
+    def session_alive(self, session_id, token):
+        """Return whether a session was started under this token and not ended since."""
+        with self.connect() as db:
+            return db.execute("SELECT 1 AS alive FROM admin_sessions WHERE id = ? AND token = ?",
+                              (session_id, token)).fetchone() is not None
+
+    @_bounded
+    def end_sessions(self, session_ids=(), other_than_token=None):
+        """End the sessions given, and every session of another admin token than other_than_token (when given)."""
+        with self.connect(write=True) as db:
+            for session_id in session_ids:
+                db.execute("DELETE FROM admin_sessions WHERE id = ?", (session_id,))
+            if other_than_token is not None:
+                db.execute("DELETE FROM admin_sessions WHERE token <> ?", (other_than_token,))
+
+    @_bounded
     def add_report(self, measure_id, message, email, client, limit):
         """Store one report if the client is under its limit; return it as plain data."""
         now = self.clock()

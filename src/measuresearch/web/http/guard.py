@@ -115,19 +115,18 @@ def bearer(req):
     return (given.strip() or None) if scheme.lower() == "bearer" else None
 
 
-def check_admin(req, token, signer, check_token=None):
+def check_admin(req, token, session_alive, check_token):
     """404 when no admin token is configured; 401 unless the request carries a live admin session or the token.
 
+    session_alive(value) says whether a session cookie's value is live (sessions.AdminSessions);
     check_token(matches) returns matches() for the bearer token, checked under the client's rate
-    limit (Store.check_token); by default matches() alone.
+    limit (Store.check_token).
     """
     if not token:
         raise NotFound("no page here")
-    if any(signer.valid("admin", value, ADMIN_SECONDS, admin_binding(token))
-           for value in cookie_values(req, ADMIN_COOKIE)):
+    if any(session_alive(value) for value in cookie_values(req, ADMIN_COOKIE)):
         return
     given = bearer(req)
-    check_token = check_token or (lambda matches: matches())
     if given is not None and check_token(lambda: token_matches(given, token)):
         return
     raise Unauthorized("the curator's pages need a session (sign in at /admin/login) or the header "

@@ -69,7 +69,7 @@ class AdminReports:
     def _queue(self, req):
         # a token in the header is checked like one typed at /admin/login: a wrong one counts against the
         # client's limit, and over it no token is checked (429): guessing here is no faster than there
-        guard.check_admin(req, self.subs.admin_token, self.subs.signer, self.subs.check_token(req))
+        guard.check_admin(req, self.subs.admin_token, self.subs.sessions.alive, self.subs.check_token(req))
         params.refuse_unknown(req, ("status", "measure", "page", "per_page"))
         # blanks are "not given": the queue's filter form sends its empty fields
         status = params.choice(req, "status", STATUSES["report"], strict=False)
@@ -140,13 +140,12 @@ class AdminLogin:
             status = falcon.HTTP_401 if exc.status == 400 else falcon.code_to_http_status(exc.status)
             self._form(req, resp, status, forms.form_error(exc, {}, "en"))
             return
-        session = self.subs.signer.issue("admin", guard.admin_binding(self.subs.admin_token))
-        guard.set_private_cookie(req, resp, guard.ADMIN_COOKIE, session, guard.ADMIN_SECONDS)
+        guard.set_private_cookie(req, resp, guard.ADMIN_COOKIE, self.subs.sessions.start(), guard.ADMIN_SECONDS)
         raise falcon.HTTPSeeOther("/admin/reports")
 
 
 class AdminLogout:
-    """POST /admin/logout: ends the session in this browser."""
+    """POST /admin/logout: ends the session, on the server (its cookie is refused from then on) and in this browser."""
 
     def __init__(self, subs):
         self.subs = subs
@@ -154,6 +153,7 @@ class AdminLogout:
     def on_post(self, req, resp):
         _configured(self.subs)
         self.subs.form(req)
+        self.subs.sessions.end(req)
         guard.unset_private_cookie(req, resp, guard.ADMIN_COOKIE)
         raise falcon.HTTPSeeOther("/admin/login")
 

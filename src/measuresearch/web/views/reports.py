@@ -15,6 +15,7 @@ from measuresearch.web.http import urls
 from measuresearch.curation.gate import SLOTS as STORE_SLOTS
 from measuresearch.curation.store import open_store
 from measuresearch.web.http import guard
+from measuresearch.web.http import sessions
 from measuresearch.web.views import admin
 from measuresearch.web.views import forms
 from measuresearch.web.http import signing
@@ -35,6 +36,7 @@ class Submissions:
 
     def __post_init__(self):
         self.csrf = guard.Csrf(self.signer)
+        self.sessions = sessions.AdminSessions(self.store, self.signer, self.admin_token)
 
     def client(self, req):
         """Return the address the rate limit counts."""
