@@ -6,12 +6,13 @@ import os
 import re
 import urllib.parse
 
+from measuresearch.domain.limits import PORT
 from measuresearch.errors import InvalidParameter
 
 # a host name (letters, digits, hyphens, dots) or a bracketed IPv6 literal, and an optional port: nothing
 # that could close a quote or a brace in an export (RFC 3986's reg-name, narrowed to what DNS allows)
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-HOST_SYNTAX = re.compile(rf"(?:{_LABEL}(?:\.{_LABEL})*\.?|\[[0-9a-f:.]{{2,45}}\])(?::[0-9]{{1,5}})?", re.I)
+HOST_SYNTAX = re.compile(rf"(?:{_LABEL}(?:\.{_LABEL})*\.?|\[[0-9a-f:.]{{2,45}}\])(?::{PORT})?", re.I)
 
 
 @dataclasses.dataclass(frozen=True)

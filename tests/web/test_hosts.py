@@ -17,7 +17,8 @@ from measuresearch.search import cite
 from serving import call, running
 
 pytestmark = pytest.mark.e2e
-HOSTILE_HOSTS = ["a},note={pwn", 'a"b', "a b", "a/b", "a\\b", "", "[::1", "a:b:c", "evil.example:99999a"]
+HOSTILE_HOSTS = ["a},note={pwn", 'a"b', "a b", "a/b", "a\\b", "", "[::1", "a:b:c", "evil.example:99999a",
+                 "example.org:99999", "example.org:65536", "example.org:0", "[::1]:70000"]  # no such port
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +44,23 @@ def test_a_host_that_is_not_a_host_name_is_400_everywhere(plain, measure_id, hos
         assert status == 400, (path, host)
         if path.startswith("/api/") or path == "/healthz":
             assert json.loads(body)["error"]["parameter"] == "Host"
+
+
+def test_a_host_in_other_letters_is_named_readably(plain, measure_id):
+    # http.client sends a header as Latin-1: send the UTF-8 bytes a client sends, as Latin-1 characters
+    sent = "привет.рф".encode("utf-8").decode("latin-1")
+    status, _, body = call(plain, "GET", f"/api/measures/{measure_id}/cite?format=ris", headers={"Host": sent})
+    error = json.loads(body)["error"]
+    assert status == 400 and error["parameter"] == "Host"
+    assert "'привет.рф'" in error["message"] and "xn--" in error["message"] and "Ð" not in error["message"]
+    status, _, body = call(plain, "GET", "/healthz", headers={"Host": "caf\xe9\x85.example"})  # not UTF-8
+    assert status == 400 and "'café\\x85.example'" in json.loads(body)["error"]["message"]  # a control escaped
+
+
+def test_a_host_with_the_highest_port_is_taken(plain, measure_id):
+    status, _, body = call(plain, "GET", f"/api/measures/{measure_id}/cite?format=ris",
+                           headers={"Host": "example.org:65535"})
+    assert status == 200 and f"UR  - http://example.org:65535/measures/{measure_id}" in body.decode()
 
 
 def test_a_well_formed_host_gives_urls_that_parse_back(plain, measure_id):

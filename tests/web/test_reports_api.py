@@ -198,6 +198,9 @@ def test_proposal_is_created_and_checked_like_an_import(app):
     ({"coverage": "line\nbreak"}, "coverage"),
     ({"source_url": "javascript:alert(1)"}, "source_url"),
     ({"source_url": "ftp://example.org/x"}, "source_url"),
+    ({"source_url": "https://example.org:99999/x"}, "source_url"),  # no port above 65535 exists
+    ({"source_url": "https://example.org:65536/x"}, "source_url"),
+    ({"source_url": "https://example.org:0/x"}, "source_url"),
     ({"email": "nobody"}, "email"),
     ({"extra": 1}, "extra"),
     ({"pillar": "Not a pillar", "dates": ["never"]}, "pillar"),  # the first bad field in the contract's order
@@ -206,6 +209,14 @@ def test_bad_proposal_fields_are_named(app, change, parameter):
     result = app.simulate_post("/api/proposals", json={**PROPOSAL, **change})
     assert result.status_code == 400, result.text
     assert result.json["error"]["parameter"] == parameter
+
+
+def test_a_source_url_with_any_real_port_is_taken(app):
+    for port in (1, 8080, 65535):
+        source = f"https://example.org:{port}/order-{port}"
+        result = app.simulate_post("/api/proposals", json={**PROPOSAL, "source_url": source,
+                                                           "titles": [f"Test order No. {port} (made up by the tests)"]})
+        assert result.status_code == 201, result.text
 
 
 def form_token(client, path):

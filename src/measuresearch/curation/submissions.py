@@ -54,7 +54,7 @@ def shape_pattern(shape, least=0):
         "optional_line": rf"^\s*(?:{_SOLID}{_LINE_CHAR}*)?\s*$",
         "date_line": _date_line(),
         "prose": rf"^\s*{_SOLID}{_TEXT_CHAR}{{{least - 2},}}{_SOLID}\s*$",
-        "address": (r"^\s*https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?"
+        "address": (r"^\s*https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?" rf"(?::{limits.PORT})?"
                     r"(?:[/?#][^\s\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*)?\s*$"),
     }[shape]
 

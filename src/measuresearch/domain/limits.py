@@ -27,6 +27,8 @@ XLSX_UNPACKED_BYTES = 100 * 2**20
 SHEET_ROWS = 200_000  # rows holding something, per sheet
 SHEET_COLUMNS = 100  # columns read; a header names its columns within these
 
+# a TCP port, 1-65535 (RFC 3986 allows any digits; no port above 65535 or of 0 exists): for a Host header and an address
+PORT = r"(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})"
 _BIDI = "\u202a-\u202e\u2066-\u2069"
 # Character classes, also published in /openapi.json. Control characters (C0, DEL, C1), the Unicode
 # line and paragraph separators and the bidi controls are refused everywhere; tab, CR and LF only

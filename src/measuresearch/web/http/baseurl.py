@@ -31,10 +31,21 @@ class BaseURL:
         if host is not None:
             name = configuration.host_name(host)
             if name is None:
-                raise InvalidParameter(f"the Host header {host[:100]!r} is not a host name", "Host")
+                raise InvalidParameter(f"the Host header {_shown(host)} is not a host name and an optional port "
+                                       "(1-65535); a name in other letters than a-z is sent in its xn-- form", "Host")
             if self.allowed_hosts and name not in self.allowed_hosts:
                 raise InvalidParameter(f"this server does not answer for the host {name[:100]!r}", "Host")
         req.context.base_url = self.configured or req.prefix
+
+
+def _shown(header):
+    """Return a header value quoted for a message, as the client wrote it: WSGI hands it over as Latin-1, so UTF-8
+    bytes are read back as UTF-8 ('привет.рф', not 'Ð¿Ñ\x80Ð¸...'); repr escapes what cannot be shown."""
+    try:
+        text = header.encode("latin-1").decode("utf-8")
+    except UnicodeError:  # not UTF-8 (or already text): each byte as a character, escaped by repr
+        text = header
+    return repr(text[:100])
 
 
 def absolute(req, path):
