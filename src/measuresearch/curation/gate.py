@@ -42,7 +42,13 @@ class Gate:
         call = _Call(function, args, kwargs)
         with self._guard:
             self._running[call] = time.monotonic()
-        threading.Thread(target=self._work, args=(call,), daemon=True, name="measuresearch-store").start()
+        try:
+            threading.Thread(target=self._work, args=(call,), daemon=True, name="measuresearch-store").start()
+        except RuntimeError:  # no thread to be had: give the slot back
+            with self._guard:
+                del self._running[call]
+            self._slots.release()
+            raise
         if not call.done.wait(self.deadline):
             with self._guard:
                 call.abandoned = not call.done.is_set()

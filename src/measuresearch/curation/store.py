@@ -14,6 +14,7 @@ import time
 
 from measuresearch.curation import gate as bounds
 from measuresearch.curation import migrations
+from measuresearch.curation import rows as read
 from measuresearch.errors import Conflict, NotFound, RateLimited
 
 WINDOW_SECONDS = 3600
@@ -161,7 +162,7 @@ class Store:
             row = db.execute("INSERT INTO reports (measure_id, message, email, client, created_at) "
                              "VALUES (?, ?, ?, ?, ?) RETURNING *",
                              (measure_id, message, email, client, iso(now))).fetchone()
-        return _report(row)
+        return read.report(row)
 
     @_bounded
     def count_submission(self, client, limit):
@@ -177,7 +178,7 @@ class Store:
             self._admit(db, client, limit, now)
             row = db.execute("INSERT INTO proposals (data, email, client, created_at) VALUES (?, ?, ?, ?) "
                              "RETURNING *", (json.dumps(data, ensure_ascii=False), email, client, iso(now))).fetchone()
-        return _proposal(row)
+        return read.proposal(row)
 
     @_bounded
     def reports(self, status=None, measure_id=None, limit=None, offset=0):
@@ -185,7 +186,7 @@ class Store:
         where, args = _where(status=status, measure_id=measure_id)
         with self.connect() as db:
             rows = db.execute(f"SELECT * FROM reports{where} ORDER BY id DESC{_page(limit, offset, args)}", args)
-            return [_report(row) for row in rows.fetchall()]
+            return [read.report(row) for row in rows.fetchall()]
 
     def count_reports(self, status=None, measure_id=None):
         """Return how many reports reports(status, measure_id) would return without a page."""
@@ -197,7 +198,7 @@ class Store:
         where, args = _where(status=status)
         with self.connect() as db:
             rows = db.execute(f"SELECT * FROM proposals{where} ORDER BY id DESC{_page(limit, offset, args)}", args)
-            return [_proposal(row) for row in rows.fetchall()]
+            return [read.proposal(row) for row in rows.fetchall()]
 
     def count_proposals(self, status=None):
         """Return how many proposals proposals(status) would return without a page."""
@@ -216,7 +217,7 @@ class Store:
             row = db.execute("SELECT * FROM proposals WHERE id = ?", (proposal_id,)).fetchone()
         if row is None:
             raise NotFound(f"no proposal with id {proposal_id}")
-        return _proposal(row)
+        return read.proposal(row)
 
     @_bounded
     def close_report(self, report_id):
@@ -226,7 +227,7 @@ class Store:
                              "WHERE id = ? RETURNING *", (iso(self.clock()), report_id)).fetchone()
         if row is None:
             raise NotFound(f"no report with id {report_id}")
-        return _report(row)
+        return read.report(row)
 
     @_bounded
     def decide_proposal(self, proposal_id, status, measure_id=None):
@@ -240,7 +241,7 @@ class Store:
                 if now is None:
                     raise NotFound(f"no proposal with id {proposal_id}")
                 raise Conflict(f"proposal {proposal_id} is already {now['status']}")
-        return _proposal(row)
+        return read.proposal(row)
 
     def claim_proposal(self, proposal_id):
         """Mark an open proposal accepted, with no measure yet, before it is written; return it (Conflict once
@@ -255,7 +256,7 @@ class Store:
                              (measure_id, proposal_id)).fetchone()
         if row is None:
             raise NotFound(f"no accepted proposal with id {proposal_id}")
-        return _proposal(row)
+        return read.proposal(row)
 
     @_bounded
     def release_proposal(self, proposal_id):
@@ -283,43 +284,3 @@ def _page(limit, offset, args):
         return ""
     args += [int(limit), int(offset)]
     return " LIMIT ? OFFSET ?"
-
-
-def _report(row):
-    return {key: _readable(row[key]) for key in ("id", "measure_id", "status", "created_at", "message", "email",
-                                                   "closed_at")}
-
-
-def _readable(value):
-    """Return a value read from the database, a damaged text's bad bytes shown as U+FFFD."""
-    if isinstance(value, str) and not value.isascii():
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    return value
-
-
-# what every proposal's text holds (submissions.py checks it on the way in) and the queue reads to compare it
-# with the corpus: a row without it is damaged
-_PROPOSAL_KEYS = {"country": str, "sub_pillar": str, "titles": list}
-
-
-def _proposal(row):
-    proposal = {"id": row["id"], "status": row["status"], "created_at": row["created_at"], "proposal": {},
-                "email": row["email"], "decided_at": row["decided_at"], "measure_id": row["measure_id"]}
-    try:
-        text = row["data"]
-        text.encode("utf-8")  # bytes that were not UTF-8 (sqlite_engine reads them as lone surrogates)
-        data = json.loads(text)
-        if not isinstance(data, dict):
-            raise ValueError(f"a {type(data).__name__}, not an object")
-        wrong = [key for key, kind in _PROPOSAL_KEYS.items() if not isinstance(data.get(key), kind)]
-        if wrong or not data["titles"]:
-            raise ValueError(f"no {', '.join(wrong or ['titles'])}")
-    except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
-        # one damaged row (a disk fault) must not stop the queue: listed as damaged, and it can be rejected
-        proposal["damaged"] = f"its text in the database cannot be read ({str(exc)[:80]})"
-    else:
-        proposal["proposal"] = data
-    return proposal
