@@ -176,6 +176,21 @@ def test_page_out_of_range_over_the_api_and_on_the_page(client):
     assert 'data-code="page_out_of_range"' in page.text and 'href="/?page=3&amp;per_page=5"' in page.text
 
 
+def test_a_page_past_the_end_of_no_match_says_no_measure_matches(holder, client):
+    result = search(holder, SearchRequest(q="qzxjvw", page=2))
+    assert result["total"] == 0 and result["pages"] == 0
+    [notice] = [n for n in result["notices"] if n["code"] == "page_out_of_range"]
+    assert notice["last_page"] == 1  # the empty first page, where the notice's link goes
+    assert notice["message"] == "There is no page 2: no measure matches (page 1 is empty)."
+    assert "on 1 page" not in notice["message"] and "0 measures" not in notice["message"]
+    for lang, said in (("en", "no measure matches"), ("ru", "ни одна мера не найдена"),
+                       ("kk", "бірде-бір шара табылмады")):
+        page = client.simulate_get("/", params={"q": "qzxjvw", "page": "2", "lang": lang})
+        [text] = [t for t in page.text.split('data-code="page_out_of_range"')[1:2]]
+        assert said in text.split("</p>")[0] and "1" in text.split("</p>")[0], lang
+        assert 'href="/?q=qzxjvw' in text.split("</p>")[0]
+
+
 def test_a_group_named_in_the_query_is_offered_as_its_filter(client, kazakhstan):
     answer = client.simulate_get("/api/search", params={"q": "EAEU"}).json
     assert answer["suggestion"] is None  # not "eec"

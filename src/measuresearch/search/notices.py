@@ -62,7 +62,13 @@ def only_excluded(request):
 
 
 def page_out_of_range(page, last_page, total):
-    """The page asked for is past the last one; the answer keeps the true total."""
+    """The page asked for is past the last one; the answer keeps the true total.
+
+    With no match the last page is 1, the empty one: the message says no measure matches, not "on 1 page".
+    """
+    if not total:
+        return notice("page_out_of_range", f"There is no page {page}: no measure matches (page 1 is empty).") | {
+            "last_page": last_page}
     found = f"{total:,} {'measure matches' if total == 1 else 'measures match'}"
     return notice("page_out_of_range", f"There is no page {page}: {found}, on {last_page} "
                                        f"{'page' if last_page == 1 else 'pages'}.") | {"last_page": last_page}
