@@ -30,12 +30,13 @@ def wait_http(url, timeout=60, process=None):
     raise TimeoutError(url)
 
 
-def start(index_root, threads=8, output=subprocess.DEVNULL, args=(), env=None):
+def start(index_root, threads=8, output=subprocess.DEVNULL, args=(), env=None, port=None):
     """Start a server on the index; return (process, base URL, seconds until /healthz answered).
 
-    env: MEASURESEARCH_* settings added to this process's environment for the server.
+    env: MEASURESEARCH_* settings added to this process's environment for the server; port: a free one
+    chosen before (for a --base-url naming it), else one found here.
     """
-    port = free_port()
+    port = port or free_port()
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "measuresearch.cli", "serve", "--port", str(port),
                                 "--index", str(index_root), "--threads", str(threads), *args],

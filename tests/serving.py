@@ -10,12 +10,12 @@ from devtools import localserver
 
 
 @contextlib.contextmanager
-def running(index, env=None, args=(), log=subprocess.DEVNULL):
+def running(index, env=None, args=(), log=subprocess.DEVNULL, port=None):
     """Start `serve` on the index with these MEASURESEARCH_* settings; yield its base URL; stop it.
 
-    log: a file for its standard output and error.
+    log: a file for its standard output and error; port: the one to serve on (default: a free one).
     """
-    process, base, _ = localserver.start(index, threads=4, env=env, args=args, output=log)
+    process, base, _ = localserver.start(index, threads=4, env=env, args=args, output=log, port=port)
     try:
         yield base
     finally:

@@ -70,8 +70,10 @@ def _parser(cfg):
     p.add_argument("--index", default=cfg.index, help=f"index folder (default: {cfg.index})")
     p.add_argument("--threads", type=curator_cli.whole_number(1, 256), default=8, help="worker threads (default 8)")
     p.add_argument("--base-url", default=None,
-                   help="public address behind a proxy, for absolute URLs in CSV, Atom and citations "
-                        "(default: MEASURESEARCH_BASE_URL, else the address each request came to)")
+                   help="public address behind a proxy, for absolute URLs in CSV, Atom and citations; with a "
+                        "path (https://example.org/dti) the service answers under that path and every link it "
+                        "gives starts with it (default: MEASURESEARCH_BASE_URL, else the address each request "
+                        "came to)")
     p.add_argument("--quiet", action="store_true",
                    help="no access log (otherwise one line per request on standard output)")
     curator_cli.add_parsers(sub, cfg)

@@ -5,6 +5,7 @@ import errno
 import logging
 import socket
 import sys
+import urllib.parse
 
 import waitress
 from waitress.server import BaseWSGIServer
@@ -114,7 +115,8 @@ def serve(index_root, host, port, threads=8, quiet=False, base_url=None):
     app, holder = app_for_index(index_root, base_url, threads)
     try:
         server = listen(app, host, port, threads, cfg.trusted_proxies, cfg.trusted_proxy_count)
-        print(f"serving {index_root} on http://{host}:{port}/", flush=True)
+        root = urllib.parse.urlsplit(base_url or cfg.base_url or "").path.rstrip("/")  # a base URL's path: under it
+        print(f"serving {index_root} on http://{host}:{port}{root}/", flush=True)
         server.run()
     finally:
         holder.close()

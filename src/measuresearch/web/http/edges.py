@@ -51,7 +51,8 @@ class RefusedByServer(BadRequest):
     code, reason, error_code, message, target = 400, "Bad Request", "http_error", "", "/"
 
     def to_response(self, ident=None):
-        if urllib.parse.urlsplit(self.target).path.startswith("/api/"):
+        # "/api/..." at the root, or under a base URL's path ("/dti/api/..."), which the app, not waitress, strips
+        if "/api/" in urllib.parse.urlsplit(self.target).path:
             body = json.dumps({"error": {"status": self.code, "code": self.error_code, "message": self.message,
                                          "parameter": None}})
             content_type = "application/json"

@@ -2,6 +2,11 @@
 
 The search layer returns measures by id; their `url` is added here, where pages,
 hits, feeds, citations and exports take it from.
+
+Everything here builds paths of the app ("/measures/<id>", "/?q=law"), as its routes name them.
+A base URL with a path (`--base-url https://example.org/dti`) mounts the app under that path,
+its root ("/dti"); `public` is the one place that puts the root in front of a path handed out:
+the HTML pages (rendering.py), redirects (baseurl.py) and the JSON API's `url`s go through it.
 """
 
 import re
@@ -18,19 +23,32 @@ PAGE_ONLY = ("page", "per_page", "lang")
 PAGE_EXTRAS = ("more", "rows", "cols", "status", "measure")  # parameters of the pages that are not a search  # what an export or feed of the same search leaves out
 
 
+def public(root, path):
+    """Return a path of the app as the public reaches it: under root ("" or "/dti", the base URL's path).
+
+    Anything else (an absolute URL, a fragment, "//host") is returned as it is.
+    """
+    if not root or not path.startswith("/") or path.startswith("//"):
+        return path
+    return root + path
+
+
 def measure_path(measure_id, *below):
     """Return the path of a measure's page, or of a page below it (measure_path(id, "report"))."""
     return "/".join(("/measures", urllib.parse.quote(measure_id, safe=""), *below))
 
 
-def linked(measures):
-    """Return the measures (dicts with an `id`) each with the `url` of its page, after its id."""
-    return [{"id": m["id"], "url": measure_path(m["id"]), **m} for m in measures]
+def linked(measures, root=""):
+    """Return the measures (dicts with an `id`) each with the `url` of its page, after its id.
+
+    root: the app's root for a `url` handed out as it is (the JSON API); a page leaves it to rendering.
+    """
+    return [{"id": m["id"], "url": public(root, measure_path(m["id"])), **m} for m in measures]
 
 
-def linked_result(result, key="hits"):
+def linked_result(result, key="hits", root=""):
     """Return a result of the search layer with the measures under `key` linked (see linked)."""
-    return {**result, key: linked(result[key])}
+    return {**result, key: linked(result[key], root)}
 
 
 def state_of(request, lang=None):
@@ -100,9 +118,9 @@ def same_site_path(path):
     return "/" + urllib.parse.quote(path, safe="/:@!$&'()*+,;=~").lstrip("/")
 
 
-def language_links(relative_uri, current):
-    """Return the language switcher: this page in each language (name, code, url, current)."""
-    path, _, query = relative_uri.partition("?")
+def language_links(path, query, current):
+    """Return the language switcher: this page (its path in the app and its query string) in each language
+    (name, code, url, current)."""
     # the page's own parameters only: a shared link's utm_source is not handed on
     kept = [p for p in urllib.parse.parse_qsl(query) if p[0] in ORDER + PAGE_EXTRAS and p[0] != "lang"]
     return [{"code": code, "name": name, "current": code == current,
@@ -168,11 +186,11 @@ def without_blanks(path, query_string):
     return same_site_path(path) + ("?" + urllib.parse.urlencode(kept) if kept else "")
 
 
-def with_notice_links(result, request, lang=None):
+def with_notice_links(result, request, lang=None, root=""):
     """Give the notices that offer another search their `url` (the page links it, the API returns it).
 
     group_filter: the query without the group's name, filtered by the group; page_out_of_range: the
-    last page; english_descriptions: the English words offered, when there are any.
+    last page; english_descriptions: the English words offered, when there are any. root: as for linked.
     """
     pairs = state_of(request, lang)
     for notice in result["notices"]:
@@ -184,4 +202,6 @@ def with_notice_links(result, request, lang=None):
             notice["url"] = replace(pairs, page=notice["last_page"])
         elif code == "english_descriptions" and notice["q"]:
             notice["url"] = replace(pairs, q=notice["q"], page=None)
+        if "url" in notice:
+            notice["url"] = public(root, notice["url"])
     return result

@@ -69,10 +69,11 @@ def _with_example(paths, example_id):
     return paths
 
 
-def document(example_id=None):
+def document(example_id=None, root=""):
     """Return the OpenAPI document as plain data.
 
-    example_id: a measure id of the live index, the example of every measure_id.
+    example_id: a measure id of the live index, the example of every measure_id. root: the path the app is
+    mounted under (a base URL's), its one server; none at the root, where the document's own address is.
     """
     facet_value = {"type": "object", "required": ["value", "count", "selected"],
                    "properties": {"value": {"type": ["string", "integer"]}, "count": {"type": "integer"},
@@ -100,6 +101,7 @@ def document(example_id=None):
     return {
         "openapi": "3.1.0",
         "info": {"title": "measuresearch", "version": "1", "description": "Search the DTI database of measures."},
+        **({"servers": [{"url": root}]} if root else {}),
         "paths": _with_example({
             "/api/search": {"get": {"operationId": "search", "parameters": search_params(),
                                     "responses": responses({**json_ok(search_result), "links": _HIT_LINKS})}},

@@ -10,6 +10,9 @@
   // The search page updates in place; on a measure or error page without results the box only completes.
   var inPlace = function () { return document.getElementById("content") !== null; };
   var input = document.getElementById("q");
+  // The URLs come from the page (the server puts them under a base URL's path): the search page is the form's
+  // action ("/", or "/dti/" under https://example.org/dti), the completions the box's data-url.
+  var searchPath = form.getAttribute("action");
   var list = document.getElementById("suggestions");
   var active = -1;
   var suggestTimer = null;
@@ -31,7 +34,7 @@
       if (value !== "") { params.append(name, value); }
     });
     var query = params.toString();
-    return "/" + (query ? "?" + query : "");
+    return searchPath + (query ? "?" + query : "");
   }
 
   // On a phone the filters start folded away; without JavaScript they stay open.
@@ -168,7 +171,9 @@
 
   // Links inside the results (facets, chips, pages, "did you mean") load in place.
   document.addEventListener("click", function (event) {
-    var link = event.target.closest("#content a[href^='/?'], #content a[href='/']");
+    var link = event.target.closest("#content a[href]");
+    var target = link && link.getAttribute("href");
+    if (target !== searchPath && (!target || target.indexOf(searchPath + "?") !== 0)) { link = null; }
     if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) { return; }
     event.preventDefault();
     if (link.classList.contains("facet-more")) { toggleMore(link); return; }
@@ -268,7 +273,7 @@
     var prefix = input.value;
     if (!prefix.trim()) { closeList(); return; }
     var request = asked;
-    fetch("/api/suggest?" + new URLSearchParams({ q: prefix }))
+    fetch(input.dataset.url + "?" + new URLSearchParams({ q: prefix }))
       .then(function (response) { return response.ok ? response.json() : { suggestions: [] }; })
       .then(function (body) {
         if (input.value !== prefix || request !== asked) { return; }

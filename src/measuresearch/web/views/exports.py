@@ -5,7 +5,7 @@ import io
 
 from measuresearch.domain import fields as registry
 from measuresearch.domain.dates import describe
-from measuresearch.web.http.urls import measure_path
+from measuresearch.web.http.urls import measure_path, public
 
 # a record field shown as several columns: the id with the measure's address, the source and an accepted edit
 # by their keys (an edit's `replaced`, the SHA-1 of the text it replaced, is in the JSON export alone)
@@ -49,7 +49,8 @@ def to_csv(hits, base_url=""):
     return out.getvalue()
 
 
-def to_json_export(result, hits):
-    """Return the JSON export document: the query, the total and every record."""
+def to_json_export(result, hits, root=""):
+    """Return the JSON export document: the query, the total and every record; root: the app's (urls.public)."""
     return {"query": result["query"], "total": result["total"],
-            "measures": [{f: hit.get(f) for f in JSON_KEYS} | {"url": measure_path(hit["id"])} for hit in hits]}
+            "measures": [{f: hit.get(f) for f in JSON_KEYS} | {"url": public(root, measure_path(hit["id"]))}
+                         for hit in hits]}

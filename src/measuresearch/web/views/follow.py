@@ -95,7 +95,8 @@ class ChangesResource:
 
     def on_get(self, req, resp):
         request = search_request(req, allowed=SEARCH_PARAMS | {"since"})
-        resp.media = urls.linked_result(changes.changes(self.holder, request, text(req, "since")), "changes")
+        resp.media = urls.linked_result(changes.changes(self.holder, request, text(req, "since")), "changes",
+                                        req.context.root)
 
 
 def add_routes(app, holder):

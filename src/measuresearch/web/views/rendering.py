@@ -12,6 +12,10 @@ from measuresearch.domain.dates import describe
 from measuresearch.web import i18n
 from measuresearch.web.http import urls
 
+# a link, source or form target of a page that is a path of this site: "/..." but not "//host"; data-url holds one
+# that the page's JavaScript fetches. Autoescaping leaves no '"' inside a value, nor this text outside a tag.
+LOCAL_TARGET = re.compile(r'(?<=\s)(href|src|action|data-url)="(/(?!/)[^"]*)"')
+
 # an address as a curator would click it: http(s), up to the first space or closing bracket or quote
 ADDRESS = re.compile(r"(https?://[^\s<>\"'()\[\]]+[^\s<>\"'()\[\].,;:!?])")
 
@@ -66,11 +70,26 @@ def as_link(address):
     return escape(address or "")
 
 
+def under_root(page, root):
+    """Return an HTML page with each of its local targets (LOCAL_TARGET) put under the app's root (urls.public)."""
+    if not root:
+        return page
+    root = str(escape(root))
+    return LOCAL_TARGET.sub(lambda found: f'{found[1]}="{urls.public(root, found[2])}"', page)
+
+
 def render(req, name, language=None, **context):
-    """Render one template in the request's language (or `language`); `link` keeps a language chosen with ?lang=."""
+    """Render one template in the request's language (or `language`); `link` keeps a language chosen with ?lang=.
+
+    Templates and views write paths of the app ("/measures/<id>"); under a base URL with a path, the page's
+    links, sources and form targets are then put under it, all at once (under_root).
+    """
     lang = language or i18n.negotiate(req)
     chosen = None if language else i18n.chosen(req)
     # a page in one language only (the curator's) offers no other
-    context.setdefault("languages", [] if language else urls.language_links(req.relative_uri, lang))
-    return environment(lang).get_template(name).render(
-        link=functools.partial(urls.localized, lang=chosen), chosen_lang=chosen, **context)
+    context.setdefault("languages", [] if language else urls.language_links(req.path, req.query_string, lang))
+    root = req.context.get("root", "")
+    page = environment(lang).get_template(name).render(
+        link=functools.partial(urls.localized, lang=chosen), chosen_lang=chosen,
+        public=functools.partial(urls.public, root), **context)  # public: a path shown as text, as it is linked
+    return under_root(page, root)

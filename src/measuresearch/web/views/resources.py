@@ -34,7 +34,9 @@ class SearchResource:
 
     def on_get(self, req, resp):
         request = search_request(req)
-        resp.media = urls.with_notice_links(urls.linked_result(search.search(self.holder, request)), request)
+        root = req.context.root
+        resp.media = urls.with_notice_links(urls.linked_result(search.search(self.holder, request), root=root), request,
+                                            root=root)
 
     @contextlib.contextmanager
     def _export(self):
@@ -62,7 +64,7 @@ class SearchResource:
                                 "event": list(request.event), "in_force_on": request.in_force_on,
                                 "sort": request.effective_sort()}, "total": total}
             # written here, inside the slot (as the app's JSON handler writes: UTF-8, not \u escapes)
-            resp.text = json.dumps(exports.to_json_export(result, records), ensure_ascii=False)
+            resp.text = json.dumps(exports.to_json_export(result, records, req.context.root), ensure_ascii=False)
         resp.content_type = falcon.MEDIA_JSON
         resp.downloadable_as = "measures.json"
 
@@ -75,7 +77,7 @@ class MeasureResource:
 
     def on_get(self, req, resp, measure_id):
         refuse_unknown(req, ())
-        resp.media = urls.linked_result(search.get_measure(self.holder, measure_id), "related")
+        resp.media = urls.linked_result(search.get_measure(self.holder, measure_id), "related", req.context.root)
 
 
 class SuggestResource:
@@ -111,4 +113,4 @@ class OpenAPIResource:
         self.holder = holder
 
     def on_get(self, req, resp):
-        resp.media = openapi.document(example_id=search.example_id(self.holder))
+        resp.media = openapi.document(example_id=search.example_id(self.holder), root=req.context.root)
