@@ -53,6 +53,20 @@ def test_phrase_and_exclusion(holder):
     assert search(holder, SearchRequest(q="blocking -whatsapp"))["total"] == blocking - 1
 
 
+@pytest.mark.parametrize("q, excluded", [("informatization -об", "об"), ("informatization NOT об", "об"),
+                                         ("law -on", "on")])
+def test_an_excluded_stop_word_leaves_out_its_measures_beside_other_words(holder, q, excluded):
+    """A stop word alone in the query is dropped when other words are left, but not an excluded one: `law -on`
+    had listed all 9 "law" measures, every one of them holding "on", and `informatization -об` the title
+    "Об информатизации"."""
+    word = q.split()[0]
+    every = {h["id"] for h in search(holder, SearchRequest(q=word, per_page=100))["hits"]}
+    holding = {h["id"] for h in search(holder, SearchRequest(q=excluded, per_page=100))["hits"]}
+    assert every & holding  # the exclusion has measures to leave out
+    got = search(holder, SearchRequest(q=q, per_page=100))
+    assert {h["id"] for h in got["hits"]} == every - holding and got["total"] == len(every - holding)
+
+
 def test_or(holder):
     a = search(holder, SearchRequest(q="whatsapp"))["total"]
     b = search(holder, SearchRequest(q="advertisement"))["total"]

@@ -345,8 +345,9 @@ def _join_or(items):
 
 
 def _drop_stop_words(clauses):
-    """Drop lone stop words unless the query has nothing else."""
+    """Drop lone stop words unless the query has nothing else; an excluded one is kept (`law -on` leaves out
+    the measures with "on", as `-on` alone does)."""
     def is_stop(clause):
         return all(isinstance(o, Word) and o.is_stop for o in clause.options)
-    kept = [c for c in clauses if not is_stop(c)]
+    kept = [c for c in clauses if c.negated or not is_stop(c)]
     return kept if any(not c.negated for c in kept) else clauses
