@@ -14,6 +14,7 @@ from measuresearch.query.parser import parse
 from measuresearch.index.format.schema import build_schema, document
 from measuresearch.search.service import SearchRequest, search
 from devtools.synthetic import EN_KINDS, Generator
+from conftest import make_measure
 
 SCHEMA = build_schema()
 
@@ -186,3 +187,21 @@ def test_a_phrase_typed_in_latin_letters_finds_the_cyrillic_title(real_measures,
     assert {w for w in original.split() if w.lower() not in STOP_WORDS} <= set(marked)  # its words marked
     reversed_words = " ".join(reversed(typed.split()))
     assert not {hit["id"] for hit in search(holder, SearchRequest(q=f'"{reversed_words}"'))["hits"]} & holding
+
+
+def test_a_romanized_phrase_word_stands_only_on_the_forms_its_key_finds(make_index):
+    """A Russian stem stands for more forms than a romanization key: "regulirovana" finds "регулирования" alone,
+    not "регулировании". Quoted, it had found "регулировании валют" by the stem, with no word marked and no
+    `matched` entry; a leading stop word had added the other form the same way. (Synthetic titles.)"""
+    holder = make_index([make_measure("Правила регулирования электронной торговли", "First test-only text."),
+                         make_measure("О регулировании валют", "Second test-only text.")])
+
+    def ids(q):
+        result = search(holder, SearchRequest(q=q))
+        assert all(hit["matched"] for hit in result["hits"]), q
+        return [hit["titles"][0] for hit in result["hits"]]
+    assert ids("regulirovana") == ["Правила регулирования электронной торговли"]
+    assert ids("regulirovanii") == ids('"regulirovanii"') == ids('"o regulirovanii"') == ["О регулировании валют"]
+    assert ids('"the regulirovanii"') == ["О регулировании валют"]
+    assert ids('"regulirovana valyut"') == []
+    assert ids('"regulirovanii valyut"') == ["О регулировании валют"]

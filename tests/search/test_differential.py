@@ -100,8 +100,12 @@ class Corpus:
         text, roman = self.alternatives(word)
         return bool(text & self.positions[mid].keys()) or bool(roman & self.roman[mid])
 
-    def phrase_tokens(self, word):
+    def phrase_tokens(self, word, mid=None):
+        """Return the text tokens a phrase word stands on (in measure `mid`): its own, and those of the words whose
+        romanization keys it has, in a measure that holds one of those keys (any measure when mid is None)."""
         text, roman = self.alternatives(word)
+        if mid is not None and not roman & self.roman[mid]:
+            return text
         return text.union(*(self.romanized.get(key, ()) for key in roman))
 
     def has_phrase(self, mid, words):
@@ -111,7 +115,7 @@ class Corpus:
         stands on its text tokens and on those its romanization keys stand for (self.romanized).
         """
         table = self.positions[mid]
-        required = [(offset, self.phrase_tokens(w)) for offset, w in enumerate(words) if not _reads_as_stop(w)]
+        required = [(offset, self.phrase_tokens(w, mid)) for offset, w in enumerate(words) if not _reads_as_stop(w)]
         if not required:
             return False
         first_offset, first = required[0]

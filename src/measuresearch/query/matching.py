@@ -163,40 +163,66 @@ class Evaluation:
         return np.logical_or.reduce([self.term_mask(f, t) for f, t in matched_terms(option)])
 
     def _phrase_mask(self, phrase):
-        slots = [(offset, self.phrase_terms(w))
+        slots = [(offset, *self.phrase_terms(w), forms(w.text).roman)
                  for offset, (w, required) in enumerate(zip(phrase.words, phrase.required())) if required]
         return self._slots_mask(slots)
 
     def phrase_terms(self, word):
-        """Return the "text" terms a phrase word stands on: its stems, and those of the words (in another script)
-        whose romanization keys it has, so that "ob informatizatsii" in quotes finds "Об информатизации"."""
+        """Return (terms, romanized) of a phrase word: the "text" terms it stands on, and those it stands on only in
+        a document that holds one of its romanization keys (else ()).
+
+        Its stems, and those of the words in another script whose romanization keys it has, so that "ob
+        informatizatsii" in quotes finds "Об информатизации". A stem stands for more forms than a romanization
+        key does ("регулирования", "регулировании"), so a document stands on such a stem only where it holds
+        the word's key too: "regulirovana valyut" does not find "регулировании валют".
+        """
         found = forms(word.text)
         if not found.roman or self.vocabulary is None:
-            return found.stems
-        return tuple(dict.fromkeys((*found.stems, *self.vocabulary.romanized_terms(found.roman))))
+            return found.stems, ()
+        return found.stems, tuple(t for t in dict.fromkeys(self.vocabulary.romanized_terms(found.roman))
+                                  if t not in found.stems)
+
+    def _romanized_mask(self, terms, keys):
+        """Return the documents that hold one of `terms` in "text" and one of the romanization `keys`."""
+        return (np.logical_or.reduce([self.term_mask("text", t) for t in terms])
+                & np.logical_or.reduce([self.term_mask("roman", k) for k in keys]))
 
     def adjacent_mask(self, first, second, within=None):
         """Return the documents (of `within`) where a stem of word `first` stands just before one of `second`."""
-        return self._slots_mask([(0, forms(first.text).stems), (1, forms(second.text).stems)], within)
+        return self._slots_mask([(0, forms(first.text).stems, (), ()), (1, forms(second.text).stems, (), ())],
+                                within)
 
     def _slots_mask(self, slots, within=None):
-        """Return the documents (of `within`) where each slot's stems stand at its offset from a common start."""
-        candidates = np.logical_and.reduce([np.logical_or.reduce([self.term_mask("text", s) for s in variants])
-                                            for _, variants in slots])
+        """Return the documents (of `within`) where each slot's terms stand at its offset from a common start.
+
+        slots: [(offset, terms, romanized, keys)]: romanized, the terms a slot stands on only in the documents
+        that hold one of its romanization keys (phrase_terms).
+        """
+        own, keyed = [], []  # per slot: the documents with one of its terms; with a romanized term and a key
+        for _, terms, romanized, keys in slots:
+            own.append(np.logical_or.reduce([self.term_mask("text", s) for s in terms]) if terms
+                       else np.zeros(self.size, dtype=bool))
+            keyed.append(self._romanized_mask(romanized, keys) if romanized else None)
+        candidates = np.logical_and.reduce([a if b is None else a | b for a, b in zip(own, keyed)])
         if within is not None:
             candidates &= within
         if len(slots) == 1 or not candidates.any():
             return candidates
         mask = np.zeros(self.size, dtype=bool)
         keys, last, read = None, slots[-1][0], {}
-        for offset, variants in slots:
+        for (offset, terms, romanized, _), with_key in zip(slots, keyed):
             # word i of the phrase must stand at (start + i): every word's positions are moved to where
             # the phrase's last required word would stand, (position + last - i). Moving forward keeps
             # the key of a word at position 0 inside its own document when stop words lead the phrase
             # (moving back by i made it negative, and `// _STRIDE` named the previous document).
             # A word that comes back ("the ... the") is read once, and so is a reading at the very
-            # same places as another ("тне" of "the"): the same keys, taken once.
-            read_keys = {id(k): k for k in (self._position_keys(s, candidates, read) for s in variants)}
+            # same places as another ("тне" of "the"): the same keys, taken once. A romanized term's
+            # positions count only in the documents with the word's key (read apart: another mask).
+            found = [self._position_keys(s, candidates, read) for s in terms]
+            if romanized:
+                inside, apart = candidates & with_key, {}
+                found += [self._position_keys(s, inside, apart) for s in romanized]
+            read_keys = {id(k): k for k in found}
             word_keys = _sorted_unique([k + (last - offset) for k in read_keys.values()])
             keys = word_keys if keys is None else _intersect_sorted(keys, word_keys)
             if not len(keys):
