@@ -79,6 +79,21 @@ def client(holder):
     return falcon.testing.TestClient(create_app(holder))
 
 
+class Prefixed:
+    """A Falcon test client whose requests go under a path: an app whose base URL has one (`/dti`) serves there."""
+
+    def __init__(self, client, prefix):
+        self.client, self.prefix = client, prefix.rstrip("/")
+
+    def __getattr__(self, name):
+        found = getattr(self.client, name)
+        if name == "simulate_request":
+            return lambda method, path="/", *args, **kwargs: found(method, self.prefix + path, *args, **kwargs)
+        if name.startswith("simulate_"):
+            return lambda path="/", *args, **kwargs: found(self.prefix + path, *args, **kwargs)
+        return found
+
+
 def make_measure(title, description, sub_pillar="Restrictions on online advertising",
                  pillar="Content access", country="Testland", dates=("Since July 2018",), coverage="Horizontal"):
     """Return a Measure for tests (not a real DTI measure; never written to corpus/)."""

@@ -16,6 +16,7 @@ from measuresearch.index.engine import IndexHolder
 from measuresearch.errors import InputProblems
 from devtools.synthetic import Generator
 from measuresearch.web.app import create_app
+from conftest import Prefixed
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,7 @@ def two_builds(tmp_path_factory, pool):
 @pytest.fixture()
 def history_client(two_builds):
     holder = IndexHolder(two_builds[0])
-    yield falcon.testing.TestClient(create_app(holder, base_url="https://dti.example.org/search"))
+    yield Prefixed(falcon.testing.TestClient(create_app(holder, base_url="https://dti.example.org/search")), "/search")
     holder.close()
 
 
@@ -57,7 +58,7 @@ def test_changes_since_the_first_build_are_exactly_what_the_second_did(history_c
     body = history_client.simulate_get("/api/changes", params={"since": first}).json
     assert body["since"] == first and [b["index_id"] for b in body["builds"]] == [second]
     assert _by_kind(body["changes"]) == expected
-    assert all(c["index_id"] == second and c["url"] == f"/measures/{c['id']}" for c in body["changes"])
+    assert all(c["index_id"] == second and c["url"] == f"/search/measures/{c['id']}" for c in body["changes"])
 
 
 def test_changes_without_since_list_both_builds_newest_first(history_client, two_builds, pool):

@@ -15,12 +15,14 @@ import pytest
 
 from measuresearch.web.app import create_app
 
+from conftest import Prefixed
+
 TODAY = datetime.datetime.now(datetime.UTC).date()
 
 
 @pytest.fixture()
 def proxied(holder):
-    return falcon.testing.TestClient(create_app(holder, base_url="https://trade.example.org/dti/"))
+    return Prefixed(falcon.testing.TestClient(create_app(holder, base_url="https://trade.example.org/dti/")), "/dti")
 
 
 @pytest.fixture()
@@ -161,7 +163,7 @@ def test_measure_page_has_a_citation_box(proxied, measure):
     html = proxied.simulate_get(f"/measures/{measure['id']}").text
     assert "Cite this measure" in html
     for fmt in ("bibtex", "ris", "csl-json", "text"):
-        assert f'href="/api/measures/{measure["id"]}/cite?format={fmt}"' in html
+        assert f'href="/dti/api/measures/{measure["id"]}/cite?format={fmt}"' in html
     assert f"https://trade.example.org/dti/measures/{measure['id']}" in html
 
 
