@@ -78,7 +78,17 @@ def test_an_unknown_excluded_value_is_named_too(client, real_measures, name, val
     assert f"“{value}”" in notice["message"] and "this exclusion leaves out nothing" in notice["message"]
     html = client.simulate_get("/", params={f"not_{name}": value}).text
     assert 'data-code="unknown_value"' in html and "this exclusion leaves out nothing" in html
-    assert api(client, not_country="Kazakhstan", not_group="EU")["notices"] == []  # known values: no notice
+    assert api(client, not_country="Kazakhstan", not_group="EAEU")["notices"] == []  # values with measures
+
+
+@pytest.mark.parametrize("params", [{"group": "eu"}, {"group": "ASEAN"}, {"not_group": "EU"}])
+def test_a_group_none_of_whose_members_has_measures_is_named(client, real_measures, params):
+    """groups.yaml knows the EU, but no measure of the corpus is of a member: the filter matches nothing (or the
+    exclusion leaves out nothing), which had come without a word while an unknown country was named."""
+    body = api(client, **params)
+    [notice] = body["notices"]
+    assert notice["code"] == "unknown_value" and notice["parameter"] == next(iter(params))
+    assert body["total"] == (0 if "group" in params else len(real_measures))
 
 
 def test_notices_are_escaped_on_the_page(client):

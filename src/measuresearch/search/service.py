@@ -84,7 +84,7 @@ def search(holder, request, parents=False):
         suggestion = (_suggestion(run.evaluation, snapshot.vocabulary, run.parsed, request.q, data)
                       if run.parsed.clauses else None)
         extra = {"sub_pillar_parents": data.sub_pillar_parents()} if parents else {}
-        notices = (search_notices(request, parsed, data.numbers | {"group": data.groups.known()})
+        notices = (search_notices(request, parsed, data.numbers | {"group": data.groups.with_measures()})
                    + meaning_notices(request, parsed, data, snapshot.vocabulary, run.total,
                                      {m["word"] for h in hits for m in h["matched"] if m["field"] != "titles"})
                    + _law_numbers_by_number(run.parsed, hits))

@@ -45,6 +45,11 @@ class Groups:
         """Return every name and alias that a group= value may use."""
         return self._alias
 
+    def with_measures(self):
+        """Return the names and aliases of the groups with a member that has measures in this build (a group
+        without is a filter that matches nothing, which the unknown_value notice says)."""
+        return {alias: name for alias, name in self._alias.items() if len(self.members[name])}
+
     def country_numbers(self, selected):
         """Return the country numbers of every member of the selected groups (names or aliases)."""
         chosen = [self.members[n] for n in map(self.canonical, selected) if n is not None]
