@@ -146,6 +146,29 @@ def test_serve_on_an_address_that_does_not_exist_says_so(real_index, capsys):
     assert "cannot listen on nosuch.invalid:0: no such address" in capsys.readouterr().err
 
 
+def test_the_log_follows_the_standard_streams_it_was_set_up_on_after_they_are_replaced(monkeypatch):
+    """serve set its log handlers on the sys.stdout and sys.stderr of that moment: once they were replaced and
+    closed (a redirect, a test's captured output), every line became "--- Logging error ---" and a traceback."""
+    import io
+    import logging
+
+    from measuresearch.web.server import configure_logging
+    first_out, first_err = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stdout", first_out)
+    monkeypatch.setattr(sys, "stderr", first_err)
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])  # basicConfig adds its handler only to a bare root
+    configure_logging()
+    first_out.close()
+    first_err.close()
+    out, err = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(sys, "stderr", err)
+    logging.getLogger("measuresearch.index").info("index picked up")
+    logging.getLogger("measuresearch.web").warning("a warning")
+    assert out.getvalue() == "index picked up\n"
+    assert err.getvalue().endswith("WARNING measuresearch.web: a warning\n") and "Logging error" not in err.getvalue()
+
+
 @pytest.mark.parametrize("text, encoding", [("queries: [{query: 5, expected: [1, 2]}]", "utf-8"),
                                             ("queries: [{q: law, expect: [x]}]", "utf-16"),
                                             ("queries: {q: law}", "utf-8")])

@@ -43,9 +43,30 @@ def limit_malloc_arenas(arenas=2):
         pass
 
 
+class CurrentStream(logging.StreamHandler):
+    """A handler that writes to sys.stdout or sys.stderr as it is when a line is written, not when it was made.
+
+    A handler holding the stream of the moment it was made writes, once that stream is
+    replaced and closed (a redirect in the process, a test's captured output), into a closed
+    file: "--- Logging error ---" and a traceback on standard error instead of the line.
+    """
+
+    def __init__(self, name):
+        self._which = name
+        super().__init__()
+
+    @property
+    def stream(self):
+        return getattr(sys, self._which)
+
+    @stream.setter
+    def stream(self, value):  # StreamHandler.__init__ sets it; the stream is always the current one
+        pass
+
+
 def configure_logging(quiet=False):
     """Access lines and index pick-ups on standard output; warnings and errors on standard error."""
-    out = logging.StreamHandler(sys.stdout)
+    out = CurrentStream("stdout")
     out.setFormatter(logging.Formatter("%(message)s"))
     for name in ("measuresearch.access", "measuresearch.index"):
         logger = logging.getLogger(name)
@@ -54,7 +75,8 @@ def configure_logging(quiet=False):
         logger.setLevel(logging.INFO)
     if quiet:
         logging.getLogger("measuresearch.access").setLevel(logging.WARNING)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        handlers=[CurrentStream("stderr")])
 
 
 def _free_port_after(host, port, tries=20):
