@@ -6,12 +6,15 @@ and once every waitress thread waits, search and /healthz stop answering too. So
 on a thread of its own, at most `slots` at a time, and its caller waits at most `deadline`
 seconds for it (StoreUnavailable, a 503, after that). A call still running past its deadline
 keeps its slot until the database answers it. A caller waits for a free slot only while the
-database answers promptly: once a running call has waited STALLED_S, the store is taken to be
-stuck and a caller that finds no free slot is answered 503 at once. The engines' own bounds
+database makes progress: once a running call has waited STALLED_S and no call has ended for
+as long, the store is taken to be stuck and a caller that finds no free slot is answered 503
+at once. A slow call among calls that keep ending (writers queued on SQLite's one write lock,
+a slow disk) is contention, not a stuck store: its callers wait their turn. The engines' own bounds
 (PostgreSQL's statement and lock timeouts, SQLite's busy timeout) are shorter than the
 deadline, so the database normally answers first, with an error, and rolls back.
 """
 
+import collections
 import threading
 import time
 
@@ -19,7 +22,7 @@ from measuresearch.errors import StoreUnavailable
 
 DEADLINE_S = 10  # the longest a request waits on the store
 SLOT_WAIT_S = 3  # the longest it waits for a free slot while the store answers
-STALLED_S = 2  # a call running this long means the store is stuck: nobody waits for a slot then
+STALLED_S = 2  # a call running this long, with none ended for as long, means the store is stuck
 SLOTS = 4  # calls of one process at once: with waitress's 8 threads, 4 are always left for search
 
 _inside = threading.local()
@@ -28,11 +31,13 @@ _inside = threading.local()
 class Gate:
     """Runs the store's calls on their own threads, `slots` at a time, each waited for at most `deadline`."""
 
-    def __init__(self, what, slots=SLOTS, deadline=DEADLINE_S, slot_wait=SLOT_WAIT_S):
-        self.what, self.deadline, self.slot_wait = what, deadline, slot_wait
-        self._slots = threading.BoundedSemaphore(slots)
+    def __init__(self, what, slots=SLOTS, deadline=DEADLINE_S, slot_wait=SLOT_WAIT_S, stalled=STALLED_S):
+        self.what, self.deadline, self.slot_wait, self.stalled = what, deadline, slot_wait, stalled
+        self._free = slots  # slots nobody holds
+        self._turns = collections.deque()  # an Event per caller waiting for a slot, first come first served
         self._guard = threading.Lock()
         self._running = {}  # call -> when it started (time.monotonic), abandoned ones included
+        self._last_end = time.monotonic()  # when a call last ended (or the gate was made)
 
     def run(self, function, *args, **kwargs):
         """Return function(*args, **kwargs) run within the bound; StoreUnavailable past it."""
@@ -47,7 +52,7 @@ class Gate:
         except RuntimeError:  # no thread to be had: give the slot back
             with self._guard:
                 del self._running[call]
-            self._slots.release()
+                self._hand_on()
             raise
         if not call.done.wait(self.deadline):
             with self._guard:
@@ -60,18 +65,41 @@ class Gate:
         return call.result
 
     def _take_slot(self):
-        """Take a slot: wait up to slot_wait for one while the store answers, not at all once it is stuck."""
+        """Take a slot: wait up to slot_wait for one while the store answers, not at all once it is stuck.
+
+        Slots go to waiting callers in the order they came: with a plain semaphore, a thread that
+        calls again at once took back the slot it had just given, and one waiting beside it could
+        wait out slot_wait while the store answered everybody else.
+        """
+        with self._guard:
+            if self._free and not self._turns:
+                self._free -= 1
+                return
+            turn = threading.Event()
+            self._turns.append(turn)
         give_up = time.monotonic() + self.slot_wait
-        while not self._slots.acquire(timeout=0.05):
+        while not turn.wait(0.05):
             if self._stalled() or time.monotonic() >= give_up:
-                raise StoreUnavailable(f"the reports database ({self.what}) is not answering: every connection "
-                                       "to it is waiting; try again in a minute")
+                with self._guard:
+                    if not turn.is_set():  # else the slot came as it gave up: it is this caller's
+                        self._turns.remove(turn)
+                        raise StoreUnavailable(f"the reports database ({self.what}) is not answering: every "
+                                               "connection to it is waiting; try again in a minute")
+                return
+
+    def _hand_on(self):
+        """Give a slot to the first waiting caller, or back to the free ones; self._guard is held."""
+        if self._turns:
+            self._turns.popleft().set()
+        else:
+            self._free += 1
 
     def _stalled(self):
-        """Return whether a running call has waited on the database for STALLED_S or more."""
+        """Return whether a running call has waited on the database `stalled` seconds and none ended since."""
         now = time.monotonic()
         with self._guard:
-            return any(now - started >= STALLED_S for started in self._running.values())
+            return now - self._last_end >= self.stalled and \
+                any(now - started >= self.stalled for started in self._running.values())
 
     def _work(self, call):
         _inside.call = call
@@ -84,7 +112,8 @@ class Gate:
             with self._guard:
                 call.done.set()
                 del self._running[call]
-            self._slots.release()
+                self._last_end = time.monotonic()
+                self._hand_on()
 
 
 def check_wanted():
