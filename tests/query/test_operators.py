@@ -67,3 +67,15 @@ def test_words_joined_by_hyphens_keep_the_phrase_limit():
     assert len(parse("-".join("abcdefghijklmnop")).clauses[0].options[0].words) == 16
     with pytest.raises(InvalidParameter, match="at most 16 words"):
         parse("-".join("abcdefghijklmnopq"))
+
+
+@pytest.mark.parametrize("typed, expected", [
+    # apostrophes inside a word: its halves as a phrase, or the word without them (a romanized soft sign)
+    ("val'yutnom", [(("val yutnom", "valyutnom"), False)]),
+    ("-svyaz’", [(("svyaz",), True)]),  # a trailing apostrophe joins nothing
+    ("deyatel'nosti.", [(("deyatel nosti", "deyatelnosti"), False)]),
+    # hyphens are not apostrophes: a hyphenated word stays a phrase alone
+    ("e-commerce", [(("e commerce",), False)]),
+])
+def test_a_word_with_apostrophes_inside_is_also_that_word_without_them(typed, expected):
+    assert shape(typed) == expected

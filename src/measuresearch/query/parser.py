@@ -269,7 +269,11 @@ def _segment_items(segment, before=False, after=False):
         if len(units) > 1 and _is_compound(chunk):
             # words joined by hyphens are a phrase, a law number among them its words, as in quotes:
             # "law-418-V" is "\"law 418-V\"" (a phrase holds words only)
-            items.append(Clause([Phrase(tuple(_phrase_words(body)))], negated))
+            options = [Phrase(tuple(_phrase_words(body)))]
+            joined = _apostrophes_out(body)
+            if joined is not None:
+                options.append(Word(joined))
+            items.append(Clause(options, negated))
         else:
             items.extend(Clause([unit, *_glued_law(unit)], negated) for unit in units)
     return items
@@ -322,6 +326,21 @@ def _glued_law(unit):
     if match and match.re is _GLUED_LOOKALIKES and not set(match.group(2).lower()) <= set(lookalike_tables()[0]):
         match = None
     return [LawNumber(f"{match.group(1)}-{match.group(2)}")] if match else []
+
+
+# a word with apostrophes inside it and nothing else between its letters: "val'yutnom", "svyaz'", "Kazakhstan's"
+_APOSTROPHES = re.compile(r"[^\W_]+(?:['’][^\W_]+)+")
+
+
+def _apostrophes_out(chunk):
+    """Return a word written with apostrophes inside it as one word without them, else None.
+
+    A romanization writes the soft sign so ("deyatel'nosti" for "деятельности", as BGN/PCGN
+    does): its letters without the apostrophe are the word's romanization, which its two halves,
+    a phrase, never match. The phrase is kept beside it ("Kazakhstan's": "kazakhstan s").
+    """
+    core = chunk.strip(".,;:!?()[]{}")
+    return re.sub("['’]", "", core) if _APOSTROPHES.fullmatch(core) else None
 
 
 def _is_compound(chunk):
