@@ -311,6 +311,9 @@ def generate_queries(corpus, rng, count=200):
             # Whoosh's FuzzyTerm keeps the first letter (prefixlength=1), and so does the search box
             near = [v for v in corpus.readings if v[:1] == typo[:1] and abs(len(v) - len(typo)) <= distance
                     and _edits(v, typo) <= distance]
+            latin = re.search("[a-z]", typo) and not re.search("[\u0400-\u04ff]", typo)
+            if latin and corpus.alternatives(typo)[1] & corpus.romanized.keys():
+                near.append(typo)  # Latin letters that romanize a word of another script match as typed
             queries.append(Query(f"{typo}~{distance}", any_of=near, filters=filters(m)))
         elif kind == 12:  # two words that stand next to each other in a description, typed without quotes
             tokens = re.findall(r"[^\W\d_]+", m.description)
@@ -344,6 +347,13 @@ def _romanized_phrases(corpus, rng, count=20):
     for words in rng.sample(found, min(count, len(found))):
         phrase = ["".join(letters.get(c, c) for c in w.lower()) for w in words[:rng.randint(2, 3)]]
         queries.append(Query('"' + " ".join(phrase) + '"', phrase=phrase))
+        # one of those words with ~: the words of the corpus within two edits, and the word as typed, which
+        # matches the Cyrillic one by its romanization (as it does without ~)
+        typed = phrase[-1]
+        if len(typed) >= 5:
+            near = [v for v in corpus.readings if v[:1] == typed[:1] and abs(len(v) - len(typed)) <= 2
+                    and _edits(v, typed) <= 2]
+            queries.append(Query(f"{typed}~", any_of=[*near, typed]))
     return queries
 
 

@@ -13,6 +13,7 @@ from measuresearch.query.matching import Evaluation
 from measuresearch.query.parser import Clause, Expansion, Fuzzy, ParsedQuery, Prefix
 from measuresearch.search.meaning import resolve_filters
 from measuresearch.text.analysis import forms
+from measuresearch.text.stemming import script_of
 
 MAX_EXPANSIONS = 200  # words one prefix* or fuzzy~ may stand for
 MAX_EXPANDED_WORDS = 500  # words of the whole query after expansion
@@ -38,6 +39,11 @@ def expand(parsed, vocabulary):
             else:
                 words = [w for reading in readings for w in ([reading] if reading in vocabulary else [])
                          + vocabulary.within(reading, option.distance, MAX_EXPANSIONS)]
+                if script_of(option.text.casefold()) == "latin" and \
+                        vocabulary.romanized_terms(forms(option.text).roman):
+                    # a word in Latin letters that romanizes one in another script ("valyutnom~") is no indexed
+                    # word, but it matches as typed, by that romanization: with ~ it had found less than without
+                    words.insert(0, option.text)
                 kind = f"the fuzzy term {option.text}~"
             words = list(dict.fromkeys(words))
             if len(words) > MAX_EXPANSIONS:
