@@ -45,6 +45,7 @@ system-packages: browser
 	command -v nginx >/dev/null || test -x /usr/sbin/nginx || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nginx)
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql)
 	command -v openssl >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq openssl)
+	command -v bibtex >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends texlive-binaries)
 
 # One worker per core and one more: about a quarter of the suite's time is spent waiting on the servers,
 # browsers and databases it starts. A file's tests stay together (they share module fixtures such as built indexes).
