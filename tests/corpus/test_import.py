@@ -426,3 +426,58 @@ def test_two_pages_of_a_run_that_show_one_entry_otherwise_are_refused(tmp_path):
     assert one.count("Presence of Internet shutdowns") == 2
     report = importer.import_files([_page(tmp_path, seed, "page-52.txt"), _page(tmp_path, one, "page-9.txt")], folder)
     assert len(corpus.load(folder)) == 15 and report.repeated == 1
+
+
+SHUTDOWNS_2022 = "KAZAKHSTAN\n\nReported in 2022\n"
+
+
+def _shutdown_ids(folder):
+    return sorted(m.id for m in corpus.load(folder) if m.sub_pillar == "Presence of Internet shutdowns")
+
+
+def test_a_removed_measure_listed_again_gets_its_id_back_beside_a_live_one_of_its_titles(tmp_path, out):
+    """Two measures share the titles "Presence of Internet shutdowns". A page listing the first alone pruned the
+    second; a page then listing the second alone, word for word, was paired by titles with the live first one,
+    whose permalink then showed the second's text, the second's staying 410. Shared titles identify a record
+    only with a close description: the second gets its id back and the first goes."""
+    seed, before = _seed(), _by_id(out)
+    first = next(i for i in _shutdown_ids(out) if i != SHUTDOWNS_2019_ID)
+    importer.import_files([_page(tmp_path, _block(seed, SHUTDOWNS_2022), "first.txt")], out, prune=True)
+    assert _shutdown_ids(out) == [first]
+    report = importer.import_files([_page(tmp_path, _block(seed, SHUTDOWNS_2019), "second.txt")], out, prune=True)
+    assert [m.id for m in report.files[0].restored] == [SHUTDOWNS_2019_ID] and not report.files[0].changed
+    after = _by_id(out)
+    assert _shutdown_ids(out) == [SHUTDOWNS_2019_ID]
+    assert after[SHUTDOWNS_2019_ID].description == before[SHUTDOWNS_2019_ID].description
+    assert [t["id"] for t in corpus.tombstones(yaml.safe_load((out / "kazakhstan.yaml").read_text()))] == [first]
+
+
+def test_titles_several_records_share_pair_by_elimination_when_the_page_lists_them_all(tmp_path, out):
+    """A page that lists both shutdown entries, one rewritten whole: each is one of the two records (the other
+    pairs first), as before shared titles asked for a close description; nothing added, nothing missing."""
+    seed = _seed()
+    block = _block(seed, SHUTDOWNS_2022)
+    description = next(line for line in block.split("\n") if line.startswith("The indicator"))
+    rewritten = seed.replace(description, "Test-only text: the DTI rewrote this entry whole.")
+    report = _reimport(tmp_path, out, rewritten)
+    assert _counts(report) == (0, 1, 14, 0)
+    first = next(i for i in _shutdown_ids(out) if i != SHUTDOWNS_2019_ID)
+    assert _by_id(out)[first].description == "Test-only text: the DTI rewrote this entry whole."
+
+
+def test_two_pages_of_a_run_each_with_another_entry_of_shared_titles_are_no_disagreement(tmp_path, out):
+    """The two shutdown entries on two pages of one run (a sub-pillar split across pages) were refused as two
+    copies of one entry taken at different times: the corpus holds two records of those titles, and the two
+    descriptions are not alike."""
+    seed = _seed()
+    pages = [_page(tmp_path, _block(seed, SHUTDOWNS_2022), "page-1.txt"),
+             _page(tmp_path, _block(seed, SHUTDOWNS_2019), "page-2.txt")]
+    before = _files(out)
+    report = importer.import_files(pages, out)
+    assert _counts(report) == (0, 0, 2, 0) and _files(out) == before
+    # a copy of one of them taken at another time (a date line changed) is still refused
+    newer = _block(seed, SHUTDOWNS_2019).replace("Reported in 2019, last reported in 2022",
+                                                 "Reported in 2019, last reported in 2023")
+    with pytest.raises(InputProblems, match="two copies of one entry"):
+        importer.import_files([pages[1], _page(tmp_path, newer, "page-3.txt")], out)
+    assert _files(out) == before

@@ -550,6 +550,14 @@ def test_an_edit_keeps_a_record_without_provenance_without_it(api, data, corpus_
     assert ADVERTISING_ID in {m.id for m in corpus.load(corpus_copy)}
 
 
+def another_entry(entry):
+    """Return an entry of the same sub-pillar with other titles and another description (made up by the test): the
+    entry re-titled with its own description would be the same measure, matched by its description."""
+    description = next(line for line in entry.split("\n") if line.startswith("It is reported that"))
+    return entry.replace("Blocking of websites", "Test-only order on filtering web content").replace(
+        description, "Test-only text: a made-up order on filtering web content, no entry of the page.")
+
+
 def seed_entries():
     """Return (the seed page's lines above its first entry, its entries as text, each from its economy line)."""
     lines = SEED.read_text(encoding="utf-8").split("\n")
@@ -638,7 +646,7 @@ def test_an_accepted_edit_comes_back_with_its_measure_when_the_page_lists_it_aga
                "--as-edit")[0] == 0
     page = tmp_path / "page.txt"
     # the page stops listing it (--prune takes it away, its edit kept in the tombstone), then lists it again as before
-    other = entry.replace("Blocking of websites", "Test-only order on filtering web content")
+    other = another_entry(entry)
     page.write_text(header + "\n" + other, encoding="utf-8")
     assert run(capsys, "import", str(page), "--out", str(corpus_copy), "--prune")[0] == 0
     assert not _titled(corpus_copy, "Blocking of websites")
@@ -675,7 +683,7 @@ def test_an_edit_and_its_pages_sources_outlast_a_page_that_shows_no_sources(api,
     (kept,) = _titled(corpus_copy, "Blocking of websites")
     assert kept.description == "Test-only text: a reader's corrected account." and kept.sources == edited
 
-    other = entry.replace("Blocking of websites", "Test-only order on filtering web content")
+    other = another_entry(entry)
     page.write_text(header + "\n" + other, encoding="utf-8")
     assert run(capsys, "import", str(page), "--out", str(corpus_copy), "--prune")[0] == 0
     assert not _titled(corpus_copy, "Blocking of websites")
@@ -969,3 +977,84 @@ def test_an_edit_of_a_field_changed_since_it_was_sent_is_refused_with_a_caution(
     assert status != 0 and "would undo that" in err and "nothing was written" in err
     assert corpus.load(corpus_copy) == before
     assert _advertisement_law(corpus_copy).description.endswith("(test-only: first)")
+
+
+def _accept_edit(api, data, corpus_copy, capsys, record, **change):
+    """Send and accept an edit of a record (its fields, these changed); return the proposal's id."""
+    fields = dict(pillar=record.pillar, sub_pillar=record.sub_pillar, titles=record.titles, dates=record.dates,
+                  description=record.description, coverage=record.coverage)
+    proposal_id = propose(api, **{**fields, **change})
+    assert run(capsys, "proposals", "--data", str(data), "accept", str(proposal_id), "--corpus", str(corpus_copy),
+               "--as-edit")[0] == 0
+    return proposal_id
+
+
+def test_a_page_that_re_titles_an_edited_entry_keeps_the_record_and_its_edit(api, data, corpus_copy, tmp_path,
+                                                                            capsys):
+    """The edit corrected the description; the page then changed only the entry's title. The page was compared with
+    the edited description: a new record was added with the text the edit replaced, and --prune removed the edited
+    one. The page's description is the one the edit replaced: the same measure, matched by its description."""
+    header, entries = seed_entries()
+    entry = next(e for e in entries if "\nBlocking of websites\n" in e)
+    (record,) = _titled(corpus_copy, "Blocking of websites")
+    corrected = "Test-only text: a reader's corrected account."
+    proposal_id = _accept_edit(api, data, corpus_copy, capsys, record, description=corrected)
+    page = tmp_path / "page.txt"
+    page.write_text(header + "\n" + entry.replace("\nBlocking of websites\n", "\nTest-only re-titled blocking\n"),
+                    encoding="utf-8")
+    status, out, err = run(capsys, "import", str(page), "--out", str(corpus_copy), "--prune")
+    assert status == 0 and "0 added, 1 changed" in out and "0 missing" in out, out + err
+    (kept,) = _titled(corpus_copy, "Test-only re-titled blocking")
+    assert kept.id == record.id and kept.description == corrected and kept.edited["by"] == f"proposal {proposal_id}"
+    assert not _titled(corpus_copy, "Blocking of websites")
+
+
+@pytest.mark.parametrize("change", [{"coverage": "Horizontal"}, {"description": "+ Test-only sentence a reader adds."}])
+def test_an_edit_of_an_entry_without_coverage_lets_its_page_change_other_fields(api, data, corpus_copy, tmp_path,
+                                                                               capsys, change):
+    """The DTI lists some entries without a coverage. An edit that gave one (or lengthened the description) made
+    every later change of the page refused as a copy cut off there ("would lose its coverage"), though the page
+    changed only its date line: the page still says what the edit found, and the edit stands beside its change."""
+    header, entries = seed_entries()
+    entry = next(e for e in entries if "\nSince July 2018, entry into force in July 2019" in e)
+    record = next(m for m in corpus.load(corpus_copy) if m.dates == [
+        "Since July 2018, entry into force in July 2019, last amended in January 2020"])
+    assert record.coverage is None and "\nCoverage" not in entry
+    if "description" in change:
+        change = {"description": record.description + " " + change["description"][2:]}
+    proposal_id = _accept_edit(api, data, corpus_copy, capsys, record, **change)
+    newer = entry.replace("last amended in January 2020", "last amended in March 2024")
+    assert newer != entry
+    (tmp_path / "page.txt").write_text(header + "\n" + newer, encoding="utf-8")
+    status, out, err = run(capsys, "import", str(tmp_path / "page.txt"), "--out", str(corpus_copy))
+    assert status == 0 and "0 added, 1 changed" in out and "edit of" in out, out + err
+    kept = next(m for m in corpus.load(corpus_copy) if m.id == record.id)
+    assert kept.dates == ["Since July 2018, entry into force in July 2019, last amended in March 2024"]
+    assert {name: getattr(kept, name) for name in change} == change
+    assert kept.edited["by"] == f"proposal {proposal_id}"
+
+
+def test_a_page_adding_an_entry_of_titles_a_readers_measure_shares_with_others_adds_it(api, data, corpus_copy,
+                                                                                      tmp_path, capsys):
+    """A reader's new "Presence of Internet shutdowns" (titles two page records have too) made the whole of a later
+    page refused when the page added its own entry of those titles with other text, as if the page overwrote the
+    reader's record: titles several records share identify none of them without a close description."""
+    shutdowns = dict(pillar="Content access", sub_pillar="Presence of Internet shutdowns",
+                     titles=["Presence of Internet shutdowns"])
+    proposal_id = propose(api, **shutdowns, dates=["Reported in 2024"],
+                          description="Test-only text: a reader reports a regional connectivity pause in 2024.")
+    assert run(capsys, "proposals", "--data", str(data), "accept", str(proposal_id), "--corpus",
+               str(corpus_copy))[0] == 0
+    assert len(_titled(corpus_copy, "Presence of Internet shutdowns")) == 3
+    header, entries = seed_entries()
+    entry = next(e for e in entries if "\nReported in 2022\n" in e)
+    description = next(line for line in entry.split("\n") if line.startswith("The indicator"))
+    added = entry.replace("Reported in 2022", "Reported in 2025").replace(
+        description, "Test-only text: the page's own entry of 2025, which says nothing of the reader's.")
+    (tmp_path / "page.txt").write_text(header + "\n" + "\n".join(entries) + "\n" + added, encoding="utf-8")
+    status, out, err = run(capsys, "import", str(tmp_path / "page.txt"), "--out", str(corpus_copy))
+    assert status == 0 and "1 added, 0 changed" in out, out + err
+    found = {m.description: m for m in _titled(corpus_copy, "Presence of Internet shutdowns")}
+    assert len(found) == 4 and found["Test-only text: the page's own entry of 2025, which says nothing of the "
+                                     "reader's."].source["kind"] == "dti_page"
+    assert found["Test-only text: a reader reports a regional connectivity pause in 2024."].source["kind"] == "proposal"

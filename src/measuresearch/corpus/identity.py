@@ -4,14 +4,22 @@ Pure: lists of Measures in, a Matching out. For one economy, in this order:
 1. unchanged measures (every field equal);
 2. the same pillar, sub-pillar and titles, compared tolerant of spacing, case,
    quotes and Latin/Cyrillic look-alike letters; among several candidates the
-   closest description wins;
+   closest description wins. Titles one record has identify it; titles several
+   records share (a removed one included) only with a description close enough
+   (DESCRIPTION_CUTOFF), or by elimination when the page lists them as many times
+   as records are left and none was removed;
 3. titles changed too: the closest description in the same sub-pillar, if it
    is close enough (the report says the titles changed);
 4. a measure removed earlier with --prune whose sub-pillar and titles come back
-   gets its old id again.
-A choice between candidates that are equally close is refused, listing them.
+   gets its old id again (among several removed, or beside a record of those
+   titles, the one whose description is close enough).
+A record carrying an accepted edit is also what the page says when the page still
+says what the edit replaced (edited["fields"]): its description is compared as
+the source had it. A choice between candidates that are equally close is refused,
+listing them.
 """
 
+import collections
 import dataclasses
 import difflib
 import functools
@@ -100,6 +108,15 @@ def similarity(a, b):
     return difflib.SequenceMatcher(None, _words(a), _words(b), autojunk=False).ratio()
 
 
+def closeness(record, measure):
+    """Return how alike a record's description and an incoming measure's are, 0..1: 1 when the record carries an
+    accepted edit and the measure's description is the one that edit replaced (its source's)."""
+    found = (getattr(record, "edited", None) or {}).get("fields")
+    if isinstance(found, dict) and found.get("description") == value_digest(measure.description):
+        return 1.0
+    return similarity(record.description, measure.description)
+
+
 def content(measure):
     """Return every compared field of a measure, for exact comparison."""
     return _content(measure)
@@ -132,24 +149,55 @@ def match(old, new, tombstones=()):
         else:
             new_left.append(measure)
     old_left = [m for i, m in enumerate(old_left) if i not in taken]
-    new_left, old_left = _assign(result, new_left, old_left, title_key, "titles", cutoff=0.0)
-    new_left, old_left = _assign(result, new_left, old_left, lambda m: (m.pillar, m.sub_pillar),
-                                 "description", cutoff=DESCRIPTION_CUTOFF)
-    result.missing = old_left
     graves = {}
     for tomb in tombstones:
         graves.setdefault((tomb.get("sub_pillar"), tuple(fold(t) for t in tomb["titles"])), []).append(tomb)
+    live = collections.Counter(title_key(m) for m in old)
+    new_left, old_left = _assign(result, new_left, old_left, title_key, "titles", cutoff=0.0,
+                                 shared=lambda key: live[key] > 1 or key[1:] in graves)
+    new_left, old_left = _eliminate(result, new_left, old_left, graves)
+    new_left, old_left = _assign(result, new_left, old_left, lambda m: (m.pillar, m.sub_pillar),
+                                 "description", cutoff=DESCRIPTION_CUTOFF)
+    result.missing = old_left
     for measure in new_left:
-        found = graves.get((measure.sub_pillar, title_key(measure)[2]), []) if graves else []
-        if len(found) == 1 and found[0] not in [t for t, _ in result.restored]:
+        key = title_key(measure)
+        found = [t for t in graves.get(key[1:], []) if t not in [u for u, _ in result.restored]] if graves else []
+        if len(found) > 1 or (found and live[key]):  # titles others have too: the close one, if one is
+            found = [t for t in found if _tomb_closeness(t, measure) >= DESCRIPTION_CUTOFF]
+            found = [t for t in found if _tomb_closeness(t, measure) == max(_tomb_closeness(u, measure) for u in found)]
+        if len(found) == 1:
             result.restored.append((found[0], measure))
         else:
             result.added.append(measure)
     return result
 
 
-def _assign(result, new, old, key, how, cutoff):
-    """Pair new with old measures of the same key, closest descriptions first; return what is left."""
+def _tomb_closeness(tomb, measure):
+    """Return how alike a removed record's description (its tombstone keeps it) and a measure's are; 0 unknown."""
+    description = (tomb.get("record") or {}).get("description")
+    return similarity(description, measure.description) if isinstance(description, str) else 0.0
+
+
+def _eliminate(result, new, old, graves):
+    """Pair by titles several records share, in any case, where the page lists them as many times as records of
+    them are left and none was removed (each then is one of them: the closest descriptions pair first)."""
+    left_new = collections.Counter(title_key(m) for m in new)
+    left_old = collections.Counter(title_key(m) for m in old)
+    even = {key for key, count in left_new.items() if left_old[key] == count and key[1:] not in graves}
+    if not even:
+        return new, old
+    paired_new, paired_old = _assign(result, [m for m in new if title_key(m) in even],
+                                     [m for m in old if title_key(m) in even], title_key, "titles", cutoff=0.0)
+    unpaired = {id(m) for m in paired_new} | {id(m) for m in paired_old}
+    return ([m for m in new if title_key(m) not in even or id(m) in unpaired],
+            [m for m in old if title_key(m) not in even or id(m) in unpaired])
+
+
+def _assign(result, new, old, key, how, cutoff, shared=None):
+    """Pair new with old measures of the same key, closest descriptions first; return what is left.
+
+    shared(key): whether several records have that key, which then pairs only from DESCRIPTION_CUTOFF on.
+    """
     if not new or not old:  # nothing to pair (a first import): no key to compute
         return list(new), list(old)
     groups = {}
@@ -157,9 +205,11 @@ def _assign(result, new, old, key, how, cutoff):
         groups.setdefault(key(measure), []).append(measure)
     scored = []
     for n, measure in enumerate(new):
-        for candidate in groups.get(key(measure), []):
-            score = similarity(candidate.description, measure.description)
-            if score >= cutoff:
+        group = key(measure)
+        least = DESCRIPTION_CUTOFF if shared is not None and shared(group) else cutoff
+        for candidate in groups.get(group, []):
+            score = closeness(candidate, measure)
+            if score >= least:
                 scored.append((score, n, id(candidate), candidate))
     scored.sort(key=lambda item: -item[0])
     used_new, used_old = set(), set()

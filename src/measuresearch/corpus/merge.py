@@ -152,8 +152,9 @@ def _other_kind(old, added, path, problems, grown=None):
         by_key.setdefault(identity.title_key(record), []).append(record)
     kept, unchanged = [], 0
     for measure in added:
-        others = identity.may_be(measure, [r for r in by_key.get(identity.title_key(measure), [])
-                                           if kind_of(r) not in (None, kind_of(measure))])
+        # titles several records share, of any kind, say who it is only with a close description (may_be)
+        others = [r for r in identity.may_be(measure, by_key.get(identity.title_key(measure), []))
+                  if kind_of(r) not in (None, kind_of(measure))]
         same = next((r for r in others if not _says_else(r, measure)), None)
         if not others:
             kept.append(measure)
@@ -193,7 +194,7 @@ def merge(path, country, old, tombstones, incoming, run, problems):
                                               f"on the page is: equally close to {', '.join(c.id for c in candidates)}; "
                                               "nothing was changed"))
     for before, after, _ in matching.pairs:
-        if _cut_off(before, after) and not _kept_edit(before, after):
+        if _cut_off(before, after) and not _kept_edit(before, after) and not _as_edit_found(before, after):
             lost = f"its coverage {before.coverage!r} or " if before.coverage else ""
             problems.append(Problem(str(path), 0, (
                 f"{after.source['name']}: {before.id} ({after.titles[0][:60]!r}) would lose {lost}the end of its "
@@ -242,6 +243,14 @@ def _cut_off(before, after):
         coverage_gone = bool(stored) and (old.startswith(new) or new.startswith(old))
         return coverage_gone or (len(new) < len(old) and old.startswith(new))
     return old == new and len(after.coverage) < len(stored) and stored.startswith(after.coverage)
+
+
+def _as_edit_found(before, page):
+    """Whether a record carries an accepted edit and the page's description and coverage are those the edit
+    found: where the record's differ, the edit changed them, and the page is no copy cut off there."""
+    found = (before.edited or {}).get("fields")
+    return isinstance(found, dict) and all(
+        found.get(name) == identity.value_digest(getattr(page, name)) for name in ("description", "coverage"))
 
 
 def _sort_pairs(report, pairs, today):
