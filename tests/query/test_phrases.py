@@ -192,7 +192,9 @@ def test_a_phrase_typed_in_latin_letters_finds_the_cyrillic_title(real_measures,
 def test_a_romanized_phrase_word_stands_only_on_the_forms_its_key_finds(make_index):
     """A Russian stem stands for more forms than a romanization key: "regulirovana" finds "регулирования" alone,
     not "регулировании". Quoted, it had found "регулировании валют" by the stem, with no word marked and no
-    `matched` entry; a leading stop word had added the other form the same way. (Synthetic titles.)"""
+    `matched` entry; a leading stop word had added the other form the same way. "regulirovanii" has the key of
+    its stem too (the stem's skeleton, "регулирован"), and finds both forms as "регулировании" does, each hit
+    explained and marked. (Synthetic titles.)"""
     holder = make_index([make_measure("Правила регулирования электронной торговли", "First test-only text."),
                          make_measure("О регулировании валют", "Second test-only text.")])
 
@@ -201,7 +203,8 @@ def test_a_romanized_phrase_word_stands_only_on_the_forms_its_key_finds(make_ind
         assert all(hit["matched"] for hit in result["hits"]), q
         return [hit["titles"][0] for hit in result["hits"]]
     assert ids("regulirovana") == ["Правила регулирования электронной торговли"]
-    assert ids("regulirovanii") == ids('"regulirovanii"') == ids('"o regulirovanii"') == ["О регулировании валют"]
-    assert ids('"the regulirovanii"') == ["О регулировании валют"]
+    both = {"О регулировании валют", "Правила регулирования электронной торговли"}
+    assert set(ids("regulirovanii")) == set(ids('"regulirovanii"')) == set(ids('"o regulirovanii"')) == both
+    assert set(ids('"the regulirovanii"')) == both
     assert ids('"regulirovana valyut"') == []
     assert ids('"regulirovanii valyut"') == ["О регулировании валют"]

@@ -269,12 +269,22 @@ def roman_keys(reading):
     if not any(c.isalpha() for c in reading):
         return ()
     if not _has_latin(reading):
-        return (russian_stem(skeleton(reading)),)
+        return cyrillic_keys(reading)
     spellings = cyrillic_readings(reading)
     latin = [LATIN_KEY + spelling.replace("ё", "е") for spelling in spellings]
     if any(is_cyrillic(c) for c in reading):
-        latin += [russian_stem(skeleton(spelling)) for spelling in spellings]
+        latin += [key for spelling in spellings for key in cyrillic_keys(spelling)]
     return tuple(dict.fromkeys(latin))
+
+
+def cyrillic_keys(spelling):
+    """Return the romanization keys of a Cyrillic spelling: its skeleton stemmed, and its stem's skeleton.
+
+    The skeleton reads "й" as "и" (romanizations write it y, i or j), and the stemmer then keeps
+    the "-ои" of "электронной" ("електроно") that it strips from "электронная" ("електрон"): the
+    stem's skeleton is "електрон" for both, so "elektronnoy" finds "Электронная" as "электронной" does.
+    """
+    return tuple(dict.fromkeys((russian_stem(skeleton(spelling)), skeleton(russian_stem(spelling)))))
 
 
 @functools.lru_cache(maxsize=100_000)
@@ -290,6 +300,6 @@ def typed_roman_keys(reading):
     if not any(c.isalpha() for c in reading):
         return ()
     if _has_latin(reading):
-        return tuple(dict.fromkeys(russian_stem(skeleton(s)) for s in cyrillic_readings(reading)))
-    key = russian_stem(skeleton(reading))
-    return (key, LATIN_KEY + reading) if len(reading) >= LATIN_KEY_LEAST else (key,)
+        return tuple(dict.fromkeys(key for s in cyrillic_readings(reading) for key in cyrillic_keys(s)))
+    keys = cyrillic_keys(reading)
+    return (*keys, LATIN_KEY + reading) if len(reading) >= LATIN_KEY_LEAST else keys

@@ -42,7 +42,8 @@ WORK_PREFIX = ".build-"
 # 14: a law number's bare number marked (analysis.NUMBER_MARK); 15: only where its suffix holds a letter;
 # 16: words.json's "romanized" (a phrase typed in Latin letters finds a Cyrillic title);
 # 17: taxonomy.json (a filter takes a pillar's or sub-pillar's alias: `pillar=<alias>`, `not_pillar=<alias>`)
-FORMAT_VERSION = 17
+# 18: a Cyrillic word keyed also by its stem's skeleton (writing_systems.cyrillic_keys: "elektronnoy" finds "Электронная")
+FORMAT_VERSION = 18
 
 
 def current_build(index_root):
