@@ -112,7 +112,7 @@ def checked_base_url(value, name="--base-url"):
     parts = urllib.parse.urlsplit(value)
     if (parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment
             or host_name(parts.netloc) is None or not _PATH.fullmatch(parts.path) or _BAD_ESCAPE.search(parts.path)
-            or not _port_fine(parts)):
+            or not _port_fine(parts) or _odd_segments(parts.path)):
         raise InvalidParameter(f"{name} must look like https://example.org or https://example.org/path, "
                                f"not {value!r}", name)
     return value.rstrip("/")
@@ -120,6 +120,12 @@ def checked_base_url(value, name="--base-url"):
 
 _PATH = re.compile(r"[A-Za-z0-9/._~!$&'()*+,;=:@%-]*")  # RFC 3986 path characters: no braces, quotes or spaces
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")  # "%" not followed by two hex digits
+
+
+def _odd_segments(path):
+    """Whether a path has an empty segment ("//dti": a link to it is one to the host "dti") or a dot segment
+    ("/a/../dti": a browser asks for "/dti", which the app mounted at "/a/../dti" does not serve)."""
+    return any(segment in ("", ".", "..") for segment in path.rstrip("/").split("/")[1:])
 
 
 def _port_fine(parts):

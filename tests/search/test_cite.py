@@ -185,12 +185,22 @@ def test_csv_export_has_absolute_urls_and_its_build(proxied):
     assert {m["source"]["name"] for m in exported} == {"dti_kazakhstan.txt"}
 
 
-@pytest.mark.parametrize("value", ["ftp://x.org", "example.org", "https://", "https://x.org/?a=1"])
+@pytest.mark.parametrize("value", ["ftp://x.org", "example.org", "https://", "https://x.org/?a=1",
+                                   # the links of a path that begins "//" name another host; ".." is no path served
+                                   "https://x.org//dti", "https://x.org/a//dti", "https://x.org/a/../dti",
+                                   "https://x.org/./dti", "https://x.org/dti/.."])
 def test_a_bad_base_url_is_refused(value):
     from measuresearch.config import checked_base_url
     from measuresearch.errors import InvalidParameter
     with pytest.raises(InvalidParameter):
         checked_base_url(value)
+
+
+@pytest.mark.parametrize("value, kept", [("https://x.org", "https://x.org"), ("https://x.org/", "https://x.org"),
+                                         ("https://x.org/dti/", "https://x.org/dti"), ("https://x.org/a.b/c", None)])
+def test_a_good_base_url_is_kept_without_its_trailing_slash(value, kept):
+    from measuresearch.config import checked_base_url
+    assert checked_base_url(value) == (kept or value)
 
 
 def test_serve_refuses_a_bad_base_url():

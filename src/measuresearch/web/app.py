@@ -20,6 +20,7 @@ from measuresearch.web.views import reports
 from measuresearch.web.views import resources
 from measuresearch.web.http import guard
 from measuresearch.web.http.baseurl import BaseURL
+from measuresearch.web.http.methods import Methods
 
 log = logging.getLogger("measuresearch")
 
@@ -99,6 +100,8 @@ def _http_error_serializer(req, resp, exc):
     # Falcon's bare 404 and 405 carry only a title ("404 Not Found"): say what it means
     plain = {404: f"there is no page at {req.path}", 405: f"{req.method} is not answered at {req.path}"}
     message = exc.description or plain.get(exc.status_code) or exc.title or "error"
+    if exc.status_code == 405:  # Falcon's own Allow lists OPTIONS, which is not answered (methods.py), not HEAD
+        resp.set_header("Allow", Methods.allow_header(resp.get_header("Allow") or ""))
     _render_error(req, resp, exc.status_code, code, html.unescape(str(message)))
 
 
@@ -115,8 +118,9 @@ def create_app(holder, subs=None, base_url=None, threads=8):
     reports database at once, so that a database that stops answering never stops the search.
     """
     cfg = configuration.from_environment()
+    methods = Methods()
     app = falcon.App(middleware=[HeadAsGet(), SecurityHeaders(), BaseURL(base_url or cfg.base_url,
-                                                                         cfg.allowed_hosts)])
+                                                                         cfg.allowed_hosts), methods])
     app.req_options.media_handlers[falcon.MEDIA_JSON] = JSON_HANDLER
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = JSON_HANDLER
     # blank values are kept so that limits count what was sent; params.py reads a blank as absent
@@ -137,6 +141,7 @@ def create_app(holder, subs=None, base_url=None, threads=8):
     subs = subs or reports.from_config(cfg, store_slots=max(1, threads // 2))
     reports.add_routes(app, holder, subs)
     admin.add_routes(app, holder, subs)
+    methods.router = app._router  # (Falcon's router: which methods a path answers, for the 405s' Allow)
     app.add_error_handler(Exception, _unexpected_error)
     app.add_error_handler(MeasureSearchError, _domain_error)
     app.set_error_serializer(_http_error_serializer)

@@ -18,8 +18,9 @@ from measuresearch.web.app import app_for_index
 # Requests are small GETs: a small body and header limit, bounded
 # connections, and time-outs so that slow clients cannot hold threads.
 WAITRESS_SETTINGS = {
-    # room for the longest valid query string (20 values x 300 characters per facet,
-    # percent-encoded) so that the app, not the server, names the limit that was crossed
+    # room for the query strings people send, so that the app names the limit that was crossed; a query
+    # within every per-parameter limit can be longer (ten facets of 20 values of 300 Cyrillic characters,
+    # percent-encoded, about 350 KB) and is the server's 414 (docs/API.md)
     "max_request_header_size": 64 * 1024,
     "max_request_body_size": 64 * 1024,
     "connection_limit": 200,
