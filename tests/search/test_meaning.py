@@ -60,6 +60,8 @@ def test_russia_in_english_and_russian_finds_the_russian_federation(make_index):
     ("country", "kazakhstan", "Kazakhstan"), ("country", "KZ", "Kazakhstan"), ("country", "kz", "Kazakhstan"),
     ("country", "Казахстан", "Kazakhstan"), ("country", "Қазақстан", "Kazakhstan"),
     ("country", "Republic of Kazakhstan", "Kazakhstan"), ("group", "eaeu", "EAEU"),
+    # a Cyrillic name romanized, as the query finds it (CLDR's Kazakh "Қазақстан"): had matched nothing
+    ("country", "Qazaqstan", "Kazakhstan"), ("country", "qazaqstan", "Kazakhstan"),
     ("pillar", "content ACCESS", "Content access"),
     # taxonomy.yaml's aliases of a pillar and of a sub-pillar (spellings of DTI pages), in any case
     ("pillar", QUANTITATIVE_ALIAS, QUANTITATIVE), ("pillar", QUANTITATIVE_ALIAS.upper(), QUANTITATIVE),
@@ -78,6 +80,13 @@ def test_filter_values_match_by_alias_and_case_and_echo_the_canonical_value(hold
 
 def test_an_exclusion_matches_by_alias_too(holder):
     assert search(holder, SearchRequest(exclusions={"country": ["kz"]}))["total"] == 0
+    assert search(holder, SearchRequest(exclusions={"country": ["Qazaqstan"]}))["total"] == 0
+
+
+def test_a_latin_name_that_romanizes_no_economy_stays_unknown(holder):
+    result = search(holder, SearchRequest(filters={"country": ["Qazaqstanx"]}))
+    assert result["total"] == 0 and result["query"]["filters"] == {"country": ["Qazaqstanx"]}
+    assert [n["code"] for n in result["notices"]] == ["unknown_value"]
 
 
 @pytest.mark.parametrize("name, alias, canonical", [("pillar", QUANTITATIVE_ALIAS, QUANTITATIVE),

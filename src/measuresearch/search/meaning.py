@@ -7,11 +7,12 @@
   vocabulary that their romanization points to are offered.
 """
 
+import functools
 import os
 
 from measuresearch.query.parser import Phrase, Word
 from measuresearch.search import notices
-from measuresearch.text.analysis import forms
+from measuresearch.text.analysis import forms, terms
 from measuresearch.text.writing_systems import is_cyrillic, roman_letters
 
 MIN_SHARED = 5  # letters an English word must share with a romanized one, from the start
@@ -27,9 +28,31 @@ def resolve_filters(request, data):
     """
     for chosen in (request.filters, request.exclusions):
         for name, values in chosen.items():
-            canonical = [data.canonical(name, value) or value for value in values]
+            canonical = [data.canonical(name, value) or (romanized_economy(data.economies, value)
+                                                         if name == "country" else None) or value
+                         for value in values]
             chosen[name] = list(dict.fromkeys(canonical))
     return request
+
+
+def romanized_economy(economies, value):
+    """Return the one economy a name typed in Latin letters romanizes a Cyrillic name of (`Qazaqstan`:
+    "Қазақстан"), word by word, as the query finds it; None if none or several do."""
+    words = value.split()
+    if not words or any(is_cyrillic(c) for c in value) or len(value) < 4:
+        return None
+    typed = [set(forms(word).roman) for word in words]
+    found = {economy for economy, name in _cyrillic_names(economies)
+             if len(name) == len(typed) and all(keys & word for keys, word in zip(typed, name))}
+    return found.pop() if len(found) == 1 else None
+
+
+@functools.lru_cache(maxsize=4)
+def _cyrillic_names(economies):
+    """Return [(economy, [the romanization keys of each word])] of the Cyrillic names of a build's economies."""
+    return [(economy, [set(terms(word, False, "roman")) for word in name.casefold().split()])
+            for economy, entry in economies.data.items() for name in entry["names"]
+            if any(is_cyrillic(c) for c in name)]
 
 
 def named_groups(parsed, data):
