@@ -214,6 +214,14 @@ def test_a_group_named_in_the_query_is_offered_as_its_filter(client, kazakhstan)
     assert not [n for n in already["notices"] if n["code"] == "group_filter"]
 
 
+@pytest.mark.parametrize("q", ["53НК", "418В", "53/НК", "418-В"])
+def test_a_law_number_with_a_cyrillic_suffix_is_no_russian_word_for_the_descriptions_notice(holder, q):
+    """"53НК" and "418В" (a law number typed without its separator) had the notice that descriptions are in
+    English, so they "can only match titles", though the hit matched 53/НК in its description."""
+    result = search(holder, SearchRequest(q=q))
+    assert result["hits"] and not [n for n in result["notices"] if n["code"] == "english_descriptions"]
+
+
 def test_cyrillic_words_that_only_titles_can_answer_get_english_words(holder):
     result = search(holder, SearchRequest(q="электронная коммерция"))
     [notice] = [n for n in result["notices"] if n["code"] == "english_descriptions"]

@@ -75,8 +75,10 @@ def cyrillic_words(parsed, data):
     """Return the plain query words written in Cyrillic that do not name an economy, a phrase's included."""
     typed = [word for clause in parsed.positive for option in clause.options
              for word in (option.words if isinstance(option, Phrase) else (option,))]
+    # a word with digits is a law number glued ("53НК", "418В"), no Russian word
     return list(dict.fromkeys(word.text for word in typed if type(word) is Word and not word.is_stop
                               and any(is_cyrillic(c) for c in word.text)
+                              and not any(c.isdigit() for c in word.text)
                               and data.economies.economy(word.text) is None))
 
 
