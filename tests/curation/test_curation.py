@@ -1058,3 +1058,34 @@ def test_a_page_adding_an_entry_of_titles_a_readers_measure_shares_with_others_a
     assert len(found) == 4 and found["Test-only text: the page's own entry of 2025, which says nothing of the "
                                      "reader's."].source["kind"] == "dti_page"
     assert found["Test-only text: a reader reports a regional connectivity pause in 2024."].source["kind"] == "proposal"
+
+
+def test_a_second_edit_keeps_the_name_of_the_first(api, data, corpus_copy, capsys):
+    """Two readers' edits of one record, both accepted (one the date line, the other the coverage): the record said
+    only `by: proposal 2`, and nothing said who changed its dates. The first edit is kept in `earlier`, the
+    file stays valid, and either proposal is found as written into the corpus."""
+    record = next(m for m in corpus.load(corpus_copy) if m.titles == ["Blocking of websites"])
+    first = _accept_edit(api, data, corpus_copy, capsys, record,
+                         dates=["Reported in 2017, 2019, last reported in 2024"], source_url="https://example.org/a")
+    second = _accept_edit(api, data, corpus_copy, capsys, record, coverage="Test-only coverage",
+                          source_url="https://example.org/b")
+    edited = next(m for m in corpus.load(corpus_copy) if m.id == record.id)
+    assert edited.dates == ["Reported in 2017, 2019, last reported in 2024"] and edited.coverage == "Test-only coverage"
+    assert edited.edited["by"] == f"proposal {second}" and edited.edited["url"] == "https://example.org/b"
+    assert edited.edited["earlier"] == [{"by": f"proposal {first}", "on": edited.edited["on"],
+                                         "url": "https://example.org/a"}]
+    assert run(capsys, "check", "--corpus", str(corpus_copy))[0] == 0
+    from measuresearch.domain import taxonomy
+    assert decisions._written_by(f"proposal {first}", "https://example.org/a", corpus_copy,
+                                 taxonomy.load(corpus_copy)) == record.id
+
+
+@pytest.mark.parametrize("earlier", [[{"by": "proposal 1"}], [{"by": "p", "on": "d", "url": 5}], {"by": "p"}, "p"])
+def test_a_malformed_earlier_edit_is_refused_by_check(earlier):
+    from measuresearch.domain import model
+    record = next(m for m in corpus.load(ROOT / "corpus")).to_dict()
+    record["edited"] = {"by": "proposal 2", "on": "2026-12-04", "url": None, "replaced": "0" * 40,
+                        "earlier": earlier}
+    assert [key for key, _ in model.validate(record)] == ["edited"]
+    record["edited"]["earlier"] = [{"by": "proposal 1", "on": "2026-12-03", "url": None}]
+    assert model.validate(record) == []

@@ -422,6 +422,10 @@ def _edit(path, country, old, tombstones, proposal, run, problems):
     sources = target.sources + [url for url in proposal.sources if url not in target.sources]
     first = (target.edited or {}).get("replaced") or digest(target)  # the text of its source, before any edit
     edited = {"by": proposal.source["name"], "on": run.today, "url": proposal.source["url"], "replaced": first}
+    if target.edited:  # the edits before this one keep their names, oldest first
+        before = target.edited
+        edited[model.EDITED_EARLIER_KEY] = [*before.get(model.EDITED_EARLIER_KEY, []),
+                                            {key: before.get(key) for key in model.EARLIER_KEYS}]
     # and each field as the source had it (_merged_edit), unless an edit made before they were kept came first
     fields = (target.edited or {}).get("fields") if target.edited else identity.field_digests(target)
     if fields:

@@ -165,8 +165,9 @@ def _written_by(name, url, corpus_dir, names):
             raise InputProblems(problems)
         for m in records:
             source, edited = m.source or {}, m.edited or {}
+            edits = [edited, *edited.get("earlier", [])]  # an edit accepted before the record's last one too
             if (source.get("kind") == "proposal" and source.get("name") == name and same(source.get("url"))) \
-                    or (edited.get("by") == name and same(edited.get("url"))):
+                    or any(e.get("by") == name and same(e.get("url")) for e in edits):
                 return m.id
     return None
 

@@ -46,6 +46,9 @@ SOURCE_KEYS = ("kind", "name", "url", "first_imported")
 # `fields` (optional: not in edits made before it was kept), the digest of each compared field it found there.
 EDITED_KEYS = ("by", "on", "url", "replaced")
 EDITED_FIELDS_KEY = "fields"
+# the edits accepted before the last one, oldest first: [{by, on, url}] (a second edit had dropped the first's name)
+EDITED_EARLIER_KEY = "earlier"
+EARLIER_KEYS = ("by", "on", "url")
 _SHA1 = re.compile(r"[0-9a-f]{40}")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 SOURCE_URL = re.compile(r"https?://\S+")  # an address of `sources`
@@ -185,8 +188,13 @@ def measure_id(country, pillar, sub_pillar, titles, dates, description):
 
 
 def _good_edit(edited):
-    if not (isinstance(edited, dict) and set(edited) - {EDITED_FIELDS_KEY} == set(EDITED_KEYS)
+    if not (isinstance(edited, dict) and set(edited) - {EDITED_FIELDS_KEY, EDITED_EARLIER_KEY} == set(EDITED_KEYS)
             and isinstance(edited["replaced"], str) and _SHA1.fullmatch(edited["replaced"])):
+        return False
+    earlier = edited.get(EDITED_EARLIER_KEY, [])
+    if not (isinstance(earlier, list) and all(isinstance(e, dict) and set(e) == set(EARLIER_KEYS)
+                                              and all(v is None or isinstance(v, str) for v in e.values())
+                                              for e in earlier)):
         return False
     fields = edited.get(EDITED_FIELDS_KEY, {})
     return isinstance(fields, dict) and all(isinstance(key, str) and isinstance(value, str) and _SHA1.fullmatch(value)
