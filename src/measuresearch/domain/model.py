@@ -251,7 +251,8 @@ def _validate_provenance(data):
     edited = data.get("edited")
     if edited is not None and not _good_edit(edited):
         problems.append(("edited", f"edited must be {{{', '.join(EDITED_KEYS)}}}, replaced the SHA-1 (40 hex "
-                                   "digits) of the text the edit replaced, and optionally fields: {field: SHA-1}"))
+                                   "digits) of the text the edit replaced, and optionally fields: {field: SHA-1} "
+                                   "and earlier: [{by, on, url}]"))
     elif "edited" in data and edited is None:  # never written empty: a file cut off after its key
         problems.append(("edited", "edited is empty (an accepted edit is {by, on, url, replaced}): is the file cut "
                                    "off here?"))
