@@ -43,7 +43,7 @@ def test_an_inverted_year_range_is_named(client):
     assert 'href="/?year_from=2010&amp;year_to=2022">Search 2010–2022 instead' in html
 
 
-@pytest.mark.parametrize("name, value, close", [("country", "Kazakstan", "Kazakhstan"),
+@pytest.mark.parametrize("name, value, close", [("country", "Kazakhztan", "Kazakhstan"),
                                                 ("pillar", "Content acess", "Content access"),
                                                 ("coverage", "Nothing like it", None)])
 def test_an_unknown_facet_value_is_named(client, name, value, close):
