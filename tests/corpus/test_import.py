@@ -481,3 +481,99 @@ def test_two_pages_of_a_run_each_with_another_entry_of_shared_titles_are_no_disa
     with pytest.raises(InputProblems, match="two copies of one entry"):
         importer.import_files([pages[1], _page(tmp_path, newer, "page-3.txt")], out)
     assert _files(out) == before
+
+
+# --- records with an accepted edit among titles several records share (made as decisions.accept makes them) ---
+
+REWRITTEN = "Test-only text: a reader's rewritten account of the entry, in words of its own."
+
+
+def _edit(folder, record_id, day="2026-12-11", **changes):
+    """Accept an edit of a record as `proposals accept --as-edit` writes it (merge.Run(edit_of=...))."""
+    from measuresearch.corpus import merge
+    from measuresearch.domain import model, provenance, taxonomy
+    names = taxonomy.load(folder)
+    target = _by_id(folder)[record_id]
+    url = "https://example.org/test-only-reader"
+    data = {**{k: v for k, v in target.to_dict().items() if k not in ("source", "last_imported", "edited", "sources")},
+            **changes, "sources": [url], "last_imported": day,
+            "source": provenance.new_source("proposal", "proposal 1", url, day)}
+    proposal = model.from_dict(data)
+    run = merge.Run.of([proposal], day, edit_of=record_id, edit_base=merge.digest(target))
+    importer.import_measures([proposal], folder, names, run=run)
+    return _by_id(folder)[record_id]
+
+
+def _shutdown_entries():
+    seed = _seed()
+    return _block(seed, SHUTDOWNS_2022), _block(seed, SHUTDOWNS_2019)
+
+
+def test_an_edited_record_pruned_and_listed_again_beside_its_twin_gets_its_id_and_edit_back(tmp_path, out):
+    """Beside a live record of its titles, a removed one comes back only with a close description: the tombstone's
+    edited description had been compared, not the one its edit replaced, and the entry became a new record."""
+    first, second = _shutdown_entries()
+    assert _edit(out, SHUTDOWNS_2019_ID, description=REWRITTEN).edited
+    importer.import_files([_page(tmp_path, first, "first.txt")], out, prune=True)
+    assert SHUTDOWNS_2019_ID not in _by_id(out)
+    report = importer.import_files([_page(tmp_path, first + second, "both.txt")], out)
+    assert [m.id for m in report.files[0].restored] == [SHUTDOWNS_2019_ID] and not report.files[0].added
+    assert _by_id(out)[SHUTDOWNS_2019_ID].description == REWRITTEN and len(_shutdown_ids(out)) == 2
+
+
+def test_a_tombstone_without_its_record_beside_a_live_twin_comes_back_by_its_id(tmp_path, out):
+    """A tombstone written before provenance keeps no record: beside a live record of its titles it never came back
+    (no description to compare); the page's entry, made from the same text, has its id."""
+    first, second = _shutdown_entries()
+    importer.import_files([_page(tmp_path, first, "first.txt")], out, prune=True)
+    path = out / "kazakhstan.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document["removed"] = [{k: t[k] for k in ("id", "sub_pillar", "titles", "removed_on")} for t in document["removed"]]
+    path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    report = importer.import_files([_page(tmp_path, first + second, "both.txt")], out)
+    assert [m.id for m in report.files[0].restored] == [SHUTDOWNS_2019_ID] and not report.files[0].added
+
+
+@pytest.mark.parametrize("old_style", [False, True])
+def test_an_edited_record_of_shared_titles_listed_alone_is_that_entry(tmp_path, out, old_style):
+    """A page listing one of the two shutdown entries as before its edit (old_style: an edit made before the fields'
+    digests were kept), then revised by the DTI: the edited record is that entry, where it had been reported
+    missing (and pruned) while a new record took the page's text."""
+    first, _ = _shutdown_entries()
+    record = next(i for i in _shutdown_ids(out) if i != SHUTDOWNS_2019_ID)
+    _edit(out, record, description=REWRITTEN)
+    if old_style:
+        path = out / "kazakhstan.yaml"
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        edited = next(m for m in document["measures"] if m["id"] == record)["edited"]
+        del edited["fields"], edited["found_description"]
+        path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    report = importer.import_files([_page(tmp_path, first, "first.txt")], out, prune=True)
+    assert report.files[0].kept_edits and not report.files[0].added and record in _by_id(out)
+    if old_style:
+        return
+    revised = first.replace("has a score of 3 in Kazakhstan", "has a score of 2 in Kazakhstan")
+    report = importer.import_files([_page(tmp_path, revised, "revised.txt")], out, prune=True)
+    assert _counts(report) == (0, 1, 0, 0) and report.files[0].changed[0][2] == "edit replaced"
+    assert "score of 2" in _by_id(out)[record].description and _by_id(out)[record].edited is None
+
+
+def test_two_pages_of_a_first_import_each_with_another_entry_of_shared_titles_are_two_measures(tmp_path):
+    first, second = _shutdown_entries()
+    folder = tmp_path / "corpus"
+    report = importer.import_files([_page(tmp_path, first, "page-52.txt"), _page(tmp_path, second, "page-71.txt")],
+                                   folder)
+    assert len(report.files[0].added) == 2 and len(_shutdown_ids(folder)) == 2
+
+
+def test_a_live_record_rewritten_whole_keeps_its_id_beside_a_removed_twin(tmp_path, out):
+    """A removed record of the same titles takes the page's entry only when it is closer: the V-Dem entry rewritten
+    whole, its twin pruned earlier, is still the V-Dem record (not a new one, its id answering 410)."""
+    first, _ = _shutdown_entries()
+    importer.import_files([_page(tmp_path, first, "first.txt")], out, prune=True)
+    record = _shutdown_ids(out)[0]
+    description = next(line for line in first.split("\n") if line.startswith("The indicator"))
+    report = importer.import_files([_page(tmp_path, first.replace(description, REWRITTEN), "first.txt")], out,
+                                   prune=True)
+    assert _counts(report) == (0, 1, 0, 0) and _shutdown_ids(out) == [record]
+    assert _by_id(out)[record].description == REWRITTEN

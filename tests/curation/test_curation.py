@@ -248,8 +248,9 @@ def test_a_proposal_with_an_existing_title_is_an_edit_refused_without_as_edit(ap
     assert edited.source["kind"] == "dti_page"  # set once and kept: the record is still the DTI's
     assert edited.sources == [PROPOSAL["source_url"]]
     fields = edited.edited.pop("fields")  # each field as the edit found it, by a digest of its own
+    # the description the page gave, which a re-import knows the record by (identity.closeness)
     assert edited.edited == {"by": f"proposal {proposal_id}", "on": edited.last_imported, "url": PROPOSAL["source_url"],
-                             "replaced": merge.digest(before_edit)}
+                             "replaced": merge.digest(before_edit), "found_description": before_edit.description}
     assert set(fields) == {"titles", "dates", "description", "coverage", "kind", "status", "values"}
     changed = {name for name in fields if fields[name] != identity.value_digest(getattr(edited, name))}
     assert changed == {"dates", "description", "coverage"}  # EDIT leaves the coverage out
@@ -984,8 +985,9 @@ def _accept_edit(api, data, corpus_copy, capsys, record, **change):
     fields = dict(pillar=record.pillar, sub_pillar=record.sub_pillar, titles=record.titles, dates=record.dates,
                   description=record.description, coverage=record.coverage)
     proposal_id = propose(api, **{**fields, **change})
-    assert run(capsys, "proposals", "--data", str(data), "accept", str(proposal_id), "--corpus", str(corpus_copy),
-               "--as-edit")[0] == 0
+    status, _, err = run(capsys, "proposals", "--data", str(data), "accept", str(proposal_id), "--corpus",
+                         str(corpus_copy), "--as-edit")
+    assert status == 0, err
     return proposal_id
 
 
@@ -1089,3 +1091,8 @@ def test_a_malformed_earlier_edit_is_refused_by_check(earlier):
     assert [key for key, _ in model.validate(record)] == ["edited"]
     record["edited"]["earlier"] = [{"by": "proposal 1", "on": "2026-12-03", "url": None}]
     assert model.validate(record) == []
+    # a day YAML read as a date (written unquoted by hand) had passed check, and the next import died on it
+    import datetime
+    record["edited"]["on"] = datetime.date(2026, 12, 4)
+    assert [key for key, _ in model.validate(record)] == ["edited"]
+

@@ -4,10 +4,11 @@ Pure: lists of Measures in, a Matching out. For one economy, in this order:
 1. unchanged measures (every field equal);
 2. the same pillar, sub-pillar and titles, compared tolerant of spacing, case,
    quotes and Latin/Cyrillic look-alike letters; among several candidates the
-   closest description wins. Titles one record has identify it; titles several
-   records share (a removed one included) only with a description close enough
-   (DESCRIPTION_CUTOFF), or by elimination when the page lists them as many times
-   as records are left and none was removed;
+   closest description wins. Titles one live record has identify it, unless a
+   removed record of those titles is closer and close enough; titles several live
+   records share only with a description close enough (DESCRIPTION_CUTOFF), or by
+   elimination when the page lists them as many times as records are left and
+   none was removed;
 3. titles changed too: the closest description in the same sub-pillar, if it
    is close enough (the report says the titles changed);
 4. a measure removed earlier with --prune whose sub-pillar and titles come back
@@ -28,6 +29,7 @@ import json
 import unicodedata
 
 from measuresearch.domain import fields
+from measuresearch.domain import model
 from measuresearch.text.analysis import WORD
 from measuresearch.text.writing_systems import lookalike_tables
 
@@ -109,12 +111,42 @@ def similarity(a, b):
 
 
 def closeness(record, measure):
-    """Return how alike a record's description and an incoming measure's are, 0..1: 1 when the record carries an
-    accepted edit and the measure's description is the one that edit replaced (its source's)."""
-    found = (getattr(record, "edited", None) or {}).get("fields")
-    if isinstance(found, dict) and found.get("description") == value_digest(measure.description):
+    """Return how alike a record's description and an incoming measure's are, 0..1.
+
+    A record carrying an accepted edit is compared as its source had it too: 1 when the measure's description
+    is the one the edit replaced (edited["fields"]) or the measure says all the edit replaced (edited["replaced"],
+    for an edit made before the fields' digests were kept); else the closer of its description and the one
+    the edit replaced, when the edit kept it (edited["found_description"]).
+    """
+    edit = getattr(record, "edited", None) or {}
+    found = edit.get("fields")
+    if edit and ((isinstance(found, dict) and found.get("description") == value_digest(measure.description))
+                 or says_what_edit_replaced(record, measure)):
         return 1.0
-    return similarity(record.description, measure.description)
+    score = similarity(record.description, measure.description)
+    before = edit.get("found_description")
+    return max(score, similarity(before, measure.description)) if isinstance(before, str) else score
+
+
+def content_digest(measure):
+    """Return the SHA-1 of a measure's compared fields (what an accepted edit replaced: edited["replaced"])."""
+    text = json.dumps(content(measure), ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def says_what_edit_replaced(record, measure):
+    """Whether a record carries an accepted edit and the incoming measure says what that edit replaced.
+
+    The sources a page shows say nothing of its text: another layout shows none, F's list is cut by
+    "Show more...", and the DTI adds one now and then (they only grow). So the measure's text is compared
+    with the record's sources when the edit was made: those the record had before its first edit added to
+    it. Each edit appends its reader's address, so those are a beginning of the record's sources: each is tried.
+    """
+    replaced = (record.edited or {}).get("replaced")
+    if not replaced:
+        return False
+    return any(content_digest(dataclasses.replace(measure, sources=record.sources[:n])) == replaced
+               for n in range(len(record.sources) + 1))
 
 
 def content(measure):
@@ -153,18 +185,24 @@ def match(old, new, tombstones=()):
     for tomb in tombstones:
         graves.setdefault((tomb.get("sub_pillar"), tuple(fold(t) for t in tomb["titles"])), []).append(tomb)
     live = collections.Counter(title_key(m) for m in old)
+
+    def removed_closer(measure, score):
+        """Whether a removed record of the measure's titles is it rather than the live one (closer, and close)."""
+        return any(removed > score and removed >= DESCRIPTION_CUTOFF
+                   for removed in (_tomb_closeness(t, measure) for t in graves.get(title_key(measure)[1:], ())))
     new_left, old_left = _assign(result, new_left, old_left, title_key, "titles", cutoff=0.0,
-                                 shared=lambda key: live[key] > 1 or key[1:] in graves)
+                                 shared=lambda key: live[key] > 1, veto=removed_closer if graves else None)
     new_left, old_left = _eliminate(result, new_left, old_left, graves)
     new_left, old_left = _assign(result, new_left, old_left, lambda m: (m.pillar, m.sub_pillar),
-                                 "description", cutoff=DESCRIPTION_CUTOFF)
+                                 "description", cutoff=DESCRIPTION_CUTOFF, veto=removed_closer if graves else None)
     result.missing = old_left
     for measure in new_left:
         key = title_key(measure)
         found = [t for t in graves.get(key[1:], []) if t not in [u for u, _ in result.restored]] if graves else []
         if len(found) > 1 or (found and live[key]):  # titles others have too: the close one, if one is
-            found = [t for t in found if _tomb_closeness(t, measure) >= DESCRIPTION_CUTOFF]
-            found = [t for t in found if _tomb_closeness(t, measure) == max(_tomb_closeness(u, measure) for u in found)]
+            scores = {t["id"]: _tomb_closeness(t, measure) for t in found}
+            best = max(scores.values(), default=0.0)
+            found = [t for t in found if scores[t["id"]] == best and best >= DESCRIPTION_CUTOFF]
         if len(found) == 1:
             result.restored.append((found[0], measure))
         else:
@@ -173,9 +211,19 @@ def match(old, new, tombstones=()):
 
 
 def _tomb_closeness(tomb, measure):
-    """Return how alike a removed record's description (its tombstone keeps it) and a measure's are; 0 unknown."""
-    description = (tomb.get("record") or {}).get("description")
-    return similarity(description, measure.description) if isinstance(description, str) else 0.0
+    """Return how alike a removed record (its tombstone keeps it, with its edit) and a measure are: 1 for the
+    measure whose id is the tombstone's (made from the same text: a tombstone written before provenance keeps
+    no record), else by closeness; 0 when unknown."""
+    if tomb.get("id") == measure.id:
+        return 1.0
+    record = tomb.get("record")
+    if not isinstance(record, dict) or not isinstance(record.get("description"), str):
+        return 0.0
+    try:
+        kept = model.from_dict(record)
+    except (TypeError, ValueError, KeyError):
+        return similarity(record["description"], measure.description)
+    return closeness(kept, measure)
 
 
 def _eliminate(result, new, old, graves):
@@ -193,10 +241,11 @@ def _eliminate(result, new, old, graves):
             [m for m in old if title_key(m) not in even or id(m) in unpaired])
 
 
-def _assign(result, new, old, key, how, cutoff, shared=None):
+def _assign(result, new, old, key, how, cutoff, shared=None, veto=None):
     """Pair new with old measures of the same key, closest descriptions first; return what is left.
 
-    shared(key): whether several records have that key, which then pairs only from DESCRIPTION_CUTOFF on.
+    shared(key): whether several records have that key, which then pairs only from DESCRIPTION_CUTOFF on;
+    veto(measure, score): whether a pair of that closeness is not to be made (a removed record is closer).
     """
     if not new or not old:  # nothing to pair (a first import): no key to compute
         return list(new), list(old)
@@ -209,7 +258,7 @@ def _assign(result, new, old, key, how, cutoff, shared=None):
         least = DESCRIPTION_CUTOFF if shared is not None and shared(group) else cutoff
         for candidate in groups.get(group, []):
             score = closeness(candidate, measure)
-            if score >= least:
+            if score >= least and not (veto is not None and veto(measure, score)):
                 scored.append((score, n, id(candidate), candidate))
     scored.sort(key=lambda item: -item[0])
     used_new, used_old = set(), set()

@@ -211,7 +211,7 @@ def _import(paths, out_dir, dry_run, prune, mapping, progress, wait, waiting, to
             raise InvalidParameter(f"--economy: {problems[0][1]}; nothing was written", "economy")
         economy = known
     entries = read_sources(paths, names, mapping, progress, day, economy)
-    disagreeing = _disagreeing_copies(entries, _shared_titles(out_dir, names))
+    disagreeing = _disagreeing_copies(entries)
     if disagreeing:
         raise InputProblems(disagreeing)
     measures = [entry.measure for entry in entries]
@@ -229,30 +229,14 @@ def _import(paths, out_dir, dry_run, prune, mapping, progress, wait, waiting, to
     return report
 
 
-def _shared_titles(out_dir, names):
-    """Return shared(economy, title key): whether several records of the economy's corpus file (removed ones
-    included) have its sub-pillar and titles. Each file is read once, when first asked about; one that cannot
-    be read counts as none (the import then says why)."""
-    counts = {}
-
-    def shared(country, key):
-        if country not in counts:
-            old, tombstones = _existing(pathlib.Path(out_dir) / f"{slugify(country, 8)}.yaml", names, [],
-                                        remember=False)
-            counts[country] = collections.Counter(identity.title_key(m)[1:] for m in old) + collections.Counter(
-                (t.get("sub_pillar"), tuple(identity.fold(title) for title in t["titles"])) for t in tombstones)
-        return counts[country][key[1:]] > 1
-    return shared
-
-
-def _disagreeing_copies(entries, shared=lambda country, key: False):
+def _disagreeing_copies(entries):
     """Return a problem for each entry that two files of one run show with different text.
 
     The DTI shows a sub-pillar on several pages (page 52 and page 71): two copies of one entry taken at different
     times differ, and the run would keep both as two measures. A page may show one of several entries with the
     same titles (the "Presence of Internet shutdowns" entries), so files disagree only when neither's versions of
-    those titles are all among the other's; and where several records of the corpus have those titles (shared),
-    only an entry that another file shows with a description close enough to be it (identity.may_be).
+    those titles are all among the other's, and only on an entry that another file shows with a description
+    close enough to be it (identity.DESCRIPTION_CUTOFF): same titles and unlike descriptions are two entries.
     """
     groups = {}
     for entry in entries:
@@ -268,17 +252,14 @@ def _disagreeing_copies(entries, shared=lambda country, key: False):
         for path, found in others:
             theirs = {identity.content(e.measure) for e in found}
             if not (theirs <= known or known <= theirs):
-                entry = next(e for e in found if identity.content(e.measure) not in known)
+                mine = [e.measure for e in first if identity.content(e.measure) not in theirs]
+                copies = [e for e in found if identity.content(e.measure) not in known and any(
+                    identity.similarity(m.description, e.measure.description) >= identity.DESCRIPTION_CUTOFF
+                    for m in mine)]
+                if not copies:  # other entries of the same titles
+                    continue
+                entry = copies[0]
                 measure = entry.measure
-                if shared(measure.country, identity.title_key(measure)):
-                    mine = [e.measure for e in first if identity.content(e.measure) not in theirs]
-                    copies = [e for e in found if identity.content(e.measure) not in known and any(
-                        identity.similarity(m.description, e.measure.description) >= identity.DESCRIPTION_CUTOFF
-                        for m in mine)]
-                    if not copies:  # other entries of titles several measures have
-                        continue
-                    entry = copies[0]
-                    measure = entry.measure
                 problems.append(entry.problem("titles", (
                     f"{measure.titles[0][:60]!r} ({measure.sub_pillar}) reads otherwise in {first_path} (line "
                     f"{first[0].lines.get('titles')}): two copies of one entry, taken at different times? Import "

@@ -12,8 +12,6 @@ the page says something else, the page's text replaces the edit, and the report 
 """
 
 import dataclasses
-import hashlib
-import json
 
 from measuresearch.corpus import files as corpus
 from measuresearch.corpus import identity
@@ -306,19 +304,9 @@ def _with_its_edit(last, measure, today):
 
 
 def _kept_edit(before, after):
-    """Whether a record carries an accepted edit and the page is as that edit found it (the edit stands).
-
-    The sources a page shows say nothing of its text: another layout shows none, F's list is cut by
-    "Show more...", and the DTI adds one now and then (they only grow, _with_sources). So the page's text
-    is compared with the record's sources when the edit was made: those the record had before its first
-    edit added to it. Each edit appends its reader's address, so those are a beginning of the record's
-    sources: each is tried.
-    """
-    replaced = (before.edited or {}).get("replaced")
-    if not replaced:
-        return False
-    return any(digest(dataclasses.replace(after, sources=before.sources[:n])) == replaced
-               for n in range(len(before.sources) + 1))
+    """Whether a record carries an accepted edit and the page is as that edit found it (the edit stands):
+    identity.says_what_edit_replaced."""
+    return identity.says_what_edit_replaced(before, after)
 
 
 def _kept(before, page, today):
@@ -393,8 +381,7 @@ def _record(pending, today):
 
 def digest(measure):
     """Return the SHA-1 of a measure's compared fields (what an accepted edit replaced)."""
-    text = json.dumps(identity.content(measure), ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+    return identity.content_digest(measure)
 
 
 def _updated(before, after, today):
@@ -422,6 +409,10 @@ def _edit(path, country, old, tombstones, proposal, run, problems):
     sources = target.sources + [url for url in proposal.sources if url not in target.sources]
     first = (target.edited or {}).get("replaced") or digest(target)  # the text of its source, before any edit
     edited = {"by": proposal.source["name"], "on": run.today, "url": proposal.source["url"], "replaced": first}
+    source_text = _source_description(target)
+    if proposal.description != target.description and source_text is not None:
+        # the description its source gave, which a re-import recognises the record by (identity.closeness)
+        edited[model.EDITED_FOUND_KEY] = source_text
     if target.edited:  # the edits before this one keep their names, oldest first
         before = target.edited
         edited[model.EDITED_EARLIER_KEY] = [*before.get(model.EDITED_EARLIER_KEY, []),
@@ -436,6 +427,19 @@ def _edit(path, country, old, tombstones, proposal, run, problems):
     report.changed.append((target, now, "edit", identity.changes(target, now)))
     measures = [now if m.id == target.id else m for m in old]
     return report, corpus.document(measures, country=country, removed=tombstones)
+
+
+def _source_description(record):
+    """Return the description a record's source gave (before any accepted edit), or None if it is not known."""
+    edit = record.edited or {}
+    if not edit:
+        return record.description
+    if isinstance(edit.get(model.EDITED_FOUND_KEY), str):
+        return edit[model.EDITED_FOUND_KEY]
+    found = edit.get("fields")
+    if isinstance(found, dict) and found.get("description") == identity.value_digest(record.description):
+        return record.description  # the edits so far left it alone
+    return None
 
 
 def _with_fresh_ids(added, taken):

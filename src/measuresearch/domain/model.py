@@ -49,6 +49,8 @@ EDITED_FIELDS_KEY = "fields"
 # the edits accepted before the last one, oldest first: [{by, on, url}] (a second edit had dropped the first's name)
 EDITED_EARLIER_KEY = "earlier"
 EARLIER_KEYS = ("by", "on", "url")
+# the description the record's source gave, kept by an edit that changed it: a re-import knows the record by it
+EDITED_FOUND_KEY = "found_description"
 _SHA1 = re.compile(r"[0-9a-f]{40}")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 SOURCE_URL = re.compile(r"https?://\S+")  # an address of `sources`
@@ -188,8 +190,12 @@ def measure_id(country, pillar, sub_pillar, titles, dates, description):
 
 
 def _good_edit(edited):
-    if not (isinstance(edited, dict) and set(edited) - {EDITED_FIELDS_KEY, EDITED_EARLIER_KEY} == set(EDITED_KEYS)
-            and isinstance(edited["replaced"], str) and _SHA1.fullmatch(edited["replaced"])):
+    if not (isinstance(edited, dict)
+            and set(edited) - {EDITED_FIELDS_KEY, EDITED_EARLIER_KEY, EDITED_FOUND_KEY} == set(EDITED_KEYS)
+            and isinstance(edited["replaced"], str) and _SHA1.fullmatch(edited["replaced"])
+            and isinstance(edited["by"], str) and isinstance(edited["on"], str) and _DAY.fullmatch(edited["on"])
+            and (edited["url"] is None or isinstance(edited["url"], str))
+            and isinstance(edited.get(EDITED_FOUND_KEY, ""), str)):
         return False
     earlier = edited.get(EDITED_EARLIER_KEY, [])
     if not (isinstance(earlier, list) and all(isinstance(e, dict) and set(e) == set(EARLIER_KEYS)
@@ -252,7 +258,8 @@ def _validate_provenance(data):
     if edited is not None and not _good_edit(edited):
         problems.append(("edited", f"edited must be {{{', '.join(EDITED_KEYS)}}}, replaced the SHA-1 (40 hex "
                                    "digits) of the text the edit replaced, and optionally fields: {field: SHA-1} "
-                                   "and earlier: [{by, on, url}]"))
+                                   "and earlier: [{by, on, url}] and found_description (text); on a day "
+                                   "YYYY-MM-DD"))
     elif "edited" in data and edited is None:  # never written empty: a file cut off after its key
         problems.append(("edited", "edited is empty (an accepted edit is {by, on, url, replaced}): is the file cut "
                                    "off here?"))
