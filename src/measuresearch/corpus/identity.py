@@ -119,13 +119,18 @@ def closeness(record, measure):
     the edit replaced, when the edit kept it (edited["found_description"]).
     """
     edit = getattr(record, "edited", None) or {}
-    found = edit.get("fields")
-    if edit and ((isinstance(found, dict) and found.get("description") == value_digest(measure.description))
-                 or says_what_edit_replaced(record, measure)):
+    if edit and (as_found(record, measure, ("description",)) or says_what_edit_replaced(record, measure)):
         return 1.0
     score = similarity(record.description, measure.description)
     before = edit.get("found_description")
     return max(score, similarity(before, measure.description)) if isinstance(before, str) else score
+
+
+def as_found(record, measure, names):
+    """Whether a record carries an accepted edit that kept its fields' digests (edited["fields"]) and the measure
+    has each of these fields as the edit found it."""
+    found = (getattr(record, "edited", None) or {}).get("fields")
+    return isinstance(found, dict) and all(found.get(name) == value_digest(getattr(measure, name)) for name in names)
 
 
 def content_digest(measure):

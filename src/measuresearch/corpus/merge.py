@@ -192,7 +192,10 @@ def merge(path, country, old, tombstones, incoming, run, problems):
                                               f"on the page is: equally close to {', '.join(c.id for c in candidates)}; "
                                               "nothing was changed"))
     for before, after, _ in matching.pairs:
-        if _cut_off(before, after) and not _kept_edit(before, after) and not _as_edit_found(before, after):
+        # (where the record's description and coverage are those of its edit and the page's those the edit found,
+        # the page is no copy cut off there)
+        if _cut_off(before, after) and not identity.says_what_edit_replaced(before, after) \
+                and not identity.as_found(before, after, ("description", "coverage")):
             lost = f"its coverage {before.coverage!r} or " if before.coverage else ""
             problems.append(Problem(str(path), 0, (
                 f"{after.source['name']}: {before.id} ({after.titles[0][:60]!r}) would lose {lost}the end of its "
@@ -243,14 +246,6 @@ def _cut_off(before, after):
     return old == new and len(after.coverage) < len(stored) and stored.startswith(after.coverage)
 
 
-def _as_edit_found(before, page):
-    """Whether a record carries an accepted edit and the page's description and coverage are those the edit
-    found: where the record's differ, the edit changed them, and the page is no copy cut off there."""
-    found = (before.edited or {}).get("fields")
-    return isinstance(found, dict) and all(
-        found.get(name) == identity.value_digest(getattr(page, name)) for name in ("description", "coverage"))
-
-
 def _sort_pairs(report, pairs, today):
     """Count each matched pair as changed, a kept edit or unchanged; return ({old id: record}, touched).
 
@@ -262,7 +257,7 @@ def _sort_pairs(report, pairs, today):
     for before, page, how in pairs:
         after = _with_sources(page, before.sources)
         fields = identity.changes(before, after)
-        kept = bool(fields) and _kept_edit(before, page)
+        kept = bool(fields) and identity.says_what_edit_replaced(before, page)
         if kept:
             report.kept_edits.append(before)  # the page is as the edit found it: the edit stands
         elif fields:
@@ -298,20 +293,14 @@ def _last_record(tomb):
 def _with_its_edit(last, measure, today):
     """Return the record a tombstone keeps (last), when it carries an accepted edit and the page is back saying
     what that edit replaced (the edit stands, as it would have without the prune); else None."""
-    if last is None or not _kept_edit(last, measure):
+    if last is None or not identity.says_what_edit_replaced(last, measure):
         return None
     return _kept(last, measure, today)
 
 
-def _kept_edit(before, after):
-    """Whether a record carries an accepted edit and the page is as that edit found it (the edit stands):
-    identity.says_what_edit_replaced."""
-    return identity.says_what_edit_replaced(before, after)
-
-
 def _kept(before, page, today):
-    """Return the record of a kept edit (_kept_edit) read again from its page: the edit's text, the
-    sources the page adds after its own, the page's last import."""
+    """Return the record of a kept edit (identity.says_what_edit_replaced) read again from its page: the edit's
+    text, the sources the page adds after its own, the page's last import."""
     return dataclasses.replace(before, sources=_with_sources(page, before.sources).sources, last_imported=today,
                                source=before.source or page.source)
 
@@ -436,8 +425,7 @@ def _source_description(record):
         return record.description
     if isinstance(edit.get(model.EDITED_FOUND_KEY), str):
         return edit[model.EDITED_FOUND_KEY]
-    found = edit.get("fields")
-    if isinstance(found, dict) and found.get("description") == identity.value_digest(record.description):
+    if identity.as_found(record, record, ("description",)):
         return record.description  # the edits so far left it alone
     return None
 

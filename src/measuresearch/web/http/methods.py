@@ -46,15 +46,18 @@ class Methods:
             return None
         method_map = found[1]
         refused = method_map.get("CONNECT")  # Falcon's one "not allowed" responder of the route
-        answered = [m for m in ("GET", *WRITES) if method_map.get(m) not in (None, refused)]
-        return answered[:1] + ["HEAD"] + answered[1:] if "GET" in answered else answered
-
+        return _with_head([m for m in ("GET", *WRITES) if method_map.get(m) not in (None, refused)])
 
     @staticmethod
     def allow_header(value):
         """Return an Allow header without OPTIONS, with HEAD after GET: "GET, OPTIONS" -> "GET, HEAD"."""
-        methods = [m.strip() for m in value.split(",") if m.strip() and m.strip() not in ("OPTIONS", "HEAD")]
-        return ", ".join(methods[:1] + ["HEAD"] + methods[1:] if "GET" in methods[:1] else methods)
+        return ", ".join(_with_head([m.strip() for m in value.split(",")
+                                     if m.strip() and m.strip() not in ("OPTIONS", "HEAD")]))
+
+
+def _with_head(methods):
+    """Return methods (GET first, if there) with HEAD after GET: it is answered wherever GET is."""
+    return methods[:1] + ["HEAD"] + methods[1:] if methods[:1] == ["GET"] else methods
 
 
 def _readable_conditions(req):
