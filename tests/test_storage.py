@@ -1,6 +1,7 @@
 """storage.parse_yaml walks plain documents itself: its data must be PyYAML's, for every kind of document."""
 
 import datetime
+import json
 
 import pytest
 import yaml
@@ -118,3 +119,38 @@ def test_the_loaders_resolver_gives_pyyamls_tags(value, plain, quoted):
     finally:
         ours.dispose()
         theirs.dispose()
+
+
+# storage.json_bytes writes with orjson where its bytes are json's: json.dumps is the reference.
+
+
+def json_reference(data, sort_keys=False):
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys).encode("utf-8")
+
+
+def test_json_bytes_writes_every_code_point_as_json_does():
+    texts = ["".join(chr(cp) for cp in range(start, min(start + 512, 0x110000)) if not 0xD800 <= cp < 0xE000)
+             for start in range(0, 0x110000, 512)]
+    data = {text[:3] or "k": text for text in texts if text}
+    assert storage.json_bytes(data) == json_reference(data)
+    assert storage.json_bytes(data, sort_keys=True) == json_reference(data, sort_keys=True)
+
+
+@pytest.mark.parametrize("data", [
+    {"year": 1e16, "n": 1.5e-07}, {"values": [{"value": float("nan")}, {"value": float("inf")}]},
+    {"big": 2 ** 70}, {1: "an int key", "b": True, "c": None}, [("a", "tuple"), {"é": "\u2028\x1f"}],
+])
+def test_json_bytes_of_floats_big_ints_and_odd_keys_are_jsons(data):
+    assert storage.json_bytes(data) == json_reference(data)
+
+
+JSON_DATA = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-2 ** 80, max_value=2 ** 80) | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_DATA, st.booleans())
+def test_json_bytes_of_generated_data_are_jsons(data, sort_keys):
+    assert storage.json_bytes(data, sort_keys=sort_keys) == json_reference(data, sort_keys=sort_keys)

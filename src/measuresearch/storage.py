@@ -14,6 +14,7 @@ import pathlib
 import tempfile
 import time
 
+import orjson
 import yaml
 
 from measuresearch.errors import InputProblems, Problem
@@ -144,6 +145,35 @@ def write_text(path, text, durable=True):
     os.replace(write_beside(path, text, ".tmp", durable=durable), path)
     if durable:
         fsync_dir(path.parent)
+
+
+def json_bytes(data, sort_keys=False):
+    """Return data as compact UTF-8 JSON, byte for byte json.dumps(data, ensure_ascii=False, separators=(",", ":"),
+    sort_keys=sort_keys).encode().
+
+    orjson's, four to five times faster, which writes text, ints, lists and maps as
+    json does (tests/test_storage_json.py compares every code point); json's for data
+    holding a float (orjson spells 1e+16 as 1e16, and NaN as null) or what orjson refuses
+    (an int past 64 bits, a key that is no text).
+    """
+    if _floatless(data):
+        try:
+            return orjson.dumps(data, option=orjson.OPT_SORT_KEYS if sort_keys else 0)
+        except orjson.JSONEncodeError:
+            pass
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys).encode("utf-8")
+
+
+def _floatless(value):
+    """Return whether no float is found in value, its lists, tuples and map values."""
+    kind = type(value)
+    if kind is str or kind is int or value is None:
+        return True
+    if kind is dict:
+        return all(map(_floatless, value.values()))
+    if kind is list or kind is tuple:
+        return all(map(_floatless, value))
+    return not isinstance(value, float)
 
 
 def write_json(path, data):

@@ -36,8 +36,7 @@ def fingerprint(record):
     content = {key: record.get(key) for key in CONTENT}
     # later keys count only when they say something, so that their arrival does not make every measure "changed"
     content.update((key, record[key]) for key in ENTRY_KEYS if record.get(key, DEFAULTS[key]) != DEFAULTS[key])
-    text = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+    return hashlib.sha256(storage.json_bytes(content, sort_keys=True)).hexdigest()[:20]
 
 
 def _previous(index_root):

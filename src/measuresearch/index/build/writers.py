@@ -204,7 +204,7 @@ def _add(writer, records, measures, result, names):
     for measure in measures:
         sections = section_texts(measure, names)
         writer.add_document(**document(measure, sections, names))
-        text = record_json(measure).encode("utf-8")
+        text = record_json(measure)
         records.add(text)
         # the fingerprint of the record as a reader parses it back (fingerprints.py compares builds by it)
         result.ids.append(measure.id)

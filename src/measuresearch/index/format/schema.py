@@ -10,6 +10,7 @@ import numpy as np
 from whoosh.fields import ID, NUMERIC, TEXT, Schema
 from whoosh.formats import Positions
 
+from measuresearch import storage
 from measuresearch.domain import fields
 from measuresearch.text.analysis import WORD, exact_analyzer, join_sections, roman_analyzer, text_analyzer
 
@@ -142,8 +143,8 @@ def section_texts(measure, names=None):
 
 
 def record_json(measure):
-    """Return the record of one Measure as shown in hits and on its page (records.py keeps it)."""
-    return json.dumps(measure.to_dict(complete=True), ensure_ascii=False)
+    """Return the record of one Measure as shown in hits and on its page (records.py keeps it): UTF-8 JSON."""
+    return storage.json_bytes(measure.to_dict(complete=True))
 
 
 def document(measure, sections=None, names=None):
