@@ -17,14 +17,27 @@ from measuresearch.index.format.columns import runs
 
 
 class Column(NamedTuple):
-    """One piece of many pickles: the bytes of every row, end to end, and each row's size."""
+    """One piece of many pickles: the bytes of every row, end to end, and each row's size.
+
+    width: when every row is `width` bytes or empty (opcodes, fixed-size numbers), its bytes are put
+    in place by one broadcast, without the index of every byte (`runs`) that rows of any size need.
+    """
 
     data: np.ndarray  # uint8
     sizes: np.ndarray  # int64
+    width: int | None = None
 
     def write(self, out, at):
         """Copy row i to out[at[i]:]."""
-        out[runs(at, self.sizes)] = self.data
+        if self.width is None:
+            out[runs(at, self.sizes)] = self.data
+            return
+        if len(self.data) != self.width * len(self.sizes):  # some rows are empty
+            at = at[self.sizes > 0]
+        if self.width == 1:
+            out[at] = self.data
+        elif self.width:
+            out[(at[:, None] + np.arange(self.width)).reshape(-1)] = self.data
 
 
 class Joined(NamedTuple):
@@ -80,20 +93,27 @@ def pick(pieces, which):
     table = np.zeros((len(pieces), max(1, max(map(len, pieces)))), dtype=np.uint8)
     for number, piece in enumerate(pieces):
         table[number, :len(piece)] = np.frombuffer(piece, dtype=np.uint8)
-    sizes = np.array([len(piece) for piece in pieces], dtype=np.int64)[which]
+    lengths = np.array([len(piece) for piece in pieces], dtype=np.int64)
+    sizes = lengths[which]
+    widths = set(lengths.tolist()) - {0}
+    if len(widths) <= 1:  # pieces of one size, or empty
+        width = widths.pop() if widths else 0
+        rows = which[sizes > 0] if len(widths) < len(set(lengths.tolist())) else which
+        return Column(table[rows, :width].reshape(-1), sizes, width)
     within = np.arange(int(sizes.sum())) - np.repeat(starts_of(sizes), sizes)
     return Column(table[np.repeat(which, sizes), within], sizes)
 
 
 def constant(piece, rows):
     """Return the column of `rows` rows, each the bytes `piece`."""
-    return Column(np.tile(np.frombuffer(piece, dtype=np.uint8), rows), np.full(rows, len(piece), dtype=np.int64))
+    return Column(np.tile(np.frombuffer(piece, dtype=np.uint8), rows), np.full(rows, len(piece), dtype=np.int64),
+                  len(piece))
 
 
 def fixed(values, dtype):
     """Return the column of each value's bytes as `dtype` (a fixed-size numpy type)."""
     data = np.ascontiguousarray(values, dtype=dtype)
-    return Column(data.view(np.uint8).reshape(-1), np.full(len(data), data.itemsize, dtype=np.int64))
+    return Column(data.view(np.uint8).reshape(-1), np.full(len(data), data.itemsize, dtype=np.int64), data.itemsize)
 
 
 def join(*columns):
@@ -109,7 +129,11 @@ def masked(column, keep):
     if isinstance(column, Grouped):
         inner = masked(column.column, np.repeat(keep, column.ends - column.starts))
         return Grouped(inner, column.starts, column.ends, sizes)
-    return Column(column.data[np.repeat(keep, column.sizes)], sizes)
+    if column.width is None:
+        return Column(column.data[np.repeat(keep, column.sizes)], sizes)
+    rows = column.data.reshape(-1, column.width) if column.width else column.data.reshape(0, 0)
+    kept = keep if len(rows) == len(keep) else keep[column.sizes > 0]
+    return Column(rows[kept].reshape(-1), sizes, column.width)
 
 
 def grouped(column, starts, ends):
