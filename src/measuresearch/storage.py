@@ -35,11 +35,24 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
                if None not in yaml.SafeLoader.yaml_implicit_resolvers and not yaml.SafeLoader.yaml_path_resolvers
                else None)
 
+    # the tag of a plain scalar depends on its text alone (no path resolver): remembered for short texts
+    # ("1998", "3", "true"), which a corpus repeats in every measure's events
+    _RESOLVED = {}
+    _RESOLVED_LIMIT = 10_000
+
     def resolve(self, kind, value, implicit):
-        if (kind is yaml.ScalarNode and self._STARTS is not None
-                and (not implicit[0] or (value and value[0] not in self._STARTS))):
-            return self.DEFAULT_SCALAR_TAG
-        return super().resolve(kind, value, implicit)
+        if self._STARTS is None:
+            return super().resolve(kind, value, implicit)
+        if kind is yaml.ScalarNode:
+            if not implicit[0] or (value and value[0] not in self._STARTS):
+                return self.DEFAULT_SCALAR_TAG
+            tag = self._RESOLVED.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(value) <= 32 and len(self._RESOLVED) < self._RESOLVED_LIMIT:
+                    self._RESOLVED[value] = tag
+            return tag
+        return self.DEFAULT_MAPPING_TAG if kind is yaml.MappingNode else self.DEFAULT_SEQUENCE_TAG
 
     def construct_object(self, node, deep=False):
         """Return the data of one node; a value its tag cannot read ("!!int x") is a YAML error at its line.

@@ -15,7 +15,7 @@ from measuresearch.text.analysis import index_terms, roman_analyzer, text_analyz
 from measuresearch.index.build.segments import ArraySegmentWriter, commit_segments
 from measuresearch.index.format.codec import posting_extent
 from measuresearch.index.build.postings import FieldPostings, SortedPostings
-from measuresearch.index.format.schema import SECTION_BOOSTS, build_schema, document, join_sections
+from measuresearch.index.format.schema import SCORED_FIELDS, SECTION_BOOSTS, build_schema, document, join_sections
 from devtools.synthetic import Generator
 
 
@@ -91,11 +91,24 @@ def test_same_lengths_stored_fields_and_columns(two_indexes):
     expected, got = two_indexes
     count = expected.doc_count_all()
     assert got.doc_count_all() == count
-    for fieldname in ("text", "roman"):
+    for fieldname in SCORED_FIELDS:
         assert got.field_length(fieldname) == expected.field_length(fieldname)
         assert ([got.doc_field_length(d, fieldname) for d in range(count)]
                 == [expected.doc_field_length(d, fieldname) for d in range(count)])
     assert list(got.all_stored_fields()) == list(expected.all_stored_fields())
+    # the segments' field lengths as the TOC pickles them (their order too), and each lengths column's bytes
+    for (leaf, _), (whoosh_leaf, _) in zip(got.leaf_readers(), expected.leaf_readers(), strict=True):
+        assert list(leaf._segment._fieldlengths.items()) == list(whoosh_leaf._segment._fieldlengths.items())
+        for fieldname in SCORED_FIELDS:
+            column = _lenfield(fieldname)
+            assert leaf._perdoc.has_column(column) == whoosh_leaf._perdoc.has_column(column)
+            if whoosh_leaf._perdoc.has_column(column):
+                assert column_bytes(leaf, column) == column_bytes(whoosh_leaf, column)
+
+
+def column_bytes(leaf, column):
+    reader = leaf._perdoc.column_reader(column, LENGTHS_COLUMN)
+    return reader._count, reader._dbfile.get(reader._basepos, reader._count)
 
 
 def test_blocks_of_a_long_posting_list_match(two_indexes):

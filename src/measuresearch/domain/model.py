@@ -305,12 +305,22 @@ def _validate_dates(data):
     return problems
 
 
+def _copied(value):
+    """Return copy.deepcopy(value), without its machinery for a text, a number or a list of texts (most values)."""
+    kind = type(value)
+    if kind is str or kind is int or value is None:
+        return value
+    if kind is list and all(type(item) is str for item in value):
+        return list(value)
+    return copy.deepcopy(value)
+
+
 def from_dict(data):
     """Build a Measure from validated plain data, deriving events and year.
 
     An indicator may leave out its dates (REQUIRED): it then has none, as `dates: []` says.
     """
-    given = {key: copy.deepcopy(value) for key, value in data.items() if key in FIELDS and key not in DERIVED}
+    given = {key: _copied(value) for key, value in data.items() if key in FIELDS and key not in DERIVED}
     given.setdefault("dates", [])
     events = events_of(given["dates"])
     return Measure(**given, events=events, year=first_year(events))

@@ -37,6 +37,11 @@ ASCII_GAPS = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnu
 LAW_NUMBER = re.compile(rf"(?<![^\W_])\d+{LAW_TAIL}+")
 # What every law number holds: a text without it has none (a cheap test before LAW_NUMBER).
 LAW_HINT = re.compile(r"\d[-/]")
+
+
+def may_hold_law_number(text):
+    """Return whether LAW_HINT is in text: a substring search first, as most texts hold neither "-" nor "/"."""
+    return ("-" in text or "/" in text) and LAW_HINT.search(text) is not None
 STOP_WORDS = frozenset(stoplists["en"]) | frozenset(stoplists["ru"])
 
 
@@ -98,7 +103,7 @@ def word_matches(text):
     highlighter (pieces): a law number ("418-V") has the position of the word
     it starts with and comes just before it.
     """
-    laws = {m.start(): m for m in LAW_NUMBER.finditer(text)} if LAW_HINT.search(text) else None
+    laws = {m.start(): m for m in LAW_NUMBER.finditer(text)} if may_hold_law_number(text) else None
     for pos, match in enumerate(WORD.finditer(text)):
         if laws:
             law = laws.get(match.start())
@@ -282,21 +287,33 @@ def word_runs(value, boosts=None):
     words: the section's words and law numbers in token order (a law number just
     before the word it starts with, at its position); positions: theirs, a
     range when the section has no law number. The one split into words under
-    index_terms and the segment writer's hot path.
+    index_terms and the segment writer's hot path (which reads section_words itself).
     """
-    pattern = WORD if COMBINING.search(value) else PLAIN_WORD
+    pattern = section_pattern(value)
     pos = 0
     for boost, text, _ in sections(value, boosts or {}):
-        # the words of an ASCII text are its runs of ASCII letters and digits: a C-level split, twice the regex's speed
-        words = text.translate(ASCII_GAPS).split() if text.isascii() else pattern.findall(text)
-        if not LAW_HINT.search(text):
-            yield boost, words, range(pos, pos + len(words))
-        elif pattern is WORD:
-            found = pieces(text)
-            yield boost, [p.raw for p in found], [pos + p.pos for p in found]
-        else:
-            yield boost, *_with_law_numbers(text, words, pos)
-        pos += len(words) + SECTION_GAP
+        words, at, advance = section_words(text, pattern)
+        yield boost, words, range(pos, pos + len(words)) if at is None else [pos + a for a in at]
+        pos += advance + SECTION_GAP
+
+
+def section_pattern(value):
+    """Return the pattern that finds the words of every section of a field value (for section_words)."""
+    return WORD if COMBINING.search(value) else PLAIN_WORD
+
+
+def section_words(text, pattern):
+    """Return (words, positions, advance) of one section: its words and law numbers in token order, their
+    positions from 0 (None when they are 0, 1, 2...: no law number), and how far the section moves the
+    position of the next (its words without law numbers). pattern: section_pattern() of the whole value."""
+    # the words of an ASCII text are its runs of ASCII letters and digits: a C-level split, twice the regex's speed
+    words = text.translate(ASCII_GAPS).split() if text.isascii() else pattern.findall(text)
+    if not may_hold_law_number(text):
+        return words, None, len(words)
+    if pattern is WORD:
+        found = pieces(text)
+        return [p.raw for p in found], [p.pos for p in found], len(words)
+    return (*_with_law_numbers(text, words, 0), len(words))
 
 
 def _with_law_numbers(text, words, pos):

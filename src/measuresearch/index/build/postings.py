@@ -14,7 +14,8 @@ from whoosh.analysis import IDTokenizer
 from whoosh.fields import ID
 from whoosh.formats import Existence, Frequency
 
-from measuresearch.text.analysis import analyzer_settings, is_law_number, terms, word_runs
+from measuresearch.text.analysis import (PLAIN_WORD, SECTION_GAP, analyzer_settings, is_law_number, section_pattern,
+                                          section_words, sections, terms)
 from measuresearch.index.format.columns import runs
 from measuresearch.index.format.schema import PackedPositions
 
@@ -29,6 +30,9 @@ class WordTable:
     them one by one.
     """
 
+    SECTION_CHARS = 200  # sections kept by split(): at most this long,
+    SECTIONS_KEPT = 20_000  # and this many
+
     def __init__(self):
         self.ids = {}  # word -> its id
         self.words = []
@@ -36,6 +40,7 @@ class WordTable:
         self.lowered = {}  # lowercased word -> its number, in order of first sight (count_documents)
         self.lowered_ids = array("i")  # word id -> the number of its lowercased word, -1 for numbers and law numbers
         self.frequencies = np.zeros(0, dtype=np.int64)  # documents of each lowercased word
+        self.known_sections = {}  # a short section's text -> (word ids, positions or None, words, advance): split()
 
     def id_of(self, word):
         """Return the id of a word, giving it the next one if it is new."""
@@ -55,15 +60,28 @@ class WordTable:
         return list(map(self.id_of, words))
 
     def split(self, value, boosts):
-        """Return the Words of one field value (the last one's again when the same value comes with the same boosts)."""
+        """Return the Words of one field value (the last one's again when the same value comes with the same boosts).
+
+        A short section met before (a pillar, a sub-pillar, an economy's names: most sections of a corpus)
+        takes its words' ids from SECTIONS_KEPT, without splitting it again.
+        """
         last_value, last_boosts, last_words = self.last
         if value is last_value and boosts == last_boosts:
             return last_words
-        ids, positions, runs = array("i"), array("I"), []
-        for boost, words, at in word_runs(value, boosts):
-            ids.extend(self.ids_of(words))
-            positions.extend(at)
-            runs.append((len(words), boost))
+        ids, positions, runs, kept = array("i"), array("I"), [], self.known_sections
+        pattern, pos = section_pattern(value), 0
+        for boost, text, _ in sections(value, boosts):
+            known = kept.get(text) if pattern is PLAIN_WORD else None
+            if known is None:
+                words, at, advance = section_words(text, pattern)
+                known = (self.ids_of(words), at, len(words), advance)
+                if pattern is PLAIN_WORD and len(text) <= self.SECTION_CHARS and len(kept) < self.SECTIONS_KEPT:
+                    kept[text] = known
+            word_ids, at, count, advance = known
+            ids.extend(word_ids)
+            positions.extend(range(pos, pos + count) if at is None else [pos + a for a in at])
+            runs.append((count, boost))
+            pos += advance + SECTION_GAP
         self.last = (value, boosts, Words(ids, positions, runs))
         return self.last[2]
 
@@ -158,6 +176,7 @@ class FieldPostings:
         self.learned = {}  # a word (an ASCII word lowercased) -> its term ids
         self.items = {}  # ID and NUMERIC fields: value -> (term ids, boosts)
         self.counts_documents = False  # whether the WordTable counts the documents of this field's words
+        self.doc_lengths = np.zeros(0, dtype=np.int64)  # each document's tokens, as batches are grouped
         # an ID field whose value is its term: Whoosh's index() is six calls deep for it, and
         # every document's unique id is new (12 us a document, up to four times that between adds)
         self.whole = type(field) is ID and type(field.analyzer) is IDTokenizer and isinstance(field.format, Existence)
@@ -170,7 +189,8 @@ class FieldPostings:
         self.buffered = (array("i"), array("I"), array("i"), array("i"), array("d"))
 
     def add(self, docnum, value):
-        """Add one document's value; return its length as Whoosh counts it (tokens, if scored)."""
+        """Add one document's value; return its length as Whoosh counts it (tokens, if scored), or 0 for an
+        analysed field, whose lengths() are counted for all its documents at once."""
         ids, positions, run_words, run_docs, run_boosts = self.buffered
         if self.analysis:
             words = self.table.split(value, self.analysis[1] or {})
@@ -182,10 +202,7 @@ class FieldPostings:
                 run_words.append(count)
                 run_docs.append(docnum)
                 run_boosts.append(boost)
-            # one gather in numpy (views dropped at once: the arrays grow)
-            counts = np.frombuffer(self.word_counts, dtype=np.int32)
-            length = int(counts[np.frombuffer(words.ids, dtype=np.int32)].sum())
-            del counts
+            length = 0  # counted for every document at once, when its words become tokens (lengths())
         else:  # ID and NUMERIC fields: Whoosh's own terms, one token each
             term_ids, boosts = self.items.get(value) or self._item(value, remember=not self.field.unique)
             ids.extend(term_ids)
@@ -210,6 +227,16 @@ class FieldPostings:
         if remember:
             self.items[value] = found
         return found
+
+    def lengths(self, doccount):
+        """Return the length of this analysed field in each of doccount documents, as Whoosh counts it (its
+        tokens; 0 if unscored), once every document is added."""
+        self.group()
+        lengths = np.zeros(doccount, dtype=np.int64)
+        if self.field.scorable:
+            kept = self.doc_lengths[:doccount]
+            lengths[:len(kept)] = kept
+        return lengths
 
     def _learn(self):
         """Analyse the words met since the last call into this field's term ids.
@@ -266,6 +293,13 @@ class FieldPostings:
         per_word = counts[ids]
         terms = np.frombuffer(self.word_terms, dtype=np.int32)[runs(firsts[ids], per_word)]
         word_docs = np.repeat(run_docs, run_words)
+        if len(word_docs):  # a document's words are all in one batch
+            low = int(word_docs.min())
+            counted = np.bincount(word_docs - low, weights=per_word).astype(np.int64)
+            if len(self.doc_lengths) < low + len(counted):
+                self.doc_lengths = np.concatenate((self.doc_lengths, np.zeros(
+                    max(low + len(counted) - len(self.doc_lengths), len(self.doc_lengths)), dtype=np.int64)))
+            self.doc_lengths[low:low + len(counted)] += counted
         if self.counts_documents:
             self.table.count_documents(ids, word_docs)
         docs = np.repeat(word_docs, per_word)

@@ -15,15 +15,16 @@ format Whoosh writes and reads: tests/index/test_codec.py compares the posting
 blocks, lengths and stored fields byte for byte with Whoosh's own writer.
 """
 
-from whoosh.codec.whoosh3 import W3Codec
+import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, _lenfield
 from whoosh.fields import UnknownFieldError
 from whoosh.index import TOC, clean_files
 from whoosh.writing import SegmentWriter
 
-from measuresearch.index.build.blocks import FieldBlocks
+from measuresearch.index.build.blocks import FieldBlocks, length_bytes
 from measuresearch.index.build.columns import ColumnsWriter
 from measuresearch.index.build.postings import FieldPostings, SortedPostings
-from measuresearch.index.format.codec import stored_lengths
+from measuresearch.index.format.codec import BYTE_LENGTHS, stored_lengths
 
 
 class ArraySegmentWriter(SegmentWriter):
@@ -66,6 +67,29 @@ class ArraySegmentWriter(SegmentWriter):
         self._added = True
         self.docnum += 1
 
+    def _write_lengths(self):
+        """Write the lengths columns of the analysed fields, all documents at once, as W3PerDocWriter.add_field
+        writes them one document at a time; return {field: each document's length as the column gives it back}.
+
+        Whoosh makes a field's column (and its total in the segment's field lengths) at the first document
+        with a length, fields in name order, and writes a byte per document up to the last with one.
+        """
+        counted = {name: postings.lengths(self.docnum) for name, postings in self._postings.items()
+                   if postings.analysis}
+        found = {name: np.flatnonzero(lengths) for name, lengths in counted.items()}
+        writer, written = self.perdocwriter, {}
+        for name in sorted((name for name in counted if len(found[name])), key=lambda name: (found[name][0], name)):
+            lengths, column = counted[name], _lenfield(name)
+            stored = length_bytes(lengths).astype(np.uint8)
+            writer._create_column(column, LENGTHS_COLUMN)
+            end = int(found[name][-1]) + 1
+            column_writer = writer._get_column(column)
+            column_writer._dbfile.write(stored[:end].tobytes())
+            column_writer._count = end
+            writer._fieldlengths[name] += int(lengths.sum())
+            written[name] = BYTE_LENGTHS[stored]
+        return {name: written.get(name, np.zeros(self.docnum, dtype=np.int64)) for name in counted}
+
     def field_words(self, name):
         """Return the words split in an analysed field so far (each once), or [] for another field."""
         postings = self._postings.get(name)
@@ -76,14 +100,15 @@ class ArraySegmentWriter(SegmentWriter):
         return self._vocabulary.document_frequencies() if self._vocabulary else {}
 
     def _flush_segment(self):
+        written = self._write_lengths()
         self.perdocwriter.close()
         lengths = self.per_document_reader()
         columns = ColumnsWriter(self.storage.folder, self.newsegment.segment_id())
         try:
             for name in sorted(self._postings):
                 postings = self._postings.pop(name)
-                write_field(self.fieldwriter, self.codec, postings, stored_lengths(lengths, name, self.docnum),
-                            columns)
+                field_lengths = written[name] if name in written else stored_lengths(lengths, name, self.docnum)
+                write_field(self.fieldwriter, self.codec, postings, field_lengths, columns)
             columns.close()
         finally:
             lengths.close()
