@@ -25,7 +25,6 @@ from whoosh.util.numeric import _length_byte_cache
 from measuresearch.index.build.pickles import (Column, constant, fixed, floats, grouped, ints, join, masked,
                                                memo_puts, pick, rows, starts_of, tobytes, tuples)
 from measuresearch.index.format.schema import PackedPositions
-from measuresearch.index.format.columns import runs
 
 BYTE_LIMITS = np.array(_length_byte_cache, dtype=np.int64)
 NO_LENGTH = np.iinfo(np.int64).max
@@ -55,9 +54,7 @@ class FieldBlocks:
         self.fieldwriter, self.table, self.lengths = fieldwriter, table, lengths
         self.window = table.WINDOW  # postings turned into bytes at a time (more when one term has more)
         self.limit, self.compression = codec._blocklimit, codec._compression
-        postings = table.postings
-        self.weights = np.frombuffer(postings.weights, dtype=np.float64)
-        fmt = postings.field.format
+        fmt = table.postings.field.format
         self.positions = isinstance(fmt, PackedPositions)
         self.frequency = isinstance(fmt, Frequency) and not self.positions
         if self.positions:
@@ -79,12 +76,11 @@ class FieldBlocks:
         table = self.table
         start, end = int(table.term_starts[first]), int(table.term_ends[last - 1])
         blocks = _Blocks(table.term_starts[first:last] - start, table.term_ends[first:last] - start, self.limit)
-        docs, order = table.docs[start:end], table.order[start:end]
-        weights = self.weights[order]
+        docs, weights = table.docs[start:end], table.weights[start:end]
         stats = blocks.stats(weights, self.lengths[docs])
         weights32 = weights.astype(np.float32).astype(np.float64)  # as the block's array("f") reads back
         data = join(self._heads(blocks, table.deltas[start:end], weights32, stats[0]),
-                    self._values(order, blocks, stats[4]))
+                    self._values(start, end, blocks, stats[4]))
         if self.compression:
             data = _column([zlib.compress(block, self.compression) for block in rows(data)])
         chunks, infos = self._chunks(blocks, docs, weights32, stats, data)
@@ -105,17 +101,17 @@ class FieldBlocks:
                        masked(join(tuples(items, sizes), constant(b"q\x01", count)), tupled))
         return join(constant(b"\x80\x02", count), ids, constant(b"q\x00", count), weights)
 
-    def _values(self, order, blocks, tupled):
-        """Each block's pickle from its values on: positions, frequencies or None, TUPLE3, its PUT, STOP."""
-        postings, memo = self.table.postings, tupled.astype(np.int64) + 1  # the next memo index
-        counts = np.frombuffer(postings.frequencies, dtype=np.uint32)[order]
+    def _values(self, start, end, blocks, tupled):
+        """Each block's pickle from its values on: positions, frequencies or None, TUPLE3, its PUT, STOP.
+
+        start, end: the window's postings in the field's SortedPostings."""
+        table, memo = self.table, tupled.astype(np.int64) + 1  # the next memo index
+        counts = table.counts[start:end]
         if self.frequency:
             return frequency_values(counts, blocks, tupled)
         if not self.positions:
             return join(constant(b"N\x87", len(memo)), memo_puts(memo), constant(b".", len(memo)))
-        starts = np.frombuffer(postings.starts, dtype=np.uint32)[order].astype(np.int64)
-        counts = counts.astype(np.int64)
-        data = np.frombuffer(postings.positions, dtype=np.uint32)[runs(starts, counts)].astype(PackedPositions.DTYPE)
+        data = table.positions[table.position_starts[start]:table.position_starts[end]].astype(PackedPositions.DTYPE)
         return self.pieces.pickled(data.view(np.uint8), counts * 4, blocks, tupled)
 
     def _chunks(self, blocks, docs, weights32, stats, data):

@@ -13,7 +13,7 @@ from whoosh.reading import SegmentReader
 
 from measuresearch.errors import MeasureSearchError
 from measuresearch.index.format.codec import segment_ids, term_blocks
-from measuresearch.index.format.columns import ALIGN, ARRAYS, SegmentColumns, file_names, runs
+from measuresearch.index.format.columns import ALIGN, ARRAYS, SegmentColumns, file_names
 from measuresearch.index.format.schema import PackedPositions
 
 CHECKED_TERMS = 24  # terms of each field and segment compared with Whoosh's blocks by every build
@@ -45,14 +45,11 @@ class ColumnsWriter:
             "term_starts": np.append(table.term_starts, len(table.docs)),
             "docs": table.docs,
             # float32: the W3 block stores a weight as array("f")
-            "weights": np.frombuffer(postings.weights, dtype=np.float64)[table.order],
+            "weights": table.weights,
         }
-        if isinstance(postings.field.format, PackedPositions):
-            counts = np.frombuffer(postings.frequencies, dtype=np.uint32)[table.order].astype(np.int64)
-            firsts = np.frombuffer(postings.starts, dtype=np.uint32)[table.order].astype(np.int64)
-            ends = np.cumsum(counts)
-            arrays["position_starts"] = np.concatenate(([0], ends))
-            arrays["positions"] = np.frombuffer(postings.positions, dtype=np.uint32)[runs(firsts, counts)]
+        if table.positions is not None:
+            arrays["position_starts"] = table.position_starts
+            arrays["positions"] = table.positions
         self.tables[postings.name] = dict(self._array(name, values) for name, values in arrays.items())
 
     def close(self):

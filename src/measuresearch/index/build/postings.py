@@ -329,6 +329,15 @@ class SortedPostings:
         del keys
         self.docs = np.frombuffer(postings.docs, dtype=np.int32)[self.order]
         self.deltas = self._deltas(blocklimit)
+        # each posting's weight, frequency and positions in term order, gathered once for the W3 blocks
+        # (a window's are slices) and the columnar copy alike
+        self.weights = np.frombuffer(postings.weights, dtype=np.float64)[self.order]
+        self.counts = np.frombuffer(postings.frequencies, dtype=np.uint32)[self.order].astype(np.int64)
+        self.position_starts = self.positions = None
+        if isinstance(postings.field.format, PackedPositions):
+            self.position_starts = np.concatenate(([0], np.cumsum(self.counts)))
+            firsts = np.frombuffer(postings.starts, dtype=np.uint32)[self.order].astype(np.int64)
+            self.positions = np.frombuffer(postings.positions, dtype=np.uint32)[runs(firsts, self.counts)]
 
     def _deltas(self, blocklimit):
         """Return the delta-encoded documents as blocks of `blocklimit` store them (each block starts from 0)."""
