@@ -183,6 +183,8 @@ class FieldPostings:
         self._new_batch()
         self.terms, self.docs, self.weights = array("i"), array("i"), array("d")
         self.frequencies, self.starts, self.positions = array("I"), array("I"), array("I")
+        # only a field whose format stores positions keeps them (starts: where a posting's begin in positions)
+        self.keeps_positions = isinstance(field.format, PackedPositions)
 
     def _new_batch(self):
         # analysed: word ids, positions, (words, document, boost) per section; else tokens: term, document, boost
@@ -197,7 +199,8 @@ class FieldPostings:
             if len(self.word_counts) < len(self.table.words):
                 self._learn()
             ids.extend(words.ids)
-            positions.extend(words.positions)
+            if self.keeps_positions:
+                positions.extend(words.positions)
             for count, boost in words.runs:
                 run_words.append(count)
                 run_docs.append(docnum)
@@ -264,7 +267,7 @@ class FieldPostings:
             terms, docs, positions, boosts = self._tokens()
         else:
             terms, _, _, docs, boosts = (np.frombuffer(a, dtype=a.typecode) for a in self.buffered)
-            positions = np.zeros(len(terms), dtype=np.uint32)
+            positions = None
         self._new_batch()
         if not len(terms):
             return
@@ -282,11 +285,12 @@ class FieldPostings:
             weights *= self.field.format.field_boost
         self.weights.frombytes(weights.tobytes())
         self.frequencies.frombytes(np.diff(first, append=len(terms)).astype(np.uint32).tobytes())
-        self.starts.frombytes((first + len(self.positions)).astype(np.uint32).tobytes())
-        self.positions.frombytes(positions[order].tobytes())
+        if self.keeps_positions:
+            self.starts.frombytes((first + len(self.positions)).astype(np.uint32).tobytes())
+            self.positions.frombytes(positions[order].tobytes())
 
     def _tokens(self):
-        """Return the buffered words as tokens: (term ids, documents, positions, boosts), in token order."""
+        """Return the buffered words as tokens: (term ids, documents, positions or None, boosts), in token order."""
         ids, positions, run_words, run_docs, run_boosts = (np.frombuffer(a, dtype=a.typecode) for a in self.buffered)
         counts = np.frombuffer(self.word_counts, dtype=np.int32).astype(np.int64)
         firsts = np.cumsum(counts) - counts  # where each word's terms start in word_terms
@@ -304,7 +308,7 @@ class FieldPostings:
             self.table.count_documents(ids, word_docs)
         docs = np.repeat(word_docs, per_word)
         boosts = np.repeat(np.repeat(run_boosts, run_words), per_word)
-        return terms, docs, np.repeat(positions, per_word), boosts
+        return terms, docs, np.repeat(positions, per_word) if self.keeps_positions else None, boosts
 
 
 class SortedPostings:
