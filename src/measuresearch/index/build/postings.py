@@ -26,8 +26,7 @@ class WordTable:
     Shared by the analysed fields: "text" and "exact" split the same value into
     the same words once (Words), and each field turns a word id into its own
     terms once per build. A section's words are looked up in one C-level call
-    (operator.itemgetter on a plain dict); only a section with a new word takes
-    them one by one.
+    (operator.itemgetter on a plain dict).
     """
 
     SECTION_CHARS = 200  # sections kept by split(): at most this long,
@@ -51,13 +50,23 @@ class WordTable:
         return found
 
     def ids_of(self, words):
-        """Return the ids of a list of words, giving new words the next ones in order."""
+        """Return the ids of a list of words, giving new words the next ones in order.
+
+        A section with a new word looks its words up in one C-level pass too, then
+        gives an id to each word not found, in order (a word twice is found the second time).
+        """
         if len(words) > 1:
             try:
                 return itemgetter(*words)(self.ids)
             except KeyError:
                 pass
-        return list(map(self.id_of, words))
+        found, at = list(map(self.ids.get, words)), -1
+        try:
+            while True:
+                at = found.index(None, at + 1)
+                found[at] = self.id_of(words[at])
+        except ValueError:
+            return found
 
     def split(self, value, boosts):
         """Return the Words of one field value (the last one's again when the same value comes with the same boosts).
