@@ -190,8 +190,7 @@ class FieldPostings:
         # every document's unique id is new (12 us a document, up to four times that between adds)
         self.whole = type(field) is ID and type(field.analyzer) is IDTokenizer and isinstance(field.format, Existence)
         self._new_batch()
-        self.terms, self.docs, self.weights = array("i"), array("i"), array("d")
-        self.frequencies, self.starts, self.positions = array("I"), array("I"), array("I")
+        self.release()
         # only a field whose format stores positions keeps them (starts: where a posting's begin in positions)
         self.keeps_positions = isinstance(field.format, PackedPositions)
 
@@ -239,6 +238,11 @@ class FieldPostings:
         if remember:
             self.items[value] = found
         return found
+
+    def release(self):
+        """Drop the postings gathered so far (once SortedPostings has them in term order)."""
+        self.terms, self.docs, self.weights = array("i"), array("i"), array("d")
+        self.frequencies, self.starts, self.positions = array("I"), array("I"), array("I")
 
     def lengths(self, doccount):
         """Return the length of this analysed field in each of doccount documents, as Whoosh counts it (its
@@ -351,6 +355,7 @@ class SortedPostings:
             self.position_starts = np.concatenate(([0], np.cumsum(self.counts)))
             firsts = np.frombuffer(postings.starts, dtype=np.uint32)[self.order].astype(np.int64)
             self.positions = np.frombuffer(postings.positions, dtype=np.uint32)[runs(firsts, self.counts)]
+        postings.release()  # its copies in document order: a segment's memory is bounded by one of the two
 
     def _deltas(self, blocklimit):
         """Return the delta-encoded documents as blocks of `blocklimit` store them (each block starts from 0)."""
