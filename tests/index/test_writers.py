@@ -137,6 +137,14 @@ def test_fingerprints_of_several_runs_are_those_of_the_records_read_back(synthet
     assert len(set(written["fingerprints"])) == len(read_back)
 
 
+def test_the_manifest_of_several_runs_is_every_file_read_again(many_runs):
+    # each writer process takes the sums of the files it wrote; the manifest must be what reading them all says
+    folder = layout.current_build(many_runs[0])
+    listed = json.loads((folder / layout.MANIFEST).read_text(encoding="utf-8"))
+    assert listed == layout.file_sums(folder)
+    assert sum(name.startswith("records-") for name in listed) >= 4 and sum(".seg" in name for name in listed) >= 4
+
+
 def test_problems_of_every_run_are_reported_and_the_index_kept(tmp_path, synthetic_corpus, monkeypatch):
     corpus_dir = tmp_path / "corpus"
     corpus_dir.mkdir()

@@ -11,6 +11,7 @@ Segments in run order keep the documents in corpus order.
 
 import dataclasses
 import multiprocessing
+import pathlib
 from concurrent.futures import wait
 from typing import NamedTuple
 
@@ -24,6 +25,7 @@ from measuresearch.index.format import names as economy_names
 from measuresearch import processes
 from measuresearch.errors import EmptyCorpus, InputProblems
 from measuresearch.index.format.facets import FacetColumns
+from measuresearch.index.format.layout import file_sum
 from measuresearch.index.format.records import RecordWriter, parsed_record
 from measuresearch.index.format.schema import document, record_json, section_texts
 from measuresearch.index.format.vocabulary import WordCounts
@@ -53,6 +55,7 @@ class RunResult:
     removed: dict = dataclasses.field(default_factory=dict)  # tombstones of --prune: id -> record
     ids: list = dataclasses.field(default_factory=list)  # each document's measure id, in document order
     prints: list = dataclasses.field(default_factory=list)  # and its fingerprints.fingerprint
+    sums: dict = dataclasses.field(default_factory=dict)  # layout.file_sum of each file it wrote
 
 
 class Written(NamedTuple):
@@ -64,6 +67,7 @@ class Written(NamedTuple):
     removed: dict  # tombstones of --prune: id -> record
     ids: list  # each document's measure id
     prints: list  # each document's fingerprints.fingerprint of its record
+    sums: dict  # layout.file_sum of each file the runs wrote, taken by the process that wrote it
 
 
 class Shared:
@@ -102,7 +106,8 @@ def write(folder, corpus_dir=None, measures=None, progress=None):
     return Written(columns, words, [name for result in results for name in result.records],
                    {measure_id: tomb for result in results for measure_id, tomb in result.removed.items()},
                    [measure_id for result in results for measure_id in result.ids],
-                   [mark for result in results for mark in result.prints])
+                   [mark for result in results for mark in result.prints],
+                   {name: found for result in results for name, found in result.sums.items()})
 
 
 def _file_runs(corpus_dir):
@@ -179,6 +184,8 @@ def _write_run(folder, number, run, shared, measures=None, progress=None):
         if records and not shared.failed[0]:
             records.close()
             result.records.append(f"records-{number}")
+        if not shared.failed[0]:  # the manifest's sums of its files, here in parallel
+            result.sums = _own_sums(folder, result)
     finally:
         if writer:
             writer.cancel()
@@ -187,6 +194,13 @@ def _write_run(folder, number, run, shared, measures=None, progress=None):
     result.problems, result.seen, result.removed = checker.problems, checker.seen, checker.removed
     result.words.fold()  # here, in parallel, rather than all in the parent once every run is done
     return result
+
+
+def _own_sums(folder, result):
+    """Return {file name: layout.file_sum} of the files of a run's segments and records."""
+    marks = [segment.segment_id() for segment in result.segments] + [f"{name}." for name in result.records]
+    return {path.name: file_sum(path) for path in pathlib.Path(folder).iterdir()
+            if any(mark in path.name for mark in marks)}
 
 
 def _finish(writer, result):

@@ -77,14 +77,22 @@ def build_meta(index_id, built_at, documents, records, fingerprint):
 WHOLE_UNDER, SAMPLES, SAMPLE_BYTES = 8 << 20, 16, 1 << 16
 
 
-def file_sums(folder):
-    """Return {file name: [size, CRC-32, CRC-32s of the samples]} of every file of a build folder but the manifest."""
-    sums = {}
+def file_sums(folder, known=None):
+    """Return {file name: [size, CRC-32, CRC-32s of the samples]} of every file of a build folder but the manifest.
+
+    known: the file_sum() of some of its files, taken by the processes that wrote them.
+    """
+    sums, known = {}, known or {}
     for path in sorted(pathlib.Path(folder).iterdir()):
         if path.name != MANIFEST and path.is_file():
-            size = path.stat().st_size
-            sums[path.name] = [size, _crc(path), _samples(path, size)]
+            sums[path.name] = known[path.name] if path.name in known else file_sum(path)
     return sums
+
+
+def file_sum(path):
+    """Return [size, CRC-32, CRC-32s of the samples] of one file (file_sums)."""
+    size = os.stat(path).st_size
+    return [size, _crc(path), _samples(path, size)]
 
 
 def _crc(path):
