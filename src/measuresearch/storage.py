@@ -190,8 +190,8 @@ def _floatless(value):
 
 
 def write_json(path, data):
-    """Replace the file at path with data as UTF-8 JSON, durably."""
-    write_text(path, json.dumps(data, ensure_ascii=False))
+    """Replace the file at path with data as compact UTF-8 JSON (json_bytes), durably."""
+    write_text(path, json_bytes(data))
 
 
 def write_beside(path, text, suffix, mode=None, durable=True):
