@@ -359,17 +359,20 @@ def test_a_dry_run_writes_nothing_at_all(tmp_path, out):
     assert not fresh.exists()
 
 
-def _moved_into(folder, other_name):
-    """Move the first record of kazakhstan.yaml into another economy's file, as a hand edit might."""
+def _moved_into(folder, other_name, quoted=False):
+    """Move the first record of kazakhstan.yaml into another economy's file, as a hand edit might (every key
+    and value in double quotes if quoted)."""
     own = yaml.safe_load((folder / "kazakhstan.yaml").read_text(encoding="utf-8"))
     moved = own["measures"].pop(0)
     (folder / "kazakhstan.yaml").write_text(yaml.safe_dump(own, allow_unicode=True, sort_keys=False),
                                             encoding="utf-8")
     other = {"country": "Uzbekistan", "measures": [moved]}
-    (folder / other_name).write_text(yaml.safe_dump(other, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (folder / other_name).write_text(yaml.safe_dump(other, allow_unicode=True, sort_keys=False,
+                                                    default_style='"' if quoted else None), encoding="utf-8")
 
 
-@pytest.mark.parametrize("arrange", ["renamed .yml", "a record moved into another file"])
+@pytest.mark.parametrize("arrange", ["renamed .yml", "a record moved into another file",
+                                     "a record moved into another file, quoted"])
 def test_an_import_refuses_to_file_again_what_stands_in_another_file(tmp_path, arrange):
     # it used to write every such record again into <economy>.yaml under the same id, and say "added"
     out = tmp_path / "corpus"
@@ -378,8 +381,9 @@ def test_an_import_refuses_to_file_again_what_stands_in_another_file(tmp_path, a
         (out / "kazakhstan.yaml").rename(out / "kazakhstan.yml")
         other = out / "kazakhstan.yml"
     else:
-        _moved_into(out, "uzbekistan.yaml")
+        _moved_into(out, "uzbekistan.yaml", quoted=arrange.endswith("quoted"))
         other = out / "uzbekistan.yaml"
+        assert ('"country": "Kazakhstan"' in other.read_text(encoding="utf-8")) == arrange.endswith("quoted")
     before = {p.name: p.read_bytes() for p in out.glob("*.y*ml")}
     with pytest.raises(InputProblems) as caught:
         importer.import_files([SEED], out)
