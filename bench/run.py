@@ -64,7 +64,7 @@ def summary(latencies):
             "mean_ms": round(statistics.fmean(latencies), 2), "n": len(latencies)}
 
 
-def index_with_cli(corpus_dir, index_dir, runs):
+def index_with_cli(corpus_dir, index_dir, runs=1):
     """Index with the CLI: wall and CPU seconds of the build's processes (the machine is shared), peak memory.
 
     The times are the median of `runs` builds into fresh folders, with nothing watching them; the peak memory
