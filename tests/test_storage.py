@@ -1,5 +1,6 @@
 """storage.parse_yaml walks plain documents itself: its data must be PyYAML's, for every kind of document."""
 
+import collections
 import datetime
 import json
 
@@ -136,12 +137,27 @@ def test_json_bytes_writes_every_code_point_as_json_does():
     assert storage.json_bytes(data, sort_keys=True) == json_reference(data, sort_keys=True)
 
 
+class Texts(list):
+    pass
+
+
 @pytest.mark.parametrize("data", [
     {"year": 1e16, "n": 1.5e-07}, {"values": [{"value": float("nan")}, {"value": float("inf")}]},
     {"big": 2 ** 70}, {1: "an int key", "b": True, "c": None}, [("a", "tuple"), {"é": "\u2028\x1f"}],
+    collections.OrderedDict(v=1.5e-07), {"x": collections.defaultdict(int, v=float("nan"))}, Texts([1.5e-07]),
+    {"counted": collections.Counter(a=2)},
 ])
-def test_json_bytes_of_floats_big_ints_and_odd_keys_are_jsons(data):
+def test_json_bytes_of_floats_big_ints_odd_keys_and_subclasses_are_jsons(data):
     assert storage.json_bytes(data) == json_reference(data)
+
+
+def test_json_bytes_refuses_what_json_refuses():
+    # orjson writes a date as text: a hand-written `removed_on: 2024-05-01` must fail the build as it did
+    for data in ({"removed_on": datetime.date(2024, 5, 1)}, {"tags": {"a"}}):
+        with pytest.raises(TypeError):
+            json_reference(data)
+        with pytest.raises(TypeError):
+            storage.json_bytes(data)
 
 
 JSON_DATA = st.recursive(

@@ -168,6 +168,29 @@ def test_a_corpus_file_that_links_to_nothing_is_refused_by_check_and_index_alike
         assert "Traceback" not in err
 
 
+@pytest.mark.parametrize("written", ["removed_on: 2024-05-01", "removed_on: '2024-05-01'\n  record: {when: 2024-05-01 12:30:00}",
+                                     "removed_on: 'May 2024'"])
+def test_a_hand_written_tombstone_with_an_unquoted_date_is_refused_by_check_and_index_alike(tmp_path, capsys, written):
+    # YAML reads an unquoted 2024-05-01 as a date: check said OK and index stopped on a traceback writing removed.json
+    from conftest import CORPUS
+
+    from measuresearch.cli.main import main
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for path in CORPUS.glob("*.yaml"):
+        (folder / path.name).write_bytes(path.read_bytes())
+    target = folder / "kazakhstan.yaml"
+    target.write_text(target.read_text(encoding="utf-8") + "removed:\n- id: kazakhstan-hand-removed-00000000\n"
+                      "  sub_pillar: Restrictions on domain names\n  titles:\n  - A hand-written tombstone\n"
+                      f"  {written}\n", encoding="utf-8")
+    for command in (["check", "--corpus", str(folder)],
+                    ["index", "--corpus", str(folder), "--index", str(tmp_path / "index")]):
+        assert main(command) == 1
+        err = capsys.readouterr().err
+        assert "a tombstone's removed_on is a day as text, in quotes" in err and "Traceback" not in err
+    assert not (tmp_path / "index" / "current").exists()
+
+
 def test_an_indicator_without_dates_or_description_is_checked_and_indexed(tmp_path, capsys):
     """An indicator may leave out `dates` and `description` (a measure may not): check and index had died with
     KeyError 'dates' and a traceback. It has no dates, an empty description, and is served so."""

@@ -1,6 +1,7 @@
 """Read and write corpus YAML; every problem names its file and line."""
 
 import pathlib
+import re
 
 import yaml
 
@@ -154,9 +155,26 @@ def _tombstones(path, node, value):
                 isinstance(item.get("pruned_by", []), list) and all(isinstance(n, str) for n in item.get("pruned_by", []))):
             problems.append(Problem(path, line, f"a tombstone's reason is one of {', '.join(REASONS)}, its record a "
                                                 "mapping and its pruned_by a list of file names"))
+        elif not (isinstance(item["removed_on"], str) and DAY_TEXT.fullmatch(item["removed_on"])) or not _json_data(item):
+            # an unquoted 2024-05-01 is a YAML date: `check` passed it and the build stopped on a traceback
+            problems.append(Problem(path, line, "a tombstone's removed_on is a day as text, in quotes ('2024-05-01'), "
+                                                "and its fields text, numbers, lists and mappings (YAML reads an "
+                                                "unquoted date or time as neither)"))
         else:
             found.append((item, line))
     return found, problems
+
+
+DAY_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _json_data(value):
+    """Return whether value is text, a number, a bool or None, or a list or mapping (text keys) of such values."""
+    if value is None or isinstance(value, (str, int, float)):
+        return True
+    if isinstance(value, dict):
+        return all(isinstance(key, str) and _json_data(item) for key, item in value.items())
+    return isinstance(value, list) and all(map(_json_data, value))
 
 
 def tombstones(document):
