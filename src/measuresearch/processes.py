@@ -7,6 +7,7 @@ to kill it when its parent dies, so a killed command leaves no process behind.
 
 import contextlib
 import ctypes
+import gc
 import multiprocessing
 import os
 import signal
@@ -91,3 +92,20 @@ def forked(function, processes, died):
         raise MeasureSearchError(died) from None
     finally:
         _FUNCTION = None
+
+
+@contextlib.contextmanager
+def cyclic_gc_paused():
+    """Pause Python's cyclic garbage collector for the `with` block (then restore it as it was).
+
+    Reading, checking, importing or indexing a large corpus allocates millions of objects that live
+    until it ends, and each collection would walk them all again: `check` of 100k measures took 33 s
+    with it and 11 s without, a build's reading 39 s and 18 s. Reference counting still frees the rest.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

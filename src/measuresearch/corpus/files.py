@@ -10,7 +10,7 @@ from measuresearch.domain.provenance import REASONS
 from measuresearch.domain import taxonomy
 from measuresearch.corpus import yamlout
 from measuresearch.corpus.transaction import JOURNAL
-from measuresearch import storage
+from measuresearch import processes, storage
 from measuresearch.errors import InputProblems, Problem
 
 TOP_KEYS = ("country", "measures", "removed")
@@ -213,8 +213,9 @@ def check(corpus_dir):
 def check_files(paths):
     """Validate the given corpus files; return (measures, problems), all problems at once."""
     checker, measures = Checker(), []
-    for path in paths:
-        measures.extend(checker.file(path))
+    with processes.cyclic_gc_paused():
+        for path in paths:
+            measures.extend(checker.file(path))
     return measures, checker.problems
 
 

@@ -12,7 +12,6 @@ import collections
 import contextlib
 import dataclasses
 import datetime
-import gc
 import hashlib
 import json
 import pathlib
@@ -188,15 +187,8 @@ def _page_text(path):
 def import_files(paths, out_dir, dry_run=False, prune=False, mapping=None, progress=None, wait=60.0,
                  waiting=None, today=None, economy=None):
     """Import pages and sheets into out_dir; return an ImportReport. See the module docstring."""
-    # The cyclic garbage collector would walk the millions of live objects of a large import
-    # again and again (as in index builds); reference counting still frees everything else.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with processes.cyclic_gc_paused():  # a large import's millions of live objects (processes.py)
         return _import(paths, out_dir, dry_run, prune, mapping, progress, wait, waiting, today, economy)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _import(paths, out_dir, dry_run, prune, mapping, progress, wait, waiting, today, economy):

@@ -8,7 +8,6 @@ until they refresh; older ones are removed.
 import dataclasses
 import datetime
 import functools
-import gc
 import os
 import pathlib
 import shutil
@@ -23,7 +22,7 @@ from measuresearch.index.build import fingerprints
 from measuresearch.domain import economy_names, groups, taxonomy, taxonomy_names
 from measuresearch.index.build import writers
 from measuresearch.index.format.codec import document_count
-from measuresearch import storage
+from measuresearch import processes, storage
 from measuresearch.errors import BuildLocked, ImportLocked, MeasureSearchError
 from measuresearch.index.format.layout import (BUILD_PREFIX, CURRENT, ECONOMIES_FILE, FACETS_FILE, GROUPS_FILE, LOCK,
                                                MANIFEST, META, REMOVED_FILE, TAXONOMY_FILE, WORDS_FILE, WORK_PREFIX,
@@ -78,7 +77,7 @@ def build(corpus_dir, index_root, measures=None, progress=None):
     root.mkdir(parents=True, exist_ok=True)
     busy = functools.partial(BuildLocked, f"another build of {root} is running")
     watched = measures is None and corpus_dir is not None
-    with storage.locked(root / LOCK, busy), _without_cyclic_gc():
+    with storage.locked(root / LOCK, busy), processes.cyclic_gc_paused():
         _remove_stale(root)
         for _ in range(CORPUS_TRIES):
             before = corpus_state(corpus_dir) if watched else None
@@ -99,20 +98,6 @@ def build(corpus_dir, index_root, measures=None, progress=None):
         _swap(root, final.name)
         _remove_old(root, current=final.name)
     return BuildReport(index_id, len(columns.ids), time.perf_counter() - started, str(final))
-
-
-class _without_cyclic_gc:
-    """Pause Python's cyclic garbage collector: a build allocates millions of objects that
-    live until it ends, and each collection would walk them all (100k measures: the corpus
-    reads in 18 s instead of 39 s). Reference counting still frees everything else."""
-
-    def __enter__(self):
-        self.was_enabled = gc.isenabled()
-        gc.disable()
-
-    def __exit__(self, *exc):
-        if self.was_enabled:
-            gc.enable()
 
 
 def _check_documents(folder, count):
