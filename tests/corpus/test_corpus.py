@@ -148,15 +148,10 @@ def test_a_corpus_file_with_an_edit_and_a_tombstone_cut_short_never_keeps_a_valu
     assert len(passed) < 20
 
 
-def test_a_corpus_file_that_links_to_nothing_is_refused_by_check_and_index_alike(tmp_path, capsys):
+def test_a_corpus_file_that_links_to_nothing_is_refused_by_check_and_index_alike(tmp_path, capsys, corpus_copy):
     # check used to skip it and say OK while index stopped on "No such file or directory"
-    from conftest import CORPUS
-
     from measuresearch.cli.main import main
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    for path in CORPUS.glob("*.yaml"):
-        (folder / path.name).write_bytes(path.read_bytes())
+    folder = corpus_copy
     (folder / "zz.yaml").symlink_to("nowhere.yaml")
     (folder / "a.yml").symlink_to("b.yml")
     (folder / "b.yml").symlink_to("a.yml")
@@ -168,17 +163,13 @@ def test_a_corpus_file_that_links_to_nothing_is_refused_by_check_and_index_alike
         assert "Traceback" not in err
 
 
-@pytest.mark.parametrize("written", ["removed_on: 2024-05-01", "removed_on: '2024-05-01'\n  record: {when: 2024-05-01 12:30:00}",
-                                     "removed_on: 'May 2024'"])
-def test_a_hand_written_tombstone_with_an_unquoted_date_is_refused_by_check_and_index_alike(tmp_path, capsys, written):
+@pytest.mark.parametrize("written", ["removed_on: 2024-05-01", "removed_on: 'May 2024'",
+                                     "removed_on: '2024-05-01'\n  record: {when: 2024-05-01 12:30:00}"])
+def test_a_hand_written_tombstone_with_an_unquoted_date_is_refused_by_check_and_index_alike(tmp_path, capsys, corpus_copy,
+                                                                                           written):
     # YAML reads an unquoted 2024-05-01 as a date: check said OK and index stopped on a traceback writing removed.json
-    from conftest import CORPUS
-
     from measuresearch.cli.main import main
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    for path in CORPUS.glob("*.yaml"):
-        (folder / path.name).write_bytes(path.read_bytes())
+    folder = corpus_copy
     target = folder / "kazakhstan.yaml"
     target.write_text(target.read_text(encoding="utf-8") + "removed:\n- id: kazakhstan-hand-removed-00000000\n"
                       "  sub_pillar: Restrictions on domain names\n  titles:\n  - A hand-written tombstone\n"
@@ -191,20 +182,15 @@ def test_a_hand_written_tombstone_with_an_unquoted_date_is_refused_by_check_and_
     assert not (tmp_path / "index" / "current").exists()
 
 
-def test_an_indicator_without_dates_or_description_is_checked_and_indexed(tmp_path, capsys):
+def test_an_indicator_without_dates_or_description_is_checked_and_indexed(tmp_path, capsys, corpus_copy):
     """An indicator may leave out `dates` and `description` (a measure may not): check and index had died with
     KeyError 'dates' and a traceback. It has no dates, an empty description, and is served so."""
     import yaml
 
-    from conftest import CORPUS
-
     from measuresearch.cli.main import main
     from measuresearch.index.engine import IndexHolder
     from measuresearch.search.service import SearchRequest, search
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    for path in CORPUS.glob("*.yaml"):
-        (folder / path.name).write_bytes(path.read_bytes())
+    folder = corpus_copy
     document = yaml.safe_load((folder / "kazakhstan.yaml").read_text(encoding="utf-8"))
     label = "Effective tariff rate (test-only)"
     document["measures"].append({
@@ -236,18 +222,13 @@ def test_an_indicator_without_dates_or_description_is_checked_and_indexed(tmp_pa
 
 
 @pytest.mark.parametrize("key", ["description", "dates"])
-def test_an_indicator_with_a_null_text_is_refused_by_check_and_index(tmp_path, capsys, key):
+def test_an_indicator_with_a_null_text_is_refused_by_check_and_index(tmp_path, capsys, corpus_copy, key):
     """`description: null` (or `dates: null`) on an indicator passed check and index, then every page that showed
     it answered 500: empty is "" (or []), as an import writes it."""
     import yaml
 
-    from conftest import CORPUS
-
     from measuresearch.cli.main import main
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    for path in CORPUS.glob("*.yaml"):
-        (folder / path.name).write_bytes(path.read_bytes())
+    folder = corpus_copy
     document = yaml.safe_load((folder / "kazakhstan.yaml").read_text(encoding="utf-8"))
     document["measures"].append({
         "id": "kazakhstan-effective-tariff-rate-test-only", "country": "Kazakhstan",

@@ -155,7 +155,8 @@ def _tombstones(path, node, value):
                 isinstance(item.get("pruned_by", []), list) and all(isinstance(n, str) for n in item.get("pruned_by", []))):
             problems.append(Problem(path, line, f"a tombstone's reason is one of {', '.join(REASONS)}, its record a "
                                                 "mapping and its pruned_by a list of file names"))
-        elif not (isinstance(item["removed_on"], str) and DAY_TEXT.fullmatch(item["removed_on"])) or not _json_data(item):
+        elif not (isinstance(item["removed_on"], str) and DAY_TEXT.fullmatch(item["removed_on"])
+                  and _json_data(item)):
             # an unquoted 2024-05-01 is a YAML date: `check` passed it and the build stopped on a traceback
             problems.append(Problem(path, line, "a tombstone's removed_on is a day as text, in quotes ('2024-05-01'), "
                                                 "and its fields text, numbers, lists and mappings (YAML reads an "
