@@ -131,7 +131,8 @@ def _write_build(root, corpus_dir, measures, progress):
         fingerprints.record(work, root, written.ids, written.prints, index_id, built_at)
         storage.write_json(work / META, build_meta(index_id, built_at, len(columns.ids), written.records,
                                             schema_fingerprint(schema)))
-        storage.write_json(work / MANIFEST, file_sums(work, written.sums))  # last: what a reader checks the files against
+        # last: what a reader checks the files against (the writers took the sums of their own files)
+        storage.write_json(work / MANIFEST, file_sums(work, written.sums))
         storage.fsync_dir(work)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)

@@ -98,7 +98,7 @@ def pick(pieces, which):
     widths = set(lengths.tolist()) - {0}
     if len(widths) <= 1:  # pieces of one size, or empty
         width = widths.pop() if widths else 0
-        rows = which[sizes > 0] if len(widths) < len(set(lengths.tolist())) else which
+        rows = which[sizes > 0] if (lengths == 0).any() else which  # an empty piece's rows hold no bytes
         return Column(table[rows, :width].reshape(-1), sizes, width)
     within = np.arange(int(sizes.sum())) - np.repeat(starts_of(sizes), sizes)
     return Column(table[np.repeat(which, sizes), within], sizes)

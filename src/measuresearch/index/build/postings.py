@@ -72,7 +72,7 @@ class WordTable:
         """Return the Words of one field value (the last one's again when the same value comes with the same boosts).
 
         A short section met before (a pillar, a sub-pillar, an economy's names: most sections of a corpus)
-        takes its words' ids from SECTIONS_KEPT, without splitting it again.
+        takes its words' ids from known_sections, without splitting it again.
         """
         last_value, last_boosts, last_words = self.last
         if value is last_value and boosts == last_boosts:
