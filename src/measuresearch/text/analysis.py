@@ -37,12 +37,12 @@ ASCII_GAPS = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnu
 LAW_NUMBER = re.compile(rf"(?<![^\W_])\d+{LAW_TAIL}+")
 # What every law number holds: a text without it has none (a cheap test before LAW_NUMBER).
 LAW_HINT = re.compile(r"\d[-/]")
+STOP_WORDS = frozenset(stoplists["en"]) | frozenset(stoplists["ru"])
 
 
 def may_hold_law_number(text):
     """Return whether LAW_HINT is in text: a substring search first, as most texts hold neither "-" nor "/"."""
     return ("-" in text or "/" in text) and LAW_HINT.search(text) is not None
-STOP_WORDS = frozenset(stoplists["en"]) | frozenset(stoplists["ru"])
 
 
 @functools.lru_cache(maxsize=100_000)
