@@ -156,7 +156,7 @@ def _tombstones(path, node, value):
             problems.append(Problem(path, line, f"a tombstone's reason is one of {', '.join(REASONS)}, its record a "
                                                 "mapping and its pruned_by a list of file names"))
         elif not (isinstance(item["removed_on"], str) and DAY_TEXT.fullmatch(item["removed_on"])
-                  and _json_data(item)):
+                  and _writable(item)):
             # an unquoted 2024-05-01 is a YAML date: `check` passed it and the build stopped on a traceback
             problems.append(Problem(path, line, "a tombstone's removed_on is a day as text, in quotes ('2024-05-01'), "
                                                 "and its fields text, numbers, lists and mappings (YAML reads an "
@@ -169,13 +169,13 @@ def _tombstones(path, node, value):
 DAY_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-def _json_data(value):
-    """Return whether value is text, a number, a bool or None, or a list or mapping (text keys) of such values."""
-    if value is None or isinstance(value, (str, int, float)):
-        return True
-    if isinstance(value, dict):
-        return all(isinstance(key, str) and _json_data(item) for key, item in value.items())
-    return isinstance(value, list) and all(map(_json_data, value))
+def _writable(tombstone):
+    """Return whether a tombstone can be written as the build writes it (removed.json, storage.json_bytes)."""
+    try:
+        storage.json_bytes(tombstone)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def tombstones(document):
