@@ -58,6 +58,15 @@ def test_a_law_number_typed_without_its_hyphen_finds_what_the_number_finds(holde
     assert [h["id"] for h in search(holder, SearchRequest(q=glued, per_page=100))["hits"]] == ids
 
 
+@pytest.mark.parametrize("typed, written", [("４１８-V", "418-V"), ("No. ４１８-Ｖ", "No. 418-V"), ("５３/НК", "53/НК"),
+                                            ("１６７-VІ", "167-VІ")])
+def test_a_law_number_in_full_width_characters_finds_what_the_number_finds(holder, typed, written):
+    """What a CJK keyboard or a PDF types (NFKC makes them the ASCII ones) finds the same measures, in order."""
+    ids = [h["id"] for h in search(holder, SearchRequest(q=written, per_page=100))["hits"]]
+    assert ids
+    assert [h["id"] for h in search(holder, SearchRequest(q=typed, per_page=100))["hits"]] == ids
+
+
 @pytest.mark.parametrize("q", ["5G", "3D", "100", "5Г", "n5", "10GB", "4th", "10km", "2pm", "100тыс", "53нк",
                                "N95-masks"])
 def test_a_number_glued_to_other_letters_stays_a_word(q):

@@ -95,6 +95,7 @@ def test_reverse_tables_cover_each_scheme():
 @pytest.mark.parametrize("typed, canonical", [
     ("418-V", "418-v"), ("418/V", "418-v"), ("418-В", "418-v"), ("53/НК", "53-hk"), ("53/HK", "53-hk"),
     ("53/нк", "53-nk"), ("53/NK", "53-nk"), ("167-VІ", "167-vi"), ("167-VI", "167-vi"),
+    ("４１８-Ｖ", "418-v"), ("５３/НК", "53-hk"),
 ])
 def test_law_numbers_in_any_script(typed, canonical):
     assert canonical in law_keys(typed)

@@ -13,6 +13,7 @@ import dataclasses
 import functools
 import re
 import typing
+import unicodedata
 
 from whoosh.analysis import Filter, Token, Tokenizer
 from whoosh.lang.stopwords import stoplists
@@ -73,9 +74,11 @@ def law_keys(text):
     Its Cyrillic letters are read both as the Latin letters they look like
     ("53/НК" = "53-hk") and as their romanization ("53-nk"), so the number is
     found however its letters were typed; "418-В" (a Cyrillic В) is "418-v".
+    Its compatibility forms are read as what they stand for (NFKC): full-width
+    "４１８-V", which LAW_NUMBER's digits match, is "418-v".
     """
     _, cyr2lat = lookalike_tables()
-    parts = re.split(r"[-/]", text.casefold().replace("ё", "е"))
+    parts = re.split(r"[-/]", unicodedata.normalize("NFKC", text).casefold().replace("ё", "е"))
     looks = "-".join("".join(cyr2lat.get(c, c) for c in part) for part in parts)
     spelled = "-".join(_romanize(part) for part in parts)
     return tuple(dict.fromkeys((looks, spelled)))
