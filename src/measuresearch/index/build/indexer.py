@@ -77,7 +77,7 @@ def build(corpus_dir, index_root, measures=None, progress=None):
     root.mkdir(parents=True, exist_ok=True)
     busy = functools.partial(BuildLocked, f"another build of {root} is running")
     watched = measures is None and corpus_dir is not None
-    with storage.locked(root / LOCK, busy), processes.cyclic_gc_paused():
+    with storage.locked(root / LOCK, busy), processes.cyclic_gc_paused(), processes.numpy_small_pages():
         _remove_stale(root)
         for _ in range(CORPUS_TRIES):
             before = corpus_state(corpus_dir) if watched else None
