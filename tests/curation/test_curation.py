@@ -335,6 +335,28 @@ def test_a_withdrawn_contribution_answers_410_saying_so(api, data, corpus_copy, 
         holder.close()
 
 
+def test_withdraw_reads_the_file_that_holds_the_record_and_leaves_a_broken_other_alone(corpus_copy, capsys):
+    """withdraw looks for the id in the files' bytes first: another economy's broken file (sorted before it) is not read."""
+    (corpus_copy / "armenia.yaml").write_text("measures: [unclosed\n", encoding="utf-8")
+    record = corpus.Checker().file(corpus_copy / "kazakhstan.yaml")[0]
+    status, out, err = run(capsys, "withdraw", record.id, "--corpus", str(corpus_copy))
+    assert status == 0 and f"withdrew {record.id}" in out, err
+    assert record.id not in [m.id for m in corpus.Checker().file(corpus_copy / "kazakhstan.yaml")]
+
+
+def test_withdraw_finds_a_record_whose_file_spells_its_id_in_escapes(corpus_copy, capsys):
+    path = corpus_copy / "kazakhstan.yaml"
+    text = path.read_text(encoding="utf-8")
+    record = corpus.Checker().file(path)[1]
+    assert text.count(f"id: {record.id}\n") == 1
+    escaped = "".join(f"\\x{ord(c):02x}" for c in record.id)  # YAML's double-quoted escapes: no byte of the id
+    path.write_text(text.replace(f"id: {record.id}\n", f'id: "{escaped}"\n'), encoding="utf-8")
+    assert record.id.encode() not in path.read_bytes() and corpus.Checker().file(path)[1].id == record.id
+    status, out, err = run(capsys, "withdraw", record.id, "--corpus", str(corpus_copy))
+    assert status == 0 and f"withdrew {record.id}" in out, err
+    assert record.id not in [m.id for m in corpus.Checker().file(path)]
+
+
 # --- two curators at once, and edits the pages must not undo ---------------------------------------
 
 def _meanwhile(monkeypatch, other_curator):
