@@ -1,33 +1,11 @@
 """The forked workers of builds and imports (measuresearch.processes), seen from inside a worker."""
 
 import pathlib
-import resource
 
 import numpy as np
 import pytest
 
 from measuresearch import processes
-
-
-def _faults_of_a_second_large_block(_):
-    """Return the page faults of taking a 40 MiB block again once one was freed (over malloc's mmap threshold)."""
-    first = b"x" * (40 << 20)
-    del first
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-    second = b"y" * (40 << 20)
-    del second
-    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
-
-
-def test_a_worker_reuses_the_memory_it_freed_without_asking_the_kernel_again():
-    with processes.forked(_faults_of_a_second_large_block, 1, "the worker died") as submit:
-        faults = submit(None).result()
-    # glibc's defaults return the block's 10,240 pages when it is freed and fault them in again
-    assert faults < (40 << 20) // 4096 // 10
-
-
-def test_the_parent_keeps_mallocs_defaults():
-    assert _faults_of_a_second_large_block(None) > (40 << 20) // 4096 // 2
 
 
 def _huge_page_kib(array):

@@ -17,8 +17,6 @@ from concurrent.futures.process import BrokenProcessPool
 from measuresearch.errors import MeasureSearchError
 
 PR_SET_PDEATHSIG = 1  # prctl(2)
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # mallopt(3)
-KEPT_FREE_BYTES = 256 << 20  # what a worker's malloc keeps of what it frees, for its next arrays
 
 
 def count(process_bytes, cores=None, available=None):
@@ -58,24 +56,6 @@ def die_with_parent():
         pass
 
 
-def start_worker():
-    """Set up a forked worker: it dies with its parent (die_with_parent) and keeps freed memory for reuse.
-
-    glibc's malloc gives every block over its mmap threshold (128 KiB to 32 MiB) pages of its
-    own and returns them when freed, so a worker building one numpy array after another took
-    each page again from the kernel: 206,000 page faults in a 10k build's two workers, 122,000
-    with the freed memory kept (mallopt(3)), 0.1-0.3 s of their system time. A worker's memory
-    ends with it; the long-lived server keeps malloc's own defaults.
-    """
-    die_with_parent()
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):  # not glibc: its own allocator's defaults
-        return
-    mallopt(M_MMAP_THRESHOLD, KEPT_FREE_BYTES // 4)
-    mallopt(M_TRIM_THRESHOLD, KEPT_FREE_BYTES)
-
-
 def _interrupted(signum, frame):
     os._exit(128 + signum)
 
@@ -101,7 +81,7 @@ def forked(function, processes, died):
     context = multiprocessing.get_context("fork")
     _FUNCTION = function
     try:
-        with ProcessPoolExecutor(processes, mp_context=context, initializer=start_worker) as pool:
+        with ProcessPoolExecutor(processes, mp_context=context, initializer=die_with_parent) as pool:
             try:
                 # with fork, the pool starts all its workers at the first submit, while _FUNCTION is this job's
                 yield lambda item: pool.submit(_call, item)
@@ -119,10 +99,10 @@ def numpy_small_pages():
     """Have numpy give its large arrays the kernel's small pages in the `with` block (forked workers inherit it).
 
     numpy asks for transparent huge pages (madvise) for every array of 4 MiB or more. On this
-    project's machines (virtual ones) the kernel's first touch of a 2 MiB page is slow: a 10k
-    build's two workers spent 0.6-0.9 s of system time in them and one 1.9-million-entry gather
-    of fresh arrays took 0.6 s instead of 0.04 s; with small pages a single writer's 10k build
-    went 6.7-6.9 -> 5.2-5.3 s. Batch commands write each array once and soon free it, so huge pages
+    project's machines (virtual ones) the kernel's first touch of a 2 MiB page is slow: one
+    1.9-million-entry gather of fresh arrays took 0.6 s instead of 0.04 s; with small pages a
+    single writer's 10k build went 6.1-6.2 -> 5.2-5.5 s (system time 1.2-1.4 -> 0.4-0.5 s), the
+    CLI's 3.4-3.7 -> 3.2-3.3 s. Batch commands write each array once and soon free it, so huge pages
     have nothing to repay them. NUMPY_MADVISE_HUGEPAGE, numpy's own setting, is left to decide when
     the operator sets it.
     """
