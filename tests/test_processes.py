@@ -1,4 +1,4 @@
-"""The forked workers of builds and imports (measuresearch.processes), seen from inside a worker."""
+"""How the batch commands ask for memory (measuresearch.processes): numpy's arrays in small pages."""
 
 import pathlib
 
