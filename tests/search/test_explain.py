@@ -41,6 +41,18 @@ def test_every_hit_has_an_explanation_and_a_mark(holder, q):
             assert any("<mark>" in text for text in shown), (q, hit["id"])
 
 
+@pytest.mark.parametrize("q", ["regulation regulations", "законы закон", "закон закону", "informatization informatisation",
+                               "currency currencies", "regul* regulation"])
+def test_every_word_of_an_answer_that_is_not_relaxed_is_explained_in_every_hit(holder, q):
+    """Words of one stem: one text word matches several query words, and each is said (the first took it alone).
+
+    The reference is the query itself: an answer that is not relaxed holds every word in every hit."""
+    result = search(holder, SearchRequest(q=q, per_page=100))
+    assert result["hits"] and not result["relaxed"]
+    for hit in result["hits"]:
+        assert {m["word"] for m in hit["matched"]} >= set(q.split()), hit["id"]
+
+
 def test_a_typed_word_keeps_its_own_explanation_beside_a_prefix(holder):
     hit = search(holder, SearchRequest(q="currency curr*"))["hits"][0]
     words = {(m["word"], m["kind"]) for m in hit["matched"]}

@@ -115,11 +115,15 @@ def _word_end(text, index, spans=()):
 def explain(fields, words):
     """Return hits[].matched: for each matched query word, each field and its strongest kind."""
     best = {}
-    for field, text in fields.items():
-        for _, word, kind in words.matches(text, field == "titles"):
-            key = (typed(word), field)
-            if key not in best or KINDS.index(kind) < KINDS.index(best[key]):
-                best[key] = kind
+    _keep_best(best, [(field, words.matches(text, field == "titles")) for field, text in fields.items()])
+    # a text word matches one query word (the first), which may be another's too ("regulation regulations"): a
+    # word that shares a key with another is looked for again where the others matched
+    if words.sharing:
+        said = {word for word, _ in best}
+        missing = {unit for unit in words.sharing if typed(unit) not in said}
+        if missing:
+            _keep_best(best, [(field, words.other_matches(text, field == "titles", missing))
+                              for field, text in fields.items()])
     order = {}
     for unit in words.units:
         for word in unit.words if isinstance(unit, Phrase) else (unit,):
@@ -127,6 +131,15 @@ def explain(fields, words):
     field_order = list(fields)
     ranked = sorted(best.items(), key=lambda item: (order.get(item[0][0], len(order)), field_order.index(item[0][1])))
     return [{"word": word, "field": field, "kind": kind} for (word, field), kind in ranked]
+
+
+def _keep_best(best, found):
+    """Keep in best {(word as typed, field): kind} the strongest kind of each match: found, [(field, matches)]."""
+    for field, matches in found:
+        for _, word, kind in matches:
+            key = (typed(word), field)
+            if key not in best or KINDS.index(kind) < KINDS.index(best[key]):
+                best[key] = kind
 
 
 def typed(unit):

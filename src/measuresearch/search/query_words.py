@@ -220,6 +220,11 @@ def _ascii_prefixes(tables):
     return frozenset().union(*(_in_every_case(prefix) for prefix in [*prefixes, *changed] if prefix.isascii()))
 
 
+def _as_typed(unit, kind):
+    """Return (unit, kind) as explained: a word a prefix* or fuzzy~ stands for by what was typed."""
+    return (unit.source, unit.kind) if isinstance(unit, Expansion) else (unit, kind)
+
+
 class QueryWords:
     """The query's words and law numbers, indexed by every form they match under."""
 
@@ -238,6 +243,8 @@ class QueryWords:
         self._stops = list({id(m): m for ms, required in self._phrase_words
                             for m, needed in zip(ms, required) if not needed and m not in self._primed}.values())
         self.forms = {kind: {} for kind in KINDS}
+        self._every = {kind: {} for kind in [*KINDS, "written"]}  # as forms and _written: every word of each key
+        self._every_kind = {}  # (a text word, is a law number) -> [(query word, kind)] of other_matches
         # the words a prefix* stands for, by their "exact" forms (as written, British spelling made American):
         # each matches those alone, not the other words of its stem (matching.word_terms)
         self._written = {}
@@ -254,6 +261,7 @@ class QueryWords:
             if is_prefix_word(unit):
                 for key in word.exact:
                     self._written.setdefault(key, unit)
+                    self._every["written"].setdefault(key, []).append(unit)
                 continue
             self._add("exact", (word.lower,), unit)
             self._add("lookalike", word.readings, unit)
@@ -277,10 +285,35 @@ class QueryWords:
         self._title_firsts = self._firsts | self._roman_initials
         # a query of phrases alone: no word of a text matches outside them
         self.words_alone = any(self.forms.values()) or bool(self._written)
+        # the query words (as typed) that share a key with another ("regulation regulations": "regul"): those a text
+        # word can match beside the one matches() gives it (other_matches)
+        holders = {}  # a key -> the query words (as typed) of any kind under it
+        for kind, table in self._every.items():
+            for key, units in table.items() if kind != "romanized" else ():
+                holders.setdefault(key, set()).update(_as_typed(unit, kind)[0] for unit in units)
+        self.sharing = frozenset(word for words in holders.values() if len(words) > 1 for word in words)
 
     def _add(self, kind, keys, unit):
         for key in keys:
             self.forms[kind].setdefault(key, unit)
+            self._every[kind].setdefault(key, []).append(unit)
+
+    def other_matches(self, text, titles, missing):
+        """Return [(piece, word, kind)] of the query words `missing` (a set of `sharing`) where a piece of matches()
+        matches them too.
+
+        matches() gives a piece to one query word (a highlight needs one): in "regulation regulations",
+        "Regulation" is the first word's, exactly, and the second's too, by its stem, which explain() says.
+        Romanized matches are left to matches(), which knows which titles the index romanized.
+        """
+        found, every = [], self._every_kind
+        for piece, unit, _ in self.matches(text, titles):
+            key = (piece.raw, piece.law)
+            if key not in every:
+                every[key] = [_as_typed(*hit) for hit in self._unit_kinds(piece, titles, romanized=False)]
+            found.extend((piece, word, kind) for word, kind in every[key]
+                         if word in missing and word is not unit and kind != "romanized")
+        return found
 
     def _roman_keys_of_latin(self):
         return [key for key in self.forms["romanized"] if key.startswith(LATIN_KEY)]
@@ -302,9 +335,7 @@ class QueryWords:
 
     def _kind_of(self, piece, titles, romanized=True):
         hit = self._unit_kind(piece, titles, romanized)
-        if hit and isinstance(hit[0], Expansion):  # explained by what was typed
-            return hit[0].source, hit[0].kind
-        return hit
+        return _as_typed(*hit) if hit else hit
 
     def _may_match(self, raw, titles, romanized):
         """Return False for a word of a text that _unit_kind would find no query unit for, told at C speed.
@@ -326,37 +357,37 @@ class QueryWords:
         return not self._roman_keys.isdisjoint(terms(raw, False, "roman"))
 
     def _unit_kind(self, piece, titles, romanized=True):
-        raw, tables = piece.raw, self.forms
+        return next(self._unit_kinds(piece, titles, romanized), None)
+
+    def _unit_kinds(self, piece, titles, romanized=True):
+        """Yield (query unit, kind) for every query unit a text piece matches, the one matches() gives it first."""
+        raw, tables = piece.raw, self._every
         if piece.law:
-            table, keys = tables["law_number"], law_keys(raw)
-            hit = next((table[k] for k in keys if k in table), None)
-            if hit:
-                return hit, "law_number"
+            keys = law_keys(raw)
+            for key in keys:
+                for unit in tables["law_number"].get(key, ()):
+                    yield unit, "law_number"
             # another instrument of the number typed (matching.word_terms: its number_term); the whole number marked
-            hit = tables["number"].get(bare_number(keys)) if has_letters(keys) else None
-            return (hit, "number") if hit else None
+            if has_letters(keys):
+                for unit in tables["number"].get(bare_number(keys), ()):
+                    yield unit, "number"
+            return
         # cheapest forms first (cached), romanization keys only when they can matter
         lower, readings, stems = _word_keys(raw)
-        if lower in tables["exact"]:
-            return tables["exact"][lower], "exact"
-        for kind, keys in (("lookalike", readings), ("stem", stems)):
+        for kind, keys in (("exact", (lower,)), ("lookalike", readings), ("stem", stems)):
             table = tables[kind]
             for key in keys:
-                if key in table:
-                    return table[key], kind
-        if self._written:  # a word a prefix* stands for (its kind is the prefix's: _kind_of)
+                yield from ((unit, kind) for unit in table.get(key, ()))
+        if tables["written"]:  # a word a prefix* stands for (its kind is the prefix's: _kind_of)
             for key in terms(raw, False, "exact"):
-                if key in self._written:
-                    return self._written[key], "exact"
+                yield from ((unit, "exact") for unit in tables["written"].get(key, ()))
         # a romanized match, as the index has it: a word with non-ASCII letters anywhere,
         # an ASCII word only in a title (the index romanizes every word of a title); none
         # in the titles of a measure whose "roman" postings hold no key of the query (romanized=False)
         table = tables["romanized"]
         if table and (romanized if titles else not raw.isascii()):
             for key in terms(raw, False, "roman"):
-                if key in table:
-                    return table[key], "romanized"
-        return None
+                yield from ((unit, "romanized") for unit in table.get(key, ()))
 
     def matches(self, text, titles=False):
         """Return [(piece, word, kind)] for every piece of text a query unit matches.
