@@ -112,18 +112,16 @@ def _word_end(text, index, spans=()):
     return index if WORD.search(text, index) else len(text)
 
 
-def explain(fields, words):
-    """Return hits[].matched: for each matched query word, each field and its strongest kind."""
+def explain(fields, words, romanized=True):
+    """Return hits[].matched: for each matched query word, each field and its strongest kind.
+
+    romanized: whether the record's titles can match by romanization (as match_page primed them).
+    """
     best = {}
     _keep_best(best, [(field, words.matches(text, field == "titles")) for field, text in fields.items()])
-    # a text word matches one query word (the first), which may be another's too ("regulation regulations"): a
-    # word that shares a key with another is looked for again where the others matched
-    if words.sharing:
-        said = {word for word, _ in best}
-        missing = {unit for unit in words.sharing if typed(unit) not in said}
-        if missing:
-            _keep_best(best, [(field, words.other_matches(text, field == "titles", missing))
-                              for field, text in fields.items()])
+    if words.sharing:  # a text word matches one query word (the first), and may match another too
+        _keep_best(best, [(field, words.other_matches(text, field == "titles", romanized))
+                          for field, text in fields.items()])
     order = {}
     for unit in words.units:
         for word in unit.words if isinstance(unit, Phrase) else (unit,):

@@ -36,8 +36,11 @@ def match_page(words, records, romanizable, economies):
     return fields
 
 
-def hit(record, score, words, fields):
-    """Return one hit as the API shows it, its highlights and explanation from `words` primed by match_page()."""
+def hit(record, score, words, fields, romanizable=True):
+    """Return one hit as the API shows it, its highlights and explanation from `words` primed by match_page().
+
+    romanizable: as match_page() was told it for this record.
+    """
     return {
         "id": record["id"],
         # unrounded: the order of hits is by this exact score (then id), so a client can check it
@@ -50,6 +53,6 @@ def hit(record, score, words, fields):
             "titles": [highlight(t, words, titles=True) for t in record["titles"]],
             "description": snippet(record["description"], words),
         },
-        "matched": explain(fields, words) if words.units else [],
+        "matched": explain(fields, words, romanizable) if words.units else [],
     }
 

@@ -220,6 +220,12 @@ def _ascii_prefixes(tables):
     return frozenset().union(*(_in_every_case(prefix) for prefix in [*prefixes, *changed] if prefix.isascii()))
 
 
+def _note(sharing, keys, unit):
+    """Note in sharing {form: query words as typed} the query unit under each of its forms (QueryWords.sharing)."""
+    for key in keys:
+        sharing.setdefault(key, set()).add(_as_typed(unit, None)[0])
+
+
 def _as_typed(unit, kind):
     """Return (unit, kind) as explained: a word a prefix* or fuzzy~ stands for by what was typed."""
     return (unit.source, unit.kind) if isinstance(unit, Expansion) else (unit, kind)
@@ -242,12 +248,12 @@ class QueryWords:
         # ... and then, in one scan too, in the texts that hold every required word of one of its phrases
         self._stops = list({id(m): m for ms, required in self._phrase_words
                             for m, needed in zip(ms, required) if not needed and m not in self._primed}.values())
-        self.forms = {kind: {} for kind in KINDS}
-        self._every = {kind: {} for kind in [*KINDS, "written"]}  # as forms and _written: every word of each key
-        self._every_kind = {}  # (a text word, is a law number) -> [(query word, kind)] of other_matches
-        # the words a prefix* stands for, by their "exact" forms (as written, British spelling made American):
-        # each matches those alone, not the other words of its stem (matching.word_terms)
-        self._written = {}
+        # by kind, each key -> the query units under it, in order (the first is the one matches() gives a piece);
+        # "written": the words a prefix* stands for, by their "exact" forms (as written, British spelling made
+        # American): each matches those alone, not the other words of its stem (matching.word_terms)
+        self.forms = {kind: {} for kind in (*KINDS, "written")}
+        self._every_kind = {}  # (text word, is a law number, in a title, romanized) -> [(query word, kind)]
+        sharing = {}  # every form of a query word (as typed) -> the query words with that form
         # words typed come before the words a prefix* or fuzzy~ stands for: a form both share is the typed word's
         for unit in sorted(self.units, key=lambda u: isinstance(u, Expansion)):
             if isinstance(unit, Phrase):
@@ -256,17 +262,21 @@ class QueryWords:
                 keys = forms(unit.text, True).law
                 self._add("law_number", keys, unit)
                 self._add("number", (bare_number(keys),), unit)  # as matching.word_terms
+                _note(sharing, (*keys, bare_number(keys)), unit)
                 continue
             word = forms(unit.text)
+            _note(sharing, (word.lower, *word.readings, *word.stems, *word.roman, *word.exact), unit)
             if is_prefix_word(unit):
-                for key in word.exact:
-                    self._written.setdefault(key, unit)
-                    self._every["written"].setdefault(key, []).append(unit)
+                self._add("written", word.exact, unit)
                 continue
             self._add("exact", (word.lower,), unit)
             self._add("lookalike", word.readings, unit)
             self._add("stem", word.stems, unit)
             self._add("romanized", word.roman, unit)
+        # the query words (as typed) with a form of another's ("regulation regulations": "regul"; "regul*
+        # regulations": "regulator", a word regul* stands for, is "regul" too): one text word can match
+        # several of them, and other_matches looks for those beside the one matches() gives it
+        self.sharing = frozenset(unit for units in sharing.values() if len(units) > 1 for unit in units)
         self._cache = {}
         # by (titles, romanized), then word; law numbers apart: kept across the query's requests (_classified)
         self._kinds = _classified(tuple(self.units))
@@ -274,7 +284,7 @@ class QueryWords:
         # the index romanizes every word of a title, so a Cyrillic query word may match an ASCII title word
         # that way ("ЗРК": "ZRK"; writing_systems.LATIN_KEY)
         self.cross_script = bool(self._roman_keys_of_latin())
-        self.prefixes = _ascii_prefixes({**self.forms, "written": self._written})
+        self.prefixes = _ascii_prefixes(self.forms)
         # every key a word of a text is looked up under (but romanization keys) in one set, and those keys apart:
         # most words of a page match no query word, and are told so in C (_word_spans) before _unit_kind looks
         self._keys = frozenset().union(*(self.forms[kind] for kind in ("exact", "lookalike", "stem")))
@@ -284,35 +294,24 @@ class QueryWords:
         self._firsts = frozenset(prefix for prefix in self.prefixes if len(prefix) == 1)
         self._title_firsts = self._firsts | self._roman_initials
         # a query of phrases alone: no word of a text matches outside them
-        self.words_alone = any(self.forms.values()) or bool(self._written)
-        # the query words (as typed) that share a key with another ("regulation regulations": "regul"): those a text
-        # word can match beside the one matches() gives it (other_matches)
-        holders = {}  # a key -> the query words (as typed) of any kind under it
-        for kind, table in self._every.items():
-            for key, units in table.items() if kind != "romanized" else ():
-                holders.setdefault(key, set()).update(_as_typed(unit, kind)[0] for unit in units)
-        self.sharing = frozenset(word for words in holders.values() if len(words) > 1 for word in words)
+        self.words_alone = any(self.forms.values())
 
     def _add(self, kind, keys, unit):
         for key in keys:
-            self.forms[kind].setdefault(key, unit)
-            self._every[kind].setdefault(key, []).append(unit)
+            self.forms[kind].setdefault(key, []).append(unit)
 
-    def other_matches(self, text, titles, missing):
-        """Return [(piece, word, kind)] of the query words `missing` (a set of `sharing`) where a piece of matches()
-        matches them too.
-
-        matches() gives a piece to one query word (a highlight needs one): in "regulation regulations",
-        "Regulation" is the first word's, exactly, and the second's too, by its stem, which explain() says.
-        Romanized matches are left to matches(), which knows which titles the index romanized.
+    def other_matches(self, text, titles=False, romanized=True):
+        """Return [(piece, word, kind)] of the query words in `sharing` where a piece of matches(text, titles) matches
+        them as well as the word it was given (a highlight needs one: in "regulation regulations", "Regulation" is the
+        first word's, exactly, and the second's too, by its stem, which explain() says). romanized: as in prime().
         """
         found, every = [], self._every_kind
         for piece, unit, _ in self.matches(text, titles):
-            key = (piece.raw, piece.law)
+            key = (piece.raw, piece.law, titles, romanized)
             if key not in every:
-                every[key] = [_as_typed(*hit) for hit in self._unit_kinds(piece, titles, romanized=False)]
-            found.extend((piece, word, kind) for word, kind in every[key]
-                         if word in missing and word is not unit and kind != "romanized")
+                hits = (_as_typed(*hit) for hit in self._unit_kinds(piece, titles, romanized))
+                every[key] = [(word, kind) for word, kind in hits if word in self.sharing]
+            found.extend((piece, word, kind) for word, kind in every[key] if word != unit)
         return found
 
     def _roman_keys_of_latin(self):
@@ -348,7 +347,8 @@ class QueryWords:
         keys = self._keys
         if lower in keys or not keys.isdisjoint(readings) or not keys.isdisjoint(stems):
             return True
-        if self._written and not self._written.keys().isdisjoint(terms(raw, False, "exact")):
+        written = self.forms["written"]
+        if written and not written.keys().isdisjoint(terms(raw, False, "exact")):
             return True
         if not self._roman_keys or not (romanized if titles else not raw.isascii()):
             return False
@@ -361,7 +361,7 @@ class QueryWords:
 
     def _unit_kinds(self, piece, titles, romanized=True):
         """Yield (query unit, kind) for every query unit a text piece matches, the one matches() gives it first."""
-        raw, tables = piece.raw, self._every
+        raw, tables = piece.raw, self.forms
         if piece.law:
             keys = law_keys(raw)
             for key in keys:

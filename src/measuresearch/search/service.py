@@ -78,7 +78,7 @@ def search(holder, request, parents=False):
         page = [(run.record(d), score) for d, score in ranked]
         romanizable = run.evaluation.holding([d for d, _ in ranked], "roman", words.romanization_keys())
         fields = match_page(words, [record for record, _ in page], romanizable, data.economies)
-        hits = [hit(record, score, words, f) for (record, score), f in zip(page, fields)]
+        hits = [hit(record, score, words, f, ok) for (record, score), f, ok in zip(page, fields, romanizable)]
         counts = facet_counts.counts(data, run.matching, run.sets, request.filters, request.date_filter(),
                                      request.exclusions)
         suggestion = (_suggestion(run.evaluation, snapshot.vocabulary, run.parsed, request.q, data)
