@@ -106,13 +106,16 @@ def numpy_small_pages():
     have nothing to repay them. NUMPY_MADVISE_HUGEPAGE, numpy's own setting, is left to decide when
     the operator sets it.
     """
-    if "NUMPY_MADVISE_HUGEPAGE" in os.environ:
+    try:  # numpy's own switch (numpy.core in 1.26, numpy._core in 2), private: without it, numpy's default
+        from numpy._core.multiarray import _set_madvise_hugepage
+    except ImportError:
+        try:
+            from numpy.core.multiarray import _set_madvise_hugepage
+        except ImportError:
+            _set_madvise_hugepage = None
+    if "NUMPY_MADVISE_HUGEPAGE" in os.environ or _set_madvise_hugepage is None:
         yield
         return
-    try:
-        from numpy._core.multiarray import _set_madvise_hugepage  # numpy 2
-    except ImportError:  # numpy 1.26
-        from numpy.core.multiarray import _set_madvise_hugepage
     previous = _set_madvise_hugepage(False)
     try:
         yield

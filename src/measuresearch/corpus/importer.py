@@ -372,11 +372,19 @@ def withdraw(out_dir, measure_id, wait=60.0, today=None):
 def _holding_first(paths, measure_id):
     """Return paths, those whose bytes hold measure_id first: a record's id is written as it is in its file.
 
-    withdraw then reads one file where it read the whole corpus (14 s at 100k measures) before
-    finding the record; a hand-written file may spell the id in YAML escapes, so the rest follow.
+    withdraw then parses the file that holds the record (and any other that mentions its id) where it
+    parsed the whole corpus (14 s at 100k measures) before finding it; a hand-written file may spell
+    the id in YAML escapes, so the rest follow. A file that cannot be read here is read in its turn
+    (its problem said as before).
     """
     typed = measure_id.encode("utf-8")
-    holding = {path for path in paths if typed in path.read_bytes()}
+
+    def holds(path):
+        try:
+            return typed in path.read_bytes()
+        except OSError:
+            return False
+    holding = {path for path in paths if holds(path)}
     return [path for path in paths if path in holding] + [path for path in paths if path not in holding]
 
 

@@ -43,7 +43,8 @@ WORK_PREFIX = ".build-"
 # 16: words.json's "romanized" (a phrase typed in Latin letters finds a Cyrillic title);
 # 17: taxonomy.json (a filter takes a pillar's or sub-pillar's alias: `pillar=<alias>`, `not_pillar=<alias>`)
 # 18: a Cyrillic word keyed also by its stem's skeleton (writing_systems.cyrillic_keys: "elektronnoy" finds "Электронная")
-FORMAT_VERSION = 18
+# 19: a law number's keys in NFKC ("４１８-Ｖ" is "418-v": analysis.law_keys)
+FORMAT_VERSION = 19
 
 
 def current_build(index_root):
