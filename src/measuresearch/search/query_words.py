@@ -220,12 +220,6 @@ def _ascii_prefixes(tables):
     return frozenset().union(*(_in_every_case(prefix) for prefix in [*prefixes, *changed] if prefix.isascii()))
 
 
-def _note(sharing, keys, unit):
-    """Note in sharing {form: query words as typed} the query unit under each of its forms (QueryWords.sharing)."""
-    for key in keys:
-        sharing.setdefault(key, set()).add(_as_typed(unit, None)[0])
-
-
 def _as_typed(unit, kind):
     """Return (unit, kind) as explained: a word a prefix* or fuzzy~ stands for by what was typed."""
     return (unit.source, unit.kind) if isinstance(unit, Expansion) else (unit, kind)
@@ -253,7 +247,6 @@ class QueryWords:
         # American): each matches those alone, not the other words of its stem (matching.word_terms)
         self.forms = {kind: {} for kind in (*KINDS, "written")}
         self._every_kind = {}  # (text word, is a law number, in a title, romanized) -> [(query word, kind)]
-        sharing = {}  # every form of a query word (as typed) -> the query words with that form
         # words typed come before the words a prefix* or fuzzy~ stands for: a form both share is the typed word's
         for unit in sorted(self.units, key=lambda u: isinstance(u, Expansion)):
             if isinstance(unit, Phrase):
@@ -262,10 +255,8 @@ class QueryWords:
                 keys = forms(unit.text, True).law
                 self._add("law_number", keys, unit)
                 self._add("number", (bare_number(keys),), unit)  # as matching.word_terms
-                _note(sharing, (*keys, bare_number(keys)), unit)
                 continue
             word = forms(unit.text)
-            _note(sharing, (word.lower, *word.readings, *word.stems, *word.roman, *word.exact), unit)
             if is_prefix_word(unit):
                 self._add("written", word.exact, unit)
                 continue
@@ -273,10 +264,6 @@ class QueryWords:
             self._add("lookalike", word.readings, unit)
             self._add("stem", word.stems, unit)
             self._add("romanized", word.roman, unit)
-        # the query words (as typed) with a form of another's ("regulation regulations": "regul"; "regul*
-        # regulations": "regulator", a word regul* stands for, is "regul" too): one text word can match
-        # several of them, and other_matches looks for those beside the one matches() gives it
-        self.sharing = frozenset(unit for units in sharing.values() if len(units) > 1 for unit in units)
         self._cache = {}
         # by (titles, romanized), then word; law numbers apart: kept across the query's requests (_classified)
         self._kinds = _classified(tuple(self.units))
@@ -295,6 +282,26 @@ class QueryWords:
         self._title_firsts = self._firsts | self._roman_initials
         # a query of phrases alone: no word of a text matches outside them
         self.words_alone = any(self.forms.values())
+
+    @functools.cached_property
+    def sharing(self):
+        """Return the query words (as typed) with a form of another's ("regulation regulations": "regul"; "regul*
+        regulations": "regulator", a word regul* stands for, is "regul" too): one text word can match several
+        of them, and other_matches looks for those beside the one matches() gives it."""
+        units = [unit for unit in self.units if not isinstance(unit, Phrase)]
+        if len({_as_typed(unit, None)[0] for unit in units}) < 2:
+            return frozenset()
+        holders = {}  # every form of a query word -> the query words (as typed) with that form
+        for unit in units:
+            if isinstance(unit, LawNumber):
+                keys = forms(unit.text, True).law
+                keys = (*keys, bare_number(keys))
+            else:
+                word = forms(unit.text)
+                keys = (word.lower, *word.readings, *word.stems, *word.roman, *word.exact)
+            for key in keys:
+                holders.setdefault(key, set()).add(_as_typed(unit, None)[0])
+        return frozenset(unit for units in holders.values() if len(units) > 1 for unit in units)
 
     def _add(self, kind, keys, unit):
         for key in keys:
