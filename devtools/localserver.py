@@ -34,21 +34,31 @@ def start(index_root, threads=8, output=subprocess.DEVNULL, args=(), env=None, p
     """Start a server on the index; return (process, base URL, seconds until /healthz answered).
 
     env: MEASURESEARCH_* settings added to this process's environment for the server; port: a free one
-    chosen before (for a --base-url naming it), else one found here.
+    chosen before (for a --base-url naming it), else one found here. A port found here was free when
+    found, but another process may take it (a client's connection gets its local port from the same
+    range) before the server, half a second later, binds it: the server then exits with 2 ("port ...
+    is in use"), and another port is tried, up to PORT_TRIES in all.
     """
-    port = port or free_port()
-    started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "measuresearch.cli", "serve", "--port", str(port),
-                                "--index", str(index_root), "--threads", str(threads), *args],
-                               stdout=output, stderr=subprocess.STDOUT if output != subprocess.DEVNULL else output,
-                               env={**os.environ, **(env or {})})
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(base + "/healthz", timeout=30, process=process)
-    except (RuntimeError, TimeoutError):
-        stop(process)
-        raise
-    return process, base, time.perf_counter() - started
+    tries = 1 if port else PORT_TRIES
+    for attempt in range(1, tries + 1):
+        chosen = port or free_port()
+        started = time.perf_counter()
+        process = subprocess.Popen([sys.executable, "-m", "measuresearch.cli", "serve", "--port", str(chosen),
+                                    "--index", str(index_root), "--threads", str(threads), *args],
+                                   stdout=output, stderr=subprocess.STDOUT if output != subprocess.DEVNULL else output,
+                                   env={**os.environ, **(env or {})})
+        base = f"http://127.0.0.1:{chosen}"
+        try:
+            wait_http(base + "/healthz", timeout=30, process=process)
+        except (RuntimeError, TimeoutError):
+            stop(process)
+            if process.returncode == 2 and attempt < tries:
+                continue
+            raise
+        return process, base, time.perf_counter() - started
+
+
+PORT_TRIES = 3
 
 
 def stop(process):
