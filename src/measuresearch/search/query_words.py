@@ -13,8 +13,8 @@ from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
 
 from measuresearch.query.matching import is_prefix_word
 from measuresearch.query.parser import Expansion, LawNumber, Phrase
-from measuresearch.text.analysis import (ASCII_GAPS, COMBINING, LAW_HINT, LAW_NUMBER, PLAIN_WORD, WORD, Piece,
-                                          bare_number, forms, has_letters, law_keys, terms)
+from measuresearch.text.analysis import (ASCII_GAPS, COMBINING, LAW_NUMBER, PLAIN_WORD, WORD, Piece, bare_number,
+                                          forms, has_letters, law_keys, may_hold_law_number, terms)
 from measuresearch.text.writing_systems import LATIN_KEY, fold_readings, lookalike_tables, roman_initials
 
 # The kinds of match, strongest first: a word that matches in several ways
@@ -465,7 +465,7 @@ class QueryWords:
     def _with_laws_and_phrases(self, found, text, titles):
         """Add to the word matches of text its law numbers' (in text order, each before its first word),
         then its phrases'."""
-        if self.forms["law_number"] and LAW_HINT.search(text):  # only a query with a law number matches one
+        if self.forms["law_number"] and may_hold_law_number(text):  # only a query with a law number matches one
             found = sorted(found + self._law_matches(text, titles), key=lambda match: (match[0].start, not match[0].law))
         if self.phrases:
             found.extend(self._phrase_matches(text, titles))

@@ -316,11 +316,11 @@ def section_words(text, pattern):
     if pattern is WORD:
         found = pieces(text)
         return [p.raw for p in found], [p.pos for p in found], len(words)
-    return (*_with_law_numbers(text, words, 0), len(words))
+    return (*_with_law_numbers(text, words), len(words))
 
 
-def _with_law_numbers(text, words, pos):
-    """Return (words, positions) of a section without combining marks: its words, each law number put in.
+def _with_law_numbers(text, words):
+    """Return (words, positions from 0) of a section without combining marks: its words, each law number put in.
 
     What pieces() yields, without a regex match per word: without combining marks
     a word is a run of letters and digits, so a law number (which none precedes)
@@ -331,10 +331,10 @@ def _with_law_numbers(text, words, pos):
         before = done + len(PLAIN_WORD.findall(text, char, law.start()))
         out += words[done:before]
         out.append(law.group())
-        positions += range(pos + done, pos + before + 1)
+        positions += range(done, before + 1)
         done, char = before, law.start()
     out += words[done:]
-    positions += range(pos + done, pos + len(words))
+    positions += range(done, len(words))
     return out, positions
 
 
