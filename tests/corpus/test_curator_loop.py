@@ -306,6 +306,28 @@ def test_the_curators_loop_end_to_end(loop):
         (tomb,) = document["removed"]
         assert tomb["id"] == PRUNED and tomb["reason"] == "pruned" and tomb["record"] == first[PRUNED]
         check_removed(base, shutdowns.name)
+
+        # 7. the curator withdraws a page's record and the contributed one; the page again leaves its record out,
+        # saying so; after a rebuild under the running server both links answer 410, saying why
+        withdrawn = next(measure_id for measure_id, record in sorted(first.items())
+                         if measure_id not in (PRUNED, EDIT_OF) and record["sub_pillar"] in pages
+                         and len(by_sub[record["sub_pillar"]]) == 1)
+        for measure_id in (withdrawn, new_id):
+            assert f"withdrew {measure_id}" in cli("withdraw", measure_id, "--corpus", corpus).stdout
+        out = cli("import", pages[first[withdrawn]["sub_pillar"]], "--out", corpus, "--prune",
+                  "--economy", "Kazakhstan").stdout
+        assert "1 withdrawn by the curator, left out" in out, out
+        cli("check", "--corpus", corpus)
+        left = {m["id"] for m in yaml.safe_load((corpus / "kazakhstan.yaml").read_text())["measures"]}
+        assert left == set(records) - {withdrawn, new_id}
+        old_build = json.loads(fetch(base + "/healthz")[2])["index_id"]
+        cli("index", "--corpus", corpus, "--index", index)
+        wait_for_build(base, old_build)
+        for measure_id in (withdrawn, new_id):
+            status, _, body = fetch(f"{base}/api/measures/{measure_id}")
+            assert status == 410 and "withdrawn by the curator" in json.loads(body)["error"]["message"]
+        for measure_id in sorted(left)[:3]:
+            assert fetch(f"{base}/api/measures/{measure_id}")[0] == 200
         if forks is not None:  # the runs of several pages (the 13 other pages...) went through two readers
             noted = [path.name for path in forks.iterdir()]
             assert noted and all(name.endswith("-2") for name in noted), noted
