@@ -1,5 +1,6 @@
 """Read and write corpus YAML; every problem names its file and line."""
 
+import io
 import pathlib
 import re
 
@@ -8,7 +9,7 @@ import yaml
 from measuresearch.domain import model
 from measuresearch.domain.provenance import REASONS
 from measuresearch.domain import taxonomy
-from measuresearch.corpus import yamlout
+from measuresearch.corpus import read_cache, yamlout
 from measuresearch.corpus.transaction import JOURNAL
 from measuresearch import processes, storage
 from measuresearch.errors import InputProblems, Problem
@@ -23,12 +24,14 @@ DATA_FILES = ("taxonomy.yaml", "groups.yaml")
 
 
 class _Located:
-    """A measure's plain data with the line of the measure and of each key."""
+    """A measure's plain data with the line of the measure and of each key (of its id alone, when `kept`: read from
+    read_cache's copy, which keeps only the lines a problem-free file's checks may name)."""
 
-    def __init__(self, data, line, key_lines):
+    def __init__(self, data, line, key_lines, kept=False):
         self.data = data
         self.line = line
         self.key_lines = key_lines
+        self.kept = kept
 
 
 def _duplicate_keys(node, path):
@@ -46,23 +49,45 @@ def read_file(path):
     return located, problems
 
 
-def read_document(path):
+def read_document(path, keep=False):
     """Read one corpus file; return (located measures, tombstones, problems).
 
     Tombstones (`removed:`) are the measures a re-import with --prune removed,
-    as (record, line) pairs.
+    as (record, line) pairs. keep: take what read_cache kept of these bytes,
+    and keep what a read without a problem found.
     """
     path = str(path)
     try:
-        text = pathlib.Path(path).read_text(encoding="utf-8")
+        raw = pathlib.Path(path).read_bytes()
+        found = read_cache.load(path, raw) if keep else None
+        if found is not None:
+            return _kept(*found)
+        text = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8").read()  # as read_text() decodes
     except (OSError, UnicodeDecodeError) as exc:
         return [], [], [Problem(path, 1, f"cannot read file: {exc}")]
+    value, located, removed, problems = _read_text(path, text)
+    if keep and not problems:
+        read_cache.save(path, raw, value, [[item.line, item.key_lines.get("id", item.line)] for item in located],
+                        [line for _, line in removed])
+    return located, removed, problems
+
+
+def _kept(value, lines, removed_lines):
+    """Return read_document's answer from what read_cache kept of a file read without a problem (its data as
+    read_document left it: each tombstone with its economy)."""
+    located = [_Located(data, line, {"id": id_line}, kept=True)
+               for data, (line, id_line) in zip(value["measures"], lines)]
+    return located, list(zip(value.get("removed") or [], removed_lines)), []
+
+
+def _read_text(path, text):
+    """Return (the file's data, located measures, tombstones, problems) of one corpus file's text."""
     try:
         node, value = storage.parse_yaml(text, path)
     except InputProblems as exc:
-        return [], [], exc.problems
+        return None, [], [], exc.problems
     if not isinstance(value, dict) or not isinstance(node, yaml.MappingNode):
-        return [], [], [Problem(path, 1, "expected a mapping with keys 'country' and 'measures'")]
+        return value, [], [], [Problem(path, 1, "expected a mapping with keys 'country' and 'measures'")]
     problems = _duplicate_keys(node, path)
     for key_node, _ in node.value:
         if key_node.value not in TOP_KEYS:
@@ -80,7 +105,7 @@ def read_document(path):
     seq = items.get("measures")
     if not isinstance(seq, yaml.SequenceNode):
         problems.append(Problem(path, 1, "expected 'measures:' with a list of measures"))
-        return [], removed, problems
+        return value, [], removed, problems
     located = []
     for item_node, data in zip(seq.value, value["measures"]):
         line = item_node.start_mark.line + 1
@@ -96,7 +121,7 @@ def read_document(path):
                                     "one economy's measures (move it to its economy's file)"))
         located.append(_Located(data, line, key_lines))
     problems.extend(_cut_off(path, located, removed))
-    return located, removed, problems
+    return value, located, removed, problems
 
 
 def _cut_off(path, located, removed):
@@ -227,9 +252,10 @@ class Checker:
     is in `problems`, and `seen` maps each id to the (path, line) it was first at.
     """
 
-    def __init__(self, taxonomy_=None):
+    def __init__(self, taxonomy_=None, keep=False):
+        """keep: read files through read_cache (read_document's keep), as the build's writers do."""
         self.problems, self.seen, self.removed = [], {}, {}
-        self.taxonomy = taxonomy_
+        self.taxonomy, self.keep = taxonomy_, keep
 
     def file(self, path):
         """Read and check one file; return its valid measures.
@@ -237,19 +263,24 @@ class Checker:
         Names are checked against the given taxonomy, else the one of the
         file's folder (taxonomy.load). Tombstones go to `removed` (id -> record).
         """
-        located, removed, problems = read_document(path)
+        located, removed, problems = read_document(path, self.keep)
+        try:
+            names, unnamed = self.taxonomy or taxonomy.load(pathlib.Path(path).parent), []
+        except InputProblems as exc:
+            names, unnamed = None, exc.problems
+        checked = [model.validate(item.data) + names.check_measure(item.data) for item in located] if names else []
+        if any(checked) and located[0].kept:  # a kept copy has the line of no other key: read the YAML for them
+            located, removed, problems = read_document(path)
+            checked = [model.validate(item.data) + names.check_measure(item.data) for item in located]
         self.problems.extend(problems)
         for record, line in removed:
             if self._remember(record["id"], (str(path), line)):
                 self.removed[record["id"]] = record
-        try:
-            names = self.taxonomy or taxonomy.load(pathlib.Path(path).parent)
-        except InputProblems as exc:
-            self.problems.extend(exc.problems)
+        if names is None:
+            self.problems.extend(unnamed)
             return []
         measures = []
-        for item in located:
-            item_problems = model.validate(item.data) + names.check_measure(item.data)
+        for item, item_problems in zip(located, checked):
             for key, message in item_problems:
                 self.problems.append(Problem(str(path), item.key_lines.get(key, item.line), message))
             measure_id = item.data.get("id")

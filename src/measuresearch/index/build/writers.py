@@ -162,7 +162,7 @@ def _batches(run, checker, measures):
 
 def _write_run(folder, number, run, shared, measures=None, progress=None):
     """Read, check and write one run; return its RunResult."""
-    result, checker, writer, records = RunResult(), corpus.Checker(), None, None
+    result, checker, writer, records = RunResult(), corpus.Checker(keep=True), None, None
     names = economy_names.read(folder)
     try:
         for batch, work in _batches(run, checker, measures):

@@ -1,0 +1,167 @@
+"""The build's kept copies of corpus files (read_cache.py) read as the YAML does, and never in its place when stale.
+
+The reference is the corpus file read by PyYAML (a Checker that keeps nothing): its measures, tombstones, ids
+with their lines, and every problem with its line must come out the same through a kept copy, and a build from
+the copies must write the same records, facets and words as a build from the YAML.
+"""
+
+import dataclasses
+import datetime
+import pathlib
+import shutil
+
+import orjson
+import pytest
+
+from measuresearch import storage
+from measuresearch.corpus import files as corpus
+from measuresearch.corpus import read_cache, yamlout
+from measuresearch.domain import model, provenance
+from measuresearch.index.build import indexer
+
+from conftest import CORPUS
+
+
+def _read(folder, keep):
+    """Return everything a Checker finds in a corpus folder, as plain data."""
+    checker = corpus.Checker(keep=keep)
+    measures = [m.to_dict() for path in corpus.corpus_files(folder) for m in checker.file(path)]
+    return measures, sorted(map(str, checker.problems)), checker.seen, checker.removed
+
+
+def _no_yaml(monkeypatch):
+    """Make parsing a corpus file's YAML fail the test (taxonomy.yaml and groups.yaml are read as ever)."""
+    real = storage.parse_yaml
+
+    def refuse(text, path, *args):
+        assert pathlib.Path(path).name in corpus.DATA_FILES, f"the YAML of {path} was parsed"
+        return real(text, path, *args)
+    monkeypatch.setattr(storage, "parse_yaml", refuse)
+
+
+@pytest.fixture()
+def folder(tmp_path):
+    """A corpus of the real measures in two files, with tombstones and an accepted edit."""
+    measures = corpus.load(CORPUS)
+    edit = {"by": "proposal 3", "on": "2026-12-03", "url": "https://example.org/test-only/reader", "replaced": "a" * 40}
+    kept = [*measures[:-3], dataclasses.replace(measures[-3], edited=edit)]
+    removed = [provenance.tombstone(m.to_dict(), "pruned", "2026-12-03") for m in measures[-2:]]
+    for name in corpus.DATA_FILES:
+        shutil.copy(CORPUS / name, tmp_path / name)
+    (tmp_path / "a.yaml").write_text(yamlout.dump(corpus.document(kept[:6])), encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(yamlout.dump(corpus.document(kept[6:], removed=removed)), encoding="utf-8")
+    return tmp_path
+
+
+def test_a_kept_copy_reads_as_the_yaml_does_without_parsing_it(folder, monkeypatch):
+    reference = _read(folder, keep=False)
+    assert not (folder / read_cache.FOLDER).exists()
+    assert _read(folder, keep=True) == reference  # reads the YAML, keeps a copy of each file
+    assert sorted(p.name for p in (folder / read_cache.FOLDER).iterdir()) == ["a.yaml.json", "b.yaml.json"]
+    assert reference[0] and reference[3] and not reference[1]
+    _no_yaml(monkeypatch)
+    assert _read(folder, keep=True) == reference
+    assert _read(folder, keep=True) == reference  # a kept copy's tombstones are not changed by reading them
+
+
+def test_an_edited_file_and_other_code_are_read_from_the_yaml_again(folder, monkeypatch):
+    _read(folder, keep=True)
+    path = folder / "a.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("description: ", "description: Edited. ", 1),
+                    encoding="utf-8")
+    reference = _read(folder, keep=False)
+    assert any(m["description"].startswith("Edited. ") for m in reference[0])
+    assert _read(folder, keep=True) == reference
+    parsed = []
+    real = storage.parse_yaml
+    monkeypatch.setattr(storage, "parse_yaml", lambda *a, **k: parsed.append(a[1]) or real(*a, **k))
+    assert _read(folder, keep=True) == reference and parsed == []
+    monkeypatch.setattr(read_cache, "code_version", lambda: "another version of the code")
+    assert _read(folder, keep=True) == reference
+    assert sorted(map(str, parsed)) == [str(folder / "a.yaml"), str(folder / "b.yaml")]
+
+
+def test_a_duplicate_id_across_kept_files_names_the_lines_the_yaml_does(folder, monkeypatch):
+    shutil.copy(folder / "a.yaml", folder / "c.yaml")
+    # and by hand, the id a measure's third key: the problem names the id's line, not the measure's
+    text = (folder / "a.yaml").read_text(encoding="utf-8")
+    first = text.index("- id: ")
+    end = text.index("\n", first)
+    moved = text[:first] + "- country:" + text[end:].split("country:", 1)[1]
+    moved = moved.replace("  pillar:", "  " + text[first + 2:end] + "\n  pillar:", 1)
+    (folder / "d.yaml").write_text(moved, encoding="utf-8")
+    reference = _read(folder, keep=False)
+    assert any("duplicate id" in line and str(folder / "c.yaml") in line for line in reference[1])
+    assert not any(line.startswith(f"{folder / 'd.yaml'}:3: ") for line in reference[1])
+    assert any(line.startswith(f"{folder / 'd.yaml'}:4: duplicate id") for line in reference[1])
+    _read(folder, keep=True)
+    _no_yaml(monkeypatch)
+    assert _read(folder, keep=True) == reference
+
+
+def test_a_problem_met_in_a_kept_file_names_its_key_line_as_the_yaml_does(folder, monkeypatch):
+    _read(folder, keep=True)
+    target = corpus.load(folder)[7].id
+    real = model.validate
+
+    def validate(data):  # a check that changed since the copy was kept (a taxonomy edited, a new rule)
+        return real(data) + ([("titles", "flagged by the test")] if data.get("id") == target else [])
+    monkeypatch.setattr(model, "validate", validate)
+    reference = _read(folder, keep=False)
+    flagged = [line for line in reference[1] if "flagged by the test" in line]
+    assert len(flagged) == 1
+    measure_line = int(flagged[0].split(":")[1])
+    assert _read(folder, keep=True) == reference
+    text = (folder / "b.yaml").read_text(encoding="utf-8").splitlines()
+    assert text[measure_line - 1].strip() == "titles:"  # the key's own line, which only the YAML knows
+
+
+@pytest.mark.parametrize("copy", [
+    b"not json", b'{"key": "stale"}', b"[]",
+    "right key, wrong shape", "right key, a line missing", "cut short"])
+def test_a_kept_copy_that_does_not_fit_is_ignored_and_written_again(folder, copy):
+    reference = _read(folder, keep=False)
+    _read(folder, keep=True)
+    entry_path = read_cache.entry_path(folder / "a.yaml")
+    entry = orjson.loads(entry_path.read_bytes())
+    if copy == "right key, wrong shape":
+        copy = orjson.dumps({**entry, "data": {"measures": "not a list"}})
+    elif copy == "right key, a line missing":
+        copy = orjson.dumps({**entry, "lines": entry["lines"][:-1]})
+    elif copy == "cut short":
+        copy = entry_path.read_bytes()[:-40]
+    entry_path.write_bytes(copy)
+    assert _read(folder, keep=True) == reference
+    assert orjson.loads(entry_path.read_bytes()) == entry
+
+
+@pytest.mark.parametrize("value", [datetime.date(2024, 5, 1), float("nan"), float("inf"), 2 ** 70])
+def test_data_json_would_not_give_back_is_not_kept(tmp_path, value):
+    path = tmp_path / "a.yaml"
+    read_cache.save(path, b"bytes", {"measures": [{"value": value}]}, [[3, 3]], [])
+    assert not read_cache.entry_path(path).exists()
+    read_cache.save(path, b"bytes", {"measures": [{"value": 1.53}]}, [[3, 3]], [])
+    assert read_cache.load(path, b"bytes") == ({"measures": [{"value": 1.53}]}, [[3, 3]], [])
+    assert read_cache.load(path, b"other bytes") is None
+
+
+def test_a_folder_that_cannot_be_written_changes_nothing_but_the_time(folder, monkeypatch):
+    def refuse(*_, **__):
+        raise PermissionError("read-only")
+    monkeypatch.setattr(storage, "write_text", refuse)
+    assert _read(folder, keep=True) == _read(folder, keep=False)
+    assert not any((folder / read_cache.FOLDER).glob("*"))
+
+
+def test_a_build_from_kept_copies_writes_what_a_build_from_the_yaml_writes(folder, tmp_path, monkeypatch):
+    def written(root):
+        build = root / "current"
+        return {name: (build / name).read_bytes() for name in (
+            "records-0.jsonl", "records-0.offsets", "facets.json", "words.json", "removed.json", "fingerprints.json")}
+    indexer.build(folder, tmp_path / "first")
+    assert (folder / read_cache.FOLDER / "b.yaml.json").exists()
+    _no_yaml(monkeypatch)
+    indexer.build(folder, tmp_path / "second")
+    first, second = written(tmp_path / "first"), written(tmp_path / "second")
+    first.pop("fingerprints.json"), second.pop("fingerprints.json")  # names its build
+    assert first == second
