@@ -84,4 +84,4 @@ screenshots: $(TEST_INSTALLED) browser
 	PYTHONPATH=. $(BIN)/python tools/screenshots_compare.py docs/screenshots
 
 clean:
-	rm -rf $(VENV) index/build-* index/.build-* index/current index/.lock
+	rm -rf $(VENV) index/build-* index/.build-* index/current index/.lock corpus/.read-cache corpus/.import-cache

@@ -155,7 +155,12 @@ def write_text(path, text, durable=True):
     """
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(write_beside(path, text, ".tmp", durable=durable), path)
+    written = write_beside(path, text, ".tmp", durable=durable)
+    try:
+        os.replace(written, path)
+    except BaseException:
+        written.unlink(missing_ok=True)  # a folder in its place, say: nothing is left behind
+        raise
     if durable:
         fsync_dir(path.parent)
 

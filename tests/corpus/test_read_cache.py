@@ -7,8 +7,11 @@ the copies must write the same records, facets and words as a build from the YAM
 
 import dataclasses
 import datetime
+import hashlib
+import os
 import pathlib
 import shutil
+import threading
 
 import orjson
 import pytest
@@ -116,30 +119,86 @@ def test_a_problem_met_in_a_kept_file_names_its_key_line_as_the_yaml_does(folder
     assert text[measure_line - 1].strip() == "titles:"  # the key's own line, which only the YAML knows
 
 
-@pytest.mark.parametrize("copy", [
-    b"not json", b'{"key": "stale"}', b"[]",
-    "right key, wrong shape", "right key, a line missing", "cut short"])
-def test_a_kept_copy_that_does_not_fit_is_ignored_and_written_again(folder, copy):
+def _entry(path):
+    head, _, body = read_cache.entry_path(path).read_bytes().partition(b"\n")
+    return orjson.loads(head), orjson.loads(body)
+
+
+def _write_entry(path, header, body, sign=True):
+    body = orjson.dumps(body)
+    if sign:  # the copy's bytes as save() signs them: only its shape is wrong
+        header = {**header, "sha1": hashlib.sha1(body).hexdigest()}
+    read_cache.entry_path(path).write_bytes(orjson.dumps(header) + b"\n" + body)
+
+
+DAMAGED = {
+    "not json": lambda header, body: b"not json",
+    "another key": lambda header, body: (header | {"key": "stale"}, body),
+    "a description changed, the signature not": lambda header, body: (header, {**body, "data": {
+        **body["data"], "measures": [{**body["data"]["measures"][0], "description": "Injected."},
+                                     *body["data"]["measures"][1:]]}}, False),
+    "measures not a list": lambda header, body: (header, {**body, "data": {"measures": "not a list"}}),
+    "a measure not a mapping": lambda header, body: (header, {**body, "data": {
+        **body["data"], "measures": ["text", *body["data"]["measures"][1:]]}}),
+    "a line missing": lambda header, body: (header, {**body, "lines": body["lines"][:-1]}),
+    "a line not a pair": lambda header, body: (header, {**body, "lines": [3, *body["lines"][1:]]}),
+    "a line as text": lambda header, body: (header, {**body, "lines": [["3", 3], *body["lines"][1:]]}),
+    "a tombstone without its id": lambda header, body: (header, {**body, "data": {
+        **body["data"], "removed": [{"titles": []}, *body["data"]["removed"][1:]]}}),
+    "cut short": lambda header, body: orjson.dumps(header) + b"\n" + orjson.dumps(body)[:-40],
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGED)
+def test_a_kept_copy_that_does_not_fit_is_ignored_and_written_again(folder, damage):
     reference = _read(folder, keep=False)
     _read(folder, keep=True)
-    entry_path = read_cache.entry_path(folder / "a.yaml")
-    entry = orjson.loads(entry_path.read_bytes())
-    if copy == "right key, wrong shape":
-        copy = orjson.dumps({**entry, "data": {"measures": "not a list"}})
-    elif copy == "right key, a line missing":
-        copy = orjson.dumps({**entry, "lines": entry["lines"][:-1]})
-    elif copy == "cut short":
-        copy = entry_path.read_bytes()[:-40]
-    entry_path.write_bytes(copy)
+    path = folder / "b.yaml"  # the file with tombstones
+    kept = read_cache.entry_path(path).read_bytes()
+    damaged = DAMAGED[damage](*_entry(path))
+    if isinstance(damaged, bytes):
+        read_cache.entry_path(path).write_bytes(damaged)
+    else:
+        _write_entry(path, *damaged)
+    assert read_cache.entry_path(path).read_bytes() != kept
     assert _read(folder, keep=True) == reference
-    assert orjson.loads(entry_path.read_bytes()) == entry
+    assert read_cache.entry_path(path).read_bytes() == kept
+
+
+def test_a_fifo_a_link_or_a_folder_in_a_copys_place_neither_blocks_nor_litters(folder):
+    reference = _read(folder, keep=False)
+    cache = folder / read_cache.FOLDER
+    cache.mkdir()
+    os.mkfifo(read_cache.entry_path(folder / "a.yaml"))  # a read of it would wait for a writer forever
+    read_cache.entry_path(folder / "b.yaml").mkdir()
+    outside = folder.parent / "outside.json"
+    outside.write_bytes(b"x")
+    found = []
+    reader = threading.Thread(target=lambda: found.append(_read(folder, keep=True)), daemon=True)
+    reader.start()
+    reader.join(30)
+    assert found == [reference]
+    assert sorted(p.name for p in cache.iterdir()) == ["a.yaml.json", "b.yaml.json"]  # nothing left beside them
+    read_cache.entry_path(folder / "a.yaml").unlink()
+    read_cache.entry_path(folder / "a.yaml").symlink_to(outside)
+    assert _read(folder, keep=True) == reference
+    assert outside.read_bytes() == b"x" and not read_cache.entry_path(folder / "a.yaml").is_symlink()
+
+
+def test_a_build_removes_the_copies_of_files_no_longer_in_the_corpus(folder, tmp_path):
+    indexer.build(folder, tmp_path / "index")
+    stray = folder / read_cache.FOLDER / ".a.yaml.json.x1y2.tmp"  # a write killed before its rename
+    stray.write_bytes(b"{")
+    (folder / "a.yaml").rename(folder / "c.yaml")
+    indexer.build(folder, tmp_path / "index")
+    assert sorted(p.name for p in (folder / read_cache.FOLDER).iterdir()) == ["b.yaml.json", "c.yaml.json"]
 
 
 @pytest.mark.parametrize("value", [datetime.date(2024, 5, 1), float("nan"), float("inf"), 2 ** 70])
 def test_data_json_would_not_give_back_is_not_kept(tmp_path, value):
     path = tmp_path / "a.yaml"
     read_cache.save(path, b"bytes", {"measures": [{"value": value}]}, [[3, 3]], [])
-    assert not read_cache.entry_path(path).exists()
+    assert not read_cache.entry_path(path).exists()  # (the folder may be made)
     read_cache.save(path, b"bytes", {"measures": [{"value": 1.53}]}, [[3, 3]], [])
     assert read_cache.load(path, b"bytes") == ({"measures": [{"value": 1.53}]}, [[3, 3]], [])
     assert read_cache.load(path, b"other bytes") is None

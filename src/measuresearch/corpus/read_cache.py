@@ -5,16 +5,24 @@ corpus file rarely changes between two builds. The build's writers keep, for
 each file read without a problem, its data and the lines of its measures and
 tombstones (what a later problem or duplicate id names) in
 `.read-cache/<file>.json`. A copy is used only for the same bytes (their SHA-1)
-read by the same code (a digest of this package's source and PyYAML's version):
-an edit of the file, an upgrade or any change of the code makes it stale, and
-the YAML is read again. A copy is kept only when JSON gives its data back equal
-(no dates, NaN or integers past 64 bits). Only a cache: a copy that cannot be
-read, or a folder that cannot be written, changes nothing but the time.
+read by the same code (code_version: a digest of this package's source and the
+versions of Python, PyYAML, libyaml and orjson): an edit of the file, an upgrade
+or any change of the code makes it stale, and the YAML is read again. The copy's
+own bytes carry their SHA-1 too, so a copy damaged on disk is read as none. A
+copy is kept only when JSON gives its data back equal (no dates, NaN or integers
+past 64 bits). Only a cache: a copy that cannot be read, or a folder that cannot
+be written (a read-only corpus), changes nothing but the time.
+
+Whoever may write the corpus folder may write a copy with a matching key and
+other data, as they may write the YAML itself: a copy is trusted as the file is.
 """
 
 import functools
 import hashlib
+import os
 import pathlib
+import stat
+import sys
 
 import orjson
 import yaml
@@ -22,12 +30,20 @@ import yaml
 from measuresearch import storage
 
 FOLDER = ".read-cache"
+# a copy is about as large as its YAML; one this many times larger (and this much more) is not read
+LARGEST = 4
+LARGEST_MORE = 1 << 20
 
 
 @functools.cache
 def code_version():
-    """Return a digest of the code that reads corpus files: every module of the package, and PyYAML's version."""
-    digest = hashlib.sha1(f"{yaml.__version__} {getattr(yaml, '__with_libyaml__', False)}".encode())
+    """Return a digest of the code that reads corpus files: every module of the package, and the versions of
+    Python, PyYAML, the libyaml it was built with and orjson. The build works it out before its writers start."""
+    try:
+        libyaml = yaml._yaml.get_version_string() if getattr(yaml, "__with_libyaml__", False) else "none"
+    except AttributeError:
+        libyaml = "unknown"
+    digest = hashlib.sha1(f"{sys.version} {yaml.__version__} {libyaml} {orjson.__version__}".encode())
     package = pathlib.Path(__file__).resolve().parent.parent
     for source in sorted(package.rglob("*.py")):
         digest.update(source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes())
@@ -46,28 +62,87 @@ def _key(raw):
 
 def load(path, raw):
     """Return (data, lines, tombstone lines) kept for these bytes of the corpus file at path, or None."""
+    text = _read_regular(entry_path(path), LARGEST * len(raw) + LARGEST_MORE)
+    head, _, body = (text or b"").partition(b"\n")
     try:
-        entry = orjson.loads(entry_path(path).read_bytes())
-    except (OSError, orjson.JSONDecodeError):
+        header = orjson.loads(head) if text else None
+        if not isinstance(header, dict) or header.get("key") != _key(raw) \
+                or header.get("sha1") != hashlib.sha1(body).hexdigest():
+            return None
+        entry = orjson.loads(body)
+    except orjson.JSONDecodeError:
         return None
-    if not isinstance(entry, dict) or entry.get("key") != _key(raw):
+    return _checked(entry)
+
+
+def _read_regular(path, largest):
+    """Return the bytes of a regular file (not a link, a FIFO or a device, which could block) of at most `largest`
+    bytes, else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        found = os.fstat(fd)
+        if not stat.S_ISREG(found.st_mode) or found.st_size > largest:
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read(largest + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _checked(entry):
+    """Return (data, lines, tombstone lines) of an entry of the shape save() writes, or None."""
+    if not isinstance(entry, dict):
         return None
     data, lines, removed = entry.get("data"), entry.get("lines"), entry.get("removed_lines")
-    if not (isinstance(data, dict) and isinstance(data.get("measures"), list) and isinstance(lines, list)
-            and isinstance(removed, list) and len(lines) == len(data["measures"])
-            and len(removed) == len(data.get("removed") or [])):
+    if not (isinstance(data, dict) and isinstance(lines, list) and isinstance(removed, list)):
+        return None
+    measures, tombstones = data.get("measures"), data.get("removed") or []
+    if not (isinstance(measures, list) and isinstance(tombstones, list) and len(lines) == len(measures)
+            and len(removed) == len(tombstones)):
+        return None
+    if not (all(type(m) is dict for m in measures) and all(type(t) is dict and type(t.get("id")) is str
+                                                           for t in tombstones)
+            and all(type(pair) is list and len(pair) == 2 and type(pair[0]) is int and type(pair[1]) is int
+                    for pair in lines) and all(type(line) is int for line in removed)):
         return None
     return data, lines, removed
 
 
 def save(path, raw, data, lines, removed):
     """Keep what reading these bytes found: the file's data, [line, line of its id] of each measure and the line of
-    each tombstone. Nothing is kept when JSON would not give the data back equal."""
-    entry = {"key": _key(raw), "data": data, "lines": lines, "removed_lines": removed}
+    each tombstone. Nothing is kept when JSON would not give the data back equal, or the folder cannot be written."""
+    folder = entry_path(path).parent
+    if not _writable(folder.parent):
+        return
+    entry = {"data": data, "lines": lines, "removed_lines": removed}
     try:
-        text = orjson.dumps(entry)
-        if orjson.loads(text) != entry:  # a date, NaN: JSON would give back another value
+        body = orjson.dumps(entry)
+        if orjson.loads(body) != entry:  # a date, NaN: JSON would give back another value
             return
-        storage.write_text(entry_path(path), text, durable=False)
+        head = orjson.dumps({"key": _key(raw), "sha1": hashlib.sha1(body).hexdigest()})
+        storage.write_text(entry_path(path), head + b"\n" + body, durable=False)
     except (OSError, TypeError, orjson.JSONEncodeError):
+        pass
+
+
+@functools.cache
+def _writable(corpus_folder):
+    """Whether copies can be kept in a corpus folder (asked once a process: a read-only corpus keeps none)."""
+    return os.access(corpus_folder, os.W_OK) and (not (corpus_folder / FOLDER).exists()
+                                                 or os.access(corpus_folder / FOLDER, os.W_OK))
+
+
+def prune(corpus_dir, names):
+    """Remove the copies of corpus files no longer there, and what a killed write left (names: the corpus files')."""
+    kept = {name + ".json" for name in names}
+    try:
+        for entry in (pathlib.Path(corpus_dir) / FOLDER).iterdir():
+            if entry.name not in kept:
+                entry.unlink(missing_ok=True)
+    except OSError:
         pass

@@ -18,6 +18,7 @@ from typing import NamedTuple
 from whoosh import index as whoosh_index
 
 from measuresearch.corpus import files as corpus
+from measuresearch.corpus import read_cache
 from measuresearch.index.build import columns as posting_columns
 from measuresearch.index.build import fingerprints
 from measuresearch.index.build.segments import ArraySegmentWriter, commit_segments
@@ -86,6 +87,8 @@ def write(folder, corpus_dir=None, measures=None, progress=None):
     bytes of corpus files, or measures when they are given.
     """
     runs, total = _file_runs(corpus_dir) if measures is None else _measure_runs(measures)
+    if measures is None:
+        read_cache.code_version()  # the code that reads now, before the writers start (a deploy may follow)
     report = (lambda shared: progress(sum(shared.done), total)) if progress else None
     if len(runs) == 1:
         results = [_write_run(folder, 0, runs[0], Shared(1), measures, report)]
@@ -100,6 +103,8 @@ def write(folder, corpus_dir=None, measures=None, progress=None):
         words.merge(result.words)
     if not columns.ids:
         raise EmptyCorpus(f"{corpus_dir or 'the corpus'} holds no measures; the index was not changed")
+    if measures is None:
+        read_cache.prune(corpus_dir, [path.name for _, paths in runs for path in paths])
     ix = whoosh_index.open_dir(folder)
     commit_segments(ix, [segment for result in results for segment in result.segments])
     ix.close()
