@@ -191,7 +191,7 @@ def test_a_build_removes_the_copies_of_files_no_longer_in_the_corpus(folder, tmp
     stray.write_bytes(b"{")
     (folder / "a.yaml").rename(folder / "c.yaml")
     indexer.build(folder, tmp_path / "index")
-    assert sorted(p.name for p in (folder / read_cache.FOLDER).iterdir()) == ["b.yaml.json", "c.yaml.json"]
+    assert sorted(p.name for p in (folder / read_cache.FOLDER).iterdir()) == ["b.yaml.json", "c.yaml.json", "terms.json"]
 
 
 @pytest.mark.parametrize("value", [datetime.date(2024, 5, 1), float("nan"), float("inf"), 2 ** 70])

@@ -19,6 +19,7 @@ other data, as they may write the YAML itself: a copy is trusted as the file is.
 
 import functools
 import hashlib
+import importlib.metadata
 import os
 import pathlib
 import stat
@@ -35,19 +36,32 @@ LARGEST = 4
 LARGEST_MORE = 1 << 20
 
 
+# the libraries whose code or data decide what a corpus file reads as, or what a word's terms are
+LIBRARIES = ("PyYAML", "orjson", "Whoosh-Reloaded", "PyStemmer", "iuliia", "qazaq-transliterator",
+             "confusable_homoglyphs", "breame")
+
+
 @functools.cache
 def code_version():
-    """Return a digest of the code that reads corpus files: every module of the package, and the versions of
-    Python, PyYAML, the libyaml it was built with and orjson. The build works it out before its writers start."""
+    """Return a digest of the code that reads corpus files and analyses their words: every module of the package,
+    the versions of Python, the libraries (LIBRARIES) and the libyaml PyYAML was built with. The build works it out
+    before its writers start."""
     try:
         libyaml = yaml._yaml.get_version_string() if getattr(yaml, "__with_libyaml__", False) else "none"
     except AttributeError:
         libyaml = "unknown"
-    digest = hashlib.sha1(f"{sys.version} {yaml.__version__} {libyaml} {orjson.__version__}".encode())
+    digest = hashlib.sha1(f"{sys.version} {libyaml} {[_version(name) for name in LIBRARIES]}".encode())
     package = pathlib.Path(__file__).resolve().parent.parent
     for source in sorted(package.rglob("*.py")):
         digest.update(source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes())
     return digest.hexdigest()
+
+
+def _version(distribution):
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
 
 def entry_path(path):
@@ -62,17 +76,42 @@ def _key(raw):
 
 def load(path, raw):
     """Return (data, lines, tombstone lines) kept for these bytes of the corpus file at path, or None."""
-    text = _read_regular(entry_path(path), LARGEST * len(raw) + LARGEST_MORE)
+    return _checked(_signed(entry_path(path), _key(raw), LARGEST * len(raw) + LARGEST_MORE))
+
+
+def _signed(path, key, largest):
+    """Return the data of a copy written by _sign() under this key, or None."""
+    text = _read_regular(path, largest)
     head, _, body = (text or b"").partition(b"\n")
     try:
         header = orjson.loads(head) if text else None
-        if not isinstance(header, dict) or header.get("key") != _key(raw) \
+        if not isinstance(header, dict) or header.get("key") != key \
                 or header.get("sha1") != hashlib.sha1(body).hexdigest():
             return None
-        entry = orjson.loads(body)
+        return orjson.loads(body)
     except orjson.JSONDecodeError:
         return None
-    return _checked(entry)
+
+
+def _sign(path, key, body):
+    """Write a copy: a header line (its key, the SHA-1 of the rest), then body (JSON)."""
+    storage.write_text(path, orjson.dumps({"key": key, "sha1": hashlib.sha1(body).hexdigest()}) + b"\n" + body,
+                       durable=False)
+
+
+def load_named(corpus_dir, name, largest):
+    """Return the data kept under `name` in a corpus folder's copies by the same code (save_named), or None."""
+    return _signed(pathlib.Path(corpus_dir) / FOLDER / name, code_version(), largest)
+
+
+def save_named(corpus_dir, name, body):
+    """Keep body (JSON) under `name` among a corpus folder's copies, for the same code; nothing if it cannot be
+    written."""
+    if _writable(pathlib.Path(corpus_dir)):
+        try:
+            _sign(pathlib.Path(corpus_dir) / FOLDER / name, code_version(), body)
+        except OSError:
+            pass
 
 
 def _read_regular(path, largest):
@@ -116,16 +155,13 @@ def _checked(entry):
 def save(path, raw, data, lines, removed):
     """Keep what reading these bytes found: the file's data, [line, line of its id] of each measure and the line of
     each tombstone. Nothing is kept when JSON would not give the data back equal, or the folder cannot be written."""
-    folder = entry_path(path).parent
-    if not _writable(folder.parent):
+    if not _writable(entry_path(path).parent.parent):
         return
     entry = {"data": data, "lines": lines, "removed_lines": removed}
     try:
         body = orjson.dumps(entry)
-        if orjson.loads(body) != entry:  # a date, NaN: JSON would give back another value
-            return
-        head = orjson.dumps({"key": _key(raw), "sha1": hashlib.sha1(body).hexdigest()})
-        storage.write_text(entry_path(path), head + b"\n" + body, durable=False)
+        if orjson.loads(body) == entry:  # not a date or NaN, which JSON would give back as something else
+            _sign(entry_path(path), _key(raw), body)
     except (OSError, TypeError, orjson.JSONEncodeError):
         pass
 
@@ -137,9 +173,10 @@ def _writable(corpus_folder):
                                                  or os.access(corpus_folder / FOLDER, os.W_OK))
 
 
-def prune(corpus_dir, names):
-    """Remove the copies of corpus files no longer there, and what a killed write left (names: the corpus files')."""
-    kept = {name + ".json" for name in names}
+def prune(corpus_dir, names, named=()):
+    """Remove the copies of corpus files no longer there, and what a killed write left (names: the corpus files';
+    named: the names of save_named's copies to keep)."""
+    kept = {name + ".json" for name in names} | set(named)
     try:
         for entry in (pathlib.Path(corpus_dir) / FOLDER).iterdir():
             if entry.name not in kept:

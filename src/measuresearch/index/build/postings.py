@@ -14,8 +14,9 @@ from whoosh.analysis import IDTokenizer
 from whoosh.fields import ID
 from whoosh.formats import Existence, Frequency
 
+from measuresearch.index.build.analysed import Analysed
 from measuresearch.text.analysis import (PLAIN_WORD, SECTION_GAP, analyzer_settings, is_law_number, section_pattern,
-                                          section_words, sections, terms)
+                                          section_words, sections)
 from measuresearch.index.format.columns import runs
 from measuresearch.index.format.schema import PackedPositions
 
@@ -168,7 +169,8 @@ class FieldPostings:
 
     BATCH = 200_000  # words or tokens grouped into postings at a time
 
-    def __init__(self, name, field, tables=None):
+    def __init__(self, name, field, tables=None, analysed=None):
+        """tables: see WordTable; analysed: the Analysed terms of words this process shares (a new one if None)."""
         if field.vector or field.separate_spelling():
             raise TypeError(f"field {name!r}: term vectors and spelling fields are not written")
         if not isinstance(field.format, (PackedPositions, Frequency, Existence)):
@@ -183,6 +185,7 @@ class FieldPostings:
         self.table = WordTable() if tables is None else tables.setdefault(tokenizer, WordTable())
         self.word_terms, self.word_counts = array("i"), array("i")  # each word's term ids, flat; how many per word
         self.learned = {}  # a word (an ASCII word lowercased) -> its term ids
+        self.analysed = analysed or Analysed()
         self.items = {}  # ID and NUMERIC fields: value -> (term ids, boosts)
         self.counts_documents = False  # whether the WordTable counts the documents of this field's words
         self.doc_lengths = np.zeros(0, dtype=np.int64)  # each document's tokens, as batches are grouped
@@ -260,12 +263,12 @@ class FieldPostings:
         An ASCII word has the terms of its lowercase form (tests/text/test_fast_paths.py),
         so "Data" and "DATA" reuse the analysis of "data": a quarter of a writer's words.
         """
-        kind, learned = self.analysis[0], self.learned
+        kind, learned, analysed = self.analysis[0], self.learned, self.analysed
         for word in self.table.words[len(self.word_counts):]:
             key = word.lower() if word.isascii() else word
             found = learned.get(key)
             if found is None:
-                found = learned[key] = self._ids(terms(key, is_law_number(key), kind))
+                found = learned[key] = self._ids(analysed.terms(kind, key))
             self.word_terms.extend(found)
             self.word_counts.append(len(found))
 

@@ -30,14 +30,15 @@ from measuresearch.index.format.codec import BYTE_LENGTHS, stored_lengths
 class ArraySegmentWriter(SegmentWriter):
     """A SegmentWriter for one new segment whose postings never go through Whoosh's pool."""
 
-    def __init__(self, ix, codec=None, words_of=None, **kwargs):
-        """words_of: the field whose lowercased words' documents are counted (document_frequencies)."""
+    def __init__(self, ix, codec=None, words_of=None, analysed=None, **kwargs):
+        """words_of: the field whose lowercased words' documents are counted (document_frequencies); analysed: the
+        analysed.Analysed terms of words shared by the writers of this process."""
         # Posting blocks are stored without zlib (a W3 block says whether it is
         # compressed; Whoosh reads both): zlib was a third of decoding a block in a
         # cold query, for 1.6 times the disk of the index.
         super().__init__(ix, codec=codec or W3Codec(compression=0), **kwargs)
         tables = {}  # fields with the same tokenizer ("text", "exact") split a value into words once
-        self._postings = {name: FieldPostings(name, field, tables) for name, field in self.schema.items()
+        self._postings = {name: FieldPostings(name, field, tables, analysed) for name, field in self.schema.items()
                           if field.indexed}
         self._vocabulary = None
         if words_of:

@@ -19,6 +19,7 @@ from whoosh import index as whoosh_index
 
 from measuresearch.corpus import files as corpus
 from measuresearch.corpus import read_cache
+from measuresearch.index.build import analysed as analysed_words
 from measuresearch.index.build import columns as posting_columns
 from measuresearch.index.build import fingerprints
 from measuresearch.index.build.segments import ArraySegmentWriter, commit_segments
@@ -57,6 +58,7 @@ class RunResult:
     ids: list = dataclasses.field(default_factory=list)  # each document's measure id, in document order
     prints: list = dataclasses.field(default_factory=list)  # and its fingerprints.fingerprint
     sums: dict = dataclasses.field(default_factory=dict)  # layout.file_sum of each file it wrote
+    terms: bytes = b""  # the words it analysed anew: analysed.Analysed.new_json()
 
 
 class Written(NamedTuple):
@@ -89,11 +91,13 @@ def write(folder, corpus_dir=None, measures=None, progress=None):
     runs, total = _file_runs(corpus_dir) if measures is None else _measure_runs(measures)
     if measures is None:
         read_cache.code_version()  # the code that reads now, before the writers start (a deploy may follow)
+    # the terms of the words the last build analysed, read once here and shared with the writers by the fork
+    analysed = analysed_words.read(corpus_dir) if measures is None else analysed_words.Analysed()
     report = (lambda shared: progress(sum(shared.done), total)) if progress else None
     if len(runs) == 1:
-        results = [_write_run(folder, 0, runs[0], Shared(1), measures, report)]
+        results = [_write_run(folder, 0, runs[0], Shared(1), measures, report, analysed)]
     else:
-        results = _write_in_processes(folder, runs, measures, report)
+        results = _write_in_processes(folder, runs, measures, report, analysed)
     problems = _problems(results)
     if problems:
         raise InputProblems(problems)
@@ -104,7 +108,8 @@ def write(folder, corpus_dir=None, measures=None, progress=None):
     if not columns.ids:
         raise EmptyCorpus(f"{corpus_dir or 'the corpus'} holds no measures; the index was not changed")
     if measures is None:
-        read_cache.prune(corpus_dir, [path.name for _, paths in runs for path in paths])
+        analysed_words.save(corpus_dir, analysed, [result.terms for result in results])
+        read_cache.prune(corpus_dir, [path.name for _, paths in runs for path in paths], [analysed_words.NAME])
     ix = whoosh_index.open_dir(folder)
     commit_segments(ix, [segment for result in results for segment in result.segments])
     ix.close()
@@ -165,8 +170,9 @@ def _batches(run, checker, measures):
             yield batch, len(batch)
 
 
-def _write_run(folder, number, run, shared, measures=None, progress=None):
-    """Read, check and write one run; return its RunResult."""
+def _write_run(folder, number, run, shared, measures=None, progress=None, analysed=None):
+    """Read, check and write one run; return its RunResult. analysed: the analysed.Analysed words it starts with."""
+    analysed = analysed or analysed_words.Analysed()
     result, checker, writer, records = RunResult(), corpus.Checker(keep=True), None, None
     names = economy_names.read(folder)
     try:
@@ -174,7 +180,8 @@ def _write_run(folder, number, run, shared, measures=None, progress=None):
             if checker.problems:
                 shared.failed[0] = 1
             if not shared.failed[0] and batch:
-                writer = writer or ArraySegmentWriter(whoosh_index.open_dir(folder), _lk=False, words_of="text")
+                writer = writer or ArraySegmentWriter(whoosh_index.open_dir(folder), _lk=False, words_of="text",
+                                                      analysed=analysed)
                 records = records or RecordWriter(folder, f"records-{number}")
                 _add(writer, records, batch, result, names)
                 if writer.postings_bytes() >= SEGMENT_BYTES:
@@ -197,6 +204,7 @@ def _write_run(folder, number, run, shared, measures=None, progress=None):
         if records:
             records.abandon()  # no-op once closed; the failed build's folder is removed
     result.problems, result.seen, result.removed = checker.problems, checker.seen, checker.removed
+    result.terms = analysed.new_json()
     result.words.fold()  # here, in parallel, rather than all in the parent once every run is done
     return result
 
@@ -244,12 +252,12 @@ def _problems(results):
     return sorted(problems, key=lambda problem: (problem.path, problem.line))
 
 
-def _write_in_processes(folder, runs, measures, progress):
+def _write_in_processes(folder, runs, measures, progress, analysed):
     """Write each run in a forked process of its own; return their RunResults in run order."""
     shared = Shared(len(runs), multiprocessing.get_context("fork"))
 
-    def write_run(number):  # in a worker, which inherits measures and shared by the fork
-        return _write_run(folder, number, runs[number], shared, measures)
+    def write_run(number):  # in a worker, which inherits measures, shared and analysed by the fork
+        return _write_run(folder, number, runs[number], shared, measures, None, analysed)
 
     died = "an index writer process died (killed, or out of memory); the live index was not changed"
     with processes.forked(write_run, len(runs), died) as submit:
