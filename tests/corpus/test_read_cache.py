@@ -6,7 +6,6 @@ the copies must write the same records, facets and words as a build from the YAM
 """
 
 import dataclasses
-import datetime
 import hashlib
 import os
 import pathlib
@@ -15,6 +14,7 @@ import threading
 
 import orjson
 import pytest
+import yaml
 
 from measuresearch import storage
 from measuresearch.corpus import files as corpus
@@ -194,14 +194,39 @@ def test_a_build_removes_the_copies_of_files_no_longer_in_the_corpus(folder, tmp
     assert sorted(p.name for p in (folder / read_cache.FOLDER).iterdir()) == ["b.yaml.json", "c.yaml.json", "terms.json"]
 
 
-@pytest.mark.parametrize("value", [datetime.date(2024, 5, 1), float("nan"), float("inf"), 2 ** 70])
-def test_data_json_would_not_give_back_is_not_kept(tmp_path, value):
-    path = tmp_path / "a.yaml"
-    read_cache.save(path, b"bytes", {"measures": [{"value": value}]}, [[3, 3]], [])
-    assert not read_cache.entry_path(path).exists()  # (the folder may be made)
-    read_cache.save(path, b"bytes", {"measures": [{"value": 1.53}]}, [[3, 3]], [])
-    assert read_cache.load(path, b"bytes") == ({"measures": [{"value": 1.53}]}, [[3, 3]], [])
-    assert read_cache.load(path, b"other bytes") is None
+@pytest.mark.parametrize("written", [
+    ".inf", "-.Inf", ".NaN", "1.0e+400", "1" + "0" * 400 + ".5", "1_" + "000_" * 120 + "000.5", "2024-05-01",
+    "2024-05-01 12:30:00", str(2 ** 70), "0x" + "F" * 20, "!!omap [{a: 1}]", "!!pairs [{a: 1}, {a: 2}]",
+    "!!set {a, b}", "!!binary aGVsbG8=", "{1: one}", "1.53", "-0.0", str(2 ** 63), "1.0e-400", "yes"])
+def test_a_value_json_would_give_back_as_another_is_read_from_the_yaml(folder, written, monkeypatch):
+    # an indicator's value is the number its page prints; its `source` is a mapping a hand may write anything in
+    path = folder / "a.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document["measures"].append({
+        "id": "kazakhstan-effective-tariff-rate-test-only", "country": "Kazakhstan",
+        "pillar": "Tariffs and trade defence measures applied on Information and Communication Technology (ICT) goods",
+        "sub_pillar": "Effective tariff rate on ICT goods (applied weighted average)", "titles": ["Rate (test-only)"],
+        "kind": "indicator", "values": [{"label": "Rate (test-only)", "value": 1.25, "unit": "%"}],
+        "source": {"kind": "manual", "name": "test", "url": None, "first_imported": "2026-12-04", "note": "NOTE"},
+        "last_imported": "2026-12-04"})
+    text = yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
+    for marker in ("1.25", "NOTE"):  # the value as a page gives it, and anything in a mapping
+        path.write_text(text.replace(marker, written), encoding="utf-8")
+        reference = _read(folder, keep=False)
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert not corpus.read_document(path)[2]  # a file the build would keep a copy of
+        assert _read(folder, keep=True) == reference
+        kept = read_cache.load(path, path.read_bytes())
+        assert kept is None or kept[0] == data, (written, marker)
+        if kept is not None:  # and equal as JSON types too: no tuple for a list, no 1 for a True
+            assert orjson.dumps(kept[0]) == orjson.dumps(data)
+        if not reference[1]:  # (a problem sends the read back to the YAML for its line)
+            parsed = []
+            real = storage.parse_yaml
+            monkeypatch.setattr(storage, "parse_yaml", lambda *a: parsed.append(a[1]) or real(*a))
+            assert _read(folder, keep=True) == reference
+            monkeypatch.undo()
+            assert (str(path) in map(str, parsed)) == (kept is None)
 
 
 def test_a_folder_that_cannot_be_written_changes_nothing_but_the_time(folder, monkeypatch):

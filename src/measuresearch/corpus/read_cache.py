@@ -22,6 +22,7 @@ import hashlib
 import importlib.metadata
 import os
 import pathlib
+import re
 import stat
 import sys
 
@@ -159,11 +160,25 @@ def save(path, raw, data, lines, removed):
         return
     entry = {"data": data, "lines": lines, "removed_lines": removed}
     try:
-        body = orjson.dumps(entry)
-        if orjson.loads(body) == entry:  # not a date or NaN, which JSON would give back as something else
+        body = orjson.dumps(entry, default=_refuse, option=orjson.OPT_PASSTHROUGH_DATETIME
+                            | orjson.OPT_PASSTHROUGH_SUBCLASS)
+        if not MAY_CHANGE.search(raw) or orjson.loads(body) == entry:
             _sign(entry_path(path), _key(raw), body)
     except (OSError, TypeError, orjson.JSONEncodeError):
         pass
+
+
+# What JSON could give back as another value, once dates, sets, bytes, subclasses, keys that are not text
+# and integers past 64 bits are refused by orjson.dumps (save): a tuple (only from an explicit `!!omap` or
+# `!!pairs` tag) or a float that is not finite (written `.inf` or `.nan`, or too large for a float: PyYAML
+# reads an exponent only after a point and with its sign, `1.0e+400`, else hundreds of digits, underscores
+# among them), which JSON writes as null. Only when the YAML holds one of these (or any `!`) does save()
+# compare the data with what its JSON gives back (a third of keeping a copy).
+MAY_CHANGE = re.compile(rb"!|\.(?:inf|Inf|INF|nan|NaN|NAN)(?![A-Za-z0-9_])|[eE]\+[0-9]{3}|[0-9][0-9_]{299}")
+
+
+def _refuse(value):
+    raise TypeError(f"{type(value).__name__} is not kept as JSON")
 
 
 @functools.cache
