@@ -77,12 +77,16 @@ def load_yaml(text):
     return yaml.load(text, Loader=YAML_LOADER)
 
 
-def parse_yaml(text, path, what="YAML error"):
-    """Return (node, data) of one YAML document; a syntax error is InputProblems at its line, headed `what`."""
+def parse_yaml(text, path, what="YAML error", tags=None):
+    """Return (node, data) of one YAML document; a syntax error is InputProblems at its line, headed `what`.
+
+    tags: a set, given the tag of every node not read as text, a mapping or a list (an int, a float, a date...), or
+    GENERAL when the document was left whole to PyYAML's constructor (see _plain_data).
+    """
     loader = YAML_LOADER(text)
     try:
         node = loader.get_single_node()
-        data = _plain_data(loader, node) if node is not None else None
+        data = _plain_data(loader, node, tags) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -93,6 +97,7 @@ def parse_yaml(text, path, what="YAML error"):
 
 
 _STR, _MAP, _SEQ = (f"tag:yaml.org,2002:{kind}" for kind in ("str", "map", "seq"))
+GENERAL = "a document read by PyYAML's constructor"
 _FLATTENED = ("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value")  # keys the constructor's flatten_mapping rewrites
 
 
@@ -100,7 +105,7 @@ class _General(Exception):
     """A node the plain walk leaves to PyYAML's constructor: a merge key, a recursive alias, an unhashable key."""
 
 
-def _plain_data(loader, node):
+def _plain_data(loader, node, tags=None):
     """Return the data of a composed document as loader.construct_document(node) does.
 
     PyYAML's constructor costs about a microsecond and a half a node, a third
@@ -116,6 +121,8 @@ def _plain_data(loader, node):
         if tag == _STR and type(node) is yaml.ScalarNode:
             return node.value
         if type(node) is yaml.ScalarNode:
+            if tags is not None:
+                tags.add(tag)
             return loader.construct_object(node, deep=True)
         known = built.get(id(node))
         if known is not None:
@@ -136,6 +143,8 @@ def _plain_data(loader, node):
         elif tag == _SEQ and type(node) is yaml.SequenceNode:
             data = [plain(child) for child in node.value]
         else:  # !!set, !!omap, a custom tag...: the constructor's data, or its error
+            if tags is not None:
+                tags.add(tag)
             data = loader.construct_object(node, deep=True)
         built[id(node)] = data
         return data
@@ -143,6 +152,8 @@ def _plain_data(loader, node):
     try:
         return plain(node)
     except _General:
+        if tags is not None:
+            tags.add(GENERAL)
         return loader.construct_document(node)
     finally:
         loader.constructed_objects, loader.recursive_objects = {}, {}

@@ -65,10 +65,11 @@ def read_document(path, keep=False):
         text = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8").read()  # as read_text() decodes
     except (OSError, UnicodeDecodeError) as exc:
         return [], [], [Problem(path, 1, f"cannot read file: {exc}")]
-    value, located, removed, problems = _read_text(path, text)
+    tags = set()  # of the values not read as text: an int, a float...
+    value, located, removed, problems = _read_text(path, text, tags)
     if keep and not problems:
         read_cache.save(path, raw, value, [[item.line, item.key_lines.get("id", item.line)] for item in located],
-                        [line for _, line in removed])
+                        [line for _, line in removed], tags)
     return located, removed, problems
 
 
@@ -80,10 +81,11 @@ def _kept(value, lines, removed_lines):
     return located, list(zip(value.get("removed") or [], removed_lines)), []
 
 
-def _read_text(path, text):
-    """Return (the file's data, located measures, tombstones, problems) of one corpus file's text."""
+def _read_text(path, text, tags=None):
+    """Return (the file's data, located measures, tombstones, problems) of one corpus file's text (tags: see
+    storage.parse_yaml)."""
     try:
-        node, value = storage.parse_yaml(text, path)
+        node, value = storage.parse_yaml(text, path, tags=tags)
     except InputProblems as exc:
         return None, [], [], exc.problems
     if not isinstance(value, dict) or not isinstance(node, yaml.MappingNode):

@@ -22,7 +22,6 @@ import hashlib
 import importlib.metadata
 import os
 import pathlib
-import re
 import stat
 import sys
 
@@ -153,28 +152,29 @@ def _checked(entry):
     return data, lines, removed
 
 
-def save(path, raw, data, lines, removed):
+def save(path, raw, data, lines, removed, tags):
     """Keep what reading these bytes found: the file's data, [line, line of its id] of each measure and the line of
-    each tombstone. Nothing is kept when JSON would not give the data back equal, or the folder cannot be written."""
+    each tombstone. Nothing is kept when JSON would not give the data back equal, or the folder cannot be written.
+
+    tags: those of its values not read as text, a mapping or a list (storage.parse_yaml's)."""
     if not _writable(entry_path(path).parent.parent):
         return
     entry = {"data": data, "lines": lines, "removed_lines": removed}
     try:
         body = orjson.dumps(entry, default=_refuse, option=orjson.OPT_PASSTHROUGH_DATETIME
                             | orjson.OPT_PASSTHROUGH_SUBCLASS)
-        if not MAY_CHANGE.search(raw) or orjson.loads(body) == entry:
+        if tags <= EXACT or orjson.loads(body) == entry:
             _sign(entry_path(path), _key(raw), body)
     except (OSError, TypeError, orjson.JSONEncodeError):
         pass
 
 
-# What JSON could give back as another value, once dates, sets, bytes, subclasses, keys that are not text
-# and integers past 64 bits are refused by orjson.dumps (save): a tuple (only from an explicit `!!omap` or
-# `!!pairs` tag) or a float that is not finite (written `.inf` or `.nan`, or too large for a float: PyYAML
-# reads an exponent only after a point and with its sign, `1.0e+400`, else hundreds of digits, underscores
-# among them), which JSON writes as null. Only when the YAML holds one of these (or any `!`) does save()
-# compare the data with what its JSON gives back (a third of keeping a copy).
-MAY_CHANGE = re.compile(rb"!|\.(?:inf|Inf|INF|nan|NaN|NAN)(?![A-Za-z0-9_])|[eE]\+[0-9]{3}|[0-9][0-9_]{299}")
+# What JSON gives back as they are, once orjson.dumps refuses dates, sets, bytes, subclasses, keys that are
+# not text and integers past 64 bits (save): texts, mappings and lists (storage.parse_yaml gives no other tag
+# for them), ints, bools and nulls. Any other value (a float, which may be NaN or infinite and come back null;
+# a tuple of !!omap or !!pairs; a document PyYAML's constructor read whole) makes save() compare the data with
+# what its JSON gives back: a third of keeping a copy.
+EXACT = frozenset(f"tag:yaml.org,2002:{kind}" for kind in ("int", "bool", "null"))
 
 
 def _refuse(value):
