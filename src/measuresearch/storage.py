@@ -63,7 +63,7 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
         """
         try:
             return super().construct_object(node, deep)
-        except (ValueError, TypeError, AttributeError, OverflowError) as exc:
+        except (ValueError, TypeError, AttributeError, OverflowError, KeyError, IndexError) as exc:  # `!!bool y`
             raise yaml.constructor.ConstructorError(None, None, f"cannot read {node.value!r} as {node.tag}: {exc}",
                                                     node.start_mark) from None
 

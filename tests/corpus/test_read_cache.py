@@ -249,3 +249,34 @@ def test_a_build_from_kept_copies_writes_what_a_build_from_the_yaml_writes(folde
     first, second = written(tmp_path / "first"), written(tmp_path / "second")
     first.pop("fingerprints.json"), second.pop("fingerprints.json")  # names its build
     assert first == second
+
+
+def test_a_library_file_rewritten_in_place_makes_every_copy_stale(tmp_path, monkeypatch):
+    # `confusable_homoglyphs update` rewrites the data the analysis reads and keeps the library's version
+    assert any(name.endswith("confusables.json") for name, _, _ in read_cache._installed("confusable_homoglyphs"))
+    library = tmp_path / "lib" / "a_library_of_the_test"
+    library.mkdir(parents=True)
+    (library / "__init__.py").write_text("", encoding="utf-8")
+    (library / "data.json").write_text('{"a": "а"}', encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path / "lib"))
+    monkeypatch.setattr(read_cache, "LIBRARIES", (*read_cache.LIBRARIES, "a_library_of_the_test"))
+    read_cache.code_version.cache_clear()
+    before = read_cache.code_version()
+    (library / "data.json").write_text('{"a": "а", "b": "в"}', encoding="utf-8")
+    read_cache.code_version.cache_clear()
+    try:
+        assert read_cache.code_version() != before
+    finally:
+        read_cache.code_version.cache_clear()
+
+
+@pytest.mark.parametrize("written", ["x: !!bool y", "x: !!int", "x: !!float",
+                                     "removed:\n- id: x\n  sub_pillar: y\n  titles: [t]\n  removed_on: '2024-01-01'\n"
+                                     "  record: &r {a: *r}"])
+def test_a_value_its_tag_cannot_read_or_a_record_holding_itself_is_a_problem_not_a_traceback(folder, written):
+    path = folder / "a.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + written + "\n", encoding="utf-8")
+    for keep in (False, True):
+        problems = _read(folder, keep)[1]
+        assert any(line.startswith(f"{path}:") for line in problems), problems
+    assert not (folder / read_cache.FOLDER / "a.yaml.json").exists()

@@ -200,7 +200,7 @@ def _writable(tombstone):
     """Return whether a tombstone can be written as the build writes it (removed.json, storage.json_bytes)."""
     try:
         storage.json_bytes(tombstone)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):  # RecursionError: `record: &r {a: *r}`
         return False
     return True
 

@@ -19,7 +19,7 @@ other data, as they may write the YAML itself: a copy is trusted as the file is.
 
 import functools
 import hashlib
-import importlib.metadata
+import importlib.util
 import os
 import pathlib
 import stat
@@ -36,32 +36,44 @@ LARGEST = 4
 LARGEST_MORE = 1 << 20
 
 
-# the libraries whose code or data decide what a corpus file reads as, or what a word's terms are
-LIBRARIES = ("PyYAML", "orjson", "Whoosh-Reloaded", "PyStemmer", "iuliia", "qazaq-transliterator",
-             "confusable_homoglyphs", "breame")
+# the libraries whose code or data decide what a corpus file reads as, or what a word's terms are (import names)
+LIBRARIES = ("yaml", "_yaml", "orjson", "whoosh", "Stemmer", "iuliia", "qazaq_transliterator", "confusable_homoglyphs",
+             "breame")
 
 
 @functools.cache
 def code_version():
-    """Return a digest of the code that reads corpus files and analyses their words: every module of the package,
-    the versions of Python, the libraries (LIBRARIES) and the libyaml PyYAML was built with. The build works it out
-    before its writers start."""
+    """Return a digest of the code that reads corpus files and analyses their words: the content of every module of
+    the package, the size and time of each file of the libraries (LIBRARIES, where they are imported from), the
+    versions of Python and of the libyaml PyYAML was built with. The build works it out before its writers start."""
     try:
         libyaml = yaml._yaml.get_version_string() if getattr(yaml, "__with_libyaml__", False) else "none"
     except AttributeError:
         libyaml = "unknown"
-    digest = hashlib.sha1(f"{sys.version} {libyaml} {[_version(name) for name in LIBRARIES]}".encode())
+    digest = hashlib.sha1(f"{sys.version} {libyaml} {[_installed(name) for name in LIBRARIES]}".encode())
     package = pathlib.Path(__file__).resolve().parent.parent
     for source in sorted(package.rglob("*.py")):
         digest.update(source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes())
     return digest.hexdigest()
 
 
-def _version(distribution):
+def _installed(module):
+    """Return the name, size and time of each file of a library where it is imported from (not its compiled .pyc):
+    `confusable_homoglyphs update` rewrites the data the analysis reads (confusables.json) and keeps the version."""
     try:
-        return importlib.metadata.version(distribution)
-    except importlib.metadata.PackageNotFoundError:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
         return None
+    if spec is None or not spec.origin or not os.path.isfile(spec.origin):
+        return None
+    origin = pathlib.Path(spec.origin)
+    files = sorted(origin.parent.rglob("*")) if spec.submodule_search_locations else [origin]
+    found = []
+    for file in files:
+        if file.suffix != ".pyc" and file.is_file():
+            stat_ = file.stat()
+            found.append((str(file), stat_.st_size, stat_.st_mtime_ns))
+    return found
 
 
 def entry_path(path):
