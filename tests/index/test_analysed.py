@@ -128,3 +128,20 @@ def test_damaged_kept_terms_are_read_as_none_and_the_build_is_the_same(folder, t
     indexer.build(folder, tmp_path / "second")
     assert _written(tmp_path / "first") == _written(tmp_path / "second")
     assert pathlib.Path(path).exists()
+
+
+def test_words_gone_from_the_corpus_go_from_the_kept_terms_when_they_are_written_again(folder, tmp_path):
+    path = sorted(folder.glob("0*.yaml"))[0]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("description: ", "description: Zyxwvut. ", 1), encoding="utf-8")
+    indexer.build(folder, tmp_path / "index")
+    assert "zyxwvut" in _kept(folder)[1]["exact"]
+    path.write_text(text.replace("description: ", "description: Qwertyuiop. ", 1), encoding="utf-8")
+    indexer.build(folder, tmp_path / "index")
+    merged = _kept(folder)[1]
+    assert "qwertyuiop" in merged["exact"] and "zyxwvut" not in merged["exact"]
+    corpus_words = set(merged["exact"])
+    fresh = tmp_path / "fresh"
+    shutil.copytree(folder, fresh, ignore=shutil.ignore_patterns(read_cache.FOLDER))
+    indexer.build(fresh, tmp_path / "fresh-index")
+    assert set(_kept(fresh)[1]["exact"]) == corpus_words  # what a build of the same corpus from nothing keeps

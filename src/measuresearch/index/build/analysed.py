@@ -30,17 +30,24 @@ class Analysed:
     def __init__(self, known=None):
         self.known = known or {kind: {} for kind in KINDS}
         self.new = {kind: {} for kind in KINDS}
+        self.used = {kind: [] for kind in KINDS}  # the known words asked for
 
     def terms(self, kind, word):
         """Return text/analysis.terms of a word (lowercased if ASCII, as FieldPostings asks) for one kind."""
         found = self.known[kind].get(word)
         if found is None:
             found = self.known[kind][word] = self.new[kind][word] = _analyse(word, is_law_number(word), kind)
+        else:
+            self.used[kind].append(word)
         return found
 
     def new_json(self):
         """Return the words analysed anew as JSON ({kind: {word: [term, ...]}}), or b"" if there are none."""
         return orjson.dumps(self.new) if any(self.new.values()) else b""
+
+    def used_json(self):
+        """Return the known words asked for as JSON ({kind: [word, ...]})."""
+        return orjson.dumps(self.used)
 
 
 def read(corpus_dir):
@@ -62,8 +69,15 @@ def _fits(layer):
                                                 for found in table.values()) for table in layer.values()))
 
 
-def save(corpus_dir, analysed, news):
-    """Keep the words the build knew, then each writer's new ones (news: their Analysed.new_json()), if any."""
+def save(corpus_dir, analysed, news, useds):
+    """Keep the known words some writer asked for (useds: their Analysed.used_json()), then each writer's new ones
+    (news: their Analysed.new_json()), when there are new ones: a word gone from the corpus goes from the copy."""
     news = [new for new in news if new]
     if news:
-        read_cache.save_named(corpus_dir, NAME, b"[" + b",".join([orjson.dumps(analysed.known), *news]) + b"]")
+        used = {kind: set() for kind in KINDS}
+        for asked in useds:
+            for kind, words in orjson.loads(asked).items():
+                used[kind].update(words)
+        known = {kind: {word: analysed.known[kind][word] for word in used[kind] if word in analysed.known[kind]}
+                 for kind in KINDS}
+        read_cache.save_named(corpus_dir, NAME, b"[" + b",".join([orjson.dumps(known), *news]) + b"]")

@@ -59,6 +59,7 @@ class RunResult:
     prints: list = dataclasses.field(default_factory=list)  # and its fingerprints.fingerprint
     sums: dict = dataclasses.field(default_factory=dict)  # layout.file_sum of each file it wrote
     terms: bytes = b""  # the words it analysed anew: analysed.Analysed.new_json()
+    terms_used: bytes = b""  # and the known ones it asked for: analysed.Analysed.used_json()
 
 
 class Written(NamedTuple):
@@ -108,7 +109,8 @@ def write(folder, corpus_dir=None, measures=None, progress=None):
     if not columns.ids:
         raise EmptyCorpus(f"{corpus_dir or 'the corpus'} holds no measures; the index was not changed")
     if measures is None:
-        analysed_words.save(corpus_dir, analysed, [result.terms for result in results])
+        analysed_words.save(corpus_dir, analysed, [result.terms for result in results],
+                            [result.terms_used for result in results])
         read_cache.prune(corpus_dir, [path.name for _, paths in runs for path in paths], [analysed_words.NAME])
     ix = whoosh_index.open_dir(folder)
     commit_segments(ix, [segment for result in results for segment in result.segments])
@@ -204,7 +206,7 @@ def _write_run(folder, number, run, shared, measures=None, progress=None, analys
         if records:
             records.abandon()  # no-op once closed; the failed build's folder is removed
     result.problems, result.seen, result.removed = checker.problems, checker.seen, checker.removed
-    result.terms = analysed.new_json()
+    result.terms, result.terms_used = analysed.new_json(), analysed.used_json()
     result.words.fold()  # here, in parallel, rather than all in the parent once every run is done
     return result
 
