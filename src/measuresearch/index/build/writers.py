@@ -206,7 +206,8 @@ def _write_run(folder, number, run, shared, measures=None, progress=None, analys
         if records:
             records.abandon()  # no-op once closed; the failed build's folder is removed
     result.problems, result.seen, result.removed = checker.problems, checker.seen, checker.removed
-    result.terms, result.terms_used = analysed.new_json(), analysed.used_json()
+    if run[0] == "files":  # (measures given in memory keep no terms)
+        result.terms, result.terms_used = analysed.new_json(), analysed.used_json()
     result.words.fold()  # here, in parallel, rather than all in the parent once every run is done
     return result
 
