@@ -65,7 +65,7 @@ def read_document(path, keep=False):
         text = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8").read()  # as read_text() decodes
     except (OSError, UnicodeDecodeError) as exc:
         return [], [], [Problem(path, 1, f"cannot read file: {exc}")]
-    tags = set()  # of the values not read as text: an int, a float...
+    tags = set() if keep else None  # of the values not read as text (an int, a float...): read_cache.save's
     value, located, removed, problems = _read_text(path, text, tags)
     if keep and not problems:
         read_cache.save(path, raw, value, [[item.line, item.key_lines.get("id", item.line)] for item in located],

@@ -5,9 +5,11 @@ corpus file rarely changes between two builds. The build's writers keep, for
 each file read without a problem, its data and the lines of its measures and
 tombstones (what a later problem or duplicate id names) in
 `.read-cache/<file>.json`. A copy is used only for the same bytes (their SHA-1)
-read by the same code (code_version: a digest of this package's source and the
-versions of Python, PyYAML, libyaml and orjson): an edit of the file, an upgrade
-or any change of the code makes it stale, and the YAML is read again. The copy's
+read by the same code (code_version: a digest of this package's source, of the
+size and time of the files of the libraries that read YAML and analyse words, and
+of the versions of Python and libyaml): an edit of the file, an upgrade or any
+change of the code or of a library's data makes it stale, and the YAML is read
+again. The copy's
 own bytes carry their SHA-1 too, so a copy damaged on disk is read as none. A
 copy is kept only when JSON gives its data back equal (no dates, NaN or integers
 past 64 bits). Only a cache: a copy that cannot be read, or a folder that cannot

@@ -9,7 +9,7 @@ word up. The words each writer analyses anew come back as JSON with its
 results, and the build keeps them after the words it knew (layers, read in
 order), so that the parent process parses none of them. They are kept under
 read_cache's key (code_version: the package's source and its libraries'
-versions): any change of the analysis makes the copy stale.
+files): any change of the analysis or of the data it reads makes the copy stale.
 tests/index/test_analysed.py builds with and without it.
 """
 
