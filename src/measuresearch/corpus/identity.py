@@ -51,14 +51,23 @@ class Matching:
 
 
 @functools.cache
-def _to_latin():
-    return str.maketrans(lookalike_tables()[1])
+def _folding():
+    """Return one table for both steps: quotes to '"', then Cyrillic look-alike letters to Latin.
+
+    One table does both because no quote is a letter and no letter becomes a quote.
+    """
+    return {**_QUOTES, **str.maketrans(lookalike_tables()[1])}
+
+
+# An ASCII text's NFKC form is itself, its casefold is its lower(), and its only quotes are these
+_ASCII_QUOTES = str.maketrans({c: '"' for c in map(chr, _QUOTES) if c.isascii()})
 
 
 def fold(text):
     """Return text folded for comparison: case, spacing, quotes and look-alike letters."""
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_QUOTES).translate(_to_latin())
-    return " ".join(text.split())
+    if text.isascii():
+        return " ".join(text.lower().translate(_ASCII_QUOTES).split())
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().translate(_folding()).split())
 
 
 def title_key(measure):
@@ -170,8 +179,21 @@ def _frozen(value):
     return value
 
 
+def _per_measure(function):
+    """Return function(measure) remembered by the measure's identity, for one call of match (which holds them all)."""
+    found = {}
+
+    def of(measure):
+        key = id(measure)
+        if key not in found:
+            found[key] = function(measure)
+        return found[key]
+    return of
+
+
 def match(old, new, tombstones=()):
     """Match the incoming measures `new` of one economy with its measures `old`."""
+    key_of = _per_measure(title_key)  # each step below asks again: a measure's titles are folded once
     result = Matching()
     old_left, new_left = list(old), []
     by_content = {}
@@ -189,20 +211,20 @@ def match(old, new, tombstones=()):
     graves = {}
     for tomb in tombstones:
         graves.setdefault((tomb.get("sub_pillar"), tuple(fold(t) for t in tomb["titles"])), []).append(tomb)
-    live = collections.Counter(title_key(m) for m in old)
+    live = collections.Counter(key_of(m) for m in old)
 
     def removed_closer(measure, score):
         """Whether a removed record of the measure's titles is it rather than the live one (closer, and close)."""
         return any(removed > score and removed >= DESCRIPTION_CUTOFF
-                   for removed in (_tomb_closeness(t, measure) for t in graves.get(title_key(measure)[1:], ())))
-    new_left, old_left = _assign(result, new_left, old_left, title_key, "titles", cutoff=0.0,
+                   for removed in (_tomb_closeness(t, measure) for t in graves.get(key_of(measure)[1:], ())))
+    new_left, old_left = _assign(result, new_left, old_left, key_of, "titles", cutoff=0.0,
                                  shared=lambda key: live[key] > 1, veto=removed_closer if graves else None)
-    new_left, old_left = _eliminate(result, new_left, old_left, graves)
+    new_left, old_left = _eliminate(result, new_left, old_left, graves, key_of)
     new_left, old_left = _assign(result, new_left, old_left, lambda m: (m.pillar, m.sub_pillar),
                                  "description", cutoff=DESCRIPTION_CUTOFF, veto=removed_closer if graves else None)
     result.missing = old_left
     for measure in new_left:
-        key = title_key(measure)
+        key = key_of(measure)
         found = [t for t in graves.get(key[1:], []) if t not in [u for u, _ in result.restored]] if graves else []
         if len(found) > 1 or (found and live[key]):  # titles others have too: the close one, if one is
             scores = {t["id"]: _tomb_closeness(t, measure) for t in found}
@@ -231,19 +253,19 @@ def _tomb_closeness(tomb, measure):
     return closeness(kept, measure)
 
 
-def _eliminate(result, new, old, graves):
+def _eliminate(result, new, old, graves, key_of):
     """Pair by titles several records share, in any case, where the page lists them as many times as records of
     them are left and none was removed (each then is one of them: the closest descriptions pair first)."""
-    left_new = collections.Counter(title_key(m) for m in new)
-    left_old = collections.Counter(title_key(m) for m in old)
+    left_new = collections.Counter(key_of(m) for m in new)
+    left_old = collections.Counter(key_of(m) for m in old)
     even = {key for key, count in left_new.items() if left_old[key] == count and key[1:] not in graves}
     if not even:
         return new, old
-    paired_new, paired_old = _assign(result, [m for m in new if title_key(m) in even],
-                                     [m for m in old if title_key(m) in even], title_key, "titles", cutoff=0.0)
+    paired_new, paired_old = _assign(result, [m for m in new if key_of(m) in even],
+                                     [m for m in old if key_of(m) in even], key_of, "titles", cutoff=0.0)
     unpaired = {id(m) for m in paired_new} | {id(m) for m in paired_old}
-    return ([m for m in new if title_key(m) not in even or id(m) in unpaired],
-            [m for m in old if title_key(m) not in even or id(m) in unpaired])
+    return ([m for m in new if key_of(m) not in even or id(m) in unpaired],
+            [m for m in old if key_of(m) not in even or id(m) in unpaired])
 
 
 def _assign(result, new, old, key, how, cutoff, shared=None, veto=None):
