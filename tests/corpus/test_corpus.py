@@ -9,6 +9,8 @@ from measuresearch import storage
 from measuresearch.corpus import files as corpus
 from measuresearch.domain import model
 
+from conftest import SEED
+
 
 def _write(folder, name, text):
     path = folder / name
@@ -179,6 +181,32 @@ def test_a_hand_written_tombstone_with_an_unquoted_date_is_refused_by_check_and_
         assert main(command) == 1
         err = capsys.readouterr().err
         assert "a tombstone's removed_on is a day as text, in quotes" in err and "Traceback" not in err
+    assert not (tmp_path / "index" / "current").exists()
+
+
+@pytest.mark.parametrize("fields, message", [
+    ("  sub_pillar: Restrictions on domain names\n  titles:\n  - 2019\n", "its titles a list of text"),
+    ("  sub_pillar: [Restrictions on domain names]\n  titles:\n  - A hand-written tombstone\n", "sub_pillar are text"),
+    ("  sub_pillar: Restrictions on domain names\n  titles:\n  - A hand-written tombstone\n  record: {source: a page}\n",
+     "a source with a kind and a name as text"),
+])
+def test_a_hand_written_tombstone_of_the_wrong_shape_is_refused_by_check_index_and_import(tmp_path, capsys,
+                                                                                         corpus_copy, fields, message):
+    # check and index passed `titles: [2019]`, and a re-import of the page then stopped on a traceback folding it;
+    # a record's source as text made its 410 message a traceback
+    from measuresearch.cli.main import main
+    folder = corpus_copy
+    target = folder / "kazakhstan.yaml"
+    target.write_text(target.read_text(encoding="utf-8") + "removed:\n- id: kazakhstan-hand-removed-00000000\n"
+                      f"{fields}  removed_on: '2024-05-01'\n", encoding="utf-8")
+    before = target.read_bytes()
+    for command in (["check", "--corpus", str(folder)],
+                    ["index", "--corpus", str(folder), "--index", str(tmp_path / "index")],
+                    ["import", str(SEED), "--out", str(folder), "--wait", "0"]):
+        assert main(command) == 1, command
+        err = capsys.readouterr().err
+        assert f"{target}:" in err and message in err and "Traceback" not in err, (command, err)
+    assert target.read_bytes() == before
     assert not (tmp_path / "index" / "current").exists()
 
 

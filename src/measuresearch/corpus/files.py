@@ -173,27 +173,46 @@ def _tombstones(path, node, value):
     found, problems = [], []
     for item_node, item in zip(node.value, value):
         line = item_node.start_mark.line + 1
-        if not isinstance(item, dict) or not set(TOMBSTONE_KEYS) <= set(item) <= {*TOMBSTONE_KEYS, *TOMBSTONE_MORE}:
-            problems.append(Problem(path, line, f"a tombstone has the keys {', '.join(TOMBSTONE_KEYS)} "
-                                                f"(and may have {', '.join(TOMBSTONE_MORE)})"))
-        elif not isinstance(item["id"], str) or not isinstance(item["titles"], list):
-            problems.append(Problem(path, line, "a tombstone's id is text and its titles a list"))
-        elif item.get("reason", "pruned") not in REASONS or not isinstance(item.get("record", {}), dict) or not (
-                isinstance(item.get("pruned_by", []), list) and all(isinstance(n, str) for n in item.get("pruned_by", []))):
-            problems.append(Problem(path, line, f"a tombstone's reason is one of {', '.join(REASONS)}, its record a "
-                                                "mapping and its pruned_by a list of file names"))
-        elif not (isinstance(item["removed_on"], str) and DAY_TEXT.fullmatch(item["removed_on"])
-                  and _writable(item)):
-            # an unquoted 2024-05-01 is a YAML date: `check` passed it and the build stopped on a traceback
-            problems.append(Problem(path, line, "a tombstone's removed_on is a day as text, in quotes ('2024-05-01'), "
-                                                "and its fields text, numbers, lists and mappings (YAML reads an "
-                                                "unquoted date or time as neither)"))
+        problem = tombstone_problem(item)
+        if problem:
+            problems.append(Problem(path, line, problem))
         else:
             found.append((item, line))
     return found, problems
 
 
+def tombstone_problem(item):
+    """Return what is wrong with one item of a file's `removed:` list, or None for a tombstone as the import
+    and the build read it."""
+    if not isinstance(item, dict) or not set(TOMBSTONE_KEYS) <= set(item) <= {*TOMBSTONE_KEYS, *TOMBSTONE_MORE}:
+        return (f"a tombstone has the keys {', '.join(TOMBSTONE_KEYS)} (and may have {', '.join(TOMBSTONE_MORE)})")
+    if not (isinstance(item["id"], str) and isinstance(item["sub_pillar"], str) and isinstance(item["titles"], list)
+            and all(isinstance(title, str) for title in item["titles"])):
+        # a title YAML reads as a number (`titles: [2019]`) stopped a re-import on a traceback
+        return "a tombstone's id and sub_pillar are text and its titles a list of text"
+    if item.get("reason", "pruned") not in REASONS or not isinstance(item.get("record", {}), dict) or not (
+            isinstance(item.get("pruned_by", []), list) and all(isinstance(n, str) for n in item.get("pruned_by", []))):
+        return (f"a tombstone's reason is one of {', '.join(REASONS)}, its record a mapping and its pruned_by a "
+                "list of file names")
+    if not _source_fits(item.get("record") or {}):
+        return "a tombstone's record has a source with a kind and a name as text (as every measure has), or none"
+    if not (isinstance(item["removed_on"], str) and DAY_TEXT.fullmatch(item["removed_on"]) and _writable(item)):
+        # an unquoted 2024-05-01 is a YAML date: `check` passed it and the build stopped on a traceback
+        return ("a tombstone's removed_on is a day as text, in quotes ('2024-05-01'), and its fields text, "
+                "numbers, lists and mappings (YAML reads an unquoted date or time as neither)")
+    return None
+
+
 DAY_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _source_fits(record):
+    """Whether a tombstone's record (a mapping) has no source, or one that says its kind and name as text (the 410
+    message of a removed measure names them: provenance.why_removed)."""
+    if not isinstance(record, dict) or "source" not in record:
+        return True
+    source = record["source"]
+    return isinstance(source, dict) and isinstance(source.get("kind"), str) and isinstance(source.get("name"), str)
 
 
 def _writable(tombstone):

@@ -458,8 +458,10 @@ def _existing(path, names, problems, remember=True):
         else:
             document = storage.load_yaml(raw.decode("utf-8"))
             measures = [_valid(data, names) for data in document["measures"]]
+        removed = document.get("removed") or []
         if (set(document) - set(corpus.TOP_KEYS) or None in measures
-                or any(m.country != document.get("country", m.country) for m in measures)):
+                or any(m.country != document.get("country", m.country) for m in measures)
+                or not isinstance(removed, list) or any(map(corpus.tombstone_problem, removed))):
             raise ValueError  # the checker below says where
     except (OSError, UnicodeDecodeError, storage.YAMLError, ValueError, TypeError, KeyError):
         checker = corpus.Checker(names)
