@@ -184,11 +184,18 @@ def test_a_hand_written_tombstone_with_an_unquoted_date_is_refused_by_check_and_
     assert not (tmp_path / "index" / "current").exists()
 
 
+HAND_ID = "  id: kazakhstan-hand-removed-00000000\n"
+HAND_TITLES = "  sub_pillar: Restrictions on domain names\n  titles:\n  - A hand-written tombstone\n"
+
+
 @pytest.mark.parametrize("fields, message", [
-    ("  sub_pillar: Restrictions on domain names\n  titles:\n  - 2019\n", "its titles a list of text"),
-    ("  sub_pillar: [Restrictions on domain names]\n  titles:\n  - A hand-written tombstone\n", "sub_pillar are text"),
-    ("  sub_pillar: Restrictions on domain names\n  titles:\n  - A hand-written tombstone\n  record: {source: a page}\n",
-     "a source with a kind and a name as text"),
+    (HAND_ID + "  sub_pillar: Restrictions on domain names\n  titles:\n  - 2019\n", "its titles a list of text"),
+    (HAND_ID + "  sub_pillar: [Restrictions on domain names]\n  titles:\n  - A hand-written tombstone\n",
+     "sub_pillar are text"),
+    (HAND_ID + HAND_TITLES + "  record: {source: a page}\n", "a source with a kind and a name as text"),
+    # an import that found the measure again wrote it back under this id, which check then refused
+    ("  id: ''\n" + HAND_TITLES, "a tombstone's id '' must be lowercase letters"),
+    ("  id: Kazakhstan Removed\n" + HAND_TITLES, "a tombstone's id 'Kazakhstan Removed' must be lowercase letters"),
 ])
 def test_a_hand_written_tombstone_of_the_wrong_shape_is_refused_by_check_index_and_import(tmp_path, capsys,
                                                                                          corpus_copy, fields, message):
@@ -197,8 +204,8 @@ def test_a_hand_written_tombstone_of_the_wrong_shape_is_refused_by_check_index_a
     from measuresearch.cli.main import main
     folder = corpus_copy
     target = folder / "kazakhstan.yaml"
-    target.write_text(target.read_text(encoding="utf-8") + "removed:\n- id: kazakhstan-hand-removed-00000000\n"
-                      f"{fields}  removed_on: '2024-05-01'\n", encoding="utf-8")
+    target.write_text(target.read_text(encoding="utf-8") + "removed:\n-" + fields[1:] + "  removed_on: '2024-05-01'\n",
+                      encoding="utf-8")
     before = target.read_bytes()
     for command in (["check", "--corpus", str(folder)],
                     ["index", "--corpus", str(folder), "--index", str(tmp_path / "index")],

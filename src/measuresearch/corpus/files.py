@@ -190,6 +190,9 @@ def tombstone_problem(item):
             and all(isinstance(title, str) for title in item["titles"])):
         # a title YAML reads as a number (`titles: [2019]`) stopped a re-import on a traceback
         return "a tombstone's id and sub_pillar are text and its titles a list of text"
+    if not model.ID_PATTERN.fullmatch(item["id"]):
+        # the measure an import finds again gets this id back: `id: ''` passed here and was written as a record
+        return f"a tombstone's id {item['id'][:130]!r} must be lowercase letters, digits and '-', as a record's"
     if item.get("reason", "pruned") not in REASONS or not isinstance(item.get("record", {}), dict) or not (
             isinstance(item.get("pruned_by", []), list) and all(isinstance(n, str) for n in item.get("pruned_by", []))):
         return (f"a tombstone's reason is one of {', '.join(REASONS)}, its record a mapping and its pruned_by a "

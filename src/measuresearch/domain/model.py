@@ -127,6 +127,8 @@ DERIVED = ("events", "year")
 # the keys whose value is text, or a list of one-line texts (domain/fields.py)
 TEXT_KEYS = tuple(f.name for f in fields.FIELDS if f.value in ("text", "prose") and f.name in FIELDS)
 LINES_KEYS = tuple(f.name for f in fields.FIELDS if f.value == "lines")
+# A record's id (and a tombstone's: an import that finds its measure again gives it back that id)
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,120}")
 REQUIRED = {"measure": ("id", "country", "pillar", "sub_pillar", "titles", "dates", "description"),
             "indicator": ("id", "country", "pillar", "sub_pillar", "titles", "values")}
 
@@ -235,7 +237,7 @@ def validate(data):
             isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
         ):
             problems.append((key, f"{key} must be a list of non-empty text lines"))
-    if isinstance(data.get("id"), str) and not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,120}", data["id"]):
+    if isinstance(data.get("id"), str) and not ID_PATTERN.fullmatch(data["id"]):
         problems.append(("id", f"id {data['id']!r} must be lowercase letters, digits and '-'"))
     problems.extend(_validate_values(data, kind))
     problems.extend(_validate_dates(data))
