@@ -217,6 +217,46 @@ def test_a_hand_written_tombstone_of_the_wrong_shape_is_refused_by_check_index_a
     assert not (tmp_path / "index" / "current").exists()
 
 
+@pytest.mark.parametrize("key, value, message", [
+    ("sources", "https://example.org/a", "sources must be a list of http(s) addresses"),
+    ("sources", [1, 2], "sources must be a list of http(s) addresses"),
+    ("edited", "yes", "edited must be"),
+    ("description", 5, "description must be text"),
+    (None, None, None),  # the record as the import wrote it: the import brings it back, and check then passes
+])
+def test_a_tombstone_whose_record_is_no_measure_is_refused_before_an_import_brings_it_back(
+        tmp_path, capsys, corpus_copy, key, value, message):
+    """A re-import that finds a pruned measure again restores the record its tombstone keeps. Edited by hand into
+    no measure, that record stopped the import on a traceback (`sources` or `edited` as text) or was written into
+    the measures for check to refuse (`sources: [1, 2]`): check, index and import now refuse it with its line."""
+    import yaml
+
+    from measuresearch.cli.main import main
+    target = corpus_copy / "kazakhstan.yaml"
+    document = yaml.safe_load(target.read_text(encoding="utf-8"))
+    measure = document["measures"].pop(0)
+    record = {**measure, **({key: value} if key else {})}
+    document["removed"] = [{"id": measure["id"], "sub_pillar": measure["sub_pillar"], "titles": measure["titles"],
+                            "removed_on": "2024-05-01", "reason": "pruned", "record": record}]
+    target.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    before = target.read_bytes()
+    commands = (["check", "--corpus", str(corpus_copy)],
+                ["index", "--corpus", str(corpus_copy), "--index", str(tmp_path / "index")],
+                ["import", str(SEED), "--out", str(corpus_copy), "--wait", "0"])
+    if key is None:
+        assert [main(command) for command in commands] == [0, 0, 0]
+        assert measure["id"] in {m["id"] for m in yaml.safe_load(target.read_text(encoding="utf-8"))["measures"]}
+        assert main(commands[0]) == 0
+        return
+    for command in commands:
+        assert main(command) == 1, command
+        err = capsys.readouterr().err
+        assert f"{target}:" in err and "a tombstone's record is its measure" in err and message in err, (command, err)
+        assert "Traceback" not in err
+    assert target.read_bytes() == before
+    assert not (tmp_path / "index" / "current").exists()
+
+
 def test_an_indicator_without_dates_or_description_is_checked_and_indexed(tmp_path, capsys, corpus_copy):
     """An indicator may leave out `dates` and `description` (a measure may not): check and index had died with
     KeyError 'dates' and a traceback. It has no dates, an empty description, and is served so."""

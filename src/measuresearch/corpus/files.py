@@ -199,6 +199,13 @@ def tombstone_problem(item):
                 "list of file names")
     if not _source_fits(item.get("record") or {}):
         return "a tombstone's record has a source with a kind and a name as text (as every measure has), or none"
+    record = item.get("record") or {}
+    wrong = model.validate(record) if record.get("id") == item["id"] else []
+    if wrong:
+        # an import that finds the measure again brings this record back: `sources: [1, 2]` was written into
+        # the measures (then refused by check), `sources` or `edited` as text stopped the import on a traceback
+        return (f"a tombstone's record is its measure as it last was, which an import that finds it again "
+                f"brings back, and is not one: {wrong[0][1]}")
     if not (isinstance(item["removed_on"], str) and DAY_TEXT.fullmatch(item["removed_on"]) and _writable(item)):
         # an unquoted 2024-05-01 is a YAML date: `check` passed it and the build stopped on a traceback
         return ("a tombstone's removed_on is a day as text, in quotes ('2024-05-01'), and its fields text, "
