@@ -6,7 +6,6 @@ from measuresearch import storage
 from measuresearch.corpus import files as corpus
 from measuresearch.corpus.sources import dti_page as dti
 from measuresearch.corpus import importer
-from measuresearch.errors import InputProblems
 
 from conftest import SEED
 

@@ -134,7 +134,7 @@ def test_a_csv_with_text_after_a_closing_quote_is_refused_and_a_well_formed_one_
     """csv's strict mode refuses a quote inside a quoted cell left single (its text had been glued silently)."""
     sheet = tmp_path / "quotes.csv"
     sheet.write_text(",".join(HEADER) + "\n" + CUT_ROW + '"He said "hi" there.",Horizontal\n', encoding="utf-8")
-    with pytest.raises(InputProblems, match=rf"quotes.csv:2: line 2 is not well-formed CSV: ',' expected after '\"'"):
+    with pytest.raises(InputProblems, match=r"quotes.csv:2: line 2 is not well-formed CSV: ',' expected after '\"'"):
         importer.import_files([sheet], tmp_path / "out")
     # doubled quotes, a quote inside an unquoted cell, a quoted last cell with no line break after it: read as written
     sheet.write_text(",".join(HEADER) + "\r\n" + CUT_ROW.replace("Advertisement Law", 'The 5" Law') +

@@ -4,7 +4,6 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from measuresearch.corpus import files as corpus
 from devtools import synthetic
 from measuresearch.corpus import yamlout
 

@@ -11,7 +11,7 @@ from whoosh import index as whoosh_index
 from devtools.synthetic import Generator
 from measuresearch.index.build.postings import FieldPostings, distinct
 from measuresearch.index.build.segments import ArraySegmentWriter
-from measuresearch.index.format.schema import build_schema, document, join_sections, section_texts
+from measuresearch.index.format.schema import build_schema, join_sections, section_texts
 from measuresearch.index.format.vocabulary import document_words
 
 

@@ -63,7 +63,7 @@ def test_a_selected_value_is_shown_wherever_it_ranks(js_page, big_server):
     page.goto(big_server + "/?" + urllib.parse.urlencode({"country": last}))
     shown = visible_values(page, "country")
     assert last in shown and len(shown) == TOP + 1
-    assert page.get_attribute(f"a.facet-value[data-facet=country][aria-checked=true]", "href") is not None
+    assert page.get_attribute("a.facet-value[data-facet=country][aria-checked=true]", "href") is not None
 
 
 def test_sub_pillars_fold_under_their_pillar(js_page, big_server):
@@ -73,7 +73,7 @@ def test_sub_pillars_fold_under_their_pillar(js_page, big_server):
     assert visible_values(page, "sub_pillar") == []
     assert visible_values(page, "pillar") == [v["value"] for v in facets["pillar"]][:TOP]
     first = facets["pillar"][0]["value"]
-    item = page.locator("#values-pillar > li").filter(has=page.locator(f"a.facet-value[data-facet=pillar]",
+    item = page.locator("#values-pillar > li").filter(has=page.locator("a.facet-value[data-facet=pillar]",
                                                                         has_text=first))
     item.locator("summary").click()  # <details>: opens with JavaScript off too
     opened = visible_values(page, "sub_pillar")

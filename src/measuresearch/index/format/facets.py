@@ -60,8 +60,8 @@ class FacetColumns:
         self.years.extend(other.years)
         offset = len(self.ids)
         self.dates["event_doc"].extend(doc + offset for doc in other.dates["event_doc"])
-        for key in DATE_COLUMNS[1:]:
-            self.dates[key].extend(other.dates[key])
+        for column in DATE_COLUMNS[1:]:
+            self.dates[column].extend(other.dates[column])
         self.ids.extend(other.ids)
 
     def data(self):

@@ -15,7 +15,6 @@ from measuresearch.errors import ExportsBusy, InvalidParameter
 from measuresearch.web.views import exports
 from measuresearch.web.http import urls
 from measuresearch.web.openapi import document as openapi
-from measuresearch.web.http import urls
 from measuresearch.web.http.params import refuse_unknown, search_request, single
 
 
