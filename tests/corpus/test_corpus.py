@@ -222,6 +222,7 @@ def test_a_hand_written_tombstone_of_the_wrong_shape_is_refused_by_check_index_a
     ("sources", [1, 2], "sources must be a list of http(s) addresses"),
     ("edited", "yes", "edited must be"),
     ("description", 5, "description must be text"),
+    ("id", "kazakhstan-another-00000000", "under the tombstone's id"),  # never written so; was ignored
     (None, None, None),  # the record as the import wrote it: the import brings it back, and check then passes
 ])
 def test_a_tombstone_whose_record_is_no_measure_is_refused_before_an_import_brings_it_back(
