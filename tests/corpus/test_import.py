@@ -316,6 +316,31 @@ def test_a_hand_edited_corpus_file_is_read_again_not_taken_from_the_import_cache
     assert _by_id(out)["kazakhstan-threshold-for-de-minimis-rule-283a48c4"].description.endswith("USD 580.")
 
 
+@pytest.mark.parametrize("how", ["a tombstone of a live measure", "a measure pasted twice"])
+def test_a_file_with_one_id_twice_is_refused_by_import_and_withdraw_as_by_check(tmp_path, out, how):
+    """check refuses a file where two records share an id; an import wrote such a file again and a withdraw
+    removed one of the two, saying nothing (found by a fuzzing helper)."""
+    path = out / "kazakhstan.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    twice = document["measures"][11]
+    if how == "a measure pasted twice":
+        document["measures"].append(dict(twice))
+    else:
+        document["removed"] = [{"id": twice["id"], "sub_pillar": twice["sub_pillar"], "titles": twice["titles"],
+                                "removed_on": "2024-05-01", "reason": "pruned", "record": dict(twice)}]
+    path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    before = _files(out)
+    _, (problem,) = corpus.check(out)
+    assert f"duplicate id {twice['id']!r}" in problem.message
+    for act in (lambda: importer.import_files([SEED], out), lambda: importer.import_files([SEED], out, prune=True),
+                lambda: importer.withdraw(out, twice["id"], wait=0)):
+        with pytest.raises(InputProblems) as refused:
+            act()
+        said = [str(p) for p in refused.value.problems]
+        assert any(f"duplicate id {twice['id']!r}" in line and str(path) in line for line in said), said
+        assert _files(out) == before
+
+
 # --- page scope and provenance (issue 18) --------------------------------------------------------
 
 def test_a_page_of_one_sub_pillar_prunes_nothing_outside_it(tmp_path, out):

@@ -461,7 +461,8 @@ def _existing(path, names, problems, remember=True):
         removed = document.get("removed") or []
         if (set(document) - set(corpus.TOP_KEYS) or None in measures
                 or any(m.country != document.get("country", m.country) for m in measures)
-                or not isinstance(removed, list) or any(map(corpus.tombstone_problem, removed))):
+                or not isinstance(removed, list) or any(map(corpus.tombstone_problem, removed))
+                or _repeated_id(measures, removed)):
             raise ValueError  # the checker below says where
     except (OSError, UnicodeDecodeError, storage.YAMLError, ValueError, TypeError, KeyError):
         checker = corpus.Checker(names)
@@ -472,6 +473,13 @@ def _existing(path, names, problems, remember=True):
     if remember and not cached:
         _remember(path, raw, document)
     return measures, corpus.tombstones(document)
+
+
+def _repeated_id(measures, removed):
+    """Whether two records of a file (measures and tombstones) share an id, which check refuses: an import wrote
+    such a file again (a tombstone of a live measure, a measure pasted twice) and said nothing."""
+    ids = [measure.id for measure in measures] + [tomb["id"] for tomb in removed]
+    return len(set(ids)) != len(ids)
 
 
 def _valid(data, names):
