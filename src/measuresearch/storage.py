@@ -83,10 +83,14 @@ def parse_yaml(text, path, what="YAML error", tags=None):
     tags: a set, given the tag of every node not read as text, a mapping or a list (an int, a float, a date...), or
     GENERAL when the document was left whole to PyYAML's constructor (see _plain_data).
     """
-    loader = YAML_LOADER(text)
+    loader, node = YAML_LOADER(text), None
     try:
         node = loader.get_single_node()
         data = _plain_data(loader, node, tags) if node is not None else None
+    except RecursionError:  # libyaml composes up to 1,000 levels; the walk (and Python's stack) takes fewer
+        line = _deep_line(node, DEEPEST)
+        raise InputProblems([Problem(str(path), line, f"{what}: lists or mappings nested more than {DEEPEST} "
+                                                      "levels deep")]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -94,6 +98,23 @@ def parse_yaml(text, path, what="YAML error", tags=None):
     finally:
         loader.dispose()
     return node, data
+
+
+DEEPEST = 100  # levels of lists and mappings said too deep (a corpus file has four)
+
+
+def _deep_line(node, levels):
+    """Return the line (from 1) of the first node nested deeper than `levels` under node, walked without recursion."""
+    stack = [(node, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > levels:
+            return node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            stack.extend((child, depth + 1) for pair in reversed(node.value) for child in reversed(pair))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in reversed(node.value))
+    return 1
 
 
 _STR, _MAP, _SEQ = (f"tag:yaml.org,2002:{kind}" for kind in ("str", "map", "seq"))

@@ -258,6 +258,29 @@ def test_a_tombstone_whose_record_is_no_measure_is_refused_before_an_import_brin
     assert not (tmp_path / "index" / "current").exists()
 
 
+def test_a_value_nested_hundreds_of_levels_deep_is_refused_at_its_line_by_every_command(tmp_path, capsys, corpus_copy):
+    """libyaml reads lists nested up to 1,000 levels; walking 600 of them stopped check, index, import and withdraw
+    on a RecursionError traceback (found by a fuzzing helper)."""
+    from measuresearch.cli.main import main
+    target = corpus_copy / "kazakhstan.yaml"
+    lines = target.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(number for number, line in enumerate(lines) if line.startswith("  description:"))
+    lines[at] = "  description: " + "[" * 600 + "x" + "]" * 600 + "\n"
+    target.write_text("".join(lines), encoding="utf-8")
+    before = target.read_bytes()
+    measure_id = next(line.split()[-1] for line in lines if line.startswith("- id: "))
+    for command in (["check", "--corpus", str(corpus_copy)],
+                    ["index", "--corpus", str(corpus_copy), "--index", str(tmp_path / "index")],
+                    ["import", str(SEED), "--out", str(corpus_copy), "--wait", "0"],
+                    ["withdraw", measure_id, "--corpus", str(corpus_copy)]):
+        assert main(command) == 1, command
+        err = capsys.readouterr().err
+        assert f"{target}:{at + 1}: YAML error: lists or mappings nested more than 100 levels deep" in err, err
+        assert "Traceback" not in err
+    assert target.read_bytes() == before
+    assert not (tmp_path / "index" / "current").exists()
+
+
 def test_an_indicator_without_dates_or_description_is_checked_and_indexed(tmp_path, capsys, corpus_copy):
     """An indicator may leave out `dates` and `description` (a measure may not): check and index had died with
     KeyError 'dates' and a traceback. It has no dates, an empty description, and is served so."""
