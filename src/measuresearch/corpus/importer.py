@@ -406,6 +406,8 @@ import_pages = import_files
 
 
 CACHE = ".import-cache"
+# what a cached copy's file passed: copies kept before the import read a file as check does are read again
+CHECKED = "as check reads it"
 
 
 def _cache_path(path):
@@ -417,7 +419,7 @@ def _remember(path, raw, document, dumped=False):
 
     dumped: raw is yamlout's text of document, which writes every infinite or NaN number `.inf`, `-.inf`, `.nan`.
     """
-    cache = {"sha1": hashlib.sha1(raw).hexdigest(), "document": document}
+    cache = {"sha1": hashlib.sha1(raw).hexdigest(), "checked": CHECKED, "document": document}
     try:
         storage.write_text(_cache_path(path), _json(cache, raw if dumped else None), durable=False)  # checked by SHA-1
     except OSError:
@@ -442,7 +444,9 @@ def _cached(path, raw):
         return None
     if not isinstance(cache, dict):
         return None
-    return cache["document"] if cache.get("sha1") == hashlib.sha1(raw).hexdigest() else None
+    if cache.get("sha1") != hashlib.sha1(raw).hexdigest() or cache.get("checked") != CHECKED:
+        return None
+    return cache["document"]
 
 
 def _existing(path, names, problems, remember=True):
@@ -456,6 +460,12 @@ def _existing(path, names, problems, remember=True):
         if cached:  # a copy of a file this module checked (names are checked again)
             measures = [None if names.check_measure(data) else model.Measure(**data) for data in document["measures"]]
         else:
+            # first as check reads it: the reading below takes the last of a key written twice, and a file cut
+            # short in its last record, which check refuses, was written again with the rest of its page as new
+            checker = corpus.Checker(names)
+            checker.file(path)
+            if checker.problems:
+                return _refused(path, problems, checker.problems)
             document = storage.load_yaml(raw.decode("utf-8"))
             measures = [_valid(data, names) for data in document["measures"]]
         removed = document.get("removed") or []
@@ -467,12 +477,17 @@ def _existing(path, names, problems, remember=True):
     except (OSError, UnicodeDecodeError, storage.YAMLError, ValueError, TypeError, KeyError):
         checker = corpus.Checker(names)
         checker.file(path)  # the slow reader, for file:line messages
-        problems.extend(checker.problems or [Problem(str(path), 1, "cannot read this corpus file")])
-        problems.append(Problem(str(path), 0, "fix this file before importing into it; nothing was changed"))
-        return [], []
+        return _refused(path, problems, checker.problems)
     if remember and not cached:
         _remember(path, raw, document)
     return measures, corpus.tombstones(document)
+
+
+def _refused(path, problems, found):
+    """Add the problems of a corpus file an import may not write into; return it as empty."""
+    problems.extend(found or [Problem(str(path), 1, "cannot read this corpus file")])
+    problems.append(Problem(str(path), 0, "fix this file before importing into it; nothing was changed"))
+    return [], []
 
 
 def _repeated_id(measures, removed):
