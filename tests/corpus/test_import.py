@@ -366,6 +366,42 @@ def test_an_import_refuses_a_corpus_file_that_check_refuses_cut_anywhere_or_with
     assert refused_by_check >= 10
 
 
+@pytest.mark.parametrize("how", ["withdraw", "import --prune"])
+def test_a_record_without_provenance_removed_last_leaves_a_file_check_passes(tmp_path, out, how):
+    """A record from before provenance (no `source`, no `last_imported`) beside records that have it, pruned or
+    withdrawn, became the last tombstone's record, which check read as a file cut off in it: the import and
+    withdraw wrote a file check refused (found by a fuzzing helper). A tombstone is now written with
+    `removed_on` after its record (a cut inside the record takes it); the record is kept as it was."""
+    from measuresearch.corpus import yamlout
+    path = out / "kazakhstan.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    old = document["measures"][2]
+    del old["source"], old["last_imported"]
+    if how == "import --prune":  # the page no longer lists it: its sub-pillar is another one the page has
+        old["sub_pillar"] = next(m["sub_pillar"] for m in document["measures"] if m["sub_pillar"] != old["sub_pillar"])
+    path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert corpus.check(out)[1] == []
+    if how == "withdraw":
+        importer.withdraw(out, old["id"], wait=0)
+    else:
+        importer.import_files([SEED], out, prune=True)
+    assert corpus.check(out)[1] == []
+    written = yaml.safe_load(path.read_text(encoding="utf-8"))
+    tomb = next(t for t in written["removed"] if t["id"] == old["id"])
+    assert list(tomb)[-2:] == ["record", "removed_on"]
+    assert "source" not in tomb["record"] and "last_imported" not in tomb["record"]  # no provenance made up
+    # a file cut inside the last tombstone's record is still refused, in this order and in the earlier one
+    # (removed_on before the record, which then is the last key)
+    for order in (list(tomb), [key for key in tomb if key != "record"] + ["record"]):
+        last = {key: tomb[key] for key in order}
+        text = yamlout.dump({**written, "removed": [*written["removed"][:-1], last]}
+                            if written["removed"][-1] is tomb else {**written, "removed": [*written["removed"], last]})
+        cut = text.rindex("  description:") + 40
+        path.write_text(text[:cut], encoding="utf-8")
+        problems = corpus.check(out)[1]
+        assert any("is the file cut off in it?" in str(problem) for problem in problems), (order, problems)
+
+
 # --- page scope and provenance (issue 18) --------------------------------------------------------
 
 def test_a_page_of_one_sub_pillar_prunes_nothing_outside_it(tmp_path, out):

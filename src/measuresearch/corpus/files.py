@@ -19,6 +19,9 @@ TOP_KEYS = ("country", "measures", "removed")
 # It keeps why it went and the whole last record (tombstones written before provenance have neither).
 TOMBSTONE_KEYS = ("id", "sub_pillar", "titles", "removed_on")
 TOMBSTONE_MORE = ("reason", "pruned_by", "record")  # pruned_by: the files of the run that no longer listed it
+# as a tombstone is written: `removed_on` after its record, so that a file cut short inside the record lacks it
+# (a record kept with no provenance, from a file older than provenance, is then no sign of a cut: _cut_off)
+TOMBSTONE_ORDER = ("id", "sub_pillar", "titles", "reason", "pruned_by", "record", "removed_on")
 # Files of the corpus folder that hold no measures.
 DATA_FILES = ("taxonomy.yaml", "groups.yaml")
 
@@ -148,20 +151,31 @@ def _cut_off(path, located, removed):
     tombs = [(tomb.get("record"), line) for tomb, line in removed]
     if not all(isinstance(record, dict) for record, _ in tombs):
         tombs = []  # tombstones written before provenance keep no record: the measures alone
+    elif tombs and _written_after(removed[-1][0], "removed_on", "record"):
+        # written with removed_on after the record: a cut inside it took removed_on (above), and the record
+        # was kept as it was, with or without provenance (an import prunes records of a file older than it)
+        return []
     records = [(item.data, item.line) for item in located] + tombs
     if len(records) < 2:
         return []
     (last, line), others = records[-1], [data for data, _ in records[:-1]]
-    # records written before provenance, or by hand, have neither: nothing to compare with
+    # records written before provenance, or by hand, have neither: nothing to compare with; and a cut takes the
+    # keys after it, so a record with `last_imported` but no `source` was not cut (written so by hand)
     lacking = [key for key in ("source", "last_imported") if last.get(key) is None
                and all(data.get(key) is not None for data in others)]
-    if not lacking:
+    if not lacking or (lacking == ["source"] and last.get("last_imported") is not None):
         return []
     what = "tombstone's record" if tombs and last is tombs[-1][0] else "measure"
     return [Problem(path, line, (
         f"the last {what} ({str(last.get('id'))[:80]!r}) has no `{'` or `'.join(lacking)}`, which every other "
         "record of the file has: is the file cut off in it? (restore it from a copy, or import its pages again; "
         "a measure added by hand needs `source: {kind: manual, name, url, first_imported}` and `last_imported`)"))]
+
+
+def _written_after(mapping, key, other):
+    """Whether key comes after other in a mapping read from YAML (in the file's order)."""
+    keys = list(mapping)
+    return key in keys and other in keys and keys.index(key) > keys.index(other)
 
 
 def _tombstones(path, node, value):
@@ -171,9 +185,13 @@ def _tombstones(path, node, value):
     if not isinstance(value, list) or not isinstance(node, yaml.SequenceNode):
         return [], [Problem(path, node.start_mark.line + 1, "expected 'removed:' with a list of tombstones")]
     found, problems = [], []
-    for item_node, item in zip(node.value, value):
+    for number, (item_node, item) in enumerate(zip(node.value, value), 1):
         line = item_node.start_mark.line + 1
         problem = tombstone_problem(item)
+        if problem and number == len(value) and isinstance(item, dict) and "removed_on" not in item:
+            # written last (TOMBSTONE_ORDER): a file cut short inside the last tombstone lacks it
+            problem = (f"the last tombstone ({str(item.get('id'))[:80]!r}) has no `removed_on`, which every "
+                       "tombstone has: is the file cut off in it? (restore it from a copy)")
         if problem:
             problems.append(Problem(path, line, problem))
         else:
@@ -351,8 +369,7 @@ def document(measures, country=None, removed=()):
     """Return the plain data of one country file: its measures, then its tombstones if any."""
     data = {"country": country or measures[0].country, "measures": [m.to_dict() for m in measures]}
     if removed:
-        data["removed"] = [{key: item[key] for key in (*TOMBSTONE_KEYS, *TOMBSTONE_MORE) if key in item}
-                           for item in removed]
+        data["removed"] = [{key: item[key] for key in TOMBSTONE_ORDER if key in item} for item in removed]
     return data
 
 
