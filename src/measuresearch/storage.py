@@ -105,11 +105,14 @@ DEEPEST = 100  # levels of lists and mappings said too deep (a corpus file has f
 
 def _deep_line(node, levels):
     """Return the line (from 1) of the first node nested deeper than `levels` under node, walked without recursion."""
-    stack = [(node, 0)]
+    stack, deepest = [(node, 0)], {}  # id(node) -> the deepest level it was met at: aliases share nodes
     while stack:
         node, depth = stack.pop()
         if depth > levels:
             return node.start_mark.line + 1
+        if deepest.get(id(node), -1) >= depth:
+            continue  # met as deep before (a billion-laughs file would take exponential time otherwise)
+        deepest[id(node)] = depth
         if isinstance(node, yaml.MappingNode):
             stack.extend((child, depth + 1) for pair in reversed(node.value) for child in reversed(pair))
         elif isinstance(node, yaml.SequenceNode):

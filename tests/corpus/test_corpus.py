@@ -8,6 +8,7 @@ import pytest
 from measuresearch import storage
 from measuresearch.corpus import files as corpus
 from measuresearch.domain import model
+from measuresearch.errors import InputProblems
 
 from conftest import SEED
 
@@ -258,6 +259,26 @@ def test_a_tombstone_whose_record_is_no_measure_is_refused_before_an_import_brin
     assert not (tmp_path / "index" / "current").exists()
 
 
+def test_a_tombstone_record_is_not_held_to_the_events_todays_date_parser_derives(tmp_path, capsys, corpus_copy):
+    """A kept record's events and year are derived again from its dates when it comes back; held to today's
+    parser, a tombstone written before a change to it would be refused with no way but by hand (a review)."""
+    import yaml
+
+    from measuresearch.cli.main import main
+    target = corpus_copy / "kazakhstan.yaml"
+    document = yaml.safe_load(target.read_text(encoding="utf-8"))
+    measure = document["measures"].pop(0)
+    document["removed"] = [{"id": measure["id"], "sub_pillar": measure["sub_pillar"], "titles": measure["titles"],
+                            "removed_on": "2024-05-01", "reason": "pruned",
+                            "record": {**measure, "events": [], "year": 1999}}]
+    target.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert main(["check", "--corpus", str(corpus_copy)]) == 0
+    assert main(["import", str(SEED), "--out", str(corpus_copy), "--wait", "0"]) == 0
+    back = next(m for m in yaml.safe_load(target.read_text(encoding="utf-8"))["measures"] if m["id"] == measure["id"])
+    assert (back["events"], back["year"]) == (measure["events"], measure["year"])
+    assert main(["check", "--corpus", str(corpus_copy)]) == 0
+
+
 def test_a_value_nested_hundreds_of_levels_deep_is_refused_at_its_line_by_every_command(tmp_path, capsys, corpus_copy):
     """libyaml reads lists nested up to 1,000 levels; walking 600 of them stopped check, index, import and withdraw
     on a RecursionError traceback (found by a fuzzing helper)."""
@@ -279,6 +300,35 @@ def test_a_value_nested_hundreds_of_levels_deep_is_refused_at_its_line_by_every_
         assert "Traceback" not in err
     assert target.read_bytes() == before
     assert not (tmp_path / "index" / "current").exists()
+
+
+def test_a_deep_value_after_shared_aliases_is_refused_at_its_line_without_walking_every_copy(tmp_path):
+    """Finding the line of a too-deep value walked every copy of nodes shared by aliases: nine levels of nine
+    (a "billion laughs" file) kept check busy for minutes where it refused the file at once (found by a review)."""
+    laughs = ["lol0: &l0 [a, a, a, a, a, a, a, a, a]"] + [
+        f"lol{level}: &l{level} [{', '.join([f'*l{level - 1}'] * 9)}]" for level in range(1, 10)]
+    text = "\n".join(laughs) + "\nzz: " + "[" * 600 + "x" + "]" * 600 + "\n"
+    with pytest.raises(InputProblems) as refused:
+        storage.parse_yaml(text, "laughs.yaml")
+    (problem,) = refused.value.problems
+    assert (problem.line, problem.message) == (11, "YAML error: lists or mappings nested more than 100 levels deep")
+
+
+def test_a_key_written_twice_in_a_tombstone_is_refused_by_check_and_import(tmp_path, capsys, corpus_copy):
+    """check looked for keys written twice at the top, in measures, not in tombstones, where the import's own
+    reading keeps the last one silently (found by a review)."""
+    from measuresearch.cli.main import main
+    target = corpus_copy / "kazakhstan.yaml"
+    target.write_text(target.read_text(encoding="utf-8") + "removed:\n" + HAND_ID.replace("  id", "- id", 1)
+                      + HAND_TITLES + "  removed_on: '2024-05-01'\n  removed_on: '2024-06-01'\n", encoding="utf-8")
+    line = target.read_text(encoding="utf-8").count("\n")
+    before = target.read_bytes()
+    for command in (["check", "--corpus", str(corpus_copy)],
+                    ["import", str(SEED), "--out", str(corpus_copy), "--wait", "0"]):
+        assert main(command) == 1, command
+        err = capsys.readouterr().err
+        assert f"{target}:{line}: duplicate key 'removed_on'" in err and "Traceback" not in err, err
+    assert target.read_bytes() == before
 
 
 def test_an_indicator_without_dates_or_description_is_checked_and_indexed(tmp_path, capsys, corpus_copy):
