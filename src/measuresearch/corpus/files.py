@@ -233,9 +233,9 @@ def tombstone_problem(item):
             isinstance(item.get("pruned_by", []), list) and all(isinstance(n, str) for n in item.get("pruned_by", []))):
         return (f"a tombstone's reason is one of {', '.join(REASONS)}, its record a mapping and its pruned_by a "
                 "list of file names")
-    if not _source_fits(item.get("record") or {}):
-        return "a tombstone's record has a source with a kind and a name as text (as every measure has), or none"
     record = item.get("record") or {}
+    if not _source_fits(record):
+        return "a tombstone's record has a source with a kind and a name as text (as every measure has), or none"
     if "id" in record and record["id"] != item["id"]:
         # never written so (provenance.tombstone): the page's entry then came back under a new id, beside it
         return f"a tombstone's record is its measure, under the tombstone's id {item['id']!r}"
