@@ -196,3 +196,15 @@ def test_stored_lengths_read_at_once_equal_whoosh_per_document(tmp_path, real_me
         assert stored_lengths(perdoc, "roman", len(docs))[-3:].tolist() == [0, 0, 0]
         column = perdoc.column_reader(_lenfield("roman"), LENGTHS_COLUMN)
         assert column._count == len(docs) - 3  # the default tail is really exercised
+
+
+def _segment_file(reader, suffix):
+    segment = reader.segment()
+    return reader._storage.open_file(segment.make_filename(suffix)).read()
+
+
+def test_terms_tables_are_whoosh_s_byte_for_byte(two_indexes):
+    """The terms file (term records, the 256 hash tables of linear probing, their directory, the key index) is the
+    file Whoosh's own writer writes: blocks.close_terms packs the hash tables Whoosh writes slot by slot."""
+    expected, got = two_indexes
+    assert _segment_file(got, ".trm") == _segment_file(expected, ".trm")

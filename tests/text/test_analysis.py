@@ -1,11 +1,16 @@
 """Each analyzer stage, as tables of input and expected output."""
 
+import string
+import unicodedata
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from measuresearch.text.analysis import forms, law_keys, pieces, text_analyzer
 from measuresearch.text.stemming import american, stem
 from measuresearch.text.writing_systems import (cyrillic_readings, fold_readings, lookalike_tables, roman_keys, skeleton,
-                                                typed_roman_keys)
+                                                typed_roman_keys, written_folded)
 
 
 @pytest.mark.parametrize("text, words", [
@@ -113,3 +118,29 @@ def test_forms_are_cached_and_complete():
     f = forms("Informatizatsii")
     assert f.lower == "informatizatsii" and f.readings == ("informatizatsii",) and f.roman
     assert forms("418-V", True).law == ("418-v",)
+
+
+
+def _char_by_char(word):
+    """fold_readings' rule letter by letter, in plain Python (the tables' dict lookups, no str.translate)."""
+    lat2cyr, cyr2lat = lookalike_tables()
+    lower = written_folded(word)
+    both = set(lat2cyr) | set(cyr2lat)
+    latin = sum(1 for c in lower if c in string.ascii_lowercase and c not in both)
+    cyrillic = sum(1 for c in lower if "CYRILLIC" in unicodedata.name(c, "") and c not in both)
+    to_cyr, to_lat = "".join(lat2cyr.get(c, c) for c in lower), "".join(cyr2lat.get(c, c) for c in lower)
+    if cyrillic > latin:
+        return (to_cyr,)
+    if latin > cyrillic:
+        return (to_lat,)
+    if not latin and any(c in both for c in lower):
+        return tuple(dict.fromkeys((to_lat, to_cyr)))
+    return (lower,)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="aceopxyhkmtbdfgAECHKMOPTXҚқіІӘәаеорсухвнАВЕКМНОРСТХЖжЁё0123456789-", min_size=1, max_size=12))
+def test_fold_readings_maps_each_letter_through_the_look_alike_tables(word):
+    """fold_readings translates a word at C speed (str.translate), ASCII or not: what mapping it letter by letter
+    through the look-alike tables gives."""
+    assert fold_readings.__wrapped__(word) == _char_by_char(word)

@@ -120,12 +120,12 @@ def fold_readings(raw):
     if raw.isascii() and raw.lower().translate(_only_plain_latin()):
         # the common case at C speed: an ASCII word (NFKC and casefold are lower()) with
         # a Latin letter that has no Cyrillic look-alike reads as Latin
-        return ("".join(cyr2lat.get(c, c) for c in raw.lower()),)
+        return (raw.lower().translate(_to_latin()),)
     lower = written_folded(raw)
     classes = [_char_class(c, lat2cyr, cyr2lat) for c in lower]
     latin, cyrillic = classes.count("latin"), classes.count("cyrillic")
-    to_cyr = "".join(lat2cyr.get(c, c) for c in lower)
-    to_lat = "".join(cyr2lat.get(c, c) for c in lower)
+    to_cyr = lower.translate(_to_cyrillic())
+    to_lat = lower.translate(_to_latin())
     if cyrillic > latin:
         return (to_cyr,)
     if latin > cyrillic:
@@ -133,6 +133,18 @@ def fold_readings(raw):
     if latin == cyrillic == 0 and "ambiguous" in classes:
         return tuple(dict.fromkeys((to_lat, to_cyr)))
     return (lower,)
+
+
+@functools.cache
+def _to_latin():
+    """Return lookalike_tables()' Cyrillic -> Latin letters as a str.translate table (a letter at C speed)."""
+    return str.maketrans({cyr: lat for cyr, lat in lookalike_tables()[1].items() if len(cyr) == 1})
+
+
+@functools.cache
+def _to_cyrillic():
+    """Return lookalike_tables()' Latin -> Cyrillic letters as a str.translate table."""
+    return str.maketrans({lat: cyr for lat, cyr in lookalike_tables()[0].items() if len(lat) == 1})
 
 
 @functools.cache

@@ -254,11 +254,17 @@ def sequential_sums(values, starts, ends):
 
     numpy's add.reduceat sums pairwise, whose last bit can differ.
     """
-    sums, sizes = np.zeros(len(starts)), ends - starts
-    for k in range(int(sizes.max()) if len(sizes) else 0):
-        more = np.flatnonzero(sizes > k)
-        sums[more] += values[starts[more] + k]
-    return sums
+    sizes = ends - starts
+    if not len(sizes):
+        return np.zeros(0)
+    order = np.argsort(-sizes, kind="stable")  # longest first: the runs with a k-th value are a prefix
+    firsts, longer = starts[order], np.cumsum(np.bincount(sizes)[::-1])[::-1]  # longer[k]: runs of k values or more
+    sums = np.zeros(len(sizes))
+    for k in range(1, len(longer)):
+        sums[:longer[k]] += values[firsts[:longer[k]] + (k - 1)]
+    out = np.empty(len(sizes))
+    out[order] = sums
+    return out
 
 
 def _latin1_utf8(data, sizes):
@@ -313,3 +319,32 @@ def _extend(growable, increasing):
     except OverflowError:
         growable._retype(increasing[-1])
     growable.array.extend(increasing)
+
+
+HASH_SLOT = np.dtype([("hash", ">u4"), ("position", ">i8")])  # filetables._pointer ("!Iq")
+
+
+def close_terms(tindex):
+    """HashWriter.close() of a segment's terms table (an OrderedHashWriter): the same bytes, each bucket's hash
+    table packed at once instead of one slot per write (100,000s of slots a segment)."""
+    dbfile = tindex.dbfile
+    for entries in tindex.buckets:  # HashWriter._write_hashes: 256 tables of linear probing, in insertion order
+        numslots = 2 * len(entries)
+        tindex.directory.append((dbfile.tell(), numslots))
+        if not numslots:
+            continue
+        hashes, positions, taken = [0] * numslots, [0] * numslots, bytearray(numslots)
+        for hashval, position in entries:
+            slot = (hashval >> 8) % numslots
+            while taken[slot]:
+                slot = (slot + 1) % numslots
+            hashes[slot], positions[slot], taken[slot] = hashval, position, 1
+        # an empty slot is (0, 0), as Whoosh writes it (no key is at position 0: the file starts with its header)
+        table = np.zeros(numslots, dtype=HASH_SLOT)
+        table["hash"], table["position"] = hashes, positions
+        dbfile.write(table.tobytes())
+    tindex._write_directory()
+    extras_at = dbfile.tell()
+    tindex._write_extras()
+    dbfile.write_int(dbfile.tell() - extras_at)
+    dbfile.close()

@@ -3,7 +3,7 @@
 Relies on private parts of Whoosh-Reloaded 2.7.5 (checked on import by
 index/format/codec.py): SegmentWriter's per-document writer, field writer, its
 postings file and terms table (`_postfile`, `_fieldid`, `_tindex`, an
-OrderedHashWriter), the W3 block and term info layout (blocks.py), the codec's
+OrderedHashWriter, its buckets and hash tables), the W3 block and term info layout (blocks.py), the codec's
 block settings, the TOC written by commit.
 
 Whoosh's SegmentWriter pickles every posting into a temporary run file,
@@ -21,7 +21,7 @@ from whoosh.fields import UnknownFieldError
 from whoosh.index import TOC, clean_files
 from whoosh.writing import SegmentWriter
 
-from measuresearch.index.build.blocks import FieldBlocks, length_bytes
+from measuresearch.index.build.blocks import FieldBlocks, close_terms, length_bytes
 from measuresearch.index.build.columns import ColumnsWriter
 from measuresearch.index.build.postings import FieldPostings, SortedPostings
 from measuresearch.index.format.codec import BYTE_LENGTHS, stored_lengths
@@ -114,7 +114,10 @@ class ArraySegmentWriter(SegmentWriter):
         finally:
             lengths.close()
             columns.abandon()
-        self.fieldwriter.close()
+        fieldwriter = self.fieldwriter  # W3FieldWriter.close(), its terms table written by close_terms
+        close_terms(fieldwriter._tindex)
+        fieldwriter._postfile.close()
+        fieldwriter.is_closed = True
 
     def finish_segment(self):
         """Write this writer's segment; return [it] (for commit_segments), or [] if it is empty."""
