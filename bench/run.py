@@ -40,7 +40,7 @@ from measuresearch.search.service import search  # noqa: E402
 
 HERE = pathlib.Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-INDEX_RUNS = 3  # CLI builds timed at each size under 50,000 measures (their median is reported); one above
+INDEX_RUNS = 3  # CLI builds timed at each size: their median is reported (a rebuild), the first (from the YAML) apart
 
 
 def timed(function, items, cpu=None):
@@ -135,7 +135,7 @@ def bench_size(size, query_count, tmp, http, scale_out):
     generator, measures = workload.generator_and_measures(size)
     corpus_dir, index_dir = tmp / f"corpus{size}", tmp / f"index{size}"
     workload.write_corpus(measures, corpus_dir)
-    row["index"] = index_with_cli(corpus_dir, index_dir, runs=INDEX_RUNS if size < 50_000 else 1)
+    row["index"] = index_with_cli(corpus_dir, index_dir, runs=INDEX_RUNS)
     print(f"index (CLI, from the corpus files): {row['index']['seconds']} s (runs {row['index']['runs_s']}, the first "
           "from the YAML, the next from the copies it kept), "
           f"peak {row['index']['peak_mb']} MB", flush=True)
@@ -224,7 +224,7 @@ def scale_out_bench(index_dir, urls_file, tmp, requests):
 
 
 def table(results):
-    lines = ["", f"{'':<44}" + "".join(f"{r['size']:>18,}" for r in results["runs"])]
+    lines = ["", f"{'':<44}" + "".join(f" {r['size']:>23,}" for r in results["runs"])]
 
     def line(label, get):
         cells = []
@@ -233,7 +233,7 @@ def table(results):
                 value = get(run)
             except (KeyError, TypeError):
                 value = "-"
-            cells.append(f"{value:>18}")
+            cells.append(f" {value:>23}")  # a space apart, however wide the value
         if any(cell.strip() != "-" for cell in cells):  # rows of parts not run (--no-http) are left out
             lines.append(f"{label:<44}" + "".join(cells))
     line("index build (CLI, corpus files), s", lambda r: r["index"]["seconds"])
@@ -270,6 +270,10 @@ def table(results):
                              r["fts5_by_kind"][k])))
         line(f"p95 {kind} (cold: ms/tantivy)", lambda r, k=kind: "/".join(
             str(v) for v in (r["measuresearch"]["cold_by_kind_p95"][k], r["tantivy"]["cold_by_kind_p95"][k])))
+        line(f"ratio {kind[:15]} p50/p95 (cold/tantivy)", lambda r, k=kind: "{:.2f} / {:.2f}".format(
+            *(r["measuresearch"][f"cold_by_kind{p}"][k] / r["tantivy"][f"cold_by_kind{p}"][k] for p in ("", "_p95"))))
+        line(f"ratio {kind[:15]} p50/p95 (warm/tantivy)", lambda r, k=kind: "{:.2f} / {:.2f}".format(
+            *(r["measuresearch"][f"warm_by_kind{p}"][k] / r["tantivy"][f"warm_by_kind{p}"][k] for p in ("", "_p95"))))
         line(f"CPU {kind[:15]} p50/p95 (ms/tantivy)", lambda r, k=kind: "{}/{} / {}/{}".format(
             r["measuresearch"]["cold_cpu_by_kind"][k], r["tantivy"]["cold_cpu_by_kind"][k],
             r["measuresearch"]["cold_cpu_by_kind_p95"][k], r["tantivy"]["cold_cpu_by_kind_p95"][k]))
