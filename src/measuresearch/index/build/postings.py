@@ -5,6 +5,8 @@ No Whoosh internals here: tokens come from our analyzers (or the field's own
 turns the sorted postings into Whoosh's on-disk blocks.
 """
 
+import collections
+import itertools
 from array import array
 from operator import itemgetter
 from typing import NamedTuple
@@ -27,47 +29,35 @@ class WordTable:
     Shared by the analysed fields: "text" and "exact" split the same value into
     the same words once (Words), and each field turns a word id into its own
     terms once per build. A section's words are looked up in one C-level call
-    (operator.itemgetter on a plain dict).
+    (operator.itemgetter on a defaultdict that numbers the words it has not met).
     """
 
     SECTION_CHARS = 200  # sections kept by split(): at most this long,
     SECTIONS_KEPT = 20_000  # and this many
 
     def __init__(self):
-        self.ids = {}  # word -> its id
-        self.words = []
+        # word -> its id: a word looked up for the first time takes the next one, in C (defaultdict calls the
+        # counter), so that a section's words are looked up in one C-level call, new words or not
+        self.ids = collections.defaultdict(itertools.count().__next__)
+        self._words = []  # the words in id order (the dict's, which keeps its keys in order of first sight)
         self.last = (None, None, None)  # (value, boosts, Words) of the last split
         self.lowered = {}  # lowercased word -> its number, in order of first sight (count_documents)
         self.lowered_ids = array("i")  # word id -> the number of its lowercased word, -1 for numbers and law numbers
         self.frequencies = np.zeros(0, dtype=np.int64)  # documents of each lowercased word
         self.known_sections = {}  # a short section's text -> (word ids, positions or None, words, advance): split()
 
-    def id_of(self, word):
-        """Return the id of a word, giving it the next one if it is new."""
-        found = self.ids.get(word)
-        if found is None:
-            found = self.ids[word] = len(self.words)
-            self.words.append(word)
-        return found
+    @property
+    def words(self):
+        """Return every word met so far, in id order."""
+        if len(self._words) < len(self.ids):
+            self._words.extend(itertools.islice(self.ids, len(self._words), None))
+        return self._words
 
     def ids_of(self, words):
-        """Return the ids of a list of words, giving new words the next ones in order.
-
-        A section with a new word looks its words up in one C-level pass too, then
-        gives an id to each word not found, in order (a word twice is found the second time).
-        """
+        """Return the ids of a list of words, giving new words the next ones in order (a word twice takes one)."""
         if len(words) > 1:
-            try:
-                return itemgetter(*words)(self.ids)
-            except KeyError:
-                pass
-        found, at = list(map(self.ids.get, words)), -1
-        try:
-            while True:
-                at = found.index(None, at + 1)
-                found[at] = self.id_of(words[at])
-        except ValueError:
-            return found
+            return itemgetter(*words)(self.ids)
+        return [self.ids[word] for word in words]
 
     def split(self, value, boosts):
         """Return the Words of one field value (the last one's again when the same value comes with the same boosts).
@@ -207,8 +197,6 @@ class FieldPostings:
         ids, positions, run_words, run_docs, run_boosts = self.buffered
         if self.analysis:
             words = self.table.split(value, self.analysis[1] or {})
-            if len(self.word_counts) < len(self.table.words):
-                self._learn()
             ids.extend(words.ids)
             if self.keeps_positions:
                 positions.extend(words.positions)
@@ -307,6 +295,8 @@ class FieldPostings:
 
     def _tokens(self):
         """Return the buffered words as tokens: (term ids, documents, positions or None, boosts), in token order."""
+        if len(self.word_counts) < len(self.table.ids):  # the terms of the words met since the last batch
+            self._learn()
         ids, positions, run_words, run_docs, run_boosts = (np.frombuffer(a, dtype=a.typecode) for a in self.buffered)
         counts = np.frombuffer(self.word_counts, dtype=np.int32).astype(np.int64)
         firsts = np.cumsum(counts) - counts  # where each word's terms start in word_terms
