@@ -88,7 +88,8 @@ def index_with_cli(corpus_dir, index_dir, runs=1):
     _, peak, _ = procs.run_measured([sys.executable, "-m", "measuresearch.cli", "index", "--corpus",
                                      str(corpus_dir), "--index", str(index_dir)])
     return {"seconds": round(seconds, 2), "first_seconds": round(timed[0][0], 2), "cpu_seconds": round(cpu, 1),
-            "peak_mb": round(peak), "runs_s": [round(t, 2) for t, _, _ in timed], "output": out.strip()}
+            "peak_mb": round(peak), "runs_s": [round(t, 2) for t, _, _ in timed],
+            "cpu_runs_s": [round(c, 2) for _, c, _ in timed], "output": out.strip()}
 
 
 def load(base, urls_file, clients, requests):
@@ -136,7 +137,8 @@ def bench_size(size, query_count, tmp, http, scale_out):
     corpus_dir, index_dir = tmp / f"corpus{size}", tmp / f"index{size}"
     workload.write_corpus(measures, corpus_dir)
     row["index"] = index_with_cli(corpus_dir, index_dir, runs=INDEX_RUNS)
-    print(f"index (CLI, from the corpus files): {row['index']['seconds']} s (runs {row['index']['runs_s']}, the first "
+    print(f"index (CLI, from the corpus files): {row['index']['seconds']} s (runs {row['index']['runs_s']}, CPU "
+          f"{row['index']['cpu_runs_s']}, the first "
           "from the YAML, the next from the copies it kept), "
           f"peak {row['index']['peak_mb']} MB", flush=True)
     started = time.perf_counter()
@@ -224,7 +226,7 @@ def scale_out_bench(index_dir, urls_file, tmp, requests):
 
 
 def table(results):
-    lines = ["", f"{'':<44}" + "".join(f" {r['size']:>23,}" for r in results["runs"])]
+    lines = ["", f"{'':<46}" + "".join(f" {r['size']:>23,}" for r in results["runs"])]
 
     def line(label, get):
         cells = []
@@ -235,7 +237,7 @@ def table(results):
                 value = "-"
             cells.append(f" {value:>23}")  # a space apart, however wide the value
         if any(cell.strip() != "-" for cell in cells):  # rows of parts not run (--no-http) are left out
-            lines.append(f"{label:<44}" + "".join(cells))
+            lines.append(f"{label:<46}" + "".join(cells))
     line("index build (CLI, corpus files), s", lambda r: r["index"]["seconds"])
     line("index build, first (no kept copies), s", lambda r: r["index"]["first_seconds"])
     line("index build CPU (all its processes), s", lambda r: r["index"]["cpu_seconds"])
