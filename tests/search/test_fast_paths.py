@@ -166,3 +166,11 @@ def test_a_british_word_that_starts_otherwise_is_tried_for_its_american_query_wo
             missed.append(british)
     assert len(PREFIX_CHANGERS) > 50 and missed == []
     assert "pa" not in _ascii_prefixes({"exact": {"data": None}, "lookalike": {}, "stem": {"data": None}, "number": {}})
+
+
+@given(st.lists(st.integers(0, 10_000), max_size=12), st.lists(st.integers(0, 10_000), min_size=200, max_size=600))
+def test_a_few_keys_intersect_a_long_array_as_numpy_does(few, many):
+    """The shorter array's keys looked up in the longer one (matching.SEARCH_SHARE times longer or more)."""
+    a, b = np.unique(np.array(few, dtype=np.int64)), np.unique(np.array(many + few[::2], dtype=np.int64))
+    assert _intersect_sorted(a, b).tolist() == np.intersect1d(a, b).tolist()
+    assert _intersect_sorted(b, a).tolist() == np.intersect1d(a, b).tolist()
