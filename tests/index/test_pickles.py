@@ -77,7 +77,7 @@ def test_block_pickles_match_pickle(term_postings):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=9), min_size=1, max_size=6))
+@given(st.lists(st.lists(st.floats(-1e6, 1e6), max_size=9), max_size=6))
 def test_sequential_sums_add_as_python_sum(groups):
     sizes = np.array([len(g) for g in groups])
     ends = np.cumsum(sizes)
