@@ -3,7 +3,7 @@
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from measuresearch.index.build.postings import stable_order
+from measuresearch.index.build.postings import distinct, stable_order
 
 
 @settings(max_examples=300, deadline=None)
@@ -20,3 +20,10 @@ def test_stable_order_of_many_repeated_keys_keeps_their_order():
     assert np.array_equal(stable_order(keys[:0]), np.zeros(0, dtype=np.int64))
     signed = keys.astype(np.int64) - 25  # not packed: numpy's own stable sort
     assert np.array_equal(stable_order(signed), np.argsort(signed, kind="stable"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-2**40, 2**62), max_size=300), st.integers(0, 62))
+def test_distinct_keys_are_numpys_unique(values, shift):
+    keys = np.array([v >> shift for v in values], dtype=np.int64)  # repeats, negative keys, keys of 0 to 62 bits
+    assert np.array_equal(distinct(keys), np.unique(keys))
