@@ -49,28 +49,3 @@ def test_random_mixed_text_folds_as_the_definition_says():
                + QUOTES + "ﬁＡ①İßΣςé\u0301")
     texts = ["".join(rng.choice(letters) for _ in range(rng.randint(0, 24))) for _ in range(3000)]
     assert [identity.fold(t) for t in texts] == [folded_by_definition(t) for t in texts]
-
-
-def test_a_runs_known_keys_are_its_measures_own_and_keep_no_record_alive():
-    """identity.Known works a run's measures' title keys and contents out once; a record of the corpus (not the
-    run's) is worked out each time and not kept: an id can come back once its object is gone."""
-    import dataclasses
-    import gc
-    import weakref
-
-    measures = corpus.load(CORPUS)
-    run, others = measures[:3], measures[3:6]
-    known = identity.Known(run)
-    for measure in run + others:
-        assert known.title_key(measure) == identity.title_key(measure)
-        assert known.content(measure) == identity.content(measure)
-    assert known.title_key(run[0]) is known.title_key(run[0])  # worked out once
-    stranger = dataclasses.replace(others[0], titles=["Another title"])
-    gone = weakref.ref(stranger)
-    assert known.title_key(stranger)[2] == ("another title",)
-    del stranger
-    gc.collect()
-    assert gone() is None
-    # a measure equal to one of the run but another object is worked out from its own fields
-    copy = dataclasses.replace(run[0], titles=["Changed"])
-    assert known.title_key(copy)[2] == ("changed",)

@@ -179,35 +179,6 @@ def _frozen(value):
     return value
 
 
-class Known:
-    """The title_key and content of a run's incoming measures, each worked out once for the whole run.
-
-    An import asks both of each measure in several steps (two copies of one entry in two files, the run's
-    repeats, each economy's match): 200,000 calls of each over 100,000 measures, a second of a run that
-    does the rest on one core. Only the run's own measures are kept (the Known holds them, so each is
-    known by its identity); another measure (a record of the corpus) is worked out each time it is asked,
-    and none of them is kept alive by it.
-    """
-
-    def __init__(self, measures):
-        self._mine = {id(measure): measure for measure in measures}
-        self._titles, self._contents = {}, {}
-
-    def title_key(self, measure):
-        return self._of(measure, self._titles, title_key)
-
-    def content(self, measure):
-        return self._of(measure, self._contents, _content)
-
-    def _of(self, measure, found, function):
-        key = id(measure)
-        if self._mine.get(key) is not measure:
-            return function(measure)
-        if key not in found:
-            found[key] = function(measure)
-        return found[key]
-
-
 def _per_measure(function):
     """Return function(measure) remembered by the measure's identity, for one call of match (which holds them all)."""
     found = {}
@@ -220,19 +191,17 @@ def _per_measure(function):
     return of
 
 
-def match(old, new, tombstones=(), known=None):
-    """Match the incoming measures `new` of one economy with its measures `old` (known: the run's Known)."""
-    # each step below asks again: a measure's titles are folded once
-    key_of = _per_measure(title_key if known is None else known.title_key)
-    content_of = _content if known is None else known.content
+def match(old, new, tombstones=()):
+    """Match the incoming measures `new` of one economy with its measures `old`."""
+    key_of = _per_measure(title_key)  # each step below asks again: a measure's titles are folded once
     result = Matching()
     old_left, new_left = list(old), []
     by_content = {}
     for index, measure in enumerate(old_left):
-        by_content.setdefault(content_of(measure), []).append(index)
+        by_content.setdefault(_content(measure), []).append(index)
     taken = set()
     for measure in new:
-        free = [i for i in by_content.get(content_of(measure), []) if i not in taken]
+        free = [i for i in by_content.get(_content(measure), []) if i not in taken]
         if free:
             taken.add(free[0])
             result.pairs.append((old_left[free[0]], measure, "exact"))

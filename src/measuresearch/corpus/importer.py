@@ -203,16 +203,16 @@ def _import(paths, out_dir, dry_run, prune, mapping, progress, wait, waiting, to
             raise InvalidParameter(f"--economy: {problems[0][1]}; nothing was written", "economy")
         economy = known
     entries = read_sources(paths, names, mapping, progress, day, economy)
-    measures = [entry.measure for entry in entries]
-    run = merge.Run.of(measures, day, prune=prune)
-    disagreeing = _disagreeing_copies(entries, run.known)  # (the run's title keys, folded once)
+    disagreeing = _disagreeing_copies(entries)
     if disagreeing:
         raise InputProblems(disagreeing)
+    measures = [entry.measure for entry in entries]
     if economy is not None and measures and all(m.country != economy for m in measures):
         raise InvalidParameter(f"--economy {economy!r} is the economy of no entry: each entry of the run is under "
                                f"an economy line of its page ({measures[0].country}, ...); leave --economy out, "
                                "or import the page it names; nothing was written", "economy")
-    report = import_measures(measures, out_dir, names, dry_run, wait=wait, waiting=waiting, run=run)
+    report = import_measures(measures, out_dir, names, dry_run, wait=wait, waiting=waiting,
+                             run=merge.Run.of(measures, day, prune=prune))
     for entry in entries:
         kinds = report.read.get(entry.path)
         if kinds is None:  # (not setdefault: that would make a Counter for every entry)
@@ -221,9 +221,8 @@ def _import(paths, out_dir, dry_run, prune, mapping, progress, wait, waiting, to
     return report
 
 
-def _disagreeing_copies(entries, titles):
-    """Return a problem for each entry that two files of one run show with different text (titles: the run's
-    identity.Known, which folds each measure's titles once).
+def _disagreeing_copies(entries):
+    """Return a problem for each entry that two files of one run show with different text.
 
     The DTI shows a sub-pillar on several pages (page 52 and page 71): two copies of one entry taken at different
     times differ, and the run would keep both as two measures. A page may show one of several entries with the
@@ -234,7 +233,7 @@ def _disagreeing_copies(entries, titles):
     groups = {}
     for entry in entries:
         measure = entry.measure
-        by_file = groups.setdefault((measure.country, titles.title_key(measure)), {})
+        by_file = groups.setdefault((measure.country, identity.title_key(measure)), {})
         by_file.setdefault(entry.path, []).append(entry)
     problems = []
     for by_file in groups.values():
@@ -272,7 +271,7 @@ def import_measures(measures, out_dir, names, dry_run=False, wait=60.0, waiting=
     run = run or merge.Run.of(measures, datetime.date.today().isoformat())
     by_country, seen = {}, set()
     for measure in measures:
-        content = (measure.country, *(run.known.content(measure) if run.known else identity.content(measure)))
+        content = (measure.country, *identity.content(measure))
         if content not in seen:  # the same measure twice in one run (a page given twice) is one measure
             seen.add(content)
             by_country.setdefault(measure.country, []).append(measure)

@@ -95,8 +95,6 @@ class Run:
     edit_of: str | None = None  # a proposal accepted as an edit of this record
     edit_base: str | None = None  # ... as the curator saw it (its digest): changed since, the edit is refused
     files: dict = dataclasses.field(default_factory=dict)  # each triple of the scope -> the files that hold it
-    # the title keys and contents of the run's measures, worked out once (identity.Known)
-    known: identity.Known | None = dataclasses.field(default=None, compare=False, repr=False)
 
     @classmethod
     def of(cls, measures, today, prune=False, **modes):
@@ -107,8 +105,7 @@ class Run:
             if name:
                 files.setdefault((m.country, m.sub_pillar, kind_of(m)), set()).add(name)
         scope = frozenset((m.country, m.sub_pillar, kind_of(m)) for m in measures)
-        return cls(today=today, scope=scope, prune=prune, files={k: sorted(v) for k, v in files.items()},
-                   known=identity.Known(measures), **modes)
+        return cls(today=today, scope=scope, prune=prune, files={k: sorted(v) for k, v in files.items()}, **modes)
 
     def files_of(self, record):
         """Return the names of the run's files whose scope holds a record (those that no longer list it)."""
@@ -124,14 +121,13 @@ class Run:
         return any((country, sub) == (record.country, record.sub_pillar) for country, sub, _ in self.scope)
 
 
-def match(old, incoming, tombstones, known=None):
-    """Match incoming measures kind by kind with the records of that kind; return identity.Matching (known: the
-    run's identity.Known)."""
+def match(old, incoming, tombstones):
+    """Match incoming measures kind by kind with the records of that kind; return identity.Matching."""
     result, paired = identity.Matching(), set()
     for kind in sorted({kind_of(m) for m in incoming}, key=str):
         same = [m for m in old if kind_of(m) in (None, kind) and m.id not in paired]
         graves = [t for t in tombstones if kind_of(t.get("record") or {}) in (None, kind)]
-        part = identity.match(same, [m for m in incoming if kind_of(m) == kind], graves, known)
+        part = identity.match(same, [m for m in incoming if kind_of(m) == kind], graves)
         paired.update(before.id for before, _, _ in part.pairs)
         result.pairs += part.pairs
         result.added += part.added
@@ -190,7 +186,7 @@ def merge(path, country, old, tombstones, incoming, run, problems):
         return _edit(path, country, old, tombstones, incoming[0], run, problems)
     if run.add_only:
         _refuse_edits(path, old, incoming, problems)
-    matching = identity.Matching(added=list(incoming)) if run.add_only else match(old, incoming, tombstones, run.known)
+    matching = identity.Matching(added=list(incoming)) if run.add_only else match(old, incoming, tombstones)
     for new, candidates in matching.ties:
         problems.append(Problem(str(path), 0, f"cannot tell which measure {new.titles[0]!r} ({new.sub_pillar}) "
                                               f"on the page is: equally close to {', '.join(c.id for c in candidates)}; "
