@@ -205,6 +205,6 @@ def _segment_file(reader, suffix):
 
 def test_terms_tables_are_whoosh_s_byte_for_byte(two_indexes):
     """The terms file (term records, the 256 hash tables of linear probing, their directory, the key index) is the
-    file Whoosh's own writer writes: blocks.close_terms packs the hash tables Whoosh writes slot by slot."""
+    file Whoosh's own writer writes: blocks.write_hashes packs the hash tables Whoosh writes slot by slot."""
     expected, got = two_indexes
     assert _segment_file(got, ".trm") == _segment_file(expected, ".trm")

@@ -322,11 +322,12 @@ def _extend(growable, increasing):
 HASH_SLOT = np.dtype([("hash", ">u4"), ("position", ">i8")])  # filetables._pointer ("!Iq")
 
 
-def close_terms(tindex):
-    """HashWriter.close() of a segment's terms table (an OrderedHashWriter): the same bytes, each bucket's hash
-    table packed at once instead of one slot per write (100,000s of slots a segment)."""
+def write_hashes(tindex):
+    """HashWriter._write_hashes() of a segment's terms table: the same bytes, each of its 256 hash tables (linear
+    probing, entries in insertion order) packed at once instead of one slot per write (100,000s a segment).
+    Set on the table before its close() (segments.py)."""
     dbfile = tindex.dbfile
-    for entries in tindex.buckets:  # HashWriter._write_hashes: 256 tables of linear probing, in insertion order
+    for entries in tindex.buckets:
         numslots = 2 * len(entries)
         tindex.directory.append((dbfile.tell(), numslots))
         if not numslots:
@@ -341,8 +342,3 @@ def close_terms(tindex):
         table = np.zeros(numslots, dtype=HASH_SLOT)
         table["hash"], table["position"] = hashes, positions
         dbfile.write(table.tobytes())
-    tindex._write_directory()
-    extras_at = dbfile.tell()
-    tindex._write_extras()
-    dbfile.write_int(dbfile.tell() - extras_at)
-    dbfile.close()

@@ -15,13 +15,15 @@ format Whoosh writes and reads: tests/index/test_codec.py compares the posting
 blocks, lengths and stored fields byte for byte with Whoosh's own writer.
 """
 
+import functools
+
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, _lenfield
 from whoosh.fields import UnknownFieldError
 from whoosh.index import TOC, clean_files
 from whoosh.writing import SegmentWriter
 
-from measuresearch.index.build.blocks import FieldBlocks, close_terms, length_bytes
+from measuresearch.index.build.blocks import FieldBlocks, length_bytes, write_hashes
 from measuresearch.index.build.columns import ColumnsWriter
 from measuresearch.index.build.postings import FieldPostings, SortedPostings
 from measuresearch.index.format.codec import BYTE_LENGTHS, stored_lengths
@@ -114,10 +116,9 @@ class ArraySegmentWriter(SegmentWriter):
         finally:
             lengths.close()
             columns.abandon()
-        fieldwriter = self.fieldwriter  # W3FieldWriter.close(), its terms table written by close_terms
-        close_terms(fieldwriter._tindex)
-        fieldwriter._postfile.close()
-        fieldwriter.is_closed = True
+        tindex = self.fieldwriter._tindex  # its hash tables written at once, the rest of its close() Whoosh's own
+        tindex._write_hashes = functools.partial(write_hashes, tindex)
+        self.fieldwriter.close()
 
     def finish_segment(self):
         """Write this writer's segment; return [it] (for commit_segments), or [] if it is empty."""
