@@ -201,7 +201,8 @@ def match(old, new, tombstones=()):
         by_content.setdefault(_content(measure), []).append(index)
     taken = set()
     for measure in new:
-        free = [i for i in by_content.get(_content(measure), []) if i not in taken]
+        # (no record to pair with, a first import: no content to compute)
+        free = [i for i in by_content.get(_content(measure), []) if i not in taken] if by_content else None
         if free:
             taken.add(free[0])
             result.pairs.append((old_left[free[0]], measure, "exact"))
@@ -224,8 +225,11 @@ def match(old, new, tombstones=()):
                                  "description", cutoff=DESCRIPTION_CUTOFF, veto=removed_closer if graves else None)
     result.missing = old_left
     for measure in new_left:
+        if not graves:  # nothing removed to bring back: no titles to fold
+            result.added.append(measure)
+            continue
         key = key_of(measure)
-        found = [t for t in graves.get(key[1:], []) if t not in [u for u, _ in result.restored]] if graves else []
+        found = [t for t in graves.get(key[1:], []) if t not in [u for u, _ in result.restored]]
         if len(found) > 1 or (found and live[key]):  # titles others have too: the close one, if one is
             scores = {t["id"]: _tomb_closeness(t, measure) for t in found}
             best = max(scores.values(), default=0.0)
@@ -256,6 +260,8 @@ def _tomb_closeness(tomb, measure):
 def _eliminate(result, new, old, graves, key_of):
     """Pair by titles several records share, in any case, where the page lists them as many times as records of
     them are left and none was removed (each then is one of them: the closest descriptions pair first)."""
+    if not new or not old:  # nothing to pair (a first import): no titles to fold
+        return new, old
     left_new = collections.Counter(key_of(m) for m in new)
     left_old = collections.Counter(key_of(m) for m in old)
     even = {key for key, count in left_new.items() if left_old[key] == count and key[1:] not in graves}
