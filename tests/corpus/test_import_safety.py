@@ -140,6 +140,52 @@ def test_a_crash_during_the_renames_is_finished_by_the_next_import(tmp_path, ver
     assert not (out / transaction.JOURNAL).exists()
 
 
+@pytest.mark.parametrize("fails", ["dumping", "writing"])
+@pytest.mark.parametrize("at", [1, 3, 20])
+def test_a_failure_while_the_files_are_made_or_written_changes_nothing_and_leaves_no_temporary_file(
+        tmp_path, versions, monkeypatch, fails, at):
+    # each file is written on a thread while the next is dumped: a dump that fails, or a write, after
+    # others were written (or while one is), must take every written one away and replace nothing
+    pages, a, b, state_a = versions
+    out = tmp_path / "out"
+    shutil.copytree(state_a, out)
+    calls = []
+    module, name = (importer.yamlout, "dump") if fails == "dumping" else (transaction.storage, "write_beside")
+    real = getattr(module, name)
+
+    def failing(*args, **kwargs):
+        calls.append(args[0])
+        if len(calls) == at:
+            raise OSError("no space left on device")
+        return real(*args, **kwargs)
+    monkeypatch.setattr(module, name, failing)
+    with pytest.raises(OSError, match="no space left"):
+        importer.import_files(pages["b"], out)
+    # a failed write is seen when the next file is ready to be written, or at the end
+    assert len(calls) == at if fails == "dumping" else at <= len(calls) <= 21
+    assert _yaml_files(out) == a
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in state_a.iterdir())
+    monkeypatch.setattr(module, name, real)
+    _finish_and_compare(pages["b"], out, b)
+
+
+def test_commit_takes_a_dict_or_pairs_made_one_at_a_time(tmp_path):
+    made = []
+
+    def pairs():
+        for name in ("b.yaml", "a.yaml"):
+            made.append(name)
+            yield name, f"country: {name}\n"
+    transaction.commit(tmp_path, pairs())
+    (tmp_path / "other").mkdir()
+    transaction.commit(tmp_path / "other", {"c.yaml": b"country: c\n"})
+    assert made == ["b.yaml", "a.yaml"]
+    assert {p.name: p.read_text() for p in tmp_path.glob("*.yaml")} == {"a.yaml": "country: a.yaml\n",
+                                                                        "b.yaml": "country: b.yaml\n"}
+    assert (tmp_path / "other" / "c.yaml").read_bytes() == b"country: c\n"
+    assert not list(tmp_path.rglob(f".*{transaction.SUFFIX}")) and not (tmp_path / transaction.JOURNAL).exists()
+
+
 def test_a_second_import_waits_then_refuses_with_a_message(tmp_path):
     out = tmp_path / "out"
     with transaction.locked(out):

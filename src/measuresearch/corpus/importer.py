@@ -300,13 +300,19 @@ def import_measures(measures, out_dir, names, dry_run=False, wait=60.0, waiting=
             raise InputProblems(problems)
         texts = {}
         if not dry_run and documents:
-            texts = {name: yamlout.dump(document).encode("utf-8") for name, document in documents.items()}
-            transaction.commit(out_dir, texts)
+            transaction.commit(out_dir, _dumped(documents, texts))  # each file written while the next is dumped
         if on_written is not None and not dry_run:
             on_written(report)
         for name, text in texts.items():
             _remember(pathlib.Path(out_dir) / name, text, documents[name], dumped=True)
     return report
+
+
+def _dumped(documents, texts):
+    """Yield (file name, its YAML as UTF-8) of each document, one at a time; keep each in texts as well."""
+    for name, document in documents.items():
+        texts[name] = yamlout.dump(document).encode("utf-8")
+        yield name, texts[name]
 
 
 # a line `country: <name>` of a corpus file, key and name quoted or not: the economies a file may hold records of
