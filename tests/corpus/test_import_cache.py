@@ -36,3 +36,21 @@ def test_the_cache_holds_what_the_corpus_file_holds_and_the_next_import_finds_no
         report = importer.import_files([page], out)
         assert [(len(f.added), len(f.changed), f.unchanged) for f in report.files] == [(0, 0, 16)]
         assert (out / "kazakhstan.yaml").read_bytes() == raw
+
+
+def test_a_copy_that_cannot_be_written_leaves_the_import_and_the_other_copies_whole(tmp_path):
+    # the copies are written on a thread while the next is made: one that fails (its place taken by a folder)
+    # is only a copy missed; the corpus files and every other copy are written
+    from devtools import synthetic
+    pages = synthetic.write_pages(synthetic.Generator(seed=5, tail=500, countries=4).measures(200), tmp_path / "pages")
+    out = tmp_path / "out"
+    importer.import_files(pages, tmp_path / "first")
+    names = sorted(p.name for p in (tmp_path / "first").glob("*.yaml"))
+    assert len(names) == 4
+    (out / importer.CACHE / f"{names[1]}.json").mkdir(parents=True)
+    importer.import_files(pages, out)
+    assert {n: (out / n).read_bytes() for n in names} == {n: (tmp_path / "first" / n).read_bytes() for n in names}
+    for name in names[:1] + names[2:]:
+        cache = json.loads((out / importer.CACHE / f"{name}.json").read_text(encoding="utf-8"))
+        assert cache["sha1"] == hashlib.sha1((out / name).read_bytes()).hexdigest()
+    assert (out / importer.CACHE / f"{names[1]}.json").is_dir()

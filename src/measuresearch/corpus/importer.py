@@ -9,6 +9,7 @@ and replaced by a tombstone (their permalinks answer 410).
 """
 
 import collections
+import concurrent.futures
 import contextlib
 import dataclasses
 import datetime
@@ -303,8 +304,16 @@ def import_measures(measures, out_dir, names, dry_run=False, wait=60.0, waiting=
             transaction.commit(out_dir, _dumped(documents, texts))  # each file written while the next is dumped
         if on_written is not None and not dry_run:
             on_written(report)
-        for name, text in texts.items():
-            _remember(pathlib.Path(out_dir) / name, text, documents[name], dumped=True)
+        # each copy written on a thread while the next is made; one waiting at most (not all 100 MB of them)
+        with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="cache") as writer:
+            writes = []
+            for name, text in texts.items():
+                if len(writes) > 1:
+                    writes[-2].result()
+                writes.append(_remember(pathlib.Path(out_dir) / name, text, documents[name], dumped=True,
+                                        writer=writer))
+            for write in writes:
+                write.result()
     return report
 
 
@@ -427,14 +436,22 @@ def _cache_path(path):
     return path.parent / CACHE / (path.name + ".json")
 
 
-def _remember(path, raw, document, dumped=False):
+def _remember(path, raw, document, dumped=False, writer=None):
     """Keep a JSON copy of a checked corpus file, keyed by its bytes' SHA-1: JSON reads ten times faster.
 
     dumped: raw is yamlout's text of document, which writes every infinite or NaN number `.inf`, `-.inf`, `.nan`.
+    writer: an executor to write the copy on (the next one is made meanwhile); its future is returned.
     """
     cache = {"sha1": hashlib.sha1(raw).hexdigest(), "checked": CHECKED, "document": document}
+    text = _json(cache, raw if dumped else None)
+    if writer is not None:
+        return writer.submit(_write_cache, path, text)
+    return _write_cache(path, text)
+
+
+def _write_cache(path, text):
     try:
-        storage.write_text(_cache_path(path), _json(cache, raw if dumped else None), durable=False)  # checked by SHA-1
+        storage.write_text(_cache_path(path), text, durable=False)  # checked by SHA-1
     except OSError:
         pass  # only a cache
 
