@@ -273,3 +273,35 @@ def test_a_matched_word_longer_than_the_window_is_cut_into_a_snippet_without_an_
     long = "data" + "x" * 200
     excerpt = snippet("word " * 80 + long + " end.", QueryWords(parse(long).words()))
     assert "<mark>" in excerpt
+
+
+def _every_window(found, length, size):
+    """The window a snippet shows, by its definition: of the windows starting a quarter of `size` before each
+    match (inside the text), in the order of `found`, the first that holds the most distinct query words;
+    each one compared with every match (quadratic)."""
+    best = (0, -1, 0)
+    for piece, _, _ in found:
+        start = max(0, min(piece.start - size // 4, length - size))
+        inside = [(p, u) for p, u, _ in found if start <= p.start and p.end <= start + size]
+        if len({u for _, u in inside}) > best[1]:
+            best = (start, len({u for _, u in inside}), max((p.end for p, _ in inside), default=0))
+    return best
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3000), st.integers(1, 300), st.sampled_from("abcde")), max_size=60),
+       st.integers(300, 3300), st.sampled_from([40, 240, 500]))
+def test_the_snippet_window_is_the_first_that_holds_the_most_query_words(spans, length, size):
+    # matches of any length (a law number spans words), in any order (a phrase's after the words'), repeated
+    from measuresearch.search.highlight import _window
+    from measuresearch.text.analysis import Piece
+    found = [(Piece(start, start + width, 0, "w"), unit, "exact") for start, width, unit in spans]
+    assert _window(found, length, size) == _every_window(found, length, size)
+
+
+def test_a_snippet_of_a_description_with_hundreds_of_stop_word_matches_is_the_whole_highlights_cut():
+    text = " ".join(["the data of the law"] * 400)
+    words = QueryWords(parse('"the law" data').words())
+    cut = snippet(text, words)
+    assert cut.startswith("the <mark>data</mark> of <mark>the</mark> <mark>law</mark> the") and cut.endswith(" …")
+    assert highlight(text, words).startswith(cut[:-len(" …")])

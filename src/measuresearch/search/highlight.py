@@ -3,7 +3,9 @@
 What matches is QueryWords' (query_words.py); this module only marks it.
 """
 
+import bisect
 import html
+import operator
 
 from measuresearch.query.parser import Expansion, Fuzzy, Phrase, Prefix
 from measuresearch.search.query_words import KINDS
@@ -55,21 +57,42 @@ def snippet(text, words, size=SNIPPET_CHARS):
     spans = _spans(found)
     if len(text) <= WHOLE_UNDER:
         return mark(text, spans)
-    best, best_score, best_end = 0, -1, 0
-    for piece, _, _ in found:
-        # a quarter of the window before the match, but never run past the end
-        start = max(0, min(piece.start - size // 4, len(text) - size))
-        # query words by value: a word's unit may come from an earlier request of the same query (its memo)
-        inside = [(p, u) for p, u, _ in found if start <= p.start and p.end <= start + size]
-        covered = {u for _, u in inside}
-        if len(covered) > best_score:
-            best, best_score, best_end = start, len(covered), max((p.end for p, _ in inside), default=0)
-    start = _word_start(text, best, spans)
+    start, _, best_end = _window(found, len(text), size)
+    start = _word_start(text, start, spans)
     # the start may move back to a word's beginning: the end still takes in every match the window was chosen for
     end = _word_end(text, max(min(len(text), start + size), best_end), spans)
     prefix = "… " if start > 0 else ""
     suffix = " …" if end < len(text) else ""
     return prefix + mark(text, spans, start, end) + suffix
+
+
+def _window(found, length, size):
+    """Return (start, query words inside, end of the last match inside) of the window of `size` characters of a
+    text of `length` that holds the most distinct query words of `found`.
+
+    A window starts a quarter of its size before a match (never past the text's end); the first match, in
+    the order found, whose window holds the most wins. Each window's matches are looked up among the matches
+    sorted by start (those starting inside it) rather than among all, and the search stops at a window that
+    holds every query word of the text: no later one can hold more (a stop word's hundreds of matches in a
+    long description were hundreds of times hundreds of comparisons).
+    """
+    # query words by value: a word's unit may come from an earlier request of the same query (its memo)
+    every = len({unit for _, unit, _ in found})
+    ordered = sorted([(p.start, p.end, unit) for p, unit, _ in found], key=operator.itemgetter(0))
+    starts = [start for start, _, _ in ordered]
+    best = (0, -1, 0)
+    for piece, _, _ in found:
+        # a quarter of the window before the match, but never run past the end
+        start = max(0, min(piece.start - size // 4, length - size))
+        end = start + size
+        inside = [(stop, unit) for _, stop, unit in ordered[bisect.bisect_left(starts, start):
+                                                            bisect.bisect_right(starts, end)] if stop <= end]
+        covered = len({unit for _, unit in inside})
+        if covered > best[1]:
+            best = (start, covered, max((stop for stop, _ in inside), default=0))
+            if covered == every:
+                break
+    return best
 
 
 def _inside_word(text, index):
