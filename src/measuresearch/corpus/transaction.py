@@ -114,9 +114,9 @@ def commit(folder, texts):
     """Replace the files named in texts all or nothing; hold the lock first.
 
     texts: {file name: text, str or UTF-8 bytes}, or (file name, text) pairs made one at a time: each is
-    written (and synced) on a thread of its own while the next is made (a file's write and fsync let go of
+    written (and synced) on a worker thread while the next is made (a file's write and fsync let go of
     Python's lock), and nothing is replaced before the last is written; a pair that fails to be made, or a
-    write that fails, leaves no temporary file and no file changed.
+    write that fails, leaves no temporary file and no file changed (the writes still waiting are dropped).
     """
     folder = pathlib.Path(folder)
     pairs = texts.items() if isinstance(texts, dict) else texts
@@ -133,7 +133,9 @@ def commit(folder, texts):
             renames = [(write.result().name, name) for name, write in writes]
             _write_journal(folder, renames)
         except BaseException:
-            for _, write in writes:  # every write submitted has ended or ends here: its file taken away
+            # the writes not begun are dropped; the others end here, their files taken away
+            begun = [write for _, write in writes if not write.cancel()]
+            for write in begun:
                 if write.exception() is None:
                     write.result().unlink(missing_ok=True)
             raise
