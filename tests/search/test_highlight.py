@@ -305,3 +305,21 @@ def test_a_snippet_of_a_description_with_hundreds_of_stop_word_matches_is_the_wh
     cut = snippet(text, words)
     assert cut.startswith("the <mark>data</mark> of <mark>the</mark> <mark>law</mark> the") and cut.endswith(" …")
     assert highlight(text, words).startswith(cut[:-len(" …")])
+
+
+@settings(max_examples=60, deadline=None)
+@given(query_strategy, st.lists(text_strategy, min_size=1, max_size=6))
+def test_matchers_of_one_query_share_its_tables_and_match_as_one_built_afresh(q, texts):
+    # the tables a query's words are looked up by are kept per query (query_words._tables): a matcher that
+    # used them on texts, and the one the next request builds, match as one built with nothing kept
+    units = parse(q).words()
+    first = QueryWords(units)
+    used = [(first.matches(text), first.matches(text, True)) for text in texts]
+    second = QueryWords(units)
+    assert second.forms is first.forms
+    query_words._tables.cache_clear()
+    query_words._classified.cache_clear()
+    fresh = QueryWords(units)
+    assert fresh.forms is not first.forms
+    assert [(second.matches(t), second.matches(t, True)) for t in texts] == used
+    assert [(fresh.matches(t), fresh.matches(t, True)) for t in texts] == used

@@ -225,6 +225,59 @@ def _as_typed(unit, kind):
     return (unit.source, unit.kind) if isinstance(unit, Expansion) else (unit, kind)
 
 
+@functools.lru_cache(maxsize=4 * MEMO_QUERIES)  # about 8 KB each
+def _tables(units):
+    """Return what QueryWords looks a text's words up by, for a tuple of query units: (forms by kind,
+    cross_script, prefixes, keys, roman_keys, roman_initials, firsts, title_firsts, words_alone); shared by
+    every matcher of those units, never changed.
+
+    A function of the units alone, kept (as _classified): each request of a query (its next page, a facet
+    clicked) built them again, a tenth of a two-word phrase's request; a phrase's words, each with a matcher
+    of its own, come back in other queries ("regulation").
+    """
+    # by kind, each key -> the query units under it, in order (the first is the one matches() gives a piece);
+    # "written": the words a prefix* stands for, by their "exact" forms (as written, British spelling made
+    # American): each matches those alone, not the other words of its stem (matching.word_terms)
+    tables = {kind: {} for kind in (*KINDS, "written")}
+    # words typed come before the words a prefix* or fuzzy~ stands for: a form both share is the typed word's
+    for unit in sorted(units, key=lambda u: isinstance(u, Expansion)):
+        if isinstance(unit, Phrase):
+            continue
+        if isinstance(unit, LawNumber):
+            keys = forms(unit.text, True).law
+            _add(tables, "law_number", keys, unit)
+            _add(tables, "number", (bare_number(keys),), unit)  # as matching.word_terms
+            continue
+        word = forms(unit.text)
+        if is_prefix_word(unit):
+            _add(tables, "written", word.exact, unit)
+            continue
+        _add(tables, "exact", (word.lower,), unit)
+        _add(tables, "lookalike", word.readings, unit)
+        _add(tables, "stem", word.stems, unit)
+        _add(tables, "romanized", word.roman, unit)
+    # the index romanizes every word of a title, so a Cyrillic query word may match an ASCII title word
+    # that way ("ЗРК": "ZRK"; writing_systems.LATIN_KEY)
+    cross_script = any(key.startswith(LATIN_KEY) for key in tables["romanized"])
+    prefixes = _ascii_prefixes(tables)
+    # every key a word of a text is looked up under (but romanization keys) in one set, and those keys apart:
+    # most words of a page match no query word, and are told so in C (_word_spans) before _unit_kind looks
+    keys = frozenset().union(*(tables[kind] for kind in ("exact", "lookalike", "stem")))
+    roman_keys = frozenset(tables["romanized"])
+    # an ASCII word can only have one of those keys if it starts with one of these letters (either case)
+    roman_initials = _roman_initials(roman_keys)
+    firsts = frozenset(prefix for prefix in prefixes if len(prefix) == 1)
+    title_firsts = firsts | roman_initials
+    # a query of phrases alone: no word of a text matches outside them
+    words_alone = any(tables.values())
+    return tables, cross_script, prefixes, keys, roman_keys, roman_initials, firsts, title_firsts, words_alone
+
+
+def _add(tables, kind, keys, unit):
+    for key in keys:
+        tables[kind].setdefault(key, []).append(unit)
+
+
 class QueryWords:
     """The query's words and law numbers, indexed by every form they match under."""
 
@@ -242,46 +295,13 @@ class QueryWords:
         # ... and then, in one scan too, in the texts that hold every required word of one of its phrases
         self._stops = list({id(m): m for ms, required in self._phrase_words
                             for m, needed in zip(ms, required) if not needed and m not in self._primed}.values())
-        # by kind, each key -> the query units under it, in order (the first is the one matches() gives a piece);
-        # "written": the words a prefix* stands for, by their "exact" forms (as written, British spelling made
-        # American): each matches those alone, not the other words of its stem (matching.word_terms)
-        self.forms = {kind: {} for kind in (*KINDS, "written")}
+        (self.forms, self.cross_script, self.prefixes, self._keys, self._roman_keys, self._roman_initials,
+         self._firsts, self._title_firsts, self.words_alone) = _tables(tuple(self.units))
         self._every_kind = {}  # (text word, is a law number, in a title, romanized) -> [(query word, kind)]
-        # words typed come before the words a prefix* or fuzzy~ stands for: a form both share is the typed word's
-        for unit in sorted(self.units, key=lambda u: isinstance(u, Expansion)):
-            if isinstance(unit, Phrase):
-                continue
-            if isinstance(unit, LawNumber):
-                keys = forms(unit.text, True).law
-                self._add("law_number", keys, unit)
-                self._add("number", (bare_number(keys),), unit)  # as matching.word_terms
-                continue
-            word = forms(unit.text)
-            if is_prefix_word(unit):
-                self._add("written", word.exact, unit)
-                continue
-            self._add("exact", (word.lower,), unit)
-            self._add("lookalike", word.readings, unit)
-            self._add("stem", word.stems, unit)
-            self._add("romanized", word.roman, unit)
         self._cache = {}
         # by (titles, romanized), then word; law numbers apart: kept across the query's requests (_classified)
         self._kinds = _classified(tuple(self.units))
         self._law_kinds = self._kinds["law"]
-        # the index romanizes every word of a title, so a Cyrillic query word may match an ASCII title word
-        # that way ("ЗРК": "ZRK"; writing_systems.LATIN_KEY)
-        self.cross_script = bool(self._roman_keys_of_latin())
-        self.prefixes = _ascii_prefixes(self.forms)
-        # every key a word of a text is looked up under (but romanization keys) in one set, and those keys apart:
-        # most words of a page match no query word, and are told so in C (_word_spans) before _unit_kind looks
-        self._keys = frozenset().union(*(self.forms[kind] for kind in ("exact", "lookalike", "stem")))
-        self._roman_keys = frozenset(self.forms["romanized"])
-        # an ASCII word can only have one of those keys if it starts with one of these letters (either case)
-        self._roman_initials = _roman_initials(self._roman_keys)
-        self._firsts = frozenset(prefix for prefix in self.prefixes if len(prefix) == 1)
-        self._title_firsts = self._firsts | self._roman_initials
-        # a query of phrases alone: no word of a text matches outside them
-        self.words_alone = any(self.forms.values())
 
     @functools.cached_property
     def sharing(self):
@@ -303,10 +323,6 @@ class QueryWords:
                 holders.setdefault(key, set()).add(_as_typed(unit, None)[0])
         return frozenset(unit for units in holders.values() if len(units) > 1 for unit in units)
 
-    def _add(self, kind, keys, unit):
-        for key in keys:
-            self.forms[kind].setdefault(key, []).append(unit)
-
     def other_matches(self, text, titles=False, romanized=True):
         """Return [(piece, word, kind)] of the query words in `sharing` where a piece of matches(text, titles) matches
         them as well as the word it was given (a highlight needs one: in "regulation regulations", "Regulation" is the
@@ -320,9 +336,6 @@ class QueryWords:
                 every[key] = [(word, kind) for word, kind in hits if word in self.sharing]
             found.extend((piece, word, kind) for word, kind in every[key] if word != unit)
         return found
-
-    def _roman_keys_of_latin(self):
-        return [key for key in self.forms["romanized"] if key.startswith(LATIN_KEY)]
 
     def romanization_keys(self):
         """Return every romanization key a word of the query (phrase words included) matches under."""
