@@ -225,7 +225,7 @@ def _as_typed(unit, kind):
     return (unit.source, unit.kind) if isinstance(unit, Expansion) else (unit, kind)
 
 
-@functools.lru_cache(maxsize=4 * MEMO_QUERIES)  # about 8 KB each
+@functools.lru_cache(maxsize=MEMO_QUERIES)  # a few KB each
 def _tables(units):
     """Return what QueryWords looks a text's words up by, for a tuple of query units: (forms by kind,
     cross_script, prefixes, keys, roman_keys, roman_initials, firsts, title_firsts, words_alone); shared by
