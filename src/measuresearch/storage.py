@@ -240,20 +240,40 @@ def write_beside(path, text, suffix, mode=None, durable=True):
 
     mode: the new file's permissions (default mkstemp's 0600). Nothing is left behind on failure.
     """
+    tmp = new_beside(path, suffix, mode)
+    try:
+        write_into(tmp, text, durable)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def new_beside(path, suffix, mode=None):
+    """Create an empty file `.<name>.*<suffix>` beside path (mode: as write_beside's); return its path."""
     path = pathlib.Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
     try:
         if mode is not None:
             os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text if isinstance(text, bytes) else text.encode("utf-8"))
-            handle.flush()
-            if durable:
-                os.fsync(handle.fileno())
     except BaseException:
         pathlib.Path(tmp).unlink(missing_ok=True)
         raise
+    finally:
+        os.close(fd)
     return pathlib.Path(tmp)
+
+
+def write_into(path, text, durable=True):
+    """Write text (str or UTF-8 bytes) into the file at path, which must exist (it is never made), and fsync it.
+
+    A file taken away before it is opened is not made again: FileNotFoundError.
+    """
+    with open(os.open(path, os.O_WRONLY | os.O_TRUNC), "wb") as handle:
+        handle.write(text if isinstance(text, bytes) else text.encode("utf-8"))
+        handle.flush()
+        if durable:
+            os.fsync(handle.fileno())
 
 
 def fsync_dir(folder):

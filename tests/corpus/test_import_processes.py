@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from measuresearch import processes
+from measuresearch import processes, storage
 from measuresearch.corpus import importer
 from measuresearch.corpus.sources import dti_page
 from measuresearch.errors import InputProblems, MeasureSearchError
@@ -145,13 +145,50 @@ def test_a_dead_page_reader_fails_the_import_and_leaves_no_process(tmp_path, mon
         return real(*args, **kwargs)
 
     monkeypatch.setattr(dti_page, "parse_entries", dies_in_a_worker)
-    with pytest.raises(MeasureSearchError, match="a page reader process died"):
+    with pytest.raises(MeasureSearchError, match="a worker process of the import died"):
         _import(monkeypatch, 2, first, out)
     assert multiprocessing.active_children() == []
     assert not out.exists() or not list(out.glob("*.yaml"))
     monkeypatch.undo()
     _import(monkeypatch, 2, first, out)  # the next import does the whole job
     assert len(list(out.glob("*.yaml"))) == 13
+
+
+def test_a_writer_dying_midway_changes_no_file_and_leaves_nothing_behind(tmp_path, monkeypatch, sources):
+    """The workers dump and write the corpus files for the commit: one killed once it has written a file, while
+    the other has written others (and their JSON copies), leaves every corpus file as it was, no temporary file
+    and no process; the next import writes what one process writes."""
+    first, second = sources
+    out, alone = tmp_path / "out", tmp_path / "alone"
+    _import(monkeypatch, 2, first, out)
+    _import(monkeypatch, 1, first, alone)
+    before = _tree(out)
+    parent, real = os.getpid(), storage.write_into
+    seventh = sorted(name for name in before if name.endswith(".yaml"))[6]
+
+    def dies_in_a_worker(path, *args, **kwargs):
+        real(path, *args, **kwargs)
+        if os.getpid() != parent and pathlib.Path(path).name.startswith(f".{seventh}."):
+            os.kill(os.getpid(), signal.SIGKILL)  # its temporary file written, its answer never sent
+
+    monkeypatch.setattr(storage, "write_into", dies_in_a_worker)
+    with pytest.raises(MeasureSearchError, match="a worker process of the import died"):
+        _import(monkeypatch, 2, second, out, prune=True)
+    assert multiprocessing.active_children() == []
+    after = _tree(out)
+    copies = [name for name in before if name.startswith(".import-cache/")]
+    assert any(after[name] != before[name] for name in copies)  # the other worker had written some
+
+    def corpus(tree):
+        return {k: v for k, v in tree.items() if not k.startswith(".import-cache/")}
+    assert corpus(after) == corpus(before)
+    monkeypatch.undo()
+    # the other worker, stopped by the pool while it wrote a JSON copy, may leave its temporary file (seen
+    # once): the next import takes it away
+    (out / ".import-cache" / ".antarctica.yaml.json.1tiofvo0.tmp").write_bytes(b"")
+    _import(monkeypatch, 2, second, out, prune=True)
+    _import(monkeypatch, 1, second, alone, prune=True)
+    assert _tree(out) == _tree(alone)
 
 
 _INTERRUPTED = """

@@ -150,7 +150,7 @@ def test_a_failure_while_the_files_are_made_or_written_changes_nothing_and_leave
     out = tmp_path / "out"
     shutil.copytree(state_a, out)
     calls = []
-    module, name = (importer.yamlout, "dump") if fails == "dumping" else (transaction.storage, "write_beside")
+    module, name = (importer.yamlout, "dump") if fails == "dumping" else (transaction.storage, "write_into")
     real = getattr(module, name)
 
     def failing(*args, **kwargs):

@@ -38,8 +38,8 @@ from measuresearch.errors import InputProblems, InvalidParameter, Problem
 from measuresearch.domain.model import slugify
 
 # Pages are read in one forked process per core from this many bytes of them (100,000 measures: 146 pages
-# of 127 MB): below, forking costs more than it saves. The corpus files are written here: forked writers of
-# their YAML saved at most 0.6 s at 100k, but they copied the parent's documents (the peak memory of all
+# of 127 MB): below, forking costs more than it saves. The same processes then dump and write the corpus
+# files (_workers): forked once the documents were merged, writers copied them (the peak memory of all
 # processes went from 630 to 1,300 MB).
 PARALLEL_FROM_BYTES = 8_000_000
 # What one page reader may take at its peak: a page's text and entries, and what it copies of the parent's.
@@ -70,26 +70,24 @@ class ImportReport:
         return out
 
 
-def read_sources(paths, names, mapping=None, progress=None, day=None, economy=None):
+def read_sources(paths, names, mapping=None, progress=None, day=None, economy=None, workers=None):
     """Read pages and sheets; return their entries, or raise InputProblems with every problem.
 
     Each measure's `source` names its file (kind dti_page or sheet) and `day` (YYYY-MM-DD, default today).
     economy: the economy of page entries that no economy line precedes. Pages
-    are read in forked processes when they are large (_page_readers); the
-    entries and problems come in the order of the paths either way.
+    are read in forked processes when they are large (_workers; workers: those of the run, opened with the
+    same arguments); the entries and problems come in the order of the paths either way.
     """
-    paths, entries, problems = list(paths), [], []  # walked twice (_page_readers): an iterator would be spent
+    paths, entries, problems = list(paths), [], []  # walked twice (_workers): an iterator would be spent
     day = day or datetime.date.today().isoformat()
-
-    def read_page(path):  # in a forked worker, or here
-        return _read_source(path, names, mapping, None, day, economy)
-
-    with _page_readers(paths, read_page) as read:
+    with contextlib.ExitStack() as stack:
+        if workers is None:
+            workers = stack.enter_context(_workers(paths, names, mapping, day, economy))
         for path in paths:
             if sheets.is_sheet(path):
                 found, found_problems = _read_source(path, names, mapping, progress, day, economy)
             else:
-                found, found_problems = read(path)
+                found, found_problems = workers.read(path)
                 if progress:  # every page, a refused one too: the bar's total counts them all
                     progress(1)
             entries.extend(found)
@@ -131,19 +129,52 @@ def _read_source(path, names, mapping, progress, day, economy):
     return found, problems
 
 
+class _Workers:
+    """What reads the pages of a run, and dumps and writes its corpus files (write: None to do it here)."""
+
+    def __init__(self, read, write=None):
+        self.read, self.write = read, write
+
+
 @contextlib.contextmanager
-def _page_readers(paths, read_page):
-    """Yield read(path) -> read_page(path): from forked processes that start on every page at once, when
-    the pages are large enough to pay for them (PARALLEL_FROM_BYTES), else here."""
+def _workers(paths, names, mapping, day, economy):
+    """Yield the _Workers of a run: forked processes when its pages are large enough to pay for them
+    (PARALLEL_FROM_BYTES), each starting on a page at once; else this process.
+
+    The processes are forked before the pages are read, while this process holds little: once the
+    pages are merged, each corpus file's document is handed to one of them (pickled, 0.3 s at 100k),
+    which dumps its YAML, writes it into the temporary file the commit made for it and keeps its JSON
+    copy (_file_written). A fork at that point would share the parent's merged documents, and the parent
+    would copy every page of them it touched (the peak memory of all processes doubled).
+    """
     pages = [path for path in paths if not sheets.is_sheet(path)]
     count = min(_processes(sum(map(_size, pages)) >= PARALLEL_FROM_BYTES), len(pages))
+
+    def read_page(path):  # in a forked worker, or here
+        return _read_source(path, names, mapping, None, day, economy)
+
     if count <= 1:
-        yield read_page
+        yield _Workers(read_page)
         return
-    died = "a page reader process died (killed, or out of memory); nothing was imported"
-    with processes.forked(read_page, count, died) as submit:
-        futures = collections.deque(submit(path) for path in pages)
-        yield lambda path: futures.popleft().result()  # asked for in the order submitted
+
+    def work(job):
+        kind, argument = job
+        return read_page(argument) if kind == "page" else _file_written(*argument)
+
+    died = "a worker process of the import died (killed, or out of memory); nothing was imported"
+    with processes.forked(work, count, died) as submit:
+        futures = collections.deque(submit(("page", path)) for path in pages)
+        yield _Workers(lambda path: futures.popleft().result(),  # asked for in the order submitted
+                       lambda path, temporary, document: submit(("file", (path, temporary, document))))
+
+
+def _file_written(path, temporary, document):
+    """Write the YAML of the corpus file at path into its temporary file (transaction.commit's write); keep its
+    JSON copy. In a worker process of the run."""
+    raw = yamlout.dump(document).encode("utf-8")
+    storage.write_into(temporary, raw)
+    # the copy is keyed by these bytes: should the commit fail, it is a copy of no file, never a wrong one
+    _remember(path, raw, document, dumped=True)
 
 
 def _size(path):
@@ -203,17 +234,19 @@ def _import(paths, out_dir, dry_run, prune, mapping, progress, wait, waiting, to
             problems = names.check_measure({"country": economy})
             raise InvalidParameter(f"--economy: {problems[0][1]}; nothing was written", "economy")
         economy = known
-    entries = read_sources(paths, names, mapping, progress, day, economy)
-    disagreeing = _disagreeing_copies(entries)
-    if disagreeing:
-        raise InputProblems(disagreeing)
-    measures = [entry.measure for entry in entries]
-    if economy is not None and measures and all(m.country != economy for m in measures):
-        raise InvalidParameter(f"--economy {economy!r} is the economy of no entry: each entry of the run is under "
-                               f"an economy line of its page ({measures[0].country}, ...); leave --economy out, "
-                               "or import the page it names; nothing was written", "economy")
-    report = import_measures(measures, out_dir, names, dry_run, wait=wait, waiting=waiting,
-                             run=merge.Run.of(measures, day, prune=prune))
+    paths = list(paths)  # walked twice: an iterator would be spent
+    with _workers(paths, names, mapping, day, economy) as workers:
+        entries = read_sources(paths, names, mapping, progress, day, economy, workers)
+        disagreeing = _disagreeing_copies(entries)
+        if disagreeing:
+            raise InputProblems(disagreeing)
+        measures = [entry.measure for entry in entries]
+        if economy is not None and measures and all(m.country != economy for m in measures):
+            raise InvalidParameter(f"--economy {economy!r} is the economy of no entry: each entry of the run is "
+                                   f"under an economy line of its page ({measures[0].country}, ...); leave "
+                                   "--economy out, or import the page it names; nothing was written", "economy")
+        report = import_measures(measures, out_dir, names, dry_run, wait=wait, waiting=waiting,
+                                 run=merge.Run.of(measures, day, prune=prune), write=workers.write)
     for entry in entries:
         kinds = report.read.get(entry.path)
         if kinds is None:  # (not setdefault: that would make a Counter for every entry)
@@ -268,13 +301,14 @@ def _disagreeing_copies(entries):
 
 
 def import_measures(measures, out_dir, names, dry_run=False, wait=60.0, waiting=None, run=None, on_locked=None,
-                    on_written=None):
+                    on_written=None, write=None):
     """Merge measures checked against `names` into out_dir, as import_files does (an accepted proposal too).
 
     `run` (merge.Run) says the scope, the day and the mode; by default the measures' own scope, today.
     Under the import lock, on_locked() runs before the files are read (what it raises stops the run,
     nothing written), and on_written(report) once they are written (or found unchanged), before the
-    lock is let go: a curator's decision is recorded with the write it belongs to.
+    lock is let go: a curator's decision is recorded with the write it belongs to. write: the forked
+    workers' (_workers), which dump and write each file and its JSON copy; else both are done here.
     """
     run = run or merge.Run.of(measures, datetime.date.today().isoformat())
     by_country, seen = {}, set()
@@ -287,6 +321,8 @@ def import_measures(measures, out_dir, names, dry_run=False, wait=60.0, waiting=
     with transaction.locked(out_dir, wait, waiting, dry_run=dry_run):
         if on_locked is not None:
             on_locked()
+        if not dry_run:
+            _drop_stray_copies(out_dir)
         elsewhere = _filed_elsewhere(out_dir, by_country)
         for country, incoming in sorted(by_country.items()):
             name = f"{slugify(country, 8)}.yaml"
@@ -300,7 +336,9 @@ def import_measures(measures, out_dir, names, dry_run=False, wait=60.0, waiting=
         if problems:
             raise InputProblems(problems)
         texts = {}
-        if not dry_run and documents:
+        if not dry_run and documents and write is not None:
+            transaction.commit(out_dir, documents.items(), write)  # the workers' (their JSON copies too)
+        elif not dry_run and documents:
             transaction.commit(out_dir, _dumped(documents, texts))  # each file written while the next is dumped
         if on_written is not None and not dry_run:
             on_written(report)
@@ -447,6 +485,13 @@ def _remember(path, raw, document, dumped=False, writer=None):
     if writer is not None:
         return writer.submit(_write_cache, path, text)
     return _write_cache(path, text)
+
+
+def _drop_stray_copies(out_dir):
+    """Take away the temporary files of JSON copies that a worker process killed while it wrote one left
+    (storage.write_text's); under the import lock, so no other import is writing one."""
+    for stray in (pathlib.Path(out_dir) / CACHE).glob(".*.json.*.tmp"):
+        stray.unlink(missing_ok=True)
 
 
 def _write_cache(path, text):

@@ -81,9 +81,13 @@ def recover(folder):
         storage.fsync_dir(folder)
         journal.unlink()
         storage.fsync_dir(folder)
-    for stray in folder.glob(f".*{SUFFIX}"):
-        stray.unlink()
+    _drop_temporaries(folder)
     return interrupted
+
+
+def _drop_temporaries(folder):
+    for stray in folder.glob(f".*{SUFFIX}"):
+        stray.unlink(missing_ok=True)
 
 
 def _renames(journal):
@@ -110,34 +114,43 @@ def _renames(journal):
     return [tuple(pair) for pair in renames]
 
 
-def commit(folder, texts):
+def commit(folder, texts, write=None):
     """Replace the files named in texts all or nothing; hold the lock first.
 
     texts: {file name: text, str or UTF-8 bytes}, or (file name, text) pairs made one at a time: each is
     written (and synced) on a worker thread while the next is made (a file's write and fsync let go of
     Python's lock), and nothing is replaced before the last is written; a pair that fails to be made, or a
     write that fails, leaves no temporary file and no file changed (the writes still waiting are dropped).
+    write: what writes a pair's second item instead, write(target, temporary, item) -> a Future of its
+    write into the temporary file made for target here (storage.write_into), synced. The temporary files
+    are made and taken away here, so a writer in another process that dies, or still writes when the run
+    has failed, leaves none behind.
     """
     folder = pathlib.Path(folder)
     pairs = texts.items() if isinstance(texts, dict) else texts
-    writes = []
+    renames, writes = [], []  # (temporary file name, file name), and the Future of each write
     with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="commit") as writer:
+        if write is None:
+            def write(target, temporary, text):
+                return writer.submit(storage.write_into, temporary, text)
         try:
             checked = 0
             for name, text in pairs:
-                while checked < len(writes) and writes[checked][1].done():  # a write that failed stops the run
-                    writes[checked][1].result()
+                while checked < len(writes) and writes[checked].done():  # a write that failed stops the run
+                    writes[checked].result()
                     checked += 1
-                writes.append((name, writer.submit(storage.write_beside, folder / name, text, SUFFIX,
-                                                   _mode(folder / name))))
-            renames = [(write.result().name, name) for name, write in writes]
+                target = folder / name
+                temporary = storage.new_beside(target, SUFFIX, _mode(target))
+                renames.append((temporary.name, name))
+                writes.append(write(target, temporary, text))
+            for future in writes:
+                future.result()
             _write_journal(folder, renames)
         except BaseException:
-            # the writes not begun are dropped; the others end here, their files taken away
-            begun = [write for _, write in writes if not write.cancel()]
-            for write in begun:
-                if write.exception() is None:
-                    write.result().unlink(missing_ok=True)
+            # the writes not begun are dropped; the others end here; their files are taken away
+            concurrent.futures.wait([future for future in writes if not future.cancel()])
+            for temporary, _ in renames:
+                (folder / temporary).unlink(missing_ok=True)
             raise
     recover(folder)
 
