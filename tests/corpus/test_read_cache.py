@@ -33,13 +33,14 @@ def _read(folder, keep):
 
 
 def _no_yaml(monkeypatch):
-    """Make parsing a corpus file's YAML fail the test (taxonomy.yaml and groups.yaml are read as ever)."""
-    real = storage.parse_yaml
+    """Make reading a corpus file's YAML (by yamlin or PyYAML) fail the test (taxonomy.yaml and groups.yaml are
+    read as ever)."""
+    real = corpus._read_text
 
-    def refuse(text, path, *args):
-        assert pathlib.Path(path).name in corpus.DATA_FILES, f"the YAML of {path} was parsed"
-        return real(text, path, *args)
-    monkeypatch.setattr(storage, "parse_yaml", refuse)
+    def refuse(path, *args):
+        assert pathlib.Path(path).name in corpus.DATA_FILES, f"the YAML of {path} was read"
+        return real(path, *args)
+    monkeypatch.setattr(corpus, "_read_text", refuse)
 
 
 @pytest.fixture()
@@ -76,8 +77,8 @@ def test_an_edited_file_and_other_code_are_read_from_the_yaml_again(folder, monk
     assert any(m["description"].startswith("Edited. ") for m in reference[0])
     assert _read(folder, keep=True) == reference
     parsed = []
-    real = storage.parse_yaml
-    monkeypatch.setattr(storage, "parse_yaml", lambda *a, **k: parsed.append(a[1]) or real(*a, **k))
+    real = corpus._read_text
+    monkeypatch.setattr(corpus, "_read_text", lambda *a, **k: parsed.append(a[0]) or real(*a, **k))
     assert _read(folder, keep=True) == reference and parsed == []
     monkeypatch.setattr(read_cache, "code_version", lambda: "another version of the code")
     assert _read(folder, keep=True) == reference
@@ -222,8 +223,8 @@ def test_a_value_json_would_give_back_as_another_is_read_from_the_yaml(folder, w
             assert orjson.dumps(kept[0]) == orjson.dumps(data)
         if not reference[1]:  # (a problem sends the read back to the YAML for its line)
             parsed = []
-            real = storage.parse_yaml
-            monkeypatch.setattr(storage, "parse_yaml", lambda *a: parsed.append(a[1]) or real(*a))
+            real = corpus._read_text
+            monkeypatch.setattr(corpus, "_read_text", lambda *a: parsed.append(a[0]) or real(*a))
             assert _read(folder, keep=True) == reference
             monkeypatch.undo()
             assert (str(path) in map(str, parsed)) == (kept is None)

@@ -9,7 +9,7 @@ import yaml
 from measuresearch.domain import model
 from measuresearch.domain.provenance import REASONS
 from measuresearch.domain import taxonomy
-from measuresearch.corpus import read_cache, yamlout
+from measuresearch.corpus import read_cache, yamlin, yamlout
 from measuresearch.corpus.transaction import JOURNAL
 from measuresearch import processes, storage
 from measuresearch.errors import InputProblems, Problem
@@ -89,6 +89,9 @@ def _kept(value, lines, removed_lines):
 def _read_text(path, text, tags=None):
     """Return (the file's data, located measures, tombstones, problems) of one corpus file's text (tags: see
     storage.parse_yaml)."""
+    found = _read_plain(path, text, tags)
+    if found is not None:
+        return found
     try:
         node, value = storage.parse_yaml(text, path, tags=tags)
     except InputProblems as exc:
@@ -129,6 +132,28 @@ def _read_text(path, text, tags=None):
         located.append(_Located(data, line, key_lines))
     problems.extend(_cut_off(path, located, removed))
     return value, located, removed, problems
+
+
+def _read_plain(path, text, tags):
+    """Return _read_text's answer for a file of the shape imports write (yamlin.py) that holds no tombstone and
+    that its checks below find nothing wrong with but maybe a cut (_cut_off); else None, for PyYAML's reading."""
+    found = yamlin.read(text)
+    if found is None:
+        return None
+    value, item_lines, found_tags = found
+    country, measures = value.get("country"), value.get("measures")
+    if not (set(value) <= set(TOP_KEYS) and isinstance(country, str) and isinstance(measures, list)
+            and value.get("removed", []) == []):
+        return None
+    located = []
+    for data in measures:
+        lines = item_lines.get(id(data)) if isinstance(data, dict) else None
+        if lines is None or (isinstance(data.get("country"), str) and data["country"] != country):
+            return None
+        located.append(_Located(data, *lines))
+    if tags is not None:
+        tags.update(found_tags)
+    return value, located, [], _cut_off(path, located, [])
 
 
 def _cut_off(path, located, removed):

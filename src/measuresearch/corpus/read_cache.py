@@ -1,6 +1,7 @@
 """What reading a corpus file found, kept beside the corpus so that the next build reads JSON, not YAML.
 
-Parsing YAML is a seventh of a build (libyaml's nodes, then their data), and a
+Parsing YAML is a seventh of a build (libyaml's nodes, then their data; yamlin.py
+reads the files imports write in a third of that time), and a
 corpus file rarely changes between two builds. The build's writers keep, for
 each file read without a problem, its data and the lines of its measures and
 tombstones (what a later problem or duplicate id names) in
