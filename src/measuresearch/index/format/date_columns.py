@@ -83,4 +83,4 @@ class DateColumns:
             tally = np.bincount(pair_year[runs(first, np.searchsorted(pair_doc, numbers, "right") - first)])
         else:
             tally = np.bincount(pair_year[docs[pair_doc]])
-        return {self.first_year + int(y): int(tally[y]) for y in np.flatnonzero(tally).tolist()}
+        return {self.first_year + int(y): int(tally[y]) for y in tally.nonzero()[0].tolist()}

@@ -183,7 +183,7 @@ def counts(data, matching, sets, filters, dates, exclusions=None):
         others = tuple(facet for facet in sets if facet != name)  # without a filter of its own: every filter
         if others not in narrowed:
             docs = intersect(matching, [sets[facet] for facet in others])
-            narrowed[others] = docs, np.flatnonzero(docs)  # gathered by number, once for every column
+            narrowed[others] = docs, docs.nonzero()[0]  # gathered by number, once for every column
         docs, numbers = narrowed[others]
         if name == "year":
             result[name] = _year_facet(data.dates, docs, numbers, dates)
@@ -199,7 +199,7 @@ def counts(data, matching, sets, filters, dates, exclusions=None):
             selected, excluded = _canonical(data, selected), _canonical(data, excluded)
             items = [(g, c) for g, c in data.groups.tally(tally) if c]
         else:
-            found, values = np.flatnonzero(tally), data.values[name]
+            found, values = tally.nonzero()[0], data.values[name]
             items = list(zip([values[n] for n in found.tolist()], tally[found].tolist()))
         present = {v for v, _ in items}
         items.extend((v, 0) for v in sorted(selected | excluded) if v not in present)
