@@ -238,29 +238,25 @@ def write_json(path, data):
 def write_beside(path, text, suffix, mode=None, durable=True):
     """Write text (str or UTF-8 bytes) into a new file `.<name>.*<suffix>` beside path, fsync it; return its path.
 
-    mode: the new file's permissions (default mkstemp's 0600). Nothing is left behind on failure.
+    mode: the new file's permissions once written (default mkstemp's 0600; one without the owner's
+    write bit too). Nothing is left behind on failure.
     """
-    tmp = new_beside(path, suffix, mode)
+    tmp = new_beside(path, suffix)
     try:
         write_into(tmp, text, durable)
+        if mode is not None:
+            os.chmod(tmp, mode)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return tmp
 
 
-def new_beside(path, suffix, mode=None):
-    """Create an empty file `.<name>.*<suffix>` beside path (mode: as write_beside's); return its path."""
+def new_beside(path, suffix):
+    """Create an empty file `.<name>.*<suffix>` beside path, mkstemp's 0600; return its path."""
     path = pathlib.Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
-    try:
-        if mode is not None:
-            os.fchmod(fd, mode)
-    except BaseException:
-        pathlib.Path(tmp).unlink(missing_ok=True)
-        raise
-    finally:
-        os.close(fd)
+    os.close(fd)
     return pathlib.Path(tmp)
 
 

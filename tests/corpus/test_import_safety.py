@@ -6,6 +6,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
@@ -288,3 +289,31 @@ def test_a_damaged_import_journal_is_refused_with_a_message_and_followed_by_noth
         assert "journal" in err and "damaged" in err and "Traceback" not in err
     after = {p.name: p.read_bytes() for p in corpus_dir.iterdir() if p.name != transaction.LOCK}
     assert after == before
+
+
+def test_files_keep_their_mode_even_without_the_owners_write_bit():
+    """Found by a review: the commit gave each temporary file its target's mode (0444) before a writer opened it
+    by its name, which a user other than root may not do. Run as `nobody` when the tests run as root (root
+    opens any file), in a folder of /tmp that user may enter."""
+    folder = pathlib.Path(tempfile.mkdtemp(prefix="modes-"))
+    os.chmod(folder, 0o777)
+    try:
+        pid = os.fork()
+        if pid == 0:  # the child: never back into pytest
+            code = 1
+            try:
+                if os.geteuid() == 0:
+                    os.setgid(65534)
+                    os.setuid(65534)
+                for name, mode in (("a.yaml", 0o444), ("b.yaml", 0o640)):
+                    (folder / name).write_text("old\n")
+                    os.chmod(folder / name, mode)
+                transaction.commit(folder, {"a.yaml": "new a\n", "b.yaml": "new b\n"})
+                found = {p.name: (p.read_text(), os.stat(p).st_mode & 0o777) for p in folder.iterdir()}
+                code = 0 if found == {"a.yaml": ("new a\n", 0o444), "b.yaml": ("new b\n", 0o640)} else 2
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -89,6 +89,22 @@ def test_the_real_corpus_and_synthetic_files_are_read_as_pyyaml_reads_them():
     assert _agrees("country: K\nmeasures: []\nremoved: []\n")
 
 
+def test_what_libyaml_or_python_refuses_or_nests_deep_is_left_to_pyyaml():
+    # found by a review's fuzzing: libyaml refuses a key of 1,025 characters; int() an integer of 4,301 digits
+    # (ValueError, which stopped `check` on a traceback); 500 levels of mappings ran out of Python's stack
+    long_key = "country: X\nmeasures:\n- id: a\n  " + "k" * (yamlin.KEY_LIMIT + 1) + ": v\n"
+    with pytest.raises(yaml.YAMLError):
+        _pyyaml(long_key)
+    assert yamlin.read(long_key) is None
+    assert _agrees(long_key.replace("k" * (yamlin.KEY_LIMIT + 1), "k" * (yamlin.KEY_LIMIT - 1)))
+    assert yamlin.read("country: X\nn: " + "1" * 4301 + "\n") is None
+    deep = "country: X\n" + "".join("  " * d + "a:\n" for d in range(500)) + "  " * 500 + "b: c\n"
+    assert _pyyaml(deep)[0]["a"]["a"]
+    assert yamlin.read(deep) is None
+    shallow = "country: X\n" + "".join("  " * d + "a:\n" for d in range(yamlin.DEEPEST)) + "  " * yamlin.DEEPEST + "b: c\n"
+    assert _agrees(shallow)
+
+
 ODD = st.text(alphabet=st.sampled_from(list("aZ 09:#-?,[]{}&*!|>'\"%@`.~=<_\t\n\r\x85\u2028\ufeff\x00é“қ")), max_size=12)
 SCALARS = st.one_of(ODD, st.sampled_from(["yes", "No", "null", "~", "1.5", "0x1F", "2021-01-01", "12:30", "- a", "a: b",
                                           "x #y", "---x", "...", ":x", "?", ".inf", "on", "0", "-0", "007", "1_000",

@@ -489,7 +489,8 @@ def _remember(path, raw, document, dumped=False, writer=None):
 
 def _drop_stray_copies(out_dir):
     """Take away the temporary files of JSON copies that a worker process killed while it wrote one left
-    (storage.write_text's); under the import lock, so no other import is writing one."""
+    (storage.write_text's). Under the import lock; a worker of a failed run that still writes a copy (the
+    pool stops the others after it fails the run) loses it here, and the next import reads that YAML again."""
     for stray in (pathlib.Path(out_dir) / CACHE).glob(".*.json.*.tmp"):
         stray.unlink(missing_ok=True)
 

@@ -123,12 +123,12 @@ def commit(folder, texts, write=None):
     write that fails, leaves no temporary file and no file changed (the writes still waiting are dropped).
     write: what writes a pair's second item instead, write(target, temporary, item) -> a Future of its
     write into the temporary file made for target here (storage.write_into), synced. The temporary files
-    are made and taken away here, so a writer in another process that dies, or still writes when the run
-    has failed, leaves none behind.
+    are made (0600), given their target's mode once written, and taken away here, so a writer in another
+    process that dies, or still writes when the run has failed, leaves none behind.
     """
     folder = pathlib.Path(folder)
     pairs = texts.items() if isinstance(texts, dict) else texts
-    renames, writes = [], []  # (temporary file name, file name), and the Future of each write
+    renames, modes, writes = [], [], []  # (temporary file name, file name), its mode, the Future of its write
     with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="commit") as writer:
         if write is None:
             def write(target, temporary, text):
@@ -140,11 +140,14 @@ def commit(folder, texts, write=None):
                     writes[checked].result()
                     checked += 1
                 target = folder / name
-                temporary = storage.new_beside(target, SUFFIX, _mode(target))
+                temporary = storage.new_beside(target, SUFFIX)
                 renames.append((temporary.name, name))
+                modes.append(_mode(target))
                 writes.append(write(target, temporary, text))
             for future in writes:
                 future.result()
+            for (temporary, _), mode in zip(renames, modes):  # once written: a mode may lack the owner's write bit
+                os.chmod(folder / temporary, mode)
             _write_journal(folder, renames)
         except BaseException:
             # the writes not begun are dropped; the others end here; their files are taken away

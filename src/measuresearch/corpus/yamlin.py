@@ -1,18 +1,19 @@
-"""Read corpus YAML as yamlout writes it, without PyYAML's nodes: a seventh of their time.
+"""Read corpus YAML as yamlout writes it, without PyYAML's nodes: a third of libyaml's time.
 
 A build's first reading of a corpus (before read_cache keeps a copy) spent
 most of its time in libyaml composing a node per value, about 90 microseconds
 a measure. The files an import writes have one shape (yamlout.py): block
 mappings and indentless lists, one scalar a line, each scalar plain (as
 PyYAML writes it plain) or single-quoted, keys of lowercase letters, digits
-and `_`. This module reads exactly that shape, line by line, and gives up
-(None) on anything else: a comment, a flow collection, a double-quoted or
-multi-line scalar, a tab, a key written twice, a value PyYAML would read as
-other than text, a list, a mapping, a decimal integer, true, false or null.
-A file it gives up on is read by PyYAML, as before: it never reads a file
-otherwise than PyYAML would. tests/corpus/test_yamlin.py holds it to
-PyYAML's reading, on yamlout's output of many made-up records and on those
-texts damaged line by line.
+and `_`, an empty list or mapping as `[]` or `{}`. This module reads exactly
+that shape, line by line, and gives up (None) on anything else: a comment,
+another flow collection, a double-quoted or multi-line scalar, a tab, a key
+written twice or of KEY_LIMIT characters or more, a value PyYAML would read
+as other than text, a list, a mapping, a decimal integer (of Python's size),
+true, false or null, lists and mappings nested deeper than DEEPEST. A file
+it gives up on is read by PyYAML, as before. tests/corpus/test_yamlin.py holds
+it to PyYAML's reading, on yamlout's output of many made-up records and on
+those texts damaged line by line.
 """
 
 import functools
@@ -24,6 +25,8 @@ INT, BOOL, NULL = (f"tag:yaml.org,2002:{kind}" for kind in ("int", "bool", "null
 # `<indent>[- ]key:[ value]` (a key of the corpus's kind), or `<indent>- value` (a list's item)
 _LINE = re.compile(r"( *)(- )?(?:([a-z_][a-z0-9_]*):(?: (.*))?|(.*))\Z")
 _DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")  # what PyYAML's int resolver and int() read alike
+KEY_LIMIT = 1024  # libyaml refuses a plain key longer than this ("could not find expected ':'"): left from here on
+DEEPEST = 50  # levels of lists and mappings read here (a corpus file has five); deeper, PyYAML says what it finds
 
 
 class _Other(Exception):
@@ -41,7 +44,7 @@ def read(text):
     reader = _Reader([_line(line) if len(line) < 200 else _split(line) for line in text[:-1].split("\n")])
     try:
         data, _ = reader.mapping(0, 0, None)
-    except (_Other, IndexError):
+    except (_Other, IndexError, ValueError):  # ValueError: an integer of more digits than int() reads
         return None
     if reader.at != len(reader.lines) or not data:
         return None
@@ -64,6 +67,7 @@ _line = functools.lru_cache(maxsize=65536)(_split)  # the short lines repeat: ke
 class _Reader:
     def __init__(self, lines):
         self.lines, self.at, self.item_lines, self.tags = lines, 0, {}, set()
+        self.depth = 0
 
     def mapping(self, indent, first_line, first):
         """Read a block mapping at indent; first: its first key and value text when it was read as a list
@@ -89,11 +93,16 @@ class _Reader:
             return self.scalar(rest)
         # `key:` then a list at the same indent, or a mapping deeper
         at_indent, dash, key, _ = self.lines[self.at]
-        if at_indent == indent and dash:
-            return self.sequence(indent)
-        if at_indent != indent + 2 or dash or key is None:
+        self.depth += 1
+        if self.depth > DEEPEST:
             raise _Other
-        data, _ = self.mapping(indent + 2, 0, None)
+        if at_indent == indent and dash:
+            data = self.sequence(indent)
+        elif at_indent != indent + 2 or dash or key is None:
+            raise _Other
+        else:
+            data, _ = self.mapping(indent + 2, 0, None)
+        self.depth -= 1
         return data
 
     def sequence(self, indent):
@@ -149,4 +158,6 @@ def _plain_text(text):
 
 
 _short_text = functools.lru_cache(maxsize=65536)(_plain_text)  # names, dates and sources repeat
-_text_key = functools.lru_cache(maxsize=1024)(_plain)
+@functools.lru_cache(maxsize=1024)
+def _text_key(key):
+    return len(key) < KEY_LIMIT and _plain(key)
