@@ -227,12 +227,12 @@ def _year_facet(columns, docs, numbers, dates):
     found = columns.year_counts(docs, numbers, dates.groups)
     low = -(10 ** 9) if dates.year_from is None else dates.year_from
     high = 10 ** 9 if dates.year_to is None else dates.year_to
-    if dates.has_years() and low <= high:
+    chosen = dates.has_years()
+    if chosen and low <= high:
         # every year of the range that events of this build can have, and the bounds as typed
         known = (columns.first_year, int(columns.event_year.max())) if len(columns.event_year) else (low, low - 1)
         wanted = set(range(max(low, known[0]), min(high, known[1]) + 1))
         wanted |= {y for y in (dates.year_from, dates.year_to) if y is not None}
         for year in wanted:
             found.setdefault(year, 0)
-    return [{"value": y, "count": found[y], "selected": dates.has_years() and low <= y <= high}
-            for y in sorted(found)]
+    return [{"value": y, "count": found[y], "selected": chosen and low <= y <= high} for y in sorted(found)]
