@@ -158,6 +158,8 @@ def _plain_text(text):
 
 
 _short_text = functools.lru_cache(maxsize=65536)(_plain_text)  # names, dates and sources repeat
+
+
 @functools.lru_cache(maxsize=1024)
 def _text_key(key):
     return len(key) < KEY_LIMIT and _plain(key)
