@@ -187,3 +187,19 @@ def test_a_damaged_file_is_found_wrong_at_the_same_lines_either_way(tmp_path):
         read_by[name] = files._read_plain(str(path), case, None) is not None
     assert read_by == {"clean": True, "other economy": False, "key twice": False, "cut off": True,
                        "tombstone": False, "comment": False}
+
+
+@pytest.mark.parametrize("damage", ["a long key", "a long integer", "deep nesting"])
+def test_check_and_index_say_what_is_wrong_with_such_a_file_never_a_traceback(corpus_copy, tmp_path, capsys, damage):
+    from measuresearch.cli.main import main
+    target = corpus_copy / "kazakhstan.yaml"
+    text = target.read_text(encoding="utf-8")
+    added = {"a long key": "  " + "k" * (yamlin.KEY_LIMIT + 1) + ": v\n",
+             "a long integer": "  year_digits: " + "1" * 4301 + "\n",
+             "deep nesting": "".join("  " * (d + 1) + "a:\n" for d in range(500)) + "  " * 501 + "b: c\n"}[damage]
+    at = text.index("  country:")  # inside the first measure
+    target.write_text(text[:at] + added + text[at:], encoding="utf-8")
+    assert main(["check", "--corpus", str(corpus_copy)]) != 0
+    assert main(["index", "--corpus", str(corpus_copy), "--index", str(tmp_path / "index")]) != 0
+    err = capsys.readouterr().err
+    assert "kazakhstan.yaml:" in err and "Traceback" not in err
