@@ -36,7 +36,7 @@ class Groups:
         self.members = {g["name"]: np.array(sorted(country_numbers[m] for m in g["members"]
                                                    if m in country_numbers), dtype=np.int32)
                         for g in groups}
-        self._memberships = {}  # country count -> (groups x countries) 0/1, made on the first tally
+        self._memberships = {}  # country count -> membership(), made on the first tally
 
     def canonical(self, name):
         """Return the group's name for a name or alias in any case (EU-27, eu -> EU), or None when unknown."""
@@ -60,12 +60,9 @@ class Groups:
         """Return [(group, count)] from the count of measures per country number (one product, in C: the
         groups one by one took a twentieth of a short query)."""
         matrix = self._memberships.get(len(country_tally))
-        if matrix is None:  # a row per group, as self.members has them
-            matrix = np.zeros((len(self.members), len(country_tally)), dtype=np.int64)
-            for row, numbers in enumerate(self.members.values()):
-                matrix[row, numbers] = 1
-            self._memberships[len(country_tally)] = matrix
-        return list(zip(self.members, (matrix @ country_tally).tolist()))
+        if matrix is None:
+            matrix = self._memberships[len(country_tally)] = self.membership(len(country_tally))
+        return list(zip(self.names, (matrix @ country_tally).tolist()))  # (groups.py: no name twice)
 
     def membership(self, country_count):
         """Return a (groups x countries) 0/1 matrix: row g has 1 where country n is a member of g."""
