@@ -1,7 +1,9 @@
 """Building, swapping and protecting the index."""
 
+import gc
 import os
 import signal
+import weakref
 
 import pytest
 
@@ -63,6 +65,46 @@ def test_a_reader_picks_up_a_new_build_by_itself(tmp_path, real_measures):
         assert search(holder, SearchRequest())["total"] == 5
         indexer.build(None, tmp_path, measures=real_measures)
         assert search(holder, SearchRequest())["total"] == 15
+    finally:
+        holder.close()
+
+
+class _Cycle:
+    """An object in a reference cycle: only the cyclic collector frees it."""
+
+    def __init__(self):
+        self.me = self
+
+
+def test_a_serving_holder_freezes_each_build_it_picks_up_and_frees_what_it_froze_at_the_next(tmp_path, real_measures):
+    indexer.build(None, tmp_path, measures=real_measures[:5])
+    holder, cycle = IndexHolder(tmp_path, freeze=True), _Cycle()
+    held = weakref.ref(cycle)
+    try:
+        assert search(holder, SearchRequest())["total"] == 5  # the build picked up: what is held is frozen
+        snapshot = holder.acquire()
+        holder.release(snapshot)
+        assert not any(o is snapshot.facets for o in gc.get_objects())  # a full collection does not visit it
+        del cycle, snapshot
+        gc.collect()
+        assert held() is not None  # garbage since the freeze: kept (a freeze without its clean-up leaks it)
+        indexer.build(None, tmp_path, measures=real_measures)
+        assert search(holder, SearchRequest())["total"] == 15  # the next build: put back and collected
+        assert held() is None
+    finally:
+        holder.close()
+        gc.unfreeze()  # the rest of the test session collects as usual
+
+
+def test_a_holder_for_a_short_use_freezes_nothing(tmp_path, real_measures):
+    indexer.build(None, tmp_path, measures=real_measures[:5])
+    holder, cycle = IndexHolder(tmp_path), _Cycle()
+    held = weakref.ref(cycle)
+    try:
+        assert search(holder, SearchRequest())["total"] == 5
+        del cycle
+        gc.collect()
+        assert held() is None
     finally:
         holder.close()
 

@@ -148,8 +148,8 @@ def create_app(holder, subs=None, base_url=None, threads=8):
     return app
 
 
-def app_for_index(index_root, base_url=None, threads=8):
+def app_for_index(index_root, base_url=None, threads=8, freeze=False):
     """Return (app, holder) for an index folder; base_url: the public address for absolute URLs; threads: the
-    server's."""
-    holder = IndexHolder(index_root)
+    server's; freeze: as IndexHolder's (a long-running server)."""
+    holder = IndexHolder(index_root, freeze=freeze)
     return create_app(holder, base_url=base_url, threads=threads), holder

@@ -135,7 +135,7 @@ def serve(index_root, host, port, threads=8, quiet=False, base_url=None):
     limit_malloc_arenas()
     configure_logging(quiet)
     cfg = configuration.from_environment()
-    app, holder = app_for_index(index_root, base_url, threads)
+    app, holder = app_for_index(index_root, base_url, threads, freeze=True)
     try:
         server = listen(app, host, port, threads, cfg.trusted_proxies, cfg.trusted_proxy_count)
         root = urllib.parse.urlsplit(base_url or cfg.base_url or "").path.rstrip("/")  # a base URL's path: under it
