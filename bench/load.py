@@ -2,7 +2,7 @@
 
     python bench/load.py URLS_FILE --clients 8 --requests 800 --base http://127.0.0.1:PORT
 
-Prints one JSON object: requests, errors, seconds, rps, p50_ms, p95_ms, statuses.
+Prints one JSON object: requests, errors, seconds, rps, p50_ms, p95_ms, p99_ms, max_ms, statuses.
 """
 
 import argparse
@@ -64,6 +64,8 @@ def main():
         "rps": round(len(latencies) / seconds, 1),
         "p50_ms": round(1000 * statistics.median(latencies), 2),
         "p95_ms": round(1000 * percentile(latencies, 95), 2),
+        "p99_ms": round(1000 * percentile(latencies, 99), 2),
+        "max_ms": round(1000 * max(latencies), 2),
         "statuses": {str(k): v for k, v in statuses.items()},
     }))
 
