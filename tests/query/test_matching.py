@@ -8,6 +8,7 @@ from whoosh import query as wq
 from whoosh import scoring
 
 from measuresearch.index.build import writers
+from measuresearch.query import matching
 from measuresearch.query.matching import Evaluation, word_terms
 from measuresearch.query.parser import ParsedQuery, parse
 from devtools.synthetic import Generator
@@ -88,6 +89,47 @@ def test_scores_within_some_documents_are_those_of_the_whole_index(synthetic_hol
         synthetic_holder.release(snapshot)
 
 
+@pytest.mark.parametrize("q", QUERIES + ['"the data"', 'government "of the internet"', "internet localisation"])
+def test_scores_of_a_handful_of_documents_are_those_of_the_whole_index(synthetic_holder, q):
+    # FEW documents or fewer (a rare word's page, a filter's few) are scored one by one: the same values to the bit
+    parsed = parse(q)
+    snapshot = synthetic_holder.acquire()
+    try:
+        evaluation = Evaluation(snapshot.searcher(), snapshot.lengths, snapshot.columns)
+        rng = np.random.default_rng(11)
+        for relaxed in (False, True):
+            whole = evaluation.scores(parsed, relaxed=relaxed)
+            matches = np.flatnonzero(evaluation.matching(parsed, relaxed))
+            for count in (1, 2, 7, matching.FEW):
+                within = np.zeros(SIZE, dtype=bool)
+                within[rng.choice(matches, min(count, len(matches)), replace=False)] = True
+                within[rng.integers(0, SIZE, 1)] = True  # and maybe one that does not match
+                within[np.flatnonzero(within)[matching.FEW:]] = False
+                some = evaluation.scores(parsed, within=within, relaxed=relaxed)
+                assert np.array_equal(some[within], whole[within]) and (some[within] > 0).any()
+    finally:
+        synthetic_holder.release(snapshot)
+
+
+# phrases in many documents and in 8; pairs typed together that stand together in 3 and in 13 (seed 3)
+@pytest.mark.parametrize("q", ['"the data"', 'government "of the internet"', '"data localisation"',
+                               "ministry blocking", "central african"])
+def test_a_phrase_or_a_pair_in_a_handful_of_documents_scores_as_when_scored_over_its_lists(synthetic_holder, q,
+                                                                                             monkeypatch):
+    # a phrase's words score where it stands (only=), a pair typed together where it stands together
+    parsed = parse(q)
+    snapshot = synthetic_holder.acquire()
+    try:
+        found, few = {}, matching.FEW
+        for kept in (few, 0):  # 0: every list scored whole (or picked), as before FEW
+            monkeypatch.setattr(matching, "FEW", kept)
+            evaluation = Evaluation(snapshot.searcher(), snapshot.lengths, snapshot.columns)
+            found[kept] = evaluation.scores(parsed)
+        assert np.array_equal(found[few], found[0]) and (found[0] > 0).any()
+    finally:
+        synthetic_holder.release(snapshot)
+
+
 def test_postings_of_some_documents_are_those_a_scan_of_the_whole_list_keeps(synthetic_holder):
     # Columns.postings(only=mask): by binary search when the mask holds few documents, else by the mask
     snapshot = synthetic_holder.acquire()
@@ -107,6 +149,10 @@ def test_postings_of_some_documents_are_those_a_scan_of_the_whole_list_keeps(syn
                 kept = only[docs]
                 got_docs, got_weights = columns.postings("text", text, only)
                 assert got_docs.tolist() == docs[kept].tolist() and got_weights.tolist() == weights[kept].tolist()
+                # a handful of documents looked up one by one (Evaluation.term_scores, FEW), any number here
+                at_docs, at_weights = columns.postings_at("text", text, np.flatnonzero(only).tolist())
+                assert at_docs.dtype == got_docs.dtype and at_weights.dtype == got_weights.dtype
+                assert at_docs.tolist() == docs[kept].tolist() and at_weights.tolist() == weights[kept].tolist()
     finally:
         synthetic_holder.release(snapshot)
 

@@ -32,6 +32,8 @@ PROXIMITY_MIN_DF, PROXIMITY_SHARE = 1000, 0.05
 # term_scores: the documents a page needs (or a phrase's) are picked out of a list of PICK_FROM postings
 # or more when they are fewer than the list's length / NEEDED_SHARE; a shorter list is scored whole
 PICK_FROM, NEEDED_SHARE = 4096, 2
+# ... and documents this few (a phrase's, a rare word's page) are looked up in any list one by one
+FEW = 16
 
 
 def proximity_limit(size):
@@ -135,6 +137,7 @@ class Evaluation:
         # term_scores: (field, documents, boost, id(only), id(needed) if picked) ->
         # [(term, ids, what it added, only, needed)]
         self._added = {}
+        self._few_kept = {}  # id(mask) -> (mask, its documents as ints when FEW or fewer, else None)
 
     def postings(self, field, text):
         """Return (docnums, weights) of one term as numpy arrays (empty when unknown)."""
@@ -281,33 +284,47 @@ class Evaluation:
         needed: the documents whose scores will be read (None: all); the others may be scored
         or not. From a long list (PICK_FROM postings) the postings outside `only`, or outside
         `needed`, are dropped before the arithmetic when they are most of it: a phrase's or a
-        filter's few documents cost what they are, not what "the" costs. The sums of the
-        others are the same to the bit (what they skip is adding 0.0).
+        filter's few documents cost what they are, not what "the" costs; FEW documents or fewer
+        are looked up in any list one by one. The sums of the others are the same to the bit
+        (what they skip is adding 0.0).
         """
         frequency = self.doc_frequency(field, text)  # of the whole list, whatever is picked
         if not frequency:
             return
         keep = only if only is not None else needed
-        pick = (keep is not None and frequency >= PICK_FROM
+        few = None if keep is None else self._few(keep)
+        pick = (few is None and keep is not None and frequency >= PICK_FROM
                 and np.count_nonzero(keep) * NEEDED_SHARE < frequency)
         # a term with the very postings of one scored before ("тне", the Cyrillic reading of "the",
         # stands wherever "the" does) adds what that one added, computed once
-        done = self._added.setdefault((field, frequency, boost, id(only), pick and id(needed)), [])
+        done = self._added.setdefault(
+            (field, frequency, boost, id(only), (pick or few is not None) and id(needed)), [])
         twin = next((entry for entry in done if self.columns.same_postings(field, text, entry[0])), None)
         if twin is not None:
             ids, added = twin[1], twin[2]
         else:
             idf = math.log(self.size / (frequency + 1)) + 1
-            ids, weights = self.columns.postings(field, text, keep) if pick else self.postings(field, text)
+            if few is not None:  # a handful of documents: looked up one by one, the arithmetic on them alone
+                ids, weights = self.columns.postings_at(field, text, few)
+            else:
+                ids, weights = self.columns.postings(field, text, keep) if pick else self.postings(field, text)
             if not len(ids):
                 return
             lengths, average = self.lengths[field]
             bm25 = idf * (weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * lengths[ids] / (average or 1)))
-            if only is not None and not pick:
+            if only is not None and not pick and few is None:
                 bm25 = np.where(only[ids], bm25, 0.0)
             added = boost * bm25
             done.append((text, ids, added, only, needed))  # the masks kept: their ids name no other meanwhile
         scores[ids] += added  # a term has one posting per document
+
+    def _few(self, mask):
+        """Return the documents of a mask as ascending ints when they are FEW or fewer, else None (once a mask)."""
+        kept = self._few_kept.get(id(mask))
+        if kept is None or kept[0] is not mask:  # the mask is kept with them: its id names no other meanwhile
+            docs = np.flatnonzero(mask).tolist() if np.count_nonzero(mask) <= FEW else None
+            kept = self._few_kept[id(mask)] = (mask, docs)
+        return kept[1]
 
     def _clause_scores(self, scores, clause, within=None):
         """Add the BM25F of one clause's options to scores (in place), of the documents `within` (None: all)."""
