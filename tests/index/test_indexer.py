@@ -1,8 +1,10 @@
 """Building, swapping and protecting the index."""
 
 import gc
+import logging
 import os
 import signal
+import threading
 import weakref
 
 import pytest
@@ -87,13 +89,77 @@ def test_a_serving_holder_freezes_each_build_it_picks_up_and_frees_what_it_froze
         assert not any(o is snapshot.facets for o in gc.get_objects())  # a full collection does not visit it
         del cycle, snapshot
         gc.collect()
-        assert held() is not None  # garbage since the freeze: kept (a freeze without its clean-up leaks it)
+        assert held() is not None  # garbage since the freeze, kept by it
+        assert search(holder, SearchRequest())["total"] == 5
+        assert held() is not None  # the same build again: no collection on a request's path
         indexer.build(None, tmp_path, measures=real_measures)
         assert search(holder, SearchRequest())["total"] == 15  # the next build: put back and collected
-        assert held() is None
+        assert held() is None  # (a freeze without its clean-up would leak it)
     finally:
         holder.close()
         gc.unfreeze()  # the rest of the test session collects as usual
+
+
+def test_a_retired_build_goes_with_its_last_request_without_the_collector(tmp_path, real_measures):
+    # its tables would otherwise wait in reference cycles for the collector (for a serving holder, a frozen
+    # build's until the next build)
+    indexer.build(None, tmp_path, measures=real_measures[:5])
+    holder = IndexHolder(tmp_path, freeze=True)
+    gc.disable()
+    try:
+        snapshot = holder.acquire()
+        request = SearchRequest(filters={"country": ("Kazakhstan",)}, year_from=2000, in_force_on="2024-01")
+        assert search(holder, request)["total"] == 5  # the build's caches filled (facets and dates)
+        facets, dates = weakref.ref(snapshot.facets), weakref.ref(snapshot.facets.dates)
+        indexer.build(None, tmp_path, measures=real_measures)
+        assert search(holder, SearchRequest())["total"] == 15  # picked up; the old one still in use
+        assert facets() is not None
+        holder.release(snapshot)
+        del snapshot
+        assert facets() is None and dates() is None
+    finally:
+        gc.enable()
+        holder.close()
+        gc.unfreeze()
+
+
+def test_a_request_that_read_the_link_before_a_build_was_picked_up_does_not_go_back_to_the_old_one(
+        tmp_path, real_measures, caplog):
+    indexer.build(None, tmp_path, measures=real_measures[:5])
+    holder = IndexHolder(tmp_path)
+    read, carry_on, answers = threading.Event(), threading.Event(), []
+    original = holder._resolve
+
+    def slow_resolve():  # the first request reads the link, then is overtaken
+        target = original()
+        if threading.current_thread().name == "first":
+            read.set()
+            carry_on.wait(10)
+        return target
+
+    def first():
+        answers.append(search(holder, SearchRequest())["total"])
+
+    try:
+        assert search(holder, SearchRequest())["total"] == 5
+        holder._resolve = slow_resolve
+        caplog.set_level(logging.INFO, logger="measuresearch.index")
+        thread = threading.Thread(target=first, name="first")
+        thread.start()
+        assert read.wait(10)
+        indexer.build(None, tmp_path, measures=real_measures)
+        second = threading.Thread(target=lambda: answers.append(search(holder, SearchRequest())["total"]))
+        second.start()
+        second.join(0.5)  # it waits for the first, or (reading the link alone) picks the new build up at once
+        carry_on.set()
+        thread.join(10)
+        second.join(10)
+        assert sorted(answers) == [5, 15] and search(holder, SearchRequest())["total"] == 15
+        picked = [r.getMessage() for r in caplog.records if "picked up" in r.getMessage()]
+        assert len(picked) == 1 and "15 measures" in picked[0]  # the new build once, the old one never again
+    finally:
+        carry_on.set()
+        holder.close()
 
 
 def test_a_holder_for_a_short_use_freezes_nothing(tmp_path, real_measures):

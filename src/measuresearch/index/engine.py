@@ -105,7 +105,7 @@ class Snapshot:
             self.close()
 
     def close(self):
-        """Close every searcher and the index."""
+        """Close every searcher and the index; let go of the build's tables (facets.close())."""
         with self._lock:
             searchers, self._searchers = self._searchers, []
         for searcher in searchers:
@@ -113,17 +113,20 @@ class Snapshot:
         self.index.close()
         self.records.close()
         self.columns.close()
+        self.facets.close()
 
 
 def _freeze_what_is_held():
     """Keep what the process holds now, a new snapshot's tables above all, out of the collector's full passes.
 
     A full collection of CPython's cyclic collector visits every object it tracks: the build's facets,
-    names and vocabulary, the queries' caches. It came every few hundred requests and stopped the request
-    that set it off for 56-60 ms at 10k measures (README, twentieth session). gc.freeze() moves them to the
-    permanent generation, which collections skip. What an earlier freeze kept that has become garbage
-    since (anything in a reference cycle, which only the collector frees) is put back and collected first:
-    once per build picked up, by the request that picks it up (which reads the build's files anyway).
+    names and vocabulary, the queries' caches. It came every few hundred requests and stopped every thread
+    for 22-39 ms in a `serve` over 10k or 100k measures (README, twentieth session). gc.freeze() moves them
+    to the permanent generation, which collections skip. What an earlier freeze kept that has become
+    garbage since (anything in a reference cycle, which only the collector frees) is put back and collected
+    first, once per build picked up. A retired build's tables are no such garbage: Snapshot.close() breaks
+    their cycles, so they go when their last request ends. gc.collect() does nothing while another
+    thread's collection runs: what it would have freed then waits for the next build.
     """
     gc.unfreeze()
     gc.collect()
@@ -158,9 +161,11 @@ class IndexHolder:
 
     def acquire(self):
         """Return the current snapshot, counted as in use until release()."""
-        target = self._resolve()
         picked_up = False
         with self._lock:
+            # read under the lock: a request that had read the link just before a build was picked up went
+            # back to the previous build (and picked the new one up again after it)
+            target = self._resolve()
             if target != self._target:
                 try:
                     fresh = Snapshot(self.root / target)
@@ -176,8 +181,12 @@ class IndexHolder:
                     picked_up = True
             snapshot = self._snapshot
             snapshot._enter()
-        if picked_up and self.freeze:  # outside the lock: a finalizer the collection runs may need it
-            _freeze_what_is_held()
+        if picked_up and self.freeze:  # after the lock, though the collection stops every thread while it runs
+            try:
+                _freeze_what_is_held()
+            except BaseException:  # (an interrupt): the snapshot is not handed out, so not counted in use
+                snapshot._leave()
+                raise
         return snapshot
 
     def release(self, snapshot):

@@ -43,6 +43,21 @@ class DateColumns:
         self.in_force_on = functools.lru_cache(maxsize=256)(self._in_force_on)
         self.year_pairs = functools.lru_cache(maxsize=8)(self._year_pairs)
 
+    # cached per instance until close() (__init__); uncached after it
+    def in_years(self, year_from, year_to, groups):
+        return self._in_years(year_from, year_to, groups)
+
+    def in_force_on(self, month):
+        return self._in_force_on(month)
+
+    def year_pairs(self, groups):
+        return self._year_pairs(groups)
+
+    def close(self):
+        """Drop the per-instance caches, which hold this object in reference cycles (FacetData.close)."""
+        for name in ("in_years", "in_force_on", "year_pairs"):
+            self.__dict__.pop(name, None)
+
     def _of_groups(self, groups):
         return np.isin(self.event_group, [GROUPS.index(g) for g in groups])
 

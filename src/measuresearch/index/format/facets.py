@@ -130,6 +130,17 @@ class FacetData:
             self._parents = parents
         return self._parents
 
+    def docs_with(self, name, selected):
+        """Return the mask of documents whose facet value is one of `selected` (cached per instance until close())."""
+        return self._docs_with(name, selected)
+
+    def close(self):
+        """Drop the per-instance caches, which hold this object in reference cycles (each through its bound
+        method): a retired build's tables then go with their last reference, collector or not (a serving
+        holder keeps what it holds out of the collector's full passes, engine.py)."""
+        self.__dict__.pop("docs_with", None)
+        self.dates.close()
+
     def _docs_with(self, name, selected):
         """Return the mask of documents whose facet value is one of `selected`."""
         if name == "group":  # a measure is in a group when its country is a member
