@@ -254,7 +254,9 @@ class Evaluation:
             if twin is not None:
                 read[text] = read[twin]
             else:
-                docs, positions = self.columns.positions("text", text, candidates)
+                few = self._few(candidates)  # a handful of documents (a rare word's): looked up one by one
+                docs, positions = (self.columns.positions("text", text, candidates) if few is None
+                                   else self.columns.positions_at("text", text, few))
                 # documents ascend and positions within a document: the keys come out sorted
                 read[text] = docs * _STRIDE + positions.astype(np.int64)
         return read[text]

@@ -53,6 +53,8 @@ class FieldColumns:
         # the postings' documents and weights alike, for a handful of documents looked up one by one (postings_at)
         self.doc_view = memoryview(self.docs).cast("B").cast("i")
         self.weight_view = memoryview(self.weights).cast("B").cast("f")
+        if self.has_positions:
+            self.position_start_view = memoryview(self.position_starts).cast("B").cast("q")
         self._sample = None  # every SAMPLE-th term, made on the first look-up
 
     def term(self, i):
@@ -246,6 +248,26 @@ class Columns:
         if not docs:
             return _EMPTY_DOCS, np.zeros(0, dtype=np.uint32)
         return np.concatenate(docs), np.concatenate(positions)
+
+    def positions_at(self, field, text, docs):
+        """Return (documents, positions) of every occurrence of a term in `docs` (ascending ints), as positions()
+        has them; for a handful of documents, each looked up in the term's list by a binary search in C."""
+        found, counts, pieces = [], [], []
+        for columns, number, base in self._terms(field, text):
+            start, end = columns.extent(number)
+            ids, starts = columns.doc_view, columns.position_start_view
+            for doc in docs:
+                local = doc - base
+                if local >= 0:
+                    at = bisect.bisect_left(ids, local, start, end)
+                    if at < end and ids[at] == local:
+                        first, last = starts[at], starts[at + 1]
+                        found.append(doc)
+                        counts.append(last - first)
+                        pieces.append(columns.positions[first:last])
+        if not found:
+            return _EMPTY_DOCS, np.zeros(0, dtype=np.uint32)
+        return np.repeat(np.array(found, dtype=np.int64), counts), np.concatenate(pieces)
 
     def close(self):
         segments, self.segments = self.segments, []
