@@ -5,12 +5,14 @@ import json
 import re
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from measuresearch.index.format.records import _DIGITS_ONLY, _LONG_NUMBER, parsed_record
+from measuresearch.query.parser import parse
 from measuresearch.query.matching import _intersect_sorted, _sorted_unique
-from measuresearch.search.query_words import (_SEPARATOR, _ascii_prefixes, _distinct_words,
+from measuresearch.search.query_words import (_SEPARATOR, QueryWords, _ascii_prefixes, _distinct_words,
                                                  _whole_words, _word_count, _word_numbers)
 from measuresearch.text.analysis import PLAIN_WORD, WORD, terms
 from measuresearch.text.writing_systems import fold_readings
@@ -174,3 +176,21 @@ def test_a_few_keys_intersect_a_long_array_as_numpy_does(few, many):
     a, b = np.unique(np.array(few, dtype=np.int64)), np.unique(np.array(many + few[::2], dtype=np.int64))
     assert _intersect_sorted(a, b).tolist() == np.intersect1d(a, b).tolist()
     assert _intersect_sorted(b, a).tolist() == np.intersect1d(a, b).tolist()
+
+
+LAW_QUERIES = ["418-V", "53/НК", "167-VI", "No. 418-V", "418-V 53/НК", "418-V law", '"on informatization" 418-V']
+
+
+@pytest.mark.parametrize("q", LAW_QUERIES)
+def test_a_query_without_plain_words_marks_what_trying_every_word_of_a_text_marks(q, real_measures):
+    """A query of law numbers (and phrases) alone tries no plain word of a text (query_words._tables' words_alone):
+    the real corpus's texts, and texts with law numbers among Cyrillic and Latin words, are marked the same."""
+    texts = [t for m in real_measures for t in (*m.titles, m.description)]
+    texts += ["Закон № 418-V «Об информатизации» 53/НК", "Order 53/НК on data, No. 418-VІ and 167-VI"]
+    units = tuple(parse(q).words())
+    for titles in (True, False):
+        shortcut, every = QueryWords(units), QueryWords(units)
+        every.words_alone = True
+        for text in texts:
+            assert shortcut.matches(text, titles) == every.matches(text, titles)
+    assert QueryWords(units).words_alone == ("law" in q)  # the shortcut taken but for a plain word

@@ -268,8 +268,9 @@ def _tables(units):
     roman_initials = _roman_initials(roman_keys)
     firsts = frozenset(prefix for prefix in prefixes if len(prefix) == 1)
     title_firsts = firsts | roman_initials
-    # a query of phrases alone: no word of a text matches outside them
-    words_alone = any(tables.values())
+    # a query of phrases and law numbers alone: no plain word of a text matches outside them (a law number and
+    # its bare number match a text's law numbers: _law_matches)
+    words_alone = any(tables[kind] for kind in ("exact", "lookalike", "stem", "romanized", "written"))
     return tables, cross_script, prefixes, keys, roman_keys, roman_initials, firsts, title_firsts, words_alone
 
 
