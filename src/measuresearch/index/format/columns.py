@@ -178,24 +178,28 @@ class Columns:
             return parts[0][0], parts[0][1].astype(np.float64)
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]).astype(np.float64)
 
-    def postings_at(self, field, text, docs):
-        """Return (documents int64, weights float64) of one term in `docs` (ascending ints), as postings() has them.
+    def _located(self, field, text, docs):
+        """Yield (document, FieldColumns, posting number) of one term in each of `docs` (ascending ints) that holds it.
 
-        For a handful of documents: each is looked up in the term's list by a binary search in C
-        (bisect over the mapped array), where postings() would cost a dozen numpy calls whatever their number.
+        For a handful of documents: each is looked up in the term's list by a binary search in C (bisect over
+        the mapped array), where postings() and positions() cost a dozen numpy calls whatever their number.
         """
-        found, weights = [], []
         for columns, number, base in self._terms(field, text):
             start, end = columns.extent(number)
-            ids, values = columns.doc_view, columns.weight_view
+            ids = columns.doc_view
             for doc in docs:
                 local = doc - base
                 if local >= 0:
                     at = bisect.bisect_left(ids, local, start, end)
                     if at < end and ids[at] == local:
-                        found.append(doc)
-                        weights.append(values[at])
-        return np.array(found, dtype=np.int64), np.array(weights, dtype=np.float64)
+                        yield doc, columns, at
+
+    def postings_at(self, field, text, docs):
+        """Return (documents int64, weights float64) of one term in `docs` (ascending ints), as postings() has them
+        (_located)."""
+        found = [(doc, columns.weight_view[at]) for doc, columns, at in self._located(field, text, docs)]
+        return (np.array([doc for doc, _ in found], dtype=np.int64),
+                np.array([weight for _, weight in found], dtype=np.float64))
 
     def same_postings(self, field, text, other, positions=False):
         """Return whether two terms have the same documents and weights in every segment (and positions)."""
@@ -251,20 +255,13 @@ class Columns:
 
     def positions_at(self, field, text, docs):
         """Return (documents, positions) of every occurrence of a term in `docs` (ascending ints), as positions()
-        has them; for a handful of documents, each looked up in the term's list by a binary search in C."""
+        has them (_located)."""
         found, counts, pieces = [], [], []
-        for columns, number, base in self._terms(field, text):
-            start, end = columns.extent(number)
-            ids, starts = columns.doc_view, columns.position_start_view
-            for doc in docs:
-                local = doc - base
-                if local >= 0:
-                    at = bisect.bisect_left(ids, local, start, end)
-                    if at < end and ids[at] == local:
-                        first, last = starts[at], starts[at + 1]
-                        found.append(doc)
-                        counts.append(last - first)
-                        pieces.append(columns.positions[first:last])
+        for doc, columns, at in self._located(field, text, docs):
+            first, last = columns.position_start_view[at], columns.position_start_view[at + 1]
+            found.append(doc)
+            counts.append(last - first)
+            pieces.append(columns.positions[first:last])
         if not found:
             return _EMPTY_DOCS, np.zeros(0, dtype=np.uint32)
         return np.repeat(np.array(found, dtype=np.int64), counts), np.concatenate(pieces)
