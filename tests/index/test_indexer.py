@@ -162,6 +162,17 @@ def test_a_request_that_read_the_link_before_a_build_was_picked_up_does_not_go_b
         holder.close()
 
 
+def test_a_closed_build_unmaps_its_columns_though_its_terms_were_looked_up(tmp_path, real_measures):
+    indexer.build(None, tmp_path, measures=real_measures)
+    holder = IndexHolder(tmp_path)
+    assert search(holder, SearchRequest(q='"electronic commerce" Kazakhstan'))["total"] > 0  # terms looked up
+    snapshot = holder.acquire()
+    holder.release(snapshot)
+    maps = [columns.map for columns, _ in snapshot.columns.segments]
+    holder.close()
+    assert maps and all(m.closed for m in maps)  # not left to the snapshot's last reference
+
+
 def test_a_holder_for_a_short_use_freezes_nothing(tmp_path, real_measures):
     indexer.build(None, tmp_path, measures=real_measures[:5])
     holder, cycle = IndexHolder(tmp_path), _Cycle()

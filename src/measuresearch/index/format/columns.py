@@ -268,5 +268,6 @@ class Columns:
 
     def close(self):
         segments, self.segments = self.segments, []
+        self._lookups = {}  # they hold the segments' fields, whose views of the maps would keep them open
         for columns, _ in segments:
             columns.close()
