@@ -235,17 +235,13 @@ def write_json(path, data):
     write_text(path, json_bytes(data))
 
 
-def write_beside(path, text, suffix, mode=None, durable=True):
-    """Write text (str or UTF-8 bytes) into a new file `.<name>.*<suffix>` beside path, fsync it; return its path.
-
-    mode: the new file's permissions once written (default mkstemp's 0600; one without the owner's
-    write bit too). Nothing is left behind on failure.
+def write_beside(path, text, suffix, durable=True):
+    """Write text (str or UTF-8 bytes) into a new file `.<name>.*<suffix>` beside path (mkstemp's 0600), fsync
+    it; return its path. Nothing is left behind on failure.
     """
     tmp = new_beside(path, suffix)
     try:
         write_into(tmp, text, durable)
-        if mode is not None:
-            os.chmod(tmp, mode)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -81,13 +81,9 @@ def recover(folder):
         storage.fsync_dir(folder)
         journal.unlink()
         storage.fsync_dir(folder)
-    _drop_temporaries(folder)
-    return interrupted
-
-
-def _drop_temporaries(folder):
     for stray in folder.glob(f".*{SUFFIX}"):
         stray.unlink(missing_ok=True)
+    return interrupted
 
 
 def _renames(journal):
