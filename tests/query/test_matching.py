@@ -72,26 +72,7 @@ def test_masks_and_scores_equal_whoosh(synthetic_holder, q):
 
 @pytest.mark.parametrize("q", QUERIES + ['"the data"', 'government "of the internet"', "internet localisation"])
 def test_scores_within_some_documents_are_those_of_the_whole_index(synthetic_holder, q):
-    # a page is ranked on the documents its filters allow: only those are read, each the same value
-    parsed = parse(q)
-    snapshot = synthetic_holder.acquire()
-    try:
-        evaluation = Evaluation(snapshot.searcher(), snapshot.lengths, snapshot.columns)
-        # many documents (postings picked by mask) and few (looked up one by one: columns.SPARSE_SHARE)
-        for relaxed, share, every in [(False, 0.3, 2), (True, 0.3, 2), (False, 0.001, 25), (True, 0.001, 25)]:
-            whole = evaluation.scores(parsed, relaxed=relaxed)
-            within = np.random.default_rng(5).random(SIZE) < share  # some documents, matching or not,
-            within[np.flatnonzero(evaluation.matching(parsed, relaxed))[::every]] = True  # and some matches
-            assert (within & (whole > 0)).any() and (~within & (whole > 0)).any()
-            some = evaluation.scores(parsed, within=within, relaxed=relaxed)
-            assert np.array_equal(some[within], whole[within])
-    finally:
-        synthetic_holder.release(snapshot)
-
-
-@pytest.mark.parametrize("q", QUERIES + ['"the data"', 'government "of the internet"', "internet localisation"])
-def test_scores_of_a_handful_of_documents_are_those_of_the_whole_index(synthetic_holder, q):
-    # FEW documents or fewer (a rare word's page, a filter's few) are scored one by one: the same values to the bit
+    # a page is ranked on the documents its filters allow: only those are read, each the same value to the bit
     parsed = parse(q)
     snapshot = synthetic_holder.acquire()
     try:
@@ -100,6 +81,14 @@ def test_scores_of_a_handful_of_documents_are_those_of_the_whole_index(synthetic
         for relaxed in (False, True):
             whole = evaluation.scores(parsed, relaxed=relaxed)
             matches = np.flatnonzero(evaluation.matching(parsed, relaxed))
+            # many documents (postings picked by mask) and few (looked up one by one: columns.SPARSE_SHARE)
+            for share, every in [(0.3, 2), (0.001, 25)]:
+                within = np.random.default_rng(5).random(SIZE) < share  # some documents, matching or not,
+                within[matches[::every]] = True  # and some matches
+                assert (within & (whole > 0)).any() and (~within & (whole > 0)).any()
+                some = evaluation.scores(parsed, within=within, relaxed=relaxed)
+                assert np.array_equal(some[within], whole[within])
+            # FEW documents or fewer (a rare word's page, a filter's few), scored one by one
             for count in (1, 2, 7, matching.FEW):
                 within = np.zeros(SIZE, dtype=bool)
                 within[rng.choice(matches, min(count, len(matches)), replace=False)] = True
