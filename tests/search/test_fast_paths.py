@@ -13,7 +13,7 @@ from measuresearch.index.format.records import _DIGITS_ONLY, _LONG_NUMBER, parse
 from measuresearch.query.parser import parse
 from measuresearch.query.matching import _intersect_sorted, _sorted_unique
 from measuresearch.search.query_words import (_SEPARATOR, QueryWords, _ascii_prefixes, _distinct_words,
-                                                 _whole_words, _word_count, _word_numbers)
+                                                 _starting_with, _whole_words, _word_count, _word_numbers)
 from measuresearch.text.analysis import PLAIN_WORD, WORD, terms
 from measuresearch.text.writing_systems import fold_readings
 
@@ -50,6 +50,17 @@ ASCII_TEXT = st.text(alphabet=st.characters(max_codepoint=127), max_size=40)
 def test_distinct_words_are_the_regex_words(text):
     for pattern in (WORD, PLAIN_WORD):
         assert _distinct_words(text, pattern) == set(pattern.findall(text))
+
+
+# words and first letters around the ends of the alphabets, "~" (the last printable ASCII) included
+HEADS = st.text(alphabet="aAbyzZ09~é", min_size=1, max_size=2)
+
+
+@settings(max_examples=400)
+@given(st.sets(st.text(alphabet="aAbyzZ09~é", min_size=1, max_size=4)), st.sets(HEADS))
+def test_the_words_starting_with_some_letters_are_found_by_bisection_as_by_looking_at_each(words, heads):
+    found = set().union(*_starting_with(tuple(sorted(words)), heads))
+    assert found == {word for word in words if any(word.startswith(head) for head in heads)}
 
 
 @settings(max_examples=400)

@@ -92,6 +92,23 @@ def _other_words(text, pattern):
 
 
 @functools.lru_cache(maxsize=16)  # a page's joined texts, looked at by the query and each of its phrase words
+def _sorted_ascii_words(text):
+    """Return the distinct ASCII words of text (PLAIN_WORD's) in code point order, for _starting_with."""
+    return tuple(sorted(_words_by_script(text, PLAIN_WORD)[0]))
+
+
+def _starting_with(words, heads):
+    """Yield, for each head, the words of sorted `words` that start with it (a slice found by bisection).
+
+    A page's query words look for their words among the page's hundreds by a few first letters
+    each: two binary searches a head, rather than every word's first letters looked up.
+    """
+    for head in heads:
+        start = bisect.bisect_left(words, head)
+        yield words[start:bisect.bisect_left(words, head[:-1] + chr(ord(head[-1]) + 1), start)]
+
+
+@functools.lru_cache(maxsize=16)  # a page's joined texts, looked at by the query and each of its phrase words
 def _has_combining(text):
     """Return whether text holds a combining mark (its words are then found by WORD, marks included)."""
     return COMBINING.search(text) is not None
@@ -228,7 +245,7 @@ def _as_typed(unit, kind):
 @functools.lru_cache(maxsize=MEMO_QUERIES)  # a few KB each
 def _tables(units):
     """Return what QueryWords looks a text's words up by, for a tuple of query units: (forms by kind,
-    cross_script, prefixes, keys, roman_keys, roman_initials, firsts, title_firsts, words_alone); shared by
+    cross_script, prefixes, keys, roman_keys, roman_initials, title_heads, words_alone); shared by
     every matcher of those units, never changed.
 
     A function of the units alone, kept (as _classified): each request of a query (its next page, a facet
@@ -266,12 +283,11 @@ def _tables(units):
     roman_keys = frozenset(tables["romanized"])
     # an ASCII word can only have one of those keys if it starts with one of these letters (either case)
     roman_initials = _roman_initials(roman_keys)
-    firsts = frozenset(prefix for prefix in prefixes if len(prefix) == 1)
-    title_firsts = firsts | roman_initials
+    title_heads = prefixes | roman_initials  # what a title's ASCII word may start with (_candidates)
     # a query of phrases and law numbers alone: no plain word of a text matches outside them (a law number and
     # its bare number match a text's law numbers: _law_matches)
     words_alone = any(tables[kind] for kind in ("exact", "lookalike", "stem", "romanized", "written"))
-    return tables, cross_script, prefixes, keys, roman_keys, roman_initials, firsts, title_firsts, words_alone
+    return tables, cross_script, prefixes, keys, roman_keys, roman_initials, title_heads, words_alone
 
 
 def _add(tables, kind, keys, unit):
@@ -297,7 +313,7 @@ class QueryWords:
         self._stops = list({id(m): m for ms, required in self._phrase_words
                             for m, needed in zip(ms, required) if not needed and m not in self._primed}.values())
         (self.forms, self.cross_script, self.prefixes, self._keys, self._roman_keys, self._roman_initials,
-         self._firsts, self._title_firsts, self.words_alone) = _tables(tuple(self.units))
+         self._title_heads, self.words_alone) = _tables(tuple(self.units))
         self._every_kind = {}  # (text word, is a law number, in a title, romanized) -> [(query word, kind)]
         self._cache = {}
         # by (titles, romanized), then word; law numbers apart: kept across the query's requests (_classified)
@@ -466,12 +482,10 @@ class QueryWords:
         """
         if _has_combining(text):
             return _distinct_words(text, WORD)
-        ascii_words, others = _words_by_script(text, PLAIN_WORD)
-        prefixes = self.prefixes
         # a one-letter form's letter, and in a title a letter a romanization key can come from (then the
         # first letter tells), let through every word that starts with it
-        firsts = self._title_firsts if titles and romanized and self.cross_script else self._firsts
-        return others.union([w for w in ascii_words if w[:2] in prefixes or w[0] in firsts])
+        heads = self._title_heads if titles and romanized and self.cross_script else self.prefixes
+        return _words_by_script(text, PLAIN_WORD)[1].union(*_starting_with(_sorted_ascii_words(text), heads))
 
     def _matches(self, text, titles):
         return self._with_laws_and_phrases(self._word_matches(text, titles), text, titles)
