@@ -55,12 +55,12 @@ def test_a_bad_map_and_an_unknown_economy_exit_non_zero_without_traceback(tmp_pa
     assert not list((tmp_path / "out").glob("*.yaml")) if (tmp_path / "out").exists() else True
 
 
-def test_a_terminal_gets_a_progress_bar_and_a_pipe_does_not(tmp_path):
+def _on_a_terminal(args):
+    """Run the CLI with its stderr on a 100-column pseudo-terminal; return (exit code, what the terminal shows)."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a 100-column terminal
     try:
-        process = subprocess.run(CLI + ["import", str(SEED), "--out", str(tmp_path / "a")], stderr=slave,
-                                 stdout=subprocess.PIPE, text=True)
+        process = subprocess.run(CLI + args, stderr=slave, stdout=subprocess.PIPE, text=True)
         os.close(slave)
         shown = b""
         while True:
@@ -73,7 +73,21 @@ def test_a_terminal_gets_a_progress_bar_and_a_pipe_does_not(tmp_path):
             shown += chunk
     finally:
         os.close(master)
-    assert process.returncode == 0
+    return process.returncode, shown
+
+
+def test_a_terminal_gets_a_progress_bar_and_a_pipe_does_not(tmp_path):
+    returncode, shown = _on_a_terminal(["import", str(SEED), "--out", str(tmp_path / "a")])
+    assert returncode == 0
     assert b"importing: 100%" in shown and b"1/1" in shown
     piped = subprocess.run(CLI + ["import", str(SEED), "--out", str(tmp_path / "b")], capture_output=True, text=True)
     assert piped.stderr == "" and "15 added" in piped.stdout
+
+
+def test_index_shows_its_progress_on_a_terminal_and_nothing_on_a_pipe(corpus_copy, tmp_path):
+    returncode, shown = _on_a_terminal(["index", "--corpus", str(corpus_copy), "--index", str(tmp_path / "a")])
+    assert returncode == 0
+    assert b"indexing: 100%" in shown
+    piped = subprocess.run(CLI + ["index", "--corpus", str(corpus_copy), "--index", str(tmp_path / "b")],
+                           capture_output=True, text=True)
+    assert piped.returncode == 0 and piped.stderr == "" and piped.stdout.startswith("indexed ")

@@ -1,6 +1,7 @@
 """The measuresearch command: thin argparse subcommands over the library."""
 
 import argparse
+import contextlib
 import json
 import pathlib
 import sys
@@ -86,9 +87,16 @@ def _parser(cfg):
     return parser
 
 
-def cmd_import(args):
+def _progress_bar(**options):
+    """Return a tqdm progress bar on stderr when it is a terminal, else a context that gives None (no progress
+    then: tqdm is not even imported, a twentieth of a second of an `index` run by a script)."""
+    if not sys.stderr.isatty():
+        return contextlib.nullcontext()
     from tqdm import tqdm
+    return tqdm(file=sys.stderr, **options)
 
+
+def cmd_import(args):
     from measuresearch.corpus.importer import import_files
     from measuresearch.corpus.sources.sheets import parse_mapping
     try:
@@ -97,10 +105,10 @@ def cmd_import(args):
         raise InvalidParameter(f"import --map: {exc}") from None
     pages = sum(1 for f in args.files if not f.lower().endswith((".csv", ".xlsx")))
     # a progress bar on a terminal only: pages read, and sheet rows in thousands
-    with tqdm(desc="importing", total=pages or None, unit=" pages/1k rows", disable=not sys.stderr.isatty(),
-              file=sys.stderr) as bar:
+    with _progress_bar(desc="importing", total=pages or None, unit=" pages/1k rows") as bar:
         report = import_files(args.files, args.out, dry_run=args.dry_run, prune=args.prune, mapping=mapping,
-                              progress=lambda n: bar.update(1 if n == 1 else n // 1000), wait=args.wait,
+                              progress=None if bar is None else lambda n: bar.update(1 if n == 1 else n // 1000),
+                              wait=args.wait,
                               waiting=lambda: print(f"waiting for another import into {args.out} to finish ...",
                                                     file=sys.stderr), economy=args.economy)
     for line in report.lines(details=args.dry_run):
@@ -152,8 +160,6 @@ def cmd_check(args):
 
 
 def cmd_index(args):
-    from tqdm import tqdm
-
     from measuresearch.index.build.indexer import build
     if args.if_needed and _serves(args.index):
         print(f"{args.index} is up to date enough to serve; `make index` rebuilds it")
@@ -161,12 +167,11 @@ def cmd_index(args):
     _finish_import(args.corpus)
     # a progress bar on a terminal only; logs and pipes get the summary line
     # progress counts bytes of corpus files read, checked and written
-    with tqdm(desc="indexing", unit="B", unit_scale=True, unit_divisor=1024, disable=not sys.stderr.isatty(),
-              file=sys.stderr) as bar:
+    with _progress_bar(desc="indexing", unit="B", unit_scale=True, unit_divisor=1024) as bar:
         def progress(done, total):
             bar.total = total
             bar.update(done - bar.n)
-        report = build(args.corpus, args.index, progress=progress)
+        report = build(args.corpus, args.index, progress=None if bar is None else progress)
     print(report.line())
     return 0
 
