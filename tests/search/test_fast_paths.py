@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 from measuresearch.index.format.records import _DIGITS_ONLY, _LONG_NUMBER, parsed_record
 from measuresearch.query.parser import parse
 from measuresearch.query.matching import _intersect_sorted, _sorted_unique
-from measuresearch.search.query_words import (_SEPARATOR, QueryWords, _ascii_prefixes, _distinct_words,
-                                                 _starting_with, _whole_words, _word_count, _word_numbers)
-from measuresearch.text.analysis import PLAIN_WORD, WORD, terms
+from measuresearch.search.query_words import (_SEPARATOR, QueryWords, _ascii_prefixes, _distinct_words, _page,
+                                                 _whole_words, _word_count, _word_numbers, _words_by_script,
+                                                 _words_starting)
+from measuresearch.text.analysis import COMBINING, PLAIN_WORD, WORD, terms
 from measuresearch.text.writing_systems import fold_readings
 
 # letters of both scripts, digits of other kinds, combining marks, "_", separators and white space of several kinds
@@ -52,15 +53,24 @@ def test_distinct_words_are_the_regex_words(text):
         assert _distinct_words(text, pattern) == set(pattern.findall(text))
 
 
-# words and first letters around the ends of the alphabets, "~" (the last printable ASCII) included
-HEADS = st.text(alphabet="aAbyzZ09~é", min_size=1, max_size=2)
+@settings(max_examples=400)
+@given(st.lists(TEXT | ASCII_TEXT, max_size=5).map(_SEPARATOR.join))
+def test_a_page_is_taken_apart_into_the_words_the_regex_finds(text):
+    page = _page(text)
+    assert page.combining == bool(COMBINING.search(text))
+    if not page.combining:
+        ascii_words, others = _words_by_script(text, PLAIN_WORD)
+        assert set(page.spaced.split()) | page.mixed == ascii_words and page.others == others
+        assert page.lowered == page.spaced.lower() and page.spaced[:1] == " "
 
 
 @settings(max_examples=400)
-@given(st.sets(st.text(alphabet="aAbyzZ09~é", min_size=1, max_size=4)), st.sets(HEADS))
-def test_the_words_starting_with_some_letters_are_found_by_bisection_as_by_looking_at_each(words, heads):
-    found = set().union(*_starting_with(tuple(sorted(words)), heads))
-    assert found == {word for word in words if any(word.startswith(head) for head in heads)}
+@given(st.lists(ASCII_TEXT, max_size=5).map(_SEPARATOR.join), st.sets(st.text(alphabet="aAbyzZ09", min_size=1,
+                                                                                  max_size=3)))
+def test_the_words_starting_with_some_letters_are_found_as_by_looking_at_each(text, heads):
+    page, lowered = _page(text), {head.lower() for head in heads}
+    found = _words_starting(page.spaced, page.lowered, lowered)
+    assert found == {word for word in PLAIN_WORD.findall(text) if word.lower().startswith(tuple(lowered))}
 
 
 @settings(max_examples=400)
@@ -109,26 +119,53 @@ def test_a_long_number_is_found_as_the_regex_finds_it(pieces, run):
     assert (_LONG_NUMBER in data.translate(_DIGITS_ONLY)) == bool(re.search(rb"\d{19}", data))
 
 
+def _starts_as_one_of(word, prefixes):
+    return any(word.startswith(prefix) for prefix in prefixes)
+
+
 def test_an_ascii_word_starts_as_each_of_its_forms_lets_the_highlighter_look_for_it():
     """The highlighter tries an ASCII word of a text only if it starts with the first letters of a
-    query form (query_words._ascii_prefixes): a query word whose stem, reading or lowercase form is one
-    of the text word's forms must let it through. Checked on wordfreq's English words, the most
-    common first, as typed, capitalised and in capitals."""
+    query form (query_words._ascii_prefixes): a query word whose stem, reading, lowercase or
+    American form is one of the text word's forms must let it through. Checked on wordfreq's
+    English words, the most common first, as typed, capitalised and in capitals, on the British
+    spellings breame knows, and on random runs of letters (Snowball stems whatever it is given)."""
+    import random
+    import string
+
+    from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
     from wordfreq import iter_wordlist
     words = [w for w in itertools.islice(iter_wordlist("en"), 60_000) if w.isascii() and w.isalnum()]
     words += [w.capitalize() for w in words[:5_000]] + [w.upper() for w in words[:2_000]]
+    words += [w for w in BRITISH_ENGLISH_SPELLINGS if w.isascii() and w.isalnum()]
+    rng = random.Random(21)
+    for _ in range(30_000):
+        word = "".join(rng.choice("aeiouy" if rng.random() < 0.4 else string.ascii_lowercase)
+                       for _ in range(rng.randint(2, 12)))
+        words.append(word + rng.choice(["", "", "s", "es", "ies", "ed", "ied", "ing", "ying", "ly", "y", "e"]))
     missed = []
     for word in words:
         keys = [("exact", word.casefold())] + [("lookalike", r) for r in fold_readings(word)]
         keys += [("stem", s) for s in terms(word, False, "text")]
+        keys += [("written", s) for s in terms(word, False, "exact")]
         for kind, key in keys:
-            tables = {"exact": {}, "lookalike": {}, "stem": {}, "number": {}}
+            tables = {"exact": {}, "lookalike": {}, "stem": {}, "written": {}, "number": {}}
             tables[kind][key] = None
             prefixes = _ascii_prefixes(tables)  # as QueryWords.prefixes has them
-            if word[:2] not in prefixes and word[:1] not in prefixes:
+            if not _starts_as_one_of(word, prefixes):
                 missed.append((word, kind, key))
-    assert len(words) > 50_000
+    assert len(words) > 90_000
     assert missed == []
+
+
+def test_a_query_form_lets_through_the_words_with_its_first_letters_not_all_words():
+    """A form's first three letters, or two for a short one: "investment" tries "Invest" and
+    "INVESTOR", not "information"; "use" tries "using", "data" tries "database", not "day"."""
+    def prefixes(*keys):
+        return _ascii_prefixes({"exact": dict.fromkeys(keys), "lookalike": {}, "stem": {}, "number": {}})
+    assert _starts_as_one_of("Invest", prefixes("investment")) and _starts_as_one_of("INVESTOR", prefixes("invest"))
+    assert not _starts_as_one_of("information", prefixes("investment"))
+    assert _starts_as_one_of("using", prefixes("use")) and _starts_as_one_of("drying", prefixes("dri"))
+    assert _starts_as_one_of("database", prefixes("data")) and not _starts_as_one_of("day", prefixes("data"))
 
 
 def test_an_ascii_word_has_romanization_keys_only_from_its_first_letters_initials():
@@ -160,9 +197,9 @@ def test_an_ascii_word_has_romanization_keys_only_from_its_first_letters_initial
 
 
 def test_a_british_word_that_starts_otherwise_is_tried_for_its_american_query_word():
-    """A query word lets through the British words whose American spelling it is, though they start with two
-    other letters ("pediatric" must try "paediatric" of a text: their stems are one), in every letter case;
-    the British prefixes of other American words are not tried."""
+    """A query word lets through the British words whose American spelling it is, though they start with
+    other letters ("pediatric" must try "paediatric" of a text, "gray" "grey": their stems are one), in
+    every letter case; the British starts of other American words are not tried."""
     from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
 
     from measuresearch.search.query_words import PREFIX_CHANGERS
@@ -175,10 +212,11 @@ def test_a_british_word_that_starts_otherwise_is_tried_for_its_american_query_wo
         tables = {"exact": {word.lower: None}, "lookalike": dict.fromkeys(word.readings),
                   "stem": dict.fromkeys(word.stems), "number": {}}
         prefixes = _ascii_prefixes(tables)
-        if not {british[:2], british[:2].capitalize(), british[:2].upper()} <= prefixes:
+        if not all(_starts_as_one_of(cased, prefixes) for cased in (british, british.capitalize(), british.upper())):
             missed.append(british)
     assert len(PREFIX_CHANGERS) > 50 and missed == []
-    assert "pa" not in _ascii_prefixes({"exact": {"data": None}, "lookalike": {}, "stem": {"data": None}, "number": {}})
+    data = _ascii_prefixes({"exact": {"data": None}, "lookalike": {}, "stem": {"data": None}, "number": {}})
+    assert not _starts_as_one_of("paediatric", data)
 
 
 @given(st.lists(st.integers(0, 10_000), max_size=12), st.lists(st.integers(0, 10_000), min_size=200, max_size=600))

@@ -8,6 +8,7 @@ characters are the source's own, at their own offsets (highlight.py marks them).
 import bisect
 import functools
 import itertools
+from typing import NamedTuple
 
 from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
 
@@ -26,14 +27,18 @@ _UNSEEN = object()
 _SEPARATOR = "\x00"  # joins texts for QueryWords.prime(); never part of a word
 # what often stands around a word between spaces: none of it is a letter, digit, "_" or combining mark
 _PUNCTUATION = ".,;:!?()[]{}\"'«»“”‘’„<>*"
-# British words whose American spelling starts with two other letters ("paediatric"/"pediatric").
-PREFIX_CHANGERS = frozenset(b for b, a in BRITISH_ENGLISH_SPELLINGS.items() if a[:2] != b[:2])
-# their first two letters by the American spelling's ("pe": {"pa"}): a text's British word of these can only
-# have a form starting as the query's does if its American spelling starts so
+# The first letters of a query form that an ASCII word of a text must start with to be tried (_prefixes).
+HEAD = 3
+# British words whose American spelling starts with other letters ("paediatric"/"pediatric", "grey"/"gray").
+PREFIX_CHANGERS = frozenset(b for b, a in BRITISH_ENGLISH_SPELLINGS.items() if a[:HEAD] != b[:HEAD])
+# their first one, two or three letters by the American spelling's as long ("pe": {"pa"}, "gra": {"gre"}): a
+# text's British word of these can only have a form starting as the query's does if its American spelling starts so
 _CHANGED_FROM = {}
 for _british in PREFIX_CHANGERS:
-    if _british[:2].isascii():
-        _CHANGED_FROM.setdefault(BRITISH_ENGLISH_SPELLINGS[_british][:2], set()).add(_british[:2])
+    for _size in range(1, HEAD + 1):
+        _american = BRITISH_ENGLISH_SPELLINGS[_british][:_size]
+        if _british[:_size].isascii() and _british[:_size] != _american:
+            _CHANGED_FROM.setdefault(_american, set()).add(_british[:_size])
 
 
 @functools.lru_cache(maxsize=4096)
@@ -91,27 +96,47 @@ def _other_words(text, pattern):
     return words
 
 
+class _Page(NamedTuple):
+    """A page's joined texts taken apart once (_page) for the query and each of its phrase words."""
+
+    combining: bool  # a text holds a combining mark: the page's words are then WORD's, marks included
+    spaced: str  # the ASCII texts, every character between words a space, and a space before the first
+    lowered: str  # the same in lowercase (ASCII: each letter where it was)
+    mixed: frozenset  # the ASCII words of the other texts ("Law" in a Cyrillic title)
+    others: frozenset  # the words with other letters
+
+
 @functools.lru_cache(maxsize=16)  # a page's joined texts, looked at by the query and each of its phrase words
-def _sorted_ascii_words(text):
-    """Return the distinct ASCII words of text (PLAIN_WORD's) in code point order, for _starting_with."""
-    return tuple(sorted(_words_by_script(text, PLAIN_WORD)[0]))
+def _page(text):
+    """Return the _Page of joined texts: no word spans a _SEPARATOR, and a combining mark is never ASCII."""
+    texts = text.split(_SEPARATOR)
+    rest = [t for t in texts if not t.isascii()]
+    spaced = " " + " ".join([t for t in texts if t.isascii()]).translate(ASCII_GAPS)
+    if any(COMBINING.search(t) for t in rest):
+        return _Page(True, spaced, spaced.lower(), frozenset(), frozenset())
+    found = _other_words(" ".join(rest), PLAIN_WORD) if rest else set()
+    mixed = frozenset(w for w in found if w.isascii())
+    return _Page(False, spaced, spaced.lower(), mixed, frozenset(found - mixed))
 
 
-def _starting_with(words, heads):
-    """Yield, for each head, the words of sorted `words` that start with it (a slice found by bisection).
+def _words_starting(spaced, lowered, heads):
+    """Return the distinct words of `spaced` (as _Page has it) whose lowercase starts with one of `heads`
+    (lowercase letters and digits), as written.
 
-    A page's query words look for their words among the page's hundreds by a few first letters
-    each: two binary searches a head, rather than every word's first letters looked up.
+    Each head is looked for after a space in the lowercase text, in C: a query word's few first
+    letters among a page's thousands of words, which are never split nor looked at one by one.
     """
+    found, size = set(), len(spaced)
     for head in heads:
-        start = bisect.bisect_left(words, head)
-        yield words[start:bisect.bisect_left(words, head[:-1] + chr(ord(head[-1]) + 1), start)]
-
-
-@functools.lru_cache(maxsize=16)  # a page's joined texts, looked at by the query and each of its phrase words
-def _has_combining(text):
-    """Return whether text holds a combining mark (its words are then found by WORD, marks included)."""
-    return COMBINING.search(text) is not None
+        needle = " " + head
+        at = lowered.find(needle)
+        while at >= 0:
+            end = lowered.find(" ", at + len(needle))
+            if end < 0:
+                end = size
+            found.add(spaced[at + 1:end])
+            at = lowered.find(needle, end)
+    return found
 
 
 # every ASCII letter and digit -> "a", every other ASCII character -> " ": an ASCII text's words are its runs of "a"
@@ -196,24 +221,37 @@ def _remember(kinds, raw, hit):
 
 
 def _prefixes(tables):
-    """Return the first two letters (one for one-letter forms) of every form the query matches
-    under, each letter also as its look-alike in the other script.
+    """Return the first letters of every form the query matches under (_heads), each letter also as its
+    look-alike in the other script.
 
-    Folding, stemming and American spelling keep a word's first two letters
-    (bar PREFIX_CHANGERS, and Snowball's English stems of "?ying": "dying" is
-    "die", "vying" "vie"), so an ASCII word of the text can only match one of
-    these forms if it starts with one of these prefixes (or "?y" for a stem
-    "?i"). tests/search/test_fast_paths.py checks this on wordfreq's English words.
+    An ASCII word of a text is tried only if it starts with one of these: its own form, its
+    readings and its stems are each looked up among all the query's forms (_may_match), so a
+    form's letters are taken as any of those may have them.
     """
     lat2cyr, cyr2lat = lookalike_tables()
     prefixes = set()
     for kind in ("exact", "lookalike", "stem", "written"):
         for key in tables.get(kind, ()):
-            heads = (key[:2], key[0] + "y") if kind == "stem" and key[1:2] == "i" else (key[:2],)
-            for head in heads:
+            for head in _heads(key):
                 letters = [(c, lat2cyr.get(c, c), cyr2lat.get(c, c)) for c in head]
                 prefixes.update(map("".join, itertools.product(*letters)))
     return frozenset(prefixes)
+
+
+def _heads(form):
+    """Return the first letters that a word with this form (as written, folded, or stemmed) may start with.
+
+    Folding keeps a word's letters where they are, and so do American spelling (bar
+    PREFIX_CHANGERS) and Snowball's English stemming, bar the letters at a stem's end: a
+    "y" made "i" ("drying": "dri"; "dying": "die") and an "e" added to a short stem ("using":
+    "use"). So: the first HEAD letters of a longer form (and "y" for an "i" last of them), the
+    first two of a form of HEAD letters or fewer (and "y" for an "i" second). tests/search/
+    test_fast_paths.py checks this on wordfreq's English words, British spellings and random
+    runs of letters.
+    """
+    if len(form) <= HEAD:
+        return (form[:2], form[0] + "y") if form[1:2] == "i" else (form[:2],)
+    return (form[:HEAD], form[:HEAD - 1] + "y") if form[HEAD - 1] == "i" else (form[:HEAD],)
 
 
 def _roman_initials(keys):
@@ -232,9 +270,9 @@ def _ascii_prefixes(tables):
     with those of the British words whose American spelling starts otherwise; in every letter case, so that
     a word's own first letters can be looked up."""
     prefixes = _prefixes(tables)
-    changed = [british for american, found in _CHANGED_FROM.items()
-               if american in prefixes or american[:1] in prefixes for british in found]
-    return frozenset().union(*(_in_every_case(prefix) for prefix in [*prefixes, *changed] if prefix.isascii()))
+    changed = [british for prefix in prefixes for british in _CHANGED_FROM.get(prefix, ())]
+    return frozenset().union(*(_in_every_case(prefix) for prefix in [*prefixes, *changed]
+                               if prefix and prefix.isascii()))
 
 
 def _as_typed(unit, kind):
@@ -245,7 +283,7 @@ def _as_typed(unit, kind):
 @functools.lru_cache(maxsize=MEMO_QUERIES)  # a few KB each
 def _tables(units):
     """Return what QueryWords looks a text's words up by, for a tuple of query units: (forms by kind,
-    cross_script, prefixes, keys, roman_keys, roman_initials, title_heads, words_alone); shared by
+    cross_script, keys, roman_keys, roman_initials, heads, title_heads, words_alone); shared by
     every matcher of those units, never changed.
 
     A function of the units alone, kept (as _classified): each request of a query (its next page, a facet
@@ -283,11 +321,13 @@ def _tables(units):
     roman_keys = frozenset(tables["romanized"])
     # an ASCII word can only have one of those keys if it starts with one of these letters (either case)
     roman_initials = _roman_initials(roman_keys)
-    title_heads = prefixes | roman_initials  # what a title's ASCII word may start with (_candidates)
+    # what an ASCII word may start with (_candidates), in a title too: in every letter case, and in lowercase
+    heads = (tuple(prefixes), frozenset(prefix.lower() for prefix in prefixes))
+    title_heads = (tuple(prefixes | roman_initials), frozenset(head.lower() for head in prefixes | roman_initials))
     # a query of phrases and law numbers alone: no plain word of a text matches outside them (a law number and
     # its bare number match a text's law numbers: _law_matches)
     words_alone = any(tables[kind] for kind in ("exact", "lookalike", "stem", "romanized", "written"))
-    return tables, cross_script, prefixes, keys, roman_keys, roman_initials, title_heads, words_alone
+    return tables, cross_script, keys, roman_keys, roman_initials, heads, title_heads, words_alone
 
 
 def _add(tables, kind, keys, unit):
@@ -312,8 +352,8 @@ class QueryWords:
         # ... and then, in one scan too, in the texts that hold every required word of one of its phrases
         self._stops = list({id(m): m for ms, required in self._phrase_words
                             for m, needed in zip(ms, required) if not needed and m not in self._primed}.values())
-        (self.forms, self.cross_script, self.prefixes, self._keys, self._roman_keys, self._roman_initials,
-         self._title_heads, self.words_alone) = _tables(tuple(self.units))
+        (self.forms, self.cross_script, self._keys, self._roman_keys, self._roman_initials,
+         self._heads, self._title_heads, self.words_alone) = _tables(tuple(self.units))
         self._every_kind = {}  # (text word, is a law number, in a title, romanized) -> [(query word, kind)]
         self._cache = {}
         # by (titles, romanized), then word; law numbers apart: kept across the query's requests (_classified)
@@ -475,17 +515,19 @@ class QueryWords:
     def _candidates(self, text, titles, romanized=True):
         """Return the distinct words of text that could match: a cheap necessary condition.
 
-        An ASCII word must start with the first two letters (one, for a
-        one-letter form) of a form the query matches under, or, in a title,
-        with a letter one of the query's romanization keys can come from
-        (writing_systems.roman_initials); words with other letters are tried.
+        An ASCII word must start with the first letters of a form the query
+        matches under (_heads), or, in a title, with a letter one of the
+        query's romanization keys can come from (writing_systems.roman_initials);
+        words with other letters are tried.
         """
-        if _has_combining(text):
+        page = _page(text)
+        if page.combining:
             return _distinct_words(text, WORD)
-        # a one-letter form's letter, and in a title a letter a romanization key can come from (then the
-        # first letter tells), let through every word that starts with it
-        heads = self._title_heads if titles and romanized and self.cross_script else self.prefixes
-        return _words_by_script(text, PLAIN_WORD)[1].union(*_starting_with(_sorted_ascii_words(text), heads))
+        # in a title a letter a romanization key can come from (then the first letter tells) lets through every
+        # word that starts with it
+        cased, lowered = self._title_heads if titles and romanized and self.cross_script else self._heads
+        return page.others.union(_words_starting(page.spaced, page.lowered, lowered),
+                                 [word for word in page.mixed if word.startswith(cased)])
 
     def _matches(self, text, titles):
         return self._with_laws_and_phrases(self._word_matches(text, titles), text, titles)
