@@ -13,6 +13,8 @@ files): any change of the analysis or of the data it reads makes the copy stale.
 tests/index/test_analysed.py builds with and without it.
 """
 
+import itertools
+
 import orjson
 
 from measuresearch.corpus import read_cache
@@ -63,10 +65,12 @@ def read(corpus_dir):
 
 
 def _fits(layer):
-    """Whether a layer is {kind: {word: [term, ...]}} as save() writes it."""
-    return (isinstance(layer, dict) and set(layer) <= set(KINDS)
-            and all(type(table) is dict and all(type(found) is list and all(type(term) is str for term in found)
-                                                for found in table.values()) for table in layer.values()))
+    """Whether a layer is {kind: {word: [term, ...]}} as save() writes it (the types of its 150,000 lists and
+    terms gathered in C: a third of the time of looking at each)."""
+    if not (isinstance(layer, dict) and set(layer) <= set(KINDS) and all(type(t) is dict for t in layer.values())):
+        return False
+    lists = [found for table in layer.values() for found in table.values()]
+    return set(map(type, lists)) <= {list} and set(map(type, itertools.chain.from_iterable(lists))) <= {str}
 
 
 def save(corpus_dir, analysed, news, useds):
