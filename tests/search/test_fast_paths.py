@@ -12,14 +12,15 @@ from hypothesis import strategies as st
 from measuresearch.index.format.records import _DIGITS_ONLY, _LONG_NUMBER, parsed_record
 from measuresearch.query.parser import parse
 from measuresearch.query.matching import _intersect_sorted, _sorted_unique
-from measuresearch.search.query_words import (_SEPARATOR, QueryWords, _ascii_prefixes, _distinct_words, _page,
-                                                 _whole_words, _word_count, _word_numbers, _words_by_script,
-                                                 _words_starting)
+from measuresearch.search.page_words import (SEPARATOR, distinct_words, page, whole_words, word_count, word_numbers,
+                                             words_by_script, words_starting)
+from measuresearch.search.query_words import QueryWords
+from measuresearch.search.word_starts import ascii_prefixes
 from measuresearch.text.analysis import COMBINING, PLAIN_WORD, WORD, terms
 from measuresearch.text.writing_systems import fold_readings
 
 # letters of both scripts, digits of other kinds, combining marks, "_", separators and white space of several kinds
-# and what may stand around a word: brackets, quotes (query_words._PUNCTUATION) and a "*" or "/"
+# and what may stand around a word: brackets, quotes (page_words._PUNCTUATION) and a "*" or "/"
 TEXT = st.text(alphabet="ab AБбé\u0301_1²Ⅳ-.,\x00\t\n\u00a0\u2003İıßſKзЗ()«»\"'*/", max_size=40)
 
 
@@ -37,7 +38,7 @@ def test_whole_words_are_where_the_regex_finds_them(text, data):
     if not words:
         return
     chosen = data.draw(st.sets(st.sampled_from(words), min_size=1))
-    assert _whole_words(text, chosen) == _regex_whole_words(text, chosen)
+    assert whole_words(text, chosen) == _regex_whole_words(text, chosen)
 
 
 
@@ -47,43 +48,43 @@ ASCII_TEXT = st.text(alphabet=st.characters(max_codepoint=127), max_size=40)
 
 
 @settings(max_examples=400)
-@given(st.lists(TEXT | ASCII_TEXT, max_size=5).map(_SEPARATOR.join))  # a page's texts, joined as prime() joins them
+@given(st.lists(TEXT | ASCII_TEXT, max_size=5).map(SEPARATOR.join))  # a page's texts, joined as prime() joins them
 def test_distinct_words_are_the_regex_words(text):
     for pattern in (WORD, PLAIN_WORD):
-        assert _distinct_words(text, pattern) == set(pattern.findall(text))
+        assert distinct_words(text, pattern) == set(pattern.findall(text))
 
 
 @settings(max_examples=400)
-@given(st.lists(TEXT | ASCII_TEXT, max_size=5).map(_SEPARATOR.join))
+@given(st.lists(TEXT | ASCII_TEXT, max_size=5).map(SEPARATOR.join))
 def test_a_page_is_taken_apart_into_the_words_the_regex_finds(text):
-    page = _page(text)
-    assert page.combining == bool(COMBINING.search(text))
-    if not page.combining:
-        ascii_words, others = _words_by_script(text, PLAIN_WORD)
-        assert set(page.spaced.split()) | page.mixed == ascii_words and page.others == others
-        assert page.lowered == page.spaced.lower() and page.spaced[:1] == " "
+    parts = page(text)
+    assert parts.combining == bool(COMBINING.search(text))
+    if not parts.combining:
+        ascii_words, others = words_by_script(text, PLAIN_WORD)
+        assert set(parts.spaced.split()) | parts.mixed == ascii_words and parts.others == others
+        assert parts.lowered == parts.spaced.lower() and parts.spaced[:1] == " "
 
 
 @settings(max_examples=400)
-@given(st.lists(ASCII_TEXT, max_size=5).map(_SEPARATOR.join), st.sets(st.text(alphabet="aAbyzZ09", min_size=1,
+@given(st.lists(ASCII_TEXT, max_size=5).map(SEPARATOR.join), st.sets(st.text(alphabet="aAbyzZ09", min_size=1,
                                                                                   max_size=3)))
 def test_the_words_starting_with_some_letters_are_found_as_by_looking_at_each(text, heads):
-    page, lowered = _page(text), {head.lower() for head in heads}
-    found = _words_starting(page.spaced, page.lowered, lowered)
+    parts, lowered = page(text), {head.lower() for head in heads}
+    found = words_starting(parts.spaced, parts.lowered, lowered)
     assert found == {word for word in PLAIN_WORD.findall(text) if word.lower().startswith(tuple(lowered))}
 
 
 @settings(max_examples=400)
 @given(TEXT | ASCII_TEXT)
 def test_words_are_counted_as_the_regex_counts_them(text):
-    assert _word_count(text) == len(WORD.findall(text))
+    assert word_count(text) == len(WORD.findall(text))
 
 
 @settings(max_examples=400)
 @given(TEXT | ASCII_TEXT)
 def test_words_are_numbered_as_the_regex_numbers_them(text):
     starts = [m.start() for m in WORD.finditer(text)]
-    numbers = _word_numbers(text, set(starts[::2]))
+    numbers = word_numbers(text, set(starts[::2]))
     assert numbers == {start: number for number, start in enumerate(starts) if number % 2 == 0}
 
 
@@ -125,7 +126,7 @@ def _starts_as_one_of(word, prefixes):
 
 def test_an_ascii_word_starts_as_each_of_its_forms_lets_the_highlighter_look_for_it():
     """The highlighter tries an ASCII word of a text only if it starts with the first letters of a
-    query form (query_words._ascii_prefixes): a query word whose stem, reading, lowercase or
+    query form (word_starts.ascii_prefixes): a query word whose stem, reading, lowercase or
     American form is one of the text word's forms must let it through. Checked on wordfreq's
     English words, the most common first, as typed, capitalised and in capitals, on the British
     spellings breame knows, and on random runs of letters (Snowball stems whatever it is given)."""
@@ -150,7 +151,7 @@ def test_an_ascii_word_starts_as_each_of_its_forms_lets_the_highlighter_look_for
         for kind, key in keys:
             tables = {"exact": {}, "lookalike": {}, "stem": {}, "written": {}, "number": {}}
             tables[kind][key] = None
-            prefixes = _ascii_prefixes(tables)  # as QueryWords.prefixes has them
+            prefixes = ascii_prefixes(tables)  # as QueryWords.prefixes has them
             if not _starts_as_one_of(word, prefixes):
                 missed.append((word, kind, key))
     assert len(words) > 90_000
@@ -161,7 +162,7 @@ def test_a_query_form_lets_through_the_words_with_its_first_letters_not_all_word
     """A form's first three letters, or two for a short one: "investment" tries "Invest" and
     "INVESTOR", not "information"; "use" tries "using", "data" tries "database", not "day"."""
     def prefixes(*keys):
-        return _ascii_prefixes({"exact": dict.fromkeys(keys), "lookalike": {}, "stem": {}, "number": {}})
+        return ascii_prefixes({"exact": dict.fromkeys(keys), "lookalike": {}, "stem": {}, "number": {}})
     assert _starts_as_one_of("Invest", prefixes("investment")) and _starts_as_one_of("INVESTOR", prefixes("invest"))
     assert not _starts_as_one_of("information", prefixes("investment"))
     assert _starts_as_one_of("using", prefixes("use")) and _starts_as_one_of("drying", prefixes("dri"))
@@ -202,7 +203,7 @@ def test_a_british_word_that_starts_otherwise_is_tried_for_its_american_query_wo
     every letter case; the British starts of other American words are not tried."""
     from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
 
-    from measuresearch.search.query_words import PREFIX_CHANGERS
+    from measuresearch.search.word_starts import PREFIX_CHANGERS
     from measuresearch.text.analysis import forms
     missed = []
     for british in sorted(PREFIX_CHANGERS):
@@ -211,11 +212,11 @@ def test_a_british_word_that_starts_otherwise_is_tried_for_its_american_query_wo
         word = forms(BRITISH_ENGLISH_SPELLINGS[british])
         tables = {"exact": {word.lower: None}, "lookalike": dict.fromkeys(word.readings),
                   "stem": dict.fromkeys(word.stems), "number": {}}
-        prefixes = _ascii_prefixes(tables)
+        prefixes = ascii_prefixes(tables)
         if not all(_starts_as_one_of(cased, prefixes) for cased in (british, british.capitalize(), british.upper())):
             missed.append(british)
     assert len(PREFIX_CHANGERS) > 50 and missed == []
-    data = _ascii_prefixes({"exact": {"data": None}, "lookalike": {}, "stem": {"data": None}, "number": {}})
+    data = ascii_prefixes({"exact": {"data": None}, "lookalike": {}, "stem": {"data": None}, "number": {}})
     assert not _starts_as_one_of("paediatric", data)
 
 

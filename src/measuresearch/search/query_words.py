@@ -3,20 +3,19 @@
 The same forms() the index uses decide what matches, so a word is marked
 exactly when it was indexed under one of the query's terms, and the marked
 characters are the source's own, at their own offsets (highlight.py marks them).
+A page's texts are taken apart by page_words.py, and word_starts.py says which
+of their words can match at all.
 """
 
 import bisect
 import functools
-import itertools
-from typing import NamedTuple
-
-from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
 
 from measuresearch.query.matching import is_prefix_word
 from measuresearch.query.parser import Expansion, LawNumber, Phrase
-from measuresearch.text.analysis import (ASCII_GAPS, COMBINING, LAW_NUMBER, PLAIN_WORD, WORD, Piece, bare_number,
-                                          forms, has_letters, law_keys, may_hold_law_number, terms)
-from measuresearch.text.writing_systems import LATIN_KEY, fold_readings, lookalike_tables, roman_initials
+from measuresearch.search import page_words, word_starts
+from measuresearch.text.analysis import (LAW_NUMBER, WORD, Piece, bare_number, forms, has_letters, law_keys,
+                                          may_hold_law_number, terms)
+from measuresearch.text.writing_systems import LATIN_KEY, fold_readings
 
 # The kinds of match, strongest first: a word that matches in several ways
 # is reported under the first.
@@ -24,173 +23,12 @@ from measuresearch.text.writing_systems import LATIN_KEY, fold_readings, lookali
 # prefix, fuzzy: a word that "regul*" or "goverment~" stands for.
 KINDS = ("law_number", "exact", "lookalike", "stem", "romanized", "number", "prefix", "fuzzy")
 _UNSEEN = object()
-_SEPARATOR = "\x00"  # joins texts for QueryWords.prime(); never part of a word
-# what often stands around a word between spaces: none of it is a letter, digit, "_" or combining mark
-_PUNCTUATION = ".,;:!?()[]{}\"'«»“”‘’„<>*"
-# The first letters of a query form that an ASCII word of a text must start with to be tried (_prefixes).
-HEAD = 3
-# British words whose American spelling starts with other letters ("paediatric"/"pediatric", "grey"/"gray").
-PREFIX_CHANGERS = frozenset(b for b, a in BRITISH_ENGLISH_SPELLINGS.items() if a[:HEAD] != b[:HEAD])
-# their first one, two or three letters by the American spelling's as long ("pe": {"pa"}, "gra": {"gre"}): a
-# text's British word of these can only have a form starting as the query's does if its American spelling starts so
-_CHANGED_FROM = {}
-for _british in PREFIX_CHANGERS:
-    for _size in range(1, HEAD + 1):
-        _american = BRITISH_ENGLISH_SPELLINGS[_british][:_size]
-        if _british[:_size].isascii() and _british[:_size] != _american:
-            _CHANGED_FROM.setdefault(_american, set()).add(_british[:_size])
-
-
-@functools.lru_cache(maxsize=4096)
-def _in_every_case(prefix):
-    """Return an ASCII prefix in every mix of letter cases ("ab": "ab", "aB", "Ab", "AB")."""
-    return frozenset("".join(cased) for cased in itertools.product(*({c, c.upper()} for c in prefix)))
 
 
 @functools.lru_cache(maxsize=200_000)
 def _word_keys(raw):
     """Return (casefolded, look-alike readings, stems) of one word of a text: one cached look-up per word."""
     return raw.casefold(), fold_readings(raw), terms(raw, False, "text")
-
-
-def _distinct_words(text, pattern):
-    """Return the distinct words of text as pattern (WORD or PLAIN_WORD) finds them."""
-    ascii_words, others = _words_by_script(text, pattern)
-    return ascii_words | others
-
-
-@functools.lru_cache(maxsize=16)  # a page's joined texts, split once for the query and each of its phrase words
-def _words_by_script(text, pattern):
-    """Return the distinct words of text as pattern (WORD or PLAIN_WORD) finds them: (ASCII ones, others).
-
-    No word spans a _SEPARATOR: the joined texts are taken apart again, and the
-    ASCII ones (most of a page) split into their runs of letters and digits in C,
-    as word_runs() does; the others go through _other_words().
-    """
-    texts = text.split(_SEPARATOR)
-    ascii_words = set(" ".join([t for t in texts if t.isascii()]).translate(ASCII_GAPS).split())
-    others = [t for t in texts if not t.isascii()]
-    if not others:
-        return frozenset(ascii_words), frozenset()
-    found = _other_words(" ".join(others), pattern)
-    mixed = {w for w in found if w.isascii()}  # "Law" in a Cyrillic title
-    return frozenset(ascii_words | mixed), frozenset(found - mixed)
-
-
-def _other_words(text, pattern):
-    """Return the distinct words of text as pattern finds them.
-
-    No word spans white space: the text is split at white space in C, and only the
-    pieces that are not all letters and digits (a word and its comma) go through the regex.
-    """
-    pieces = set(text.split())
-    words = {piece for piece in pieces if piece.isalnum()}  # str.isalnum is the regex's [^\W_], letter by letter
-    # a word with punctuation around it ("data," "(2019)"): one word, the punctuation taken off in C
-    # (none of _PUNCTUATION belongs to a word, so the regex finds just that word); any other piece, the regex
-    for piece in pieces.difference(words):
-        inner = piece.strip(_PUNCTUATION)
-        if inner.isalnum():
-            words.add(inner)
-        elif inner:
-            words.update(pattern.findall(piece))
-    return words
-
-
-class _Page(NamedTuple):
-    """A page's joined texts taken apart once (_page) for the query and each of its phrase words."""
-
-    combining: bool  # a text holds a combining mark: the page's words are then WORD's, marks included
-    spaced: str  # the ASCII texts, every character between words a space, and a space before the first
-    lowered: str  # the same in lowercase (ASCII: each letter where it was)
-    mixed: frozenset  # the ASCII words of the other texts ("Law" in a Cyrillic title)
-    others: frozenset  # the words with other letters
-
-
-@functools.lru_cache(maxsize=16)  # a page's joined texts, looked at by the query and each of its phrase words
-def _page(text):
-    """Return the _Page of joined texts: no word spans a _SEPARATOR, and a combining mark is never ASCII."""
-    texts = text.split(_SEPARATOR)
-    rest = [t for t in texts if not t.isascii()]
-    spaced = " " + " ".join([t for t in texts if t.isascii()]).translate(ASCII_GAPS)
-    if any(COMBINING.search(t) for t in rest):
-        return _Page(True, spaced, spaced.lower(), frozenset(), frozenset())
-    found = _other_words(" ".join(rest), PLAIN_WORD) if rest else set()
-    mixed = frozenset(w for w in found if w.isascii())
-    return _Page(False, spaced, spaced.lower(), mixed, frozenset(found - mixed))
-
-
-def _words_starting(spaced, lowered, heads):
-    """Return the distinct words of `spaced` (as _Page has it) whose lowercase starts with one of `heads`
-    (lowercase letters and digits), as written.
-
-    Each head is looked for after a space in the lowercase text, in C: a query word's few first
-    letters among a page's thousands of words, which are never split nor looked at one by one.
-    """
-    found, size = set(), len(spaced)
-    for head in heads:
-        needle = " " + head
-        at = lowered.find(needle)
-        while at >= 0:
-            end = lowered.find(" ", at + len(needle))
-            if end < 0:
-                end = size
-            found.add(spaced[at + 1:end])
-            at = lowered.find(needle, end)
-    return found
-
-
-# every ASCII letter and digit -> "a", every other ASCII character -> " ": an ASCII text's words are its runs of "a"
-_ASCII_RUNS = str.maketrans({chr(c): "a" if chr(c).isalnum() else " " for c in range(128)})
-
-
-def _word_count(piece):
-    """Return len(WORD.findall(piece)), counted in C without the regex where it can be.
-
-    ASCII: a word is a run of letters and digits ([^\\W_] in ASCII), and each run's start is
-    " a" once translated (twenty times faster than WORD). No combining mark: WORD is
-    PLAIN_WORD there, which takes half WORD's time.
-    """
-    if piece.isascii():
-        return (" " + piece.translate(_ASCII_RUNS)).count(" a")
-    return len((WORD if COMBINING.search(piece) else PLAIN_WORD).findall(piece))
-
-
-def _word_numbers(text, starts):
-    """Return {start: the word's number in text} for the given word starts (WORD finds the words).
-
-    A word starts after a character that is not part of a word, so the words before
-    it are the words WORD finds up to it: counted in C, one stretch of text after another
-    (WORD has no look-around, so a stretch counts alike cut out or in place).
-    """
-    numbers, count, previous = {}, 0, 0
-    for start in sorted(starts):
-        count += _word_count(text[previous:start])
-        numbers[start], previous = count, start
-    return numbers
-
-
-def _joins(char):
-    """Return whether char belongs to a word (a letter or digit, as [^\\W_], or a combining mark)."""
-    return char.isalnum() or "\u0300" <= char <= "\u036f"
-
-
-def _whole_words(text, words):
-    """Return [(start, end, word)] of every occurrence of `words` in text as a whole word, in text order.
-
-    A substring search per word (in C) and a look at the two characters around each
-    occurrence: a whole word never begins inside another occurrence of itself, nor overlaps
-    an occurrence of another whole word, so the search goes on after each occurrence.
-    """
-    found, length = [], len(text)
-    for word in words:
-        size, at = len(word), text.find(word)
-        while at >= 0:
-            end = at + size
-            if not (at and _joins(text[at - 1])) and not (end < length and _joins(text[end])):
-                found.append((at, end, word))
-            at = text.find(word, end)
-    found.sort()
-    return found
 
 
 # What a word of a text matches in a query is a function of the query's units alone: the words of a
@@ -218,61 +56,6 @@ def _remember(kinds, raw, hit):
         kinds.clear()
     kinds[raw] = hit
     return hit
-
-
-def _prefixes(tables):
-    """Return the first letters of every form the query matches under (_heads), each letter also as its
-    look-alike in the other script.
-
-    An ASCII word of a text is tried only if it starts with one of these: its own form, its
-    readings and its stems are each looked up among all the query's forms (_may_match), so a
-    form's letters are taken as any of those may have them.
-    """
-    lat2cyr, cyr2lat = lookalike_tables()
-    prefixes = set()
-    for kind in ("exact", "lookalike", "stem", "written"):
-        for key in tables.get(kind, ()):
-            for head in _heads(key):
-                letters = [(c, lat2cyr.get(c, c), cyr2lat.get(c, c)) for c in head]
-                prefixes.update(map("".join, itertools.product(*letters)))
-    return frozenset(prefixes)
-
-
-def _heads(form):
-    """Return the first letters that a word with this form (as written, folded, or stemmed) may start with.
-
-    Folding keeps a word's letters where they are, and so do American spelling (bar
-    PREFIX_CHANGERS) and Snowball's English stemming, bar the letters at a stem's end: a
-    "y" made "i" ("drying": "dri"; "dying": "die") and an "e" added to a short stem ("using":
-    "use"). So: the first HEAD letters of a longer form (and "y" for an "i" last of them), the
-    first two of a form of HEAD letters or fewer (and "y" for an "i" second). tests/search/
-    test_fast_paths.py checks this on wordfreq's English words, British spellings and random
-    runs of letters.
-    """
-    if len(form) <= HEAD:
-        return (form[:2], form[0] + "y") if form[1:2] == "i" else (form[:2],)
-    return (form[:HEAD], form[:HEAD - 1] + "y") if form[HEAD - 1] == "i" else (form[:HEAD],)
-
-
-def _roman_initials(keys):
-    """Return the first letters, in both cases, of the ASCII words that can have one of these romanization keys.
-
-    An ASCII word's keys are LATIN_KEY and a Cyrillic spelling (writing_systems.roman_keys): only such keys of the
-    query (a Cyrillic query word's) can match one.
-    """
-    firsts = {key[len(LATIN_KEY)] for key in keys if key.startswith(LATIN_KEY) and len(key) > len(LATIN_KEY)}
-    return frozenset(letter for first, initials in roman_initials().items() if not firsts.isdisjoint(initials)
-                     for letter in (first, first.upper()))
-
-
-def _ascii_prefixes(tables):
-    """Return the first letters an ASCII word of a text must have to be tried against these forms (_prefixes),
-    with those of the British words whose American spelling starts otherwise; in every letter case, so that
-    a word's own first letters can be looked up."""
-    prefixes = _prefixes(tables)
-    changed = [british for prefix in prefixes for british in _CHANGED_FROM.get(prefix, ())]
-    return frozenset().union(*(_in_every_case(prefix) for prefix in [*prefixes, *changed]
-                               if prefix and prefix.isascii()))
 
 
 def _as_typed(unit, kind):
@@ -314,13 +97,13 @@ def _tables(units):
     # the index romanizes every word of a title, so a Cyrillic query word may match an ASCII title word
     # that way ("ЗРК": "ZRK"; writing_systems.LATIN_KEY)
     cross_script = any(key.startswith(LATIN_KEY) for key in tables["romanized"])
-    prefixes = _ascii_prefixes(tables)
+    prefixes = word_starts.ascii_prefixes(tables)
     # every key a word of a text is looked up under (but romanization keys) in one set, and those keys apart:
     # most words of a page match no query word, and are told so in C (_word_spans) before _unit_kind looks
     keys = frozenset().union(*(tables[kind] for kind in ("exact", "lookalike", "stem")))
     roman_keys = frozenset(tables["romanized"])
     # an ASCII word can only have one of those keys if it starts with one of these letters (either case)
-    roman_initials = _roman_initials(roman_keys)
+    roman_initials = word_starts.initials_of_keys(roman_keys)
     # what an ASCII word may start with (_candidates), in a title too: in every letter case, and in lowercase
     heads = (tuple(prefixes), frozenset(prefix.lower() for prefix in prefixes))
     title_heads = (tuple(prefixes | roman_initials), frozenset(head.lower() for head in prefixes | roman_initials))
@@ -497,7 +280,7 @@ class QueryWords:
         for text in texts:
             starts.append(offset)
             offset += len(text) + 1
-        per_text, joined = [[] for _ in texts], _SEPARATOR.join(texts)
+        per_text, joined = [[] for _ in texts], page_words.SEPARATOR.join(texts)
         for start, end, word, unit, kind in self._word_spans(joined, titles, romanized, within):
             number = bisect.bisect_right(starts, start) - 1
             shift = starts[number]
@@ -520,13 +303,13 @@ class QueryWords:
         query's romanization keys can come from (writing_systems.roman_initials);
         words with other letters are tried.
         """
-        page = _page(text)
+        page = page_words.page(text)
         if page.combining:
-            return _distinct_words(text, WORD)
+            return page_words.distinct_words(text, WORD)
         # in a title a letter a romanization key can come from (then the first letter tells) lets through every
         # word that starts with it
         cased, lowered = self._title_heads if titles and romanized and self.cross_script else self._heads
-        return page.others.union(_words_starting(page.spaced, page.lowered, lowered),
+        return page.others.union(page_words.words_starting(page.spaced, page.lowered, lowered),
                                  [word for word in page.mixed if word.startswith(cased)])
 
     def _matches(self, text, titles):
@@ -567,14 +350,14 @@ class QueryWords:
                 hits[raw] = hit
         if not hits:
             return []
-        return [(start, end, word, *hits[word]) for start, end, word in _whole_words(text, hits)]
+        return [(start, end, word, *hits[word]) for start, end, word in page_words.whole_words(text, hits)]
 
     def _law_matches(self, text, titles):
         """Return the matches of the law numbers of text: those analysis.word_matches finds, at a word's start."""
         found = []
         for match in LAW_NUMBER.finditer(text):
             start = match.start()
-            if start and _joins(text[start - 1]):  # a combining mark before it: the word starts earlier
+            if start and page_words.joins(text[start - 1]):  # a combining mark before it: the word starts earlier
                 continue
             piece = Piece(start, match.end(), 0, match.group(), True)
             hit = self.kind_of(piece, titles)
@@ -594,7 +377,7 @@ class QueryWords:
             if not all(hits or not needed for hits, needed in zip(words, required)):
                 continue  # a required word is not in the text
             words = [m.matches(text, titles) if hits is None else hits for m, hits in zip(matchers, words)]
-            position = _word_numbers(text, {match[0].start for hits in words for match in hits})
+            position = page_words.word_numbers(text, {match[0].start for hits in words for match in hits})
             at = [{position[match[0].start]: match for match in hits} for hits in words]
             anchor = required.index(True)  # a phrase always has a required word
             # stop words only hold places: before the first or after the last required word they
