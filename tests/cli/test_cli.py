@@ -157,16 +157,25 @@ def test_the_log_follows_the_standard_streams_it_was_set_up_on_after_they_are_re
     monkeypatch.setattr(sys, "stdout", first_out)
     monkeypatch.setattr(sys, "stderr", first_err)
     monkeypatch.setattr(logging.getLogger(), "handlers", [])  # basicConfig adds its handler only to a bare root
-    configure_logging()
-    first_out.close()
-    first_err.close()
-    out, err = io.StringIO(), io.StringIO()
-    monkeypatch.setattr(sys, "stdout", out)
-    monkeypatch.setattr(sys, "stderr", err)
-    logging.getLogger("measuresearch.index").info("index picked up")
-    logging.getLogger("measuresearch.web").warning("a warning")
-    assert out.getvalue() == "index picked up\n"
-    assert err.getvalue().endswith("WARNING measuresearch.web: a warning\n") and "Logging error" not in err.getvalue()
+    # configure_logging sets up loggers for good: they are put back as they were for the tests that follow
+    saved = [(logger, logger.handlers[:], logger.propagate, logger.level)
+             for logger in map(logging.getLogger, ("measuresearch.access", "measuresearch.index"))]
+    try:
+        configure_logging()
+        first_out.close()
+        first_err.close()
+        out, err = io.StringIO(), io.StringIO()
+        monkeypatch.setattr(sys, "stdout", out)
+        monkeypatch.setattr(sys, "stderr", err)
+        logging.getLogger("measuresearch.index").info("index picked up")
+        logging.getLogger("measuresearch.web").warning("a warning")
+        assert out.getvalue() == "index picked up\n"
+        assert err.getvalue().endswith("WARNING measuresearch.web: a warning\n")
+        assert "Logging error" not in err.getvalue()
+    finally:
+        for logger, handlers, propagate, level in saved:
+            logger.handlers[:], logger.propagate = handlers, propagate
+            logger.setLevel(level)
 
 
 @pytest.mark.parametrize("text, encoding", [("queries: [{query: 5, expected: [1, 2]}]", "utf-8"),

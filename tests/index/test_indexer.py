@@ -123,12 +123,25 @@ def test_a_retired_build_goes_with_its_last_request_without_the_collector(tmp_pa
         gc.unfreeze()
 
 
+class _Messages(logging.Handler):
+    """Keeps the messages of the records a logger hands it."""
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
 def test_a_request_that_read_the_link_before_a_build_was_picked_up_does_not_go_back_to_the_old_one(
-        tmp_path, real_measures, caplog):
+        tmp_path, real_measures):
     indexer.build(None, tmp_path, measures=real_measures[:5])
     holder = IndexHolder(tmp_path)
     read, carry_on, answers = threading.Event(), threading.Event(), []
     original = holder._resolve
+    logger, pick_ups = logging.getLogger("measuresearch.index"), _Messages()
+    level = logger.level
 
     def slow_resolve():  # the first request reads the link, then is overtaken
         target = original()
@@ -143,8 +156,10 @@ def test_a_request_that_read_the_link_before_a_build_was_picked_up_does_not_go_b
     try:
         assert search(holder, SearchRequest())["total"] == 5
         holder._resolve = slow_resolve
-        caplog.set_level(logging.INFO, logger="measuresearch.index")
-        caplog.clear()  # the first build's pick-up above is logged too when an earlier test left INFO on
+        # its pick-ups from here on, on a handler of its own: whatever an earlier test left the logger's level,
+        # handlers or propagation at (the first build's pick-up above was counted when one had left INFO on)
+        logger.addHandler(pick_ups)
+        logger.setLevel(logging.INFO)
         thread = threading.Thread(target=first, name="first")
         thread.start()
         assert read.wait(10)
@@ -156,11 +171,13 @@ def test_a_request_that_read_the_link_before_a_build_was_picked_up_does_not_go_b
         thread.join(10)
         second.join(10)
         assert sorted(answers) == [5, 15] and search(holder, SearchRequest())["total"] == 15
-        picked = [r.getMessage() for r in caplog.records if "picked up" in r.getMessage()]
+        picked = [message for message in pick_ups.messages if "picked up" in message]
         assert len(picked) == 1 and "15 measures" in picked[0]  # the new build once, the old one never again
     finally:
         carry_on.set()
         holder.close()
+        logger.removeHandler(pick_ups)
+        logger.setLevel(level)
 
 
 def test_a_closed_build_unmaps_its_columns_though_its_terms_were_looked_up(tmp_path, real_measures):
