@@ -143,6 +143,8 @@ def test_an_ascii_word_starts_as_each_of_its_forms_lets_the_highlighter_look_for
         word = "".join(rng.choice("aeiouy" if rng.random() < 0.4 else string.ascii_lowercase)
                        for _ in range(rng.randint(2, 12)))
         words.append(word + rng.choice(["", "", "s", "es", "ies", "ed", "ied", "ing", "ying", "ly", "y", "e"]))
+    # American spelling makes every "isation" of a long word that ends so "ization", the first letters' too
+    words += ["isationxisation", "disationalisation", "Isationalisations", "aisationisation"]
     missed = []
     for word in words:
         keys = [("exact", word.casefold())] + [("lookalike", r) for r in fold_readings(word)]

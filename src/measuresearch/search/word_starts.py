@@ -58,13 +58,17 @@ def _heads(form):
     PREFIX_CHANGERS) and Snowball's English stemming, bar the letters at a stem's end: a
     "y" made "i" ("drying": "dri"; "dying": "die") and an "e" added to a short stem ("using":
     "use"). So: the first HEAD letters of a longer form (and "y" for an "i" last of them), the
-    first two of a form of HEAD letters or fewer (and "y" for an "i" second). tests/search/
-    test_fast_paths.py checks this on wordfreq's English words, British spellings and random
-    runs of letters.
+    first two of a form of HEAD letters or fewer (and "y" for an "i" second), and "is" for "iz"
+    in either (below). tests/search/test_fast_paths.py checks this on wordfreq's English words,
+    British spellings and random runs of letters.
     """
     if len(form) <= HEAD:
-        return (form[:2], form[0] + "y") if form[1:2] == "i" else (form[:2],)
-    return (form[:HEAD], form[:HEAD - 1] + "y") if form[HEAD - 1] == "i" else (form[:HEAD],)
+        heads = (form[:2], form[0] + "y") if form[1:2] == "i" else (form[:2],)
+    else:
+        heads = (form[:HEAD], form[:HEAD - 1] + "y") if form[HEAD - 1] == "i" else (form[:HEAD],)
+    # American spelling makes every "isation" of a long word ending so "ization" (stemming.american), its first
+    # ones too ("disationalisation": "dizationalization")
+    return heads + tuple(head.replace("iz", "is") for head in heads if "iz" in head)
 
 
 def initials_of_keys(keys):
