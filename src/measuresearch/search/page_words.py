@@ -22,22 +22,30 @@ def distinct_words(text, pattern):
     return ascii_words | others
 
 
-@functools.lru_cache(maxsize=16)  # a page's joined texts, split once for the query and each of its phrase words
+@functools.lru_cache(maxsize=16)  # a page's joined texts with a combining mark, split once for each query word
 def words_by_script(text, pattern):
     """Return the distinct words of text as pattern (WORD or PLAIN_WORD) finds them: (ASCII ones, others).
 
-    No word spans a SEPARATOR: the joined texts are taken apart again, and the
-    ASCII ones (most of a page) split into their runs of letters and digits in C,
-    as word_runs() does; the others go through other_words().
+    The ASCII texts (most of a page) are split into their runs of letters and digits
+    in C, as word_runs() does; the others go through other_words().
     """
+    plain, rest = _apart(text)
+    mixed, others = _by_script(other_words(rest, pattern))
+    return frozenset(plain.split()) | mixed, others
+
+
+def _apart(text):
+    """Return joined texts taken apart (no word spans a SEPARATOR): (the ASCII ones, every character between words a
+    space; the others, as they are), each joined with spaces."""
     texts = text.split(SEPARATOR)
-    ascii_words = set(" ".join([t for t in texts if t.isascii()]).translate(ASCII_GAPS).split())
-    others = [t for t in texts if not t.isascii()]
-    if not others:
-        return frozenset(ascii_words), frozenset()
-    found = other_words(" ".join(others), pattern)
-    mixed = {w for w in found if w.isascii()}  # "Law" in a Cyrillic title
-    return frozenset(ascii_words | mixed), frozenset(found - mixed)
+    return (" ".join([t for t in texts if t.isascii()]).translate(ASCII_GAPS),
+            " ".join([t for t in texts if not t.isascii()]))
+
+
+def _by_script(words):
+    """Return (the ASCII ones, the others) of the words of the non-ASCII texts ("Law" in a Cyrillic title)."""
+    mixed = frozenset(w for w in words if w.isascii())
+    return mixed, frozenset(words) - mixed
 
 
 def other_words(text, pattern):
@@ -71,15 +79,12 @@ class Page(NamedTuple):
 
 @functools.lru_cache(maxsize=16)  # a page's joined texts, looked at by the query and each of its phrase words
 def page(text):
-    """Return the Page of joined texts: no word spans a SEPARATOR, and a combining mark is never ASCII."""
-    texts = text.split(SEPARATOR)
-    rest = [t for t in texts if not t.isascii()]
-    spaced = " " + " ".join([t for t in texts if t.isascii()]).translate(ASCII_GAPS)
-    if any(COMBINING.search(t) for t in rest):
+    """Return the Page of joined texts (a combining mark is never ASCII)."""
+    plain, rest = _apart(text)
+    spaced = " " + plain
+    if COMBINING.search(rest):
         return Page(True, spaced, spaced.lower(), frozenset(), frozenset())
-    found = other_words(" ".join(rest), PLAIN_WORD) if rest else set()
-    mixed = frozenset(w for w in found if w.isascii())
-    return Page(False, spaced, spaced.lower(), mixed, frozenset(found - mixed))
+    return Page(False, spaced, spaced.lower(), *_by_script(other_words(rest, PLAIN_WORD)))
 
 
 def words_starting(spaced, lowered, heads):
