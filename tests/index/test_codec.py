@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, _lenfield
-from whoosh.fields import TEXT, Schema
+from whoosh.fields import ID, TEXT, Schema, UnknownFieldError
 
 from measuresearch.text.analysis import index_terms, roman_analyzer, text_analyzer
 from measuresearch.index.build.segments import ArraySegmentWriter, commit_segments
@@ -96,6 +96,9 @@ def test_same_lengths_stored_fields_and_columns(two_indexes):
         assert ([got.doc_field_length(d, fieldname) for d in range(count)]
                 == [expected.doc_field_length(d, fieldname) for d in range(count)])
     assert list(got.all_stored_fields()) == list(expected.all_stored_fields())
+    # the stored column (written for all documents at once) byte for byte, its lengths table included
+    for (leaf, _), (whoosh_leaf, _) in zip(got.leaf_readers(), expected.leaf_readers(), strict=True):
+        assert stored_column_bytes(leaf) == stored_column_bytes(whoosh_leaf)
     # the segments' field lengths as the TOC pickles them (their order too), and each lengths column's bytes
     for (leaf, _), (whoosh_leaf, _) in zip(got.leaf_readers(), expected.leaf_readers(), strict=True):
         assert list(leaf._segment._fieldlengths.items()) == list(whoosh_leaf._segment._fieldlengths.items())
@@ -104,6 +107,11 @@ def test_same_lengths_stored_fields_and_columns(two_indexes):
             assert leaf._perdoc.has_column(column) == whoosh_leaf._perdoc.has_column(column)
             if whoosh_leaf._perdoc.has_column(column):
                 assert column_bytes(leaf, column) == column_bytes(whoosh_leaf, column)
+
+
+def stored_column_bytes(leaf):
+    colfile, offset, length = leaf._perdoc._get_column_file("_stored")
+    return colfile.get(offset, length)
 
 
 def column_bytes(leaf, column):
@@ -135,6 +143,20 @@ def test_unsupported_fields_are_refused(tmp_path):
     ix = whoosh_index.create_in(str(tmp_path), Schema(body=TEXT(vector=True)))
     with pytest.raises(TypeError, match="term vectors"):
         ArraySegmentWriter(ix, _lk=False)
+    # what only Whoosh's per-document writer would write: a sortable field's column
+    for schema in (Schema(body=TEXT(sortable=True)), Schema(tag=ID(sortable=True))):
+        with pytest.raises(TypeError, match="not written"):
+            ArraySegmentWriter(whoosh_index.create_in(str(tmp_path), schema), _lk=False)
+
+
+def test_a_field_outside_the_schema_is_refused(tmp_path):
+    writer = ArraySegmentWriter(whoosh_index.create_in(str(tmp_path), build_schema()), _lk=False)
+    with pytest.raises(UnknownFieldError, match="'title'"):
+        writer.add_document(id="a", title="Law")
+    writer.add_document(id="b", text="Law")  # the refused document took no number
+    commit_segments(whoosh_index.open_dir(str(tmp_path)), writer.finish_segment())
+    with whoosh_index.open_dir(str(tmp_path)).searcher() as searcher:
+        assert [fields["id"] for fields in searcher.all_stored_fields()] == ["b"]
 
 
 def test_positions_are_little_endian_uint32_on_any_machine():

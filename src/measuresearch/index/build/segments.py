@@ -46,29 +46,47 @@ class ArraySegmentWriter(SegmentWriter):
         if words_of:
             self._postings[words_of].counts_documents = True
             self._vocabulary = self._postings[words_of].table
+        for name, field in self.schema.items():  # (a scored field without our analyzer: FieldPostings refuses it)
+            if field.column_type:
+                raise TypeError(f"field {name!r}: sortable columns are not written")
+        # each field in name order (Whoosh's): (name, its FieldPostings or None, whether it is stored)
+        self._plan = [(name, self._postings.get(name), field.stored) for name, field in sorted(self.schema.items())]
+        self._names = frozenset(self.schema.names())
+        self._stored = []  # each document's stored fields ({} for none), written at once by _write_stored()
 
     def add_document(self, **fields):
+        """Add one document: its postings to the fields' FieldPostings, its stored fields kept for _write_stored().
+
+        What Whoosh's per-document writer would be told (start_doc, add_field for each field, finish_doc) comes to
+        only the stored fields here: the analysed fields' lengths are written at once (_write_lengths), and
+        __init__ refuses the fields that would give it more (a sortable field's column).
+        """
         self._check_state()
-        docnum, writer = self.docnum, self.perdocwriter
-        writer.start_doc(docnum)
-        try:
-            for name in sorted(fields):
-                value = fields[name]
-                if name not in self.schema:
-                    raise UnknownFieldError(f"no field named {name!r} in the schema")
-                if value is None:
-                    continue
-                field = self.schema[name]
-                length = self._postings[name].add(docnum, value) if field.indexed else 0
-                writer.add_field(name, field, value if field.stored else None, length)
-                if field.column_type:
-                    writer.add_column_value(name, field.column_type, field.to_column_value(value))
-        except BaseException:
-            writer.cancel_doc()
-            raise
-        writer.finish_doc()
+        unknown = fields.keys() - self._names
+        if unknown:
+            raise UnknownFieldError(f"no field named {min(unknown)!r} in the schema")
+        docnum, stored = self.docnum, {}
+        for name, postings, keep in self._plan:
+            value = fields.get(name)
+            if value is None:
+                continue
+            if postings is not None:
+                postings.add(docnum, value)
+            if keep:
+                stored[name] = value
+        self._stored.append(stored)
         self._added = True
         self.docnum += 1
+
+    def _write_stored(self):
+        """Write every document's stored fields into the per-document writer's stored column, as its finish_doc()
+        does one document at a time (the column's own writer pickles and compresses each value)."""
+        writer = self.perdocwriter
+        column = writer._get_column("_stored")
+        for docnum, stored in enumerate(self._stored):
+            if stored:
+                column.add(docnum, stored)
+        writer._doccount = self.docnum
 
     def _write_lengths(self):
         """Write the lengths columns of the analysed fields, all documents at once, as W3PerDocWriter.add_field
@@ -103,6 +121,7 @@ class ArraySegmentWriter(SegmentWriter):
         return self._vocabulary.document_frequencies() if self._vocabulary else {}
 
     def _flush_segment(self):
+        self._write_stored()
         written = self._write_lengths()
         self.perdocwriter.close()
         lengths = self.per_document_reader()
