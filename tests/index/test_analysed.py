@@ -66,8 +66,11 @@ def _written(root):
 
 
 def _kept(folder):
+    """Return the copy's layers, each as {kind: {word: [term, ...]}}, and all of them merged."""
     path = folder / read_cache.FOLDER / analysed.NAME
-    layers = orjson.loads(path.read_bytes().partition(b"\n")[2])
+    layers = [{kind: {word: joined.split(" ") if joined else [] for word, joined in zip(words, terms, strict=True)}
+               for kind, (words, terms) in layer.items()}
+              for layer in orjson.loads(path.read_bytes().partition(b"\n")[2])]
     merged = collections.defaultdict(dict)
     for layer in layers:
         for kind, table in layer.items():
@@ -110,17 +113,19 @@ def test_new_words_are_added_to_the_kept_ones_and_other_code_keeps_none(folder, 
     assert analysed.read(folder).known == {kind: {} for kind in analysed.KINDS}
 
 
-@pytest.mark.parametrize("damage", ["signature", "not layers", "a term not text", "a kind unknown"])
+@pytest.mark.parametrize("damage", ["signature", "not layers", "a term not text", "words and terms apart",
+                                    "a kind unknown"])
 def test_damaged_kept_terms_are_read_as_none_and_the_build_is_the_same(folder, tmp_path, damage):
     indexer.build(folder, tmp_path / "first")
     path = folder / read_cache.FOLDER / analysed.NAME
     head, _, body = path.read_bytes().partition(b"\n")
     layers = orjson.loads(body)
     if damage == "signature":
-        body = body.replace(b'"exact":{', b'"exact":{"data":["forged"],', 1)
+        body = body.replace(b'"exact":[["', b'"exact":[["forged', 1)  # a word changed, its SHA-1 not
     else:
-        layers = {"not layers": "x", "a term not text": [{"text": {"data": [1]}}],
-                  "a kind unknown": [{"other": {}}]}[damage]
+        layers = {"not layers": "x", "a term not text": [{"text": [["data"], [1]]}],
+                  "words and terms apart": [{"text": [["data", "law"], ["data"]]}],
+                  "a kind unknown": [{"other": [[], []]}]}[damage]
         body = orjson.dumps(layers)
         head = orjson.dumps({**orjson.loads(head), "sha1": __import__("hashlib").sha1(body).hexdigest()})
     path.write_bytes(head + b"\n" + body)
@@ -145,3 +150,18 @@ def test_words_gone_from_the_corpus_go_from_the_kept_terms_when_they_are_written
     shutil.copytree(folder, fresh, ignore=shutil.ignore_patterns(read_cache.FOLDER))
     indexer.build(fresh, tmp_path / "fresh-index")
     assert set(_kept(fresh)[1]["exact"]) == corpus_words  # what a build of the same corpus from nothing keeps
+
+
+def test_a_word_whose_terms_hold_the_separator_is_analysed_but_not_kept(monkeypatch):
+    monkeypatch.setattr(analysed, "_analyse", lambda word, law, kind: ("two words", word))
+    table = analysed.Analysed()
+    assert table.terms("text", "data") == ["two words", "data"]
+    assert table.known["text"] == {} and table.new_json() == b""  # read back, "two words" would be two terms
+
+
+def test_a_word_without_terms_is_kept_as_none(monkeypatch):
+    table = analysed.Analysed({kind: {} for kind in analysed.KINDS})
+    monkeypatch.setattr(analysed, "_analyse", lambda word, law, kind: ())
+    assert table.terms("exact", "the") == []
+    assert table.terms("exact", "the") == []  # known now, read back from its joined terms
+    assert orjson.loads(table.new_json())["exact"] == [["the"], [""]]
