@@ -210,12 +210,18 @@ def json_bytes(data, sort_keys=False):
     (orjson spells 1.5e-07 as 1.5e-7, and NaN as null), a subclass of those types, a
     date (which orjson writes and json refuses), or an int past 64 bits (orjson refuses it).
     """
+    return json_bytes_and_plain(data, sort_keys)[0]
+
+
+def json_bytes_and_plain(data, sort_keys=False):
+    """Return (json_bytes(data, sort_keys), whether orjson wrote it): when it did, data is plain JSON data that
+    json.loads gives back equal, but for each tuple read back as a list."""
     if _plain(data):
         try:
-            return orjson.dumps(data, option=orjson.OPT_SORT_KEYS if sort_keys else 0)
+            return orjson.dumps(data, option=orjson.OPT_SORT_KEYS if sort_keys else 0), True
         except orjson.JSONEncodeError:
             pass
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys).encode("utf-8")
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys).encode("utf-8"), False
 
 
 def _plain(value):

@@ -241,3 +241,11 @@ def test_provenance_is_not_a_change_of_the_measure(real_measures):
     for key, value in (("description", record["description"] + " More."), ("sources", ["https://example.org/x"]),
                        ("coverage", "Test-only coverage")):
         assert fingerprints.fingerprint({**record, key: value}) != fingerprints.fingerprint(record), key
+
+
+@pytest.mark.parametrize("key, value", [("values", ()), ("sources", ()), ("values", ("12.5",)), ("status", None),
+                                        ("titles", ("Law", "Закон")), ("description", "Ligne\u2028two")])
+def test_a_record_and_its_json_read_back_have_one_fingerprint(real_measures, key, value):
+    # the writers fingerprint a record orjson wrote as it is (writers._add); a reader has its JSON parsed back
+    record = {**real_measures[0].to_dict(complete=True), key: value}
+    assert fingerprints.fingerprint(record) == fingerprints.fingerprint(json.loads(json.dumps(record)))

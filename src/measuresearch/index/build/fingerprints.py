@@ -32,11 +32,19 @@ REMOVED_KEYS = fields.names("kept_when_removed")
 
 
 def fingerprint(record):
-    """Return the content fingerprint of one record (sha256 of its content fields, 20 hex digits)."""
+    """Return the content fingerprint of one record (sha256 of its content fields, 20 hex digits).
+
+    The same for a record and for it written as JSON and read back (a tuple is a list in both).
+    """
     content = {key: record.get(key) for key in CONTENT}
     # later keys count only when they say something, so that their arrival does not make every measure "changed"
-    content.update((key, record[key]) for key in ENTRY_KEYS if record.get(key, DEFAULTS[key]) != DEFAULTS[key])
+    content.update((key, record[key]) for key in ENTRY_KEYS
+                   if _listed(record.get(key, DEFAULTS[key])) != DEFAULTS[key])
     return hashlib.sha256(storage.json_bytes(content, sort_keys=True)).hexdigest()[:20]
+
+
+def _listed(value):
+    return list(value) if type(value) is tuple else value
 
 
 def _previous(index_root):

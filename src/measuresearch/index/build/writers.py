@@ -29,7 +29,7 @@ from measuresearch.errors import EmptyCorpus, InputProblems
 from measuresearch.index.format.facets import FacetColumns
 from measuresearch.index.format.layout import file_sum
 from measuresearch.index.format.records import RecordWriter, parsed_record
-from measuresearch.index.format.schema import document, record_json, section_texts
+from measuresearch.index.format.schema import document, record_and_json, section_texts
 from measuresearch.index.format.vocabulary import WordCounts
 
 # Several processes pay off from about 5,000 measures (or this much YAML).
@@ -234,11 +234,12 @@ def _add(writer, records, measures, result, names):
     for measure in measures:
         sections = section_texts(measure, names)
         writer.add_document(**document(measure, sections, names))
-        text = record_json(measure)
+        record, text, plain = record_and_json(measure)
         records.add(text)
-        # the fingerprint of the record as a reader parses it back (fingerprints.py compares builds by it)
+        # the fingerprint of the record as a reader parses it back (fingerprints.py compares builds by it): the
+        # record itself when orjson wrote it (plain JSON data)
         result.ids.append(measure.id)
-        result.prints.append(fingerprints.fingerprint(parsed_record(text)))
+        result.prints.append(fingerprints.fingerprint(record if plain else parsed_record(text)))
         result.columns.add(measure)
 
 

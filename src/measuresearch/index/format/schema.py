@@ -147,6 +147,13 @@ def record_json(measure):
     return storage.json_bytes(measure.to_dict(complete=True))
 
 
+def record_and_json(measure):
+    """Return (the record of one Measure, record_json(measure), whether a reader parses that JSON back into the
+    record itself, but for its tuples as lists: storage.json_bytes_and_plain)."""
+    record = measure.to_dict(complete=True)
+    return record, *storage.json_bytes_and_plain(record)
+
+
 def document(measure, sections=None, names=None):
     """Return the Whoosh document of one Measure.
 
