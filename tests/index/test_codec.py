@@ -230,3 +230,20 @@ def test_terms_tables_are_whoosh_s_byte_for_byte(two_indexes):
     file Whoosh's own writer writes: blocks.write_hashes packs the hash tables Whoosh writes slot by slot."""
     expected, got = two_indexes
     assert _segment_file(got, ".trm") == _segment_file(expected, ".trm")
+
+
+def test_positions_past_the_counting_slice_are_whoosh_s(tmp_path):
+    # a document with many sections: its positions pass postings.COUNTING (each section moves them 100 further)
+    from measuresearch.index.build.postings import COUNTING
+    sections = [part for n in range(300) for part in (("t", f"Law {n} on data"), ("d", "data flows No. 418-V"),
+                                                      ("d", "data"))]
+    value = join_sections(sections)
+    docs = [{"id": "long", "text": value, "exact": value}, {"id": "short", "text": "data law", "exact": "data law"}]
+    (tmp_path / "w").mkdir(), (tmp_path / "a").mkdir()
+    expected_ix, got_ix = build_with_whoosh(tmp_path / "w", docs, 0), build_with_arrays(tmp_path / "a", docs, 0)
+    with expected_ix.reader() as expected, got_ix.reader() as got:
+        positions = list(got.postings("text", "data").items_as("positions"))
+        assert positions[0][1][-1] > len(COUNTING)
+        assert positions == list(expected.postings("text", "data").items_as("positions"))
+        for fieldname, term in (("text", "data"), ("text", "law"), ("text", "418-v"), ("exact", "data")):
+            assert term_record(got, fieldname, term) == term_record(expected, fieldname, term), (fieldname, term)

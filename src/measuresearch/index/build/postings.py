@@ -23,6 +23,10 @@ from measuresearch.index.format.columns import runs
 from measuresearch.index.format.schema import PackedPositions
 
 
+# positions 0, 1, 2...: a section's positions are a slice of them (the positions of a document rarely pass it)
+COUNTING = array("I", range(1 << 16))
+
+
 class WordTable:
     """Every word (or law number) met by one writer -> its word id, given in order of first sight.
 
@@ -44,7 +48,7 @@ class WordTable:
         self.lowered = {}  # lowercased word -> its number, in order of first sight (count_documents)
         self.lowered_ids = array("i")  # word id -> the number of its lowercased word, -1 for numbers and law numbers
         self.frequencies = np.zeros(0, dtype=np.int64)  # documents of each lowercased word
-        self.known_sections = {}  # a short section's text -> (word ids, positions or None, words, advance): split()
+        self.known_sections = {}  # a short section's text -> (word ids array, positions or None, words, advance)
 
     @property
     def words(self):
@@ -74,12 +78,15 @@ class WordTable:
             known = kept.get(text) if pattern is PLAIN_WORD else None
             if known is None:
                 words, at, advance = section_words(text, pattern)
-                known = (self.ids_of(words), at, len(words), advance)
+                known = (array("i", self.ids_of(words)), at, len(words), advance)
                 if pattern is PLAIN_WORD and len(text) <= self.SECTION_CHARS and len(kept) < self.SECTIONS_KEPT:
                     kept[text] = known
             word_ids, at, count, advance = known
-            ids.extend(word_ids)
-            positions.extend(range(pos, pos + count) if at is None else [pos + a for a in at])
+            ids += word_ids
+            if at is None and pos + count <= len(COUNTING):  # a slice of 0, 1, 2...: copied, not counted
+                positions += COUNTING[pos:pos + count]
+            else:
+                positions.extend(range(pos, pos + count) if at is None else [pos + a for a in at])
             runs.append((count, boost))
             pos += advance + SECTION_GAP
         self.last = (value, boosts, Words(ids, positions, runs))
