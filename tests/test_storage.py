@@ -5,6 +5,7 @@ import datetime
 import json
 
 import pytest
+import numpy as np
 import yaml
 from hypothesis import given, settings, strategies as st
 
@@ -195,3 +196,22 @@ def _tuples_as_lists(value):
     if isinstance(value, dict):
         return {key: _tuples_as_lists(item) for key, item in value.items()}
     return value
+
+
+class _Writes(list):
+    """A binary file handle that keeps each write's bytes."""
+
+    def write(self, data):
+        self.append(bytes(data))
+        return len(data)
+
+
+@pytest.mark.parametrize("make", [lambda: bytes(range(256)) * 1000, lambda: np.arange(70_000, dtype=">i8")[::3],
+                                  lambda: np.zeros(5, dtype=[("a", "u1"), ("b", ">f4")]), lambda: b""])
+def test_write_pieces_writes_every_byte_in_pieces_of_at_most_write_piece(make):
+    data, handle = make(), _Writes()
+    storage.write_pieces(handle, data)
+    expected = data.tobytes() if isinstance(data, np.ndarray) else data
+    assert b"".join(handle) == expected
+    assert all(0 < len(piece) <= storage.WRITE_PIECE for piece in handle)
+    assert len(handle) == -(-len(expected) // storage.WRITE_PIECE)

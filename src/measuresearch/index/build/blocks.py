@@ -22,6 +22,7 @@ from whoosh.formats import Frequency
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import _length_byte_cache
 
+from measuresearch.storage import write_pieces
 from measuresearch.index.build.pickles import (Column, constant, fixed, floats, grouped, ints, join, masked,
                                                memo_puts, pick, rows, starts_of, tobytes, tuples)
 from measuresearch.index.format.schema import PackedPositions
@@ -84,7 +85,7 @@ class FieldBlocks:
         if self.compression:
             data = _column([zlib.compress(block, self.compression) for block in rows(data)])
         chunks, infos = self._chunks(blocks, docs, weights32, stats, data)
-        self.fieldwriter._postfile.write(chunks)
+        write_pieces(self.fieldwriter._postfile, chunks)
         names = [self.key_prefix + table.names[rank] for rank in table.term_ranks[first:last].tolist()]
         _add_terms(self.fieldwriter._tindex, names, infos)
 
@@ -300,7 +301,7 @@ def _add_terms(tindex, keys, infos):
     for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
         tindex.buckets[int(buckets[a])].extend(zip(hashes[a:b], positions_in_order[a:b]))
     _extend(tindex.index, positions.tolist())
-    tindex.dbfile.write(tobytes(records))
+    write_pieces(tindex.dbfile, tobytes(records))
     tindex.lastkey = keys[-1]
 
 

@@ -12,6 +12,7 @@ from whoosh import index as whoosh_index
 from whoosh.reading import SegmentReader
 
 from measuresearch.errors import MeasureSearchError
+from measuresearch.storage import write_pieces
 from measuresearch.index.format.codec import segment_ids, term_blocks
 from measuresearch.index.format.columns import ALIGN, ARRAYS, SegmentColumns, file_names
 from measuresearch.index.format.schema import PackedPositions
@@ -32,7 +33,7 @@ class ColumnsWriter:
         values = np.ascontiguousarray(values, dtype=ARRAYS[name])
         self.handle.write(b"\0" * (-self.handle.tell() % ALIGN))
         offset = self.handle.tell()
-        self.handle.write(values.tobytes())
+        write_pieces(self.handle, values)
         return name, [offset, len(values)]
 
     def add(self, table):

@@ -14,6 +14,8 @@ from array import array
 import numpy as np
 import orjson
 
+from measuresearch.storage import WRITE_PIECE, write_pieces
+
 JSONL, OFFSETS = ".jsonl", ".offsets"
 
 
@@ -22,7 +24,7 @@ class RecordWriter:
 
     def __init__(self, folder, name):
         self.path = os.path.join(folder, name)
-        self.handle = open(self.path + JSONL, "wb")
+        self.handle = open(self.path + JSONL, "wb", buffering=WRITE_PIECE)
         self.offsets = array("Q", [0])
 
     def add(self, record_json):
@@ -38,7 +40,7 @@ class RecordWriter:
     def close(self):
         """Write the offsets and make both files durable."""
         with self.handle, open(self.path + OFFSETS, "wb") as offsets:
-            offsets.write(self.offsets.tobytes())
+            write_pieces(offsets, self.offsets)
             for handle in (self.handle, offsets):
                 handle.flush()
                 os.fsync(handle.fileno())
