@@ -68,6 +68,14 @@ def test_cyrillic_readings_read_the_longest_key_first(word):
     assert writing_systems.cyrillic_readings(word.lower()) == tuple(dict.fromkeys(expected))
 
 
+def test_cyrillic_readings_of_words_every_table_reads_alike_and_of_words_some_read_otherwise():
+    # an ASCII word without a key the tables read otherwise is read by one table (writing_systems._back_readers)
+    for word in ("anpelkaal", "data", "shchuka", "zhurnal", "kh", "yuliya", "jozef", "ya", "j", "y", "ij", "ýj", "ýa", "kŷ",
+                 "şhahar", "i\u0307a", "ščit", "ts", "yё", "qazaqstan", "ekonomika", ""):
+        expected = [read_back(word, table, max(map(len, table))) for table in reverse_tables()]
+        assert writing_systems.cyrillic_readings(word) == tuple(dict.fromkeys(expected)), word
+
+
 @settings(max_examples=500, deadline=None)
 @given(ANY_WORD)
 def test_fold_readings_and_script_of_take_the_ascii_shortcut_unchanged(word):

@@ -200,14 +200,20 @@ def _strip_marks(text):
 
 @functools.cache
 def _back_readers():
-    """Return (pattern, table) per romanization of reverse_tables().
+    """Return ((pattern, table) per distinct table of reverse_tables(), the keys the tables do not all read alike).
 
     At each place the pattern matches the longest Latin sequence the table
     reads back (its keys come longest first, and an alternation takes the
-    first that matches), else one character.
+    first that matches), else one character. A key some table lacks or reads
+    otherwise is one of the second: an ASCII word holding none of them is read
+    alike by every table (at each place the same keys match, read the same, and
+    a letter no table holds is kept), so once.
     """
-    return tuple((re.compile("|".join(re.escape(key) for key in table if key) + "|.", re.DOTALL), table)
-                 for table in reverse_tables())
+    tables = list({tuple(table.items()): table for table in reverse_tables()}.values())
+    readers = tuple((re.compile("|".join(re.escape(key) for key in table if key) + "|.", re.DOTALL), table)
+                    for table in tables)
+    keys = set().union(*tables)
+    return readers, tuple(key for key in keys if key and len({table.get(key) for table in tables}) > 1)
 
 
 def cyrillic_readings(word):
@@ -216,8 +222,11 @@ def cyrillic_readings(word):
     Read from the left, each time the longest sequence a romanization's table
     holds; a character it does not hold is read without its marks, else kept.
     """
+    readers, differing = _back_readers()
+    if word.isascii() and not any(key in word for key in differing):  # (no marks to take off a letter either)
+        readers = readers[:1]
     readings = []
-    for pattern, table in _back_readers():
+    for pattern, table in readers:
         readings.append("".join([table[piece] if piece in table else table.get(_strip_marks(piece), piece)
                                  for piece in pattern.findall(word)]))
     return tuple(dict.fromkeys(readings))
@@ -257,7 +266,7 @@ def roman_initials():
     initials = {}
     for first in string.ascii_lowercase + string.digits:
         found = set()
-        for _, table in _back_readers():
+        for _, table in _back_readers()[0]:
             found.update(cyrillic[:1] for latin, cyrillic in table.items() if latin[:1] == first)
             found.add(table.get(first, first)[:1])
         initials[first] = frozenset(found)
