@@ -207,7 +207,9 @@ class _Writes(list):
 
 
 @pytest.mark.parametrize("make", [lambda: bytes(range(256)) * 1000, lambda: np.arange(70_000, dtype=">i8")[::3],
-                                  lambda: np.zeros(5, dtype=[("a", "u1"), ("b", ">f4")]), lambda: b""])
+                                  lambda: np.zeros(5, dtype=[("a", "u1"), ("b", ">f4")]), lambda: b"",
+                                  lambda: np.arange("2026-01-01", "2026-01-10", dtype="datetime64[D]"),
+                                  lambda: np.zeros((0, 3))])
 def test_write_pieces_writes_every_byte_in_pieces_of_at_most_write_piece(make):
     data, handle = make(), _Writes()
     storage.write_pieces(handle, data)

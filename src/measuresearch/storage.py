@@ -282,8 +282,11 @@ WRITE_PIECE = 1 << 16
 
 def write_pieces(handle, data):
     """Write bytes-like data (bytes, a numpy array, ...) to a binary file handle in writes of WRITE_PIECE bytes."""
-    view = memoryview(data)
-    view = (view if view.c_contiguous else memoryview(view.tobytes())).cast("B")
+    try:
+        view = memoryview(data)
+        view = (view if view.c_contiguous else memoryview(view.tobytes())).cast("B")
+    except (TypeError, ValueError):  # what a memoryview cannot take apart: numpy's dates, an empty 2-D array
+        view = memoryview(data.tobytes())
     for start in range(0, view.nbytes, WRITE_PIECE):
         handle.write(view[start:start + WRITE_PIECE])
 

@@ -165,3 +165,17 @@ def test_a_word_without_terms_is_kept_as_none(monkeypatch):
     assert table.terms("exact", "the") == []
     assert table.terms("exact", "the") == []  # known now, read back from its joined terms
     assert orjson.loads(table.new_json())["exact"] == [["the"], [""]]
+
+
+@pytest.mark.parametrize("word", ["ь", "Ъ", "\ufc62", "\u037a", "data", "the", "418-V", "Закон", "қaz"])
+def test_a_word_s_terms_read_back_from_the_kept_copy_are_the_analysis_s(word):
+    # "ь" has one romanization key, "" (joined: no term at all); NFKC gives U+FC62 and U+037A a term with a space
+    table = analysed.Analysed()
+    for kind in analysed.KINDS:
+        expected = list(terms(word, is_law_number(word), kind))
+        assert table.terms(kind, word) == expected
+        assert table.terms(kind, word) == expected, kind  # known now
+    layer = orjson.loads(table.new_json() or b"{}")
+    kept = analysed.Analysed({kind: dict(zip(*layer.get(kind, [[], []]))) for kind in analysed.KINDS})
+    for kind in analysed.KINDS:
+        assert kept.terms(kind, word) == list(terms(word, is_law_number(word), kind)), kind

@@ -14,8 +14,9 @@ tests/index/test_analysed.py builds with and without it.
 
 A copy is a JSON list of layers, each {kind: [[word, ...], [its terms joined by a space, ...]]}: two lists of
 texts parse five times faster than a map of lists (12 against 66 ms for a 10k corpus's 2.8 MB), and the parent
-process reads it before any writer starts. No term holds a space (words are split at spaces); a word with one
-that did would not be kept.
+process reads it before any writer starts. A word whose terms would not come back from their joined text is
+analysed but not kept: a term with a space (NFKC makes one of a few characters: U+FC62 is " ِّ"), or an empty
+term ("ь" has the one romanization key "", which joined reads back as no term at all).
 """
 
 import itertools
@@ -48,7 +49,7 @@ class Analysed:
         found = self.known[kind].get(word)
         if found is None:
             analysed = _analyse(word, is_law_number(word), kind)
-            if not any(SEPARATOR in term for term in analysed):
+            if all(term and SEPARATOR not in term for term in analysed):  # (else not read back the same: above)
                 self.known[kind][word] = self.new[kind][word] = SEPARATOR.join(analysed)
             return list(analysed)
         self.used[kind].append(word)

@@ -52,7 +52,9 @@ class ArraySegmentWriter(SegmentWriter):
         # each field in name order (Whoosh's): (name, its FieldPostings or None, whether it is stored)
         self._plan = [(name, self._postings.get(name), field.stored) for name, field in sorted(self.schema.items())]
         self._names = frozenset(self.schema.names())
-        self._stored = []  # each document's stored fields ({} for none), written at once by _write_stored()
+        # each document's stored fields ({} for none), written at once by _write_stored(): kept as given, so a value
+        # must not change once added (the schema stores the id alone, a text)
+        self._stored = []
 
     def add_document(self, **fields):
         """Add one document: its postings to the fields' FieldPostings, its stored fields kept for _write_stored().
