@@ -89,6 +89,10 @@ def test_the_terms_kept_are_the_analysis_of_each_word(folder, tmp_path):
 
 
 def test_a_build_from_the_kept_terms_writes_what_a_build_without_them_writes(folder, tmp_path, monkeypatch):
+    # with words whose terms a joined text cannot keep: "Ъ" and "ь" (romanization key ""), U+FC62 (a space in it)
+    path = sorted(folder.glob("0*.yaml"))[0]
+    path.write_text(path.read_text(encoding="utf-8").replace("description: ", "description: Ъ ь \ufc62 ", 1),
+                    encoding="utf-8")
     indexer.build(folder, tmp_path / "first")
     kept = (folder / read_cache.FOLDER / analysed.NAME).read_bytes()
     asked = []
