@@ -139,12 +139,18 @@ def test_index_terms_are_the_analyzers_tokens(sections):
         assert list(zip(*index_terms(value, kind, boosts))) == tokens
 
 
+class ScoredID(ID):
+    """An ID field whose lengths count in scores (at module level: the index pickles its schema)."""
+
+    scorable = True
+
+
 def test_unsupported_fields_are_refused(tmp_path):
     ix = whoosh_index.create_in(str(tmp_path), Schema(body=TEXT(vector=True)))
     with pytest.raises(TypeError, match="term vectors"):
         ArraySegmentWriter(ix, _lk=False)
-    # what only Whoosh's per-document writer would write: a sortable field's column
-    for schema in (Schema(body=TEXT(sortable=True)), Schema(tag=ID(sortable=True))):
+    # what only Whoosh's per-document writer would write: a sortable field's column, a scored unanalysed field's lengths
+    for schema in (Schema(body=TEXT(sortable=True)), Schema(tag=ID(sortable=True)), Schema(tag=ScoredID())):
         with pytest.raises(TypeError, match="not written"):
             ArraySegmentWriter(whoosh_index.create_in(str(tmp_path), schema), _lk=False)
 

@@ -201,8 +201,7 @@ class FieldPostings:
         self.buffered = (array("i"), array("I"), array("i"), array("i"), array("d"))
 
     def add(self, docnum, value):
-        """Add one document's value; return its length as Whoosh counts it (tokens, if scored), or 0 for an
-        analysed field, whose lengths() are counted for all its documents at once."""
+        """Add one document's value (an analysed field's lengths() are counted for all its documents at once)."""
         ids, positions, run_words, run_docs, run_boosts = self.buffered
         if self.analysis:
             words = self.table.split(value, self.analysis[1] or {})
@@ -213,16 +212,13 @@ class FieldPostings:
                 run_words.append(count)
                 run_docs.append(docnum)
                 run_boosts.append(boost)
-            length = 0  # counted for every document at once, when its words become tokens (lengths())
         else:  # ID and NUMERIC fields: Whoosh's own terms, one token each
             term_ids, boosts = self.items.get(value) or self._item(value, remember=not self.field.unique)
             ids.extend(term_ids)
             run_docs.extend([docnum] * len(term_ids))
             run_boosts.extend(boosts)
-            length = len(term_ids)
         if len(ids) >= self.BATCH:
             self.group()
-        return length if self.field.scorable else 0
 
     def _ids(self, terms):
         ids = self.term_ids

@@ -46,9 +46,11 @@ class ArraySegmentWriter(SegmentWriter):
         if words_of:
             self._postings[words_of].counts_documents = True
             self._vocabulary = self._postings[words_of].table
-        for name, field in self.schema.items():  # (a scored field without our analyzer: FieldPostings refuses it)
+        for name, field in self.schema.items():  # only Whoosh's per-document writer would write these
             if field.column_type:
                 raise TypeError(f"field {name!r}: sortable columns are not written")
+            if field.scorable and not (name in self._postings and self._postings[name].analysis):
+                raise TypeError(f"field {name!r}: the lengths of a scored field without our analyzers are not written")
         # each field in name order (Whoosh's): (name, its FieldPostings or None, whether it is stored)
         self._plan = [(name, self._postings.get(name), field.stored) for name, field in sorted(self.schema.items())]
         self._names = frozenset(self.schema.names())
@@ -61,7 +63,8 @@ class ArraySegmentWriter(SegmentWriter):
 
         What Whoosh's per-document writer would be told (start_doc, add_field for each field, finish_doc) comes to
         only the stored fields here: the analysed fields' lengths are written at once (_write_lengths), and
-        __init__ refuses the fields that would give it more (a sortable field's column).
+        __init__ refuses the fields that would give it more (a sortable field's column, a scored unanalysed field's
+        lengths).
         """
         self._check_state()
         unknown = fields.keys() - self._names

@@ -142,14 +142,10 @@ def section_texts(measure, names=None):
     return texts
 
 
-def record_json(measure):
-    """Return the record of one Measure as shown in hits and on its page (records.py keeps it): UTF-8 JSON."""
-    return storage.json_bytes(measure.to_dict(complete=True))
-
-
 def record_and_json(measure):
-    """Return (the record of one Measure, record_json(measure), whether a reader parses that JSON back into the
-    record itself, but for its tuples as lists: storage.json_bytes_and_plain)."""
+    """Return (the record of one Measure as shown in hits and on its page, its UTF-8 JSON that records.py keeps,
+    whether a reader parses that JSON back into the record itself but for its tuples as lists:
+    storage.json_bytes_and_plain)."""
     record = measure.to_dict(complete=True)
     return record, *storage.json_bytes_and_plain(record)
 
